@@ -1,0 +1,258 @@
+/* cli.c: the `stampede` command line (DESIGN §5). The only file that calls
+ * exit or prints to the user; everything else returns stp_status. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stampede/config.h"
+#include "stampede/h5out.h"
+#include "stampede/run.h"
+#include "stampede/summary.h"
+
+#ifndef STP_VERSION
+#define STP_VERSION "0.0.0"
+#endif
+
+static const char usage[] =
+    "usage:\n"
+    "  stampede run CONFIG.json [-o OUT.h5] [--paths N] [--seed S]\n"
+    "               [--backend auto|cuda|openmp] [--threads N] [--batch N]\n"
+    "               [--set a.b.c=VALUE]... [--force] [--quiet]\n"
+    "  stampede validate CONFIG.json [--set a.b.c=VALUE]...\n"
+    "  stampede summary OUT.h5 [--format text|json|markdown]\n"
+    "  stampede --version | --help\n"
+    "exit codes: 0 ok, 2 usage or config error, 3 I/O error, 4 device error,\n"
+    "            130 interrupted\n";
+
+/* SIGINT/SIGTERM set this; the run stops after the batch in flight. */
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+typedef struct cli_args {
+    const char *command, *input, *out_path, *backend, *format;
+    const char *sets[STP_MAX_SETS + 3]; /* user --set plus --paths/--seed/--batch */
+    char owned[3][64];
+    int n_sets, n_owned, threads, force, quiet;
+} cli_args;
+
+static int fail_usage(const char *msg, const char *arg)
+{
+    fprintf(stderr, "stampede: %s%s%s (see stampede --help)\n", msg, arg ? " " : "",
+            arg ? arg : "");
+    return STP_EUSAGE;
+}
+
+static int parse_int(const char *s, long long lo, long long hi, long long *out)
+{
+    char *end;
+    long long v;
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* --paths/--seed/--batch become overrides so the config validator checks them. */
+static int add_owned_set(cli_args *a, const char *key, const char *value)
+{
+    long long v;
+    if (parse_int(value, 0, (1LL << 53) - 1, &v))
+        return fail_usage("expected a non-negative integer for", key);
+    snprintf(a->owned[a->n_owned], sizeof a->owned[0], "run.%s=%lld", key, v);
+    a->sets[a->n_sets++] = a->owned[a->n_owned++];
+    return 0;
+}
+
+static int parse_option(cli_args *a, int argc, char **argv, int *i)
+{
+    const char *opt = argv[*i], *val = *i + 1 < argc ? argv[*i + 1] : NULL;
+    long long v;
+    if (!strcmp(opt, "--force"))
+        return a->force = 1, 0;
+    if (!strcmp(opt, "--quiet"))
+        return a->quiet = 1, 0;
+    if (!val)
+        return fail_usage("missing value after", opt);
+    (*i)++;
+    if (!strcmp(opt, "-o"))
+        return a->out_path = val, 0;
+    if (!strcmp(opt, "--backend"))
+        return a->backend = val, 0;
+    if (!strcmp(opt, "--format"))
+        return a->format = val, 0;
+    if (!strcmp(opt, "--paths"))
+        return add_owned_set(a, "paths", val);
+    if (!strcmp(opt, "--seed"))
+        return add_owned_set(a, "seed", val);
+    if (!strcmp(opt, "--batch"))
+        return add_owned_set(a, "batch", val);
+    if (!strcmp(opt, "--threads")) {
+        if (parse_int(val, 1, 4096, &v))
+            return fail_usage("--threads: expected an integer in [1, 4096], got", val);
+        return a->threads = (int)v, 0;
+    }
+    if (!strcmp(opt, "--set")) {
+        if (a->n_sets >= STP_MAX_SETS)
+            return fail_usage("too many --set options", NULL);
+        return a->sets[a->n_sets++] = val, 0;
+    }
+    return fail_usage("unknown option", opt);
+}
+
+static int parse_args(cli_args *a, int argc, char **argv)
+{
+    int i;
+    memset(a, 0, sizeof *a);
+    a->backend = "auto";
+    a->format = "text";
+    a->command = argv[1];
+    for (i = 2; i < argc; i++) {
+        int rc;
+        if (argv[i][0] != '-') {
+            if (a->input)
+                return fail_usage("unexpected argument", argv[i]);
+            a->input = argv[i];
+            continue;
+        }
+        if (!strcmp(argv[i], "--resume") || !strcmp(argv[i], "--shard"))
+            return fail_usage("not available in this version:", argv[i]);
+        if ((rc = parse_option(a, argc, argv, &i)) != 0)
+            return rc;
+    }
+    if (!a->input)
+        return fail_usage("missing input file for", a->command);
+    return 0;
+}
+
+static int report(const stp_error *err)
+{
+    fprintf(stderr, "stampede: %s\n", err->msg);
+    return err->status;
+}
+
+static int print_summary(const char *path, stp_summary_format fmt)
+{
+    stp_summary s;
+    stp_error err = {STP_OK, ""};
+    if (stp_h5_read_summary(path, &s, &err) != STP_OK)
+        return report(&err);
+    stp_summary_print(stdout, &s, fmt);
+    stp_summary_free(&s);
+    return 0;
+}
+
+static int cmd_summary(const cli_args *a)
+{
+    if (!strcmp(a->format, "text"))
+        return print_summary(a->input, STP_SUMMARY_TEXT);
+    if (!strcmp(a->format, "json"))
+        return print_summary(a->input, STP_SUMMARY_JSON);
+    if (!strcmp(a->format, "markdown"))
+        return print_summary(a->input, STP_SUMMARY_MARKDOWN);
+    return fail_usage("--format: expected text, json or markdown, got", a->format);
+}
+
+static int cmd_validate(const cli_args *a)
+{
+    stp_config *cfg = NULL;
+    stp_error err = {STP_OK, ""};
+    if (stp_config_load(&cfg, a->input, a->sets, a->n_sets, &err) != STP_OK)
+        return report(&err);
+    printf("%s\n", cfg->resolved_json);
+    stp_config_destroy(cfg);
+    return 0;
+}
+
+static void progress(void *user, long long done, long long total, double elapsed_s)
+{
+    const double rate = elapsed_s > 0.0 ? (double)done / elapsed_s : 0.0;
+    const double eta = rate > 0.0 ? (double)(total - done) / rate : 0.0;
+    (void)user;
+    fprintf(stderr, "\rstampede: %lld/%lld paths  %.0f paths/s  ETA %.0f s   ", done, total, rate,
+            eta);
+    if (done == total)
+        fputc('\n', stderr);
+}
+
+/* Default output: the config's file name with .h5, in the current folder. */
+static void default_out(char *buf, size_t n, const char *config_path)
+{
+    const char *base = strrchr(config_path, '/');
+    char *dot;
+    snprintf(buf, n, "%s", base ? base + 1 : config_path);
+    dot = strrchr(buf, '.');
+    if (dot && !strcmp(dot, ".json"))
+        *dot = '\0';
+    strncat(buf, ".h5", n - strlen(buf) - 1);
+}
+
+static int check_backend(const char *backend)
+{
+    if (!strcmp(backend, "auto") || !strcmp(backend, "openmp"))
+        return 0;
+    if (!strcmp(backend, "cuda")) {
+        fprintf(stderr, "stampede: --backend cuda: this build has no CUDA backend yet; use "
+                        "--backend openmp\n");
+        return STP_EDEVICE;
+    }
+    return fail_usage("--backend: expected auto, cuda or openmp, got", backend);
+}
+
+static int cmd_run(const cli_args *a)
+{
+    stp_config *cfg = NULL;
+    stp_error err = {STP_OK, ""};
+    stp_run_opts o;
+    char out[1024];
+    int rc;
+    if ((rc = check_backend(a->backend)) != 0)
+        return rc;
+    if (stp_config_load(&cfg, a->input, a->sets, a->n_sets, &err) != STP_OK)
+        return report(&err);
+    default_out(out, sizeof out, a->input);
+    memset(&o, 0, sizeof o);
+    o.out_path = a->out_path ? a->out_path : out;
+    o.threads = a->threads;
+    o.force = a->force;
+    o.interrupted = &interrupted;
+    o.progress = a->quiet ? NULL : progress;
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    rc = stp_run_single(cfg, &o, &err) != STP_OK ? report(&err) : 0;
+    stp_config_destroy(cfg);
+    if (rc == 0 && !a->quiet)
+        rc = print_summary(o.out_path, STP_SUMMARY_TEXT);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    cli_args a;
+    int rc;
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        fputs(usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? STP_EUSAGE : 0;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("stampede %s\n", STP_VERSION);
+        return 0;
+    }
+    if (strcmp(argv[1], "run") && strcmp(argv[1], "validate") && strcmp(argv[1], "summary"))
+        return fail_usage("unknown command", argv[1]);
+    if ((rc = parse_args(&a, argc, argv)) != 0)
+        return rc;
+    if (!strcmp(a.command, "run"))
+        return cmd_run(&a);
+    if (!strcmp(a.command, "validate"))
+        return cmd_validate(&a);
+    return cmd_summary(&a);
+}

@@ -1,0 +1,1042 @@
+/* h5out.c: the HDF5 results file (DESIGN §6). The only file that includes
+ * hdf5.h. Writing builds "<path>.tmp.<pid>" and renames it into place, so a
+ * reader never sees half a file; reading checks format/format_version first.
+ *
+ * Every HDF5 call goes through STP_H5_CHECK, which records the call text,
+ * file, line and HDF5's own innermost message; the helper that was making a
+ * named object then puts that object's path in front (blame), and the public
+ * function puts the file name in front of that. */
+#if !defined(_POSIX_C_SOURCE) || _POSIX_C_SOURCE < 200809L
+#undef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L /* getpid, gmtime_r */
+#endif
+
+#include "stampede/h5out.h"
+
+#include <hdf5.h>
+
+#include <assert.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Elements per chunk: 512 KiB of float64, so a chunk fits HDF5's default
+ * 1 MiB chunk cache and h5py can slice a column without decompressing it all. */
+#define CHUNK_MAX 65536
+/* zlib level 4: most of level 9's ratio on shuffled float data, far faster. */
+#define DEFLATE_LEVEL 4
+#define ROLE_NAMES    "borrower,lp,passive" /* stp_role order: the int8 codes of /population/role */
+
+// ----------------------------------------------------------------------------
+// error checking
+
+static herr_t keep_innermost(unsigned n, const H5E_error2_t *e, void *data)
+{
+    /* Walked upward, entry 0 is the routine that detected the error; its text
+     * ("unable to open file: ... errno = 2 ...") is the one a user can act on. */
+    if (n == 0 && e->desc) snprintf((char *)data, 200, "%s", e->desc);
+    return 0;
+}
+
+static int h5_failed(int64_t rc, stp_error *err, const char *call, const char *file, int line)
+{
+    char lib[200] = "";
+    if (rc >= 0) return 0;
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, keep_innermost, lib);
+    H5Eclear2(H5E_DEFAULT);
+    stp_error_set(err, STP_EIO, "%s failed (%s:%d)%s%s", call, file, line, lib[0] ? ": " : "", lib);
+    return 1;
+}
+
+/* Nonzero when `expr` (any HDF5 call: hid_t, herr_t or htri_t) failed, after
+ * filling err with STP_EIO. Evaluates expr once; never exits. */
+#define STP_H5_CHECK(err, expr) h5_failed((int64_t)(expr), (err), #expr, __FILE__, __LINE__)
+
+static void prefix_error(stp_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void prefix_error(stp_error *err, const char *fmt, ...)
+{
+    char head[STP_ERROR_MAX], old[STP_ERROR_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(head, sizeof head, fmt, ap);
+    va_end(ap);
+    memcpy(old, err->msg, sizeof old);
+    stp_error_set(err, err->status, "%s%s", head, old);
+}
+
+/* Names the object being made or read ("/variants/base/outcomes/x", or
+ * "/population/role attribute 'roles'") in front of err's message. */
+static void blame(stp_error *err, hid_t loc, const char *obj, const char *attr)
+{
+    char where[256] = "";
+    const int named = obj && strcmp(obj, ".") != 0;
+    if (H5Iget_name(loc, where, sizeof where) < 0) H5Eclear2(H5E_DEFAULT);
+    const size_t len = strlen(where);
+    const char *sep = named && !(len && where[len - 1] == '/') ? "/" : "";
+    if (attr)
+        prefix_error(err, "%s%s%s attribute '%s': ", where, sep, named ? obj : "", attr);
+    else
+        prefix_error(err, "%s%s%s: ", where, sep, named ? obj : "");
+}
+
+/* Closes any HDF5 id; -1 (never opened) is a no-op, so fail: paths need no
+ * bookkeeping of what got opened. */
+static void h5_close(hid_t id)
+{
+    if (id < 0) return;
+    switch (H5Iget_type(id)) {
+    case H5I_FILE:
+        H5Fclose(id);
+        break;
+    case H5I_GROUP:
+        H5Gclose(id);
+        break;
+    case H5I_DATASET:
+        H5Dclose(id);
+        break;
+    case H5I_DATASPACE:
+        H5Sclose(id);
+        break;
+    case H5I_DATATYPE:
+        H5Tclose(id);
+        break;
+    case H5I_ATTR:
+        H5Aclose(id);
+        break;
+    case H5I_GENPROP_LST:
+        H5Pclose(id);
+        break;
+    default:
+        break;
+    }
+}
+
+// ----------------------------------------------------------------------------
+// writing: attributes, datasets, groups
+
+/* Variable-length UTF-8: h5py reads these as str, not bytes. */
+static hid_t utf8_string_type(void)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    if (t < 0) return -1;
+    if (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
+        H5Tclose(t);
+        return -1;
+    }
+    return t;
+}
+
+/* A scalar attribute `name` on object `obj` ("." for loc itself). */
+static int write_attr(hid_t loc, const char *obj, const char *name, hid_t ftype, hid_t mtype,
+                      const void *value, stp_error *err)
+{
+    hid_t space = -1, a = -1;
+    int rc = -1;
+    if (STP_H5_CHECK(err, space = H5Screate(H5S_SCALAR))) goto fail;
+    if (STP_H5_CHECK(err, a = H5Acreate_by_name(loc, obj, name, ftype, space, H5P_DEFAULT,
+                                                H5P_DEFAULT, H5P_DEFAULT)))
+        goto fail;
+    if (STP_H5_CHECK(err, H5Awrite(a, mtype, value))) goto fail;
+    rc = 0;
+fail:
+    if (rc) blame(err, loc, obj, name);
+    h5_close(a);
+    h5_close(space);
+    return rc;
+}
+
+static int attr_str(hid_t loc, const char *obj, const char *name, const char *s, stp_error *err)
+{
+    const char *v = s ? s : "";
+    hid_t t = -1;
+    int rc = -1;
+    if (STP_H5_CHECK(err, t = utf8_string_type()))
+        blame(err, loc, obj, name);
+    else
+        rc = write_attr(loc, obj, name, t, t, &v, err);
+    h5_close(t);
+    return rc;
+}
+
+static int attr_f64(hid_t loc, const char *obj, const char *name, double x, stp_error *err)
+{
+    return write_attr(loc, obj, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &x, err);
+}
+
+static int attr_i64(hid_t loc, const char *obj, const char *name, long long x, stp_error *err)
+{
+    return write_attr(loc, obj, name, H5T_STD_I64LE, H5T_NATIVE_LLONG, &x, err);
+}
+
+static int attr_i32(hid_t loc, const char *obj, const char *name, int x, stp_error *err)
+{
+    return write_attr(loc, obj, name, H5T_STD_I32LE, H5T_NATIVE_INT, &x, err);
+}
+
+/* Chunk shape: 1-D min(n, CHUNK_MAX); 2-D [row][col] whole rows, about
+ * CHUNK_MAX elements per chunk, so reading one path's row touches one chunk. */
+static void chunk_dims(int rank, const hsize_t *dims, hsize_t *chunk)
+{
+    if (rank == 1) {
+        chunk[0] = dims[0] < CHUNK_MAX ? dims[0] : CHUNK_MAX;
+        return;
+    }
+    hsize_t rows = CHUNK_MAX / dims[1];
+    if (rows < 1) rows = 1;
+    chunk[0] = rows < dims[0] ? rows : dims[0];
+    chunk[1] = dims[1];
+}
+
+/* Creates and fills dataset `name`: rank 0 (scalar), 1 or 2. With `compress`
+ * it is chunked, byte-shuffled (float bytes compress far better grouped by
+ * significance) and deflated; empty datasets stay contiguous because a chunk
+ * may not exceed a fixed dimension. */
+static int write_dataset(hid_t loc, const char *name, hid_t ftype, hid_t mtype, int rank,
+                         const hsize_t *dims, const void *data, int compress, stp_error *err)
+{
+    hid_t space = -1, dcpl = -1, d = -1;
+    hsize_t total = 1, chunk[2];
+    int rc = -1;
+    for (int i = 0; i < rank; i++)
+        total *= dims[i];
+    if (STP_H5_CHECK(err,
+                     space = rank ? H5Screate_simple(rank, dims, NULL) : H5Screate(H5S_SCALAR)) ||
+        STP_H5_CHECK(err, dcpl = H5Pcreate(H5P_DATASET_CREATE)))
+        goto fail;
+    if (compress && rank > 0 && total > 0) {
+        chunk_dims(rank, dims, chunk);
+        if (STP_H5_CHECK(err, H5Pset_chunk(dcpl, rank, chunk)) ||
+            STP_H5_CHECK(err, H5Pset_shuffle(dcpl)) ||
+            STP_H5_CHECK(err, H5Pset_deflate(dcpl, DEFLATE_LEVEL)))
+            goto fail;
+    }
+    if (STP_H5_CHECK(err, d = H5Dcreate2(loc, name, ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT)))
+        goto fail;
+    if (total > 0 && STP_H5_CHECK(err, H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data)))
+        goto fail;
+    rc = 0;
+fail:
+    if (rc) blame(err, loc, name, NULL);
+    h5_close(d);
+    h5_close(dcpl);
+    h5_close(space);
+    return rc;
+}
+
+static int ds_f64(hid_t loc, const char *name, int n, const double *x, stp_error *err)
+{
+    const hsize_t dims[1] = {(hsize_t)n};
+    return write_dataset(loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims, x, 0, err);
+}
+
+static int ds_scalar(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *x,
+                     stp_error *err)
+{
+    return write_dataset(loc, name, ftype, mtype, 0, NULL, x, 0, err);
+}
+
+/* Creation order is tracked on /variants so readers list variants in the
+ * config's order (baseline first), not alphabetically. */
+static int make_group(hid_t loc, const char *name, int track_order, hid_t *out, stp_error *err)
+{
+    hid_t gcpl = -1;
+    int rc = -1;
+    *out = -1;
+    if (STP_H5_CHECK(err, gcpl = H5Pcreate(H5P_GROUP_CREATE))) goto fail;
+    if (track_order && STP_H5_CHECK(err, H5Pset_link_creation_order(
+                                             gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED)))
+        goto fail;
+    if (STP_H5_CHECK(err, *out = H5Gcreate2(loc, name, H5P_DEFAULT, gcpl, H5P_DEFAULT))) goto fail;
+    rc = 0;
+fail:
+    if (rc) blame(err, loc, name, NULL);
+    h5_close(gcpl);
+    return rc;
+}
+
+static int clamp_levels(int n)
+{
+    return n < 0 ? 0 : n > STP_STATS_MAX_LEVELS ? STP_STATS_MAX_LEVELS : n;
+}
+
+// ----------------------------------------------------------------------------
+// writing: one variant
+
+static int write_outcomes(hid_t vg, const stp_outcomes *o, stp_error *err)
+{
+    hid_t g = -1;
+    int rc = -1;
+    if (make_group(vg, "outcomes", 0, &g, err)) goto fail;
+    for (int m = 0; o && m < STP_N_OUTCOMES; m++) {
+        const hsize_t n = (hsize_t)(o->n > 0 ? o->n : 0);
+        if (write_dataset(g, stp_outcome_names[m], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &n,
+                          o->v[m], 1, err))
+            goto fail;
+    }
+    rc = 0;
+fail:
+    h5_close(g);
+    return rc;
+}
+
+/* The [row][slot] columns of a scenario table (or of its worst-path rows). */
+static int write_scenario_rows(hid_t g, long long rows, int slots, const unsigned char *active,
+                               const float *time_s, const float *duration_s, const float *size,
+                               stp_error *err)
+{
+    const hsize_t dims[2] = {(hsize_t)rows, (hsize_t)slots};
+    const hid_t f32 = H5T_IEEE_F32LE, mf32 = H5T_NATIVE_FLOAT;
+    if (slots <= 0) return 0; /* no shock specs: nothing per slot, the group alone says so */
+    return write_dataset(g, "active", H5T_STD_U8LE, H5T_NATIVE_UCHAR, 2, dims, active, 1, err) ||
+           write_dataset(g, "time_s", f32, mf32, 2, dims, time_s, 1, err) ||
+           write_dataset(g, "duration_s", f32, mf32, 2, dims, duration_s, 1, err) ||
+           write_dataset(g, "size", f32, mf32, 2, dims, size, 1, err);
+}
+
+/* "gap,exploit,...": slot_kind's codes, in stp_shock_kind order. */
+static void kind_names(char *buf, size_t cap)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int k = 0; k < STP_SHOCK_KINDS && used < cap; k++)
+        used += (size_t)snprintf(buf + used, cap - used, "%s%s", k ? "," : "",
+                                 stp_shock_kind_name((stp_shock_kind)k));
+}
+
+static int write_scenarios(hid_t vg, const stp_scenario_table *s, stp_error *err)
+{
+    hid_t g = -1;
+    char kinds[256];
+    int rc = -1;
+    if (make_group(vg, "scenarios", 0, &g, err)) goto fail;
+    if (s) {
+        const hsize_t ns = (hsize_t)(s->n_slots > 0 ? s->n_slots : 0);
+        kind_names(kinds, sizeof kinds);
+        if (write_dataset(g, "slot_spec", H5T_STD_I32LE, H5T_NATIVE_INT, 1, &ns, s->slot_spec, 0,
+                          err) ||
+            write_dataset(g, "slot_kind", H5T_STD_I32LE, H5T_NATIVE_INT, 1, &ns, s->slot_kind, 0,
+                          err) ||
+            attr_str(g, "slot_kind", "kinds", kinds, err) ||
+            write_scenario_rows(g, s->n_paths, s->n_slots, s->active, s->time_s, s->duration_s,
+                                s->size, err))
+            goto fail;
+    }
+    rc = 0;
+fail:
+    h5_close(g);
+    return rc;
+}
+
+static int write_metric_stats(hid_t g, const char *name, const stp_metric_stats *s, stp_error *err)
+{
+    const int nq = clamp_levels(s->n_quantiles), ne = clamp_levels(s->n_es);
+    const struct {
+        const char *name;
+        const double *x;
+        int n;
+    } cols[] = {
+        {"quantile_levels", s->quantile_levels, nq},
+        {"quantiles", s->quantiles, nq},
+        {"quantile_ci_lo", s->quantile_ci_lo, nq},
+        {"quantile_ci_hi", s->quantile_ci_hi, nq},
+        {"es_levels", s->es_levels, ne},
+        {"var", s->var, ne},
+        {"var_ci_lo", s->var_ci_lo, ne},
+        {"var_ci_hi", s->var_ci_hi, ne},
+        {"es", s->es, ne},
+        {"es_ci_lo", s->es_ci_lo, ne},
+        {"es_ci_hi", s->es_ci_hi, ne},
+        {"mean", &s->mean, -1},
+        {"sd", &s->sd, -1},
+        {"mean_ci_lo", &s->mean_ci_lo, -1},
+        {"mean_ci_hi", &s->mean_ci_hi, -1},
+    };
+    hid_t mg = -1;
+    int rc = -1;
+    if (make_group(g, name, 0, &mg, err)) goto fail;
+    for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
+        if (cols[i].n < 0
+                ? ds_scalar(mg, cols[i].name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, cols[i].x, err)
+                : ds_f64(mg, cols[i].name, cols[i].n, cols[i].x, err))
+            goto fail;
+    }
+    if (ds_scalar(mg, "n", H5T_STD_I64LE, H5T_NATIVE_LLONG, &s->n, err)) goto fail;
+    /* DESIGN §6 calls the interval ci_lo/ci_hi; the one a tail reader wants is
+     * ES's, so those names are hard links to es_ci_lo/es_ci_hi (no copy). */
+    if (STP_H5_CHECK(err, H5Lcreate_hard(mg, "es_ci_lo", mg, "ci_lo", H5P_DEFAULT, H5P_DEFAULT)) ||
+        STP_H5_CHECK(err, H5Lcreate_hard(mg, "es_ci_hi", mg, "ci_hi", H5P_DEFAULT, H5P_DEFAULT))) {
+        blame(err, mg, "ci_lo", NULL);
+        goto fail;
+    }
+    rc = 0;
+fail:
+    h5_close(mg);
+    return rc;
+}
+
+static int write_stats(hid_t vg, const stp_metric_stats *stats, stp_error *err)
+{
+    hid_t g = -1;
+    int rc = -1;
+    if (make_group(vg, "stats", 0, &g, err)) goto fail;
+    for (int m = 0; m < STP_N_OUTCOMES; m++)
+        if (write_metric_stats(g, stp_outcome_names[m], &stats[m], err)) goto fail;
+    rc = 0;
+fail:
+    h5_close(g);
+    return rc;
+}
+
+/* A scalar holding p, so f["variants/x/cascade"][()] is the probability;
+ * the Wilson interval and counts ride along as attributes. */
+static int write_cascade(hid_t vg, const stp_cascade_stats *c, stp_error *err)
+{
+    return ds_scalar(vg, "cascade", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &c->p, err) ||
+           attr_f64(vg, "cascade", "p", c->p, err) ||
+           attr_f64(vg, "cascade", "ci_lo", c->ci_lo, err) ||
+           attr_f64(vg, "cascade", "ci_hi", c->ci_hi, err) ||
+           attr_i64(vg, "cascade", "n", c->n, err) || attr_i64(vg, "cascade", "k", c->k, err);
+}
+
+static int write_histograms(hid_t vg, const stp_histogram *hist, stp_error *err)
+{
+    hid_t g = -1, mg = -1;
+    int rc = -1;
+    if (make_group(vg, "histograms", 0, &g, err)) goto fail;
+    for (int m = 0; m < STP_N_OUTCOMES; m++) {
+        const stp_histogram *h = &hist[m];
+        const hsize_t n_counts = (hsize_t)(h->bins > 0 ? h->bins : 0);
+        if (n_counts == 0 || !h->edges || !h->counts) continue; /* not computed for this metric */
+        if (make_group(g, stp_outcome_names[m], 0, &mg, err) ||
+            ds_f64(mg, "edges", h->bins + 1, h->edges, err) ||
+            write_dataset(mg, "counts", H5T_STD_I64LE, H5T_NATIVE_LLONG, 1, &n_counts, h->counts, 0,
+                          err))
+            goto fail;
+        h5_close(mg);
+        mg = -1;
+    }
+    rc = 0;
+fail:
+    h5_close(mg);
+    h5_close(g);
+    return rc;
+}
+
+static int write_samples(hid_t vg, const stp_samples *s, stp_error *err)
+{
+    hid_t g = -1;
+    int rc = -1;
+    if (make_group(vg, "samples", 0, &g, err)) goto fail;
+    if (s && s->k > 0 && s->n_steps > 0) {
+        const hsize_t dims[2] = {(hsize_t)s->k, (hsize_t)s->n_steps};
+        const hid_t f32 = H5T_IEEE_F32LE, mf32 = H5T_NATIVE_FLOAT;
+        if (attr_f64(g, ".", "dt_s", (double)s->dt_s, err) ||
+            write_dataset(g, "price", f32, mf32, 2, dims, s->price, 1, err) ||
+            write_dataset(g, "pool_depth", f32, mf32, 2, dims, s->pool_depth, 1, err) ||
+            write_dataset(g, "sync", f32, mf32, 2, dims, s->sync, 1, err) ||
+            write_dataset(g, "liquidations", f32, mf32, 2, dims, s->liquidations, 1, err))
+            goto fail;
+    }
+    rc = 0;
+fail:
+    h5_close(g);
+    return rc;
+}
+
+/* Copies rows idx[0..n) of a [row][width] array of `size`-byte elements. */
+static void gather_rows(void *dst, const void *src, size_t size, size_t width, const long long *idx,
+                        int n)
+{
+    for (int i = 0; i < n; i++)
+        memcpy((char *)dst + (size_t)i * width * size,
+               (const char *)src + (size_t)idx[i] * width * size, width * size);
+}
+
+/* Tail attribution: every outcome of the worst paths, and their scenario rows. */
+static int write_worst_rows(hid_t wg, const stp_variant_results *v, stp_error *err)
+{
+    const int n = v->n_worst;
+    const stp_scenario_table *s = v->scenarios;
+    const size_t slots = (size_t)(s && s->n_slots > 0 ? s->n_slots : 0);
+    const size_t cells = (size_t)n * (slots ? slots : 1);
+    double *x = NULL;
+    unsigned char *active = NULL;
+    float *t = NULL, *dur = NULL, *size = NULL;
+    int rc = -1;
+    if (STP_ALLOC(err, x, (size_t)n) || STP_ALLOC(err, active, cells) || STP_ALLOC(err, t, cells) ||
+        STP_ALLOC(err, dur, cells) || STP_ALLOC(err, size, cells))
+        goto fail;
+    for (int m = 0; v->outcomes && m < STP_N_OUTCOMES; m++) {
+        gather_rows(x, v->outcomes->v[m], sizeof *x, 1, v->worst, n);
+        if (ds_f64(wg, stp_outcome_names[m], n, x, err)) goto fail;
+    }
+    if (slots) {
+        gather_rows(active, s->active, sizeof *active, slots, v->worst, n);
+        gather_rows(t, s->time_s, sizeof *t, slots, v->worst, n);
+        gather_rows(dur, s->duration_s, sizeof *dur, slots, v->worst, n);
+        gather_rows(size, s->size, sizeof *size, slots, v->worst, n);
+    }
+    rc = write_scenario_rows(wg, n, (int)slots, active, t, dur, size, err);
+fail:
+    free(x);
+    free(active);
+    free(t);
+    free(dur);
+    free(size);
+    return rc;
+}
+
+static int write_worst(hid_t vg, const stp_variant_results *v, stp_error *err)
+{
+    const hsize_t n = (hsize_t)(v->worst && v->n_worst > 0 ? v->n_worst : 0);
+    const long long n_out = v->outcomes ? v->outcomes->n : 0;
+    const long long n_scen = v->scenarios ? v->scenarios->n_paths : n_out;
+    hid_t wg = -1;
+    int rc = -1;
+    for (hsize_t i = 0; i < n; i++) /* a bad index here is a bug upstream: fail, never read OOB */
+        if (v->worst[i] < 0 || v->worst[i] >= n_out || v->worst[i] >= n_scen) {
+            stp_error_set(err, STP_EIO,
+                          "worst path %lld is outside the %lld paths (internal error)", v->worst[i],
+                          n_out < n_scen ? n_out : n_scen);
+            blame(err, vg, "worst_paths", NULL);
+            return -1;
+        }
+    if (write_dataset(vg, "worst_paths", H5T_STD_I64LE, H5T_NATIVE_LLONG, 1, &n, v->worst, 0,
+                      err) ||
+        make_group(vg, "worst", 0, &wg, err))
+        goto fail;
+    if (STP_H5_CHECK(err,
+                     H5Lcreate_hard(vg, "worst_paths", wg, "path", H5P_DEFAULT, H5P_DEFAULT))) {
+        blame(err, wg, "path", NULL);
+        goto fail;
+    }
+    if (n > 0 && write_worst_rows(wg, v, err)) goto fail;
+    rc = 0;
+fail:
+    h5_close(wg);
+    return rc;
+}
+
+/* A variant name becomes an HDF5 link name: '/' would nest it, "." is the
+ * group itself. The config validator should have caught it already. */
+static int check_link_name(const char *name, stp_error *err)
+{
+    if (name[0] != '\0' && !strchr(name, '/') && strcmp(name, ".") != 0) return 0;
+    stp_error_set(err, STP_EUSAGE,
+                  "variant name '%s' cannot name an HDF5 group (empty, \".\" or with '/'); "
+                  "rename it in experiment.variants",
+                  name);
+    return -1;
+}
+
+static int write_variant(hid_t variants, const stp_variant_results *v, stp_error *err)
+{
+    hid_t g = -1;
+    int rc = -1;
+    if (check_link_name(v->name, err) || make_group(variants, v->name, 0, &g, err)) goto fail;
+    if (attr_str(g, ".", "overrides_json", v->overrides_json ? v->overrides_json : "{}", err) ||
+        attr_i64(g, ".", "paths_done", v->paths_done, err) || write_outcomes(g, v->outcomes, err) ||
+        write_scenarios(g, v->scenarios, err) || write_stats(g, v->stats, err) ||
+        write_cascade(g, &v->cascade, err) || write_histograms(g, v->hist, err) ||
+        write_samples(g, v->samples, err) || write_worst(g, v, err))
+        goto fail;
+    rc = 0;
+fail:
+    h5_close(g);
+    return rc;
+}
+
+// ----------------------------------------------------------------------------
+// writing: population, root, file
+
+/* One int column over n_agents + n_passive rows: agent values, then the
+ * passive positions' (or `passive_fill` when they have none). */
+static int pop_int_column(hid_t g, const char *name, hid_t ftype, const stp_population *pop,
+                          const int *agent, const int *passive, int passive_fill, stp_error *err)
+{
+    const size_t na = (size_t)pop->n_agents, n = na + (size_t)pop->n_passive;
+    const hsize_t dims[1] = {(hsize_t)n};
+    int *col = NULL;
+    if (STP_ALLOC(err, col, n)) return -1;
+    for (size_t i = 0; i < n; i++)
+        col[i] = i < na ? (agent ? agent[i] : -1) : (passive ? passive[i - na] : passive_fill);
+    const int rc = write_dataset(g, name, ftype, H5T_NATIVE_INT, 1, dims, col, 1, err);
+    free(col);
+    return rc;
+}
+
+/* Same for float32; passive positions get NaN where the quantity is an AI
+ * agent's (threshold, latency, ...), which `passive == NULL` says. */
+static int pop_float_column(hid_t g, const char *name, const stp_population *pop,
+                            const float *agent, const float *passive, stp_error *err)
+{
+    const size_t na = (size_t)pop->n_agents, n = na + (size_t)pop->n_passive;
+    const hsize_t dims[1] = {(hsize_t)n};
+    float *col = NULL;
+    if (STP_ALLOC(err, col, n)) return -1;
+    for (size_t i = 0; i < n; i++)
+        col[i] = i < na ? (agent ? agent[i] : NAN) : (passive ? passive[i - na] : NAN);
+    const int rc = write_dataset(g, name, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 1, dims, col, 1, err);
+    free(col);
+    return rc;
+}
+
+static int write_population(hid_t file, const stp_population *p, stp_error *err)
+{
+    char families[STP_MAX_FAMILIES * (STP_MODEL_NAME_MAX + 1) + 1] = "";
+    size_t used = 0;
+    hid_t g = -1;
+    int rc = -1;
+    for (int f = 0; f < p->n_families && f < STP_MAX_FAMILIES; f++)
+        used += (size_t)snprintf(families + used, sizeof families - used, "%s%.*s", f ? "," : "",
+                                 STP_MODEL_NAME_MAX, p->models[f].name);
+    if (make_group(file, "population", 0, &g, err) ||
+        pop_int_column(g, "role", H5T_STD_I8LE, p, p->role, NULL, STP_ROLE_PASSIVE, err) ||
+        attr_str(g, "role", "roles", ROLE_NAMES, err) ||
+        pop_int_column(g, "family", H5T_STD_I32LE, p, p->family, NULL, -1, err) ||
+        pop_int_column(g, "protocol", H5T_STD_I32LE, p, p->protocol, p->p_protocol, -1, err) ||
+        pop_float_column(g, "threshold", p, p->threshold, NULL, err) ||
+        pop_float_column(g, "latency_s", p, p->latency_s, NULL, err) ||
+        pop_float_column(g, "sell_fraction", p, p->sell_fraction, NULL, err) ||
+        pop_float_column(g, "cooldown_s", p, p->cooldown_s, NULL, err) ||
+        pop_float_column(g, "collateral_units", p, p->collateral, p->p_collateral, err) ||
+        pop_float_column(g, "debt_usd", p, p->debt_usd, p->p_debt_usd, err) ||
+        pop_float_column(g, "hf0", p, p->hf0, p->p_hf0, err) ||
+        attr_str(g, ".", "families", families, err) ||
+        attr_f64(g, ".", "herfindahl", p->herfindahl, err) ||
+        attr_i32(g, ".", "n_agents", p->n_agents, err) ||
+        attr_i32(g, ".", "n_passive", p->n_passive, err))
+        goto fail;
+    rc = 0;
+fail:
+    h5_close(g);
+    return rc;
+}
+
+static int write_root(hid_t file, const stp_results *r, stp_error *err)
+{
+    char created[32] = "";
+    const time_t now = time(NULL);
+    struct tm utc;
+    if (gmtime_r(&now, &utc)) strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    return attr_str(file, ".", "format", STP_H5_FORMAT, err) ||
+           attr_i32(file, ".", "format_version", STP_H5_FORMAT_VERSION, err) ||
+           attr_str(file, ".", "engine_version", r->engine_version, err) ||
+           attr_str(file, ".", "created_utc", created, err) ||
+           attr_str(file, ".", "config_json", r->cfg->resolved_json, err) ||
+           attr_str(file, ".", "experiment", r->cfg->experiment.name, err) ||
+           write_attr(file, ".", "seed", H5T_STD_U64LE, H5T_NATIVE_ULLONG, &r->seed, err) ||
+           attr_str(file, ".", "backend", r->backend, err) ||
+           attr_str(file, ".", "device", r->device, err) ||
+           attr_i64(file, ".", "paths", r->paths, err) ||
+           attr_f64(file, ".", "wall_s", r->wall_s, err) ||
+           attr_f64(file, ".", "agent_steps_per_s", r->agent_steps_per_s, err);
+}
+
+static int write_variants(hid_t file, const stp_results *r, stp_error *err)
+{
+    hid_t g = -1;
+    int rc = -1;
+    if (make_group(file, "variants", 1, &g, err)) goto fail;
+    for (int v = 0; v < r->n_variants; v++)
+        if (write_variant(g, &r->variants[v], err)) goto fail;
+    rc = 0;
+fail:
+    h5_close(g);
+    return rc;
+}
+
+/* 1.8 object headers (low bound V18): a resolved config_json past 64 KiB
+ * needs dense attribute storage, which the default 1.6-compatible format
+ * lacks; the high bound V18 keeps the file readable by any HDF5 >= 1.8.
+ * CLOSE_STRONG: closing the file on a failure also closes anything a failed
+ * helper left open, so the temporary can be removed. */
+static int create_file(const char *name, hid_t *out, stp_error *err)
+{
+    hid_t fapl = -1;
+    int rc = -1;
+    *out = -1;
+    if (STP_H5_CHECK(err, fapl = H5Pcreate(H5P_FILE_ACCESS)) ||
+        STP_H5_CHECK(err, H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18)) ||
+        STP_H5_CHECK(err, H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG)) ||
+        STP_H5_CHECK(err, *out = H5Fcreate(name, H5F_ACC_TRUNC, H5P_DEFAULT, fapl)))
+        goto fail;
+    rc = 0;
+fail:
+    h5_close(fapl);
+    return rc;
+}
+
+stp_status stp_h5_write_results(const char *path, const stp_results *r, int force, stp_error *err)
+{
+    stp_error local;
+    struct stat st;
+    char *tmp = NULL;
+    hid_t file = -1;
+    int close_failed;
+    if (!err) err = &local;
+    assert(path && r && r->cfg && r->pop);
+    /* before anything is created: an existing result is never at risk */
+    if (!force && stat(path, &st) == 0)
+        return stp_error_set(err, STP_EUSAGE,
+                             "output '%s' exists; pass --force to overwrite or choose -o", path);
+    if (STP_ALLOC(err, tmp, strlen(path) + 32)) return err->status;
+    snprintf(tmp, strlen(path) + 32, "%s.tmp.%ld", path, (long)getpid());
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* users get our one line, not HDF5's stack dump */
+    if (create_file(tmp, &file, err) || write_root(file, r, err) ||
+        write_population(file, r->pop, err) || write_variants(file, r, err))
+        goto fail;
+    close_failed = STP_H5_CHECK(err, H5Fclose(file)); /* flushes: may fail on a full disk */
+    file = -1;
+    if (close_failed) goto fail;
+    if (rename(tmp, path) != 0) {
+        stp_error_set(err, STP_EIO, "cannot rename '%s' into place: %s", tmp, strerror(errno));
+        goto fail;
+    }
+    free(tmp);
+    return STP_OK;
+fail:
+    h5_close(file);
+    remove(tmp); /* may not exist (H5Fcreate failed): nothing to do then */
+    prefix_error(err, "cannot write '%s': ", path);
+    free(tmp);
+    return err->status;
+}
+
+// ----------------------------------------------------------------------------
+// reading
+
+static int require_points(hid_t space, hssize_t lo, hssize_t hi, hssize_t *n, stp_error *err)
+{
+    *n = H5Sget_simple_extent_npoints(space);
+    if (STP_H5_CHECK(err, *n)) return -1;
+    if (*n >= lo && *n <= hi && H5Sget_simple_extent_ndims(space) <= 1) return 0;
+    stp_error_set(err, STP_EIO, "has %lld values, expected %lld to %lld in one dimension",
+                  (long long)*n, (long long)lo, (long long)hi);
+    return -1;
+}
+
+/* A scalar numeric attribute, converted by HDF5 to mtype. */
+static int read_attr(hid_t loc, const char *obj, const char *name, hid_t mtype, void *out,
+                     stp_error *err)
+{
+    hid_t a = -1, space = -1;
+    hssize_t n;
+    int rc = -1;
+    if (STP_H5_CHECK(err, a = H5Aopen_by_name(loc, obj, name, H5P_DEFAULT, H5P_DEFAULT)) ||
+        STP_H5_CHECK(err, space = H5Aget_space(a)) || require_points(space, 1, 1, &n, err) ||
+        STP_H5_CHECK(err, H5Aread(a, mtype, out)))
+        goto fail;
+    rc = 0;
+fail:
+    if (rc) blame(err, loc, obj, name);
+    h5_close(space);
+    h5_close(a);
+    return rc;
+}
+
+/* A scalar string attribute, fixed or variable length, truncated to cap - 1. */
+static int read_str_attr(hid_t loc, const char *obj, const char *name, char *buf, size_t cap,
+                         stp_error *err)
+{
+    hid_t a = -1, ft = -1, mt = -1, space = -1;
+    hssize_t n;
+    htri_t vlen = 0;
+    char *vs = NULL;
+    int rc = -1;
+    buf[0] = '\0';
+    if (STP_H5_CHECK(err, a = H5Aopen_by_name(loc, obj, name, H5P_DEFAULT, H5P_DEFAULT)) ||
+        STP_H5_CHECK(err, space = H5Aget_space(a)) || require_points(space, 1, 1, &n, err) ||
+        STP_H5_CHECK(err, ft = H5Aget_type(a)))
+        goto fail;
+    if (H5Tget_class(ft) != H5T_STRING) {
+        stp_error_set(err, STP_EIO, "is not a string");
+        goto fail;
+    }
+    if (STP_H5_CHECK(err, vlen = H5Tis_variable_str(ft)) ||
+        STP_H5_CHECK(err, mt = H5Tcopy(H5T_C_S1)))
+        goto fail;
+    /* fixed length: HDF5 converts to a cap-byte, NUL-terminated buffer; it
+     * converts no character set to another, so take the file's */
+    if (STP_H5_CHECK(err, H5Tset_cset(mt, H5Tget_cset(ft))) ||
+        STP_H5_CHECK(err, H5Tset_size(mt, vlen ? H5T_VARIABLE : cap)) ||
+        STP_H5_CHECK(err, H5Aread(a, mt, vlen ? (void *)&vs : (void *)buf)))
+        goto fail;
+    if (vlen) snprintf(buf, cap, "%s", vs ? vs : "");
+    buf[cap - 1] = '\0';
+    rc = 0;
+fail:
+    if (rc) blame(err, loc, obj, name);
+    if (vs) H5free_memory(vs);
+    h5_close(mt);
+    h5_close(ft);
+    h5_close(space);
+    h5_close(a);
+    return rc;
+}
+
+/* A dataset of at most `max` values (rank 0 or 1) into out; *n gets the count. */
+static int read_ds(hid_t loc, const char *name, hid_t mtype, void *out, int max, int *n,
+                   stp_error *err)
+{
+    hid_t d = -1, space = -1;
+    hssize_t count = 0;
+    int rc = -1;
+    if (STP_H5_CHECK(err, d = H5Dopen2(loc, name, H5P_DEFAULT)) ||
+        STP_H5_CHECK(err, space = H5Dget_space(d)) || require_points(space, 0, max, &count, err))
+        goto fail;
+    if (count > 0 && STP_H5_CHECK(err, H5Dread(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, out)))
+        goto fail;
+    *n = (int)count;
+    rc = 0;
+fail:
+    if (rc) blame(err, loc, name, NULL);
+    h5_close(space);
+    h5_close(d);
+    return rc;
+}
+
+static int read_scalar(hid_t loc, const char *name, hid_t mtype, void *out, stp_error *err)
+{
+    int n = 0;
+    if (read_ds(loc, name, mtype, out, 1, &n, err)) return -1;
+    if (n == 1) return 0;
+    stp_error_set(err, STP_EIO, "is empty, expected one value");
+    blame(err, loc, name, NULL);
+    return -1;
+}
+
+static int read_metric(hid_t stats, const char *name, stp_metric_stats *m, stp_error *err)
+{
+    /* each *_levels dataset sets its count; the columns after it must match */
+    const struct {
+        const char *name;
+        double *x;
+        int *n;
+    } cols[] = {
+        {"quantile_levels", m->quantile_levels, &m->n_quantiles},
+        {"quantiles", m->quantiles, &m->n_quantiles},
+        {"quantile_ci_lo", m->quantile_ci_lo, &m->n_quantiles},
+        {"quantile_ci_hi", m->quantile_ci_hi, &m->n_quantiles},
+        {"es_levels", m->es_levels, &m->n_es},
+        {"var", m->var, &m->n_es},
+        {"var_ci_lo", m->var_ci_lo, &m->n_es},
+        {"var_ci_hi", m->var_ci_hi, &m->n_es},
+        {"es", m->es, &m->n_es},
+        {"es_ci_lo", m->es_ci_lo, &m->n_es},
+        {"es_ci_hi", m->es_ci_hi, &m->n_es},
+    };
+    hid_t g = -1;
+    int rc = -1, n = 0;
+    if (STP_H5_CHECK(err, g = H5Gopen2(stats, name, H5P_DEFAULT))) {
+        blame(err, stats, name, NULL);
+        goto fail;
+    }
+    if (read_scalar(g, "mean", H5T_NATIVE_DOUBLE, &m->mean, err) ||
+        read_scalar(g, "sd", H5T_NATIVE_DOUBLE, &m->sd, err) ||
+        read_scalar(g, "mean_ci_lo", H5T_NATIVE_DOUBLE, &m->mean_ci_lo, err) ||
+        read_scalar(g, "mean_ci_hi", H5T_NATIVE_DOUBLE, &m->mean_ci_hi, err) ||
+        read_scalar(g, "n", H5T_NATIVE_LLONG, &m->n, err))
+        goto fail;
+    for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
+        if (read_ds(g, cols[i].name, H5T_NATIVE_DOUBLE, cols[i].x, STP_STATS_MAX_LEVELS, &n, err))
+            goto fail;
+        if (strstr(cols[i].name, "_levels"))
+            *cols[i].n = n;
+        else if (n != *cols[i].n) {
+            stp_error_set(err, STP_EIO, "has %d values but its levels have %d", n, *cols[i].n);
+            blame(err, g, cols[i].name, NULL);
+            goto fail;
+        }
+    }
+    rc = 0;
+fail:
+    h5_close(g);
+    return rc;
+}
+
+static int read_variant_stats(hid_t vg, stp_variant_summary *vs, stp_error *err)
+{
+    hid_t g = -1;
+    int rc = -1;
+    htri_t has;
+    if (STP_H5_CHECK(err, has = H5Lexists(vg, "stats", H5P_DEFAULT))) goto fail;
+    if (has && STP_H5_CHECK(err, g = H5Gopen2(vg, "stats", H5P_DEFAULT))) goto fail;
+    for (int m = 0; has && m < STP_N_OUTCOMES; m++) {
+        htri_t there;
+        if (STP_H5_CHECK(err, there = H5Lexists(g, stp_outcome_names[m], H5P_DEFAULT))) goto fail;
+        if (there && read_metric(g, stp_outcome_names[m], &vs->stats[m], err)) goto fail;
+        vs->has_stats[m] = there > 0;
+    }
+    rc = 0;
+fail:
+    h5_close(g);
+    return rc;
+}
+
+static int read_variant(hid_t variants, const char *name, stp_variant_summary *vs, stp_error *err)
+{
+    stp_cascade_stats *c = &vs->cascade;
+    hid_t g = -1;
+    int rc = -1;
+    snprintf(vs->name, sizeof vs->name, "%s", name);
+    if (STP_H5_CHECK(err, g = H5Gopen2(variants, name, H5P_DEFAULT))) {
+        blame(err, variants, name, NULL);
+        goto fail;
+    }
+    if (read_attr(g, ".", "paths_done", H5T_NATIVE_LLONG, &vs->paths_done, err) ||
+        read_attr(g, "cascade", "p", H5T_NATIVE_DOUBLE, &c->p, err) ||
+        read_attr(g, "cascade", "ci_lo", H5T_NATIVE_DOUBLE, &c->ci_lo, err) ||
+        read_attr(g, "cascade", "ci_hi", H5T_NATIVE_DOUBLE, &c->ci_hi, err) ||
+        read_attr(g, "cascade", "n", H5T_NATIVE_LLONG, &c->n, err) ||
+        read_attr(g, "cascade", "k", H5T_NATIVE_LLONG, &c->k, err) ||
+        read_variant_stats(g, vs, err))
+        goto fail;
+    rc = 0;
+fail:
+    h5_close(g);
+    return rc;
+}
+
+/* Creation order is the writer's variant order; a file whose /variants does
+ * not track it (another tool's merge) is listed by name. */
+static H5_index_t variant_order(hid_t g)
+{
+    unsigned flags = 0;
+    hid_t gcpl = H5Gget_create_plist(g);
+    if (gcpl < 0 || H5Pget_link_creation_order(gcpl, &flags) < 0) H5Eclear2(H5E_DEFAULT);
+    h5_close(gcpl);
+    return (flags & H5P_CRT_ORDER_INDEXED) ? H5_INDEX_CRT_ORDER : H5_INDEX_NAME;
+}
+
+static int read_variants(hid_t file, stp_summary *s, stp_error *err)
+{
+    char name[STP_NAME_MAX];
+    H5G_info_t info;
+    hid_t g = -1;
+    int rc = -1;
+    if (STP_H5_CHECK(err, g = H5Gopen2(file, "variants", H5P_DEFAULT)) ||
+        STP_H5_CHECK(err, H5Gget_info(g, &info))) {
+        blame(err, file, "variants", NULL);
+        goto fail;
+    }
+    if (info.nlinks > STP_MAX_VARIANTS) {
+        stp_error_set(err, STP_EIO, "/variants: %llu variants, more than the %d this build reads",
+                      (unsigned long long)info.nlinks, STP_MAX_VARIANTS);
+        goto fail;
+    }
+    if (STP_ALLOC(err, s->variants, info.nlinks)) goto fail;
+    const H5_index_t order = variant_order(g);
+    for (hsize_t i = 0; i < info.nlinks; i++, s->n_variants++) {
+        ssize_t len;
+        if (STP_H5_CHECK(err, len = H5Lget_name_by_idx(g, ".", order, H5_ITER_INC, i, name,
+                                                       sizeof name, H5P_DEFAULT))) {
+            blame(err, g, ".", NULL);
+            goto fail;
+        }
+        if ((size_t)len >= sizeof name) {
+            stp_error_set(err, STP_EIO, "/variants: a variant name is longer than %d bytes",
+                          STP_NAME_MAX - 1);
+            goto fail;
+        }
+        if (read_variant(g, name, &s->variants[i], err)) goto fail;
+    }
+    rc = 0;
+fail:
+    h5_close(g);
+    return rc;
+}
+
+/* Every read starts here (DESIGN §6): the file says what it is. */
+static int check_format(hid_t file, stp_error *err)
+{
+    char format[64] = "";
+    int version = -1;
+    if (H5Aexists(file, "format") <= 0 ||
+        read_str_attr(file, ".", "format", format, sizeof format, err) ||
+        strcmp(format, STP_H5_FORMAT) != 0) {
+        H5Eclear2(H5E_DEFAULT);
+        stp_error_set(err, STP_EIO, "not a stampede results file (format '%s', expected '%s')",
+                      format[0] ? format : "missing", STP_H5_FORMAT);
+        return -1;
+    }
+    if (H5Aexists(file, "format_version") <= 0 ||
+        read_attr(file, ".", "format_version", H5T_NATIVE_INT, &version, err) ||
+        version != STP_H5_FORMAT_VERSION) {
+        H5Eclear2(H5E_DEFAULT);
+        stp_error_set(err, STP_EIO,
+                      "not a stampede results file this version reads (format_version %d, "
+                      "expected %d)",
+                      version, STP_H5_FORMAT_VERSION);
+        return -1;
+    }
+    return 0;
+}
+
+static int read_root(hid_t file, stp_summary *s, stp_error *err)
+{
+    htri_t has_experiment;
+    if (read_str_attr(file, ".", "engine_version", s->engine_version, sizeof s->engine_version,
+                      err) ||
+        read_str_attr(file, ".", "backend", s->backend, sizeof s->backend, err) ||
+        read_str_attr(file, ".", "device", s->device, sizeof s->device, err) ||
+        read_str_attr(file, ".", "created_utc", s->created_utc, sizeof s->created_utc, err) ||
+        read_attr(file, ".", "seed", H5T_NATIVE_ULLONG, &s->seed, err) ||
+        read_attr(file, ".", "paths", H5T_NATIVE_LLONG, &s->paths, err) ||
+        read_attr(file, ".", "wall_s", H5T_NATIVE_DOUBLE, &s->wall_s, err) ||
+        read_attr(file, ".", "agent_steps_per_s", H5T_NATIVE_DOUBLE, &s->agent_steps_per_s, err) ||
+        read_attr(file, "population", "herfindahl", H5T_NATIVE_DOUBLE, &s->herfindahl, err) ||
+        read_attr(file, "population", "n_agents", H5T_NATIVE_INT, &s->n_agents, err) ||
+        read_attr(file, "population", "n_passive", H5T_NATIVE_INT, &s->n_passive, err))
+        return -1;
+    /* "experiment" is ours beyond DESIGN §6's list: optional on read */
+    if (STP_H5_CHECK(err, has_experiment = H5Aexists(file, "experiment"))) return -1;
+    return has_experiment
+               ? read_str_attr(file, ".", "experiment", s->experiment, sizeof s->experiment, err)
+               : 0;
+}
+
+stp_status stp_h5_read_summary(const char *path, stp_summary *out, stp_error *err)
+{
+    stp_error local;
+    struct stat st;
+    hid_t file = -1;
+    htri_t is_hdf5;
+    if (!err) err = &local;
+    memset(out, 0, sizeof *out);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    if (stat(path, &st) != 0) {
+        stp_error_set(err, STP_EIO, "cannot open: %s", strerror(errno));
+        goto fail;
+    }
+    if (STP_H5_CHECK(err, is_hdf5 = H5Fis_hdf5(path))) goto fail;
+    if (!is_hdf5) {
+        stp_error_set(err, STP_EIO, "not a stampede results file (not HDF5 at all)");
+        goto fail;
+    }
+    if (STP_H5_CHECK(err, file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT)) ||
+        check_format(file, err) || read_root(file, out, err) || read_variants(file, out, err))
+        goto fail;
+    h5_close(file);
+    return STP_OK;
+fail:
+    h5_close(file);
+    stp_summary_free(out);
+    prefix_error(err, "%s: ", path);
+    return err->status;
+}
+
+void stp_summary_free(stp_summary *s)
+{
+    if (!s) return;
+    free(s->variants);
+    memset(s, 0, sizeof *s);
+}

@@ -1,0 +1,81 @@
+/* params.c: config units (per second) -> per-step constants, once. */
+#include "stampede/params.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "stampede/scenario.h"
+#include "stampede/step.h"
+
+static int steps_of(double seconds, double dt_s)
+{
+    return (int)floor(seconds / dt_s + 0.5);
+}
+
+int stp_params_max_delay_steps(const stp_config *cfg)
+{
+    double extra_s = 0.0;
+    int i;
+    for (i = 0; i < cfg->scenario.n_shocks; i++) {
+        const stp_shock_spec *s = &cfg->scenario.shocks[i];
+        if (s->kind == STP_SHOCK_ORACLE_DELAY)
+            extra_s += stp_shock_size_cap(s) * stp_shock_slots(s);
+    }
+    return steps_of(cfg->oracle.delay_s + extra_s, cfg->time.dt_s);
+}
+
+stp_params stp_params_derive(const stp_config *cfg)
+{
+    stp_params p;
+    const double dt = cfg->time.dt_s;
+    const double calm_step = cfg->market.vol_calm_per_sqrt_s * sqrt(dt);
+    int k;
+
+    memset(&p, 0, sizeof p);
+    p.n_steps = steps_of(cfg->time.horizon_s, dt);
+    p.dt_s = (float)dt;
+    p.seed = cfg->run.seed;
+    p.log_price0 = log(cfg->market.price0_usd);
+    p.mu_step = (float)(cfg->market.mu_per_s * dt);
+    p.sigma_calm_step = (float)calm_step;
+    p.sigma_stress_step = (float)(cfg->market.vol_stress_per_sqrt_s * sqrt(dt));
+    p.p_calm_to_stress = (float)(1.0 - exp(-cfg->market.calm_to_stress_per_s * dt));
+    p.p_stress_to_calm = (float)(1.0 - exp(-cfg->market.stress_to_calm_per_s * dt));
+    p.student_t = cfg->market.noise_dist == STP_NOISE_STUDENT_T;
+    p.nu = (float)cfg->market.noise_nu;
+    p.t_scale = p.student_t ? (float)sqrt((cfg->market.noise_nu - 2.0) / cfg->market.noise_nu) : 1.0f;
+    p.jump_rate_step = (float)(cfg->market.jump_rate_per_s * dt);
+    p.jump_log_mean = (float)cfg->market.jump_log_mean;
+    p.jump_log_sd = (float)cfg->market.jump_log_sd;
+
+    p.price0 = cfg->market.price0_usd;
+    p.pool_y0 = cfg->pool.depth_usd;
+    p.pool_x0 = cfg->pool.depth_usd / cfg->market.price0_usd;
+    p.fee = cfg->pool.fee;
+    p.arb_frac = 1.0 - exp(-dt * log(2.0) / cfg->pool.arb_half_life_s);
+    p.refill_frac = 1.0 - exp(-cfg->pool.refill_per_s * dt);
+    p.oracle_delay_s = (float)cfg->oracle.delay_s;
+    p.price_ring = stp_params_max_delay_steps(cfg) + 2;
+
+    p.inv_ret1_sd = calm_step > 0.0 ? (float)(1.0 / calm_step) : 0.0f;
+    p.window_steps = steps_of(STP_WINDOW_S, dt) > 1 ? steps_of(STP_WINDOW_S, dt) : 1;
+    p.inv_retw_sd = calm_step > 0.0 ? (float)(1.0 / (calm_step * sqrt((double)p.window_steps)))
+                                    : 0.0f;
+    p.ewma_alpha = (float)(1.0 - exp(-dt / STP_EWMA_S));
+    p.inv_depth_usd = 1.0 / cfg->pool.depth_usd;
+
+    p.n_protocols = cfg->n_protocols;
+    for (k = 0; k < cfg->n_protocols; k++) {
+        p.lt[k] = (float)cfg->protocols[k].liquidation_threshold;
+        p.lb[k] = (float)cfg->protocols[k].liquidation_bonus;
+        p.close_factor[k] = (float)cfg->protocols[k].close_factor;
+        p.full_close_hf[k] = (float)cfg->protocols[k].full_close_hf;
+    }
+    p.liq_budget_step = cfg->liquidators.capital_usd_per_s * dt;
+    p.cooldown_steps = steps_of(cfg->population.cooldown_s, dt);
+    p.sync_window_steps = steps_of(cfg->output.sync_window_s, dt) > 1
+                              ? steps_of(cfg->output.sync_window_s, dt) : 1;
+    p.cascade_drawdown = cfg->cascade.drawdown;
+    p.cascade_liquidation_usd = cfg->cascade.liquidation_usd;
+    return p;
+}

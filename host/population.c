@@ -1,0 +1,277 @@
+/* population.c: draws the agents and passive positions of a run once from
+ * the seed (DESIGN §3.4, §3.9). Every draw is Philox of
+ * (seed, STP_STREAM_POPULATION, path 0, field, index, block), so the
+ * population does not depend on threads or on the order of the loops. */
+#include "stampede/population.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "stampede/rng.h"
+
+/* Field numbers (the counter's `step` word) of the population draws. */
+enum { F_FAMILY, F_TRAITS, F_SIZE, F_HF0, F_NOISE };
+#define HF0_TRIES 64
+#define RULE_PARAM_FLOOR 1e-3f /* dd_limit, var_z, target_ratio stay > 0 */
+
+static stp_u32x4 draw(const stp_config *cfg, int field, int index, int block)
+{
+    return stp_philox(cfg->run.seed, STP_STREAM_POPULATION, 0, (uint32_t)field, (uint32_t)index,
+                      (uint32_t)block);
+}
+
+static float normal_of(const stp_config *cfg, int field, int index, int block)
+{
+    const stp_u32x4 r = draw(cfg, field, index, block);
+    float n0, n1;
+    stp_box_muller(r.v[0], r.v[1], &n0, &n1);
+    return n0;
+}
+
+/* Index of the bin of cumulative shares that u falls in. */
+static int pick_share(float u, const double *share, int n, size_t stride)
+{
+    double cdf = 0.0;
+    int i;
+    for (i = 0; i < n - 1; i++) {
+        cdf += *(const double *)((const char *)share + (size_t)i * stride);
+        if ((double)u <= cdf)
+            return i;
+    }
+    return n - 1;
+}
+
+static int pick_protocol(const stp_config *cfg, float u)
+{
+    return pick_share(u, &cfg->protocols[0].share, cfg->n_protocols, sizeof(stp_protocol_spec));
+}
+
+/* hf0 lognormal(median, log_sd), redrawn below min so there is no pile-up at
+ * the minimum (§3.9); after HF0_TRIES misses (never in practice) the minimum. */
+static float draw_hf0(const stp_config *cfg, int index)
+{
+    int k;
+    for (k = 0; k < HF0_TRIES; k++) {
+        const double hf = cfg->population.hf0_median *
+                          exp(cfg->population.hf0_log_sd * normal_of(cfg, F_HF0, index, k));
+        if (hf >= cfg->population.hf0_min)
+            return (float)hf;
+    }
+    return (float)cfg->population.hf0_min;
+}
+
+static stp_status alloc_arrays(stp_population *p, int n, int m, stp_error *err)
+{
+    if (STP_ALLOC(err, p->family, n) || STP_ALLOC(err, p->role, n) ||
+        STP_ALLOC(err, p->protocol, n) || STP_ALLOC(err, p->threshold, n) ||
+        STP_ALLOC(err, p->logit_threshold, n) || STP_ALLOC(err, p->latency_s, n) ||
+        STP_ALLOC(err, p->lag_steps, n) || STP_ALLOC(err, p->sell_fraction, n) ||
+        STP_ALLOC(err, p->cooldown_s, n) || STP_ALLOC(err, p->collateral, n) ||
+        STP_ALLOC(err, p->debt_usd, n) || STP_ALLOC(err, p->hf0, n) ||
+        STP_ALLOC(err, p->lp_share, n) ||
+        STP_ALLOC(err, p->params, (size_t)STP_MAX_PARAMS * (size_t)(n ? n : 1)) ||
+        STP_ALLOC(err, p->p_protocol, m) || STP_ALLOC(err, p->p_collateral, m) ||
+        STP_ALLOC(err, p->p_debt_usd, m) || STP_ALLOC(err, p->p_hf0, m))
+        return err->status;
+    return STP_OK;
+}
+
+/* Families first: agent slots are grouped by family, in draw order within a
+ * family, so each model runs over a contiguous block. slot_of[i] is the
+ * sorted position of drawn agent i. */
+static void assign_families(stp_population *p, const stp_config *cfg, int *slot_of)
+{
+    int i, f, next[STP_MAX_FAMILIES];
+    for (i = 0; i < p->n_agents; i++) {
+        const float u = stp_uniform(draw(cfg, F_FAMILY, i, 0).v[0]);
+        slot_of[i] = pick_share(u, &cfg->population.families[0].share, p->n_families,
+                                sizeof(stp_family_spec));
+        p->family_count[slot_of[i]]++;
+    }
+    p->family_start[0] = 0;
+    for (f = 0; f < p->n_families; f++) {
+        p->family_start[f + 1] = p->family_start[f] + p->family_count[f];
+        next[f] = p->family_start[f];
+    }
+    p->herfindahl = 0.0;
+    for (f = 0; f < p->n_families && p->n_agents > 0; f++) {
+        const double s = (double)p->family_count[f] / p->n_agents;
+        p->herfindahl += s * s;
+    }
+    for (i = 0; i < p->n_agents; i++) {
+        f = slot_of[i];
+        p->family[next[f]] = f;
+        slot_of[i] = next[f]++;
+    }
+}
+
+/* Family weights plus weight_noise x N(0,1) on every parameter (weights and
+ * biases) in the standardised feature space (§3.9). */
+static void perturb_params(stp_population *p, const stp_config *cfg, int i, int a)
+{
+    const stp_model *m = &p->models[p->family[a]];
+    const size_t n = (size_t)p->n_agents;
+    int k;
+    for (k = 0; k < m->n_params; k++) {
+        const stp_u32x4 r = draw(cfg, F_NOISE, i, k / 2);
+        float n0, n1;
+        float v;
+        stp_box_muller(r.v[0], r.v[1], &n0, &n1);
+        v = m->params[k] + (float)cfg->population.weight_noise * ((k & 1) ? n1 : n0);
+        if (m->kind != STP_FAMILY_MLP && (k == 0 || (m->kind == STP_FAMILY_DRAWDOWN_RULE && k == 1)))
+            v = fmaxf(v, RULE_PARAM_FLOOR);
+        p->params[(size_t)k * n + a] = v;
+    }
+}
+
+/* Traits of drawn agent i at sorted slot a; size_w gets its unnormalised
+ * lognormal size weight. */
+static void draw_agent(stp_population *p, const stp_config *cfg, int i, int a, double *size_w)
+{
+    const stp_u32x4 r = draw(cfg, F_TRAITS, i, 0);
+    float n_thr, n_lat;
+    double t;
+    stp_box_muller(r.v[2], r.v[3], &n_thr, &n_lat);
+    p->role[a] = stp_uniform(r.v[0]) <= (float)cfg->population.lp_share ? STP_ROLE_LP
+                                                                         : STP_ROLE_BORROWER;
+    p->protocol[a] = p->role[a] == STP_ROLE_LP ? -1 : pick_protocol(cfg, stp_uniform(r.v[1]));
+    t = cfg->population.threshold.mean + cfg->population.threshold.sd * n_thr;
+    t = fmin(0.99, fmax(0.01, t));
+    p->threshold[a] = (float)t;
+    p->logit_threshold[a] = (float)log(t / (1.0 - t));
+    p->latency_s[a] = (float)(cfg->population.latency_median_s *
+                              exp(cfg->population.latency_log_sd * n_lat));
+    {
+        /* lag rounded half up, capped: the agents' history ring is finite */
+        const double lag = floor(p->latency_s[a] / cfg->time.dt_s + 0.5);
+        p->lag_steps[a] = lag > STP_MAX_LAG_STEPS ? STP_MAX_LAG_STEPS : (int)lag;
+    }
+    p->sell_fraction[a] = (float)cfg->population.sell_fraction;
+    p->cooldown_s[a] = (float)cfg->population.cooldown_s;
+    *size_w = exp(cfg->population.collateral_log_sd * normal_of(cfg, F_SIZE, i, 0));
+    perturb_params(p, cfg, i, a);
+}
+
+/* Sizes normalised to their total (§3.9): borrowers share the AI collateral,
+ * LPs share lp_pool_share of the pool's initial liquidity. */
+static void finish_sizes(stp_population *p, const stp_config *cfg, const double *size_w,
+                         double ai_collateral_usd)
+{
+    double sum_b = 0.0, sum_lp = 0.0;
+    int a;
+    for (a = 0; a < p->n_agents; a++)
+        *(p->role[a] == STP_ROLE_LP ? &sum_lp : &sum_b) += size_w[a];
+    for (a = 0; a < p->n_agents; a++) {
+        if (p->role[a] == STP_ROLE_LP) {
+            p->lp_share[a] = (float)(cfg->population.lp_pool_share * size_w[a] / sum_lp);
+            p->hf0[a] = NAN;
+            continue;
+        }
+        {
+            const double c_usd = ai_collateral_usd * size_w[a] / sum_b;
+            const double lt = cfg->protocols[p->protocol[a]].liquidation_threshold;
+            p->collateral[a] = (float)(c_usd / cfg->market.price0_usd);
+            p->hf0[a] = draw_hf0(cfg, a);
+            p->debt_usd[a] = (float)(c_usd * lt / p->hf0[a]);
+        }
+    }
+}
+
+static void draw_passive(stp_population *p, const stp_config *cfg, double passive_usd)
+{
+    double sum = 0.0;
+    int j;
+    const int base = p->n_agents; /* passive draws use indices after the agents' */
+    for (j = 0; j < p->n_passive; j++) {
+        const stp_u32x4 r = draw(cfg, F_TRAITS, base + j, 0);
+        p->p_protocol[j] = pick_protocol(cfg, stp_uniform(r.v[1]));
+        p->p_collateral[j] =
+            (float)exp(cfg->population.collateral_log_sd * normal_of(cfg, F_SIZE, base + j, 0));
+        sum += p->p_collateral[j];
+    }
+    for (j = 0; j < p->n_passive; j++) {
+        const double c_usd = passive_usd * p->p_collateral[j] / sum;
+        const double lt = cfg->protocols[p->p_protocol[j]].liquidation_threshold;
+        p->p_collateral[j] = (float)(c_usd / cfg->market.price0_usd);
+        p->p_hf0[j] = draw_hf0(cfg, base + j);
+        p->p_debt_usd[j] = (float)(c_usd * lt / p->p_hf0[j]);
+    }
+}
+
+static stp_status load_models(stp_population *p, const stp_config *cfg, stp_error *err)
+{
+    int f;
+    for (f = 0; f < cfg->population.n_families; f++) {
+        stp_status st = stp_model_load(&p->models[f], cfg->population.families[f].model_resolved, err);
+        if (st != STP_OK)
+            return st;
+    }
+    return STP_OK;
+}
+
+stp_status stp_population_create(stp_population **out, const stp_config *cfg, stp_error *err)
+{
+    stp_population *p = NULL;
+    int *slot_of = NULL;
+    double *size_w = NULL;
+    double total = cfg->population.collateral_total_usd, passive_usd;
+    int i, n_borrowers = 0;
+    *out = NULL;
+    if (STP_ALLOC(err, p, 1))
+        goto fail;
+    p->n_agents = cfg->population.agents;
+    p->n_passive = cfg->population.passive_positions;
+    p->n_families = cfg->population.n_families;
+    if (alloc_arrays(p, p->n_agents, p->n_passive, err) || load_models(p, cfg, err) ||
+        STP_ALLOC(err, slot_of, p->n_agents) || STP_ALLOC(err, size_w, p->n_agents))
+        goto fail;
+    assign_families(p, cfg, slot_of);
+    for (i = 0; i < p->n_agents; i++)
+        draw_agent(p, cfg, i, slot_of[i], &size_w[slot_of[i]]);
+    for (i = 0; i < p->n_agents; i++)
+        n_borrowers += p->role[i] == STP_ROLE_BORROWER;
+    /* With no AI borrowers every position is passive (agents = 0: §3.3). */
+    passive_usd = n_borrowers > 0 ? total * cfg->population.passive_share : total;
+    if (p->n_passive == 0 && passive_usd > 0.0) {
+        stp_error_set(err, STP_EUSAGE,
+                      "config error at population.passive_positions: must be > 0 when passive "
+                      "positions hold collateral (passive_share > 0 or no AI borrowers)");
+        goto fail;
+    }
+    finish_sizes(p, cfg, size_w, total - passive_usd);
+    draw_passive(p, cfg, passive_usd);
+    free(slot_of);
+    free(size_w);
+    *out = p;
+    return STP_OK;
+fail:
+    free(slot_of);
+    free(size_w);
+    stp_population_destroy(p);
+    return err->status;
+}
+
+void stp_population_destroy(stp_population *p)
+{
+    if (!p)
+        return;
+    free(p->family);
+    free(p->role);
+    free(p->protocol);
+    free(p->threshold);
+    free(p->logit_threshold);
+    free(p->latency_s);
+    free(p->lag_steps);
+    free(p->sell_fraction);
+    free(p->cooldown_s);
+    free(p->collateral);
+    free(p->debt_usd);
+    free(p->hf0);
+    free(p->lp_share);
+    free(p->params);
+    free(p->p_protocol);
+    free(p->p_collateral);
+    free(p->p_debt_usd);
+    free(p->p_hf0);
+    free(p);
+}

@@ -1,0 +1,223 @@
+/* run.c: a single-experiment run from config to results file. */
+#include "stampede/run.h"
+
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "stampede/engine.h"
+#include "stampede/h5out.h"
+#include "stampede/scenario.h"
+#include "stampede/stats.h"
+
+#ifndef STP_VERSION
+#define STP_VERSION "0.0.0"
+#endif
+
+typedef struct run_state {
+    stp_population *pop;
+    stp_scenario_table *scen;
+    stp_outcomes out;
+    stp_samples samples;
+    stp_variant_results var;
+    char device[256];
+} run_state;
+
+static void run_state_free(run_state *r)
+{
+    int m;
+    stp_population_destroy(r->pop);
+    stp_scenario_table_destroy(r->scen);
+    for (m = 0; m < STP_N_OUTCOMES; m++) {
+        free(r->out.v[m]);
+        stp_histogram_free(&r->var.hist[m]);
+    }
+    free(r->samples.price);
+    free(r->samples.pool_depth);
+    free(r->samples.sync);
+    free(r->samples.liquidations);
+    free(r->var.worst);
+}
+
+static double now_s(void)
+{
+    return omp_get_wtime();
+}
+
+/* "model name" of the first CPU, for the results file's device attribute. */
+static void cpu_name(char *buf, size_t n)
+{
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    char line[512];
+    snprintf(buf, n, "cpu");
+    while (f && fgets(line, sizeof line, f)) {
+        char *colon = strchr(line, ':');
+        if (strncmp(line, "model name", 10) == 0 && colon) {
+            snprintf(buf, n, "%s", colon + 2);
+            buf[strcspn(buf, "\n")] = '\0';
+            break;
+        }
+    }
+    if (f)
+        fclose(f);
+}
+
+static stp_status alloc_outputs(run_state *r, const stp_config *cfg, int n_steps, stp_error *err)
+{
+    const long long n = cfg->run.paths;
+    const int k = cfg->output.sample_paths < n ? cfg->output.sample_paths : (int)n;
+    const size_t cells = (size_t)k * (size_t)n_steps;
+    int m;
+    r->out.n = n;
+    for (m = 0; m < STP_N_OUTCOMES; m++)
+        if (STP_ALLOC(err, r->out.v[m], n))
+            return err->status;
+    r->samples.k = k;
+    r->samples.n_steps = n_steps;
+    r->samples.dt_s = (float)cfg->time.dt_s;
+    if (STP_ALLOC(err, r->samples.price, cells) || STP_ALLOC(err, r->samples.pool_depth, cells) ||
+        STP_ALLOC(err, r->samples.sync, cells) || STP_ALLOC(err, r->samples.liquidations, cells))
+        return err->status;
+    return STP_OK;
+}
+
+static stp_status simulate(const stp_sim_ctx *ctx, const stp_config *cfg,
+                           const stp_run_opts *o, stp_error *err)
+{
+    const long long n = cfg->run.paths;
+    const double t0 = now_s();
+    long long done = 0;
+    while (done < n) {
+        const long long b = n - done < cfg->run.batch ? n - done : cfg->run.batch;
+        stp_status st = stp_cpu_run_batch(ctx, done, b, o->threads, err);
+        if (st != STP_OK)
+            return st;
+        done += b;
+        if (o->progress)
+            o->progress(o->progress_user, done, n, now_s() - t0);
+        if (done < n && o->interrupted && *o->interrupted)
+            return stp_error_set(err, STP_EINTR, "interrupted after %lld of %lld paths; no "
+                                 "results written", done, n);
+    }
+    return STP_OK;
+}
+
+/* Worst paths by bad debt, ties by path index (deterministic). */
+typedef struct ranked {
+    double key;
+    long long path;
+} ranked;
+
+static int by_key_desc(const void *a, const void *b)
+{
+    const ranked *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? 1 : -1;
+    return (x->path > y->path) - (x->path < y->path);
+}
+
+static stp_status summarise(run_state *r, const stp_config *cfg, stp_error *err)
+{
+    const long long n = r->out.n;
+    ranked *idx = NULL;
+    long long k = 0, i;
+    int m;
+    for (m = 0; m < STP_N_OUTCOMES; m++) {
+        stp_status st = stp_stats_compute(&r->var.stats[m], r->out.v[m], NULL, (size_t)n,
+                                          cfg->output.quantiles, cfg->output.n_quantiles,
+                                          cfg->output.es_levels, cfg->output.n_es_levels,
+                                          stp_outcome_names[m], err);
+        if (st == STP_OK)
+            st = stp_histogram_compute(&r->var.hist[m], r->out.v[m], (size_t)n,
+                                       cfg->output.histogram_bins, err);
+        if (st != STP_OK)
+            return st;
+    }
+    for (i = 0; i < n; i++)
+        k += r->out.v[STP_OUT_CASCADE][i] > 0.5;
+    r->var.cascade = stp_wilson(k, n);
+    r->var.n_worst = cfg->output.worst_paths < n ? cfg->output.worst_paths : (int)n;
+    if (STP_ALLOC(err, idx, n) || STP_ALLOC(err, r->var.worst, r->var.n_worst ? r->var.n_worst : 1)) {
+        free(idx);
+        return err->status;
+    }
+    for (i = 0; i < n; i++) {
+        idx[i].key = r->out.v[STP_OUT_BAD_DEBT_USD][i];
+        idx[i].path = i;
+    }
+    qsort(idx, (size_t)n, sizeof *idx, by_key_desc);
+    for (i = 0; i < r->var.n_worst; i++)
+        r->var.worst[i] = idx[i].path;
+    free(idx);
+    return STP_OK;
+}
+
+static stp_status check_runnable(const stp_config *cfg, const stp_run_opts *o, stp_error *err)
+{
+    if (cfg->experiment.kind != STP_EXP_SINGLE)
+        return stp_error_set(err, STP_EUSAGE, "config error at experiment.kind: only \"single\" "
+                             "runs in this version; compare, sweep and search are not built yet");
+    if (cfg->scenario.mode != STP_SCENARIO_RANDOM)
+        return stp_error_set(err, STP_EUSAGE, "config error at scenario.mode: only \"random\" "
+                             "runs in this version");
+    if (!o->force && access(o->out_path, F_OK) == 0)
+        return stp_error_set(err, STP_EUSAGE, "output '%s' exists; pass --force to overwrite or "
+                             "choose another -o", o->out_path);
+    return STP_OK;
+}
+
+stp_status stp_run_single(const stp_config *cfg, const stp_run_opts *o, stp_error *err)
+{
+    run_state r;
+    stp_sim_ctx ctx;
+    stp_results res;
+    double t0, wall;
+    stp_status st;
+    memset(&r, 0, sizeof r);
+    if ((st = check_runnable(cfg, o, err)) != STP_OK)
+        return st;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.prm = stp_params_derive(cfg);
+    if ((st = stp_population_create(&r.pop, cfg, err)) != STP_OK ||
+        (st = stp_scenario_table_create(&r.scen, cfg, cfg->run.paths, err)) != STP_OK ||
+        (st = alloc_outputs(&r, cfg, ctx.prm.n_steps, err)) != STP_OK)
+        goto done;
+    ctx.cfg = cfg;
+    ctx.pop = r.pop;
+    ctx.scen = r.scen;
+    ctx.out = &r.out;
+    ctx.samples = &r.samples;
+    t0 = now_s();
+    if ((st = simulate(&ctx, cfg, o, err)) != STP_OK)
+        goto done;
+    wall = now_s() - t0;
+    if ((st = summarise(&r, cfg, err)) != STP_OK)
+        goto done;
+    snprintf(r.var.name, sizeof r.var.name, "%s", cfg->experiment.name);
+    r.var.overrides_json = "{}";
+    r.var.paths_done = cfg->run.paths;
+    r.var.outcomes = &r.out;
+    r.var.scenarios = r.scen;
+    r.var.samples = &r.samples;
+    cpu_name(r.device, sizeof r.device);
+    memset(&res, 0, sizeof res);
+    res.cfg = cfg;
+    res.pop = r.pop;
+    res.engine_version = STP_VERSION;
+    res.backend = "openmp";
+    res.device = r.device;
+    res.seed = cfg->run.seed;
+    res.paths = cfg->run.paths;
+    res.wall_s = wall;
+    res.agent_steps_per_s = (double)cfg->run.paths * ctx.prm.n_steps * r.pop->n_agents /
+                            (wall > 0.0 ? wall : 1e-9);
+    res.n_variants = 1;
+    res.variants = &r.var;
+    st = stp_h5_write_results(o->out_path, &res, o->force, err);
+done:
+    run_state_free(&r);
+    return st;
+}

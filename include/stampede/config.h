@@ -1,0 +1,216 @@
+/* config.h: the validated run configuration (DESIGN §5a). Every JSON key of
+ * the schema has a field here, in the config's own units (per second, USD);
+ * per-step quantities are derived once in stp_params (params.h). */
+#ifndef STAMPEDE_CONFIG_H
+#define STAMPEDE_CONFIG_H
+
+#include "stampede/error.h"
+
+#define STP_MAX_PROTOCOLS 8
+#define STP_MAX_FAMILIES  8
+#define STP_MAX_SHOCKS    16
+#define STP_MAX_LEVELS    16
+#define STP_MAX_BANDS     8
+#define STP_MAX_VARIANTS  32
+#define STP_MAX_SWEEP     64
+#define STP_MAX_SETS      64 /* --set overrides on one command line */
+#define STP_NAME_MAX      64
+#define STP_PATH_MAX      1024
+
+typedef enum { STP_EXP_SINGLE, STP_EXP_COMPARE, STP_EXP_SWEEP, STP_EXP_SEARCH } stp_experiment_kind;
+typedef enum { STP_NOISE_NORMAL, STP_NOISE_STUDENT_T } stp_noise_dist;
+typedef enum {
+    STP_SHOCK_GAP,
+    STP_SHOCK_EXPLOIT,
+    STP_SHOCK_LIQUIDITY_WITHDRAWAL,
+    STP_SHOCK_ORACLE_DELAY,
+    STP_SHOCK_VOL_REGIME,
+    STP_SHOCK_KINDS
+} stp_shock_kind;
+typedef enum {
+    STP_SCENARIO_RANDOM,
+    STP_SCENARIO_BLIND_SPOT,
+    STP_SCENARIO_IMPORTANCE,
+    STP_SCENARIO_QMC
+} stp_scenario_mode;
+typedef enum { STP_OBJECTIVE_ES_BAD_DEBT, STP_OBJECTIVE_P_CASCADE } stp_search_objective;
+
+/* A number or a [lo, hi] uniform range; lo == hi when fixed. */
+typedef struct stp_range {
+    double lo, hi;
+} stp_range;
+
+typedef struct stp_mean_sd {
+    double mean, sd;
+} stp_mean_sd;
+
+typedef struct stp_variant_spec {
+    char name[STP_NAME_MAX];
+    char *set_json; /* owned: the "set" object as compact JSON text */
+} stp_variant_spec;
+
+typedef struct stp_protocol_spec {
+    char name[STP_NAME_MAX];
+    double share, liquidation_threshold, liquidation_bonus, close_factor, full_close_hf;
+} stp_protocol_spec;
+
+typedef struct stp_family_spec {
+    char model[STP_PATH_MAX];          /* as written in the config */
+    char model_resolved[STP_PATH_MAX]; /* file found by the search order of §5a */
+    double share;
+} stp_family_spec;
+
+typedef struct stp_shock_spec {
+    stp_shock_kind kind;
+    int has_count;        /* 1: exactly `count` events; 0: Poisson(rate_per_path) */
+    int count;
+    double rate_per_path;
+    stp_range time_s;
+    stp_range duration_s;
+    stp_mean_sd size;
+    int protocol; /* exploit: index into protocols[]; otherwise -1 */
+} stp_shock_spec;
+
+typedef struct stp_band_spec {
+    double hf_below, close_factor;
+} stp_band_spec;
+
+typedef struct stp_config {
+    char source_path[STP_PATH_MAX]; /* the config file, for resolving model paths */
+
+    struct {
+        stp_experiment_kind kind;
+        char name[STP_NAME_MAX];
+        int n_variants;
+        stp_variant_spec variants[STP_MAX_VARIANTS];
+        char sweep_param[STP_NAME_MAX * 2];
+        int n_sweep_values;
+        double sweep_values[STP_MAX_SWEEP];
+        stp_search_objective search_objective;
+        int search_iterations, search_paths_per_iter;
+        double search_elite_fraction;
+    } experiment;
+
+    struct {
+        long long paths;
+        unsigned long long seed; /* < 2^53 (a JSON number) */
+        int batch;
+    } run;
+
+    struct {
+        double dt_s, horizon_s;
+    } time;
+
+    struct {
+        double price0_usd, mu_per_s;
+        double vol_calm_per_sqrt_s, vol_stress_per_sqrt_s;
+        double calm_to_stress_per_s, stress_to_calm_per_s;
+        stp_noise_dist noise_dist;
+        double noise_nu;
+        double jump_rate_per_s, jump_log_mean, jump_log_sd;
+    } market;
+
+    struct {
+        double depth_usd, fee, arb_half_life_s, refill_per_s;
+    } pool;
+
+    struct {
+        double delay_s;
+    } oracle;
+
+    int n_protocols;
+    stp_protocol_spec protocols[STP_MAX_PROTOCOLS];
+
+    struct {
+        double capital_usd_per_s;
+    } liquidators;
+
+    struct {
+        int agents;
+        double passive_share;
+        int passive_positions;
+        double lp_share, lp_pool_share;
+        int n_families;
+        stp_family_spec families[STP_MAX_FAMILIES];
+        double max_family_share, weight_noise;
+        stp_mean_sd threshold;
+        double latency_median_s, latency_log_sd;
+        double sell_fraction, cooldown_s;
+        double collateral_total_usd, collateral_log_sd;
+        double hf0_min, hf0_median, hf0_log_sd;
+    } population;
+
+    struct {
+        struct {
+            int enabled;
+            double window_s, max_sync_fraction, cooldown_s;
+        } circuit_breaker;
+        struct {
+            int enabled;
+            double max_s;
+        } random_delay;
+        struct {
+            int enabled;
+            double base, slope;
+            stp_mean_sd tolerance;
+        } progressive_fee;
+        struct {
+            int enabled;
+            int n_bands;
+            stp_band_spec bands[STP_MAX_BANDS];
+            double max_step_fraction;
+        } tiered_liquidation;
+        struct {
+            int enabled;
+            double stagger_s;
+        } risk_signal;
+        struct {
+            int enabled;
+            double sync_threshold, hf_floor, grace_s;
+        } grace_period;
+    } mitigations;
+
+    struct {
+        stp_scenario_mode mode;
+        int n_shocks;
+        stp_shock_spec shocks[STP_MAX_SHOCKS];
+        double importance_tilt;
+        int qmc_points;
+    } scenario;
+
+    struct {
+        double drawdown, liquidation_usd;
+    } cascade;
+
+    struct {
+        int n_quantiles;
+        double quantiles[STP_MAX_LEVELS];
+        int n_es_levels;
+        double es_levels[STP_MAX_LEVELS];
+        int worst_paths, sample_paths, histogram_bins;
+        double sync_window_s;
+    } output;
+
+    char *resolved_json; /* owned: the whole resolved config, pretty-printed JSON */
+} stp_config;
+
+/* Reads and validates a config file, applying `n_sets` overrides of the form
+ * "a.b.c=VALUE" (VALUE parsed as JSON; a bare word is taken as a string)
+ * before validation. On success *out owns a config to free with
+ * stp_config_destroy. On failure *out is NULL and err holds one line naming
+ * the file, the JSON path (or line:column for malformed JSON) and the fix:
+ * STP_EUSAGE for bad content, STP_EIO when the file cannot be read. */
+stp_status stp_config_load(stp_config **out, const char *path, const char *const *sets,
+                           int n_sets, stp_error *err);
+
+/* Same, from JSON text; `origin` names the source in messages and is the
+ * base for resolving model paths (may be NULL: paths resolve against the
+ * current directory). */
+stp_status stp_config_parse(stp_config **out, const char *json, const char *origin,
+                            const char *const *sets, int n_sets, stp_error *err);
+
+void stp_config_destroy(stp_config *cfg);
+
+const char *stp_shock_kind_name(stp_shock_kind kind);
+
+#endif

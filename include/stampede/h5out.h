@@ -1,0 +1,60 @@
+/* h5out.h: the HDF5 results file of DESIGN §6 — writing a run's results and
+ * reading back the summary that `stampede summary` prints. Only h5out.c
+ * includes hdf5.h; nothing here exposes HDF5 types. */
+#ifndef STAMPEDE_H5OUT_H
+#define STAMPEDE_H5OUT_H
+
+#include "stampede/config.h"
+#include "stampede/error.h"
+#include "stampede/outcomes.h"
+#include "stampede/results.h"
+#include "stampede/stats.h"
+
+#define STP_H5_FORMAT         "stampede-results"
+#define STP_H5_FORMAT_VERSION 1
+#define STP_H5_STR_MAX        256 /* longest root string attribute kept by the reader */
+
+/* Writes `r` to `path` (layout: DESIGN §6, one group per variant under
+ * /variants, in r->variants order). Refuses with STP_EUSAGE, before writing
+ * anything, when `path` exists and !force. The file is built under
+ * "<path>.tmp.<pid>" in the same directory and renamed into place only when
+ * complete, so `path` is either untouched or the whole new file; on failure
+ * the temporary is removed and err names the HDF5 object (STP_EIO). `r`,
+ * r->cfg and r->pop must not be NULL; everything is borrowed. */
+stp_status stp_h5_write_results(const char *path, const stp_results *r, int force, stp_error *err);
+
+/* One variant of a results file, as `stampede summary` shows it. */
+typedef struct stp_variant_summary {
+    char name[STP_NAME_MAX];
+    long long paths_done;
+    stp_cascade_stats cascade;
+    int has_stats[STP_N_OUTCOMES]; /* 1 when stats/<metric> was in the file */
+    stp_metric_stats stats[STP_N_OUTCOMES];
+} stp_variant_summary;
+
+typedef struct stp_summary {
+    char engine_version[STP_H5_STR_MAX];
+    char backend[STP_H5_STR_MAX];
+    char device[STP_H5_STR_MAX];
+    char created_utc[STP_H5_STR_MAX];
+    char experiment[STP_NAME_MAX]; /* the config's experiment.name; "" if absent */
+    unsigned long long seed;
+    long long paths;
+    double wall_s, agent_steps_per_s;
+    double herfindahl; /* of the AI-agent population across model families */
+    int n_agents, n_passive;
+    int n_variants;                /* at most STP_MAX_VARIANTS */
+    stp_variant_summary *variants; /* [n_variants], owned: free with stp_summary_free */
+} stp_summary;
+
+/* Reads the summary of a results file. Checks the root attributes format ==
+ * STP_H5_FORMAT and format_version == STP_H5_FORMAT_VERSION first (STP_EIO,
+ * "x.h5: not a stampede results file (...)"). Root strings longer than
+ * STP_H5_STR_MAX - 1 bytes are truncated. On failure *out is zeroed and owns
+ * nothing; on success free it with stp_summary_free. */
+stp_status stp_h5_read_summary(const char *path, stp_summary *out, stp_error *err);
+
+/* Frees what *s owns and zeroes it; NULL is a no-op. */
+void stp_summary_free(stp_summary *s);
+
+#endif

@@ -1,0 +1,32 @@
+/* outcomes.h: the per-path outcome records of DESIGN §3.7. */
+#ifndef STAMPEDE_OUTCOMES_H
+#define STAMPEDE_OUTCOMES_H
+
+typedef enum stp_outcome {
+    STP_OUT_MAX_DRAWDOWN,
+    STP_OUT_MIN_PRICE_RATIO,
+    STP_OUT_FINAL_PRICE_RATIO,
+    STP_OUT_LIQUIDATED_USD,
+    STP_OUT_LIQUIDATIONS,
+    STP_OUT_BAD_DEBT_USD,
+    STP_OUT_BAD_DEBT_REALIZED_USD,
+    STP_OUT_DEFENSIVE_SELL_USD,
+    STP_OUT_AGENTS_ACTED,
+    STP_OUT_PEAK_SYNC,
+    STP_OUT_HERDING_INDEX,
+    STP_OUT_T_TROUGH_S,
+    STP_OUT_CASCADE,
+    STP_OUT_WEIGHT,
+    STP_N_OUTCOMES
+} stp_outcome;
+
+/* Dataset names under outcomes/, indexed by stp_outcome. */
+extern const char *const stp_outcome_names[STP_N_OUTCOMES];
+
+/* Per-path outcomes of one variant: v[metric][path], path in [0, n). */
+typedef struct stp_outcomes {
+    long long n;
+    double *v[STP_N_OUTCOMES];
+} stp_outcomes;
+
+#endif

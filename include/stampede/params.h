@@ -1,0 +1,59 @@
+/* params.h: the per-step constants of a run, derived once on the host from
+ * the config (rates per second -> per step). Plain data, passed by value to
+ * both backends. */
+#ifndef STAMPEDE_PARAMS_H
+#define STAMPEDE_PARAMS_H
+
+#include "stampede/config.h"
+
+typedef struct stp_params {
+    int n_steps;
+    float dt_s;
+    unsigned long long seed;
+
+    /* market (§3.1) */
+    double log_price0;
+    float mu_step;                     /* mu dt */
+    float sigma_calm_step;             /* sigma_calm sqrt(dt) */
+    float sigma_stress_step;
+    float p_calm_to_stress;            /* 1 - exp(-rate dt) */
+    float p_stress_to_calm;
+    int student_t;
+    float nu, t_scale;                 /* sqrt((nu - 2) / nu): unit variance */
+    float jump_rate_step, jump_log_mean, jump_log_sd;
+
+    /* pool, oracle (§3.2) */
+    double price0, pool_x0, pool_y0;   /* pool_y0 = depth_usd */
+    double fee, arb_frac, refill_frac;
+    float oracle_delay_s;
+    int price_ring;                    /* capacity of the pool-price history */
+
+    /* features (step.h) */
+    float inv_ret1_sd;                 /* 1 / (sigma_calm sqrt(dt)) */
+    float inv_retw_sd;                 /* 1 / (sigma_calm sqrt(window)) */
+    int window_steps;
+    float ewma_alpha;
+    double inv_depth_usd;
+
+    /* lending (§3.3) */
+    int n_protocols;
+    float lt[STP_MAX_PROTOCOLS], lb[STP_MAX_PROTOCOLS];
+    float close_factor[STP_MAX_PROTOCOLS], full_close_hf[STP_MAX_PROTOCOLS];
+    double liq_budget_step;            /* capital_usd_per_s dt */
+
+    /* agents (§3.4) */
+    int cooldown_steps;
+
+    /* outcomes (§3.7) */
+    int sync_window_steps;
+    double cascade_drawdown, cascade_liquidation_usd;
+} stp_params;
+
+/* Derives the per-step constants. Pure; cannot fail on a validated config. */
+stp_params stp_params_derive(const stp_config *cfg);
+
+/* Pool-price history the oracle may reach back into, in steps: the base
+ * delay plus the largest oracle_delay shock the scenario sampler can draw. */
+int stp_params_max_delay_steps(const stp_config *cfg);
+
+#endif

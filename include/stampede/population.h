@@ -1,0 +1,51 @@
+/* population.h: the agents and passive positions of a run (DESIGN §3.4,
+ * §3.9), drawn once from the seed; every path sees the same population. */
+#ifndef STAMPEDE_POPULATION_H
+#define STAMPEDE_POPULATION_H
+
+#include "stampede/config.h"
+#include "stampede/error.h"
+#include "stampede/models.h"
+
+typedef enum { STP_ROLE_BORROWER, STP_ROLE_LP, STP_ROLE_PASSIVE } stp_role;
+
+/* AI agents are sorted by family: agents [family_start[f], family_start[f] +
+ * family_count[f]) share family f, so the decision loop runs one model over a
+ * contiguous block. Per-agent arrays are indexed by agent a in [0, n_agents). */
+typedef struct stp_population {
+    int n_agents, n_passive, n_families;
+    stp_model models[STP_MAX_FAMILIES]; /* family weights as loaded */
+    int family_start[STP_MAX_FAMILIES + 1];
+    int family_count[STP_MAX_FAMILIES];
+    double herfindahl; /* sum over families of (agent share)^2 */
+
+    /* AI agents, [agent] */
+    int *family;
+    int *role;     /* STP_ROLE_BORROWER or STP_ROLE_LP */
+    int *protocol; /* borrowers: index into cfg->protocols; LPs: -1 */
+    float *threshold;       /* risk score in [0.01, 0.99] that triggers action */
+    float *logit_threshold; /* log(t / (1 - t)): agents compare logits */
+    float *latency_s;
+    int *lag_steps; /* round half up of latency / dt, capped at STP_MAX_LAG_STEPS */
+    float *sell_fraction;
+    float *cooldown_s;
+    float *collateral; /* units; 0 for LPs */
+    float *debt_usd;   /* 0 for LPs */
+    float *hf0;        /* NaN for LPs */
+    float *lp_share;   /* share of the pool's initial liquidity; 0 for borrowers */
+    float *params;     /* [param][agent]: row k holds parameter k of every agent */
+
+    /* passive positions, [position] */
+    int *p_protocol;
+    float *p_collateral;
+    float *p_debt_usd;
+    float *p_hf0;
+} stp_population;
+
+/* Draws the population from cfg->run.seed (stream STP_STREAM_POPULATION),
+ * loading each family's model file. On failure *out is NULL and err names
+ * the model file or the config key at fault. */
+stp_status stp_population_create(stp_population **out, const stp_config *cfg, stp_error *err);
+void stp_population_destroy(stp_population *pop);
+
+#endif

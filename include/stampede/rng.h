@@ -1,0 +1,102 @@
+/* rng.h: every random number is a pure function of
+ * (seed, stream, path, step, agent, draw) through Philox4x32-10 (DESIGN §4).
+ *
+ * Key and counter layout, chosen to equal cuRAND's Philox state after
+ * curand_init(seed64 = key1:key0, subsequence = path:step, offset = 4*(agent:draw))
+ * so the device path can reproduce the host bit for bit:
+ *   key = { seed & 0xffffffff, (stream << 24) | (seed >> 32) }   seed < 2^53
+ *   ctr = { draw, agent, step, path }
+ * One call yields four 32-bit words; `draw` numbers the call, not the word.
+ * Conversions to float follow cuRAND exactly (curand_uniform.h,
+ * curand_normal.h), with the fused multiply-add nvcc emits written out. */
+#ifndef STAMPEDE_RNG_H
+#define STAMPEDE_RNG_H
+
+#include <math.h>
+#include <stdint.h>
+
+#ifdef __CUDACC__
+#define STP_HD __host__ __device__
+#else
+#define STP_HD
+#endif
+
+#include <Random123/philox.h>
+
+/* Streams separate independent uses of the same seed. */
+typedef enum stp_stream {
+    STP_STREAM_MARKET = 1,     /* per path and step: regime, noise, jumps */
+    STP_STREAM_SCENARIO = 2,   /* per path: shock counts, times, sizes */
+    STP_STREAM_POPULATION = 3, /* per run: agents and passive positions */
+    STP_STREAM_AGENT = 4       /* per path, step and agent (mitigation delays) */
+} stp_stream;
+
+typedef struct stp_u32x4 {
+    uint32_t v[4];
+} stp_u32x4;
+
+#define STP_2POW32_INV     2.3283064e-10f /* CURAND_2POW32_INV */
+#define STP_2POW32_INV_2PI 1.4629180e-09f /* CURAND_2POW32_INV_2PI */
+#define STP_PI             3.14159265358979f
+
+static inline STP_HD stp_u32x4 stp_philox(uint64_t seed, uint32_t stream, uint32_t path,
+                                          uint32_t step, uint32_t agent, uint32_t draw)
+{
+    philox4x32_key_t k;
+    philox4x32_ctr_t c;
+    stp_u32x4 out;
+    philox4x32_ctr_t r;
+    k.v[0] = (uint32_t)(seed & 0xffffffffu);
+    k.v[1] = (stream << 24) | (uint32_t)((seed >> 32) & 0xffffffu);
+    c.v[0] = draw;
+    c.v[1] = agent;
+    c.v[2] = step;
+    c.v[3] = path;
+    r = philox4x32(c, k);
+    out.v[0] = r.v[0];
+    out.v[1] = r.v[1];
+    out.v[2] = r.v[2];
+    out.v[3] = r.v[3];
+    return out;
+}
+
+/* cuRAND's _curand_uniform: (0, 1], never 0, so logf is safe. nvcc contracts
+ * x * a + b into one FMA; the host writes it so both round alike. */
+static inline STP_HD float stp_uniform(uint32_t x)
+{
+    return fmaf((float)x, STP_2POW32_INV, STP_2POW32_INV / 2.0f);
+}
+
+/* cuRAND's _curand_box_muller: two normals from two words. Transcendentals
+ * (logf, sincosf) may round differently on the device; that is the only
+ * CPU/GPU difference DESIGN §4 allows. */
+static inline STP_HD void stp_box_muller(uint32_t x, uint32_t y, float *n0, float *n1)
+{
+    const float u = fmaf((float)x, STP_2POW32_INV, STP_2POW32_INV / 2.0f);
+    const float v = fmaf((float)y, STP_2POW32_INV_2PI, STP_2POW32_INV_2PI / 2.0f);
+    const float s = sqrtf(-2.0f * logf(u));
+    *n0 = sinf(v) * s;
+    *n1 = cosf(v) * s;
+}
+
+/* Uniform on (-1, 1) from one word, for the polar method. */
+static inline STP_HD float stp_uniform_pm1(uint32_t x)
+{
+    return fmaf(2.0f, stp_uniform(x), -1.0f);
+}
+
+/* Bailey's polar method (Math. Comp. 62, 1994): with U, V uniform on (-1, 1)
+ * and W = U^2 + V^2 < 1, T = U sqrt(nu (W^(-2/nu) - 1) / W) is Student-t(nu).
+ * Returns 1 and sets *t when the pair is accepted (probability pi/4). */
+static inline STP_HD int stp_student_t_try(uint32_t a, uint32_t b, float nu, float *t)
+{
+    const float u = stp_uniform_pm1(a);
+    const float v = stp_uniform_pm1(b);
+    const float w = fmaf(u, u, v * v);
+    if (!(w < 1.0f) || w <= 0.0f)
+        return 0;
+    *t = u * sqrtf(nu * (powf(w, -2.0f / nu) - 1.0f) / w);
+    return 1;
+}
+
+#endif

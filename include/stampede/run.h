@@ -1,0 +1,28 @@
+/* run.h: one `stampede run` of a single experiment: population, scenario
+ * table, batches on a backend, statistics, results file. */
+#ifndef STAMPEDE_RUN_H
+#define STAMPEDE_RUN_H
+
+#include <signal.h>
+
+#include "stampede/config.h"
+#include "stampede/error.h"
+
+typedef void (*stp_progress_fn)(void *user, long long done, long long total, double elapsed_s);
+
+typedef struct stp_run_opts {
+    const char *out_path;
+    int threads;  /* 0: OpenMP default */
+    int force;    /* overwrite an existing output */
+    const volatile sig_atomic_t *interrupted; /* checked between batches; may be NULL */
+    stp_progress_fn progress;                 /* may be NULL */
+    void *progress_user;
+} stp_run_opts;
+
+/* Runs cfg (experiment.kind single) and writes the results file atomically.
+ * STP_EUSAGE for configs this build cannot run (other kinds, modes), or an
+ * existing output without force (checked before any work); STP_EINTR when
+ * interrupted (nothing is written). */
+stp_status stp_run_single(const stp_config *cfg, const stp_run_opts *opts, stp_error *err);
+
+#endif

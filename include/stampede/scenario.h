@@ -1,0 +1,30 @@
+/* scenario.h: the per-path table of scheduled adversarial shocks
+ * (DESIGN §3.6, mode `random`). Each path's shocks are a pure function of
+ * (seed, path), stream STP_STREAM_SCENARIO, so any batch, thread or shard
+ * layout draws the same table. */
+#ifndef STAMPEDE_SCENARIO_H
+#define STAMPEDE_SCENARIO_H
+
+#include "stampede/config.h"
+#include "stampede/results.h"
+
+/* A Poisson-counted spec keeps at most this many events per path (the
+ * count is clamped; with the documented rates the clamp is never reached). */
+#define STP_POISSON_SLOT_CAP 8
+
+/* Slots a spec occupies in the table: its count, or the Poisson cap. */
+int stp_shock_slots(const stp_shock_spec *s);
+
+/* Largest |size| the sampler can draw for a spec: |mean| + 6 sd. Sizes are
+ * clamped to it, which bounds the oracle history (params.c). */
+double stp_shock_size_cap(const stp_shock_spec *s);
+
+/* Allocates the table for paths [0, n_paths) and fills every row. */
+stp_status stp_scenario_table_create(stp_scenario_table **out, const stp_config *cfg,
+                                     long long n_paths, stp_error *err);
+void stp_scenario_table_destroy(stp_scenario_table *t);
+
+/* Fills row `path` (slots [0, t->n_slots)). */
+void stp_scenario_sample_path(stp_scenario_table *t, const stp_config *cfg, long long path);
+
+#endif

@@ -1,0 +1,70 @@
+/* stats.h: tail statistics of one outcome over the paths (DESIGN §3.8).
+ *
+ * Conventions: VaR at level a is the a-quantile of the outcome (the upper
+ * tail is the loss tail for every money and drawdown outcome); ES at level a
+ * is the mean of the outcomes at or above VaR_a (the upper (1 - a) tail,
+ * Acerbi-Tasche, with the fractional weight of the boundary order statistic).
+ * Confidence intervals (95%):
+ *   quantiles / VaR: distribution-free order-statistic interval (the ranks
+ *     n a -+ 1.96 sqrt(n a (1 - a)), binomial normal approximation);
+ *   ES: asymptotic normal, Var = [Var(X | X >= VaR) + a (ES - VaR)^2] /
+ *     (n (1 - a)) (Manistre & Hancock 2005);
+ *   mean: normal, sd / sqrt(n);
+ *   P(cascade): Wilson score interval.
+ * Weights (importance sampling) are accepted and must be positive; NULL
+ * means every path weighs 1. */
+#ifndef STAMPEDE_STATS_H
+#define STAMPEDE_STATS_H
+
+#include <stddef.h>
+
+#include "stampede/error.h"
+
+#define STP_STATS_MAX_LEVELS 16
+
+typedef struct stp_metric_stats {
+    long long n;
+    double mean, sd, mean_ci_lo, mean_ci_hi;
+    int n_quantiles;
+    double quantile_levels[STP_STATS_MAX_LEVELS];
+    double quantiles[STP_STATS_MAX_LEVELS];
+    double quantile_ci_lo[STP_STATS_MAX_LEVELS];
+    double quantile_ci_hi[STP_STATS_MAX_LEVELS];
+    int n_es;
+    double es_levels[STP_STATS_MAX_LEVELS];
+    double var[STP_STATS_MAX_LEVELS];
+    double var_ci_lo[STP_STATS_MAX_LEVELS];
+    double var_ci_hi[STP_STATS_MAX_LEVELS];
+    double es[STP_STATS_MAX_LEVELS];
+    double es_ci_lo[STP_STATS_MAX_LEVELS];
+    double es_ci_hi[STP_STATS_MAX_LEVELS];
+} stp_metric_stats;
+
+typedef struct stp_cascade_stats {
+    long long n, k; /* paths, cascading paths */
+    double p, ci_lo, ci_hi;
+} stp_cascade_stats;
+
+typedef struct stp_histogram {
+    int bins;
+    double *edges;      /* [bins + 1], owned */
+    long long *counts;  /* [bins], owned */
+} stp_histogram;
+
+/* Fills *out for x[0..n) (n >= 1; weights may be NULL). Levels must lie in
+ * (0, 1); at most STP_STATS_MAX_LEVELS of each. Non-finite x are an error
+ * (STP_EUSAGE naming `what`). Uses O(n) scratch memory. */
+stp_status stp_stats_compute(stp_metric_stats *out, const double *x, const double *w, size_t n,
+                             const double *q_levels, int n_q, const double *es_levels, int n_es,
+                             const char *what, stp_error *err);
+
+/* Wilson score interval for k successes in n trials at 95%. */
+stp_cascade_stats stp_wilson(long long k, long long n);
+
+/* Equal-width histogram over [min, max] of x (a single bin edge pair when
+ * all values are equal). Owns edges/counts: free with stp_histogram_free. */
+stp_status stp_histogram_compute(stp_histogram *out, const double *x, size_t n, int bins,
+                                 stp_error *err);
+void stp_histogram_free(stp_histogram *h);
+
+#endif

@@ -1,0 +1,360 @@
+/* step.h: the model, once (DESIGN §3, §3.9). Called by host/cpu_backend.c
+ * and, later, kernels/; must compile as C11 and as CUDA C++. Pure functions:
+ * no allocation, no I/O, no globals. Per-agent math is float with explicit
+ * fmaf so every backend rounds alike; pool reserves and money sums are double
+ * (k = XY must never fall through rounding). */
+#ifndef STAMPEDE_STEP_H
+#define STAMPEDE_STEP_H
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#ifdef __CUDACC__
+#define STP_HD __host__ __device__
+#else
+#define STP_HD
+#endif
+
+/* ---------------------------------------------------------------------------
+ * Features (version STP_FEATURE_VERSION; model files name the version they
+ * were trained for and the loader checks it). All are standardised so a
+ * weight means the same thing at any dt and in any market (DESIGN §3.9):
+ *   RET1  one-step oracle log return / (calm vol * sqrt(dt))       [-10, 10]
+ *   RETW  60 s oracle log return / (calm vol * sqrt(60 s))          [-10, 10]
+ *   VOL   sqrt(10 s EWMA of squared one-step returns) / calm step vol [0, 10]
+ *   DD    10 * drawdown of the oracle from its running max           [0, 10]
+ *   HF    own health factor (LP agents: the cap)                     [0, 3]
+ *   LIQ   100 * last step's liquidated USD / pool depth_usd          [0, 10]
+ *   SIG   published sync fraction (risk_signal mitigation; else 0)   [0, 1]
+ *   BIAS  1
+ * ------------------------------------------------------------------------- */
+#define STP_FEATURE_VERSION "stp-features-1"
+#define STP_FEATURES        8
+enum {
+    STP_F_RET1,
+    STP_F_RETW,
+    STP_F_VOL,
+    STP_F_DD,
+    STP_F_HF,
+    STP_F_LIQ,
+    STP_F_SIG,
+    STP_F_BIAS
+};
+#define STP_FEATURE_Z_MAX  10.0f
+#define STP_FEATURE_HF_CAP 3.0f
+#define STP_WINDOW_S       60.0
+#define STP_EWMA_S         10.0
+#define STP_DD_SCALE       10.0f
+#define STP_LIQ_SCALE      100.0f
+
+/* Reaction lag cap (steps). The history the agents read is a ring of this
+ * many steps, so it bounds per-path memory on every backend. */
+#define STP_MAX_LAG_STEPS 63
+#define STP_LAG_RING      64
+
+typedef enum stp_family_kind {
+    STP_FAMILY_MLP,
+    STP_FAMILY_DRAWDOWN_RULE,
+    STP_FAMILY_VOL_TARGET_RULE
+} stp_family_kind;
+#define STP_MLP_MAX_HIDDEN 16
+#define STP_RULE_PARAMS    4
+#define STP_MAX_PARAMS     (10 * STP_MLP_MAX_HIDDEN + 1)
+
+static inline STP_HD int stp_family_n_params(stp_family_kind kind, int hidden)
+{
+    return kind == STP_FAMILY_MLP ? 10 * hidden + 1 : STP_RULE_PARAMS;
+}
+
+/* Comparisons rather than fminf/fmaxf: compilers vectorise them without
+ * fast-math, and they behave the same in C and CUDA. */
+static inline STP_HD float stp_clampf(float x, float lo, float hi)
+{
+    return x < lo ? lo : (x > hi ? hi : x);
+}
+
+/* ---------------------------------------------------------------------------
+ * Elementary functions written out so that the CPU and the GPU produce the
+ * same bits (only +, *, fmaf, division and exact scaling by 2^n).
+ * ------------------------------------------------------------------------- */
+
+/* 2^x for x in [-126, 126]: x = n + f, |f| <= 1/2, 2^f by its Taylor series
+ * to degree 7 (truncation < 6e-9, below half an ulp of 1), times 2^n built
+ * in the exponent bits. n is rounded by adding and removing 1.5 * 2^23 (two
+ * exact IEEE additions: the same on every backend, and it vectorises). */
+static inline STP_HD float stp_exp2f(float x)
+{
+    const float xc = stp_clampf(x, -126.0f, 126.0f);
+    const float n = (xc + 12582912.0f) - 12582912.0f;
+    const float f = xc - n;
+    float p = 1.525273380405984e-05f;
+    p = fmaf(p, f, 1.5403530393381608e-04f);
+    p = fmaf(p, f, 1.3333558146428443e-03f);
+    p = fmaf(p, f, 9.618129107628477e-03f);
+    p = fmaf(p, f, 5.550410866482158e-02f);
+    p = fmaf(p, f, 2.402265069591007e-01f);
+    p = fmaf(p, f, 6.931471805599453e-01f);
+    p = fmaf(p, f, 1.0f);
+    {
+        const int32_t bits = ((int32_t)n + 127) * 8388608; /* << 23 without UB */
+        float scale;
+        memcpy(&scale, &bits, sizeof scale);
+        return p * scale;
+    }
+}
+
+/* tanh(x) = (e^{2x} - 1) / (e^{2x} + 1); absolute error < 3e-7 (tested),
+ * identical on every backend. Saturates to +-1 beyond |x| = 9. */
+static inline STP_HD float stp_tanhf(float x)
+{
+    const float xc = stp_clampf(x, -9.0f, 9.0f);
+    const float e = stp_exp2f(xc * 2.8853900817779268f); /* 2 / ln 2 */
+    return (e - 1.0f) / (e + 1.0f);
+}
+
+/* ---------------------------------------------------------------------------
+ * Risk models: features -> logit. Parameters of agent a live at
+ * p[k * stride] (structure of arrays: stride = agents in the family block),
+ * canonical order in models.h.
+ * ------------------------------------------------------------------------- */
+/* Pre-activation of hidden unit h: b1[h] + sum_f w1[h][f] x[f], the
+ * features of this agent at x[f * xstride]. */
+static inline STP_HD float stp_mlp_unit(const float *p, long stride, int hidden, int h,
+                                        const float *x, long xstride)
+{
+    float acc = p[(8L * hidden + h) * stride];
+    int f;
+    for (f = 0; f < STP_FEATURES; f++)
+        acc = fmaf(p[((long)h * STP_FEATURES + f) * stride], x[f * xstride], acc);
+    return acc;
+}
+
+/* One hidden unit's contribution added to the running output:
+ * out + w2[h] tanh(unit h). The output starts at b2 (stp_mlp_b2). */
+static inline STP_HD float stp_mlp_accumulate(const float *p, long stride, int hidden, int h,
+                                              const float *x, long xstride, float out)
+{
+    return fmaf(p[(9L * hidden + h) * stride],
+                stp_tanhf(stp_mlp_unit(p, stride, hidden, h, x, xstride)), out);
+}
+
+static inline STP_HD float stp_mlp_b2(const float *p, long stride, int hidden)
+{
+    return p[10L * hidden * stride];
+}
+
+/* The MLP's logit, units in order h = 0..H-1 (every backend sums in this
+ * order, so they agree bit for bit). */
+static inline STP_HD float stp_mlp_logit(const float *p, long stride, int hidden, const float *x)
+{
+    float out = stp_mlp_b2(p, stride, hidden);
+    int h;
+    for (h = 0; h < hidden; h++)
+        out = stp_mlp_accumulate(p, stride, hidden, h, x, 1, out);
+    return out;
+}
+
+/* Drawdown / VaR-breach rule: breach = max(DD / dd_limit, -RETW / var_z);
+ * logit = gain (breach - 1) + offset, so the score crosses 1/2 near the
+ * limit when offset = 0. */
+static inline STP_HD float stp_drawdown_rule_logit(const float *p, long stride, const float *x)
+{
+    const float dd_limit = p[0], var_z = p[stride], gain = p[2 * stride], offset = p[3 * stride];
+    const float breach = fmaxf(x[STP_F_DD] / dd_limit, -x[STP_F_RETW] / var_z);
+    return fmaf(gain, breach - 1.0f, offset);
+}
+
+/* Volatility targeting: de-risk as realised vol exceeds the target ratio,
+ * more urgently when the own health factor is low. */
+static inline STP_HD float stp_vol_target_logit(const float *p, long stride, const float *x)
+{
+    const float target = p[0], gain = p[stride], hf_weight = p[2 * stride], offset = p[3 * stride];
+    return fmaf(gain, x[STP_F_VOL] / target - 1.0f, fmaf(hf_weight, 1.0f - x[STP_F_HF], offset));
+}
+
+static inline STP_HD float stp_model_logit(stp_family_kind kind, int hidden, const float *p,
+                                           long stride, const float *x)
+{
+    switch (kind) {
+    case STP_FAMILY_MLP:
+        return stp_mlp_logit(p, stride, hidden, x);
+    case STP_FAMILY_DRAWDOWN_RULE:
+        return stp_drawdown_rule_logit(p, stride, x);
+    default:
+        return stp_vol_target_logit(p, stride, x);
+    }
+}
+
+/* ---------------------------------------------------------------------------
+ * Fundamental price (DESIGN §3.1).
+ * ------------------------------------------------------------------------- */
+
+/* Two-regime Markov chain: leave the current regime with the per-step
+ * probability; a vol_regime shock forces stress (1). */
+static inline STP_HD int stp_regime_next(int regime, float u, float p_calm_to_stress,
+                                         float p_stress_to_calm, int forced_stress)
+{
+    if (forced_stress)
+        return 1;
+    if (regime == 0)
+        return u < p_calm_to_stress ? 1 : 0;
+    return u < p_stress_to_calm ? 0 : 1;
+}
+
+/* Number of Poisson(lambda) events by inversion of one uniform, capped at 16
+ * (lambda per step is tiny: the cap is never reached in practice). */
+static inline STP_HD int stp_poisson_small(float u, float lambda)
+{
+    float p = expf(-lambda), cdf = p;
+    int k = 0;
+    while (u > cdf && k < 16) {
+        k++;
+        p *= lambda / (float)k;
+        cdf += p;
+    }
+    return k;
+}
+
+/* log P* += (mu - sigma^2/2) dt + sigma sqrt(dt) eps + J + S, with sigma_step
+ * = sigma sqrt(dt) and mu_step = mu dt precomputed. */
+static inline STP_HD double stp_log_price_step(double log_p, float mu_step, float sigma_step,
+                                               float eps, float jump, float shock)
+{
+    const float drift = fmaf(-0.5f * sigma_step, sigma_step, mu_step);
+    return log_p + (double)(fmaf(sigma_step, eps, drift) + jump + shock);
+}
+
+/* ---------------------------------------------------------------------------
+ * Constant-product pool (Uniswap v2), DESIGN §3.2.
+ * ------------------------------------------------------------------------- */
+
+/* USD out for selling qty collateral: the fee stays in the pool, so only
+ * qty (1 - fee) moves along the curve (Uniswap v2 getAmountOut). */
+static inline STP_HD double stp_amm_sell_usd(double pool_x, double pool_y_usd, double qty,
+                                             double fee)
+{
+    const double q_eff = qty * (1.0 - fee);
+    return pool_y_usd * q_eff / (pool_x + q_eff);
+}
+
+/* Executes one sell of qty on the pool; returns the USD paid out. With the
+ * fee retained, x y never falls. */
+static inline STP_HD double stp_amm_sell(double *pool_x, double *pool_y_usd, double qty,
+                                         double fee)
+{
+    const double out = qty > 0.0 ? stp_amm_sell_usd(*pool_x, *pool_y_usd, qty, fee) : 0.0;
+    *pool_x += qty;
+    *pool_y_usd -= out;
+    return out;
+}
+
+/* Arbitrage closes `frac` of the log gap between pool and fundamental price,
+ * trading along the curve without fee (k preserved exactly up to rounding),
+ * frac = 1 - exp(-dt ln2 / half_life). */
+static inline STP_HD void stp_arbitrage(double *pool_x, double *pool_y_usd, double log_p_star,
+                                        double frac)
+{
+    const double k = *pool_x * *pool_y_usd;
+    const double log_p = log(*pool_y_usd / *pool_x);
+    const double p_new = exp(log_p + frac * (log_p_star - log_p));
+    *pool_x = sqrt(k / p_new);
+    *pool_y_usd = sqrt(k * p_new);
+}
+
+/* Scales both reserves by `factor` (LP withdrawal < 1, refill > 1): the
+ * price is unchanged and liquidity L = sqrt(x y) scales by `factor`. */
+static inline STP_HD void stp_pool_scale(double *pool_x, double *pool_y_usd, double factor)
+{
+    *pool_x *= factor;
+    *pool_y_usd *= factor;
+}
+
+/* ---------------------------------------------------------------------------
+ * Lending (Aave v3), DESIGN §3.3 and §3.9.
+ * ------------------------------------------------------------------------- */
+
+static inline STP_HD float stp_health_factor(float collateral, float price, float lt,
+                                             float debt_usd)
+{
+    return debt_usd > 0.0f ? collateral * price * lt / debt_usd : INFINITY;
+}
+
+/* Conservative screen for HF < 1 without a division: true whenever
+ * stp_liquidate could act (the 1e-4 margin covers the rounding of c P LT
+ * against the division in the HF), so callers may skip stp_liquidate when
+ * it is false. */
+static inline STP_HD int stp_maybe_liquidatable(float collateral, float price, float lt,
+                                                float debt_usd)
+{
+    return debt_usd > 0.0f && collateral * price * lt < debt_usd * 1.0001f;
+}
+
+typedef struct stp_liquidation {
+    float repay_usd;     /* debt repaid by the liquidator */
+    float seize;         /* collateral units taken */
+    float bad_debt_usd;  /* debt left when the collateral ran out */
+} stp_liquidation;
+
+/* Aave v3 LiquidationLogic: close factor 1 below full_close_hf (0.95 in v3),
+ * else close_factor; seizure r (1 + LB) / P. When that exceeds the
+ * collateral, the liquidator takes it all and repays c P / (1 + LB); the rest
+ * of the debt is bad debt. Zero when HF >= 1. */
+static inline STP_HD stp_liquidation stp_liquidate(float collateral, float debt_usd,
+                                                   float price, float lt, float lb,
+                                                   float close_factor, float full_close_hf)
+{
+    stp_liquidation r;
+    const float hf = stp_health_factor(collateral, price, lt, debt_usd);
+    r.repay_usd = 0.0f;
+    r.seize = 0.0f;
+    r.bad_debt_usd = 0.0f;
+    if (!(hf < 1.0f) || collateral <= 0.0f)
+        return r;
+    r.repay_usd = (hf < full_close_hf ? 1.0f : close_factor) * debt_usd;
+    r.seize = r.repay_usd * (1.0f + lb) / price;
+    if (r.seize >= collateral) {
+        r.seize = collateral;
+        r.repay_usd = collateral * price / (1.0f + lb);
+        r.bad_debt_usd = debt_usd - r.repay_usd;
+    }
+    return r;
+}
+
+/* A protocol's liquidators sell the seizure into the batch: they skip the
+ * step when the batch's average price times (1 + LB) is below the oracle
+ * price, i.e. the pool pays less than the debt they repaid (the March-2020
+ * dynamic: slippage kills the incentive). */
+static inline STP_HD int stp_liquidation_profitable(double batch_avg_price, float lb,
+                                                    float oracle_price)
+{
+    return batch_avg_price * (1.0 + (double)lb) >= (double)oracle_price;
+}
+
+/* ---------------------------------------------------------------------------
+ * Scenario shocks spread over their duration (DESIGN §3.9).
+ * ------------------------------------------------------------------------- */
+
+/* Per-step factor that removes `frac` of liquidity over n steps in total. */
+static inline STP_HD double stp_withdrawal_step_factor(double frac, int n_steps)
+{
+    return pow(1.0 - fmin(fabs(frac), 1.0 - 1e-9), 1.0 / (double)(n_steps > 0 ? n_steps : 1));
+}
+
+/* Herding: variance of per-step action counts over the binomial variance
+ * N p (1 - p) they would have if the N agents acted independently with the
+ * same overall rate p. 0 when nobody acts. */
+static inline STP_HD double stp_herding_index(double sum, double sum_sq, double n_steps,
+                                              double n_agents)
+{
+    double mean, var, p, indep;
+    if (sum <= 0.0 || n_steps < 2.0 || n_agents <= 0.0)
+        return 0.0;
+    mean = sum / n_steps;
+    var = (sum_sq - n_steps * mean * mean) / (n_steps - 1.0);
+    p = mean / n_agents;
+    indep = n_agents * p * (1.0 - p);
+    return indep > 0.0 ? var / indep : 0.0;
+}
+
+#endif

@@ -1,0 +1,30 @@
+/* summary.h: printing a results summary (what `stampede run` prints at its
+ * end and `stampede summary OUT.h5 --format ...` prints). Formats only: the
+ * numbers come from stp_h5_read_summary (h5out.h), nothing is computed. */
+#ifndef STAMPEDE_SUMMARY_H
+#define STAMPEDE_SUMMARY_H
+
+#include <stdio.h>
+
+#include "stampede/h5out.h"
+
+typedef enum stp_summary_format {
+    STP_SUMMARY_TEXT,    /* aligned table for a terminal */
+    STP_SUMMARY_JSON,    /* every field of stp_summary; numbers %.17g, non-finite as null */
+    STP_SUMMARY_MARKDOWN /* GitHub-flavoured tables */
+} stp_summary_format;
+
+/* Sets *out from "text", "json" or "markdown"; returns 0, or -1 (and leaves
+ * *out alone) for any other name. */
+int stp_summary_format_parse(const char *name, stp_summary_format *out);
+
+/* Prints `s` to `f`. Text and markdown show: a header (engine, backend,
+ * device, paths, seed, wall time, agent-steps/s), the population's
+ * Herfindahl index, then per variant P(cascade) with its 95% Wilson interval
+ * and a table of the key outcomes (bad_debt_usd, max_drawdown,
+ * liquidated_usd, defensive_sell_usd, peak_sync, agents_acted): mean, VaR
+ * and ES at each ES level, each with its 95% CI. Returns 0, or -1 when `fmt`
+ * is unknown or the stream reports an error. */
+int stp_summary_print(FILE *f, const stp_summary *s, stp_summary_format fmt);
+
+#endif

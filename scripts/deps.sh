@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Installs stampede's build and test dependencies on Debian (DESIGN §5b).
+set -euo pipefail
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends \
+  build-essential cmake pkg-config libhdf5-dev hdf5-tools libcjson-dev libcriterion-dev \
+  librandom123-dev libgsl-dev python3-h5py python3-numpy >/dev/null

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The test command of the README and of CI: installs the dependencies,
+# builds (with CUDA where nvcc is present), and runs every test; then runs
+# the whole suite again under AddressSanitizer and UBSan.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/deps.sh
+jobs=$(nproc)
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j "$jobs"
+ctest --test-dir build --output-on-failure
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSTP_SANITIZE=address,undefined \
+  -DSTP_CUDA=OFF >/dev/null
+cmake --build build-asan -j "$jobs"
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ctest --test-dir build-asan --output-on-failure

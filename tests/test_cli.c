@@ -1,0 +1,174 @@
+/* The command line's contract (DESIGN §5, §8): each bad input gives its
+ * exit code, exactly one line on stderr naming the field, and no output
+ * file; a good run writes one. Runs the built `stampede` binary. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char dir[256];
+
+static void setup(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/stp_cli_XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(cli, .init = setup, .fini = teardown, .timeout = 120);
+
+static void write_file(const char *name, const char *text)
+{
+    char path[512];
+    FILE *f;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Runs `stampede ARGS` in dir; returns the exit code, stderr in err_out. */
+static int run(const char *args, char *err_out, size_t n)
+{
+    char cmd[2048], path[512];
+    FILE *f;
+    size_t got;
+    int rc;
+    snprintf(cmd, sizeof cmd, "cd '%s' && STP_MODELS='%s/models' '%s' %s 2>stderr.txt >stdout.txt",
+             dir, STP_SOURCE_DIR, STP_BINARY, args);
+    rc = system(cmd);
+    snprintf(path, sizeof path, "%s/stderr.txt", dir);
+    f = fopen(path, "r");
+    cr_assert_not_null(f);
+    got = fread(err_out, 1, n - 1, f);
+    err_out[got] = '\0';
+    fclose(f);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+static int count_lines(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+static int exists(const char *name)
+{
+    char path[512];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return stat(path, &st) == 0;
+}
+
+/* A valid small config, with one fragment replaceable for the bad cases. */
+static void write_config(const char *name, const char *population_extra, const char *pool)
+{
+    char text[4096];
+    snprintf(text, sizeof text,
+             "{\n  \"run\": {\"paths\": 8, \"batch\": 4},\n"
+             "  \"time\": {\"dt_s\": 1, \"horizon_s\": 30},\n"
+             "  \"pool\": %s,\n"
+             "  \"protocols\": [{\"name\": \"lend_a\", \"share\": 1.0, \"liquidation_threshold\": 0.83,"
+             " \"liquidation_bonus\": 0.05, \"close_factor\": 0.5, \"full_close_hf\": 0.95}],\n"
+             "  \"population\": {\"agents\": 16, \"passive_positions\": 8%s,\n"
+             "    \"families\": [{\"model\": \"%s/models/consensus_mlp.json\", \"share\": 1.0}]}\n}\n",
+             pool, population_extra, STP_SOURCE_DIR);
+    write_file(name, text);
+}
+
+static void expect_bad(const char *args, int code, const char *needle)
+{
+    char err[4096];
+    const int rc = run(args, err, sizeof err);
+    cr_expect_eq(rc, code, "exit %d for '%s': %s", rc, args, err);
+    cr_expect_eq(count_lines(err), 1, "stderr not one line for '%s': %s", args, err);
+    cr_expect_not_null(strstr(err, needle), "'%s' not in: %s", needle, err);
+    cr_expect_not(exists("out.h5"), "output written for '%s'", args);
+}
+
+Test(cli, good_run_writes_results_and_summary)
+{
+    char err[4096];
+    write_config("ok.json", "", "{\"depth_usd\": 8e8}");
+    cr_assert_eq(run("run ok.json -o out.h5 --quiet", err, sizeof err), 0, "%s", err);
+    cr_assert(exists("out.h5"));
+    cr_assert_eq(run("summary out.h5 --format json", err, sizeof err), 0, "%s", err);
+    /* second run without --force refuses and keeps the file */
+    cr_assert_eq(run("run ok.json -o out.h5 --quiet", err, sizeof err), 2);
+    cr_assert_not_null(strstr(err, "--force"), "%s", err);
+    cr_assert(exists("out.h5"));
+}
+
+Test(cli, malformed_json_reports_line_and_column)
+{
+    write_file("bad.json", "{\n  \"run\": {\"paths\": 8,,}\n}\n");
+    expect_bad("run bad.json -o out.h5", 2, "bad.json:2:");
+}
+
+Test(cli, unknown_key_names_nearest)
+{
+    write_config("typo.json", ", \"weight_nosie\": 0.1", "{\"depth_usd\": 8e8}");
+    expect_bad("run typo.json -o out.h5", 2, "weight_noise");
+}
+
+Test(cli, wrong_type_names_path)
+{
+    write_config("type.json", "", "{\"depth_usd\": \"deep\"}");
+    expect_bad("run type.json -o out.h5", 2, "pool.depth_usd");
+}
+
+Test(cli, out_of_range_names_path_and_range)
+{
+    write_config("range.json", "", "{\"fee\": 1.5}");
+    expect_bad("run range.json -o out.h5", 2, "pool.fee");
+}
+
+Test(cli, shares_not_summing_to_one)
+{
+    write_config("shares.json", "", "{\"depth_usd\": 8e8}");
+    expect_bad("run shares.json -o out.h5 --set protocols.0.share=0.7", 2, "share");
+}
+
+Test(cli, missing_model_file)
+{
+    write_config("model.json", "", "{\"depth_usd\": 8e8}");
+    expect_bad("run model.json -o out.h5 --set population.families.0.model=nowhere.json", 2,
+               "nowhere.json");
+}
+
+Test(cli, missing_config_is_io_error)
+{
+    expect_bad("run absent.json -o out.h5", 3, "absent.json");
+}
+
+Test(cli, cuda_backend_without_gpu_is_device_error)
+{
+    write_config("ok.json", "", "{\"depth_usd\": 8e8}");
+    expect_bad("run ok.json -o out.h5 --backend cuda", 4, "cuda");
+}
+
+Test(cli, bad_option_is_usage_error)
+{
+    char err[4096];
+    cr_expect_eq(run("run ok.json --threads zero", err, sizeof err), 2, "%s", err);
+    cr_expect_eq(run("frobnicate", err, sizeof err), 2, "%s", err);
+    cr_expect_not(exists("out.h5"));
+}
+
+Test(cli, summary_rejects_non_results_file)
+{
+    write_file("out_not_h5", "hello");
+    expect_bad("summary out_not_h5", 3, "out_not_h5");
+}

@@ -1,0 +1,187 @@
+/* End-to-end tests of the OpenMP engine: the no-agent market against the
+ * lognormal closed form, and bit-identical outcomes for any thread count
+ * and batch split. Run from the repository root (models/ paths). */
+#include <criterion/criterion.h>
+#include <gsl/gsl_cdf.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "stampede/engine.h"
+#include "stampede/params.h"
+#include "stampede/scenario.h"
+
+typedef struct engine {
+    stp_config *cfg;
+    stp_population *pop;
+    stp_scenario_table *scen;
+    stp_outcomes out;
+    stp_sim_ctx ctx;
+} engine;
+
+static const char families[] =
+    "\"families\": [{\"model\": \"models/consensus_mlp.json\", \"share\": 0.7},"
+    "{\"model\": \"models/second_mlp.json\", \"share\": 0.1},"
+    "{\"model\": \"models/drawdown_rule.json\", \"share\": 0.1},"
+    "{\"model\": \"models/vol_target_rule.json\", \"share\": 0.1}]";
+
+static const char protocols[] =
+    "\"protocols\": [{\"name\": \"lend_a\", \"share\": 0.6, \"liquidation_threshold\": 0.83,"
+    "\"liquidation_bonus\": 0.05, \"close_factor\": 0.5, \"full_close_hf\": 0.95},"
+    "{\"name\": \"lend_b\", \"share\": 0.4, \"liquidation_threshold\": 0.80,"
+    "\"liquidation_bonus\": 0.075, \"close_factor\": 0.5, \"full_close_hf\": 0.95}]";
+
+static void engine_open(engine *e, const char *json, const char *const *sets, int n_sets)
+{
+    stp_error err = {STP_OK, ""};
+    int m;
+    memset(e, 0, sizeof *e);
+    cr_assert_eq(stp_config_parse(&e->cfg, json, STP_SOURCE_DIR "/configs/test.json", sets, n_sets,
+                                  &err),
+                 STP_OK, "%s", err.msg);
+    cr_assert_eq(stp_population_create(&e->pop, e->cfg, &err), STP_OK, "%s", err.msg);
+    cr_assert_eq(stp_scenario_table_create(&e->scen, e->cfg, e->cfg->run.paths, &err), STP_OK,
+                 "%s", err.msg);
+    e->out.n = e->cfg->run.paths;
+    for (m = 0; m < STP_N_OUTCOMES; m++) {
+        e->out.v[m] = calloc((size_t)e->out.n, sizeof(double));
+        cr_assert_not_null(e->out.v[m]);
+    }
+    e->ctx.prm = stp_params_derive(e->cfg);
+    e->ctx.cfg = e->cfg;
+    e->ctx.pop = e->pop;
+    e->ctx.scen = e->scen;
+    e->ctx.out = &e->out;
+}
+
+static void engine_run(engine *e, int threads, long long batch)
+{
+    stp_error err = {STP_OK, ""};
+    long long p;
+    for (p = 0; p < e->out.n; p += batch) {
+        const long long n = e->out.n - p < batch ? e->out.n - p : batch;
+        cr_assert_eq(stp_cpu_run_batch(&e->ctx, p, n, threads, &err), STP_OK, "%s", err.msg);
+    }
+}
+
+static void engine_close(engine *e)
+{
+    int m;
+    for (m = 0; m < STP_N_OUTCOMES; m++)
+        free(e->out.v[m]);
+    stp_scenario_table_destroy(e->scen);
+    stp_population_destroy(e->pop);
+    stp_config_destroy(e->cfg);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* No agents, no jumps, no shocks, one regime (no switching), normal noise,
+ * zero fee, a pool so deep that the one tiny passive position cannot move
+ * it, and arbitrage that closes the whole gap each step: the pool price is
+ * P*, so P_T / P0 is lognormal with m = (mu - s^2/2) T, sd = s sqrt(T).
+ * Each empirical quantile q has Monte Carlo sd sqrt(q (1-q) / n) / f(x_q);
+ * we allow 4 of them (a correct engine fails ~1e-4 of runs per quantile).
+ * Fresh seed each run, printed on failure. */
+Test(engine, no_agent_market_matches_lognormal_quantiles, .timeout = 120)
+{
+    const unsigned long long seed = (unsigned long long)time(NULL) % 1000000007ull;
+    const double qs[5] = {0.01, 0.1, 0.5, 0.9, 0.99};
+    const double mu = 2e-6, s = 1e-3, T = 400.0;
+    const int n = 20000;
+    char json[4096], seed_set[64];
+    const char *sets[1] = {seed_set};
+    engine e;
+    double *x;
+    int i;
+    snprintf(seed_set, sizeof seed_set, "run.seed=%llu", seed);
+    snprintf(json, sizeof json,
+             "{\"run\": {\"paths\": %d, \"batch\": 4096}, \"time\": {\"dt_s\": 1, \"horizon_s\": %g},"
+             "\"market\": {\"price0_usd\": 2500, \"mu_per_s\": %g, \"vol\": {\"calm_per_sqrt_s\": %g,"
+             "\"stress_per_sqrt_s\": %g, \"calm_to_stress_per_s\": 0, \"stress_to_calm_per_s\": 0},"
+             "\"noise\": {\"dist\": \"normal\"}, \"jumps\": {\"rate_per_s\": 0}},"
+             "\"pool\": {\"depth_usd\": 1e15, \"fee\": 0, \"arb_half_life_s\": 1e-6},"
+             "%s, \"population\": {\"agents\": 0, \"passive_positions\": 1,"
+             "\"collateral_usd\": {\"total\": 1}, %s}, \"scenario\": {\"shocks\": []}}",
+             n, T, mu, s, s, protocols, families);
+    engine_open(&e, json, sets, 1);
+    engine_run(&e, 2, 4096);
+    x = e.out.v[STP_OUT_FINAL_PRICE_RATIO];
+    qsort(x, (size_t)n, sizeof *x, cmp_double);
+    for (i = 0; i < 5; i++) {
+        const double m = (mu - 0.5 * s * s) * T, sd = s * sqrt(T);
+        const double z = gsl_cdf_ugaussian_Pinv(qs[i]);
+        const double exact = exp(m + sd * z);
+        const double pdf = exp(-0.5 * z * z) / (sqrt(2.0 * 3.14159265358979323846) * sd * exact);
+        const double mc_sd = sqrt(qs[i] * (1.0 - qs[i]) / n) / pdf;
+        const double est = x[(int)ceil(qs[i] * n) - 1];
+        cr_expect_lt(fabs(est - exact), 4.0 * mc_sd, "seed %llu q %g: %.8g vs %.8g (sd %.3g)", seed,
+                     qs[i], est, exact, mc_sd);
+    }
+    engine_close(&e);
+}
+
+/* A small stressed market with agents, LPs, shocks of every kind, jumps
+ * and Student-t noise: outcomes must not depend on threads or batches. */
+static const char *small_market(char *json, size_t n)
+{
+    snprintf(json, n,
+             "{\"run\": {\"paths\": 48, \"seed\": 7}, \"time\": {\"dt_s\": 1, \"horizon_s\": 240},"
+             "\"market\": {\"jumps\": {\"rate_per_s\": 0.002}},"
+             "\"pool\": {\"depth_usd\": 2e8},"
+             "%s, \"population\": {\"agents\": 96, \"passive_positions\": 64, %s},"
+             "\"scenario\": {\"shocks\": ["
+             "{\"kind\": \"gap\", \"rate_per_path\": 1.0, \"time_s\": [0, 200], \"duration_s\": 3,"
+             " \"size\": {\"mean\": -0.1, \"sd\": 0.05}},"
+             "{\"kind\": \"exploit\", \"count\": 1, \"time_s\": [0, 200], \"duration_s\": [1, 5],"
+             " \"size\": {\"mean\": -0.05, \"sd\": 0.02}, \"protocol\": \"lend_b\"},"
+             "{\"kind\": \"liquidity_withdrawal\", \"count\": 1, \"time_s\": 100, \"duration_s\": 10,"
+             " \"size\": {\"mean\": 0.3, \"sd\": 0.1}},"
+             "{\"kind\": \"oracle_delay\", \"rate_per_path\": 0.5, \"time_s\": [0, 200],"
+             " \"duration_s\": 20, \"size\": {\"mean\": 5, \"sd\": 2}},"
+             "{\"kind\": \"vol_regime\", \"count\": 1, \"time_s\": 50, \"duration_s\": 60}]}}",
+             protocols, families);
+    return json;
+}
+
+static void assert_same_outcomes(const stp_outcomes *a, const stp_outcomes *b, const char *what)
+{
+    int m;
+    for (m = 0; m < STP_N_OUTCOMES; m++)
+        cr_assert_eq(memcmp(a->v[m], b->v[m], sizeof(double) * (size_t)a->n), 0, "%s: %s differs",
+                     what, stp_outcome_names[m]);
+}
+
+Test(engine, identical_outcomes_for_any_threads_and_batch, .timeout = 120)
+{
+    char json[8192];
+    engine a, b, c;
+    engine_open(&a, small_market(json, sizeof json), NULL, 0);
+    engine_open(&b, json, NULL, 0);
+    engine_open(&c, json, NULL, 0);
+    engine_run(&a, 1, 48);
+    engine_run(&b, 2, 48);
+    engine_run(&c, 2, 7);
+    assert_same_outcomes(&a.out, &b.out, "threads 1 vs 2");
+    assert_same_outcomes(&a.out, &c.out, "batch 48 vs 7");
+    /* the scenario must have done something, or the test proves nothing */
+    {
+        double liq = 0.0, acted = 0.0;
+        int p;
+        for (p = 0; p < a.out.n; p++) {
+            liq += a.out.v[STP_OUT_LIQUIDATED_USD][p];
+            acted += a.out.v[STP_OUT_AGENTS_ACTED][p];
+        }
+        cr_assert_gt(liq, 0.0, "no liquidations in the stressed market");
+        cr_assert_gt(acted, 0.0, "no agent acted in the stressed market");
+    }
+    engine_close(&a);
+    engine_close(&b);
+    engine_close(&c);
+}

@@ -1,0 +1,816 @@
+/* test_h5out.c: the results file (DESIGN §6) and the summary printer.
+ *
+ * A small synthetic run (3 AI agents, 2 passive positions, 1000 paths, a
+ * 2-slot scenario table, 2 x 5 sample paths, hand-filled stats) is written
+ * to a fresh temporary folder per test and read back with the HDF5 C API,
+ * with stp_h5_read_summary and, when the system Python has it, with h5py.
+ * Every expected number is the one the fixture wrote: doubles and floats
+ * round-trip through HDF5 bit for bit, so comparisons are exact. */
+#define _POSIX_C_SOURCE 200809L /* mkdtemp, open_memstream */
+
+#include <criterion/criterion.h>
+#include <hdf5.h>
+
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "stampede/h5out.h"
+#include "stampede/summary.h"
+
+#define N_PATHS 1000
+#define N_SLOTS 2
+#define K       2
+#define T       5
+#define N_WORST 3
+#define PYTHON  "/usr/bin/python3"
+
+// ----------------------------------------------------------------------------
+// fixture
+
+typedef struct fixture {
+    char dir[64];
+    char path[128];
+    stp_config *cfg;
+    stp_population pop;
+    stp_outcomes out;
+    stp_scenario_table scen;
+    stp_samples samples;
+    stp_variant_results var[2];
+    stp_results res;
+    long long worst[N_WORST];
+    double edges[5];
+    long long counts[4];
+} fixture;
+
+static fixture *fx;
+
+static void fill_population(stp_population *p)
+{
+    static int family[3] = {0, 1, 1}, role[3] = {STP_ROLE_BORROWER, STP_ROLE_BORROWER, STP_ROLE_LP};
+    static int protocol[3] = {0, 1, -1}, p_protocol[2] = {1, 0};
+    static float threshold[3] = {0.6f, 0.55f, 0.7f}, latency[3] = {0.5f, 1.0f, 2.0f};
+    static float sell[3] = {0.25f, 0.25f, 1.0f}, cooldown[3] = {30.f, 30.f, 30.f};
+    static float coll[3] = {100.f, 200.f, 0.f}, debt[3] = {1.5e5f, 3e5f, 0.f};
+    static float hf0[3] = {1.4f, 1.3f, NAN}, p_coll[2] = {50.f, 70.f};
+    static float p_debt[2] = {8e4f, 1e5f}, p_hf0[2] = {1.2f, 1.6f};
+    p->n_agents = 3;
+    p->n_passive = 2;
+    p->n_families = 2;
+    strcpy(p->models[0].name, "consensus_mlp");
+    strcpy(p->models[1].name, "drawdown_rule");
+    p->herfindahl = 5.0 / 9.0; /* (1/3)^2 + (2/3)^2 */
+    p->family = family, p->role = role, p->protocol = protocol, p->p_protocol = p_protocol;
+    p->threshold = threshold, p->latency_s = latency, p->sell_fraction = sell;
+    p->cooldown_s = cooldown, p->collateral = coll, p->debt_usd = debt, p->hf0 = hf0;
+    p->p_collateral = p_coll, p->p_debt_usd = p_debt, p->p_hf0 = p_hf0;
+}
+
+/* Outcome m of path i: not a round number, so bit equality means something. */
+static double outcome_value(int m, long long i)
+{
+    return (double)i * 1.1 + m / 7.0;
+}
+
+static void fill_outcomes(stp_outcomes *o, long long n)
+{
+    o->n = n;
+    for (int m = 0; m < STP_N_OUTCOMES; m++) {
+        o->v[m] = calloc((size_t)n, sizeof(double));
+        for (long long i = 0; i < n; i++)
+            o->v[m][i] = outcome_value(m, i);
+    }
+}
+
+static void fill_scenarios(stp_scenario_table *s, long long n)
+{
+    static int spec[N_SLOTS] = {0, 1}, kind[N_SLOTS] = {STP_SHOCK_GAP, STP_SHOCK_EXPLOIT};
+    s->n_paths = n;
+    s->n_slots = N_SLOTS;
+    s->slot_spec = spec;
+    s->slot_kind = kind;
+    s->active = calloc((size_t)n * N_SLOTS, 1);
+    s->time_s = calloc((size_t)n * N_SLOTS, sizeof(float));
+    s->duration_s = calloc((size_t)n * N_SLOTS, sizeof(float));
+    s->size = calloc((size_t)n * N_SLOTS, sizeof(float));
+    for (long long i = 0; i < n * N_SLOTS; i++) {
+        s->active[i] = (unsigned char)(i % 3 != 0);
+        s->time_s[i] = s->active[i] ? (float)i : NAN;
+        s->duration_s[i] = s->active[i] ? 3.0f : NAN;
+        s->size[i] = s->active[i] ? -0.01f * (float)(i % 17) : NAN;
+    }
+}
+
+static void fill_samples(stp_samples *s)
+{
+    static float price[K * T], depth[K * T], sync[K * T], liq[K * T];
+    for (int i = 0; i < K * T; i++) {
+        price[i] = 2500.0f - (float)i;
+        depth[i] = 8e8f - 1e6f * (float)i;
+        sync[i] = 0.1f * (float)(i % T);
+        liq[i] = 1e5f * (float)i;
+    }
+    s->k = K, s->n_steps = T, s->dt_s = 1.0f;
+    s->price = price, s->pool_depth = depth, s->sync = sync, s->liquidations = liq;
+}
+
+/* Stats of metric m: bad_debt_usd gets realistic dollars, the rest m-scaled. */
+static void fill_stats(stp_metric_stats *s, int m)
+{
+    const double scale = m == STP_OUT_BAD_DEBT_USD ? 1e6 : 0.01 * (m + 1);
+    const double q[4] = {0.5, 0.9, 0.99, 0.999}, e[2] = {0.99, 0.999};
+    s->n = N_PATHS;
+    s->mean = 1.5 * scale, s->sd = 0.5 * scale;
+    s->mean_ci_lo = 1.4 * scale, s->mean_ci_hi = 1.6 * scale;
+    s->n_quantiles = 4;
+    for (int i = 0; i < 4; i++) {
+        s->quantile_levels[i] = q[i];
+        s->quantiles[i] = (1 + i) * scale;
+        s->quantile_ci_lo[i] = (0.9 + i) * scale;
+        s->quantile_ci_hi[i] = (1.1 + i) * scale;
+    }
+    s->n_es = 2;
+    for (int i = 0; i < 2; i++) {
+        s->es_levels[i] = e[i];
+        s->var[i] = (3 + i) * scale, s->var_ci_lo[i] = (2.5 + i) * scale;
+        s->var_ci_hi[i] = (3.5 + i) * scale;
+        s->es[i] = (5 + 2 * i) * scale, s->es_ci_lo[i] = (4 + 2 * i) * scale;
+        s->es_ci_hi[i] = (6 + 2 * i) * scale;
+    }
+}
+
+static void fill_variant(fixture *f, stp_variant_results *v, const char *name)
+{
+    snprintf(v->name, sizeof v->name, "%s", name);
+    v->overrides_json = "{}";
+    v->paths_done = N_PATHS;
+    v->outcomes = &f->out;
+    v->scenarios = &f->scen;
+    v->samples = &f->samples;
+    for (int m = 0; m < STP_N_OUTCOMES; m++)
+        fill_stats(&v->stats[m], m);
+    /* Wilson score interval for 35 of 1000 at z = 1.959964 (Wilson 1927, closed
+     * form (p + z^2/2n -+ z sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n)):
+     * 0.025272, 0.048287 */
+    v->cascade.n = N_PATHS, v->cascade.k = 35;
+    v->cascade.p = 0.035, v->cascade.ci_lo = 0.025272, v->cascade.ci_hi = 0.048287;
+    v->hist[STP_OUT_BAD_DEBT_USD].bins = 4;
+    v->hist[STP_OUT_BAD_DEBT_USD].edges = f->edges;
+    v->hist[STP_OUT_BAD_DEBT_USD].counts = f->counts;
+    v->worst = f->worst;
+    v->n_worst = N_WORST;
+}
+
+static void setup_n(long long n)
+{
+    fx = calloc(1, sizeof *fx);
+    snprintf(fx->dir, sizeof fx->dir, "/tmp/stp_h5out_XXXXXX");
+    cr_assert_not_null(mkdtemp(fx->dir));
+    snprintf(fx->path, sizeof fx->path, "%s/out.h5", fx->dir);
+    fx->cfg = calloc(1, sizeof *fx->cfg);
+    fx->cfg->resolved_json = strdup("{\n  \"experiment\": {\"name\": \"quick\"}\n}");
+    strcpy(fx->cfg->experiment.name, "quick");
+    fill_population(&fx->pop);
+    fill_outcomes(&fx->out, n);
+    fill_scenarios(&fx->scen, n);
+    fill_samples(&fx->samples);
+    fx->worst[0] = n - 1, fx->worst[1] = 3, fx->worst[2] = n / 2;
+    for (int i = 0; i < 5; i++)
+        fx->edges[i] = 1e6 * i;
+    for (int i = 0; i < 4; i++)
+        fx->counts[i] = 250 + i;
+    fill_variant(fx, &fx->var[0], "baseline");
+    fill_variant(fx, &fx->var[1], "breaker");
+    fx->res = (stp_results){.cfg = fx->cfg,
+                            .pop = &fx->pop,
+                            .engine_version = "0.1.0-test",
+                            .backend = "openmp",
+                            .device = "Test CPU \"x\"\n2",
+                            .seed = 42,
+                            .paths = n,
+                            .wall_s = 12.5,
+                            .agent_steps_per_s = 1.25e9,
+                            .n_variants = 1,
+                            .variants = fx->var};
+}
+
+static void setup(void)
+{
+    setup_n(N_PATHS);
+}
+
+static void teardown(void)
+{
+    char cmd[128];
+    for (int m = 0; m < STP_N_OUTCOMES; m++)
+        free(fx->out.v[m]);
+    free(fx->scen.active), free(fx->scen.time_s), free(fx->scen.duration_s), free(fx->scen.size);
+    free(fx->cfg->resolved_json);
+    free(fx->cfg);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", fx->dir);
+    cr_expect_eq(system(cmd), 0);
+    free(fx);
+}
+
+static void write_ok(void)
+{
+    stp_error err = {STP_OK, ""};
+    cr_assert_eq(stp_h5_write_results(fx->path, &fx->res, 0, &err), STP_OK, "%s", err.msg);
+}
+
+// ----------------------------------------------------------------------------
+// reading helpers (HDF5 C API, independent of h5out.c's reader)
+
+static hid_t open_ro(const char *path)
+{
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    cr_assert_geq(f, 0, "cannot open %s", path);
+    return f;
+}
+
+static void attr_string(hid_t loc, const char *obj, const char *name, char *buf, size_t cap)
+{
+    hid_t a = H5Aopen_by_name(loc, obj, name, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t t = H5Tcopy(H5T_C_S1);
+    char *s = NULL;
+    cr_assert_geq(a, 0, "attribute %s missing", name);
+    H5Tset_size(t, H5T_VARIABLE);
+    H5Tset_cset(t, H5T_CSET_UTF8); /* the writer's: HDF5 converts no charset to another */
+    cr_assert_geq(H5Aread(a, t, &s), 0);
+    snprintf(buf, cap, "%s", s);
+    H5free_memory(s);
+    H5Tclose(t);
+    H5Aclose(a);
+}
+
+static void attr_num(hid_t loc, const char *obj, const char *name, hid_t mtype, void *out)
+{
+    hid_t a = H5Aopen_by_name(loc, obj, name, H5P_DEFAULT, H5P_DEFAULT);
+    cr_assert_geq(a, 0, "attribute %s missing", name);
+    cr_assert_geq(H5Aread(a, mtype, out), 0);
+    H5Aclose(a);
+}
+
+/* Reads a whole dataset; returns its rank and fills dims (up to 2). */
+static int read_all(hid_t loc, const char *name, hid_t mtype, void *out, hsize_t *dims)
+{
+    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
+    cr_assert_geq(d, 0, "dataset %s missing", name);
+    hid_t space = H5Dget_space(d);
+    const int rank = H5Sget_simple_extent_ndims(space);
+    H5Sget_simple_extent_dims(space, dims, NULL);
+    if (out) cr_assert_geq(H5Dread(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, out), 0);
+    H5Sclose(space);
+    H5Dclose(d);
+    return rank;
+}
+
+static int dir_entries(const char *dir)
+{
+    int n = 0;
+    DIR *d = opendir(dir);
+    for (struct dirent *e; d && (e = readdir(d));)
+        n += e->d_name[0] != '.';
+    if (d) closedir(d);
+    return n;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f);
+    fseek(f, 0, SEEK_END);
+    *len = (size_t)ftell(f);
+    rewind(f);
+    char *buf = malloc(*len ? *len : 1);
+    cr_assert_eq(fread(buf, 1, *len, f), *len);
+    fclose(f);
+    return buf;
+}
+
+// ----------------------------------------------------------------------------
+// layout
+
+Test(h5out, root_attributes_identify_the_format, .init = setup, .fini = teardown)
+{
+    char buf[256];
+    int version = 0;
+    unsigned long long seed = 0;
+    long long paths = 0;
+    write_ok();
+    hid_t f = open_ro(fx->path);
+    attr_string(f, ".", "format", buf, sizeof buf);
+    cr_assert_str_eq(buf, "stampede-results");
+    attr_num(f, ".", "format_version", H5T_NATIVE_INT, &version);
+    cr_assert_eq(version, 1);
+    attr_num(f, ".", "seed", H5T_NATIVE_ULLONG, &seed);
+    cr_assert_eq(seed, 42ULL);
+    attr_num(f, ".", "paths", H5T_NATIVE_LLONG, &paths);
+    cr_assert_eq(paths, N_PATHS);
+    attr_string(f, ".", "config_json", buf, sizeof buf);
+    cr_assert_str_eq(buf, fx->cfg->resolved_json);
+    attr_string(f, ".", "created_utc", buf, sizeof buf); /* 2026-03-01T12:00:00Z */
+    cr_assert_eq(strlen(buf), 20);
+    cr_assert(buf[4] == '-' && buf[10] == 'T' && buf[19] == 'Z', "created_utc %s", buf);
+    attr_string(f, ".", "backend", buf, sizeof buf);
+    cr_assert_str_eq(buf, "openmp");
+    H5Fclose(f);
+}
+
+Test(h5out, outcomes_round_trip_bit_for_bit, .init = setup, .fini = teardown)
+{
+    double *x = malloc(N_PATHS * sizeof *x);
+    hsize_t dims[2];
+    char name[128];
+    write_ok();
+    hid_t f = open_ro(fx->path);
+    for (int m = 0; m < STP_N_OUTCOMES; m++) {
+        snprintf(name, sizeof name, "/variants/baseline/outcomes/%s", stp_outcome_names[m]);
+        cr_assert_eq(read_all(f, name, H5T_NATIVE_DOUBLE, x, dims), 1);
+        cr_assert_eq(dims[0], N_PATHS);
+        cr_assert_eq(memcmp(x, fx->out.v[m], N_PATHS * sizeof *x), 0, "%s differs", name);
+    }
+    H5Fclose(f);
+    free(x);
+}
+
+/* Checks shuffle then deflate level 4 and the chunk length of one dataset. */
+static void expect_chunked_deflate(const char *path, const char *name, hsize_t chunk0)
+{
+    hid_t f = open_ro(path), d = H5Dopen2(f, name, H5P_DEFAULT), dcpl = H5Dget_create_plist(d);
+    hsize_t chunk[2] = {0, 0};
+    unsigned flags, cd[4];
+    size_t n_cd = 4;
+    cr_assert_eq(H5Pget_layout(dcpl), H5D_CHUNKED);
+    cr_assert_geq(H5Pget_chunk(dcpl, 2, chunk), 1);
+    cr_assert_eq(chunk[0], chunk0);
+    cr_assert_eq(H5Pget_nfilters(dcpl), 2);
+    cr_assert_eq(H5Pget_filter2(dcpl, 0, &flags, &n_cd, cd, 0, NULL, NULL), H5Z_FILTER_SHUFFLE);
+    n_cd = 4;
+    cr_assert_eq(H5Pget_filter2(dcpl, 1, &flags, &n_cd, cd, 0, NULL, NULL), H5Z_FILTER_DEFLATE);
+    cr_assert_eq(cd[0], 4, "deflate level %u", cd[0]);
+    H5Pclose(dcpl);
+    H5Dclose(d);
+    H5Fclose(f);
+}
+
+Test(h5out, outcomes_are_chunked_shuffled_and_deflated, .init = setup, .fini = teardown)
+{
+    write_ok();
+    expect_chunked_deflate(fx->path, "/variants/baseline/outcomes/bad_debt_usd", N_PATHS);
+    /* [path][slot]: whole rows, 65536 / 2 slots per chunk, capped at the 1000 paths */
+    expect_chunked_deflate(fx->path, "/variants/baseline/scenarios/size", N_PATHS);
+}
+
+static void setup_large(void)
+{
+    setup_n(70000);
+}
+
+Test(h5out, outcome_chunks_are_capped_at_65536, .init = setup_large, .fini = teardown)
+{
+    write_ok();
+    expect_chunked_deflate(fx->path, "/variants/baseline/outcomes/peak_sync", 65536);
+    expect_chunked_deflate(fx->path, "/variants/baseline/scenarios/active", 32768);
+}
+
+Test(h5out, population_has_one_row_per_agent_then_position, .init = setup, .fini = teardown)
+{
+    int role[5], family[5], protocol[5];
+    float threshold[5], debt[5];
+    double herf = 0;
+    int n_agents = 0, n_passive = 0;
+    hsize_t dims[2];
+    char buf[128];
+    write_ok();
+    hid_t f = open_ro(fx->path);
+    cr_assert_eq(read_all(f, "/population/role", H5T_NATIVE_INT, role, dims), 1);
+    cr_assert_eq(dims[0], 5);
+    read_all(f, "/population/family", H5T_NATIVE_INT, family, dims);
+    read_all(f, "/population/protocol", H5T_NATIVE_INT, protocol, dims);
+    read_all(f, "/population/threshold", H5T_NATIVE_FLOAT, threshold, dims);
+    read_all(f, "/population/debt_usd", H5T_NATIVE_FLOAT, debt, dims);
+    const int role_want[5] = {0, 0, 1, 2, 2}, family_want[5] = {0, 1, 1, -1, -1};
+    const int protocol_want[5] = {0, 1, -1, 1, 0};
+    cr_assert_arr_eq(role, role_want, sizeof role);
+    cr_assert_arr_eq(family, family_want, sizeof family);
+    cr_assert_arr_eq(protocol, protocol_want, sizeof protocol);
+    cr_assert_eq(threshold[1], 0.55f);
+    cr_assert(isnan(threshold[3]) && isnan(threshold[4]), "passive threshold must be NaN");
+    cr_assert_eq(debt[4], 1e5f);
+    attr_num(f, "population", "herfindahl", H5T_NATIVE_DOUBLE, &herf);
+    cr_assert_eq(herf, 5.0 / 9.0);
+    attr_num(f, "population", "n_agents", H5T_NATIVE_INT, &n_agents);
+    attr_num(f, "population", "n_passive", H5T_NATIVE_INT, &n_passive);
+    cr_assert(n_agents == 3 && n_passive == 2);
+    attr_string(f, "population", "families", buf, sizeof buf);
+    cr_assert_str_eq(buf, "consensus_mlp,drawdown_rule");
+    attr_string(f, "population/role", "roles", buf, sizeof buf);
+    cr_assert_str_eq(buf, "borrower,lp,passive");
+    H5Fclose(f);
+}
+
+Test(h5out, samples_are_k_by_t_with_their_step, .init = setup, .fini = teardown)
+{
+    float price[K * T];
+    double dt = 0;
+    hsize_t dims[2];
+    write_ok();
+    hid_t f = open_ro(fx->path);
+    cr_assert_eq(read_all(f, "/variants/baseline/samples/price", H5T_NATIVE_FLOAT, price, dims), 2);
+    cr_assert(dims[0] == K && dims[1] == T, "price is %llu x %llu", dims[0], dims[1]);
+    cr_assert_arr_eq(price, fx->samples.price, sizeof price);
+    read_all(f, "/variants/baseline/samples/liquidations", H5T_NATIVE_FLOAT, NULL, dims);
+    cr_assert(dims[0] == K && dims[1] == T);
+    attr_num(f, "/variants/baseline/samples", "dt_s", H5T_NATIVE_DOUBLE, &dt);
+    cr_assert_eq(dt, 1.0);
+    H5Fclose(f);
+}
+
+Test(h5out, worst_paths_carry_their_outcomes_and_scenarios, .init = setup, .fini = teardown)
+{
+    long long worst[N_WORST];
+    double bad[N_WORST];
+    float t[N_WORST * N_SLOTS];
+    int kind[N_SLOTS];
+    hsize_t dims[2];
+    char kinds[128];
+    write_ok();
+    hid_t f = open_ro(fx->path);
+    read_all(f, "/variants/baseline/worst_paths", H5T_NATIVE_LLONG, worst, dims);
+    cr_assert_arr_eq(worst, fx->worst, sizeof worst);
+    read_all(f, "/variants/baseline/worst/path", H5T_NATIVE_LLONG, worst, dims);
+    cr_assert_arr_eq(worst, fx->worst, sizeof worst);
+    read_all(f, "/variants/baseline/worst/bad_debt_usd", H5T_NATIVE_DOUBLE, bad, dims);
+    cr_assert_eq(read_all(f, "/variants/baseline/worst/time_s", H5T_NATIVE_FLOAT, t, dims), 2);
+    cr_assert(dims[0] == N_WORST && dims[1] == N_SLOTS);
+    for (int i = 0; i < N_WORST; i++) {
+        cr_assert_eq(bad[i], fx->out.v[STP_OUT_BAD_DEBT_USD][fx->worst[i]]);
+        const float *row = fx->scen.time_s + fx->worst[i] * N_SLOTS;
+        cr_assert_eq(memcmp(t + i * N_SLOTS, row, sizeof(float) * N_SLOTS), 0);
+    }
+    read_all(f, "/variants/baseline/scenarios/slot_kind", H5T_NATIVE_INT, kind, dims);
+    cr_assert(kind[0] == STP_SHOCK_GAP && kind[1] == STP_SHOCK_EXPLOIT);
+    attr_string(f, "/variants/baseline/scenarios/slot_kind", "kinds", kinds, sizeof kinds);
+    cr_assert_str_eq(kinds, "gap,exploit,liquidity_withdrawal,oracle_delay,vol_regime");
+    H5Fclose(f);
+}
+
+Test(h5out, stats_cascade_and_histograms_are_stored, .init = setup, .fini = teardown)
+{
+    const stp_metric_stats *s = &fx->var[0].stats[STP_OUT_BAD_DEBT_USD];
+    double q[4], ci_lo[2], p = 0, mean = 0;
+    long long k = 0, counts[4];
+    hsize_t dims[2];
+    write_ok();
+    hid_t f = open_ro(fx->path);
+    read_all(f, "/variants/baseline/stats/bad_debt_usd/quantiles", H5T_NATIVE_DOUBLE, q, dims);
+    cr_assert_arr_eq(q, s->quantiles, sizeof q);
+    cr_assert_eq(
+        read_all(f, "/variants/baseline/stats/bad_debt_usd/mean", H5T_NATIVE_DOUBLE, &mean, dims),
+        0, "mean is a scalar dataset");
+    cr_assert_eq(mean, s->mean);
+    /* DESIGN's ci_lo is the ES interval */
+    read_all(f, "/variants/baseline/stats/bad_debt_usd/ci_lo", H5T_NATIVE_DOUBLE, ci_lo, dims);
+    cr_assert_arr_eq(ci_lo, s->es_ci_lo, sizeof ci_lo);
+    read_all(f, "/variants/baseline/cascade", H5T_NATIVE_DOUBLE, &p, dims);
+    cr_assert_eq(p, 0.035);
+    attr_num(f, "/variants/baseline/cascade", "k", H5T_NATIVE_LLONG, &k);
+    cr_assert_eq(k, 35);
+    read_all(f, "/variants/baseline/histograms/bad_debt_usd/counts", H5T_NATIVE_LLONG, counts,
+             dims);
+    cr_assert_arr_eq(counts, fx->counts, sizeof counts);
+    cr_assert_eq(H5Lexists(f, "/variants/baseline/histograms/peak_sync", H5P_DEFAULT), 0);
+    H5Fclose(f);
+}
+
+Test(h5out, empty_scenario_and_sample_tables_still_make_their_groups, .init = setup,
+     .fini = teardown)
+{
+    fx->scen.n_slots = 0;
+    fx->samples.k = 0;
+    write_ok();
+    hid_t f = open_ro(fx->path);
+    cr_assert_gt(H5Lexists(f, "/variants/baseline/scenarios", H5P_DEFAULT), 0);
+    cr_assert_gt(H5Lexists(f, "/variants/baseline/samples", H5P_DEFAULT), 0);
+    cr_assert_eq(H5Lexists(f, "/variants/baseline/scenarios/active", H5P_DEFAULT), 0);
+    cr_assert_eq(H5Lexists(f, "/variants/baseline/samples/price", H5P_DEFAULT), 0);
+    cr_assert_gt(H5Lexists(f, "/variants/baseline/worst/bad_debt_usd", H5P_DEFAULT), 0);
+    H5Fclose(f);
+}
+
+Test(h5out, large_config_json_fits_in_an_attribute, .init = setup, .fini = teardown)
+{
+    const size_t n = 200000; /* past the 64 KiB compact attribute limit */
+    stp_summary s;
+    stp_error err = {STP_OK, ""};
+    free(fx->cfg->resolved_json);
+    fx->cfg->resolved_json = malloc(n + 1);
+    memset(fx->cfg->resolved_json, 'x', n);
+    fx->cfg->resolved_json[n] = '\0';
+    write_ok();
+    hid_t f = open_ro(fx->path);
+    hid_t a = H5Aopen(f, "config_json", H5P_DEFAULT), t = H5Tcopy(H5T_C_S1);
+    char *got = NULL;
+    H5Tset_size(t, H5T_VARIABLE);
+    H5Tset_cset(t, H5T_CSET_UTF8);
+    cr_assert_geq(H5Aread(a, t, &got), 0);
+    cr_assert_eq(strlen(got), n);
+    H5free_memory(got);
+    H5Tclose(t);
+    H5Aclose(a);
+    H5Fclose(f);
+    cr_assert_eq(stp_h5_read_summary(fx->path, &s, &err), STP_OK, "%s", err.msg);
+    stp_summary_free(&s);
+}
+
+// ----------------------------------------------------------------------------
+// atomicity and refusal
+
+Test(h5out, existing_output_without_force_is_refused_untouched, .init = setup, .fini = teardown)
+{
+    stp_error err = {STP_OK, ""};
+    size_t n0, n1;
+    write_ok();
+    char *before = slurp(fx->path, &n0);
+    fx->res.seed = 7; /* would change the file */
+    cr_assert_eq(stp_h5_write_results(fx->path, &fx->res, 0, &err), STP_EUSAGE);
+    cr_assert_not_null(strstr(err.msg, "exists; pass --force to overwrite or choose -o"), "%s",
+                       err.msg);
+    cr_assert_not_null(strstr(err.msg, fx->path));
+    char *after = slurp(fx->path, &n1);
+    cr_assert(n0 == n1 && memcmp(before, after, n0) == 0, "file changed");
+    cr_assert_eq(dir_entries(fx->dir), 1);
+    cr_assert_eq(stp_h5_write_results(fx->path, &fx->res, 1, &err), STP_OK, "%s", err.msg);
+    free(before);
+    free(after);
+}
+
+Test(h5out, missing_directory_is_an_io_error_leaving_nothing, .init = setup, .fini = teardown)
+{
+    stp_error err = {STP_OK, ""};
+    char path[160];
+    snprintf(path, sizeof path, "%s/nope/out.h5", fx->dir);
+    cr_assert_eq(stp_h5_write_results(path, &fx->res, 0, &err), STP_EIO);
+    cr_assert_not_null(strstr(err.msg, path), "%s", err.msg);
+    cr_assert_not_null(strstr(err.msg, "H5Fcreate"), "%s", err.msg);
+    cr_assert_eq(dir_entries(fx->dir), 0);
+}
+
+/* Two variants with one name: the second group creation fails half-way
+ * through the file. The old output must survive and no temporary remain. */
+Test(h5out, failure_mid_write_keeps_old_file_and_removes_temp, .init = setup, .fini = teardown)
+{
+    stp_error err = {STP_OK, ""};
+    size_t n0, n1;
+    write_ok();
+    char *before = slurp(fx->path, &n0);
+    snprintf(fx->var[1].name, sizeof fx->var[1].name, "baseline");
+    fx->res.n_variants = 2;
+    cr_assert_eq(stp_h5_write_results(fx->path, &fx->res, 1, &err), STP_EIO);
+    cr_assert_not_null(strstr(err.msg, "/variants/baseline"), "object not named: %s", err.msg);
+    cr_assert_not_null(strstr(err.msg, "H5Gcreate2"), "%s", err.msg);
+    cr_assert_eq(dir_entries(fx->dir), 1, "a temporary was left behind");
+    char *after = slurp(fx->path, &n1);
+    cr_assert(n0 == n1 && memcmp(before, after, n0) == 0, "old output changed");
+    free(before);
+    free(after);
+}
+
+Test(h5out, out_of_range_worst_path_fails_cleanly, .init = setup, .fini = teardown)
+{
+    stp_error err = {STP_OK, ""};
+    fx->worst[1] = N_PATHS; /* one past the end */
+    cr_assert_eq(stp_h5_write_results(fx->path, &fx->res, 0, &err), STP_EIO);
+    cr_assert_not_null(strstr(err.msg, "worst_paths"), "%s", err.msg);
+    cr_assert_eq(dir_entries(fx->dir), 0);
+}
+
+Test(h5out, slash_in_variant_name_is_a_usage_error, .init = setup, .fini = teardown)
+{
+    stp_error err = {STP_OK, ""};
+    snprintf(fx->var[0].name, sizeof fx->var[0].name, "a/b");
+    cr_assert_eq(stp_h5_write_results(fx->path, &fx->res, 0, &err), STP_EUSAGE);
+    cr_assert_eq(dir_entries(fx->dir), 0);
+}
+
+// ----------------------------------------------------------------------------
+// reading the summary
+
+Test(h5out, read_summary_round_trips, .init = setup, .fini = teardown)
+{
+    stp_summary s;
+    stp_error err = {STP_OK, ""};
+    const stp_metric_stats *want = &fx->var[0].stats[STP_OUT_BAD_DEBT_USD];
+    snprintf(fx->var[0].name, sizeof fx->var[0].name, "zeta");  /* order is the writer's, */
+    snprintf(fx->var[1].name, sizeof fx->var[1].name, "alpha"); /* not alphabetical */
+    fx->var[1].cascade.p = 0.5;
+    fx->res.n_variants = 2;
+    write_ok();
+    cr_assert_eq(stp_h5_read_summary(fx->path, &s, &err), STP_OK, "%s", err.msg);
+    cr_assert_str_eq(s.engine_version, "0.1.0-test");
+    cr_assert_str_eq(s.experiment, "quick");
+    cr_assert(s.seed == 42 && s.paths == N_PATHS && s.wall_s == 12.5);
+    cr_assert(s.n_agents == 3 && s.n_passive == 2 && s.herfindahl == 5.0 / 9.0);
+    cr_assert_eq(s.n_variants, 2);
+    cr_assert_str_eq(s.variants[0].name, "zeta");
+    cr_assert_str_eq(s.variants[1].name, "alpha");
+    cr_assert_eq(s.variants[0].cascade.p, 0.035);
+    cr_assert_eq(s.variants[1].cascade.p, 0.5);
+    cr_assert_eq(s.variants[0].cascade.k, 35);
+    for (int m = 0; m < STP_N_OUTCOMES; m++)
+        cr_assert(s.variants[0].has_stats[m]);
+    const stp_metric_stats *got = &s.variants[0].stats[STP_OUT_BAD_DEBT_USD];
+    cr_assert_eq(got->n_quantiles, 4);
+    cr_assert_eq(got->quantiles[2], want->quantiles[2]);
+    cr_assert_eq(got->es_ci_hi[1], want->es_ci_hi[1]);
+    cr_assert_eq(got->n, N_PATHS);
+    stp_summary_free(&s);
+    cr_assert_null(s.variants);
+}
+
+static void set_root_attr(const char *path, const char *name, const char *s, int version)
+{
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT), space = H5Screate(H5S_SCALAR);
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, H5T_VARIABLE); /* ASCII: the reader must take either charset */
+    cr_assert_geq(H5Adelete(f, name), 0);
+    hid_t a = s ? H5Acreate2(f, name, t, space, H5P_DEFAULT, H5P_DEFAULT)
+                : H5Acreate2(f, name, H5T_STD_I32LE, space, H5P_DEFAULT, H5P_DEFAULT);
+    cr_assert_geq(s ? H5Awrite(a, t, &s) : H5Awrite(a, H5T_NATIVE_INT, &version), 0);
+    H5Aclose(a);
+    H5Tclose(t);
+    H5Sclose(space);
+    H5Fclose(f);
+}
+
+Test(h5out, read_rejects_other_formats, .init = setup, .fini = teardown)
+{
+    stp_summary s;
+    stp_error err = {STP_OK, ""};
+    char txt[160];
+    write_ok();
+    set_root_attr(fx->path, "format", "other", 0);
+    cr_assert_eq(stp_h5_read_summary(fx->path, &s, &err), STP_EIO);
+    cr_assert_not_null(strstr(err.msg, "not a stampede results file (format 'other'"), "%s",
+                       err.msg);
+    cr_assert_eq(strncmp(err.msg, fx->path, strlen(fx->path)), 0, "%s", err.msg);
+    cr_assert_null(s.variants);
+    set_root_attr(fx->path, "format", "stampede-results", 0);
+    set_root_attr(fx->path, "format_version", NULL, 2);
+    cr_assert_eq(stp_h5_read_summary(fx->path, &s, &err), STP_EIO);
+    cr_assert_not_null(strstr(err.msg, "format_version 2"), "%s", err.msg);
+    snprintf(txt, sizeof txt, "%s/plain.txt", fx->dir);
+    FILE *f = fopen(txt, "w");
+    fputs("hello\n", f);
+    fclose(f);
+    cr_assert_eq(stp_h5_read_summary(txt, &s, &err), STP_EIO);
+    cr_assert_not_null(strstr(err.msg, "not a stampede results file"), "%s", err.msg);
+    snprintf(txt, sizeof txt, "%s/missing.h5", fx->dir);
+    cr_assert_eq(stp_h5_read_summary(txt, &s, &err), STP_EIO);
+}
+
+Test(h5out, h5py_reads_the_file, .init = setup, .fini = teardown)
+{
+    char cmd[1024];
+    if (access(PYTHON, X_OK) != 0 || system(PYTHON " -c 'import h5py' 2>/dev/null") != 0)
+        cr_skip_test("no " PYTHON " with h5py");
+    write_ok();
+    snprintf(cmd, sizeof cmd,
+             PYTHON " -c \"import h5py, sys, numpy as np; f = h5py.File(sys.argv[1], 'r'); "
+                    "assert f.attrs['format'] == 'stampede-results', f.attrs['format']; "
+                    "assert f.attrs['format_version'] == 1; "
+                    "v = f['variants/baseline']; "
+                    "assert v['outcomes/bad_debt_usd'].shape == (%d,); "
+                    "assert np.isclose(v['outcomes/bad_debt_usd'][3], 3 * 1.1 + 5 / 7); "
+                    "assert v['samples/price'].shape == (%d, %d); "
+                    "assert v['cascade'][()] == 0.035 and v['cascade'].attrs['k'] == 35; "
+                    "assert f['population/role'].shape == (5,); "
+                    "assert abs(f['population'].attrs['herfindahl'] - 5 / 9) < 1e-15\" '%s'",
+             N_PATHS, K, T, fx->path);
+    cr_assert_eq(system(cmd), 0, "h5py could not read %s", fx->path);
+}
+
+// ----------------------------------------------------------------------------
+// printing the summary
+
+static char *print_to_string(const stp_summary *s, stp_summary_format fmt)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    cr_assert_eq(stp_summary_print(f, s, fmt), 0);
+    fclose(f);
+    return buf;
+}
+
+static void read_back(stp_summary *s)
+{
+    stp_error err = {STP_OK, ""};
+    write_ok();
+    cr_assert_eq(stp_h5_read_summary(fx->path, s, &err), STP_OK, "%s", err.msg);
+}
+
+Test(summary, text_shows_header_cascade_and_tail_table, .init = setup, .fini = teardown)
+{
+    stp_summary s;
+    read_back(&s);
+    char *out = print_to_string(&s, STP_SUMMARY_TEXT);
+    const char *want[] = {"stampede 0.1.0-test", "openmp", "1,000 paths", "seed 42", "12.5 s",
+                          "1.25e+09 agent-steps/s", "Herfindahl index 0.556",
+                          "P(cascade) = 3.5% [2.53%, 4.83%]", "35 of 1,000 paths", "VaR 99.9%",
+                          "ES 99%", "bad_debt_usd",
+                          /* mean 1.5e6 with CI [1.4e6, 1.6e6]; ES 99.9% = 7e6 [6e6, 8e6] */
+                          "$1.5M [$1.4M, $1.6M]", "$7M [$6M, $8M]", "agents_acted",
+                          "0.135 [0.126, 0.144]", /* 1.5 x 0.09 agents: counts keep digits */
+                          "max_drawdown", "peak_sync"};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        cr_expect_not_null(strstr(out, want[i]), "missing '%s' in:\n%s", want[i], out);
+    cr_expect_null(strstr(out, "herding_index"), "only key outcomes in the table");
+    /* the device name's newline must not break the one-line header */
+    cr_expect_not_null(strstr(out, "device Test CPU \"x\" 2 |"), "%s", out);
+    free(out);
+    stp_summary_free(&s);
+}
+
+Test(summary, markdown_is_a_github_table, .init = setup, .fini = teardown)
+{
+    stp_summary s;
+    read_back(&s);
+    char *out = print_to_string(&s, STP_SUMMARY_MARKDOWN);
+    const char *want[] = {"| outcome | mean | VaR 99% | ES 99% | VaR 99.9% | ES 99.9% |",
+                          "|---|---:|---:|---:|---:|---:|", "| bad_debt_usd | \\$1.5M",
+                          "P(cascade) = 3.5% [2.53%, 4.83%]", "### Variant baseline"};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        cr_expect_not_null(strstr(out, want[i]), "missing '%s' in:\n%s", want[i], out);
+    free(out);
+    stp_summary_free(&s);
+}
+
+/* Braces and brackets balance outside strings, and strings close. */
+static int json_balanced(const char *s)
+{
+    int depth = 0, in_str = 0;
+    for (; *s; s++) {
+        if (in_str) {
+            if (*s == '\\' && s[1])
+                s++;
+            else if (*s == '"')
+                in_str = 0;
+            else if ((unsigned char)*s < 0x20)
+                return 0; /* raw control character inside a string */
+        } else if (*s == '"')
+            in_str = 1;
+        else if (*s == '{' || *s == '[')
+            depth++;
+        else if ((*s == '}' || *s == ']') && --depth < 0)
+            return 0;
+    }
+    return depth == 0 && !in_str;
+}
+
+Test(summary, json_holds_every_number_and_is_valid, .init = setup, .fini = teardown)
+{
+    stp_summary s;
+    char p[64], path[160], cmd[512];
+    read_back(&s);
+    char *out = print_to_string(&s, STP_SUMMARY_JSON);
+    cr_assert_eq(out[0], '{');
+    cr_assert(json_balanced(out), "unbalanced JSON:\n%s", out);
+    /* shortest form that round-trips: 0.035, and the 17 digits where needed */
+    cr_expect_not_null(strstr(out, "\"p\": 0.035,"), "%s", out);
+    snprintf(p, sizeof p, "\"herfindahl\": %.17g", 5.0 / 9.0);
+    cr_expect_not_null(strstr(out, p), "missing %s", p);
+    cr_expect_not_null(strstr(out, "\"device\": \"Test CPU \\\"x\\\"\\n2\""), "%s", out);
+    cr_expect_not_null(strstr(out, "\"herding_index\": {"), "every metric with stats");
+    cr_expect_not_null(strstr(out, "\"seed\": 42"));
+    if (access(PYTHON, X_OK) == 0) { /* a real parser, when there is one */
+        snprintf(path, sizeof path, "%s/summary.json", fx->dir);
+        FILE *f = fopen(path, "w");
+        fputs(out, f);
+        fclose(f);
+        snprintf(cmd, sizeof cmd,
+                 PYTHON " -c \"import json, sys; d = json.load(open(sys.argv[1])); "
+                        "assert d['variants'][0]['cascade']['p'] == 0.035; "
+                        "assert d['variants'][0]['stats']['bad_debt_usd']['es'] == [5e6, 7e6]\" "
+                        "'%s'",
+                 path);
+        cr_expect_eq(system(cmd), 0, "python's json rejected:\n%s", out);
+    }
+    free(out);
+    stp_summary_free(&s);
+}
+
+Test(summary, format_names_parse)
+{
+    stp_summary_format f = STP_SUMMARY_TEXT;
+    cr_assert_eq(stp_summary_format_parse("markdown", &f), 0);
+    cr_assert_eq(f, STP_SUMMARY_MARKDOWN);
+    cr_assert_eq(stp_summary_format_parse("json", &f), 0);
+    cr_assert_eq(f, STP_SUMMARY_JSON);
+    cr_assert_eq(stp_summary_format_parse("yaml", &f), -1);
+    cr_assert_eq(f, STP_SUMMARY_JSON);
+}

@@ -1,0 +1,164 @@
+/* Tests of the per-step model math in step.h against closed forms:
+ * Uniswap v2 swap arithmetic (and an independent long-double
+ * recomputation), Aave v3 liquidation arithmetic, arbitrage, and the
+ * backend-independent elementary functions. Random inputs use fresh seeds,
+ * printed on failure. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "stampede/step.h"
+
+static uint64_t splitmix64(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+/* log-uniform in [lo, hi] */
+static double log_uniform(uint64_t *s, double lo, double hi)
+{
+    const double u = (double)(splitmix64(s) >> 11) / 9007199254740992.0;
+    return exp(log(lo) + u * (log(hi) - log(lo)));
+}
+
+/* Uniswap v2 getAmountOut: y q (1-f) / (x + q (1-f)). A pool of 100 units
+ * and $250,000, selling 10 units at 0.3%: 250000 * 9.97 / 109.97. */
+Test(amm, sell_matches_uniswap_v2_closed_form)
+{
+    const double out = stp_amm_sell_usd(100.0, 250000.0, 10.0, 0.003);
+    cr_assert_float_eq(out, 250000.0 * 9.97 / 109.97, 1e-9);
+}
+
+/* On random reserves, sizes and fees: the double result equals a long
+ * double recomputation to 1e-12 relative, and x y never falls. */
+Test(amm, random_reserves_match_long_double_and_k_never_falls)
+{
+    uint64_t seed = (uint64_t)time(NULL), s = seed;
+    int i;
+    for (i = 0; i < 100000; i++) {
+        const double x = log_uniform(&s, 1e-3, 1e9), y = log_uniform(&s, 1e-3, 1e12);
+        const double q = log_uniform(&s, 1e-9, 1e3) * x;
+        const double fee = (double)(splitmix64(&s) % 10000) / 100000.0; /* [0, 0.1) */
+        const long double ql = (long double)q * (1.0L - (long double)fee);
+        const long double ref = (long double)y * ql / ((long double)x + ql);
+        double px = x, py = y;
+        const double out = stp_amm_sell(&px, &py, q, fee);
+        cr_assert_lt(fabsl((long double)out - ref) / ref, 1e-12L, "seed %llu case %d",
+                     (unsigned long long)seed, i);
+        /* k = x y: the fee can only add to k; what may be lost is the
+         * rounding of the two reserve updates (a few ulp, < 1e-15) */
+        cr_assert_geq((long double)px * py, (long double)x * y * (1.0L - 1e-15L),
+                      "seed %llu case %d: k fell", (unsigned long long)seed, i);
+    }
+}
+
+/* Arbitrage closes `frac` of the log gap and keeps k. */
+Test(amm, arbitrage_closes_stated_fraction_of_log_gap)
+{
+    uint64_t seed = (uint64_t)time(NULL) ^ 0x5eedull, s = seed;
+    int i;
+    for (i = 0; i < 10000; i++) {
+        double x = log_uniform(&s, 1.0, 1e7), y = log_uniform(&s, 1.0, 1e10);
+        const double k = x * y, log_p0 = log(y / x);
+        const double log_star = log_p0 + (log_uniform(&s, 1e-4, 1.0) - 0.5);
+        const double frac = log_uniform(&s, 1e-3, 1.0);
+        stp_arbitrage(&x, &y, log_star, frac);
+        cr_assert_float_eq(log(y / x) - log_p0, frac * (log_star - log_p0), 1e-9,
+                           "seed %llu case %d", (unsigned long long)seed, i);
+        cr_assert_float_eq(x * y / k, 1.0, 1e-12, "seed %llu case %d", (unsigned long long)seed, i);
+    }
+}
+
+/* Aave v3: HF = c P LT / d. c = 10, P = 2000, LT = 0.8, d = 16400:
+ * HF = 0.97561 (above full_close_hf 0.95) so the close factor is 0.5:
+ * repay 8200, seize 8200 * 1.05 / 2000 = 4.305 units, no bad debt. */
+Test(liquidation, close_factor_half_above_full_close_hf)
+{
+    const stp_liquidation l = stp_liquidate(10.0f, 16400.0f, 2000.0f, 0.8f, 0.05f, 0.5f, 0.95f);
+    cr_assert_float_eq(l.repay_usd, 8200.0f, 1e-3f);
+    cr_assert_float_eq(l.seize, 4.305f, 1e-5f);
+    cr_assert_eq(l.bad_debt_usd, 0.0f);
+}
+
+/* Same position, d = 17000: HF = 0.941 < 0.95, close factor 1.0: repay
+ * 17000, seize 17000 * 1.05 / 2000 = 8.925 units (< 10, no bad debt). */
+Test(liquidation, close_factor_one_below_full_close_hf)
+{
+    const stp_liquidation l = stp_liquidate(10.0f, 17000.0f, 2000.0f, 0.8f, 0.05f, 0.5f, 0.95f);
+    cr_assert_float_eq(l.repay_usd, 17000.0f, 1e-3f);
+    cr_assert_float_eq(l.seize, 8.925f, 1e-5f);
+    cr_assert_eq(l.bad_debt_usd, 0.0f);
+}
+
+/* d = 20000 (HF 0.8): full close wants 21 units of 10: the liquidator takes
+ * all 10 and repays 10 * 2000 / 1.05 = 19047.62; 952.38 is bad debt. */
+Test(liquidation, seizure_capped_at_collateral_leaves_bad_debt)
+{
+    const stp_liquidation l = stp_liquidate(10.0f, 20000.0f, 2000.0f, 0.8f, 0.05f, 0.5f, 0.95f);
+    cr_assert_eq(l.seize, 10.0f);
+    cr_assert_float_eq(l.repay_usd, 20000.0f / 1.05f, 1e-2f);
+    cr_assert_float_eq(l.bad_debt_usd, 20000.0f - 20000.0f / 1.05f, 1e-2f);
+}
+
+Test(liquidation, healthy_position_untouched)
+{
+    /* HF = 10 * 2000 * 0.8 / 15000 = 1.0667 */
+    const stp_liquidation l = stp_liquidate(10.0f, 15000.0f, 2000.0f, 0.8f, 0.05f, 0.5f, 0.95f);
+    cr_assert_eq(l.repay_usd, 0.0f);
+    cr_assert_eq(l.seize, 0.0f);
+    cr_assert_float_eq(stp_health_factor(10.0f, 2000.0f, 0.8f, 15000.0f), 16000.0f / 15000.0f,
+                       1e-6f);
+}
+
+/* The liquidator repays r and sells r (1 + LB) / P_oracle units at the
+ * batch's average price: profitable iff avg (1 + LB) >= P_oracle. At
+ * oracle 2000 and LB 5% the break-even average is 2000 / 1.05 = 1904.76. */
+Test(liquidation, skipped_when_pool_proceeds_do_not_cover_repay)
+{
+    cr_assert(stp_liquidation_profitable(1905.0, 0.05f, 2000.0f));
+    cr_assert_not(stp_liquidation_profitable(1904.0, 0.05f, 2000.0f));
+}
+
+/* Our tanh is built from +, *, fmaf and division only, so every backend
+ * gets the same bits; its absolute error against libm's double tanh. */
+Test(elementary, tanh_within_3e7_of_libm)
+{
+    int i;
+    for (i = 0; i <= 200000; i++) {
+        const float x = -12.0f + 24.0f * (float)i / 200000.0f;
+        cr_assert_lt(fabs((double)stp_tanhf(x) - tanh((double)x)), 3e-7, "x = %.9g", (double)x);
+    }
+}
+
+/* 2^x relative error below 2 ulp over the range the model uses. */
+Test(elementary, exp2_within_two_ulp)
+{
+    int i;
+    for (i = 0; i <= 100000; i++) {
+        const float x = -30.0f + 60.0f * (float)i / 100000.0f;
+        const double ref = exp2((double)x);
+        cr_assert_lt(fabs((double)stp_exp2f(x) - ref) / ref, 2.5e-7, "x = %.9g", (double)x);
+    }
+}
+
+/* Independent actions with the binomial variance give herding 1; all N
+ * agents acting in one step of T gives var/(N p (1-p)) computed by hand. */
+Test(herding, index_of_synchronised_actions)
+{
+    /* T = 100 steps, N = 10 agents, all 10 act at one step: counts {10, 0 x 99}.
+     * mean 0.1, sample var = (100 - 100 * 0.01) / 99 = 1, p = 0.01,
+     * N p (1 - p) = 0.099: index 10.101 */
+    cr_assert_float_eq(stp_herding_index(10.0, 100.0, 100.0, 10.0), 1.0 / 0.099, 1e-9);
+    cr_assert_eq(stp_herding_index(0.0, 0.0, 100.0, 10.0), 0.0);
+}
+
+/* Removing 30% over 3 steps multiplies liquidity by 0.7 in total. */
+Test(shocks, withdrawal_factor_compounds_to_the_stated_fraction)
+{
+    const double f = stp_withdrawal_step_factor(-0.3, 3);
+    cr_assert_float_eq(f * f * f, 0.7, 1e-12);
+}
