@@ -121,10 +121,10 @@ static stp_status read_file(const load_ctx *c, char **text, size_t *len)
     if (read_errno)
         return stp_error_set(c->err, STP_EIO, "cannot read model '%s': %s", c->path,
                              strerror(read_errno));
-    if (!buf) return stp_error_set(c->err, STP_ENOMEM, "cannot read model '%s': out of memory",
-                                   c->path);
-    return stp_error_set(c->err, STP_EUSAGE, "cannot read model '%s': larger than %ld MiB",
-                         c->path, MODEL_MAX_SIZE >> 20);
+    if (!buf)
+        return stp_error_set(c->err, STP_ENOMEM, "cannot read model '%s': out of memory", c->path);
+    return stp_error_set(c->err, STP_EUSAGE, "cannot read model '%s': larger than %ld MiB", c->path,
+                         MODEL_MAX_SIZE >> 20);
 }
 
 /* 1-based line and column of byte `off`. */
@@ -147,8 +147,8 @@ static stp_status parse_text(const load_ctx *c, const char *text, size_t len, cJ
     if (memchr(text, '\0', len)) {
         off = strlen(text);
         line_col(text, off, &line, &col);
-        return stp_error_set(c->err, STP_EUSAGE, "%s:%zu:%zu: malformed JSON: a NUL byte",
-                             c->path, line, col);
+        return stp_error_set(c->err, STP_EUSAGE, "%s:%zu:%zu: malformed JSON: a NUL byte", c->path,
+                             line, col);
     }
     /* require_null_terminated: trailing text after the object is an error */
     *out = cJSON_ParseWithOpts(text, &end, 1);
@@ -156,8 +156,9 @@ static stp_status parse_text(const load_ctx *c, const char *text, size_t len, cJ
         off = end && end >= text && end <= text + len ? (size_t)(end - text) : 0;
         line_col(text, off, &line, &col);
         if (text[strspn(text, " \t\r\n")] == '\0')
-            return stp_error_set(c->err, STP_EUSAGE, "%s:%zu:%zu: malformed JSON: the file is empty",
-                                 c->path, line, col);
+            return stp_error_set(c->err, STP_EUSAGE,
+                                 "%s:%zu:%zu: malformed JSON: the file is empty", c->path, line,
+                                 col);
         return stp_error_set(c->err, STP_EUSAGE, "%s:%zu:%zu: malformed JSON", c->path, line, col);
     }
     if (!cJSON_IsObject(*out))
@@ -238,8 +239,7 @@ static stp_status get_weights(const load_ctx *c, const cJSON *arr, const char *l
     const cJSON *item;
     int i = 0, count;
     if (!cJSON_IsArray(arr))
-        return fail_at(c, label, "expected an array of %d numbers, got %s", n,
-                       json_type_name(arr));
+        return fail_at(c, label, "expected an array of %d numbers, got %s", n, json_type_name(arr));
     count = cJSON_GetArraySize(arr);
     if (count != n) return fail_at(c, label, "expected %d numbers, got %d", n, count);
     cJSON_ArrayForEach(item, arr)
@@ -285,8 +285,8 @@ static stp_status read_header(const load_ctx *c, const cJSON *root, stp_model *m
         get_int(c, root, "format_version", "format_version", 1, INT_MAX, &version))
         return c->err->status;
     if (version != MODEL_FORMAT_VERSION)
-        return fail_at(c, "format_version", "unsupported version %d (this build reads %d)",
-                       version, MODEL_FORMAT_VERSION);
+        return fail_at(c, "format_version", "unsupported version %d (this build reads %d)", version,
+                       MODEL_FORMAT_VERSION);
     if (expect_string(c, root, "feature_version", "feature_version", STP_FEATURE_VERSION) ||
         get_string(c, root, "name", "name", &name) || get_string(c, root, "kind", "kind", &kind))
         return c->err->status;
@@ -301,8 +301,10 @@ static stp_status read_header(const load_ctx *c, const cJSON *root, stp_model *m
     else if (strcmp(kind, "vol_target_rule") == 0)
         m->kind = STP_FAMILY_VOL_TARGET_RULE;
     else
-        return fail_at(c, "kind", "expected \"mlp\", \"drawdown_rule\" or \"vol_target_rule\", "
-                                  "got \"%.40s\"", kind);
+        return fail_at(c, "kind",
+                       "expected \"mlp\", \"drawdown_rule\" or \"vol_target_rule\", "
+                       "got \"%.40s\"",
+                       kind);
     return STP_OK;
 }
 
@@ -367,8 +369,7 @@ static stp_status read_mlp(const load_ctx *c, const cJSON *root, stp_model *m)
  * limit, z or ratio the rule divides by) must be > 0. */
 static stp_status read_rule(const load_ctx *c, const cJSON *root, stp_model *m)
 {
-    const char *const *keys =
-        m->kind == STP_FAMILY_DRAWDOWN_RULE ? DRAWDOWN_KEYS : VOL_TARGET_KEYS;
+    const char *const *keys = m->kind == STP_FAMILY_DRAWDOWN_RULE ? DRAWDOWN_KEYS : VOL_TARGET_KEYS;
     const int n_positive = m->kind == STP_FAMILY_DRAWDOWN_RULE ? 2 : 1;
     const cJSON *params;
     char key[KEY_MAX];
@@ -396,8 +397,7 @@ static stp_status load(stp_model *out, const char *path, stp_error *err)
     if (read_file(&c, &text, &len) || parse_text(&c, text, len, &root) ||
         read_header(&c, root, out))
         goto fail;
-    if (out->kind == STP_FAMILY_MLP ? read_mlp(&c, root, out) : read_rule(&c, root, out))
-        goto fail;
+    if (out->kind == STP_FAMILY_MLP ? read_mlp(&c, root, out) : read_rule(&c, root, out)) goto fail;
     out->n_params = stp_family_n_params(out->kind, out->hidden);
     cJSON_Delete(root);
     free(text);

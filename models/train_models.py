@@ -24,14 +24,23 @@ vol sigma_c = 1.5e-4 per sqrt(s):
 
 The synthetic market is a small copy of the engine's (DESIGN 3.1-3.3): a log
 random walk for the fundamental P* with two-regime vol and Student-t(4) noise,
-compound Poisson jumps and gap shocks spread over their duration; a lending
-book of positions with HF0 ~ lognormal whose liquidations (once the oracle
-has fallen below their liquidation price) are sold into a constant-product
-pool; the pool is pulled toward P* by arbitrage with a half-life, and the
-oracle is the pool price. The half-life is drawn per path and is 0 (oracle =
-P*) on a share of paths, so the models see both the raw walk and the smoothed
-pool the engine's agents read. Liquidation sells depress the pool, so an
-ongoing crash has momentum and LIQ correlates with stress.
+compound Poisson jumps and gap shocks spread over their duration (so an
+ongoing drop has momentum); a lending book of positions with HF0 ~ lognormal,
+liquidated once the oracle falls below their liquidation price, whose sales
+push P* down further (the cascade: LIQ spikes when the price falls fast); a
+constant-product pool pulled toward P* by arbitrage with a half-life, whose
+price is the oracle, as in the engine. The half-life is drawn per path and is
+0 (oracle = P*) on a share of paths, so the models see both the raw walk and
+the smoothed pool the engine's agents read (calm VOL about 1 and about 0.14).
+Isolated sells (other agents de-risking, whales) dip the pool for a moment and
+arbitrage undoes them: in the engine one agent's sale can be a 10-sigma RET1,
+and a model must not read every such spike as a crash.
+
+Windows: positions observed at random times of a path, half uniform in time,
+half at eventful steps (importance-weighted back to uniform time); the label
+is computed on the same path's future. Classes are balanced in the loss;
+second_mlp's output bias is then prior-corrected to its base rate (see
+train_mlp).
 """
 import os
 
@@ -67,7 +76,8 @@ LIQ_SCALE = 100.0  # STP_LIQ_SCALE
 # --------------------------------------------------------------------------
 HORIZON_STEPS = 3600  # windows are observed in [T_MIN, HORIZON) like a 1 h run
 T_MIN = 120  # EWMA and 60 s window fully warmed up (init weight < 1e-5)
-LOOKAHEAD_STEPS = 600  # longest label horizon
+LOOKAHEAD_STEPS = 600  # longest label horizon (second_mlp)
+CONSENSUS_HORIZON_STEPS = 300
 N_STEPS = HORIZON_STEPS + LOOKAHEAD_STEPS + 1
 CHUNK_PATHS = 500  # paths simulated together (memory ~ 17 MB per array)
 
@@ -101,6 +111,12 @@ def market_spec(**over):
         "arb_half_life_s": (4.0, 24.0),  # uniform, the other paths
         "book_to_depth": (0.35, 0.5),  # lending collateral / pool depth: median, log sd
         "book_hf_median": (1.25, 1.6),  # uniform per path; the book's HF0 log sd is 0.15
+        # Isolated sells into the pool (other agents de-risking, whales): a
+        # one-step dip that arbitrage undoes. In the engine one agent's sale
+        # of 0.1% of depth is a 13-sigma RET1; the models must learn that a
+        # spike without follow-through is not a crash.
+        "sell_rate_per_s": 0.02,
+        "sell_depth_frac": (1.5e-4, 1.2),  # lognormal: median, log sd
     }
     spec.update(over)
     return spec
@@ -151,10 +167,12 @@ def simulate_chunk(rng, spec, n_paths, table):
     jump_on = rng.random((N_STEPS, n_paths)) < spec["jump_rate_per_s"] * DT_S
     jumps = jump_on * rng.normal(spec["jump_log_mean"], spec["jump_log_sd"], (N_STEPS, n_paths))
     shocks = gap_shock_rates(rng, spec, n_paths)
+    sell_on = rng.random((N_STEPS, n_paths)) < spec["sell_rate_per_s"] * DT_S
+    sell_med, sell_lsd = spec["sell_depth_frac"]
+    sells = sell_on * sell_med * np.exp(sell_lsd * rng.standard_normal((N_STEPS, n_paths)))
     hl = rng.uniform(*spec["arb_half_life_s"], n_paths)
-    arb_frac = np.where(
-        rng.random(n_paths) < spec["raw_oracle_share"], 1.0, 1.0 - np.exp(-DT_S * math.log(2.0) / hl)
-    )
+    raw = rng.random(n_paths) < spec["raw_oracle_share"]
+    arb_frac = np.where(raw, 1.0, 1.0 - np.exp(-DT_S * math.log(2.0) / hl))  # DESIGN 3.2
     med, lsd = spec["book_to_depth"]
     book = med * np.exp(lsd * rng.standard_normal(n_paths))
     # The book's positions have HF0 ~ lognormal(book median, 0.15) redrawn
@@ -196,6 +214,7 @@ def simulate_chunk(rng, spec, n_paths, table):
         pending -= sold
         liq[t] = sold * np.exp(prev)  # valued at the oracle price
         log_star -= IMPACT * liq[t]  # a crash feeds itself: the cascade
+        pool -= 2.0 * sells[t]  # constant product: d log P = -2 dUSD / USD depth
         pool += arb_frac * (log_star - pool)
         oracle[t] = pool
         r = pool - prev
@@ -279,7 +298,7 @@ def consensus_windows(rng, oracle, liq, ewma, per_path, enrich):
     t, j, w = sample_times(rng, oracle, liq, per_path, enrich)
     hf0 = hf0_sample(rng, j.size)
     hf = hf0 * np.exp(oracle[t, j])  # HF moves with the oracle price
-    fut_min = window_min(oracle, 0, 300)[t, j]
+    fut_min = window_min(oracle, 0, CONSENSUS_HORIZON_STEPS)[t, j]
     label = hf0 * np.exp(fut_min) < 1.0
     return features(oracle, liq, ewma, t, j, hf), label.astype(np.float64), w
 
@@ -338,13 +357,14 @@ def balanced_weights(y, w_is):
     return w_is * np.where(y > 0.5, 0.5 / pos, 0.5 / (1.0 - pos))
 
 
-def train_mlp(x, y, w_is, seed, iters, l2, lr_max, lr_min):
+def train_mlp(x, y, w_is, seed, calibrate, iters, l2, lr_max, lr_min):
     """Weighted BCE with balanced classes, inputs standardised for the
-    optimiser and folded back into w1/b1 at the end. Balanced classes give
-    the rare positives a well-conditioned fit; the output bias is then
-    shifted by the log-odds of the base rate (prior correction), so the
-    score is the probability of the label in the training market, not its
-    odds against the average window."""
+    optimiser and folded back into w1/b1 at the end. With balanced classes
+    the score is L / (1 + L), L the likelihood ratio of the window under the
+    label: 1/2 means "as typical of windows before a positive as of the
+    others". With `calibrate`, b2 gets log(p / (1 - p)), p the positive
+    rate, and the score is the label's probability in the training market.
+    The score never rises with HF (sign constraint below)."""
     rng = np.random.default_rng(seed)
     mu, sd = standardiser(x)
     xn = ((x - mu) / sd).astype(np.float32)  # float32: twice the speed, ample precision
@@ -379,12 +399,19 @@ def train_mlp(x, y, w_is, seed, iters, l2, lr_max, lr_min):
             mhat = m[k] / (1.0 - beta1**it)
             vhat = v[k] / (1.0 - beta2**it)
             params[k] = params[k] - lr * mhat / (np.sqrt(vhat) + eps)
+        # Monotone in HF by construction: d logit / d HF is the sum over h of
+        # w2[h] w1[h][HF] (1 - tanh^2), so w2[h] w1[h][HF] <= 0 for every unit
+        # means a lower health factor never lowers the score, at any input.
+        # Projected after each step (standardising keeps the signs).
+        wrong = params[2] * params[0][:, F_HF] > 0.0
+        params[0][wrong, F_HF] = 0.0
     w1n, b1n, w2, b2 = params
     # Fold the standardisation: w1 (x - mu) / sd + b1 = (w1 / sd) x + (b1 - w1 mu / sd).
     w1_raw = w1n / sd
     b1_raw = b1n - w1n @ (mu / sd)
-    base = np.sum(w_is * y) / np.sum(w_is)
-    b2 = b2 + math.log(base / (1.0 - base))
+    if calibrate:  # prior correction: odds of the base rate (see docstring)
+        base = np.sum(w_is * y) / np.sum(w_is)
+        b2 = b2 + math.log(base / (1.0 - base))
     # Round to float32 here: the engine evaluates in float, and the file then
     # holds exactly the numbers every backend uses.
     return [np.float32(w1_raw), np.float32(b1_raw), np.float32(w2), np.float32(b2[0])]
@@ -405,26 +432,33 @@ def auc(score, y, w):
     return float(np.sum(ws * ys * neg_below) / (w_pos * (np.sum(ws) - w_pos)))
 
 
-def metrics(model, x, y, w_is):
-    """Under the importance weights (the uniform-time distribution): log
-    loss, calibration (mean score against the positive rate), AUC, and at a
-    score of 1/2 the accuracy, recall of positives and false-alarm rate."""
+def metrics(model, x, y, w_is, prior_logit, calibrated):
+    """Under the importance weights (the uniform-time distribution): the
+    balanced classifier's log loss and accuracy, AUC, the calibrated
+    model's log loss and mean probability (against the positive rate), and
+    for the shipped score the share of positives (recall) and of negatives
+    (false alarms) above 0.6, the quickstart's mean agent threshold.
+    prior_logit = log(p / (1 - p)) of the training positive rate."""
     logit = mlp_logit(model, x)
-    score = 1.0 / (1.0 + np.exp(-logit))
-    pos, fire = y > 0.5, logit > 0.0
+    balanced = logit - prior_logit if calibrated else logit
+    prob = 1.0 / (1.0 + np.exp(-(balanced + prior_logit)))
+    pos = y > 0.5
+    w = balanced_weights(y, w_is)
 
     def share(mask, of):
         return round(float(np.sum(w_is * (mask & of)) / np.sum(w_is * of)), 5)
 
+    fire = logit > math.log(0.6 / 0.4)
     return {
         "samples": int(y.size),
         "positive_rate": round(float(np.sum(w_is * y) / np.sum(w_is)), 5),
-        "mean_score": round(float(np.sum(w_is * score) / np.sum(w_is)), 5),
-        "log_loss": round(weighted_bce(logit, y, w_is), 5),
         "auc": round(auc(logit, y, w_is), 5),
-        "accuracy": share(fire == pos, np.ones_like(pos)),
-        "recall": share(fire, pos),
-        "false_alarm_rate": share(fire, ~pos),
+        "balanced_log_loss": round(weighted_bce(balanced, y, w), 5),
+        "balanced_accuracy": round(float(np.sum(w * ((balanced > 0.0) == pos)) / np.sum(w)), 5),
+        "log_loss": round(weighted_bce(balanced + prior_logit, y, w_is), 5),
+        "mean_probability": round(float(np.sum(w_is * prob) / np.sum(w_is)), 5),
+        "recall_above_0.6": share(fire, pos),
+        "false_alarm_rate_above_0.6": share(fire, ~pos),
     }
 
 
@@ -522,15 +556,19 @@ MLP_RUNS = [
         "(HF moves with the oracle price; already below 1 counts)",
         "spec": market_spec(),
         "windows": consensus_windows,
+        "calibrate": False,
         "paths": 3000,
         "val_paths": 1000,
         "per_path": 40,
-        "description": "The widely shared liquidation-risk model: scores the chance that the "
+        "description": "The widely shared liquidation-risk model: scores the risk that the "
         "agent's own position becomes liquidatable within 5 minutes. Trained on synthetic 1 h "
-        "market paths (two-regime vol, Student-t(4), jumps, gap shocks spread over 2-180 s, a "
-        "lending book whose liquidations are sold into an arbitraged constant-product pool; "
-        "the oracle is the pool price, or P* on 35% of paths). Classes are balanced, so 0.5 "
-        "means 'as likely as the average window is not', and calm markets score near 0.",
+        "market paths (two-regime vol, Student-t(4) noise, jumps, gap shocks spread over 2-180 "
+        "s, a lending book whose liquidations feed back into the price; the oracle is an "
+        "arbitraged constant-product pool, or P* itself on 35% of paths). Classes are "
+        "balanced: the score is L / (1 + L), L the likelihood ratio (the calibrated "
+        "probability is sigmoid(logit + log(p / (1 - p))), p = metrics.train.positive_rate), "
+        "so calm windows score near 0, a position at HF 1.05 in a calm market about 0.55, and "
+        "windows inside a liquidation cascade near 1.",
     },
     {
         "name": "second_mlp",
@@ -549,14 +587,21 @@ MLP_RUNS = [
             raw_oracle_share=0.5,
         ),
         "windows": drawdown_windows,
+        "calibrate": True,
         "paths": 3000,
         "val_paths": 1000,
         "per_path": 40,
         "description": "A different family: a market-drawdown model (will the price fall a "
-        "further 3% within 10 minutes?), trained on a more stressed generator (stress ~2.7x "
-        "as often, more and wider gap shocks, slower grinds, half the paths with oracle = P*) "
-        "and another seed. A quarter of the windows carry an LP's capped HF of 3, so the "
-        "score reads the market, not the agent's own position, and suits LP agents too.",
+        "further 3% within 10 minutes?), with another label, seed and generator: stress "
+        "~2.7x as often and bearish (drift -4e-5 per s), more gap shocks and slower ones "
+        "(30-600 s), half the paths with oracle = P*. A quarter of the windows carry an LP's "
+        "capped HF of 3, so the score reads the market, not the agent's own position, and "
+        "suits LP agents too. Trained with balanced classes, then prior-corrected (b2 += "
+        "log-odds of the ~13% base rate), so the score is the probability of a further 3% "
+        "fall: ~0.07 calm, ~0.2 in bearish stress, ~1 in a cascade. Left balanced, its calm "
+        "score (~0.33) sat so near the 0.6 thresholds that with weight noise a few agents "
+        "fired in calm markets and their own sales set off the rest: in the engine every "
+        "path of a second_mlp monoculture crashed.",
     },
 ]
 
@@ -572,17 +617,21 @@ def train_one(run):
     xv, yv, wv = build_dataset(val_ss, run["spec"], run["val_paths"], run["per_path"],
                                run["windows"], False)
     t_data = time.time() - t0
-    model = train_mlp(x, y, w, init_ss, **TRAIN)
-    train_m, val_m = metrics(model, x, y, w), metrics(model, xv, yv, wv)
+    model = train_mlp(x, y, w, init_ss, run["calibrate"], **TRAIN)
+    base = float(np.sum(w * y) / np.sum(w))
+    prior = math.log(base / (1.0 - base))
+    train_m = metrics(model, x, y, w, prior, run["calibrate"])
+    val_m = metrics(model, xv, yv, wv, prior, run["calibrate"])
     probes = probe_scores(model)
     print(f"{run['name']}: {x.shape[0]} train / {xv.shape[0]} validation windows, "
           f"positive rate {train_m['positive_rate']:.4f}; data {t_data:.1f} s, "
           f"total {time.time() - t0:.1f} s")
     for split, mm in (("train", train_m), ("valid", val_m)):
-        print(f"  {split}: log loss {mm['log_loss']:.4f}  AUC {mm['auc']:.4f}  mean score "
-              f"{mm['mean_score']:.4f} (positives {mm['positive_rate']:.4f})  at 1/2: accuracy "
-              f"{mm['accuracy']:.4f}, recall {mm['recall']:.3f}, false alarms "
-              f"{mm['false_alarm_rate']:.5f}")
+        print(f"  {split}: AUC {mm['auc']:.4f}; balanced: log loss "
+              f"{mm['balanced_log_loss']:.4f}, accuracy {mm['balanced_accuracy']:.4f}; "
+              f"calibrated: log loss {mm['log_loss']:.4f}, mean p {mm['mean_probability']:.4f} "
+              f"(rate {mm['positive_rate']:.4f}); score > 0.6: recall "
+              f"{mm['recall_above_0.6']:.3f}, false alarms {mm['false_alarm_rate_above_0.6']:.4f}")
     for k, s in probes.items():
         print(f"  score {s:6.4f}  {k}")
     spec = {k: list(v) if isinstance(v, tuple) else v for k, v in run["spec"].items()}
@@ -596,12 +645,17 @@ def train_one(run):
         "numpy_version": np.__version__,
         "python_version": sys.version.split()[0],
         "training": {
-            "loss": "binary cross-entropy, classes reweighted to equal total weight; then "
-                    "b2 += log(p / (1 - p)), p the positive rate (prior correction), so the "
-                    "score is the label's probability in the training market",
+            "loss": "binary cross-entropy, classes reweighted to equal total weight (score = "
+                    "L / (1 + L), L the likelihood ratio; the calibrated probability is "
+                    "sigmoid(logit + log(p / (1 - p))), p = metrics.train.positive_rate)",
+            "windows": "half uniform in time, a quarter at steps with liquidations, a quarter "
+                       "at other eventful steps (|one-step move| > 4 calm sigma or drawdown > "
+                       "5%), importance-weighted back to uniform time",
             "optimizer": "Adam, full batch, cosine learning rate",
             **TRAIN,
             "init": "w1 ~ N(0, 1/8), w2 ~ N(0, 1/16), biases 0; SIG weights fixed at 0",
+            "constraint": "w2[h] * w1[h][HF] <= 0 for every hidden unit (projected after each "
+                          "step): the score is non-increasing in HF at every input",
             "standardisation": "inputs standardised while training, folded into w1 and b1",
             "precision": "trained in float32, written as the float32 values the engine uses",
         },
@@ -616,15 +670,14 @@ def train_one(run):
 
 
 def write_rules():
-    common = {"script": SCRIPT, "command": COMMAND, "seed": None, "samples": 0,
-              "numpy_version": np.__version__}
+    common = {"script": SCRIPT, "command": COMMAND}
     write_model(os.path.join(MODEL_DIR, "drawdown_rule.json"), rule_doc(
         "drawdown_rule", "drawdown_rule",
         {"dd_limit": 0.6, "var_z": 4.0, "gain": 4.0, "offset": 0.0},
         {**common,
          "label": "hand-set rule, not trained",
-         "formula": "breach = max(DD / dd_limit, -RETW / var_z); logit = gain (breach - 1) + offset "
-                    "(step.h stp_drawdown_rule_logit)",
+         "formula": "breach = max(DD / dd_limit, -RETW / var_z); "
+                    "logit = gain (breach - 1) + offset (step.h stp_drawdown_rule_logit)",
          "description": "A drawdown / VaR-breach rule. DD = 10 x drawdown, so dd_limit 0.6 puts "
          "the breach at a 6% drawdown from the running max; RETW is the 60 s return in calm "
          "sigmas, so var_z 4 breaches on a 4-sigma 60 s drop (about -0.46% at 1.5e-4 per "
@@ -642,7 +695,11 @@ def write_rules():
          "3x calm vol (the stress regime is 4x), sooner at low health factor. Calm (VOL 1, "
          "HF 1.4): score 0.11; stress (VOL 4) at HF 1.4: 0.47, at HF 1.1: 0.62; a crash "
          "(VOL 10, HF 1.4): 0.98. LP agents (HF capped at 3) carry -4 on the logit and act "
-         "only when VOL is near its clip (10)."}))
+         "only when VOL is near its clip (10). VOL is measured on the oracle, i.e. the pool "
+         "price, which arbitrage smooths: with a 12 s half-life calm vol reads about 0.14 and "
+         "diffusive stress about 0.55, so in the engine this rule fires on gaps and cascades "
+         "(VOL saturates) and on large single sells (a $1M sale into an $8e8 pool is a "
+         "17-sigma step that lifts VOL to ~5 for ~20 s), hardly ever on diffusive stress."}))
 
 
 MODEL_DIR = os.path.dirname(os.path.abspath(__file__))

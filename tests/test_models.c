@@ -77,10 +77,10 @@ static stp_status load_text(const char *text, stp_model *m, stp_error *err)
  * distinct (w1[h][f] = h + f / 10, b1[h] = -h, w2[h] = h / 100, b2 = 0.5)
  * so the canonical-order test can find each one. */
 typedef struct mlp_spec {
-    int hidden;   /* architecture.hidden as written */
-    int w1_rows;  /* rows written */
-    int w1_cols;  /* numbers in each row */
-    int b1_len;   /* numbers in b1 */
+    int hidden;                  /* architecture.hidden as written */
+    int w1_rows;                 /* rows written */
+    int w1_cols;                 /* numbers in each row */
+    int b1_len;                  /* numbers in b1 */
     const char *first_w1;        /* text of w1[0][0]; NULL: its number */
     const char *format;          /* "stampede-model" */
     const char *feature_version; /* STP_FEATURE_VERSION */
@@ -221,9 +221,11 @@ Test(models, consensus_scores_calm_low_and_crash_high)
     cr_expect_gt(s_crash, 0.6, "crash score %g", s_crash);
 }
 
-/* Lower HF, nearer liquidation, all else calm: every step down from 1.6 to
- * 1.05 must raise the liquidation-risk logit (a 0.05 step is ~7 calm hours'
- * worth of drift, so any rise here is the model reading its HF input). */
+/* Lower HF, nearer liquidation, all else calm: the label (HF below 1 within
+ * 300 s) can only become likelier, and train_models.py constrains the MLP to
+ * be non-increasing in HF (w2[h] w1[h][HF] <= 0). So every 0.05 step down
+ * from 1.6 to 1.05 must raise the logit strictly; a flat or falling step
+ * means broken weights or a broken evaluation. */
 Test(models, consensus_logit_rises_as_hf_falls)
 {
     const stp_model m = load_shipped("consensus_mlp.json");
@@ -234,8 +236,8 @@ Test(models, consensus_logit_rises_as_hf_falls)
         float now;
         x[STP_F_HF] = 1.6f - 0.05f * (float)k;
         now = stp_model_logit(m.kind, m.hidden, m.params, 1, x);
-        cr_expect_gt(now, prev, "HF %.2f: logit %g not above %g", (double)x[STP_F_HF],
-                     (double)now, (double)prev);
+        cr_expect_gt(now, prev, "HF %.2f: logit %g not above %g", (double)x[STP_F_HF], (double)now,
+                     (double)prev);
         prev = now;
     }
 }
@@ -300,7 +302,8 @@ Test(loader, rejects_w1_row_of_7)
     stp_model m;
     stp_error err = {STP_OK, ""};
     s.w1_cols = 7;
-    assert_rejected(load_mlp(&s, &m, &err), &err, "model error at weights.w1[0]: expected 8 numbers, got 7");
+    assert_rejected(load_mlp(&s, &m, &err), &err,
+                    "model error at weights.w1[0]: expected 8 numbers, got 7");
     cr_expect_eq(strncmp(err.msg, "/tmp/stp_test_model_", 20), 0, "names the file: %s", err.msg);
 }
 
@@ -361,7 +364,8 @@ Test(loader, rejects_non_numeric_weight)
     stp_model m;
     stp_error err = {STP_OK, ""};
     s.first_w1 = "\"0.5\"";
-    assert_rejected(load_mlp(&s, &m, &err), &err, "weights.w1[0][0]: expected a number, got a string");
+    assert_rejected(load_mlp(&s, &m, &err), &err,
+                    "weights.w1[0][0]: expected a number, got a string");
 }
 
 /* Weights mean something only for the features they were trained on. */
@@ -380,7 +384,8 @@ Test(loader, rejects_other_format)
     stp_model m;
     stp_error err = {STP_OK, ""};
     s.format = "stampede-config";
-    assert_rejected(load_mlp(&s, &m, &err), &err, "model error at format: expected \"stampede-model\"");
+    assert_rejected(load_mlp(&s, &m, &err), &err,
+                    "model error at format: expected \"stampede-model\"");
 }
 
 Test(loader, rejects_unknown_kind)
@@ -415,7 +420,8 @@ Test(loader, rejects_missing_or_misspelt_rule_param)
     stp_model m;
     stp_error err = {STP_OK, ""};
     rule_text(text, sizeof text, "drawdown_rule", "\"dd_limit\": 0.6, \"var_z\": 4, \"gain\": 4");
-    assert_rejected(load_text(text, &m, &err), &err, "params.offset: expected a number, got nothing");
+    assert_rejected(load_text(text, &m, &err), &err,
+                    "params.offset: expected a number, got nothing");
     rule_text(text, sizeof text, "vol_target_rule",
               "\"target_ratio\": 3, \"gian\": 2, \"hf_weight\": 2, \"offset\": 0");
     assert_rejected(load_text(text, &m, &err), &err, "params.gian: unknown key");
