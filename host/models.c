@@ -280,7 +280,7 @@ static stp_status check_keys(const load_ctx *c, const cJSON *obj, const char *la
 static stp_status read_header(const load_ctx *c, const cJSON *root, stp_model *m)
 {
     const char *name, *kind;
-    int version;
+    int version = 0;
     if (expect_string(c, root, "format", "format", MODEL_FORMAT) ||
         get_int(c, root, "format_version", "format_version", 1, INT_MAX, &version))
         return c->err->status;

@@ -39,7 +39,7 @@ and a model must not read every such spike as a crash.
 Windows: positions observed at random times of a path, half uniform in time,
 half at eventful steps (importance-weighted back to uniform time); the label
 is computed on the same path's future. Classes are balanced in the loss;
-second_mlp's output bias is then prior-corrected to its base rate (see
+consensus_mlp (the drawdown model)'s output bias is then prior-corrected to its base rate (see
 train_mlp).
 """
 import os
@@ -76,7 +76,7 @@ LIQ_SCALE = 100.0  # STP_LIQ_SCALE
 # --------------------------------------------------------------------------
 HORIZON_STEPS = 3600  # windows are observed in [T_MIN, HORIZON) like a 1 h run
 T_MIN = 120  # EWMA and 60 s window fully warmed up (init weight < 1e-5)
-LOOKAHEAD_STEPS = 600  # longest label horizon (second_mlp)
+LOOKAHEAD_STEPS = 600  # longest label horizon (consensus_mlp)
 CONSENSUS_HORIZON_STEPS = 300
 N_STEPS = HORIZON_STEPS + LOOKAHEAD_STEPS + 1
 CHUNK_PATHS = 500  # paths simulated together (memory ~ 17 MB per array)
@@ -93,7 +93,7 @@ LIQ_PER_STEP = 0.5  # share of the pending seizures sold each step (close factor
 
 
 def market_spec(**over):
-    """Generator settings; the defaults are the consensus market."""
+    """Generator settings; the defaults are the liquidation-risk (second_mlp) market."""
     spec = {
         "sigma_stress": 6.0e-4,  # per sqrt(s)
         "stress_drift_per_s": 0.0,  # mu in the stress regime
@@ -292,7 +292,7 @@ def sample_times(rng, oracle, liq, per_path, enrich):
     return t.ravel(), j.ravel(), w.ravel()
 
 
-def consensus_windows(rng, oracle, liq, ewma, per_path, enrich):
+def liquidation_windows(rng, oracle, liq, ewma, per_path, enrich):
     """Positions with HF0 ~ lognormal opened at the path start, observed at
     random times; label: HF below 1 at some step within the next 300 s."""
     t, j, w = sample_times(rng, oracle, liq, per_path, enrich)
@@ -550,17 +550,17 @@ SCRIPT = "models/train_models.py"
 
 MLP_RUNS = [
     {
-        "name": "consensus_mlp",
+        "name": "second_mlp",
         "seed": 20240601,
         "label": "this position's HF falls below 1.0 within the next 300 s "
         "(HF moves with the oracle price; already below 1 counts)",
         "spec": market_spec(),
-        "windows": consensus_windows,
+        "windows": liquidation_windows,
         "calibrate": False,
         "paths": 3000,
         "val_paths": 1000,
         "per_path": 40,
-        "description": "The widely shared liquidation-risk model: scores the risk that the "
+        "description": "A different family, the position-level liquidation-risk model: scores the risk that the "
         "agent's own position becomes liquidatable within 5 minutes. Trained on synthetic 1 h "
         "market paths (two-regime vol, Student-t(4) noise, jumps, gap shocks spread over 2-180 "
         "s, a lending book whose liquidations feed back into the price; the oracle is an "
@@ -571,7 +571,7 @@ MLP_RUNS = [
         "windows inside a liquidation cascade near 1.",
     },
     {
-        "name": "second_mlp",
+        "name": "consensus_mlp",
         "seed": 77031,
         "label": "the oracle price falls a further >= 3% (log <= log 0.97) at some step within "
         "the next 600 s",
@@ -591,8 +591,10 @@ MLP_RUNS = [
         "paths": 3000,
         "val_paths": 1000,
         "per_path": 40,
-        "description": "A different family: a market-drawdown model (will the price fall a "
-        "further 3% within 10 minutes?), with another label, seed and generator: stress "
+        "description": "The widely shared consensus model: a market-drawdown model (will the "
+        "price fall a further 3% within 10 minutes?). It reads the market more than the "
+        "agent's own position, so agents running it act together: the herding the engine "
+        "studies. Label, seed and generator differ from second_mlp's: stress "
         "~2.7x as often and bearish (drift -4e-5 per s), more gap shocks and slower ones "
         "(30-600 s), half the paths with oracle = P*. A quarter of the windows carry an LP's "
         "capped HF of 3, so the score reads the market, not the agent's own position, and "
@@ -601,7 +603,7 @@ MLP_RUNS = [
         "fall: ~0.07 calm, ~0.2 in bearish stress, ~1 in a cascade. Left balanced, its calm "
         "score (~0.33) sat so near the 0.6 thresholds that with weight noise a few agents "
         "fired in calm markets and their own sales set off the rest: in the engine every "
-        "path of a second_mlp monoculture crashed.",
+        "path of a monoculture of it crashed.",
     },
 ]
 
