@@ -351,7 +351,7 @@ static stp_status read_mlp(const load_ctx *c, const cJSON *root, stp_model *m)
 {
     const cJSON *weights;
     float *p = m->params;
-    int hidden;
+    int hidden = 0;
     if (read_architecture(c, root, &hidden) || get_object(c, root, "weights", &weights) ||
         check_keys(c, weights, "weights", MLP_WEIGHT_KEYS) || read_w1(c, weights, hidden, p) ||
         get_weights(c, cJSON_GetObjectItemCaseSensitive(weights, "b1"), "weights.b1", hidden,
