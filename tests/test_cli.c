@@ -172,3 +172,15 @@ Test(cli, summary_rejects_non_results_file)
     write_file("out_not_h5", "hello");
     expect_bad("summary out_not_h5", 3, "out_not_h5");
 }
+
+/* Every shipped config validates (they are what users run first). */
+Test(cli, shipped_configs_validate)
+{
+    static const char *const names[] = {"quickstart", "bench_1024", "feb2026_exit"};
+    char args[1024], err[4096];
+    int i;
+    for (i = 0; i < 3; i++) {
+        snprintf(args, sizeof args, "validate '%s/configs/%s.json'", STP_SOURCE_DIR, names[i]);
+        cr_expect_eq(run(args, err, sizeof err), 0, "%s: %s", names[i], err);
+    }
+}
