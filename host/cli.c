@@ -19,7 +19,7 @@ static const char usage[] =
     "usage:\n"
     "  stampede run CONFIG.json [-o OUT.h5] [--paths N] [--seed S]\n"
     "               [--backend auto|cuda|openmp] [--threads N] [--batch N]\n"
-    "               [--set a.b.c=VALUE]... [--force] [--quiet]\n"
+    "               [--set a.b.c=VALUE]... [--resume] [--force] [--quiet]\n"
     "  stampede validate CONFIG.json [--set a.b.c=VALUE]...\n"
     "  stampede summary OUT.h5 [--format text|json|markdown]\n"
     "  stampede --version | --help\n"
@@ -39,7 +39,7 @@ typedef struct cli_args {
     const char *command, *input, *out_path, *backend, *format;
     const char *sets[STP_MAX_SETS + 3]; /* user --set plus --paths/--seed/--batch */
     char owned[3][64];
-    int n_sets, n_owned, threads, force, quiet;
+    int n_sets, n_owned, threads, force, quiet, resume;
 } cli_args;
 
 static int fail_usage(const char *msg, const char *arg)
@@ -80,6 +80,8 @@ static int parse_option(cli_args *a, int argc, char **argv, int *i)
         return a->force = 1, 0;
     if (!strcmp(opt, "--quiet"))
         return a->quiet = 1, 0;
+    if (!strcmp(opt, "--resume"))
+        return a->resume = 1, 0;
     if (!val)
         return fail_usage("missing value after", opt);
     (*i)++;
@@ -123,7 +125,7 @@ static int parse_args(cli_args *a, int argc, char **argv)
             a->input = argv[i];
             continue;
         }
-        if (!strcmp(argv[i], "--resume") || !strcmp(argv[i], "--shard"))
+        if (!strcmp(argv[i], "--shard"))
             return fail_usage("not available in this version:", argv[i]);
         if ((rc = parse_option(a, argc, argv, &i)) != 0)
             return rc;
@@ -223,6 +225,7 @@ static int cmd_run(const cli_args *a)
     o.out_path = a->out_path ? a->out_path : out;
     o.threads = a->threads;
     o.force = a->force;
+    o.resume = a->resume;
     o.interrupted = &interrupted;
     o.progress = a->quiet ? NULL : progress;
     signal(SIGINT, on_signal);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "stampede/checkpoint.h"
 #include "stampede/engine.h"
 #include "stampede/h5out.h"
 #include "stampede/scenario.h"
@@ -84,23 +85,32 @@ static stp_status alloc_outputs(run_state *r, const stp_config *cfg, int n_steps
     return STP_OK;
 }
 
-static stp_status simulate(const stp_sim_ctx *ctx, const stp_config *cfg,
-                           const stp_run_opts *o, stp_error *err)
+/* Runs every batch not already in the checkpoint, saving each as it
+ * finishes. Batch b covers paths [b * batch, ...): the split is fixed by the
+ * config, so a resumed run reuses exactly the batches it finished. */
+static stp_status simulate(const stp_sim_ctx *ctx, const stp_config *cfg, const stp_run_opts *o,
+                           const stp_checkpoint *ck, stp_error *err)
 {
-    const long long n = cfg->run.paths;
+    const long long n = cfg->run.paths, batch = cfg->run.batch;
     const double t0 = now_s();
-    long long done = 0;
-    while (done < n) {
-        const long long b = n - done < cfg->run.batch ? n - done : cfg->run.batch;
-        stp_status st = stp_cpu_run_batch(ctx, done, b, o->threads, err);
-        if (st != STP_OK)
-            return st;
+    long long done = 0, path0;
+    int index = 0;
+    for (path0 = 0; path0 < n; path0 += batch, index++) {
+        const long long b = n - path0 < batch ? n - path0 : batch;
+        if (!stp_checkpoint_load(ck, index, path0, b, ctx->out, ctx->samples)) {
+            stp_status st = stp_cpu_run_batch(ctx, path0, b, o->threads, err);
+            if (st == STP_OK)
+                st = stp_checkpoint_save(ck, index, path0, b, ctx->out, ctx->samples, err);
+            if (st != STP_OK)
+                return st;
+        }
         done += b;
         if (o->progress)
             o->progress(o->progress_user, done, n, now_s() - t0);
         if (done < n && o->interrupted && *o->interrupted)
-            return stp_error_set(err, STP_EINTR, "interrupted after %lld of %lld paths; no "
-                                 "results written", done, n);
+            return stp_error_set(err, STP_EINTR, "interrupted after %lld of %lld paths; the "
+                                 "finished batches are kept in '%s': rerun with --resume",
+                                 done, n, ck->dir);
     }
     return STP_OK;
 }
@@ -163,7 +173,14 @@ static stp_status check_runnable(const stp_config *cfg, const stp_run_opts *o, s
     if (cfg->scenario.mode != STP_SCENARIO_RANDOM)
         return stp_error_set(err, STP_EUSAGE, "config error at scenario.mode: only \"random\" "
                              "runs in this version");
-    if (!o->force && access(o->out_path, F_OK) == 0)
+    if (o->resume && !o->force && access(o->out_path, F_OK) == 0) {
+        char ckpt[1100];
+        snprintf(ckpt, sizeof ckpt, "%s.ckpt", o->out_path);
+        if (access(ckpt, F_OK) != 0)
+            return stp_error_set(err, STP_EUSAGE, "--resume: '%s' is complete and there is no "
+                                 "checkpoint to resume; pass --force to run again", o->out_path);
+    }
+    if (!o->force && !o->resume && access(o->out_path, F_OK) == 0)
         return stp_error_set(err, STP_EUSAGE, "output '%s' exists; pass --force to overwrite or "
                              "choose another -o", o->out_path);
     return STP_OK;
@@ -174,6 +191,7 @@ stp_status stp_run_single(const stp_config *cfg, const stp_run_opts *o, stp_erro
     run_state r;
     stp_sim_ctx ctx;
     stp_results res;
+    stp_checkpoint ck;
     double t0, wall;
     stp_status st;
     memset(&r, 0, sizeof r);
@@ -190,8 +208,13 @@ stp_status stp_run_single(const stp_config *cfg, const stp_run_opts *o, stp_erro
     ctx.scen = r.scen;
     ctx.out = &r.out;
     ctx.samples = &r.samples;
+    if ((st = stp_checkpoint_open(&ck, o->out_path, stp_fnv1a(STP_FNV_OFFSET, cfg->resolved_json,
+                                                               strlen(cfg->resolved_json)),
+                                  cfg->run.paths, cfg->run.batch, ctx.prm.n_steps, r.samples.k,
+                                  o->resume, o->force, err)) != STP_OK)
+        goto done;
     t0 = now_s();
-    if ((st = simulate(&ctx, cfg, o, err)) != STP_OK)
+    if ((st = simulate(&ctx, cfg, o, &ck, err)) != STP_OK)
         goto done;
     wall = now_s() - t0;
     if ((st = summarise(&r, cfg, err)) != STP_OK)
@@ -216,7 +239,9 @@ stp_status stp_run_single(const stp_config *cfg, const stp_run_opts *o, stp_erro
                             (wall > 0.0 ? wall : 1e-9);
     res.n_variants = 1;
     res.variants = &r.var;
-    st = stp_h5_write_results(o->out_path, &res, o->force, err);
+    st = stp_h5_write_results(o->out_path, &res, o->force || o->resume, err);
+    if (st == STP_OK)
+        stp_checkpoint_remove(&ck);
 done:
     run_state_free(&r);
     return st;

@@ -13,16 +13,20 @@ typedef void (*stp_progress_fn)(void *user, long long done, long long total, dou
 typedef struct stp_run_opts {
     const char *out_path;
     int threads;  /* 0: OpenMP default */
-    int force;    /* overwrite an existing output */
+    int force;    /* overwrite an existing output, discard an old checkpoint */
+    int resume;   /* continue from the checkpoint of an interrupted run */
     const volatile sig_atomic_t *interrupted; /* checked between batches; may be NULL */
     stp_progress_fn progress;                 /* may be NULL */
     void *progress_user;
 } stp_run_opts;
 
 /* Runs cfg (experiment.kind single) and writes the results file atomically.
- * STP_EUSAGE for configs this build cannot run (other kinds, modes), or an
- * existing output without force (checked before any work); STP_EINTR when
- * interrupted (nothing is written). */
+ * Finished batches are checkpointed in "<out>.ckpt/" (checkpoint.h) and the
+ * directory removed once the results file is in place. STP_EUSAGE for
+ * configs this build cannot run (other kinds, modes), an existing output
+ * without force or resume, or a checkpoint without resume or force (checked
+ * before any simulation); STP_EINTR when interrupted between batches (the
+ * finished ones stay in the checkpoint; resume continues bit-identically). */
 stp_status stp_run_single(const stp_config *cfg, const stp_run_opts *opts, stp_error *err);
 
 #endif

@@ -1,0 +1,235 @@
+/* checkpoint.c: per-batch checkpoint files (checkpoint.h). */
+#include "stampede/checkpoint.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAGIC   "STPCKPT1"
+#define MANIFEST_FMT                                                                               \
+    "stampede-checkpoint 1\nfingerprint %llu\npaths %lld\nbatch %d\nsteps %d\nsamples %d\n"
+
+typedef struct batch_header {
+    char magic[8];
+    long long index, path0, n;
+    int n_metrics, n_steps, sample_rows, pad;
+    unsigned long long checksum; /* FNV-1a of the payload */
+} batch_header;
+
+unsigned long long stp_fnv1a(unsigned long long h, const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    size_t i;
+    for (i = 0; i < n; i++)
+        h = (h ^ p[i]) * 1099511628211ull;
+    return h;
+}
+
+/* Writes len bytes to path via path.tmp, fsync and rename: all or nothing. */
+static stp_status write_atomic(const char *path, const void *const *parts, const size_t *lens,
+                               int n_parts, stp_error *err)
+{
+    char tmp[1300];
+    int fd, i;
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0)
+        return stp_error_set(err, STP_EIO, "cannot write checkpoint '%s': %s", tmp,
+                             strerror(errno));
+    for (i = 0; i < n_parts; i++) {
+        const char *p = parts[i];
+        size_t left = lens[i];
+        while (left > 0) {
+            const ssize_t w = write(fd, p, left);
+            if (w < 0) {
+                stp_error_set(err, STP_EIO, "cannot write checkpoint '%s': %s", tmp,
+                              strerror(errno));
+                close(fd);
+                unlink(tmp);
+                return STP_EIO;
+            }
+            p += w;
+            left -= (size_t)w;
+        }
+    }
+    if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
+        stp_error_set(err, STP_EIO, "cannot finish checkpoint '%s': %s", path, strerror(errno));
+        unlink(tmp);
+        return STP_EIO;
+    }
+    return STP_OK;
+}
+
+static void manifest_text(const stp_checkpoint *ck, char *buf, size_t n)
+{
+    snprintf(buf, n, MANIFEST_FMT, ck->fingerprint, ck->paths, ck->batch, ck->n_steps,
+             ck->sample_k);
+}
+
+static int read_small(const char *path, char *buf, size_t n)
+{
+    FILE *f = fopen(path, "r");
+    size_t got;
+    if (!f)
+        return -1;
+    got = fread(buf, 1, n - 1, f);
+    buf[got] = '\0';
+    fclose(f);
+    return 0;
+}
+
+void stp_checkpoint_remove(const stp_checkpoint *ck)
+{
+    DIR *d = opendir(ck->dir);
+    struct dirent *e;
+    char path[1400];
+    while (d && (e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        snprintf(path, sizeof path, "%s/%s", ck->dir, e->d_name);
+        unlink(path);
+    }
+    if (d)
+        closedir(d);
+    rmdir(ck->dir);
+}
+
+stp_status stp_checkpoint_open(stp_checkpoint *ck, const char *out_path,
+                               unsigned long long fingerprint, long long paths, int batch,
+                               int n_steps, int sample_k, int resume, int force, stp_error *err)
+{
+    char manifest[1200], want[512], have[512];
+    const void *part;
+    size_t len;
+    struct stat st;
+    memset(ck, 0, sizeof *ck);
+    if (strlen(out_path) + 6 > sizeof ck->dir)
+        return stp_error_set(err, STP_EUSAGE, "output path too long (%zu bytes); use a shorter -o",
+                             strlen(out_path));
+    snprintf(ck->dir, sizeof ck->dir, "%s.ckpt", out_path);
+    ck->fingerprint = fingerprint;
+    ck->paths = paths;
+    ck->batch = batch;
+    ck->n_steps = n_steps;
+    ck->sample_k = sample_k;
+    snprintf(manifest, sizeof manifest, "%s/manifest", ck->dir);
+    manifest_text(ck, want, sizeof want);
+    if (stat(ck->dir, &st) == 0) {
+        if (force && !resume) {
+            stp_checkpoint_remove(ck);
+        } else if (!resume) {
+            return stp_error_set(err, STP_EUSAGE, "'%s' holds the finished batches of an "
+                                 "interrupted run; pass --resume to continue it or --force to "
+                                 "start over", ck->dir);
+        } else if (read_small(manifest, have, sizeof have) != 0 || strcmp(have, want) != 0) {
+            return stp_error_set(err, STP_EUSAGE, "--resume: '%s' is from a different run "
+                                 "(config, paths or batch changed); rerun with the same "
+                                 "arguments or pass --force to start over", ck->dir);
+        } else {
+            return STP_OK;
+        }
+    }
+    if (mkdir(ck->dir, 0755) != 0)
+        return stp_error_set(err, STP_EIO, "cannot create checkpoint directory '%s': %s",
+                             ck->dir, strerror(errno));
+    part = want;
+    len = strlen(want);
+    return write_atomic(manifest, &part, &len, 1, err);
+}
+
+static void batch_path(const stp_checkpoint *ck, int index, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s/batch-%06d.bin", ck->dir, index);
+}
+
+/* Sample rows of the batch: paths [path0, min(path0 + n, k)). */
+static long long sample_rows(const stp_samples *s, long long path0, long long n)
+{
+    const long long end = path0 + n < s->k ? path0 + n : s->k;
+    return end > path0 ? end - path0 : 0;
+}
+
+#define N_SAMPLE_SERIES 4
+
+static float *series(const stp_samples *s, int i)
+{
+    float *const all[N_SAMPLE_SERIES] = {s->price, s->pool_depth, s->sync, s->liquidations};
+    return all[i];
+}
+
+stp_status stp_checkpoint_save(const stp_checkpoint *ck, int index, long long path0, long long n,
+                               const stp_outcomes *out, const stp_samples *samples,
+                               stp_error *err)
+{
+    const void *parts[1 + STP_N_OUTCOMES + N_SAMPLE_SERIES];
+    size_t lens[1 + STP_N_OUTCOMES + N_SAMPLE_SERIES];
+    const long long rows = sample_rows(samples, path0, n);
+    batch_header h;
+    char path[1200];
+    int m, k = 1;
+    memset(&h, 0, sizeof h);
+    memcpy(h.magic, MAGIC, 8);
+    h.index = index;
+    h.path0 = path0;
+    h.n = n;
+    h.n_metrics = STP_N_OUTCOMES;
+    h.n_steps = samples->n_steps;
+    h.sample_rows = (int)rows;
+    h.checksum = STP_FNV_OFFSET;
+    for (m = 0; m < STP_N_OUTCOMES; m++, k++) {
+        parts[k] = out->v[m] + path0;
+        lens[k] = sizeof(double) * (size_t)n;
+    }
+    for (m = 0; m < N_SAMPLE_SERIES; m++, k++) {
+        parts[k] = series(samples, m) + (size_t)path0 * (size_t)samples->n_steps;
+        lens[k] = sizeof(float) * (size_t)rows * (size_t)samples->n_steps;
+    }
+    for (m = 1; m < k; m++)
+        h.checksum = stp_fnv1a(h.checksum, parts[m], lens[m]);
+    parts[0] = &h;
+    lens[0] = sizeof h;
+    batch_path(ck, index, path, sizeof path);
+    return write_atomic(path, parts, lens, k, err);
+}
+
+static int read_exact(FILE *f, void *buf, size_t n, unsigned long long *h)
+{
+    if (fread(buf, 1, n, f) != n)
+        return -1;
+    *h = stp_fnv1a(*h, buf, n);
+    return 0;
+}
+
+int stp_checkpoint_load(const stp_checkpoint *ck, int index, long long path0, long long n,
+                        stp_outcomes *out, stp_samples *samples)
+{
+    const long long rows = sample_rows(samples, path0, n);
+    const size_t row_len = (size_t)rows * (size_t)samples->n_steps;
+    unsigned long long h = STP_FNV_OFFSET;
+    batch_header hd;
+    char path[1200];
+    int m, ok = 1;
+    FILE *f;
+    batch_path(ck, index, path, sizeof path);
+    if ((f = fopen(path, "rb")) == NULL)
+        return 0;
+    if (fread(&hd, sizeof hd, 1, f) != 1 || memcmp(hd.magic, MAGIC, 8) != 0 ||
+        hd.index != index || hd.path0 != path0 || hd.n != n || hd.n_metrics != STP_N_OUTCOMES ||
+        hd.n_steps != samples->n_steps || hd.sample_rows != rows)
+        ok = 0;
+    /* Read into the run's arrays; a bad checksum leaves garbage there, but
+     * the batch is then recomputed and overwrites it. */
+    for (m = 0; ok && m < STP_N_OUTCOMES; m++)
+        ok = read_exact(f, out->v[m] + path0, sizeof(double) * (size_t)n, &h) == 0;
+    for (m = 0; ok && m < N_SAMPLE_SERIES; m++)
+        ok = read_exact(f, series(samples, m) + (size_t)path0 * (size_t)samples->n_steps,
+                        sizeof(float) * row_len, &h) == 0;
+    ok = ok && fgetc(f) == EOF && h == hd.checksum;
+    fclose(f);
+    return ok;
+}

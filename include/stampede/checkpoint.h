@@ -1,0 +1,48 @@
+/* checkpoint.h: finished batches of a run, kept beside the output so a
+ * killed or interrupted run loses nothing (DESIGN §6). One directory
+ * "<out>.ckpt/" holds a manifest naming the run (fingerprint of the resolved
+ * config, paths, batch size) and one file per finished batch: its paths'
+ * outcomes and sample rows, with a checksum. Every file is written under a
+ * temporary name, flushed and renamed, so a file either exists whole or not
+ * at all; a file whose checksum fails is ignored and its batch recomputed. */
+#ifndef STAMPEDE_CHECKPOINT_H
+#define STAMPEDE_CHECKPOINT_H
+
+#include "stampede/error.h"
+#include "stampede/outcomes.h"
+#include "stampede/results.h"
+
+typedef struct stp_checkpoint {
+    char dir[1100];
+    unsigned long long fingerprint;
+    long long paths;
+    int batch, n_steps, sample_k;
+} stp_checkpoint;
+
+/* 64-bit FNV-1a of n bytes, continuing from h (start with STP_FNV_OFFSET). */
+#define STP_FNV_OFFSET 1469598103934665603ull
+unsigned long long stp_fnv1a(unsigned long long h, const void *data, size_t n);
+
+/* Opens the checkpoint of `out_path` for a run described by the other
+ * arguments. A directory left by an earlier run is an error (STP_EUSAGE,
+ * naming --resume and --force) unless `resume` (then its manifest must
+ * describe the same run) or `force` (then it is removed). Creates the
+ * directory and manifest when absent. */
+stp_status stp_checkpoint_open(stp_checkpoint *ck, const char *out_path,
+                               unsigned long long fingerprint, long long paths, int batch,
+                               int n_steps, int sample_k, int resume, int force, stp_error *err);
+
+/* Writes batch `index` (paths [path0, path0 + n)) from the run's arrays. */
+stp_status stp_checkpoint_save(const stp_checkpoint *ck, int index, long long path0, long long n,
+                               const stp_outcomes *out, const stp_samples *samples,
+                               stp_error *err);
+
+/* Loads batch `index` into the run's arrays when its file exists and its
+ * checksum and header match; returns 1 if loaded, 0 if it must be run. */
+int stp_checkpoint_load(const stp_checkpoint *ck, int index, long long path0, long long n,
+                        stp_outcomes *out, stp_samples *samples);
+
+/* Removes the directory after the results file is in place. */
+void stp_checkpoint_remove(const stp_checkpoint *ck);
+
+#endif

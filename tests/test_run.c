@@ -1,0 +1,215 @@
+/* A run interrupted between batches keeps its finished batches, refuses to
+ * start over silently, and resumes to results bit-identical to an
+ * uninterrupted run, also when a checkpoint file was corrupted. */
+#include <criterion/criterion.h>
+#include <hdf5.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "stampede/outcomes.h"
+#include "stampede/run.h"
+
+static char dir[256];
+
+static void setup(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/stp_run_XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(run, .init = setup, .fini = teardown, .timeout = 180);
+
+static const char config[] =
+    "{\"experiment\": {\"name\": \"base\"}, \"run\": {\"paths\": 40, \"seed\": 11, \"batch\": 8},"
+    "\"time\": {\"dt_s\": 1, \"horizon_s\": 120}, \"pool\": {\"depth_usd\": 2e8},"
+    "\"protocols\": [{\"name\": \"a\", \"share\": 1, \"liquidation_threshold\": 0.83,"
+    " \"liquidation_bonus\": 0.05}],"
+    "\"population\": {\"agents\": 64, \"passive_positions\": 32, \"families\": ["
+    " {\"model\": \"models/consensus_mlp.json\", \"share\": 0.5},"
+    " {\"model\": \"models/drawdown_rule.json\", \"share\": 0.5}]},"
+    "\"scenario\": {\"shocks\": [{\"kind\": \"gap\", \"rate_per_path\": 1, \"time_s\": [0, 100],"
+    " \"duration_s\": 3, \"size\": {\"mean\": -0.1, \"sd\": 0.05}}]},"
+    "\"output\": {\"sample_paths\": 10}}";
+
+static stp_config *load(void)
+{
+    stp_config *cfg = NULL;
+    stp_error err = {STP_OK, ""};
+    cr_assert_eq(stp_config_parse(&cfg, config, STP_SOURCE_DIR "/configs/t.json", NULL, 0, &err),
+                 STP_OK, "%s", err.msg);
+    return cfg;
+}
+
+/* Progress callback that raises the interrupt flag after `stop_after` paths. */
+typedef struct stopper {
+    volatile sig_atomic_t flag;
+    long long stop_after;
+} stopper;
+
+static void stop_progress(void *user, long long done, long long total, double elapsed_s)
+{
+    stopper *s = user;
+    (void)total;
+    (void)elapsed_s;
+    if (done >= s->stop_after)
+        s->flag = 1;
+}
+
+static stp_status run_to(const stp_config *cfg, const char *out, int resume, int force,
+                         stopper *stop, stp_error *err)
+{
+    stp_run_opts o;
+    memset(&o, 0, sizeof o);
+    o.out_path = out;
+    o.threads = 2;
+    o.resume = resume;
+    o.force = force;
+    if (stop) {
+        o.interrupted = &stop->flag;
+        o.progress = stop_progress;
+        o.progress_user = stop;
+    }
+    return stp_run_single(cfg, &o, err);
+}
+
+static void read_outcome(const char *file, int m, double *buf)
+{
+    char name[256];
+    hid_t f = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT), d;
+    cr_assert_geq(f, 0, "%s", file);
+    snprintf(name, sizeof name, "/variants/base/outcomes/%s", stp_outcome_names[m]);
+    d = H5Dopen2(f, name, H5P_DEFAULT);
+    cr_assert_geq(d, 0, "%s", name);
+    cr_assert_geq(H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf), 0);
+    H5Dclose(d);
+    H5Fclose(f);
+}
+
+static void assert_same_files(const char *a, const char *b)
+{
+    double x[40], y[40];
+    int m;
+    for (m = 0; m < STP_N_OUTCOMES; m++) {
+        read_outcome(a, m, x);
+        read_outcome(b, m, y);
+        cr_assert_eq(memcmp(x, y, sizeof x), 0, "%s differs after resume", stp_outcome_names[m]);
+    }
+}
+
+static int exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+Test(run, interrupted_run_resumes_bit_identically)
+{
+    stp_config *cfg = load();
+    stp_error err = {STP_OK, ""};
+    stopper stop = {0, 16};
+    char full[300], part[300], ckpt[320], batch0[400];
+    snprintf(full, sizeof full, "%s/full.h5", dir);
+    snprintf(part, sizeof part, "%s/part.h5", dir);
+    snprintf(ckpt, sizeof ckpt, "%s.ckpt", part);
+    snprintf(batch0, sizeof batch0, "%s/batch-000000.bin", ckpt);
+    cr_assert_eq(run_to(cfg, full, 0, 0, NULL, &err), STP_OK, "%s", err.msg);
+
+    cr_assert_eq(run_to(cfg, part, 0, 0, &stop, &err), STP_EINTR, "%s", err.msg);
+    cr_assert_not(exists(part), "results written by an interrupted run");
+    cr_assert(exists(batch0), "finished batch not kept");
+    cr_assert_not_null(strstr(err.msg, "--resume"), "%s", err.msg);
+
+    /* a plain rerun must not silently discard or mix the old batches */
+    cr_assert_eq(run_to(cfg, part, 0, 0, NULL, &err), STP_EUSAGE);
+    cr_assert_not_null(strstr(err.msg, "--resume"), "%s", err.msg);
+
+    cr_assert_eq(run_to(cfg, part, 1, 0, NULL, &err), STP_OK, "%s", err.msg);
+    cr_assert_not(exists(ckpt), "checkpoint left after success");
+    assert_same_files(full, part);
+    stp_config_destroy(cfg);
+}
+
+Test(run, corrupted_checkpoint_batch_is_recomputed)
+{
+    stp_config *cfg = load();
+    stp_error err = {STP_OK, ""};
+    stopper stop = {0, 24};
+    char full[300], part[300], batch1[400];
+    FILE *f;
+    snprintf(full, sizeof full, "%s/full.h5", dir);
+    snprintf(part, sizeof part, "%s/part.h5", dir);
+    snprintf(batch1, sizeof batch1, "%s.ckpt/batch-000001.bin", part);
+    cr_assert_eq(run_to(cfg, full, 0, 0, NULL, &err), STP_OK, "%s", err.msg);
+    cr_assert_eq(run_to(cfg, part, 0, 0, &stop, &err), STP_EINTR, "%s", err.msg);
+    f = fopen(batch1, "r+b");
+    cr_assert_not_null(f);
+    fseek(f, 200, SEEK_SET); /* inside the outcomes payload */
+    fputc(0x5a, f);
+    fclose(f);
+    cr_assert_eq(run_to(cfg, part, 1, 0, NULL, &err), STP_OK, "%s", err.msg);
+    assert_same_files(full, part);
+    stp_config_destroy(cfg);
+}
+
+Test(run, resume_refuses_a_different_run)
+{
+    stp_config *cfg = load(), *other = NULL;
+    stp_error err = {STP_OK, ""};
+    stopper stop = {0, 8};
+    const char *sets[1] = {"run.seed=12"};
+    char part[300];
+    snprintf(part, sizeof part, "%s/part.h5", dir);
+    cr_assert_eq(run_to(cfg, part, 0, 0, &stop, &err), STP_EINTR, "%s", err.msg);
+    cr_assert_eq(stp_config_parse(&other, config, STP_SOURCE_DIR "/configs/t.json", sets, 1, &err),
+                 STP_OK);
+    cr_assert_eq(run_to(other, part, 1, 0, NULL, &err), STP_EUSAGE);
+    cr_assert_not_null(strstr(err.msg, "different run"), "%s", err.msg);
+    /* --force starts over */
+    cr_assert_eq(run_to(other, part, 0, 1, NULL, &err), STP_OK, "%s", err.msg);
+    stp_config_destroy(cfg);
+    stp_config_destroy(other);
+}
+
+/* The real thing: SIGINT to the CLI gives exit 130 and a resumable run. */
+Test(run, sigint_exits_130_and_resume_finishes)
+{
+    char cfg_path[300], cmd[1400];
+    FILE *f;
+    pid_t pid;
+    int status;
+    snprintf(cfg_path, sizeof cfg_path, "%s/big.json", dir);
+    f = fopen(cfg_path, "w");
+    cr_assert_not_null(f);
+    fputs(config, f);
+    fclose(f);
+    pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        cr_assert_eq(chdir(dir), 0);
+        execl(STP_BINARY, STP_BINARY, "run", "big.json", "-o", "out.h5", "--quiet", "--paths",
+              "100000", "--set", "population.families.0.model=" STP_SOURCE_DIR
+              "/models/consensus_mlp.json", "--set",
+              "population.families.1.model=" STP_SOURCE_DIR "/models/drawdown_rule.json",
+              (char *)NULL);
+        _exit(127);
+    }
+    sleep(2);
+    kill(pid, SIGINT);
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert(WIFEXITED(status));
+    cr_assert_eq(WEXITSTATUS(status), 130);
+    snprintf(cmd, sizeof cmd, "cd '%s' && test ! -e out.h5 && test -d out.h5.ckpt", dir);
+    cr_assert_eq(system(cmd), 0, "expected a checkpoint and no results after SIGINT");
+}
