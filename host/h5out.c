@@ -382,13 +382,18 @@ fail:
     return rc;
 }
 
-static int write_stats(hid_t vg, const stp_metric_stats *stats, stp_error *err)
+/* stats/<metric> for every outcome, plus stats/peak_sync_acted (peak_sync
+ * over the paths where some agent acted, DESIGN §3.9) when there are any. */
+static int write_stats(hid_t vg, const stp_variant_results *v, stp_error *err)
 {
     hid_t g = -1;
     int rc = -1;
     if (make_group(vg, "stats", 0, &g, err)) goto fail;
     for (int m = 0; m < STP_N_OUTCOMES; m++)
-        if (write_metric_stats(g, stp_outcome_names[m], &stats[m], err)) goto fail;
+        if (write_metric_stats(g, stp_outcome_names[m], &v->stats[m], err)) goto fail;
+    if (v->peak_sync_acted.n > 0 &&
+        write_metric_stats(g, "peak_sync_acted", &v->peak_sync_acted, err))
+        goto fail;
     rc = 0;
 fail:
     h5_close(g);
@@ -544,7 +549,7 @@ static int write_variant(hid_t variants, const stp_variant_results *v, stp_error
     if (check_link_name(v->name, err) || make_group(variants, v->name, 0, &g, err)) goto fail;
     if (attr_str(g, ".", "overrides_json", v->overrides_json ? v->overrides_json : "{}", err) ||
         attr_i64(g, ".", "paths_done", v->paths_done, err) || write_outcomes(g, v->outcomes, err) ||
-        write_scenarios(g, v->scenarios, err) || write_stats(g, v->stats, err) ||
+        write_scenarios(g, v->scenarios, err) || write_stats(g, v, err) ||
         write_cascade(g, &v->cascade, err) || write_histograms(g, v->hist, err) ||
         write_samples(g, v->samples, err) || write_worst(g, v, err))
         goto fail;

@@ -129,6 +129,26 @@ static int by_key_desc(const void *a, const void *b)
     return (x->path > y->path) - (x->path < y->path);
 }
 
+/* peak_sync over the paths where some agent acted (DESIGN §3.9): the
+ * all-path figure mixes in calm paths where nobody moved. */
+static stp_status summarise_acted(run_state *r, const stp_config *cfg, stp_error *err)
+{
+    double *x = NULL;
+    long long i, n = 0;
+    stp_status st = STP_OK;
+    if (STP_ALLOC(err, x, r->out.n))
+        return err->status;
+    for (i = 0; i < r->out.n; i++)
+        if (r->out.v[STP_OUT_AGENTS_ACTED][i] > 0.0)
+            x[n++] = r->out.v[STP_OUT_PEAK_SYNC][i];
+    if (n > 0)
+        st = stp_stats_compute(&r->var.peak_sync_acted, x, NULL, (size_t)n, cfg->output.quantiles,
+                               cfg->output.n_quantiles, cfg->output.es_levels,
+                               cfg->output.n_es_levels, "peak_sync_acted", err);
+    free(x);
+    return st;
+}
+
 static stp_status summarise(run_state *r, const stp_config *cfg, stp_error *err)
 {
     const long long n = r->out.n;
@@ -146,6 +166,8 @@ static stp_status summarise(run_state *r, const stp_config *cfg, stp_error *err)
         if (st != STP_OK)
             return st;
     }
+    if (summarise_acted(r, cfg, err) != STP_OK)
+        return err->status;
     for (i = 0; i < n; i++)
         k += r->out.v[STP_OUT_CASCADE][i] > 0.5;
     r->var.cascade = stp_wilson(k, n);

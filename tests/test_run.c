@@ -108,6 +108,33 @@ static void assert_same_files(const char *a, const char *b)
     }
 }
 
+/* stats/peak_sync_acted summarises peak_sync over exactly the paths where
+ * some agent acted (DESIGN §3.9). */
+static void assert_peak_sync_acted(const char *file)
+{
+    double acted[40], sync[40], mean = 0.0, got_mean;
+    long long n = 0, got_n;
+    hid_t f = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT), d;
+    int i;
+    read_outcome(file, STP_OUT_AGENTS_ACTED, acted);
+    read_outcome(file, STP_OUT_PEAK_SYNC, sync);
+    for (i = 0; i < 40; i++)
+        if (acted[i] > 0.0) {
+            n++;
+            mean += sync[i];
+        }
+    cr_assert_gt(n, 0, "no path with actions: the test proves nothing");
+    d = H5Dopen2(f, "/variants/base/stats/peak_sync_acted/n", H5P_DEFAULT);
+    cr_assert_geq(H5Dread(d, H5T_NATIVE_LLONG, H5S_ALL, H5S_ALL, H5P_DEFAULT, &got_n), 0);
+    H5Dclose(d);
+    d = H5Dopen2(f, "/variants/base/stats/peak_sync_acted/mean", H5P_DEFAULT);
+    cr_assert_geq(H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, &got_mean), 0);
+    H5Dclose(d);
+    H5Fclose(f);
+    cr_assert_eq(got_n, n);
+    cr_assert_float_eq(got_mean, mean / (double)n, 1e-12);
+}
+
 static int exists(const char *path)
 {
     struct stat st;
@@ -138,6 +165,7 @@ Test(run, interrupted_run_resumes_bit_identically)
     cr_assert_eq(run_to(cfg, part, 1, 0, NULL, &err), STP_OK, "%s", err.msg);
     cr_assert_not(exists(ckpt), "checkpoint left after success");
     assert_same_files(full, part);
+    assert_peak_sync_acted(full);
     stp_config_destroy(cfg);
 }
 

@@ -40,6 +40,7 @@ typedef struct stp_variant_results {
     const stp_scenario_table *scenarios;
     const stp_samples *samples;
     stp_metric_stats stats[STP_N_OUTCOMES];
+    stp_metric_stats peak_sync_acted; /* over paths where an agent acted; n = 0 if none */
     stp_cascade_stats cascade;
     stp_histogram hist[STP_N_OUTCOMES];
     long long *worst; /* [worst_paths]: path indices, worst bad debt first */
