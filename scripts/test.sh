@@ -12,4 +12,5 @@ ctest --test-dir build --output-on-failure
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSTP_SANITIZE=address,undefined \
   -DSTP_CUDA=OFF >/dev/null
 cmake --build build-asan -j "$jobs"
-UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ctest --test-dir build-asan --output-on-failure
+# the calibration test (label slow) runs only in the optimised build
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ctest --test-dir build-asan --output-on-failure -LE slow
