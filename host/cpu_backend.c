@@ -26,6 +26,7 @@ typedef struct workspace {
     int *prot;             /* [position]: its protocol, -1 for LPs */
     int *liq;              /* [n_liq]: positions liquidated this step, in index order */
     int n_liq;
+    int n_sellers;         /* agents with a queued sell this step */
     float *sell_q;         /* [agent]: queued defensive sell, units */
     float *logit;          /* [agent] */
     int *next_ok;          /* [agent]: first step out of cooldown */
@@ -287,7 +288,7 @@ static void features_prefill(workspace *w, const stp_params *p)
  * (4) agent decisions
  * ------------------------------------------------------------------------- */
 
-#define TILE 64 /* agents evaluated together: SIMD lanes run over agents */
+#define TILE 256 /* agents evaluated together: SIMD lanes run over agents */
 
 /* Gathers the features agent a saw `lag` steps ago into column j of xt
  * ([feature][TILE]); its own HF from its current position at that step's
@@ -360,6 +361,7 @@ static int agents_step(path_state *s, workspace *w, const stp_sim_ctx *ctx, int 
 {
     const stp_population *pop = ctx->pop;
     int a, f, acted = 0;
+    w->n_sellers = 0;
     for (f = 0; f < pop->n_families; f++)
         family_logits(w, ctx, f, t);
     for (a = 0; a < pop->n_agents; a++) {
@@ -377,6 +379,7 @@ static int agents_step(path_state *s, workspace *w, const stp_sim_ctx *ctx, int 
             w->lp_out[a] = 1;
         } else {
             w->sell_q[a] = pop->sell_fraction[a] * w->c[a];
+            w->n_sellers++;
         }
         w->next_ok[a] = t + 1 + ctx->prm.cooldown_steps;
         w->acted[a] = 1;
@@ -399,8 +402,14 @@ static double plan_liquidations(workspace *w, const stp_sim_ctx *ctx, double ora
     const float price = (float)oracle;
     double total = 0.0;
     int i, j;
+    int any = 0;
     w->n_liq = 0;
-    for (i = 0; i < np; i++) /* cheap screen; stp_liquidate decides */
+    /* Cheap screen, branch-free so it vectorises: most steps liquidate
+     * nobody. stp_liquidate decides for the positions it lets through. */
+#pragma omp simd reduction(| : any)
+    for (i = 0; i < np; i++)
+        any |= stp_maybe_liquidatable(w->c[i], price, w->lt[i], w->d[i]);
+    for (i = 0; any && i < np; i++)
         if (stp_maybe_liquidatable(w->c[i], price, w->lt[i], w->d[i]))
             w->liq[w->n_liq++] = i;
     for (j = 0; j < w->n_liq; j++) {
@@ -428,7 +437,7 @@ static double batch_qty(workspace *w, const stp_sim_ctx *ctx, double scale, cons
             w->sell_q[pos] = fminf(w->sell_q[pos], fmaxf(left, 0.0f));
         }
     }
-    for (i = 0; i < ctx->pop->n_agents; i++)
+    for (i = 0; w->n_sellers > 0 && i < ctx->pop->n_agents; i++)
         q += w->sell_q[i];
     for (j = 0; j < w->n_liq; j++)
         if (!skip[w->prot[w->liq[j]]])
@@ -441,7 +450,7 @@ static void settle(path_state *s, workspace *w, const stp_sim_ctx *ctx, double s
 {
     double step_liq = 0.0;
     int i, j;
-    for (i = 0; i < ctx->pop->n_agents; i++) {
+    for (i = 0; w->n_sellers > 0 && i < ctx->pop->n_agents; i++) {
         if (w->sell_q[i] > 0.0f) {
             const double proceeds = (double)w->sell_q[i] * avg_price;
             w->d[i] -= (float)fmin(proceeds, (double)w->d[i]);

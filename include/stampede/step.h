@@ -79,15 +79,15 @@ static inline STP_HD float stp_clampf(float x, float lo, float hi)
  * same bits (only +, *, fmaf, division and exact scaling by 2^n).
  * ------------------------------------------------------------------------- */
 
-/* 2^x for x in [-126, 126]: x = n + f, |f| <= 1/2, 2^f by its Taylor series
- * to degree 7 (truncation < 6e-9, below half an ulp of 1), times 2^n built
- * in the exponent bits. n is rounded by adding and removing 1.5 * 2^23 (two
- * exact IEEE additions: the same on every backend, and it vectorises). */
-static inline STP_HD float stp_exp2f(float x)
+/* 2^x for x in [-126, 126] (unchecked: callers clamp): x = n + f,
+ * |f| <= 1/2, 2^f by its Taylor series to degree 7 (truncation < 6e-9,
+ * below half an ulp of 1), times 2^n built in the exponent bits. n is
+ * rounded by adding and removing 1.5 * 2^23 (two exact IEEE additions: the
+ * same on every backend, and it vectorises). */
+static inline STP_HD float stp_exp2f_unchecked(float x)
 {
-    const float xc = stp_clampf(x, -126.0f, 126.0f);
-    const float n = (xc + 12582912.0f) - 12582912.0f;
-    const float f = xc - n;
+    const float n = (x + 12582912.0f) - 12582912.0f;
+    const float f = x - n;
     float p = 1.525273380405984e-05f;
     p = fmaf(p, f, 1.5403530393381608e-04f);
     p = fmaf(p, f, 1.3333558146428443e-03f);
@@ -104,12 +104,18 @@ static inline STP_HD float stp_exp2f(float x)
     }
 }
 
+/* 2^x, clamped to [-126, 126] so the exponent bits stay normal. */
+static inline STP_HD float stp_exp2f(float x)
+{
+    return stp_exp2f_unchecked(stp_clampf(x, -126.0f, 126.0f));
+}
+
 /* tanh(x) = (e^{2x} - 1) / (e^{2x} + 1); absolute error < 3e-7 (tested),
  * identical on every backend. Saturates to +-1 beyond |x| = 9. */
 static inline STP_HD float stp_tanhf(float x)
 {
     const float xc = stp_clampf(x, -9.0f, 9.0f);
-    const float e = stp_exp2f(xc * 2.8853900817779268f); /* 2 / ln 2 */
+    const float e = stp_exp2f_unchecked(xc * 2.8853900817779268f); /* 2 / ln 2: |arg| < 26 */
     return (e - 1.0f) / (e + 1.0f);
 }
 
@@ -287,7 +293,7 @@ static inline STP_HD float stp_health_factor(float collateral, float price, floa
 static inline STP_HD int stp_maybe_liquidatable(float collateral, float price, float lt,
                                                 float debt_usd)
 {
-    return debt_usd > 0.0f && collateral * price * lt < debt_usd * 1.0001f;
+    return (debt_usd > 0.0f) & (collateral * price * lt < debt_usd * 1.0001f);
 }
 
 typedef struct stp_liquidation {
