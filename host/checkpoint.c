@@ -120,13 +120,14 @@ stp_status stp_checkpoint_open(stp_checkpoint *ck, const char *out_path,
     snprintf(manifest, sizeof manifest, "%s/manifest", ck->dir);
     manifest_text(ck, want, sizeof want);
     if (stat(ck->dir, &st) == 0) {
-        if (force && !resume) {
+        const int same = read_small(manifest, have, sizeof have) == 0 && strcmp(have, want) == 0;
+        if (force && !(resume && same)) { /* --force discards what cannot be resumed */
             stp_checkpoint_remove(ck);
         } else if (!resume) {
             return stp_error_set(err, STP_EUSAGE, "'%s' holds the finished batches of an "
                                  "interrupted run; pass --resume to continue it or --force to "
                                  "start over", ck->dir);
-        } else if (read_small(manifest, have, sizeof have) != 0 || strcmp(have, want) != 0) {
+        } else if (!same) {
             return stp_error_set(err, STP_EUSAGE, "--resume: '%s' is from a different run "
                                  "(config, paths or batch changed); rerun with the same "
                                  "arguments or pass --force to start over", ck->dir);
@@ -185,7 +186,7 @@ stp_status stp_checkpoint_save(const stp_checkpoint *ck, int index, long long pa
         parts[k] = out->v[m] + path0;
         lens[k] = sizeof(double) * (size_t)n;
     }
-    for (m = 0; m < N_SAMPLE_SERIES; m++, k++) {
+    for (m = 0; rows > 0 && m < N_SAMPLE_SERIES; m++, k++) {
         parts[k] = series(samples, m) + (size_t)path0 * (size_t)samples->n_steps;
         lens[k] = sizeof(float) * (size_t)rows * (size_t)samples->n_steps;
     }
@@ -226,7 +227,7 @@ int stp_checkpoint_load(const stp_checkpoint *ck, int index, long long path0, lo
      * the batch is then recomputed and overwrites it. */
     for (m = 0; ok && m < STP_N_OUTCOMES; m++)
         ok = read_exact(f, out->v[m] + path0, sizeof(double) * (size_t)n, &h) == 0;
-    for (m = 0; ok && m < N_SAMPLE_SERIES; m++)
+    for (m = 0; ok && rows > 0 && m < N_SAMPLE_SERIES; m++)
         ok = read_exact(f, series(samples, m) + (size_t)path0 * (size_t)samples->n_steps,
                         sizeof(float) * row_len, &h) == 0;
     ok = ok && fgetc(f) == EOF && h == hd.checksum;

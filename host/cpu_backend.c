@@ -16,6 +16,7 @@
 
 #define STUDENT_T_TRIES 16 /* blocks of two polar pairs; all rejected: p ~ 1e-21 */
 #define LP_FLOOR_FRAC   0.01 /* an LP exit never drains the pool below 1% */
+#define STP_MAX_JUMPS   64   /* per step: a safety cap, never reached at sane rates */
 
 /* Per-thread scratch, sized by the population, reused across paths. */
 typedef struct workspace {
@@ -35,7 +36,8 @@ typedef struct workspace {
     double *pool_ring;     /* [price_ring]: pool price at the end of each step */
     double *oracle_ring;   /* [window_steps + 1]: log oracle price per step */
     float *feat_ring;      /* [STP_LAG_RING][STP_FEATURES + 1]: features, then oracle */
-    int *sync_ring;        /* [sync_window_steps]: actions per step */
+    int *sync_ring;        /* [sync_window_steps]: agents whose latest action was at that step */
+    int *last_act;         /* [agent]: step of its latest action */
 } workspace;
 
 /* Path state that is not per agent. */
@@ -73,6 +75,7 @@ static void workspace_free(workspace *w)
     free(w->oracle_ring);
     free(w->feat_ring);
     free(w->sync_ring);
+    free(w->last_act);
 }
 
 static stp_status workspace_alloc(workspace *w, const stp_sim_ctx *ctx, stp_error *err)
@@ -87,7 +90,8 @@ static stp_status workspace_alloc(workspace *w, const stp_sim_ctx *ctx, stp_erro
         STP_ALLOC(err, w->lp_out, na) || STP_ALLOC(err, w->pool_ring, ctx->prm.price_ring) ||
         STP_ALLOC(err, w->oracle_ring, ctx->prm.window_steps + 1) ||
         STP_ALLOC(err, w->feat_ring, STP_LAG_RING * (STP_FEATURES + 1)) ||
-        STP_ALLOC(err, w->sync_ring, ctx->prm.sync_window_steps))
+        STP_ALLOC(err, w->sync_ring, ctx->prm.sync_window_steps) ||
+        STP_ALLOC(err, w->last_act, na))
         return err->status;
     for (i = 0; i < np; i++) {
         const int k = i < na ? ctx->pop->protocol[i] : ctx->pop->p_protocol[i - na];
@@ -115,11 +119,13 @@ static void path_init(path_state *s, workspace *w, const stp_sim_ctx *ctx)
         w->d[i] = pop->debt_usd[i];
         w->next_ok[i] = 0;
         w->acted[i] = w->lp_out[i] = 0;
+        w->last_act[i] = -p->sync_window_steps - 1; /* never in the window */
     }
     for (i = na; i < np; i++) {
         w->c[i] = pop->p_collateral[i - na];
         w->d[i] = pop->p_debt_usd[i - na];
     }
+    memset(w->seize, 0, sizeof(float) * (size_t)np);
     for (i = 0; i < p->price_ring; i++)
         w->pool_ring[i] = p->price0;
     for (i = 0; i <= p->window_steps; i++)
@@ -169,17 +175,18 @@ static void active_shocks(path_state *s, const stp_sim_ctx *ctx, long long path,
         int start, n;
         if (!sc->active[i])
             continue;
-        start = (int)floor(sc->time_s[i] / dt + 0.5);
-        n = (int)floor(sc->duration_s[i] / dt + 0.5);
+        start = stp_steps_of(sc->time_s[i], dt, ctx->prm.n_steps + 1);
+        n = stp_steps_of(sc->duration_s[i], dt, ctx->prm.n_steps + 1);
         n = n > 0 ? n : 1;
-        if (t < start || t >= start + n)
+        if (t < start || t - start >= n)
             continue;
         switch ((stp_shock_kind)sc->slot_kind[k]) {
         case STP_SHOCK_GAP:
             s->gap += sc->size[i] / n;
             break;
-        case STP_SHOCK_EXPLOIT:
-            exploit_log[ctx->cfg->scenario.shocks[sc->slot_spec[k]].protocol] += sc->size[i] / n;
+        case STP_SHOCK_EXPLOIT: /* a haircut whatever the sign written: -|size| */
+            exploit_log[ctx->cfg->scenario.shocks[sc->slot_spec[k]].protocol] -=
+                fabsf(sc->size[i]) / (float)n;
             break;
         case STP_SHOCK_LIQUIDITY_WITHDRAWAL:
             s->liq_factor *= stp_withdrawal_step_factor(sc->size[i], n);
@@ -204,14 +211,15 @@ static void market_step(path_state *s, workspace *w, const stp_sim_ctx *ctx, lon
 
     active_shocks(s, ctx, path, t, exploit_log);
     s->regime = stp_regime_next(s->regime, stp_uniform(r.v[0]), p->p_calm_to_stress,
-                                p->p_stress_to_calm, s->forced_stress);
-    k = stp_poisson_small(stp_uniform(r.v[1]), p->jump_rate_step);
+                                p->p_stress_to_calm);
+    k = stp_poisson_inverse(stp_uniform(r.v[1]), (double)p->jump_rate_step, STP_MAX_JUMPS);
     if (k > 0) {
         stp_box_muller(r.v[2], r.v[3], &n0, &n1);
         jump = fmaf(sqrtf((float)k) * p->jump_log_sd, n0, (float)k * p->jump_log_mean);
     }
     s->log_ps = stp_log_price_step(s->log_ps, p->mu_step,
-                                   s->regime ? p->sigma_stress_step : p->sigma_calm_step,
+                                   s->regime || s->forced_stress ? p->sigma_stress_step
+                                                                 : p->sigma_calm_step,
                                    market_noise(p, path, t), jump, (float)s->gap);
     /* (2) exploit haircuts on the named protocol's collateral */
     for (k = 0; k < p->n_protocols; k++) {
@@ -240,16 +248,23 @@ static void market_step(path_state *s, workspace *w, const stp_sim_ctx *ctx, lon
  * (3) oracle and market features
  * ------------------------------------------------------------------------- */
 
+/* The oracle at step t: the pool price at the end of step
+ * t - 1 - round(delay / dt) (DESIGN §3.9); P0 before the first step. */
+static double oracle_at(const workspace *w, const stp_params *p, int t, double extra_delay_s)
+{
+    const int d = stp_steps_of((double)p->oracle_delay_s + extra_delay_s, p->dt_s,
+                               p->price_ring - 2);
+    const int src = t - 1 - d;
+    return src < 0 ? p->price0 : w->pool_ring[src % p->price_ring];
+}
+
 static void features_step(path_state *s, workspace *w, const stp_params *p, int t)
 {
-    const int delay = (int)floor(((double)p->oracle_delay_s + s->extra_delay_s) / p->dt_s + 0.5);
-    const int d = delay < p->price_ring - 2 ? delay : p->price_ring - 2;
-    const int src = t - 1 - d;
     const int wn = p->window_steps + 1;
     float *f = w->feat_ring + (size_t)(t % STP_LAG_RING) * (STP_FEATURES + 1);
     double log_o, ret1, retw;
 
-    s->oracle = src < 0 ? p->price0 : w->pool_ring[src % p->price_ring];
+    s->oracle = oracle_at(w, p, t, s->extra_delay_s);
     log_o = log(s->oracle);
     ret1 = log_o - w->oracle_ring[(t + wn - 1) % wn];
     retw = log_o - w->oracle_ring[(t + wn - p->window_steps) % wn];
@@ -297,9 +312,10 @@ static void gather_features(float (*xt)[TILE], int j, const workspace *w,
                            const stp_sim_ctx *ctx, int a, int t)
 {
     const stp_population *pop = ctx->pop;
+    /* before step 0 the ring holds the flat market of features_prefill */
     const int back = t - pop->lag_steps[a];
-    const float *f =
-        w->feat_ring + (size_t)((back > 0 ? back : 0) % STP_LAG_RING) * (STP_FEATURES + 1);
+    const float *f = w->feat_ring + (size_t)((back % STP_LAG_RING + STP_LAG_RING) % STP_LAG_RING) *
+                                        (STP_FEATURES + 1);
     int k;
     for (k = 0; k < STP_FEATURES; k++)
         xt[k][j] = f[k];
@@ -355,6 +371,26 @@ static void family_logits(workspace *w, const stp_sim_ctx *ctx, int fam, int t)
     }
 }
 
+/* The sync window counts distinct agents (DESIGN §3.7: the fraction of AI
+ * agents that acted within the window), also when one acts twice in it:
+ * sync_ring[s] holds the agents whose latest action was at a step = s
+ * modulo the window, and they leave the window together. */
+static void sync_expire(path_state *s, workspace *w, int ws, int t)
+{
+    s->sync_sum -= w->sync_ring[t % ws];
+    w->sync_ring[t % ws] = 0;
+}
+
+static void sync_enter(path_state *s, workspace *w, int ws, int a, int t)
+{
+    if (w->last_act[a] > t - ws)
+        w->sync_ring[w->last_act[a] % ws]--; /* already counted: move it */
+    else
+        s->sync_sum++;
+    w->sync_ring[t % ws]++;
+    w->last_act[a] = t;
+}
+
 /* Returns the number of agents that acted at step t. LP exits take effect
  * at once; borrower sells are queued for the step's batch. */
 static int agents_step(path_state *s, workspace *w, const stp_sim_ctx *ctx, int t)
@@ -362,6 +398,7 @@ static int agents_step(path_state *s, workspace *w, const stp_sim_ctx *ctx, int 
     const stp_population *pop = ctx->pop;
     int a, f, acted = 0;
     w->n_sellers = 0;
+    sync_expire(s, w, ctx->prm.sync_window_steps, t);
     for (f = 0; f < pop->n_families; f++)
         family_logits(w, ctx, f, t);
     for (a = 0; a < pop->n_agents; a++) {
@@ -383,6 +420,7 @@ static int agents_step(path_state *s, workspace *w, const stp_sim_ctx *ctx, int 
         }
         w->next_ok[a] = t + 1 + ctx->prm.cooldown_steps;
         w->acted[a] = 1;
+        sync_enter(s, w, ctx->prm.sync_window_steps, a, t);
         acted++;
     }
     return acted;
@@ -392,17 +430,16 @@ static int agents_step(path_state *s, workspace *w, const stp_sim_ctx *ctx, int 
  * (5) liquidations, (6) the batch, (7) arbitrage
  * ------------------------------------------------------------------------- */
 
-/* Plans the liquidations at the oracle price on start-of-step positions
- * (index order) and returns the budget scale: pro rata when the step's
- * repayments exceed the liquidators' capital. */
-static double plan_liquidations(workspace *w, const stp_sim_ctx *ctx, double oracle)
+/* Lists the positions the liquidators can act on at the oracle price, on
+ * start-of-step positions in index order, with each one's Aave v3
+ * repayment, seizure and bad debt. seize[] is zero for every position not
+ * on this step's list (settle clears it again). */
+static void plan_liquidations(workspace *w, const stp_sim_ctx *ctx, double oracle)
 {
     const stp_params *p = &ctx->prm;
     const int np = ctx->pop->n_agents + ctx->pop->n_passive;
     const float price = (float)oracle;
-    double total = 0.0;
-    int i, j;
-    int any = 0;
+    int i, j, any = 0;
     w->n_liq = 0;
     /* Cheap screen, branch-free so it vectorises: most steps liquidate
      * nobody. stp_liquidate decides for the positions it lets through. */
@@ -419,83 +456,115 @@ static double plan_liquidations(workspace *w, const stp_sim_ctx *ctx, double ora
         w->seize[pos] = l.seize;
         w->repay[pos] = l.repay_usd;
         w->bad[pos] = l.bad_debt_usd;
-        total += l.repay_usd;
     }
+}
+
+/* The liquidators' budget over the protocols they do not skip: repayments
+ * scale pro rata when they exceed it (DESIGN §3.9). */
+static double budget_scale(const workspace *w, const stp_params *p, const int *skip)
+{
+    double total = 0.0;
+    int j;
+    for (j = 0; j < w->n_liq; j++)
+        if (!skip[w->prot[w->liq[j]]])
+            total += w->repay[w->liq[j]];
     return total > p->liq_budget_step ? p->liq_budget_step / total : 1.0;
 }
 
+/* Collateral the liquidators take from position pos this step. */
+static float taken(const workspace *w, int pos, double scale, const int *skip)
+{
+    return w->seize[pos] > 0.0f && !skip[w->prot[pos]] ? (float)(scale * w->seize[pos]) : 0.0f;
+}
+
+/* Agent a's sale: its queued sell, but never more than the liquidator
+ * leaves it. */
+static float agent_sale(const workspace *w, int a, double scale, const int *skip)
+{
+    const float left = w->c[a] - taken(w, a, scale, skip);
+    return fminf(w->sell_q[a], fmaxf(left, 0.0f));
+}
+
 /* Sums the step's sells in agent then position order (fixed, so the batch
- * does not depend on scheduling); skip[k] drops protocol k's seizures. */
-static double batch_qty(workspace *w, const stp_sim_ctx *ctx, double scale, const int *skip)
+ * does not depend on scheduling). */
+static double batch_qty(const workspace *w, const stp_sim_ctx *ctx, double scale, const int *skip)
 {
     double q = 0.0;
     int i, j;
-    for (j = 0; j < w->n_liq; j++) { /* a liquidated agent sells only what is left */
-        const int pos = w->liq[j];
-        if (pos < ctx->pop->n_agents && w->sell_q[pos] > 0.0f) {
-            const float left = w->c[pos] - (float)(scale * w->seize[pos]);
-            w->sell_q[pos] = fminf(w->sell_q[pos], fmaxf(left, 0.0f));
-        }
-    }
     for (i = 0; w->n_sellers > 0 && i < ctx->pop->n_agents; i++)
-        q += w->sell_q[i];
+        q += agent_sale(w, i, scale, skip);
     for (j = 0; j < w->n_liq; j++)
-        if (!skip[w->prot[w->liq[j]]])
-            q += scale * w->seize[w->liq[j]];
+        q += taken(w, w->liq[j], scale, skip);
     return q;
 }
 
-static void settle(path_state *s, workspace *w, const stp_sim_ctx *ctx, double scale,
-                   const int *skip, double avg_price)
+static void settle_agents(path_state *s, workspace *w, const stp_sim_ctx *ctx, double scale,
+                          const int *skip, double avg_price)
 {
-    double step_liq = 0.0;
-    int i, j;
+    int i;
     for (i = 0; w->n_sellers > 0 && i < ctx->pop->n_agents; i++) {
-        if (w->sell_q[i] > 0.0f) {
-            const double proceeds = (double)w->sell_q[i] * avg_price;
+        const float sale = agent_sale(w, i, scale, skip);
+        if (sale > 0.0f) {
+            const double proceeds = (double)sale * avg_price;
             w->d[i] -= (float)fmin(proceeds, (double)w->d[i]);
-            w->c[i] -= w->sell_q[i];
+            w->c[i] -= sale;
             s->defensive_usd += proceeds;
         }
     }
+}
+
+static void settle_liquidations(path_state *s, workspace *w, double scale, const int *skip)
+{
+    double step_liq = 0.0;
+    int j;
     for (j = 0; j < w->n_liq; j++) {
         const int pos = w->liq[j];
-        if (skip[w->prot[pos]] || w->seize[pos] <= 0.0f)
+        const float take = taken(w, pos, scale, skip);
+        w->seize[pos] = 0.0f; /* keep seize[] zero off the list */
+        if (take <= 0.0f)
             continue;
         if (scale >= 1.0 && w->bad[pos] > 0.0f) { /* collateral ran out: write the rest off */
             s->bad_realized += w->bad[pos];
             w->c[pos] = 0.0f;
             w->d[pos] = 0.0f;
         } else {
-            w->c[pos] = fmaxf(w->c[pos] - (float)(scale * w->seize[pos]), 0.0f);
+            w->c[pos] = fmaxf(w->c[pos] - take, 0.0f);
             w->d[pos] = fmaxf(w->d[pos] - (float)(scale * w->repay[pos]), 0.0f);
         }
-        step_liq += scale * w->seize[pos] * s->oracle;
+        step_liq += (double)take * s->oracle;
         s->liquidations += 1.0;
     }
     s->liq_usd += step_liq;
     s->last_liq_usd = step_liq;
 }
 
+/* (5) and (6): the liquidators look at the batch they would join, skip the
+ * protocols where the pool would pay less than they repay, re-split their
+ * budget over the rest, and the one batch executes. */
 static void liquidation_and_batch(path_state *s, workspace *w, const stp_sim_ctx *ctx)
 {
     const stp_params *p = &ctx->prm;
     int skip[STP_MAX_PROTOCOLS] = {0};
-    const double scale = plan_liquidations(w, ctx, s->oracle);
-    double q = batch_qty(w, ctx, scale, skip), avg, out;
+    double scale, q, avg, out;
     int k, any = 0;
-    if (q > 0.0 && w->n_liq > 0) { /* liquidators look at the batch they would join */
+    plan_liquidations(w, ctx, s->oracle);
+    scale = budget_scale(w, p, skip);
+    q = batch_qty(w, ctx, scale, skip);
+    if (q > 0.0 && w->n_liq > 0) {
         avg = stp_amm_sell_usd(s->x, s->y, q, p->fee) / q;
         for (k = 0; k < p->n_protocols; k++) {
             skip[k] = !stp_liquidation_profitable(avg, p->lb[k], (float)s->oracle);
             any |= skip[k];
         }
-        if (any)
+        if (any) {
+            scale = budget_scale(w, p, skip);
             q = batch_qty(w, ctx, scale, skip);
+        }
     }
     out = stp_amm_sell(&s->x, &s->y, q, p->fee);
     avg = q > 0.0 ? out / q : s->y / s->x;
-    settle(s, w, ctx, scale, skip, avg);
+    settle_agents(s, w, ctx, scale, skip, avg);
+    settle_liquidations(s, w, scale, skip);
 }
 
 /* ---------------------------------------------------------------------------
@@ -507,7 +576,6 @@ static void bookkeeping(path_state *s, workspace *w, const stp_sim_ctx *ctx, lon
 {
     const stp_params *p = &ctx->prm;
     const double price = s->y / s->x;
-    const int ws = p->sync_window_steps;
     const int n_ai = ctx->pop->n_agents;
     w->pool_ring[t % p->price_ring] = price;
     s->max_pool = fmax(s->max_pool, price);
@@ -516,8 +584,6 @@ static void bookkeeping(path_state *s, workspace *w, const stp_sim_ctx *ctx, lon
         s->min_pool = price;
         s->t_trough = t + 1;
     }
-    s->sync_sum += acted - w->sync_ring[t % ws];
-    w->sync_ring[t % ws] = acted;
     if (n_ai > 0)
         s->peak_sync = fmax(s->peak_sync, (double)s->sync_sum / n_ai);
     s->act_sum += acted;
@@ -537,13 +603,14 @@ static void write_outcomes(const path_state *s, const workspace *w, const stp_si
     const stp_params *p = &ctx->prm;
     const stp_population *pop = ctx->pop;
     const int np = pop->n_agents + pop->n_passive;
+    /* positions still open at the horizon, valued at the horizon's oracle */
+    const double oracle = oracle_at(w, p, p->n_steps, 0.0);
     double shortfall = 0.0, acted = 0.0;
     double *const *v = ctx->out->v;
     int i;
-    /* positions still open at the horizon: shortfall at the oracle price */
     for (i = 0; i < np; i++)
         if (w->prot[i] >= 0)
-            shortfall += fmax(0.0, (double)w->d[i] - (double)w->c[i] * s->oracle);
+            shortfall += fmax(0.0, (double)w->d[i] - (double)w->c[i] * oracle);
     for (i = 0; i < pop->n_agents; i++)
         acted += w->acted[i];
     v[STP_OUT_MAX_DRAWDOWN][path] = s->max_dd;

@@ -7,9 +7,10 @@
 #include "stampede/scenario.h"
 #include "stampede/step.h"
 
-static int steps_of(double seconds, double dt_s)
+/* Every step count saturates past the horizon: nothing longer can matter. */
+static int steps_of(double seconds, double dt_s, int n_steps)
 {
-    return (int)floor(seconds / dt_s + 0.5);
+    return stp_steps_of(seconds, dt_s, n_steps + 1);
 }
 
 int stp_params_max_delay_steps(const stp_config *cfg)
@@ -21,7 +22,8 @@ int stp_params_max_delay_steps(const stp_config *cfg)
         if (s->kind == STP_SHOCK_ORACLE_DELAY)
             extra_s += stp_shock_size_cap(s) * stp_shock_slots(s);
     }
-    return steps_of(cfg->oracle.delay_s + extra_s, cfg->time.dt_s);
+    return steps_of(cfg->oracle.delay_s + extra_s, cfg->time.dt_s,
+                    stp_steps_of(cfg->time.horizon_s, cfg->time.dt_s, 1000000000));
 }
 
 stp_params stp_params_derive(const stp_config *cfg)
@@ -32,7 +34,7 @@ stp_params stp_params_derive(const stp_config *cfg)
     int k;
 
     memset(&p, 0, sizeof p);
-    p.n_steps = steps_of(cfg->time.horizon_s, dt);
+    p.n_steps = stp_steps_of(cfg->time.horizon_s, dt, 1000000000);
     p.dt_s = (float)dt;
     p.seed = cfg->run.seed;
     p.log_price0 = log(cfg->market.price0_usd);
@@ -58,7 +60,8 @@ stp_params stp_params_derive(const stp_config *cfg)
     p.price_ring = stp_params_max_delay_steps(cfg) + 2;
 
     p.inv_ret1_sd = calm_step > 0.0 ? (float)(1.0 / calm_step) : 0.0f;
-    p.window_steps = steps_of(STP_WINDOW_S, dt) > 1 ? steps_of(STP_WINDOW_S, dt) : 1;
+    p.window_steps = steps_of(STP_WINDOW_S, dt, p.n_steps) > 1 ? steps_of(STP_WINDOW_S, dt, p.n_steps)
+                                                                : 1;
     p.inv_retw_sd = calm_step > 0.0 ? (float)(1.0 / (calm_step * sqrt((double)p.window_steps)))
                                     : 0.0f;
     p.ewma_alpha = (float)(1.0 - exp(-dt / STP_EWMA_S));
@@ -72,9 +75,10 @@ stp_params stp_params_derive(const stp_config *cfg)
         p.full_close_hf[k] = (float)cfg->protocols[k].full_close_hf;
     }
     p.liq_budget_step = cfg->liquidators.capital_usd_per_s * dt;
-    p.cooldown_steps = steps_of(cfg->population.cooldown_s, dt);
-    p.sync_window_steps = steps_of(cfg->output.sync_window_s, dt) > 1
-                              ? steps_of(cfg->output.sync_window_s, dt) : 1;
+    p.cooldown_steps = steps_of(cfg->population.cooldown_s, dt, p.n_steps);
+    p.sync_window_steps = steps_of(cfg->output.sync_window_s, dt, p.n_steps) > 1
+                              ? steps_of(cfg->output.sync_window_s, dt, p.n_steps)
+                              : 1;
     p.cascade_drawdown = cfg->cascade.drawdown;
     p.cascade_liquidation_usd = cfg->cascade.liquidation_usd;
     return p;

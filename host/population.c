@@ -155,7 +155,7 @@ static void draw_agent(stp_population *p, const stp_config *cfg, int i, int a, d
 /* Sizes normalised to their total (§3.9): borrowers share the AI collateral,
  * LPs share lp_pool_share of the pool's initial liquidity. */
 static void finish_sizes(stp_population *p, const stp_config *cfg, const double *size_w,
-                         double ai_collateral_usd)
+                         const int *drawn, double ai_collateral_usd)
 {
     double sum_b = 0.0, sum_lp = 0.0;
     int a;
@@ -171,7 +171,7 @@ static void finish_sizes(stp_population *p, const stp_config *cfg, const double 
             const double c_usd = ai_collateral_usd * size_w[a] / sum_b;
             const double lt = cfg->protocols[p->protocol[a]].liquidation_threshold;
             p->collateral[a] = (float)(c_usd / cfg->market.price0_usd);
-            p->hf0[a] = draw_hf0(cfg, a);
+            p->hf0[a] = draw_hf0(cfg, drawn[a]); /* keyed by the drawn index, like its traits */
             p->debt_usd[a] = (float)(c_usd * lt / p->hf0[a]);
         }
     }
@@ -212,7 +212,7 @@ static stp_status load_models(stp_population *p, const stp_config *cfg, stp_erro
 stp_status stp_population_create(stp_population **out, const stp_config *cfg, stp_error *err)
 {
     stp_population *p = NULL;
-    int *slot_of = NULL;
+    int *slot_of = NULL, *drawn = NULL; /* drawn index -> slot, slot -> drawn index */
     double *size_w = NULL;
     double total = cfg->population.collateral_total_usd, passive_usd;
     int i, n_borrowers = 0;
@@ -223,11 +223,14 @@ stp_status stp_population_create(stp_population **out, const stp_config *cfg, st
     p->n_passive = cfg->population.passive_positions;
     p->n_families = cfg->population.n_families;
     if (alloc_arrays(p, p->n_agents, p->n_passive, err) || load_models(p, cfg, err) ||
-        STP_ALLOC(err, slot_of, p->n_agents) || STP_ALLOC(err, size_w, p->n_agents))
+        STP_ALLOC(err, slot_of, p->n_agents) || STP_ALLOC(err, size_w, p->n_agents) ||
+        STP_ALLOC(err, drawn, p->n_agents))
         goto fail;
     assign_families(p, cfg, slot_of);
-    for (i = 0; i < p->n_agents; i++)
+    for (i = 0; i < p->n_agents; i++) {
         draw_agent(p, cfg, i, slot_of[i], &size_w[slot_of[i]]);
+        drawn[slot_of[i]] = i;
+    }
     for (i = 0; i < p->n_agents; i++)
         n_borrowers += p->role[i] == STP_ROLE_BORROWER;
     /* With no AI borrowers every position is passive (agents = 0: §3.3). */
@@ -238,14 +241,16 @@ stp_status stp_population_create(stp_population **out, const stp_config *cfg, st
                       "positions hold collateral (passive_share > 0 or no AI borrowers)");
         goto fail;
     }
-    finish_sizes(p, cfg, size_w, total - passive_usd);
+    finish_sizes(p, cfg, size_w, drawn, total - passive_usd);
     draw_passive(p, cfg, passive_usd);
     free(slot_of);
+    free(drawn);
     free(size_w);
     *out = p;
     return STP_OK;
 fail:
     free(slot_of);
+    free(drawn);
     free(size_w);
     stp_population_destroy(p);
     return err->status;

@@ -89,7 +89,7 @@ static stp_status alloc_outputs(run_state *r, const stp_config *cfg, int n_steps
  * finishes. Batch b covers paths [b * batch, ...): the split is fixed by the
  * config, so a resumed run reuses exactly the batches it finished. */
 static stp_status simulate(const stp_sim_ctx *ctx, const stp_config *cfg, const stp_run_opts *o,
-                           const stp_checkpoint *ck, stp_error *err)
+                           const stp_checkpoint *ck, long long *simulated, stp_error *err)
 {
     const long long n = cfg->run.paths, batch = cfg->run.batch;
     const double t0 = now_s();
@@ -99,6 +99,7 @@ static stp_status simulate(const stp_sim_ctx *ctx, const stp_config *cfg, const 
         const long long b = n - path0 < batch ? n - path0 : batch;
         if (!stp_checkpoint_load(ck, index, path0, b, ctx->out, ctx->samples)) {
             stp_status st = stp_cpu_run_batch(ctx, path0, b, o->threads, err);
+            *simulated += b;
             if (st == STP_OK)
                 st = stp_checkpoint_save(ck, index, path0, b, ctx->out, ctx->samples, err);
             if (st != STP_OK)
@@ -187,11 +188,48 @@ static stp_status summarise(run_state *r, const stp_config *cfg, stp_error *err)
     return STP_OK;
 }
 
+/* The first enabled mitigation's name, or NULL: running with one silently
+ * ignored would report an unmitigated market as mitigated. */
+static const char *enabled_mitigation(const stp_config *cfg)
+{
+    const int on[6] = {cfg->mitigations.circuit_breaker.enabled,
+                       cfg->mitigations.random_delay.enabled,
+                       cfg->mitigations.progressive_fee.enabled,
+                       cfg->mitigations.tiered_liquidation.enabled,
+                       cfg->mitigations.risk_signal.enabled, cfg->mitigations.grace_period.enabled};
+    static const char *const names[6] = {"circuit_breaker",    "random_delay", "progressive_fee",
+                                         "tiered_liquidation", "risk_signal",  "grace_period"};
+    int i;
+    for (i = 0; i < 6; i++)
+        if (on[i])
+            return names[i];
+    return NULL;
+}
+
+/* What a checkpoint must match to be resumed: the resolved config, the
+ * loaded model weights (a retrained model file changes results under the
+ * same config) and the engine version. */
+static unsigned long long run_fingerprint(const stp_config *cfg, const stp_population *pop)
+{
+    unsigned long long h = stp_fnv1a(STP_FNV_OFFSET, cfg->resolved_json, strlen(cfg->resolved_json));
+    int f;
+    for (f = 0; f < pop->n_families; f++)
+        h = stp_fnv1a(h, pop->models[f].params, sizeof(float) * (size_t)pop->models[f].n_params);
+    return stp_fnv1a(h, STP_VERSION, strlen(STP_VERSION));
+}
+
 static stp_status check_runnable(const stp_config *cfg, const stp_run_opts *o, stp_error *err)
 {
     if (cfg->experiment.kind != STP_EXP_SINGLE)
         return stp_error_set(err, STP_EUSAGE, "config error at experiment.kind: only \"single\" "
                              "runs in this version; compare, sweep and search are not built yet");
+    if (cfg->run.paths > 4294967295LL) /* the path is a 32-bit Philox counter word */
+        return stp_error_set(err, STP_EUSAGE, "config error at run.paths: at most 4294967295 "
+                             "paths per run; split larger studies by seed");
+    if (enabled_mitigation(cfg))
+        return stp_error_set(err, STP_EUSAGE, "config error at mitigations.%s.enabled: "
+                             "mitigations are not built in this version; set it to false",
+                             enabled_mitigation(cfg));
     if (cfg->scenario.mode != STP_SCENARIO_RANDOM)
         return stp_error_set(err, STP_EUSAGE, "config error at scenario.mode: only \"random\" "
                              "runs in this version");
@@ -214,6 +252,7 @@ stp_status stp_run_single(const stp_config *cfg, const stp_run_opts *o, stp_erro
     stp_sim_ctx ctx;
     stp_results res;
     stp_checkpoint ck;
+    long long simulated = 0;
     double t0, wall;
     stp_status st;
     memset(&r, 0, sizeof r);
@@ -230,13 +269,12 @@ stp_status stp_run_single(const stp_config *cfg, const stp_run_opts *o, stp_erro
     ctx.scen = r.scen;
     ctx.out = &r.out;
     ctx.samples = &r.samples;
-    if ((st = stp_checkpoint_open(&ck, o->out_path, stp_fnv1a(STP_FNV_OFFSET, cfg->resolved_json,
-                                                               strlen(cfg->resolved_json)),
+    if ((st = stp_checkpoint_open(&ck, o->out_path, run_fingerprint(cfg, r.pop),
                                   cfg->run.paths, cfg->run.batch, ctx.prm.n_steps, r.samples.k,
                                   o->resume, o->force, err)) != STP_OK)
         goto done;
     t0 = now_s();
-    if ((st = simulate(&ctx, cfg, o, &ck, err)) != STP_OK)
+    if ((st = simulate(&ctx, cfg, o, &ck, &simulated, err)) != STP_OK)
         goto done;
     wall = now_s() - t0;
     if ((st = summarise(&r, cfg, err)) != STP_OK)
@@ -257,7 +295,8 @@ stp_status stp_run_single(const stp_config *cfg, const stp_run_opts *o, stp_erro
     res.seed = cfg->run.seed;
     res.paths = cfg->run.paths;
     res.wall_s = wall;
-    res.agent_steps_per_s = (double)cfg->run.paths * ctx.prm.n_steps * r.pop->n_agents /
+    /* only what this process simulated: batches reused on resume took no time */
+    res.agent_steps_per_s = (double)simulated * ctx.prm.n_steps * r.pop->n_agents /
                             (wall > 0.0 ? wall : 1e-9);
     res.n_variants = 1;
     res.variants = &r.var;

@@ -5,10 +5,14 @@
 #include <stdlib.h>
 
 #include "stampede/rng.h"
+#include "stampede/step.h"
 
+/* A Poisson-counted spec gets rate + 10 sqrt(rate) + 10 slots: the count
+ * exceeds that with probability below 1e-12 at any rate, so the clamp in
+ * stp_poisson_inverse never shapes the scenario in practice. */
 int stp_shock_slots(const stp_shock_spec *s)
 {
-    return s->has_count ? s->count : STP_POISSON_SLOT_CAP;
+    return s->has_count ? s->count : (int)ceil(s->rate_per_path + 10.0 * sqrt(s->rate_per_path) + 10.0);
 }
 
 double stp_shock_size_cap(const stp_shock_spec *s)
@@ -19,19 +23,6 @@ double stp_shock_size_cap(const stp_shock_spec *s)
 static double in_range(stp_range r, float u)
 {
     return r.lo + (r.hi - r.lo) * (double)u;
-}
-
-/* Poisson count by inversion of one uniform (DESIGN: rate_per_path). */
-static int poisson_count(double rate, float u, int cap)
-{
-    double p = exp(-rate), cdf = p;
-    int k = 0;
-    while ((double)u > cdf && k < cap) {
-        k++;
-        p *= rate / k;
-        cdf += p;
-    }
-    return k;
 }
 
 /* Draw j of spec `spec`, slot `slot`: counter (path, spec, slot, draw). */
@@ -67,7 +58,7 @@ void stp_scenario_sample_path(stp_scenario_table *t, const stp_config *cfg, long
         if (!s->has_count) {
             const stp_u32x4 r = stp_philox(cfg->run.seed, STP_STREAM_SCENARIO, (uint32_t)path,
                                            (uint32_t)spec, 0, 0);
-            n = poisson_count(s->rate_per_path, stp_uniform(r.v[0]), slots);
+            n = stp_poisson_inverse(stp_uniform(r.v[0]), s->rate_per_path, slots);
         }
         for (k = 0; k < slots; k++, cell++)
             sample_slot(t, cfg, path, spec, k, cell, k < n);

@@ -184,3 +184,11 @@ Test(cli, shipped_configs_validate)
         cr_expect_eq(run(args, err, sizeof err), 0, "%s: %s", names[i], err);
     }
 }
+
+/* A mitigation this version cannot run is refused, never silently ignored. */
+Test(cli, enabled_mitigation_is_refused)
+{
+    write_config("ok.json", "", "{\"depth_usd\": 8e8}");
+    expect_bad("run ok.json -o out.h5 --set mitigations.circuit_breaker.enabled=true", 2,
+               "mitigations.circuit_breaker");
+}

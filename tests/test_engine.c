@@ -185,3 +185,63 @@ Test(engine, identical_outcomes_for_any_threads_and_batch, .timeout = 120)
     engine_close(&b);
     engine_close(&c);
 }
+
+/* A vol_regime shock forces stress only for its duration (DESIGN §3.9):
+ * with calm vol ~0, stress vol s and no regime switching of its own, the
+ * log price ratio over the horizon has sd s sqrt(duration). The sample sd
+ * of n = 4000 paths has relative MC error 1/sqrt(2n) = 1.1%; we allow 5%.
+ * (Were stress to persist to the horizon the sd would be s sqrt(300).) */
+Test(engine, vol_regime_lasts_its_duration, .timeout = 120)
+{
+    const unsigned long long seed = (unsigned long long)time(NULL) % 1000000007ull;
+    const double s = 1e-3;
+    char json[4096], seed_set[64];
+    const char *sets[1] = {seed_set};
+    engine e;
+    double m = 0.0, m2 = 0.0;
+    int i;
+    snprintf(seed_set, sizeof seed_set, "run.seed=%llu", seed);
+    snprintf(json, sizeof json,
+             "{\"run\": {\"paths\": 4000}, \"time\": {\"dt_s\": 1, \"horizon_s\": 400},"
+             "\"market\": {\"vol\": {\"calm_per_sqrt_s\": 1e-9, \"stress_per_sqrt_s\": %g,"
+             "\"calm_to_stress_per_s\": 0, \"stress_to_calm_per_s\": 0},"
+             "\"noise\": {\"dist\": \"normal\"}, \"jumps\": {\"rate_per_s\": 0}},"
+             "\"pool\": {\"depth_usd\": 1e15, \"fee\": 0, \"arb_half_life_s\": 1e-6},"
+             "%s, \"population\": {\"agents\": 0, \"passive_positions\": 1,"
+             "\"collateral_usd\": {\"total\": 1}, %s}, \"scenario\": {\"shocks\": ["
+             "{\"kind\": \"vol_regime\", \"count\": 1, \"time_s\": 100, \"duration_s\": 50}]}}",
+             s, protocols, families);
+    engine_open(&e, json, sets, 1);
+    engine_run(&e, 2, 4000);
+    for (i = 0; i < 4000; i++) {
+        const double x = log(e.out.v[STP_OUT_FINAL_PRICE_RATIO][i]);
+        m += x;
+        m2 += x * x;
+    }
+    m /= 4000.0;
+    cr_expect_float_eq(sqrt(m2 / 4000.0 - m * m), s * sqrt(50.0), 0.05 * s * sqrt(50.0),
+                       "seed %llu", seed);
+    engine_close(&e);
+}
+
+/* peak_sync is a fraction of agents: with a window far longer than the
+ * cooldown an agent acting twice in it still counts once, so it stays in
+ * [0, 1] (and something must have happened for the test to mean anything). */
+Test(engine, peak_sync_counts_distinct_agents, .timeout = 120)
+{
+    char json[8192];
+    const char *sets[2] = {"output.sync_window_s=200", "population.cooldown_s=2"};
+    engine e;
+    double top = 0.0;
+    int p;
+    engine_open(&e, small_market(json, sizeof json), sets, 2);
+    engine_run(&e, 2, 48);
+    for (p = 0; p < e.out.n; p++) {
+        const double v = e.out.v[STP_OUT_PEAK_SYNC][p];
+        cr_assert_leq(v, 1.0, "path %d: peak_sync %g", p, v);
+        cr_assert_leq(v * 96.0, e.out.v[STP_OUT_AGENTS_ACTED][p] + 1e-9, "path %d", p);
+        top = fmax(top, v);
+    }
+    cr_assert_gt(top, 0.0, "no agent acted");
+    engine_close(&e);
+}

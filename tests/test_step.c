@@ -4,6 +4,8 @@
  * backend-independent elementary functions. Random inputs use fresh seeds,
  * printed on failure. */
 #include <criterion/criterion.h>
+#include <gsl/gsl_cdf.h>
+#include <stdlib.h>
 #include <math.h>
 #include <stdint.h>
 #include <time.h>
@@ -162,4 +164,40 @@ Test(shocks, withdrawal_factor_compounds_to_the_stated_fraction)
 {
     const double f = stp_withdrawal_step_factor(-0.3, 3);
     cr_assert_float_eq(f * f * f, 0.7, 1e-12);
+}
+
+/* Inversion of u in (0, 1]: the top word (u = 1) must map to a small
+ * count, not to the cap (float CDFs never reach 1). */
+Test(poisson, top_uniform_bucket_gives_a_small_count)
+{
+    double lambda;
+    for (lambda = 1e-8; lambda < 3.0; lambda *= 1.07) {
+        /* the Poisson quantile at 1 - 2^-33 (GSL's CDF), within one for the
+         * rounding of the double CDF sum near the boundary */
+        unsigned int q = 0;
+        while (gsl_cdf_poisson_P(q, lambda) < 1.0 - 1.1641532182693481e-10)
+            q++;
+        cr_assert_leq(abs(stp_poisson_inverse(1.0f, lambda, 64) - (int)q), 1, "lambda %g", lambda);
+    }
+}
+
+/* E[N] = lambda: midpoint quadrature over 2^20 uniforms (discretisation
+ * error O(2^-20), far below the 1e-4 relative tolerance). */
+Test(poisson, inversion_has_the_poisson_mean_and_variance)
+{
+    const double lambdas[4] = {1e-3, 0.05, 0.5, 2.0};
+    const int n = 1 << 20;
+    int j, i;
+    for (j = 0; j < 4; j++) {
+        double s = 0.0, s2 = 0.0;
+        for (i = 0; i < n; i++) {
+            const int k = stp_poisson_inverse(((float)i + 0.5f) / (float)n, lambdas[j], 64);
+            s += k;
+            s2 += (double)k * k;
+        }
+        s /= n;
+        s2 = s2 / n - s * s;
+        cr_assert_float_eq(s, lambdas[j], 1e-4 * lambdas[j] + 2.0 / n, "mean, lambda %g", lambdas[j]);
+        cr_assert_float_eq(s2, lambdas[j], 1e-3 * lambdas[j] + 4.0 / n, "var, lambda %g", lambdas[j]);
+    }
 }

@@ -4,6 +4,8 @@
 #ifndef STAMPEDE_PARAMS_H
 #define STAMPEDE_PARAMS_H
 
+#include <math.h>
+
 #include "stampede/config.h"
 
 typedef struct stp_params {
@@ -48,6 +50,15 @@ typedef struct stp_params {
     int sync_window_steps;
     double cascade_drawdown, cascade_liquidation_usd;
 } stp_params;
+
+/* Seconds to whole steps, rounded half up and clamped to [0, cap] in
+ * double first, so absurd but valid inputs (a 1e10 s cooldown) saturate
+ * instead of overflowing int. */
+static inline int stp_steps_of(double seconds, double dt_s, int cap)
+{
+    const double n = floor(seconds / dt_s + 0.5);
+    return n <= 0.0 ? 0 : (n >= (double)cap ? cap : (int)n);
+}
 
 /* Derives the per-step constants. Pure; cannot fail on a validated config. */
 stp_params stp_params_derive(const stp_config *cfg);

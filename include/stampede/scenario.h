@@ -8,11 +8,8 @@
 #include "stampede/config.h"
 #include "stampede/results.h"
 
-/* A Poisson-counted spec keeps at most this many events per path (the
- * count is clamped; with the documented rates the clamp is never reached). */
-#define STP_POISSON_SLOT_CAP 8
-
-/* Slots a spec occupies in the table: its count, or the Poisson cap. */
+/* Slots a spec occupies in the table: its count, or for a Poisson-counted
+ * spec rate + 10 sqrt(rate) + 10 (P(more events) < 1e-12). */
 int stp_shock_slots(const stp_shock_spec *s);
 
 /* Largest |size| the sampler can draw for a spec: |mean| + 6 sd. Sizes are

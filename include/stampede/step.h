@@ -197,26 +197,30 @@ static inline STP_HD float stp_model_logit(stp_family_kind kind, int hidden, con
  * ------------------------------------------------------------------------- */
 
 /* Two-regime Markov chain: leave the current regime with the per-step
- * probability; a vol_regime shock forces stress (1). */
+ * probability. The chain runs unforced; a vol_regime shock overrides the
+ * volatility only while it lasts (the caller takes stress when forced), so
+ * the regime after the shock, and the common random numbers of runs with
+ * and without it, are untouched. */
 static inline STP_HD int stp_regime_next(int regime, float u, float p_calm_to_stress,
-                                         float p_stress_to_calm, int forced_stress)
+                                         float p_stress_to_calm)
 {
-    if (forced_stress)
-        return 1;
     if (regime == 0)
         return u < p_calm_to_stress ? 1 : 0;
     return u < p_stress_to_calm ? 0 : 1;
 }
 
-/* Number of Poisson(lambda) events by inversion of one uniform, capped at 16
- * (lambda per step is tiny: the cap is never reached in practice). */
-static inline STP_HD int stp_poisson_small(float u, float lambda)
+/* Number of Poisson(lambda) events by inversion of one uniform u in (0, 1],
+ * in double so the CDF can reach u; u = 1 (the top bucket of the 32-bit
+ * word) is taken as 1 - 2^-33, the middle of that bucket, which the CDF
+ * reaches after a few terms. Capped at `cap` (a safety net, not a model). */
+static inline STP_HD int stp_poisson_inverse(float u, double lambda, int cap)
 {
-    float p = expf(-lambda), cdf = p;
+    const double v = u < 1.0f ? (double)u : 1.0 - 1.1641532182693481e-10;
+    double p = exp(-lambda), cdf = p;
     int k = 0;
-    while (u > cdf && k < 16) {
+    while (v > cdf && k < cap) {
         k++;
-        p *= lambda / (float)k;
+        p *= lambda / (double)k;
         cdf += p;
     }
     return k;
@@ -358,6 +362,7 @@ static inline STP_HD double stp_herding_index(double sum, double sum_sq, double 
         return 0.0;
     mean = sum / n_steps;
     var = (sum_sq - n_steps * mean * mean) / (n_steps - 1.0);
+    var = var > 0.0 ? var : 0.0; /* cancellation can leave a tiny negative */
     p = mean / n_agents;
     indep = n_agents * p * (1.0 - p);
     return indep > 0.0 ? var / indep : 0.0;
