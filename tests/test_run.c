@@ -227,17 +227,24 @@ Test(run, sigint_exits_130_and_resume_finishes)
     if (pid == 0) {
         cr_assert_eq(chdir(dir), 0);
         execl(STP_BINARY, STP_BINARY, "run", "big.json", "-o", "out.h5", "--quiet", "--paths",
-              "100000", "--set", "population.families.0.model=" STP_SOURCE_DIR
+              "30000", "--set", "population.families.0.model=" STP_SOURCE_DIR
               "/models/consensus_mlp.json", "--set",
               "population.families.1.model=" STP_SOURCE_DIR "/models/drawdown_rule.json",
               (char *)NULL);
         _exit(127);
     }
-    sleep(2);
+    sleep(1);
     kill(pid, SIGINT);
     cr_assert_eq(waitpid(pid, &status, 0), pid);
     cr_assert(WIFEXITED(status));
     cr_assert_eq(WEXITSTATUS(status), 130);
     snprintf(cmd, sizeof cmd, "cd '%s' && test ! -e out.h5 && test -d out.h5.ckpt", dir);
     cr_assert_eq(system(cmd), 0, "expected a checkpoint and no results after SIGINT");
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && '%s' run big.json -o out.h5 --quiet --paths 30000 --resume "
+             "--set population.families.0.model=%s/models/consensus_mlp.json "
+             "--set population.families.1.model=%s/models/drawdown_rule.json "
+             "&& test -e out.h5 && test ! -e out.h5.ckpt",
+             dir, STP_BINARY, STP_SOURCE_DIR, STP_SOURCE_DIR);
+    cr_assert_eq(system(cmd), 0, "--resume did not finish the run");
 }
