@@ -65,8 +65,11 @@ static int parse_int(const char *s, long long lo, long long hi, long long *out)
 static int add_owned_set(cli_args *a, const char *key, const char *value)
 {
     long long v;
-    if (parse_int(value, 0, (1LL << 53) - 1, &v))
-        return fail_usage("expected a non-negative integer for", key);
+    if (parse_int(value, 0, (1LL << 53) - 1, &v)) {
+        char opt[32];
+        snprintf(opt, sizeof opt, "--%s:", key);
+        return fail_usage(opt, "expected a non-negative integer");
+    }
     snprintf(a->owned[a->n_owned], sizeof a->owned[0], "run.%s=%lld", key, v);
     a->sets[a->n_sets++] = a->owned[a->n_owned++];
     return 0;
