@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAGIC   "STPCKPT1"
+#define MAGIC "STPCKPT1"
 #define MANIFEST_FMT                                                                               \
     "stampede-checkpoint 1\nfingerprint %llu\npaths %lld\nbatch %d\nsteps %d\nsamples %d\n"
 
@@ -75,8 +75,7 @@ static int read_small(const char *path, char *buf, size_t n)
 {
     FILE *f = fopen(path, "r");
     size_t got;
-    if (!f)
-        return -1;
+    if (!f) return -1;
     got = fread(buf, 1, n - 1, f);
     buf[got] = '\0';
     fclose(f);
@@ -89,13 +88,11 @@ void stp_checkpoint_remove(const stp_checkpoint *ck)
     struct dirent *e;
     char path[1400];
     while (d && (e = readdir(d)) != NULL) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
         snprintf(path, sizeof path, "%s/%s", ck->dir, e->d_name);
         unlink(path);
     }
-    if (d)
-        closedir(d);
+    if (d) closedir(d);
     rmdir(ck->dir);
 }
 
@@ -124,20 +121,24 @@ stp_status stp_checkpoint_open(stp_checkpoint *ck, const char *out_path,
         if (force && !(resume && same)) { /* --force discards what cannot be resumed */
             stp_checkpoint_remove(ck);
         } else if (!resume) {
-            return stp_error_set(err, STP_EUSAGE, "'%s' holds the finished batches of an "
+            return stp_error_set(err, STP_EUSAGE,
+                                 "'%s' holds the finished batches of an "
                                  "interrupted run; pass --resume to continue it or --force to "
-                                 "start over", ck->dir);
+                                 "start over",
+                                 ck->dir);
         } else if (!same) {
-            return stp_error_set(err, STP_EUSAGE, "--resume: '%s' is from a different run "
+            return stp_error_set(err, STP_EUSAGE,
+                                 "--resume: '%s' is from a different run "
                                  "(config, paths or batch changed); rerun with the same "
-                                 "arguments or pass --force to start over", ck->dir);
+                                 "arguments or pass --force to start over",
+                                 ck->dir);
         } else {
             return STP_OK;
         }
     }
     if (mkdir(ck->dir, 0755) != 0)
-        return stp_error_set(err, STP_EIO, "cannot create checkpoint directory '%s': %s",
-                             ck->dir, strerror(errno));
+        return stp_error_set(err, STP_EIO, "cannot create checkpoint directory '%s': %s", ck->dir,
+                             strerror(errno));
     part = want;
     len = strlen(want);
     return write_atomic(manifest, &part, &len, 1, err);
@@ -164,8 +165,7 @@ static float *series(const stp_samples *s, int i)
 }
 
 stp_status stp_checkpoint_save(const stp_checkpoint *ck, int index, long long path0, long long n,
-                               const stp_outcomes *out, const stp_samples *samples,
-                               stp_error *err)
+                               const stp_outcomes *out, const stp_samples *samples, stp_error *err)
 {
     const void *parts[1 + STP_N_OUTCOMES + N_SAMPLE_SERIES];
     size_t lens[1 + STP_N_OUTCOMES + N_SAMPLE_SERIES];
@@ -200,8 +200,7 @@ stp_status stp_checkpoint_save(const stp_checkpoint *ck, int index, long long pa
 
 static int read_exact(FILE *f, void *buf, size_t n, unsigned long long *h)
 {
-    if (fread(buf, 1, n, f) != n)
-        return -1;
+    if (fread(buf, 1, n, f) != n) return -1;
     *h = stp_fnv1a(*h, buf, n);
     return 0;
 }
@@ -217,10 +216,9 @@ int stp_checkpoint_load(const stp_checkpoint *ck, int index, long long path0, lo
     int m, ok = 1;
     FILE *f;
     batch_path(ck, index, path, sizeof path);
-    if ((f = fopen(path, "rb")) == NULL)
-        return 0;
-    if (fread(&hd, sizeof hd, 1, f) != 1 || memcmp(hd.magic, MAGIC, 8) != 0 ||
-        hd.index != index || hd.path0 != path0 || hd.n != n || hd.n_metrics != STP_N_OUTCOMES ||
+    if ((f = fopen(path, "rb")) == NULL) return 0;
+    if (fread(&hd, sizeof hd, 1, f) != 1 || memcmp(hd.magic, MAGIC, 8) != 0 || hd.index != index ||
+        hd.path0 != path0 || hd.n != n || hd.n_metrics != STP_N_OUTCOMES ||
         hd.n_steps != samples->n_steps || hd.sample_rows != rows)
         ok = 0;
     /* Read into the run's arrays; a bad checksum leaves garbage there, but

@@ -55,8 +55,7 @@ static int parse_int(const char *s, long long lo, long long hi, long long *out)
     long long v;
     errno = 0;
     v = strtoll(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi)
-        return -1;
+    if (errno || end == s || *end || v < lo || v > hi) return -1;
     *out = v;
     return 0;
 }
@@ -79,35 +78,24 @@ static int parse_option(cli_args *a, int argc, char **argv, int *i)
 {
     const char *opt = argv[*i], *val = *i + 1 < argc ? argv[*i + 1] : NULL;
     long long v;
-    if (!strcmp(opt, "--force"))
-        return a->force = 1, 0;
-    if (!strcmp(opt, "--quiet"))
-        return a->quiet = 1, 0;
-    if (!strcmp(opt, "--resume"))
-        return a->resume = 1, 0;
-    if (!val)
-        return fail_usage("missing value after", opt);
+    if (!strcmp(opt, "--force")) return a->force = 1, 0;
+    if (!strcmp(opt, "--quiet")) return a->quiet = 1, 0;
+    if (!strcmp(opt, "--resume")) return a->resume = 1, 0;
+    if (!val) return fail_usage("missing value after", opt);
     (*i)++;
-    if (!strcmp(opt, "-o"))
-        return a->out_path = val, 0;
-    if (!strcmp(opt, "--backend"))
-        return a->backend = val, 0;
-    if (!strcmp(opt, "--format"))
-        return a->format = val, 0;
-    if (!strcmp(opt, "--paths"))
-        return add_owned_set(a, "paths", val);
-    if (!strcmp(opt, "--seed"))
-        return add_owned_set(a, "seed", val);
-    if (!strcmp(opt, "--batch"))
-        return add_owned_set(a, "batch", val);
+    if (!strcmp(opt, "-o")) return a->out_path = val, 0;
+    if (!strcmp(opt, "--backend")) return a->backend = val, 0;
+    if (!strcmp(opt, "--format")) return a->format = val, 0;
+    if (!strcmp(opt, "--paths")) return add_owned_set(a, "paths", val);
+    if (!strcmp(opt, "--seed")) return add_owned_set(a, "seed", val);
+    if (!strcmp(opt, "--batch")) return add_owned_set(a, "batch", val);
     if (!strcmp(opt, "--threads")) {
         if (parse_int(val, 1, 4096, &v))
             return fail_usage("--threads: expected an integer in [1, 4096], got", val);
         return a->threads = (int)v, 0;
     }
     if (!strcmp(opt, "--set")) {
-        if (a->n_sets >= STP_MAX_SETS)
-            return fail_usage("too many --set options", NULL);
+        if (a->n_sets >= STP_MAX_SETS) return fail_usage("too many --set options", NULL);
         return a->sets[a->n_sets++] = val, 0;
     }
     return fail_usage("unknown option", opt);
@@ -123,18 +111,15 @@ static int parse_args(cli_args *a, int argc, char **argv)
     for (i = 2; i < argc; i++) {
         int rc;
         if (argv[i][0] != '-') {
-            if (a->input)
-                return fail_usage("unexpected argument", argv[i]);
+            if (a->input) return fail_usage("unexpected argument", argv[i]);
             a->input = argv[i];
             continue;
         }
         if (!strcmp(argv[i], "--shard"))
             return fail_usage("not available in this version:", argv[i]);
-        if ((rc = parse_option(a, argc, argv, &i)) != 0)
-            return rc;
+        if ((rc = parse_option(a, argc, argv, &i)) != 0) return rc;
     }
-    if (!a->input)
-        return fail_usage("missing input file for", a->command);
+    if (!a->input) return fail_usage("missing input file for", a->command);
     return 0;
 }
 
@@ -148,8 +133,7 @@ static int print_summary(const char *path, stp_summary_format fmt)
 {
     stp_summary s;
     stp_error err = {STP_OK, ""};
-    if (stp_h5_read_summary(path, &s, &err) != STP_OK)
-        return report(&err);
+    if (stp_h5_read_summary(path, &s, &err) != STP_OK) return report(&err);
     stp_summary_print(stdout, &s, fmt);
     stp_summary_free(&s);
     return 0;
@@ -157,12 +141,9 @@ static int print_summary(const char *path, stp_summary_format fmt)
 
 static int cmd_summary(const cli_args *a)
 {
-    if (!strcmp(a->format, "text"))
-        return print_summary(a->input, STP_SUMMARY_TEXT);
-    if (!strcmp(a->format, "json"))
-        return print_summary(a->input, STP_SUMMARY_JSON);
-    if (!strcmp(a->format, "markdown"))
-        return print_summary(a->input, STP_SUMMARY_MARKDOWN);
+    if (!strcmp(a->format, "text")) return print_summary(a->input, STP_SUMMARY_TEXT);
+    if (!strcmp(a->format, "json")) return print_summary(a->input, STP_SUMMARY_JSON);
+    if (!strcmp(a->format, "markdown")) return print_summary(a->input, STP_SUMMARY_MARKDOWN);
     return fail_usage("--format: expected text, json or markdown, got", a->format);
 }
 
@@ -170,8 +151,7 @@ static int cmd_validate(const cli_args *a)
 {
     stp_config *cfg = NULL;
     stp_error err = {STP_OK, ""};
-    if (stp_config_load(&cfg, a->input, a->sets, a->n_sets, &err) != STP_OK)
-        return report(&err);
+    if (stp_config_load(&cfg, a->input, a->sets, a->n_sets, &err) != STP_OK) return report(&err);
     printf("%s\n", cfg->resolved_json);
     stp_config_destroy(cfg);
     return 0;
@@ -184,8 +164,7 @@ static void progress(void *user, long long done, long long total, double elapsed
     (void)user;
     fprintf(stderr, "\rstampede: %lld/%lld paths  %.0f paths/s  ETA %.0f s   ", done, total, rate,
             eta);
-    if (done == total)
-        fputc('\n', stderr);
+    if (done == total) fputc('\n', stderr);
 }
 
 /* Default output: the config's file name with .h5, in the current folder. */
@@ -195,15 +174,13 @@ static void default_out(char *buf, size_t n, const char *config_path)
     char *dot;
     snprintf(buf, n, "%s", base ? base + 1 : config_path);
     dot = strrchr(buf, '.');
-    if (dot && !strcmp(dot, ".json"))
-        *dot = '\0';
+    if (dot && !strcmp(dot, ".json")) *dot = '\0';
     strncat(buf, ".h5", n - strlen(buf) - 1);
 }
 
 static int check_backend(const char *backend)
 {
-    if (!strcmp(backend, "auto") || !strcmp(backend, "openmp"))
-        return 0;
+    if (!strcmp(backend, "auto") || !strcmp(backend, "openmp")) return 0;
     if (!strcmp(backend, "cuda")) {
         fprintf(stderr, "stampede: --backend cuda: this build has no CUDA backend yet; use "
                         "--backend openmp\n");
@@ -219,10 +196,8 @@ static int cmd_run(const cli_args *a)
     stp_run_opts o;
     char out[1024];
     int rc;
-    if ((rc = check_backend(a->backend)) != 0)
-        return rc;
-    if (stp_config_load(&cfg, a->input, a->sets, a->n_sets, &err) != STP_OK)
-        return report(&err);
+    if ((rc = check_backend(a->backend)) != 0) return rc;
+    if (stp_config_load(&cfg, a->input, a->sets, a->n_sets, &err) != STP_OK) return report(&err);
     default_out(out, sizeof out, a->input);
     memset(&o, 0, sizeof o);
     o.out_path = a->out_path ? a->out_path : out;
@@ -235,8 +210,7 @@ static int cmd_run(const cli_args *a)
     signal(SIGTERM, on_signal);
     rc = stp_run_single(cfg, &o, &err) != STP_OK ? report(&err) : 0;
     stp_config_destroy(cfg);
-    if (rc == 0 && !a->quiet)
-        rc = print_summary(o.out_path, STP_SUMMARY_TEXT);
+    if (rc == 0 && !a->quiet) rc = print_summary(o.out_path, STP_SUMMARY_TEXT);
     return rc;
 }
 
@@ -254,11 +228,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "run") && strcmp(argv[1], "validate") && strcmp(argv[1], "summary"))
         return fail_usage("unknown command", argv[1]);
-    if ((rc = parse_args(&a, argc, argv)) != 0)
-        return rc;
-    if (!strcmp(a.command, "run"))
-        return cmd_run(&a);
-    if (!strcmp(a.command, "validate"))
-        return cmd_validate(&a);
+    if ((rc = parse_args(&a, argc, argv)) != 0) return rc;
+    if (!strcmp(a.command, "run")) return cmd_run(&a);
+    if (!strcmp(a.command, "validate")) return cmd_validate(&a);
     return cmd_summary(&a);
 }

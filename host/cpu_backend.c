@@ -14,18 +14,18 @@
 #include "stampede/scenario.h"
 #include "stampede/step.h"
 
-#define STUDENT_T_TRIES 16 /* blocks of two polar pairs; all rejected: p ~ 1e-21 */
+#define STUDENT_T_TRIES 16   /* blocks of two polar pairs; all rejected: p ~ 1e-21 */
 #define LP_FLOOR_FRAC   0.01 /* an LP exit never drains the pool below 1% */
 #define STP_MAX_JUMPS   64   /* per step: a safety cap, never reached at sane rates */
 
 /* Per-thread scratch, sized by the population, reused across paths. */
 typedef struct workspace {
-    float *c, *d;          /* [agent] then [passive]: collateral units, debt USD */
-    float *seize, *repay;  /* [position]: this step's planned liquidation */
-    float *bad;            /* [position] */
-    float *lt;             /* [position]: its protocol's liquidation threshold */
-    int *prot;             /* [position]: its protocol, -1 for LPs */
-    int *liq;              /* [n_liq]: positions liquidated this step, in index order */
+    float *c, *d;         /* [agent] then [passive]: collateral units, debt USD */
+    float *seize, *repay; /* [position]: this step's planned liquidation */
+    float *bad;           /* [position] */
+    float *lt;            /* [position]: its protocol's liquidation threshold */
+    int *prot;            /* [position]: its protocol, -1 for LPs */
+    int *liq;             /* [n_liq]: positions liquidated this step, in index order */
     int n_liq;
     int n_sellers;         /* agents with a queued sell this step */
     float *sell_q;         /* [agent]: queued defensive sell, units */
@@ -42,10 +42,10 @@ typedef struct workspace {
 
 /* Path state that is not per agent. */
 typedef struct path_state {
-    double log_ps;       /* fundamental log price */
-    int regime;          /* 0 calm, 1 stress */
-    double x, y;         /* pool reserves: collateral units, USD */
-    double l0, l_out;    /* initial liquidity sqrt(xy), liquidity withdrawn */
+    double log_ps;    /* fundamental log price */
+    int regime;       /* 0 calm, 1 stress */
+    double x, y;      /* pool reserves: collateral units, USD */
+    double l0, l_out; /* initial liquidity sqrt(xy), liquidity withdrawn */
     double ewma_var, max_oracle, oracle, last_liq_usd;
     double max_pool, min_pool, max_dd;
     int t_trough, sync_sum;
@@ -83,15 +83,14 @@ static stp_status workspace_alloc(workspace *w, const stp_sim_ctx *ctx, stp_erro
     const size_t na = (size_t)ctx->pop->n_agents, np = na + (size_t)ctx->pop->n_passive;
     size_t i;
     if (STP_ALLOC(err, w->c, np) || STP_ALLOC(err, w->d, np) || STP_ALLOC(err, w->seize, np) ||
-        STP_ALLOC(err, w->repay, np) || STP_ALLOC(err, w->bad, np) ||
-        STP_ALLOC(err, w->lt, np) || STP_ALLOC(err, w->prot, np) || STP_ALLOC(err, w->liq, np) ||
+        STP_ALLOC(err, w->repay, np) || STP_ALLOC(err, w->bad, np) || STP_ALLOC(err, w->lt, np) ||
+        STP_ALLOC(err, w->prot, np) || STP_ALLOC(err, w->liq, np) ||
         STP_ALLOC(err, w->sell_q, na) || STP_ALLOC(err, w->logit, na) ||
         STP_ALLOC(err, w->next_ok, na) || STP_ALLOC(err, w->acted, na) ||
         STP_ALLOC(err, w->lp_out, na) || STP_ALLOC(err, w->pool_ring, ctx->prm.price_ring) ||
         STP_ALLOC(err, w->oracle_ring, ctx->prm.window_steps + 1) ||
         STP_ALLOC(err, w->feat_ring, STP_LAG_RING * (STP_FEATURES + 1)) ||
-        STP_ALLOC(err, w->sync_ring, ctx->prm.sync_window_steps) ||
-        STP_ALLOC(err, w->last_act, na))
+        STP_ALLOC(err, w->sync_ring, ctx->prm.sync_window_steps) || STP_ALLOC(err, w->last_act, na))
         return err->status;
     for (i = 0; i < np; i++) {
         const int k = i < na ? ctx->pop->protocol[i] : ctx->pop->p_protocol[i - na];
@@ -141,14 +140,15 @@ static float market_noise(const stp_params *p, long long path, int t)
 {
     int k;
     if (!p->student_t) {
-        const stp_u32x4 r = stp_philox(p->seed, STP_STREAM_MARKET, (uint32_t)path, (uint32_t)t, 0, 1);
+        const stp_u32x4 r =
+            stp_philox(p->seed, STP_STREAM_MARKET, (uint32_t)path, (uint32_t)t, 0, 1);
         float n0, n1;
         stp_box_muller(r.v[0], r.v[1], &n0, &n1);
         return n0;
     }
     for (k = 0; k < STUDENT_T_TRIES; k++) {
-        const stp_u32x4 r =
-            stp_philox(p->seed, STP_STREAM_MARKET, (uint32_t)path, (uint32_t)t, 0, 1u + (uint32_t)k);
+        const stp_u32x4 r = stp_philox(p->seed, STP_STREAM_MARKET, (uint32_t)path, (uint32_t)t, 0,
+                                       1u + (uint32_t)k);
         float tv;
         if (stp_student_t_try(r.v[0], r.v[1], p->nu, &tv) ||
             stp_student_t_try(r.v[2], r.v[3], p->nu, &tv))
@@ -173,13 +173,11 @@ static void active_shocks(path_state *s, const stp_sim_ctx *ctx, long long path,
     for (k = 0; k < sc->n_slots; k++) {
         const size_t i = (size_t)path * sc->n_slots + k;
         int start, n;
-        if (!sc->active[i])
-            continue;
+        if (!sc->active[i]) continue;
         start = stp_steps_of(sc->time_s[i], dt, ctx->prm.n_steps + 1);
         n = stp_steps_of(sc->duration_s[i], dt, ctx->prm.n_steps + 1);
         n = n > 0 ? n : 1;
-        if (t < start || t - start >= n)
-            continue;
+        if (t < start || t - start >= n) continue;
         switch ((stp_shock_kind)sc->slot_kind[k]) {
         case STP_SHOCK_GAP:
             s->gap += sc->size[i] / n;
@@ -210,8 +208,8 @@ static void market_step(path_state *s, workspace *w, const stp_sim_ctx *ctx, lon
     int k, i;
 
     active_shocks(s, ctx, path, t, exploit_log);
-    s->regime = stp_regime_next(s->regime, stp_uniform(r.v[0]), p->p_calm_to_stress,
-                                p->p_stress_to_calm);
+    s->regime =
+        stp_regime_next(s->regime, stp_uniform(r.v[0]), p->p_calm_to_stress, p->p_stress_to_calm);
     k = stp_poisson_inverse(stp_uniform(r.v[1]), (double)p->jump_rate_step, STP_MAX_JUMPS);
     if (k > 0) {
         stp_box_muller(r.v[2], r.v[3], &n0, &n1);
@@ -224,14 +222,11 @@ static void market_step(path_state *s, workspace *w, const stp_sim_ctx *ctx, lon
     /* (2) exploit haircuts on the named protocol's collateral */
     for (k = 0; k < p->n_protocols; k++) {
         const float f = exploit_log[k] != 0.0f ? expf(exploit_log[k]) : 1.0f;
-        if (f == 1.0f)
-            continue;
+        if (f == 1.0f) continue;
         for (i = 0; i < pop->n_agents; i++)
-            if (pop->protocol[i] == k)
-                w->c[i] *= f;
+            if (pop->protocol[i] == k) w->c[i] *= f;
         for (i = 0; i < pop->n_passive; i++)
-            if (pop->p_protocol[i] == k)
-                w->c[pop->n_agents + i] *= f;
+            if (pop->p_protocol[i] == k) w->c[pop->n_agents + i] *= f;
     }
     if (s->liq_factor < 1.0) {
         s->l_out += sqrt(s->x * s->y) * (1.0 - s->liq_factor);
@@ -252,8 +247,8 @@ static void market_step(path_state *s, workspace *w, const stp_sim_ctx *ctx, lon
  * t - 1 - round(delay / dt) (DESIGN §3.9); P0 before the first step. */
 static double oracle_at(const workspace *w, const stp_params *p, int t, double extra_delay_s)
 {
-    const int d = stp_steps_of((double)p->oracle_delay_s + extra_delay_s, p->dt_s,
-                               p->price_ring - 2);
+    const int d =
+        stp_steps_of((double)p->oracle_delay_s + extra_delay_s, p->dt_s, p->price_ring - 2);
     const int src = t - 1 - d;
     return src < 0 ? p->price0 : w->pool_ring[src % p->price_ring];
 }
@@ -308,8 +303,8 @@ static void features_prefill(workspace *w, const stp_params *p)
 /* Gathers the features agent a saw `lag` steps ago into column j of xt
  * ([feature][TILE]); its own HF from its current position at that step's
  * oracle price (README, model section). */
-static void gather_features(float (*xt)[TILE], int j, const workspace *w,
-                           const stp_sim_ctx *ctx, int a, int t)
+static void gather_features(float (*xt)[TILE], int j, const workspace *w, const stp_sim_ctx *ctx,
+                            int a, int t)
 {
     const stp_population *pop = ctx->pop;
     /* before step 0 the ring holds the flat market of features_prefill */
@@ -320,8 +315,8 @@ static void gather_features(float (*xt)[TILE], int j, const workspace *w,
     for (k = 0; k < STP_FEATURES; k++)
         xt[k][j] = f[k];
     if (pop->role[a] == STP_ROLE_BORROWER) {
-        const float hf = stp_health_factor(w->c[a], f[STP_FEATURES],
-                                           ctx->prm.lt[pop->protocol[a]], w->d[a]);
+        const float hf =
+            stp_health_factor(w->c[a], f[STP_FEATURES], ctx->prm.lt[pop->protocol[a]], w->d[a]);
         xt[STP_F_HF][j] = hf < STP_FEATURE_HF_CAP ? hf : STP_FEATURE_HF_CAP;
     }
 }
@@ -329,8 +324,8 @@ static void gather_features(float (*xt)[TILE], int j, const workspace *w,
 /* MLP logits of agents [a0, a0 + n), n <= TILE: the loop over agents is
  * innermost so it vectorises; each agent's sums run in stp_mlp_logit's
  * order, so the result is bit-identical to it. */
-static void mlp_tile(float *logit, float (*xt)[TILE], const float *params, long stride,
-                     int hidden, int a0, int n)
+static void mlp_tile(float *logit, float (*xt)[TILE], const float *params, long stride, int hidden,
+                     int a0, int n)
 {
     float out[TILE];
     int h, j;
@@ -339,8 +334,8 @@ static void mlp_tile(float *logit, float (*xt)[TILE], const float *params, long 
     for (h = 0; h < hidden; h++) {
 #pragma omp simd
         for (j = 0; j < n; j++)
-            out[j] = stp_mlp_accumulate(params + a0 + j, stride, hidden, h, &xt[0][j], TILE,
-                                        out[j]);
+            out[j] =
+                stp_mlp_accumulate(params + a0 + j, stride, hidden, h, &xt[0][j], TILE, out[j]);
     }
     for (j = 0; j < n; j++)
         logit[a0 + j] = out[j];
@@ -404,10 +399,8 @@ static int agents_step(path_state *s, workspace *w, const stp_sim_ctx *ctx, int 
     for (a = 0; a < pop->n_agents; a++) {
         const int lp = pop->role[a] == STP_ROLE_LP;
         w->sell_q[a] = 0.0f;
-        if (w->next_ok[a] > t || !(w->logit[a] > pop->logit_threshold[a]))
-            continue;
-        if (lp ? w->lp_out[a] : !(w->c[a] > 0.0f && w->d[a] > 0.0f))
-            continue;
+        if (w->next_ok[a] > t || !(w->logit[a] > pop->logit_threshold[a])) continue;
+        if (lp ? w->lp_out[a] : !(w->c[a] > 0.0f && w->d[a] > 0.0f)) continue;
         if (lp) {
             const double l = sqrt(s->x * s->y);
             const double out = fmin((double)pop->lp_share[a] * s->l0, l * (1.0 - LP_FLOOR_FRAC));
@@ -447,8 +440,7 @@ static void plan_liquidations(workspace *w, const stp_sim_ctx *ctx, double oracl
     for (i = 0; i < np; i++)
         any |= stp_maybe_liquidatable(w->c[i], price, w->lt[i], w->d[i]);
     for (i = 0; any && i < np; i++)
-        if (stp_maybe_liquidatable(w->c[i], price, w->lt[i], w->d[i]))
-            w->liq[w->n_liq++] = i;
+        if (stp_maybe_liquidatable(w->c[i], price, w->lt[i], w->d[i])) w->liq[w->n_liq++] = i;
     for (j = 0; j < w->n_liq; j++) {
         const int k = w->prot[w->liq[j]], pos = w->liq[j];
         const stp_liquidation l = stp_liquidate(w->c[pos], w->d[pos], price, p->lt[k], p->lb[k],
@@ -466,8 +458,7 @@ static double budget_scale(const workspace *w, const stp_params *p, const int *s
     double total = 0.0;
     int j;
     for (j = 0; j < w->n_liq; j++)
-        if (!skip[w->prot[w->liq[j]]])
-            total += w->repay[w->liq[j]];
+        if (!skip[w->prot[w->liq[j]]]) total += w->repay[w->liq[j]];
     return total > p->liq_budget_step ? p->liq_budget_step / total : 1.0;
 }
 
@@ -521,8 +512,7 @@ static void settle_liquidations(path_state *s, workspace *w, double scale, const
         const int pos = w->liq[j];
         const float take = taken(w, pos, scale, skip);
         w->seize[pos] = 0.0f; /* keep seize[] zero off the list */
-        if (take <= 0.0f)
-            continue;
+        if (take <= 0.0f) continue;
         if (scale >= 1.0 && w->bad[pos] > 0.0f) { /* collateral ran out: write the rest off */
             s->bad_realized += w->bad[pos];
             w->c[pos] = 0.0f;
@@ -571,8 +561,8 @@ static void liquidation_and_batch(path_state *s, workspace *w, const stp_sim_ctx
  * (8) bookkeeping and outcomes
  * ------------------------------------------------------------------------- */
 
-static void bookkeeping(path_state *s, workspace *w, const stp_sim_ctx *ctx, long long path,
-                        int t, int acted)
+static void bookkeeping(path_state *s, workspace *w, const stp_sim_ctx *ctx, long long path, int t,
+                        int acted)
 {
     const stp_params *p = &ctx->prm;
     const double price = s->y / s->x;
@@ -584,8 +574,7 @@ static void bookkeeping(path_state *s, workspace *w, const stp_sim_ctx *ctx, lon
         s->min_pool = price;
         s->t_trough = t + 1;
     }
-    if (n_ai > 0)
-        s->peak_sync = fmax(s->peak_sync, (double)s->sync_sum / n_ai);
+    if (n_ai > 0) s->peak_sync = fmax(s->peak_sync, (double)s->sync_sum / n_ai);
     s->act_sum += acted;
     s->act_sq += (double)acted * acted;
     if (ctx->samples && path < ctx->samples->k) {
@@ -609,8 +598,7 @@ static void write_outcomes(const path_state *s, const workspace *w, const stp_si
     double *const *v = ctx->out->v;
     int i;
     for (i = 0; i < np; i++)
-        if (w->prot[i] >= 0)
-            shortfall += fmax(0.0, (double)w->d[i] - (double)w->c[i] * oracle);
+        if (w->prot[i] >= 0) shortfall += fmax(0.0, (double)w->d[i] - (double)w->c[i] * oracle);
     for (i = 0; i < pop->n_agents; i++)
         acted += w->acted[i];
     v[STP_OUT_MAX_DRAWDOWN][path] = s->max_dd;
@@ -623,8 +611,8 @@ static void write_outcomes(const path_state *s, const workspace *w, const stp_si
     v[STP_OUT_DEFENSIVE_SELL_USD][path] = s->defensive_usd;
     v[STP_OUT_AGENTS_ACTED][path] = acted;
     v[STP_OUT_PEAK_SYNC][path] = s->peak_sync;
-    v[STP_OUT_HERDING_INDEX][path] = stp_herding_index(s->act_sum, s->act_sq, p->n_steps,
-                                                       pop->n_agents);
+    v[STP_OUT_HERDING_INDEX][path] =
+        stp_herding_index(s->act_sum, s->act_sq, p->n_steps, pop->n_agents);
     v[STP_OUT_T_TROUGH_S][path] = s->t_trough * (double)p->dt_s;
     v[STP_OUT_CASCADE][path] =
         s->max_dd >= p->cascade_drawdown && s->liq_usd >= p->cascade_liquidation_usd;

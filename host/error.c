@@ -17,14 +17,14 @@ stp_status stp_error_set(stp_error *err, stp_status status, const char *fmt, ...
     return status;
 }
 
-void *stp_calloc_checked(size_t n, size_t size, stp_error *err, const char *what,
-                         const char *file, int line)
+void *stp_calloc_checked(size_t n, size_t size, stp_error *err, const char *what, const char *file,
+                         int line)
 {
     /* calloc checks n * size for overflow itself; n == 0 still yields a
      * unique pointer so callers can treat NULL as failure only. */
     void *p = calloc(n ? n : 1, size ? size : 1);
     if (!p)
-        stp_error_set(err, STP_ENOMEM, "out of memory allocating %zu x %zu bytes for %s (%s:%d)",
-                      n, size, what, file, line);
+        stp_error_set(err, STP_ENOMEM, "out of memory allocating %zu x %zu bytes for %s (%s:%d)", n,
+                      size, what, file, line);
     return p;
 }

@@ -45,7 +45,8 @@ stp_params stp_params_derive(const stp_config *cfg)
     p.p_stress_to_calm = (float)(1.0 - exp(-cfg->market.stress_to_calm_per_s * dt));
     p.student_t = cfg->market.noise_dist == STP_NOISE_STUDENT_T;
     p.nu = (float)cfg->market.noise_nu;
-    p.t_scale = p.student_t ? (float)sqrt((cfg->market.noise_nu - 2.0) / cfg->market.noise_nu) : 1.0f;
+    p.t_scale =
+        p.student_t ? (float)sqrt((cfg->market.noise_nu - 2.0) / cfg->market.noise_nu) : 1.0f;
     p.jump_rate_step = (float)(cfg->market.jump_rate_per_s * dt);
     p.jump_log_mean = (float)cfg->market.jump_log_mean;
     p.jump_log_sd = (float)cfg->market.jump_log_sd;
@@ -60,10 +61,10 @@ stp_params stp_params_derive(const stp_config *cfg)
     p.price_ring = stp_params_max_delay_steps(cfg) + 2;
 
     p.inv_ret1_sd = calm_step > 0.0 ? (float)(1.0 / calm_step) : 0.0f;
-    p.window_steps = steps_of(STP_WINDOW_S, dt, p.n_steps) > 1 ? steps_of(STP_WINDOW_S, dt, p.n_steps)
-                                                                : 1;
-    p.inv_retw_sd = calm_step > 0.0 ? (float)(1.0 / (calm_step * sqrt((double)p.window_steps)))
-                                    : 0.0f;
+    p.window_steps =
+        steps_of(STP_WINDOW_S, dt, p.n_steps) > 1 ? steps_of(STP_WINDOW_S, dt, p.n_steps) : 1;
+    p.inv_retw_sd =
+        calm_step > 0.0 ? (float)(1.0 / (calm_step * sqrt((double)p.window_steps))) : 0.0f;
     p.ewma_alpha = (float)(1.0 - exp(-dt / STP_EWMA_S));
     p.inv_depth_usd = 1.0 / cfg->pool.depth_usd;
 

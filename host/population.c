@@ -11,7 +11,7 @@
 
 /* Field numbers (the counter's `step` word) of the population draws. */
 enum { F_FAMILY, F_TRAITS, F_SIZE, F_HF0, F_NOISE };
-#define HF0_TRIES 64
+#define HF0_TRIES        64
 #define RULE_PARAM_FLOOR 1e-3f /* dd_limit, var_z, target_ratio stay > 0 */
 
 static stp_u32x4 draw(const stp_config *cfg, int field, int index, int block)
@@ -35,8 +35,7 @@ static int pick_share(float u, const double *share, int n, size_t stride)
     int i;
     for (i = 0; i < n - 1; i++) {
         cdf += *(const double *)((const char *)share + (size_t)i * stride);
-        if ((double)u <= cdf)
-            return i;
+        if ((double)u <= cdf) return i;
     }
     return n - 1;
 }
@@ -54,8 +53,7 @@ static float draw_hf0(const stp_config *cfg, int index)
     for (k = 0; k < HF0_TRIES; k++) {
         const double hf = cfg->population.hf0_median *
                           exp(cfg->population.hf0_log_sd * normal_of(cfg, F_HF0, index, k));
-        if (hf >= cfg->population.hf0_min)
-            return (float)hf;
+        if (hf >= cfg->population.hf0_min) return (float)hf;
     }
     return (float)cfg->population.hf0_min;
 }
@@ -118,7 +116,8 @@ static void perturb_params(stp_population *p, const stp_config *cfg, int i, int 
         float v;
         stp_box_muller(r.v[0], r.v[1], &n0, &n1);
         v = m->params[k] + (float)cfg->population.weight_noise * ((k & 1) ? n1 : n0);
-        if (m->kind != STP_FAMILY_MLP && (k == 0 || (m->kind == STP_FAMILY_DRAWDOWN_RULE && k == 1)))
+        if (m->kind != STP_FAMILY_MLP &&
+            (k == 0 || (m->kind == STP_FAMILY_DRAWDOWN_RULE && k == 1)))
             v = fmaxf(v, RULE_PARAM_FLOOR);
         p->params[(size_t)k * n + a] = v;
     }
@@ -132,15 +131,15 @@ static void draw_agent(stp_population *p, const stp_config *cfg, int i, int a, d
     float n_thr, n_lat;
     double t;
     stp_box_muller(r.v[2], r.v[3], &n_thr, &n_lat);
-    p->role[a] = stp_uniform(r.v[0]) <= (float)cfg->population.lp_share ? STP_ROLE_LP
-                                                                         : STP_ROLE_BORROWER;
+    p->role[a] =
+        stp_uniform(r.v[0]) <= (float)cfg->population.lp_share ? STP_ROLE_LP : STP_ROLE_BORROWER;
     p->protocol[a] = p->role[a] == STP_ROLE_LP ? -1 : pick_protocol(cfg, stp_uniform(r.v[1]));
     t = cfg->population.threshold.mean + cfg->population.threshold.sd * n_thr;
     t = fmin(0.99, fmax(0.01, t));
     p->threshold[a] = (float)t;
     p->logit_threshold[a] = (float)log(t / (1.0 - t));
-    p->latency_s[a] = (float)(cfg->population.latency_median_s *
-                              exp(cfg->population.latency_log_sd * n_lat));
+    p->latency_s[a] =
+        (float)(cfg->population.latency_median_s * exp(cfg->population.latency_log_sd * n_lat));
     {
         /* lag rounded half up, capped: the agents' history ring is finite */
         const double lag = floor(p->latency_s[a] / cfg->time.dt_s + 0.5);
@@ -202,9 +201,9 @@ static stp_status load_models(stp_population *p, const stp_config *cfg, stp_erro
 {
     int f;
     for (f = 0; f < cfg->population.n_families; f++) {
-        stp_status st = stp_model_load(&p->models[f], cfg->population.families[f].model_resolved, err);
-        if (st != STP_OK)
-            return st;
+        stp_status st =
+            stp_model_load(&p->models[f], cfg->population.families[f].model_resolved, err);
+        if (st != STP_OK) return st;
     }
     return STP_OK;
 }
@@ -217,8 +216,7 @@ stp_status stp_population_create(stp_population **out, const stp_config *cfg, st
     double total = cfg->population.collateral_total_usd, passive_usd;
     int i, n_borrowers = 0;
     *out = NULL;
-    if (STP_ALLOC(err, p, 1))
-        goto fail;
+    if (STP_ALLOC(err, p, 1)) goto fail;
     p->n_agents = cfg->population.agents;
     p->n_passive = cfg->population.passive_positions;
     p->n_families = cfg->population.n_families;
@@ -258,8 +256,7 @@ fail:
 
 void stp_population_destroy(stp_population *p)
 {
-    if (!p)
-        return;
+    if (!p) return;
     free(p->family);
     free(p->role);
     free(p->protocol);

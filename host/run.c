@@ -62,8 +62,7 @@ static void cpu_name(char *buf, size_t n)
             break;
         }
     }
-    if (f)
-        fclose(f);
+    if (f) fclose(f);
 }
 
 static stp_status alloc_outputs(run_state *r, const stp_config *cfg, int n_steps, stp_error *err)
@@ -74,8 +73,7 @@ static stp_status alloc_outputs(run_state *r, const stp_config *cfg, int n_steps
     int m;
     r->out.n = n;
     for (m = 0; m < STP_N_OUTCOMES; m++)
-        if (STP_ALLOC(err, r->out.v[m], n))
-            return err->status;
+        if (STP_ALLOC(err, r->out.v[m], n)) return err->status;
     r->samples.k = k;
     r->samples.n_steps = n_steps;
     r->samples.dt_s = (float)cfg->time.dt_s;
@@ -102,14 +100,13 @@ static stp_status simulate(const stp_sim_ctx *ctx, const stp_config *cfg, const 
             *simulated += b;
             if (st == STP_OK)
                 st = stp_checkpoint_save(ck, index, path0, b, ctx->out, ctx->samples, err);
-            if (st != STP_OK)
-                return st;
+            if (st != STP_OK) return st;
         }
         done += b;
-        if (o->progress)
-            o->progress(o->progress_user, done, n, now_s() - t0);
+        if (o->progress) o->progress(o->progress_user, done, n, now_s() - t0);
         if (done < n && o->interrupted && *o->interrupted)
-            return stp_error_set(err, STP_EINTR, "interrupted after %lld of %lld paths; the "
+            return stp_error_set(err, STP_EINTR,
+                                 "interrupted after %lld of %lld paths; the "
                                  "finished batches are kept in '%s': rerun with --resume",
                                  done, n, ck->dir);
     }
@@ -125,8 +122,7 @@ typedef struct ranked {
 static int by_key_desc(const void *a, const void *b)
 {
     const ranked *x = a, *y = b;
-    if (x->key != y->key)
-        return x->key < y->key ? 1 : -1;
+    if (x->key != y->key) return x->key < y->key ? 1 : -1;
     return (x->path > y->path) - (x->path < y->path);
 }
 
@@ -137,11 +133,9 @@ static stp_status summarise_acted(run_state *r, const stp_config *cfg, stp_error
     double *x = NULL;
     long long i, n = 0;
     stp_status st = STP_OK;
-    if (STP_ALLOC(err, x, r->out.n))
-        return err->status;
+    if (STP_ALLOC(err, x, r->out.n)) return err->status;
     for (i = 0; i < r->out.n; i++)
-        if (r->out.v[STP_OUT_AGENTS_ACTED][i] > 0.0)
-            x[n++] = r->out.v[STP_OUT_PEAK_SYNC][i];
+        if (r->out.v[STP_OUT_AGENTS_ACTED][i] > 0.0) x[n++] = r->out.v[STP_OUT_PEAK_SYNC][i];
     if (n > 0)
         st = stp_stats_compute(&r->var.peak_sync_acted, x, NULL, (size_t)n, cfg->output.quantiles,
                                cfg->output.n_quantiles, cfg->output.es_levels,
@@ -157,23 +151,22 @@ static stp_status summarise(run_state *r, const stp_config *cfg, stp_error *err)
     long long k = 0, i;
     int m;
     for (m = 0; m < STP_N_OUTCOMES; m++) {
-        stp_status st = stp_stats_compute(&r->var.stats[m], r->out.v[m], NULL, (size_t)n,
-                                          cfg->output.quantiles, cfg->output.n_quantiles,
-                                          cfg->output.es_levels, cfg->output.n_es_levels,
-                                          stp_outcome_names[m], err);
+        stp_status st =
+            stp_stats_compute(&r->var.stats[m], r->out.v[m], NULL, (size_t)n, cfg->output.quantiles,
+                              cfg->output.n_quantiles, cfg->output.es_levels,
+                              cfg->output.n_es_levels, stp_outcome_names[m], err);
         if (st == STP_OK)
             st = stp_histogram_compute(&r->var.hist[m], r->out.v[m], (size_t)n,
                                        cfg->output.histogram_bins, err);
-        if (st != STP_OK)
-            return st;
+        if (st != STP_OK) return st;
     }
-    if (summarise_acted(r, cfg, err) != STP_OK)
-        return err->status;
+    if (summarise_acted(r, cfg, err) != STP_OK) return err->status;
     for (i = 0; i < n; i++)
         k += r->out.v[STP_OUT_CASCADE][i] > 0.5;
     r->var.cascade = stp_wilson(k, n);
     r->var.n_worst = cfg->output.worst_paths < n ? cfg->output.worst_paths : (int)n;
-    if (STP_ALLOC(err, idx, n) || STP_ALLOC(err, r->var.worst, r->var.n_worst ? r->var.n_worst : 1)) {
+    if (STP_ALLOC(err, idx, n) ||
+        STP_ALLOC(err, r->var.worst, r->var.n_worst ? r->var.n_worst : 1)) {
         free(idx);
         return err->status;
     }
@@ -192,17 +185,15 @@ static stp_status summarise(run_state *r, const stp_config *cfg, stp_error *err)
  * ignored would report an unmitigated market as mitigated. */
 static const char *enabled_mitigation(const stp_config *cfg)
 {
-    const int on[6] = {cfg->mitigations.circuit_breaker.enabled,
-                       cfg->mitigations.random_delay.enabled,
-                       cfg->mitigations.progressive_fee.enabled,
-                       cfg->mitigations.tiered_liquidation.enabled,
-                       cfg->mitigations.risk_signal.enabled, cfg->mitigations.grace_period.enabled};
+    const int on[6] = {
+        cfg->mitigations.circuit_breaker.enabled, cfg->mitigations.random_delay.enabled,
+        cfg->mitigations.progressive_fee.enabled, cfg->mitigations.tiered_liquidation.enabled,
+        cfg->mitigations.risk_signal.enabled,     cfg->mitigations.grace_period.enabled};
     static const char *const names[6] = {"circuit_breaker",    "random_delay", "progressive_fee",
                                          "tiered_liquidation", "risk_signal",  "grace_period"};
     int i;
     for (i = 0; i < 6; i++)
-        if (on[i])
-            return names[i];
+        if (on[i]) return names[i];
     return NULL;
 }
 
@@ -211,7 +202,8 @@ static const char *enabled_mitigation(const stp_config *cfg)
  * same config) and the engine version. */
 static unsigned long long run_fingerprint(const stp_config *cfg, const stp_population *pop)
 {
-    unsigned long long h = stp_fnv1a(STP_FNV_OFFSET, cfg->resolved_json, strlen(cfg->resolved_json));
+    unsigned long long h =
+        stp_fnv1a(STP_FNV_OFFSET, cfg->resolved_json, strlen(cfg->resolved_json));
     int f;
     for (f = 0; f < pop->n_families; f++)
         h = stp_fnv1a(h, pop->models[f].params, sizeof(float) * (size_t)pop->models[f].n_params);
@@ -221,28 +213,36 @@ static unsigned long long run_fingerprint(const stp_config *cfg, const stp_popul
 static stp_status check_runnable(const stp_config *cfg, const stp_run_opts *o, stp_error *err)
 {
     if (cfg->experiment.kind != STP_EXP_SINGLE)
-        return stp_error_set(err, STP_EUSAGE, "config error at experiment.kind: only \"single\" "
+        return stp_error_set(err, STP_EUSAGE,
+                             "config error at experiment.kind: only \"single\" "
                              "runs in this version; compare, sweep and search are not built yet");
     if (cfg->run.paths > 4294967295LL) /* the path is a 32-bit Philox counter word */
-        return stp_error_set(err, STP_EUSAGE, "config error at run.paths: at most 4294967295 "
+        return stp_error_set(err, STP_EUSAGE,
+                             "config error at run.paths: at most 4294967295 "
                              "paths per run; split larger studies by seed");
     if (enabled_mitigation(cfg))
-        return stp_error_set(err, STP_EUSAGE, "config error at mitigations.%s.enabled: "
+        return stp_error_set(err, STP_EUSAGE,
+                             "config error at mitigations.%s.enabled: "
                              "mitigations are not built in this version; set it to false",
                              enabled_mitigation(cfg));
     if (cfg->scenario.mode != STP_SCENARIO_RANDOM)
-        return stp_error_set(err, STP_EUSAGE, "config error at scenario.mode: only \"random\" "
+        return stp_error_set(err, STP_EUSAGE,
+                             "config error at scenario.mode: only \"random\" "
                              "runs in this version");
     if (o->resume && !o->force && access(o->out_path, F_OK) == 0) {
         char ckpt[1100];
         snprintf(ckpt, sizeof ckpt, "%s.ckpt", o->out_path);
         if (access(ckpt, F_OK) != 0)
-            return stp_error_set(err, STP_EUSAGE, "--resume: '%s' is complete and there is no "
-                                 "checkpoint to resume; pass --force to run again", o->out_path);
+            return stp_error_set(err, STP_EUSAGE,
+                                 "--resume: '%s' is complete and there is no "
+                                 "checkpoint to resume; pass --force to run again",
+                                 o->out_path);
     }
     if (!o->force && !o->resume && access(o->out_path, F_OK) == 0)
-        return stp_error_set(err, STP_EUSAGE, "output '%s' exists; pass --force to overwrite or "
-                             "choose another -o", o->out_path);
+        return stp_error_set(err, STP_EUSAGE,
+                             "output '%s' exists; pass --force to overwrite or "
+                             "choose another -o",
+                             o->out_path);
     return STP_OK;
 }
 
@@ -256,8 +256,7 @@ stp_status stp_run_single(const stp_config *cfg, const stp_run_opts *o, stp_erro
     double t0, wall;
     stp_status st;
     memset(&r, 0, sizeof r);
-    if ((st = check_runnable(cfg, o, err)) != STP_OK)
-        return st;
+    if ((st = check_runnable(cfg, o, err)) != STP_OK) return st;
     memset(&ctx, 0, sizeof ctx);
     ctx.prm = stp_params_derive(cfg);
     if ((st = stp_population_create(&r.pop, cfg, err)) != STP_OK ||
@@ -269,16 +268,14 @@ stp_status stp_run_single(const stp_config *cfg, const stp_run_opts *o, stp_erro
     ctx.scen = r.scen;
     ctx.out = &r.out;
     ctx.samples = &r.samples;
-    if ((st = stp_checkpoint_open(&ck, o->out_path, run_fingerprint(cfg, r.pop),
-                                  cfg->run.paths, cfg->run.batch, ctx.prm.n_steps, r.samples.k,
-                                  o->resume, o->force, err)) != STP_OK)
+    if ((st = stp_checkpoint_open(&ck, o->out_path, run_fingerprint(cfg, r.pop), cfg->run.paths,
+                                  cfg->run.batch, ctx.prm.n_steps, r.samples.k, o->resume, o->force,
+                                  err)) != STP_OK)
         goto done;
     t0 = now_s();
-    if ((st = simulate(&ctx, cfg, o, &ck, &simulated, err)) != STP_OK)
-        goto done;
+    if ((st = simulate(&ctx, cfg, o, &ck, &simulated, err)) != STP_OK) goto done;
     wall = now_s() - t0;
-    if ((st = summarise(&r, cfg, err)) != STP_OK)
-        goto done;
+    if ((st = summarise(&r, cfg, err)) != STP_OK) goto done;
     snprintf(r.var.name, sizeof r.var.name, "%s", cfg->experiment.name);
     r.var.overrides_json = "{}";
     r.var.paths_done = cfg->run.paths;
@@ -296,13 +293,12 @@ stp_status stp_run_single(const stp_config *cfg, const stp_run_opts *o, stp_erro
     res.paths = cfg->run.paths;
     res.wall_s = wall;
     /* only what this process simulated: batches reused on resume took no time */
-    res.agent_steps_per_s = (double)simulated * ctx.prm.n_steps * r.pop->n_agents /
-                            (wall > 0.0 ? wall : 1e-9);
+    res.agent_steps_per_s =
+        (double)simulated * ctx.prm.n_steps * r.pop->n_agents / (wall > 0.0 ? wall : 1e-9);
     res.n_variants = 1;
     res.variants = &r.var;
     st = stp_h5_write_results(o->out_path, &res, o->force || o->resume, err);
-    if (st == STP_OK)
-        stp_checkpoint_remove(&ck);
+    if (st == STP_OK) stp_checkpoint_remove(&ck);
 done:
     run_state_free(&r);
     return st;

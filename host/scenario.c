@@ -12,7 +12,8 @@
  * stp_poisson_inverse never shapes the scenario in practice. */
 int stp_shock_slots(const stp_shock_spec *s)
 {
-    return s->has_count ? s->count : (int)ceil(s->rate_per_path + 10.0 * sqrt(s->rate_per_path) + 10.0);
+    return s->has_count ? s->count
+                        : (int)ceil(s->rate_per_path + 10.0 * sqrt(s->rate_per_path) + 10.0);
 }
 
 double stp_shock_size_cap(const stp_shock_spec *s)
@@ -73,8 +74,7 @@ stp_status stp_scenario_table_create(stp_scenario_table **out, const stp_config 
     int spec, slot = 0;
     long long p;
     *out = NULL;
-    if (STP_ALLOC(err, t, 1))
-        goto fail;
+    if (STP_ALLOC(err, t, 1)) goto fail;
     t->n_paths = n_paths;
     for (spec = 0; spec < cfg->scenario.n_shocks; spec++)
         t->n_slots += stp_shock_slots(&cfg->scenario.shocks[spec]);
@@ -101,8 +101,7 @@ fail:
 
 void stp_scenario_table_destroy(stp_scenario_table *t)
 {
-    if (!t)
-        return;
+    if (!t) return;
     free(t->slot_spec);
     free(t->slot_kind);
     free(t->active);

@@ -31,9 +31,9 @@ static long long cascades(const char *const *extra, int n_extra, unsigned long l
     sets[1] = seed_set;
     for (i = 0; i < n_extra; i++)
         sets[2 + i] = extra[i];
-    cr_assert_eq(stp_config_load(&cfg, STP_SOURCE_DIR "/configs/quickstart.json", sets,
-                                 2 + n_extra, &err),
-                 STP_OK, "%s", err.msg);
+    cr_assert_eq(
+        stp_config_load(&cfg, STP_SOURCE_DIR "/configs/quickstart.json", sets, 2 + n_extra, &err),
+        STP_OK, "%s", err.msg);
     snprintf(out, sizeof out, "/tmp/stp_calibration_%d.h5", (int)getpid());
     memset(&o, 0, sizeof o);
     o.out_path = out;

@@ -76,15 +76,16 @@ static int exists(const char *name)
 static void write_config(const char *name, const char *population_extra, const char *pool)
 {
     char text[4096];
-    snprintf(text, sizeof text,
-             "{\n  \"run\": {\"paths\": 8, \"batch\": 4},\n"
-             "  \"time\": {\"dt_s\": 1, \"horizon_s\": 30},\n"
-             "  \"pool\": %s,\n"
-             "  \"protocols\": [{\"name\": \"lend_a\", \"share\": 1.0, \"liquidation_threshold\": 0.83,"
-             " \"liquidation_bonus\": 0.05, \"close_factor\": 0.5, \"full_close_hf\": 0.95}],\n"
-             "  \"population\": {\"agents\": 16, \"passive_positions\": 8%s,\n"
-             "    \"families\": [{\"model\": \"%s/models/consensus_mlp.json\", \"share\": 1.0}]}\n}\n",
-             pool, population_extra, STP_SOURCE_DIR);
+    snprintf(
+        text, sizeof text,
+        "{\n  \"run\": {\"paths\": 8, \"batch\": 4},\n"
+        "  \"time\": {\"dt_s\": 1, \"horizon_s\": 30},\n"
+        "  \"pool\": %s,\n"
+        "  \"protocols\": [{\"name\": \"lend_a\", \"share\": 1.0, \"liquidation_threshold\": 0.83,"
+        " \"liquidation_bonus\": 0.05, \"close_factor\": 0.5, \"full_close_hf\": 0.95}],\n"
+        "  \"population\": {\"agents\": 16, \"passive_positions\": 8%s,\n"
+        "    \"families\": [{\"model\": \"%s/models/consensus_mlp.json\", \"share\": 1.0}]}\n}\n",
+        pool, population_extra, STP_SOURCE_DIR);
     write_file(name, text);
 }
 

@@ -38,12 +38,12 @@ static void engine_open(engine *e, const char *json, const char *const *sets, in
     stp_error err = {STP_OK, ""};
     int m;
     memset(e, 0, sizeof *e);
-    cr_assert_eq(stp_config_parse(&e->cfg, json, STP_SOURCE_DIR "/configs/test.json", sets, n_sets,
-                                  &err),
-                 STP_OK, "%s", err.msg);
+    cr_assert_eq(
+        stp_config_parse(&e->cfg, json, STP_SOURCE_DIR "/configs/test.json", sets, n_sets, &err),
+        STP_OK, "%s", err.msg);
     cr_assert_eq(stp_population_create(&e->pop, e->cfg, &err), STP_OK, "%s", err.msg);
-    cr_assert_eq(stp_scenario_table_create(&e->scen, e->cfg, e->cfg->run.paths, &err), STP_OK,
-                 "%s", err.msg);
+    cr_assert_eq(stp_scenario_table_create(&e->scen, e->cfg, e->cfg->run.paths, &err), STP_OK, "%s",
+                 err.msg);
     e->out.n = e->cfg->run.paths;
     for (m = 0; m < STP_N_OUTCOMES; m++) {
         e->out.v[m] = calloc((size_t)e->out.n, sizeof(double));
@@ -101,15 +101,16 @@ Test(engine, no_agent_market_matches_lognormal_quantiles, .timeout = 120)
     double *x;
     int i;
     snprintf(seed_set, sizeof seed_set, "run.seed=%llu", seed);
-    snprintf(json, sizeof json,
-             "{\"run\": {\"paths\": %d, \"batch\": 4096}, \"time\": {\"dt_s\": 1, \"horizon_s\": %g},"
-             "\"market\": {\"price0_usd\": 2500, \"mu_per_s\": %g, \"vol\": {\"calm_per_sqrt_s\": %g,"
-             "\"stress_per_sqrt_s\": %g, \"calm_to_stress_per_s\": 0, \"stress_to_calm_per_s\": 0},"
-             "\"noise\": {\"dist\": \"normal\"}, \"jumps\": {\"rate_per_s\": 0}},"
-             "\"pool\": {\"depth_usd\": 1e15, \"fee\": 0, \"arb_half_life_s\": 1e-6},"
-             "%s, \"population\": {\"agents\": 0, \"passive_positions\": 1,"
-             "\"collateral_usd\": {\"total\": 1}, %s}, \"scenario\": {\"shocks\": []}}",
-             n, T, mu, s, s, protocols, families);
+    snprintf(
+        json, sizeof json,
+        "{\"run\": {\"paths\": %d, \"batch\": 4096}, \"time\": {\"dt_s\": 1, \"horizon_s\": %g},"
+        "\"market\": {\"price0_usd\": 2500, \"mu_per_s\": %g, \"vol\": {\"calm_per_sqrt_s\": %g,"
+        "\"stress_per_sqrt_s\": %g, \"calm_to_stress_per_s\": 0, \"stress_to_calm_per_s\": 0},"
+        "\"noise\": {\"dist\": \"normal\"}, \"jumps\": {\"rate_per_s\": 0}},"
+        "\"pool\": {\"depth_usd\": 1e15, \"fee\": 0, \"arb_half_life_s\": 1e-6},"
+        "%s, \"population\": {\"agents\": 0, \"passive_positions\": 1,"
+        "\"collateral_usd\": {\"total\": 1}, %s}, \"scenario\": {\"shocks\": []}}",
+        n, T, mu, s, s, protocols, families);
     engine_open(&e, json, sets, 1);
     engine_run(&e, 2, 4096);
     x = e.out.v[STP_OUT_FINAL_PRICE_RATIO];
@@ -131,22 +132,23 @@ Test(engine, no_agent_market_matches_lognormal_quantiles, .timeout = 120)
  * and Student-t noise: outcomes must not depend on threads or batches. */
 static const char *small_market(char *json, size_t n)
 {
-    snprintf(json, n,
-             "{\"run\": {\"paths\": 48, \"seed\": 7}, \"time\": {\"dt_s\": 1, \"horizon_s\": 240},"
-             "\"market\": {\"jumps\": {\"rate_per_s\": 0.002}},"
-             "\"pool\": {\"depth_usd\": 2e8},"
-             "%s, \"population\": {\"agents\": 96, \"passive_positions\": 64, %s},"
-             "\"scenario\": {\"shocks\": ["
-             "{\"kind\": \"gap\", \"rate_per_path\": 1.0, \"time_s\": [0, 200], \"duration_s\": 3,"
-             " \"size\": {\"mean\": -0.1, \"sd\": 0.05}},"
-             "{\"kind\": \"exploit\", \"count\": 1, \"time_s\": [0, 200], \"duration_s\": [1, 5],"
-             " \"size\": {\"mean\": -0.05, \"sd\": 0.02}, \"protocol\": \"lend_b\"},"
-             "{\"kind\": \"liquidity_withdrawal\", \"count\": 1, \"time_s\": 100, \"duration_s\": 10,"
-             " \"size\": {\"mean\": 0.3, \"sd\": 0.1}},"
-             "{\"kind\": \"oracle_delay\", \"rate_per_path\": 0.5, \"time_s\": [0, 200],"
-             " \"duration_s\": 20, \"size\": {\"mean\": 5, \"sd\": 2}},"
-             "{\"kind\": \"vol_regime\", \"count\": 1, \"time_s\": 50, \"duration_s\": 60}]}}",
-             protocols, families);
+    snprintf(
+        json, n,
+        "{\"run\": {\"paths\": 48, \"seed\": 7}, \"time\": {\"dt_s\": 1, \"horizon_s\": 240},"
+        "\"market\": {\"jumps\": {\"rate_per_s\": 0.002}},"
+        "\"pool\": {\"depth_usd\": 2e8},"
+        "%s, \"population\": {\"agents\": 96, \"passive_positions\": 64, %s},"
+        "\"scenario\": {\"shocks\": ["
+        "{\"kind\": \"gap\", \"rate_per_path\": 1.0, \"time_s\": [0, 200], \"duration_s\": 3,"
+        " \"size\": {\"mean\": -0.1, \"sd\": 0.05}},"
+        "{\"kind\": \"exploit\", \"count\": 1, \"time_s\": [0, 200], \"duration_s\": [1, 5],"
+        " \"size\": {\"mean\": -0.05, \"sd\": 0.02}, \"protocol\": \"lend_b\"},"
+        "{\"kind\": \"liquidity_withdrawal\", \"count\": 1, \"time_s\": 100, \"duration_s\": 10,"
+        " \"size\": {\"mean\": 0.3, \"sd\": 0.1}},"
+        "{\"kind\": \"oracle_delay\", \"rate_per_path\": 0.5, \"time_s\": [0, 200],"
+        " \"duration_s\": 20, \"size\": {\"mean\": 5, \"sd\": 2}},"
+        "{\"kind\": \"vol_regime\", \"count\": 1, \"time_s\": 50, \"duration_s\": 60}]}}",
+        protocols, families);
     return json;
 }
 

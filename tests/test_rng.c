@@ -144,10 +144,8 @@ Test(rng, polar_student_t_matches_cdf_and_unit_variance)
         for (i = 0; n < N_DRAWS; i++) {
             const stp_u32x4 r = stp_philox(seed, STP_STREAM_MARKET, (uint32_t)i, 1, 0, 0);
             float t;
-            if (stp_student_t_try(r.v[0], r.v[1], nu, &t))
-                x[n++] = t;
-            if (n < N_DRAWS && stp_student_t_try(r.v[2], r.v[3], nu, &t))
-                x[n++] = t;
+            if (stp_student_t_try(r.v[0], r.v[1], nu, &t)) x[n++] = t;
+            if (n < N_DRAWS && stp_student_t_try(r.v[2], r.v[3], nu, &t)) x[n++] = t;
         }
         for (i = 0; i < N_DRAWS; i++)
             s2 += (double)(x[i] * scale) * (x[i] * scale);

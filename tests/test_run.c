@@ -63,8 +63,7 @@ static void stop_progress(void *user, long long done, long long total, double el
     stopper *s = user;
     (void)total;
     (void)elapsed_s;
-    if (done >= s->stop_after)
-        s->flag = 1;
+    if (done >= s->stop_after) s->flag = 1;
 }
 
 static stp_status run_to(const stp_config *cfg, const char *out, int resume, int force,
@@ -227,8 +226,8 @@ Test(run, sigint_exits_130_and_resume_finishes)
     if (pid == 0) {
         cr_assert_eq(chdir(dir), 0);
         execl(STP_BINARY, STP_BINARY, "run", "big.json", "-o", "out.h5", "--quiet", "--paths",
-              "30000", "--set", "population.families.0.model=" STP_SOURCE_DIR
-              "/models/consensus_mlp.json", "--set",
+              "30000", "--set",
+              "population.families.0.model=" STP_SOURCE_DIR "/models/consensus_mlp.json", "--set",
               "population.families.1.model=" STP_SOURCE_DIR "/models/drawdown_rule.json",
               (char *)NULL);
         _exit(127);

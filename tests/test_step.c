@@ -197,7 +197,9 @@ Test(poisson, inversion_has_the_poisson_mean_and_variance)
         }
         s /= n;
         s2 = s2 / n - s * s;
-        cr_assert_float_eq(s, lambdas[j], 1e-4 * lambdas[j] + 2.0 / n, "mean, lambda %g", lambdas[j]);
-        cr_assert_float_eq(s2, lambdas[j], 1e-3 * lambdas[j] + 4.0 / n, "var, lambda %g", lambdas[j]);
+        cr_assert_float_eq(s, lambdas[j], 1e-4 * lambdas[j] + 2.0 / n, "mean, lambda %g",
+                           lambdas[j]);
+        cr_assert_float_eq(s2, lambdas[j], 1e-3 * lambdas[j] + 4.0 / n, "var, lambda %g",
+                           lambdas[j]);
     }
 }

@@ -34,8 +34,7 @@ stp_status stp_checkpoint_open(stp_checkpoint *ck, const char *out_path,
 
 /* Writes batch `index` (paths [path0, path0 + n)) from the run's arrays. */
 stp_status stp_checkpoint_save(const stp_checkpoint *ck, int index, long long path0, long long n,
-                               const stp_outcomes *out, const stp_samples *samples,
-                               stp_error *err);
+                               const stp_outcomes *out, const stp_samples *samples, stp_error *err);
 
 /* Loads batch `index` into the run's arrays when its file exists and its
  * checksum and header match; returns 1 if loaded, 0 if it must be run. */

@@ -62,7 +62,7 @@ typedef struct stp_family_spec {
 
 typedef struct stp_shock_spec {
     stp_shock_kind kind;
-    int has_count;        /* 1: exactly `count` events; 0: Poisson(rate_per_path) */
+    int has_count; /* 1: exactly `count` events; 0: Poisson(rate_per_path) */
     int count;
     double rate_per_path;
     stp_range time_s;
@@ -200,8 +200,8 @@ typedef struct stp_config {
  * stp_config_destroy. On failure *out is NULL and err holds one line naming
  * the file, the JSON path (or line:column for malformed JSON) and the fix:
  * STP_EUSAGE for bad content, STP_EIO when the file cannot be read. */
-stp_status stp_config_load(stp_config **out, const char *path, const char *const *sets,
-                           int n_sets, stp_error *err);
+stp_status stp_config_load(stp_config **out, const char *path, const char *const *sets, int n_sets,
+                           stp_error *err);
 
 /* Same, from JSON text; `origin` names the source in messages and is the
  * base for resolving model paths (may be NULL: paths resolve against the

@@ -29,8 +29,8 @@ stp_status stp_error_set(stp_error *err, stp_status status, const char *fmt, ...
 
 /* Zero-filling, overflow-checked allocation of n elements of *ptr's type.
  * Evaluates to nonzero on failure, after filling err with file and line. */
-void *stp_calloc_checked(size_t n, size_t size, stp_error *err, const char *what,
-                         const char *file, int line);
+void *stp_calloc_checked(size_t n, size_t size, stp_error *err, const char *what, const char *file,
+                         int line);
 #define STP_ALLOC(err, ptr, n)                                                                     \
     (((ptr) = stp_calloc_checked((n), sizeof(*(ptr)), (err), #ptr, __FILE__, __LINE__)) == NULL)
 

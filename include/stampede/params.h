@@ -15,24 +15,24 @@ typedef struct stp_params {
 
     /* market (§3.1) */
     double log_price0;
-    float mu_step;                     /* mu dt */
-    float sigma_calm_step;             /* sigma_calm sqrt(dt) */
+    float mu_step;         /* mu dt */
+    float sigma_calm_step; /* sigma_calm sqrt(dt) */
     float sigma_stress_step;
-    float p_calm_to_stress;            /* 1 - exp(-rate dt) */
+    float p_calm_to_stress; /* 1 - exp(-rate dt) */
     float p_stress_to_calm;
     int student_t;
-    float nu, t_scale;                 /* sqrt((nu - 2) / nu): unit variance */
+    float nu, t_scale; /* sqrt((nu - 2) / nu): unit variance */
     float jump_rate_step, jump_log_mean, jump_log_sd;
 
     /* pool, oracle (§3.2) */
-    double price0, pool_x0, pool_y0;   /* pool_y0 = depth_usd */
+    double price0, pool_x0, pool_y0; /* pool_y0 = depth_usd */
     double fee, arb_frac, refill_frac;
     float oracle_delay_s;
-    int price_ring;                    /* capacity of the pool-price history */
+    int price_ring; /* capacity of the pool-price history */
 
     /* features (step.h) */
-    float inv_ret1_sd;                 /* 1 / (sigma_calm sqrt(dt)) */
-    float inv_retw_sd;                 /* 1 / (sigma_calm sqrt(window)) */
+    float inv_ret1_sd; /* 1 / (sigma_calm sqrt(dt)) */
+    float inv_retw_sd; /* 1 / (sigma_calm sqrt(window)) */
     int window_steps;
     float ewma_alpha;
     double inv_depth_usd;
@@ -41,7 +41,7 @@ typedef struct stp_params {
     int n_protocols;
     float lt[STP_MAX_PROTOCOLS], lb[STP_MAX_PROTOCOLS];
     float close_factor[STP_MAX_PROTOCOLS], full_close_hf[STP_MAX_PROTOCOLS];
-    double liq_budget_step;            /* capital_usd_per_s dt */
+    double liq_budget_step; /* capital_usd_per_s dt */
 
     /* agents (§3.4) */
     int cooldown_steps;

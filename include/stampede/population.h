@@ -21,8 +21,8 @@ typedef struct stp_population {
 
     /* AI agents, [agent] */
     int *family;
-    int *role;     /* STP_ROLE_BORROWER or STP_ROLE_LP */
-    int *protocol; /* borrowers: index into cfg->protocols; LPs: -1 */
+    int *role;              /* STP_ROLE_BORROWER or STP_ROLE_LP */
+    int *protocol;          /* borrowers: index into cfg->protocols; LPs: -1 */
     float *threshold;       /* risk score in [0.01, 0.99] that triggers action */
     float *logit_threshold; /* log(t / (1 - t)): agents compare logits */
     float *latency_s;

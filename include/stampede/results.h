@@ -14,8 +14,8 @@
 typedef struct stp_scenario_table {
     long long n_paths;
     int n_slots;
-    int *slot_spec;     /* [slot]: index into cfg->scenario.shocks */
-    int *slot_kind;     /* [slot]: stp_shock_kind */
+    int *slot_spec; /* [slot]: index into cfg->scenario.shocks */
+    int *slot_kind; /* [slot]: stp_shock_kind */
     unsigned char *active;
     float *time_s;
     float *duration_s;

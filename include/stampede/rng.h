@@ -93,8 +93,7 @@ static inline STP_HD int stp_student_t_try(uint32_t a, uint32_t b, float nu, flo
     const float u = stp_uniform_pm1(a);
     const float v = stp_uniform_pm1(b);
     const float w = fmaf(u, u, v * v);
-    if (!(w < 1.0f) || w <= 0.0f)
-        return 0;
+    if (!(w < 1.0f) || w <= 0.0f) return 0;
     /* W^(-2/nu) - 1 as expm1: exact to float precision for large nu too */
     *t = u * sqrtf(nu * expm1f(-2.0f / nu * logf(w)) / w);
     return 1;

@@ -12,9 +12,9 @@ typedef void (*stp_progress_fn)(void *user, long long done, long long total, dou
 
 typedef struct stp_run_opts {
     const char *out_path;
-    int threads;  /* 0: OpenMP default */
-    int force;    /* overwrite an existing output, discard an old checkpoint */
-    int resume;   /* continue from the checkpoint of an interrupted run */
+    int threads; /* 0: OpenMP default */
+    int force;   /* overwrite an existing output, discard an old checkpoint */
+    int resume;  /* continue from the checkpoint of an interrupted run */
     const volatile sig_atomic_t *interrupted; /* checked between batches; may be NULL */
     stp_progress_fn progress;                 /* may be NULL */
     void *progress_user;

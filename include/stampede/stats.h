@@ -47,8 +47,8 @@ typedef struct stp_cascade_stats {
 
 typedef struct stp_histogram {
     int bins;
-    double *edges;      /* [bins + 1], owned */
-    long long *counts;  /* [bins], owned */
+    double *edges;     /* [bins + 1], owned */
+    long long *counts; /* [bins], owned */
 } stp_histogram;
 
 /* Fills *out for x[0..n) (n >= 1; weights may be NULL). Levels must lie in

@@ -31,16 +31,7 @@
  * ------------------------------------------------------------------------- */
 #define STP_FEATURE_VERSION "stp-features-1"
 #define STP_FEATURES        8
-enum {
-    STP_F_RET1,
-    STP_F_RETW,
-    STP_F_VOL,
-    STP_F_DD,
-    STP_F_HF,
-    STP_F_LIQ,
-    STP_F_SIG,
-    STP_F_BIAS
-};
+enum { STP_F_RET1, STP_F_RETW, STP_F_VOL, STP_F_DD, STP_F_HF, STP_F_LIQ, STP_F_SIG, STP_F_BIAS };
 #define STP_FEATURE_Z_MAX  10.0f
 #define STP_FEATURE_HF_CAP 3.0f
 #define STP_WINDOW_S       60.0
@@ -204,8 +195,7 @@ static inline STP_HD float stp_model_logit(stp_family_kind kind, int hidden, con
 static inline STP_HD int stp_regime_next(int regime, float u, float p_calm_to_stress,
                                          float p_stress_to_calm)
 {
-    if (regime == 0)
-        return u < p_calm_to_stress ? 1 : 0;
+    if (regime == 0) return u < p_calm_to_stress ? 1 : 0;
     return u < p_stress_to_calm ? 0 : 1;
 }
 
@@ -250,8 +240,7 @@ static inline STP_HD double stp_amm_sell_usd(double pool_x, double pool_y_usd, d
 
 /* Executes one sell of qty on the pool; returns the USD paid out. With the
  * fee retained, x y never falls. */
-static inline STP_HD double stp_amm_sell(double *pool_x, double *pool_y_usd, double qty,
-                                         double fee)
+static inline STP_HD double stp_amm_sell(double *pool_x, double *pool_y_usd, double qty, double fee)
 {
     const double out = qty > 0.0 ? stp_amm_sell_usd(*pool_x, *pool_y_usd, qty, fee) : 0.0;
     *pool_x += qty;
@@ -301,26 +290,25 @@ static inline STP_HD int stp_maybe_liquidatable(float collateral, float price, f
 }
 
 typedef struct stp_liquidation {
-    float repay_usd;     /* debt repaid by the liquidator */
-    float seize;         /* collateral units taken */
-    float bad_debt_usd;  /* debt left when the collateral ran out */
+    float repay_usd;    /* debt repaid by the liquidator */
+    float seize;        /* collateral units taken */
+    float bad_debt_usd; /* debt left when the collateral ran out */
 } stp_liquidation;
 
 /* Aave v3 LiquidationLogic: close factor 1 below full_close_hf (0.95 in v3),
  * else close_factor; seizure r (1 + LB) / P. When that exceeds the
  * collateral, the liquidator takes it all and repays c P / (1 + LB); the rest
  * of the debt is bad debt. Zero when HF >= 1. */
-static inline STP_HD stp_liquidation stp_liquidate(float collateral, float debt_usd,
-                                                   float price, float lt, float lb,
-                                                   float close_factor, float full_close_hf)
+static inline STP_HD stp_liquidation stp_liquidate(float collateral, float debt_usd, float price,
+                                                   float lt, float lb, float close_factor,
+                                                   float full_close_hf)
 {
     stp_liquidation r;
     const float hf = stp_health_factor(collateral, price, lt, debt_usd);
     r.repay_usd = 0.0f;
     r.seize = 0.0f;
     r.bad_debt_usd = 0.0f;
-    if (!(hf < 1.0f) || collateral <= 0.0f)
-        return r;
+    if (!(hf < 1.0f) || collateral <= 0.0f) return r;
     r.repay_usd = (hf < full_close_hf ? 1.0f : close_factor) * debt_usd;
     r.seize = r.repay_usd * (1.0f + lb) / price;
     if (r.seize >= collateral) {
@@ -358,8 +346,7 @@ static inline STP_HD double stp_herding_index(double sum, double sum_sq, double 
                                               double n_agents)
 {
     double mean, var, p, indep;
-    if (sum <= 0.0 || n_steps < 2.0 || n_agents <= 0.0)
-        return 0.0;
+    if (sum <= 0.0 || n_steps < 2.0 || n_agents <= 0.0) return 0.0;
     mean = sum / n_steps;
     var = (sum_sq - n_steps * mean * mean) / (n_steps - 1.0);
     var = var > 0.0 ? var : 0.0; /* cancellation can leave a tiny negative */
