@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "stampede/outcomes.h"
@@ -226,13 +227,17 @@ Test(run, sigint_exits_130_and_resume_finishes)
     if (pid == 0) {
         cr_assert_eq(chdir(dir), 0);
         execl(STP_BINARY, STP_BINARY, "run", "big.json", "-o", "out.h5", "--quiet", "--paths",
-              "30000", "--set",
+              "13000", "--set",
               "population.families.0.model=" STP_SOURCE_DIR "/models/consensus_mlp.json", "--set",
               "population.families.1.model=" STP_SOURCE_DIR "/models/drawdown_rule.json",
               (char *)NULL);
         _exit(127);
     }
-    sleep(1);
+    {
+        /* the whole run takes ~2 s in Release, ~20 s under ASan */
+        const struct timespec half = {0, 500000000L};
+        nanosleep(&half, NULL);
+    }
     kill(pid, SIGINT);
     cr_assert_eq(waitpid(pid, &status, 0), pid);
     cr_assert(WIFEXITED(status));
@@ -240,7 +245,7 @@ Test(run, sigint_exits_130_and_resume_finishes)
     snprintf(cmd, sizeof cmd, "cd '%s' && test ! -e out.h5 && test -d out.h5.ckpt", dir);
     cr_assert_eq(system(cmd), 0, "expected a checkpoint and no results after SIGINT");
     snprintf(cmd, sizeof cmd,
-             "cd '%s' && '%s' run big.json -o out.h5 --quiet --paths 30000 --resume "
+             "cd '%s' && '%s' run big.json -o out.h5 --quiet --paths 13000 --resume "
              "--set population.families.0.model=%s/models/consensus_mlp.json "
              "--set population.families.1.model=%s/models/drawdown_rule.json "
              "&& test -e out.h5 && test ! -e out.h5.ckpt",
