@@ -3,6 +3,11 @@
 #include "stampede/rng.h"
 #include "stampede/step.h"
 
+/* The layout constants the model files and the loader agree on. */
+_Static_assert(STP_FEATURES == 8, "models are 8-feature");
+_Static_assert(STP_MAX_PARAMS == 10 * STP_MLP_MAX_HIDDEN + 1, "MLP parameter count");
+_Static_assert(STP_LAG_RING > STP_MAX_LAG_STEPS, "the lag ring holds every lag");
+
 float header_check_use(float x);
 float header_check_use(float x)
 {

@@ -9,22 +9,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char dir[256];
+#include "tmpdir.h"
 
-static void setup(void)
-{
-    snprintf(dir, sizeof dir, "/tmp/stp_cli_XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-}
-
-static void teardown(void)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
-}
-
-TestSuite(cli, .init = setup, .fini = teardown, .timeout = 120);
+TestSuite(cli, .init = tmpdir_make, .fini = tmpdir_remove, .timeout = 120);
 
 static void write_file(const char *name, const char *text)
 {

@@ -12,25 +12,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tmpdir.h"
+
 #include "stampede/outcomes.h"
 #include "stampede/run.h"
 
-static char dir[256];
-
-static void setup(void)
-{
-    snprintf(dir, sizeof dir, "/tmp/stp_run_XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-}
-
-static void teardown(void)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
-}
-
-TestSuite(run, .init = setup, .fini = teardown, .timeout = 180);
+TestSuite(run, .init = tmpdir_make, .fini = tmpdir_remove, .timeout = 180);
 
 static const char config[] =
     "{\"experiment\": {\"name\": \"base\"}, \"run\": {\"paths\": 40, \"seed\": 11, \"batch\": 8},"
