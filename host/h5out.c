@@ -1,5 +1,5 @@
-/* h5out.c: the HDF5 results file (DESIGN §6). The only file that includes
- * hdf5.h. Writing builds "<path>.tmp.<pid>" and renames it into place, so a
+/* h5out.c: writes the HDF5 results file (DESIGN §6); h5in.c reads it back.
+ * Writing builds "<path>.tmp.<pid>" and renames it into place, so a
  * reader never sees half a file; reading checks format/format_version first.
  *
  * Every HDF5 call goes through STP_H5_CHECK, which records the call text,
@@ -13,7 +13,7 @@
 
 #include "stampede/h5out.h"
 
-#include <hdf5.h>
+#include "h5util.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -33,91 +33,6 @@
 /* zlib level 4: most of level 9's ratio on shuffled float data, far faster. */
 #define DEFLATE_LEVEL 4
 #define ROLE_NAMES    "borrower,lp,passive" /* stp_role order: the int8 codes of /population/role */
-
-// ----------------------------------------------------------------------------
-// error checking
-
-static herr_t keep_innermost(unsigned n, const H5E_error2_t *e, void *data)
-{
-    /* Walked upward, entry 0 is the routine that detected the error; its text
-     * ("unable to open file: ... errno = 2 ...") is the one a user can act on. */
-    if (n == 0 && e->desc) snprintf((char *)data, 200, "%s", e->desc);
-    return 0;
-}
-
-static int h5_failed(int64_t rc, stp_error *err, const char *call, const char *file, int line)
-{
-    char lib[200] = "";
-    if (rc >= 0) return 0;
-    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, keep_innermost, lib);
-    H5Eclear2(H5E_DEFAULT);
-    stp_error_set(err, STP_EIO, "%s failed (%s:%d)%s%s", call, file, line, lib[0] ? ": " : "", lib);
-    return 1;
-}
-
-/* Nonzero when `expr` (any HDF5 call: hid_t, herr_t or htri_t) failed, after
- * filling err with STP_EIO. Evaluates expr once; never exits. */
-#define STP_H5_CHECK(err, expr) h5_failed((int64_t)(expr), (err), #expr, __FILE__, __LINE__)
-
-static void prefix_error(stp_error *err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void prefix_error(stp_error *err, const char *fmt, ...)
-{
-    char head[STP_ERROR_MAX], old[STP_ERROR_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(head, sizeof head, fmt, ap);
-    va_end(ap);
-    memcpy(old, err->msg, sizeof old);
-    stp_error_set(err, err->status, "%s%s", head, old);
-}
-
-/* Names the object being made or read ("/variants/base/outcomes/x", or
- * "/population/role attribute 'roles'") in front of err's message. */
-static void blame(stp_error *err, hid_t loc, const char *obj, const char *attr)
-{
-    char where[256] = "";
-    const int named = obj && strcmp(obj, ".") != 0;
-    if (H5Iget_name(loc, where, sizeof where) < 0) H5Eclear2(H5E_DEFAULT);
-    const size_t len = strlen(where);
-    const char *sep = named && !(len && where[len - 1] == '/') ? "/" : "";
-    if (attr)
-        prefix_error(err, "%s%s%s attribute '%s': ", where, sep, named ? obj : "", attr);
-    else
-        prefix_error(err, "%s%s%s: ", where, sep, named ? obj : "");
-}
-
-/* Closes any HDF5 id; -1 (never opened) is a no-op, so fail: paths need no
- * bookkeeping of what got opened. */
-static void h5_close(hid_t id)
-{
-    if (id < 0) return;
-    switch (H5Iget_type(id)) {
-    case H5I_FILE:
-        H5Fclose(id);
-        break;
-    case H5I_GROUP:
-        H5Gclose(id);
-        break;
-    case H5I_DATASET:
-        H5Dclose(id);
-        break;
-    case H5I_DATASPACE:
-        H5Sclose(id);
-        break;
-    case H5I_DATATYPE:
-        H5Tclose(id);
-        break;
-    case H5I_ATTR:
-        H5Aclose(id);
-        break;
-    case H5I_GENPROP_LST:
-        H5Pclose(id);
-        break;
-    default:
-        break;
-    }
-}
 
 // ----------------------------------------------------------------------------
 // writing: attributes, datasets, groups
@@ -147,9 +62,9 @@ static int write_attr(hid_t loc, const char *obj, const char *name, hid_t ftype,
     if (STP_H5_CHECK(err, H5Awrite(a, mtype, value))) goto fail;
     rc = 0;
 fail:
-    if (rc) blame(err, loc, obj, name);
-    h5_close(a);
-    h5_close(space);
+    if (rc) stp_h5_blame(err, loc, obj, name);
+    stp_h5_close(a);
+    stp_h5_close(space);
     return rc;
 }
 
@@ -159,10 +74,10 @@ static int attr_str(hid_t loc, const char *obj, const char *name, const char *s,
     hid_t t = -1;
     int rc = -1;
     if (STP_H5_CHECK(err, t = utf8_string_type()))
-        blame(err, loc, obj, name);
+        stp_h5_blame(err, loc, obj, name);
     else
         rc = write_attr(loc, obj, name, t, t, &v, err);
-    h5_close(t);
+    stp_h5_close(t);
     return rc;
 }
 
@@ -224,10 +139,10 @@ static int write_dataset(hid_t loc, const char *name, hid_t ftype, hid_t mtype, 
         goto fail;
     rc = 0;
 fail:
-    if (rc) blame(err, loc, name, NULL);
-    h5_close(d);
-    h5_close(dcpl);
-    h5_close(space);
+    if (rc) stp_h5_blame(err, loc, name, NULL);
+    stp_h5_close(d);
+    stp_h5_close(dcpl);
+    stp_h5_close(space);
     return rc;
 }
 
@@ -257,8 +172,8 @@ static int make_group(hid_t loc, const char *name, int track_order, hid_t *out, 
     if (STP_H5_CHECK(err, *out = H5Gcreate2(loc, name, H5P_DEFAULT, gcpl, H5P_DEFAULT))) goto fail;
     rc = 0;
 fail:
-    if (rc) blame(err, loc, name, NULL);
-    h5_close(gcpl);
+    if (rc) stp_h5_blame(err, loc, name, NULL);
+    stp_h5_close(gcpl);
     return rc;
 }
 
@@ -283,7 +198,7 @@ static int write_outcomes(hid_t vg, const stp_outcomes *o, stp_error *err)
     }
     rc = 0;
 fail:
-    h5_close(g);
+    stp_h5_close(g);
     return rc;
 }
 
@@ -331,7 +246,7 @@ static int write_scenarios(hid_t vg, const stp_scenario_table *s, stp_error *err
     }
     rc = 0;
 fail:
-    h5_close(g);
+    stp_h5_close(g);
     return rc;
 }
 
@@ -373,12 +288,12 @@ static int write_metric_stats(hid_t g, const char *name, const stp_metric_stats 
      * ES's, so those names are hard links to es_ci_lo/es_ci_hi (no copy). */
     if (STP_H5_CHECK(err, H5Lcreate_hard(mg, "es_ci_lo", mg, "ci_lo", H5P_DEFAULT, H5P_DEFAULT)) ||
         STP_H5_CHECK(err, H5Lcreate_hard(mg, "es_ci_hi", mg, "ci_hi", H5P_DEFAULT, H5P_DEFAULT))) {
-        blame(err, mg, "ci_lo", NULL);
+        stp_h5_blame(err, mg, "ci_lo", NULL);
         goto fail;
     }
     rc = 0;
 fail:
-    h5_close(mg);
+    stp_h5_close(mg);
     return rc;
 }
 
@@ -396,7 +311,7 @@ static int write_stats(hid_t vg, const stp_variant_results *v, stp_error *err)
         goto fail;
     rc = 0;
 fail:
-    h5_close(g);
+    stp_h5_close(g);
     return rc;
 }
 
@@ -425,13 +340,13 @@ static int write_histograms(hid_t vg, const stp_histogram *hist, stp_error *err)
             write_dataset(mg, "counts", H5T_STD_I64LE, H5T_NATIVE_LLONG, 1, &n_counts, h->counts, 0,
                           err))
             goto fail;
-        h5_close(mg);
+        stp_h5_close(mg);
         mg = -1;
     }
     rc = 0;
 fail:
-    h5_close(mg);
-    h5_close(g);
+    stp_h5_close(mg);
+    stp_h5_close(g);
     return rc;
 }
 
@@ -452,7 +367,7 @@ static int write_samples(hid_t vg, const stp_samples *s, stp_error *err)
     }
     rc = 0;
 fail:
-    h5_close(g);
+    stp_h5_close(g);
     return rc;
 }
 
@@ -511,7 +426,7 @@ static int write_worst(hid_t vg, const stp_variant_results *v, stp_error *err)
             stp_error_set(err, STP_EIO,
                           "worst path %lld is outside the %lld paths (internal error)", v->worst[i],
                           n_out < n_scen ? n_out : n_scen);
-            blame(err, vg, "worst_paths", NULL);
+            stp_h5_blame(err, vg, "worst_paths", NULL);
             return -1;
         }
     if (write_dataset(vg, "worst_paths", H5T_STD_I64LE, H5T_NATIVE_LLONG, 1, &n, v->worst, 0,
@@ -520,13 +435,13 @@ static int write_worst(hid_t vg, const stp_variant_results *v, stp_error *err)
         goto fail;
     if (STP_H5_CHECK(err,
                      H5Lcreate_hard(vg, "worst_paths", wg, "path", H5P_DEFAULT, H5P_DEFAULT))) {
-        blame(err, wg, "path", NULL);
+        stp_h5_blame(err, wg, "path", NULL);
         goto fail;
     }
     if (n > 0 && write_worst_rows(wg, v, err)) goto fail;
     rc = 0;
 fail:
-    h5_close(wg);
+    stp_h5_close(wg);
     return rc;
 }
 
@@ -555,7 +470,7 @@ static int write_variant(hid_t variants, const stp_variant_results *v, stp_error
         goto fail;
     rc = 0;
 fail:
-    h5_close(g);
+    stp_h5_close(g);
     return rc;
 }
 
@@ -622,7 +537,7 @@ static int write_population(hid_t file, const stp_population *p, stp_error *err)
         goto fail;
     rc = 0;
 fail:
-    h5_close(g);
+    stp_h5_close(g);
     return rc;
 }
 
@@ -655,7 +570,7 @@ static int write_variants(hid_t file, const stp_results *r, stp_error *err)
         if (write_variant(g, &r->variants[v], err)) goto fail;
     rc = 0;
 fail:
-    h5_close(g);
+    stp_h5_close(g);
     return rc;
 }
 
@@ -676,7 +591,7 @@ static int create_file(const char *name, hid_t *out, stp_error *err)
         goto fail;
     rc = 0;
 fail:
-    h5_close(fapl);
+    stp_h5_close(fapl);
     return rc;
 }
 
@@ -709,339 +624,9 @@ stp_status stp_h5_write_results(const char *path, const stp_results *r, int forc
     free(tmp);
     return STP_OK;
 fail:
-    h5_close(file);
+    stp_h5_close(file);
     remove(tmp); /* may not exist (H5Fcreate failed): nothing to do then */
-    prefix_error(err, "cannot write '%s': ", path);
+    stp_h5_prefix_error(err, "cannot write '%s': ", path);
     free(tmp);
     return err->status;
-}
-
-// ----------------------------------------------------------------------------
-// reading
-
-static int require_points(hid_t space, hssize_t lo, hssize_t hi, hssize_t *n, stp_error *err)
-{
-    *n = H5Sget_simple_extent_npoints(space);
-    if (STP_H5_CHECK(err, *n)) return -1;
-    if (*n >= lo && *n <= hi && H5Sget_simple_extent_ndims(space) <= 1) return 0;
-    stp_error_set(err, STP_EIO, "has %lld values, expected %lld to %lld in one dimension",
-                  (long long)*n, (long long)lo, (long long)hi);
-    return -1;
-}
-
-/* A scalar numeric attribute, converted by HDF5 to mtype. */
-static int read_attr(hid_t loc, const char *obj, const char *name, hid_t mtype, void *out,
-                     stp_error *err)
-{
-    hid_t a = -1, space = -1;
-    hssize_t n;
-    int rc = -1;
-    if (STP_H5_CHECK(err, a = H5Aopen_by_name(loc, obj, name, H5P_DEFAULT, H5P_DEFAULT)) ||
-        STP_H5_CHECK(err, space = H5Aget_space(a)) || require_points(space, 1, 1, &n, err) ||
-        STP_H5_CHECK(err, H5Aread(a, mtype, out)))
-        goto fail;
-    rc = 0;
-fail:
-    if (rc) blame(err, loc, obj, name);
-    h5_close(space);
-    h5_close(a);
-    return rc;
-}
-
-/* A scalar string attribute, fixed or variable length, truncated to cap - 1. */
-static int read_str_attr(hid_t loc, const char *obj, const char *name, char *buf, size_t cap,
-                         stp_error *err)
-{
-    hid_t a = -1, ft = -1, mt = -1, space = -1;
-    hssize_t n;
-    htri_t vlen = 0;
-    char *vs = NULL;
-    int rc = -1;
-    buf[0] = '\0';
-    if (STP_H5_CHECK(err, a = H5Aopen_by_name(loc, obj, name, H5P_DEFAULT, H5P_DEFAULT)) ||
-        STP_H5_CHECK(err, space = H5Aget_space(a)) || require_points(space, 1, 1, &n, err) ||
-        STP_H5_CHECK(err, ft = H5Aget_type(a)))
-        goto fail;
-    if (H5Tget_class(ft) != H5T_STRING) {
-        stp_error_set(err, STP_EIO, "is not a string");
-        goto fail;
-    }
-    if (STP_H5_CHECK(err, vlen = H5Tis_variable_str(ft)) ||
-        STP_H5_CHECK(err, mt = H5Tcopy(H5T_C_S1)))
-        goto fail;
-    /* fixed length: HDF5 converts to a cap-byte, NUL-terminated buffer; it
-     * converts no character set to another, so take the file's */
-    if (STP_H5_CHECK(err, H5Tset_cset(mt, H5Tget_cset(ft))) ||
-        STP_H5_CHECK(err, H5Tset_size(mt, vlen ? H5T_VARIABLE : cap)) ||
-        STP_H5_CHECK(err, H5Aread(a, mt, vlen ? (void *)&vs : (void *)buf)))
-        goto fail;
-    if (vlen) snprintf(buf, cap, "%s", vs ? vs : "");
-    buf[cap - 1] = '\0';
-    rc = 0;
-fail:
-    if (rc) blame(err, loc, obj, name);
-    if (vs) H5free_memory(vs);
-    h5_close(mt);
-    h5_close(ft);
-    h5_close(space);
-    h5_close(a);
-    return rc;
-}
-
-/* A dataset of at most `max` values (rank 0 or 1) into out; *n gets the count. */
-static int read_ds(hid_t loc, const char *name, hid_t mtype, void *out, int max, int *n,
-                   stp_error *err)
-{
-    hid_t d = -1, space = -1;
-    hssize_t count = 0;
-    int rc = -1;
-    if (STP_H5_CHECK(err, d = H5Dopen2(loc, name, H5P_DEFAULT)) ||
-        STP_H5_CHECK(err, space = H5Dget_space(d)) || require_points(space, 0, max, &count, err))
-        goto fail;
-    if (count > 0 && STP_H5_CHECK(err, H5Dread(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, out)))
-        goto fail;
-    *n = (int)count;
-    rc = 0;
-fail:
-    if (rc) blame(err, loc, name, NULL);
-    h5_close(space);
-    h5_close(d);
-    return rc;
-}
-
-static int read_scalar(hid_t loc, const char *name, hid_t mtype, void *out, stp_error *err)
-{
-    int n = 0;
-    if (read_ds(loc, name, mtype, out, 1, &n, err)) return -1;
-    if (n == 1) return 0;
-    stp_error_set(err, STP_EIO, "is empty, expected one value");
-    blame(err, loc, name, NULL);
-    return -1;
-}
-
-static int read_metric(hid_t stats, const char *name, stp_metric_stats *m, stp_error *err)
-{
-    /* each *_levels dataset sets its count; the columns after it must match */
-    const struct {
-        const char *name;
-        double *x;
-        int *n;
-    } cols[] = {
-        {"quantile_levels", m->quantile_levels, &m->n_quantiles},
-        {"quantiles", m->quantiles, &m->n_quantiles},
-        {"quantile_ci_lo", m->quantile_ci_lo, &m->n_quantiles},
-        {"quantile_ci_hi", m->quantile_ci_hi, &m->n_quantiles},
-        {"es_levels", m->es_levels, &m->n_es},
-        {"var", m->var, &m->n_es},
-        {"var_ci_lo", m->var_ci_lo, &m->n_es},
-        {"var_ci_hi", m->var_ci_hi, &m->n_es},
-        {"es", m->es, &m->n_es},
-        {"es_ci_lo", m->es_ci_lo, &m->n_es},
-        {"es_ci_hi", m->es_ci_hi, &m->n_es},
-    };
-    hid_t g = -1;
-    int rc = -1, n = 0;
-    if (STP_H5_CHECK(err, g = H5Gopen2(stats, name, H5P_DEFAULT))) {
-        blame(err, stats, name, NULL);
-        goto fail;
-    }
-    if (read_scalar(g, "mean", H5T_NATIVE_DOUBLE, &m->mean, err) ||
-        read_scalar(g, "sd", H5T_NATIVE_DOUBLE, &m->sd, err) ||
-        read_scalar(g, "mean_ci_lo", H5T_NATIVE_DOUBLE, &m->mean_ci_lo, err) ||
-        read_scalar(g, "mean_ci_hi", H5T_NATIVE_DOUBLE, &m->mean_ci_hi, err) ||
-        read_scalar(g, "n", H5T_NATIVE_LLONG, &m->n, err))
-        goto fail;
-    for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
-        if (read_ds(g, cols[i].name, H5T_NATIVE_DOUBLE, cols[i].x, STP_STATS_MAX_LEVELS, &n, err))
-            goto fail;
-        if (strstr(cols[i].name, "_levels"))
-            *cols[i].n = n;
-        else if (n != *cols[i].n) {
-            stp_error_set(err, STP_EIO, "has %d values but its levels have %d", n, *cols[i].n);
-            blame(err, g, cols[i].name, NULL);
-            goto fail;
-        }
-    }
-    rc = 0;
-fail:
-    h5_close(g);
-    return rc;
-}
-
-static int read_variant_stats(hid_t vg, stp_variant_summary *vs, stp_error *err)
-{
-    hid_t g = -1;
-    int rc = -1;
-    htri_t has;
-    if (STP_H5_CHECK(err, has = H5Lexists(vg, "stats", H5P_DEFAULT))) goto fail;
-    if (has && STP_H5_CHECK(err, g = H5Gopen2(vg, "stats", H5P_DEFAULT))) goto fail;
-    for (int m = 0; has && m < STP_N_OUTCOMES; m++) {
-        htri_t there;
-        if (STP_H5_CHECK(err, there = H5Lexists(g, stp_outcome_names[m], H5P_DEFAULT))) goto fail;
-        if (there && read_metric(g, stp_outcome_names[m], &vs->stats[m], err)) goto fail;
-        vs->has_stats[m] = there > 0;
-    }
-    rc = 0;
-fail:
-    h5_close(g);
-    return rc;
-}
-
-static int read_variant(hid_t variants, const char *name, stp_variant_summary *vs, stp_error *err)
-{
-    stp_cascade_stats *c = &vs->cascade;
-    hid_t g = -1;
-    int rc = -1;
-    snprintf(vs->name, sizeof vs->name, "%s", name);
-    if (STP_H5_CHECK(err, g = H5Gopen2(variants, name, H5P_DEFAULT))) {
-        blame(err, variants, name, NULL);
-        goto fail;
-    }
-    if (read_attr(g, ".", "paths_done", H5T_NATIVE_LLONG, &vs->paths_done, err) ||
-        read_attr(g, "cascade", "p", H5T_NATIVE_DOUBLE, &c->p, err) ||
-        read_attr(g, "cascade", "ci_lo", H5T_NATIVE_DOUBLE, &c->ci_lo, err) ||
-        read_attr(g, "cascade", "ci_hi", H5T_NATIVE_DOUBLE, &c->ci_hi, err) ||
-        read_attr(g, "cascade", "n", H5T_NATIVE_LLONG, &c->n, err) ||
-        read_attr(g, "cascade", "k", H5T_NATIVE_LLONG, &c->k, err) ||
-        read_variant_stats(g, vs, err))
-        goto fail;
-    rc = 0;
-fail:
-    h5_close(g);
-    return rc;
-}
-
-/* Creation order is the writer's variant order; a file whose /variants does
- * not track it (another tool's merge) is listed by name. */
-static H5_index_t variant_order(hid_t g)
-{
-    unsigned flags = 0;
-    hid_t gcpl = H5Gget_create_plist(g);
-    if (gcpl < 0 || H5Pget_link_creation_order(gcpl, &flags) < 0) H5Eclear2(H5E_DEFAULT);
-    h5_close(gcpl);
-    return (flags & H5P_CRT_ORDER_INDEXED) ? H5_INDEX_CRT_ORDER : H5_INDEX_NAME;
-}
-
-static int read_variants(hid_t file, stp_summary *s, stp_error *err)
-{
-    char name[STP_NAME_MAX];
-    H5G_info_t info;
-    hid_t g = -1;
-    int rc = -1;
-    if (STP_H5_CHECK(err, g = H5Gopen2(file, "variants", H5P_DEFAULT)) ||
-        STP_H5_CHECK(err, H5Gget_info(g, &info))) {
-        blame(err, file, "variants", NULL);
-        goto fail;
-    }
-    if (info.nlinks > STP_MAX_VARIANTS) {
-        stp_error_set(err, STP_EIO, "/variants: %llu variants, more than the %d this build reads",
-                      (unsigned long long)info.nlinks, STP_MAX_VARIANTS);
-        goto fail;
-    }
-    if (STP_ALLOC(err, s->variants, info.nlinks)) goto fail;
-    const H5_index_t order = variant_order(g);
-    for (hsize_t i = 0; i < info.nlinks; i++, s->n_variants++) {
-        ssize_t len;
-        if (STP_H5_CHECK(err, len = H5Lget_name_by_idx(g, ".", order, H5_ITER_INC, i, name,
-                                                       sizeof name, H5P_DEFAULT))) {
-            blame(err, g, ".", NULL);
-            goto fail;
-        }
-        if ((size_t)len >= sizeof name) {
-            stp_error_set(err, STP_EIO, "/variants: a variant name is longer than %d bytes",
-                          STP_NAME_MAX - 1);
-            goto fail;
-        }
-        if (read_variant(g, name, &s->variants[i], err)) goto fail;
-    }
-    rc = 0;
-fail:
-    h5_close(g);
-    return rc;
-}
-
-/* Every read starts here (DESIGN §6): the file says what it is. */
-static int check_format(hid_t file, stp_error *err)
-{
-    char format[64] = "";
-    int version = -1;
-    if (H5Aexists(file, "format") <= 0 ||
-        read_str_attr(file, ".", "format", format, sizeof format, err) ||
-        strcmp(format, STP_H5_FORMAT) != 0) {
-        H5Eclear2(H5E_DEFAULT);
-        stp_error_set(err, STP_EIO, "not a stampede results file (format '%s', expected '%s')",
-                      format[0] ? format : "missing", STP_H5_FORMAT);
-        return -1;
-    }
-    if (H5Aexists(file, "format_version") <= 0 ||
-        read_attr(file, ".", "format_version", H5T_NATIVE_INT, &version, err) ||
-        version != STP_H5_FORMAT_VERSION) {
-        H5Eclear2(H5E_DEFAULT);
-        stp_error_set(err, STP_EIO,
-                      "not a stampede results file this version reads (format_version %d, "
-                      "expected %d)",
-                      version, STP_H5_FORMAT_VERSION);
-        return -1;
-    }
-    return 0;
-}
-
-static int read_root(hid_t file, stp_summary *s, stp_error *err)
-{
-    htri_t has_experiment;
-    if (read_str_attr(file, ".", "engine_version", s->engine_version, sizeof s->engine_version,
-                      err) ||
-        read_str_attr(file, ".", "backend", s->backend, sizeof s->backend, err) ||
-        read_str_attr(file, ".", "device", s->device, sizeof s->device, err) ||
-        read_str_attr(file, ".", "created_utc", s->created_utc, sizeof s->created_utc, err) ||
-        read_attr(file, ".", "seed", H5T_NATIVE_ULLONG, &s->seed, err) ||
-        read_attr(file, ".", "paths", H5T_NATIVE_LLONG, &s->paths, err) ||
-        read_attr(file, ".", "wall_s", H5T_NATIVE_DOUBLE, &s->wall_s, err) ||
-        read_attr(file, ".", "agent_steps_per_s", H5T_NATIVE_DOUBLE, &s->agent_steps_per_s, err) ||
-        read_attr(file, "population", "herfindahl", H5T_NATIVE_DOUBLE, &s->herfindahl, err) ||
-        read_attr(file, "population", "n_agents", H5T_NATIVE_INT, &s->n_agents, err) ||
-        read_attr(file, "population", "n_passive", H5T_NATIVE_INT, &s->n_passive, err))
-        return -1;
-    /* "experiment" is ours beyond DESIGN §6's list: optional on read */
-    if (STP_H5_CHECK(err, has_experiment = H5Aexists(file, "experiment"))) return -1;
-    return has_experiment
-               ? read_str_attr(file, ".", "experiment", s->experiment, sizeof s->experiment, err)
-               : 0;
-}
-
-stp_status stp_h5_read_summary(const char *path, stp_summary *out, stp_error *err)
-{
-    stp_error local;
-    struct stat st;
-    hid_t file = -1;
-    htri_t is_hdf5;
-    if (!err) err = &local;
-    memset(out, 0, sizeof *out);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    if (stat(path, &st) != 0) {
-        stp_error_set(err, STP_EIO, "cannot open: %s", strerror(errno));
-        goto fail;
-    }
-    if (STP_H5_CHECK(err, is_hdf5 = H5Fis_hdf5(path))) goto fail;
-    if (!is_hdf5) {
-        stp_error_set(err, STP_EIO, "not a stampede results file (not HDF5 at all)");
-        goto fail;
-    }
-    if (STP_H5_CHECK(err, file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT)) ||
-        check_format(file, err) || read_root(file, out, err) || read_variants(file, out, err))
-        goto fail;
-    h5_close(file);
-    return STP_OK;
-fail:
-    h5_close(file);
-    stp_summary_free(out);
-    prefix_error(err, "%s: ", path);
-    return err->status;
-}
-
-void stp_summary_free(stp_summary *s)
-{
-    if (!s) return;
-    free(s->variants);
-    memset(s, 0, sizeof *s);
 }
