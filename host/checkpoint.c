@@ -183,7 +183,7 @@ stp_status stp_checkpoint_save(const stp_checkpoint *ck, int index, long long pa
     h.sample_rows = (int)rows;
     h.checksum = STP_FNV_OFFSET;
     for (m = 0; m < STP_N_OUTCOMES; m++, k++) {
-        parts[k] = out->v[m] + path0;
+        parts[k] = out->v[m] + (path0 - out->base);
         lens[k] = sizeof(double) * (size_t)n;
     }
     for (m = 0; rows > 0 && m < N_SAMPLE_SERIES; m++, k++) {
@@ -224,11 +224,36 @@ int stp_checkpoint_load(const stp_checkpoint *ck, int index, long long path0, lo
     /* Read into the run's arrays; a bad checksum leaves garbage there, but
      * the batch is then recomputed and overwrites it. */
     for (m = 0; ok && m < STP_N_OUTCOMES; m++)
-        ok = read_exact(f, out->v[m] + path0, sizeof(double) * (size_t)n, &h) == 0;
+        ok = read_exact(f, out->v[m] + (path0 - out->base), sizeof(double) * (size_t)n, &h) == 0;
     for (m = 0; ok && rows > 0 && m < N_SAMPLE_SERIES; m++)
         ok = read_exact(f, series(samples, m) + (size_t)path0 * (size_t)samples->n_steps,
                         sizeof(float) * row_len, &h) == 0;
     ok = ok && fgetc(f) == EOF && h == hd.checksum;
     fclose(f);
     return ok;
+}
+
+stp_status stp_checkpoint_column(const void *user, int metric, double *dst, stp_error *err)
+{
+    const stp_checkpoint *ck = user;
+    long long path0;
+    int index = 0;
+    for (path0 = 0; path0 < ck->paths; path0 += ck->batch, index++) {
+        const long long n = ck->paths - path0 < ck->batch ? ck->paths - path0 : ck->batch;
+        const long offset = (long)sizeof(batch_header) + (long)metric * (long)n * 8L;
+        char path[1200];
+        FILE *f;
+        size_t got = 0;
+        batch_path(ck, index, path, sizeof path);
+        f = fopen(path, "rb");
+        if (f && fseek(f, offset, SEEK_SET) == 0)
+            got = fread(dst + path0, sizeof(double), (size_t)n, f);
+        if (f) fclose(f);
+        if (got != (size_t)n)
+            return stp_error_set(err, STP_EIO,
+                                 "checkpoint '%s' vanished or shrank while the "
+                                 "results were written; rerun with --resume",
+                                 path);
+    }
+    return STP_OK;
 }

@@ -171,7 +171,7 @@ static void active_shocks(path_state *s, const stp_sim_ctx *ctx, long long path,
     for (k = 0; k < ctx->cfg->n_protocols; k++)
         exploit_log[k] = 0.0f;
     for (k = 0; k < sc->n_slots; k++) {
-        const size_t i = (size_t)path * sc->n_slots + k;
+        const size_t i = (size_t)(path - sc->base) * (size_t)sc->n_slots + (size_t)k;
         int start, n;
         if (!sc->active[i]) continue;
         start = stp_steps_of(sc->time_s[i], dt, ctx->prm.n_steps + 1);
@@ -596,27 +596,28 @@ static void write_outcomes(const path_state *s, const workspace *w, const stp_si
     const double oracle = oracle_at(w, p, p->n_steps, 0.0);
     double shortfall = 0.0, acted = 0.0;
     double *const *v = ctx->out->v;
+    const long long r = path - ctx->out->base; /* this batch's row */
     int i;
     for (i = 0; i < np; i++)
         if (w->prot[i] >= 0) shortfall += fmax(0.0, (double)w->d[i] - (double)w->c[i] * oracle);
     for (i = 0; i < pop->n_agents; i++)
         acted += w->acted[i];
-    v[STP_OUT_MAX_DRAWDOWN][path] = s->max_dd;
-    v[STP_OUT_MIN_PRICE_RATIO][path] = s->min_pool / p->price0;
-    v[STP_OUT_FINAL_PRICE_RATIO][path] = (s->y / s->x) / p->price0;
-    v[STP_OUT_LIQUIDATED_USD][path] = s->liq_usd;
-    v[STP_OUT_LIQUIDATIONS][path] = s->liquidations;
-    v[STP_OUT_BAD_DEBT_USD][path] = s->bad_realized + shortfall;
-    v[STP_OUT_BAD_DEBT_REALIZED_USD][path] = s->bad_realized;
-    v[STP_OUT_DEFENSIVE_SELL_USD][path] = s->defensive_usd;
-    v[STP_OUT_AGENTS_ACTED][path] = acted;
-    v[STP_OUT_PEAK_SYNC][path] = s->peak_sync;
-    v[STP_OUT_HERDING_INDEX][path] =
+    v[STP_OUT_MAX_DRAWDOWN][r] = s->max_dd;
+    v[STP_OUT_MIN_PRICE_RATIO][r] = s->min_pool / p->price0;
+    v[STP_OUT_FINAL_PRICE_RATIO][r] = (s->y / s->x) / p->price0;
+    v[STP_OUT_LIQUIDATED_USD][r] = s->liq_usd;
+    v[STP_OUT_LIQUIDATIONS][r] = s->liquidations;
+    v[STP_OUT_BAD_DEBT_USD][r] = s->bad_realized + shortfall;
+    v[STP_OUT_BAD_DEBT_REALIZED_USD][r] = s->bad_realized;
+    v[STP_OUT_DEFENSIVE_SELL_USD][r] = s->defensive_usd;
+    v[STP_OUT_AGENTS_ACTED][r] = acted;
+    v[STP_OUT_PEAK_SYNC][r] = s->peak_sync;
+    v[STP_OUT_HERDING_INDEX][r] =
         stp_herding_index(s->act_sum, s->act_sq, p->n_steps, pop->n_agents);
-    v[STP_OUT_T_TROUGH_S][path] = s->t_trough * (double)p->dt_s;
-    v[STP_OUT_CASCADE][path] =
+    v[STP_OUT_T_TROUGH_S][r] = s->t_trough * (double)p->dt_s;
+    v[STP_OUT_CASCADE][r] =
         s->max_dd >= p->cascade_drawdown && s->liq_usd >= p->cascade_liquidation_usd;
-    v[STP_OUT_WEIGHT][path] = 1.0;
+    v[STP_OUT_WEIGHT][r] = 1.0;
 }
 
 static void simulate_path(workspace *w, const stp_sim_ctx *ctx, long long path)

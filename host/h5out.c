@@ -114,12 +114,13 @@ static void chunk_dims(int rank, const hsize_t *dims, hsize_t *chunk)
  * it is chunked, byte-shuffled (float bytes compress far better grouped by
  * significance) and deflated; empty datasets stay contiguous because a chunk
  * may not exceed a fixed dimension. */
-static int write_dataset(hid_t loc, const char *name, hid_t ftype, hid_t mtype, int rank,
-                         const hsize_t *dims, const void *data, int compress, stp_error *err)
+static int create_dataset(hid_t loc, const char *name, hid_t ftype, int rank, const hsize_t *dims,
+                          int compress, hid_t *out, stp_error *err)
 {
-    hid_t space = -1, dcpl = -1, d = -1;
+    hid_t space = -1, dcpl = -1;
     hsize_t total = 1, chunk[2];
     int rc = -1;
+    *out = -1;
     for (int i = 0; i < rank; i++)
         total *= dims[i];
     if (STP_H5_CHECK(err,
@@ -133,16 +134,52 @@ static int write_dataset(hid_t loc, const char *name, hid_t ftype, hid_t mtype, 
             STP_H5_CHECK(err, H5Pset_deflate(dcpl, DEFLATE_LEVEL)))
             goto fail;
     }
-    if (STP_H5_CHECK(err, d = H5Dcreate2(loc, name, ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT)))
-        goto fail;
-    if (total > 0 && STP_H5_CHECK(err, H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data)))
+    if (STP_H5_CHECK(err,
+                     *out = H5Dcreate2(loc, name, ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT)))
         goto fail;
     rc = 0;
 fail:
     if (rc) stp_h5_blame(err, loc, name, NULL);
-    stp_h5_close(d);
     stp_h5_close(dcpl);
     stp_h5_close(space);
+    return rc;
+}
+
+static int write_dataset(hid_t loc, const char *name, hid_t ftype, hid_t mtype, int rank,
+                         const hsize_t *dims, const void *data, int compress, stp_error *err)
+{
+    hid_t d = -1;
+    hsize_t total = 1;
+    int rc = -1;
+    for (int i = 0; i < rank; i++)
+        total *= dims[i];
+    if (create_dataset(loc, name, ftype, rank, dims, compress, &d, err)) return -1;
+    if (total > 0 && STP_H5_CHECK(err, H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data))) {
+        stp_h5_blame(err, loc, name, NULL);
+        goto fail;
+    }
+    rc = 0;
+fail:
+    stp_h5_close(d);
+    return rc;
+}
+
+/* Writes rows [row0, row0 + rows) of the 2-D dataset d ([n][cols]). */
+static int write_rows(hid_t d, hid_t mtype, hsize_t row0, hsize_t rows, hsize_t cols,
+                      const void *data, stp_error *err)
+{
+    const hsize_t start[2] = {row0, 0}, count[2] = {rows, cols};
+    hid_t fs = -1, ms = -1;
+    int rc = -1;
+    if (STP_H5_CHECK(err, fs = H5Dget_space(d)) ||
+        STP_H5_CHECK(err, H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL)) ||
+        STP_H5_CHECK(err, ms = H5Screate_simple(2, count, NULL)) ||
+        STP_H5_CHECK(err, H5Dwrite(d, mtype, ms, fs, H5P_DEFAULT, data)))
+        goto fail;
+    rc = 0;
+fail:
+    stp_h5_close(ms);
+    stp_h5_close(fs);
     return rc;
 }
 
@@ -185,35 +222,72 @@ static int clamp_levels(int n)
 // ----------------------------------------------------------------------------
 // writing: one variant
 
-static int write_outcomes(hid_t vg, const stp_outcomes *o, stp_error *err)
+/* One column at a time from the source: the run never holds every
+ * outcome of every path at once. */
+static int write_outcomes(hid_t vg, const stp_path_source *src, stp_error *err)
 {
+    const hsize_t n = (hsize_t)(src->n_paths > 0 ? src->n_paths : 0);
+    double *col = NULL;
     hid_t g = -1;
     int rc = -1;
-    if (make_group(vg, "outcomes", 0, &g, err)) goto fail;
-    for (int m = 0; o && m < STP_N_OUTCOMES; m++) {
-        const hsize_t n = (hsize_t)(o->n > 0 ? o->n : 0);
-        if (write_dataset(g, stp_outcome_names[m], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &n,
-                          o->v[m], 1, err))
+    if (make_group(vg, "outcomes", 0, &g, err) || STP_ALLOC(err, col, n ? n : 1)) goto fail;
+    for (int m = 0; src->outcome_column && m < STP_N_OUTCOMES; m++)
+        if ((n && src->outcome_column(src->outcome_user, m, col, err) != STP_OK) ||
+            write_dataset(g, stp_outcome_names[m], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &n, col, 1,
+                          err))
             goto fail;
-    }
     rc = 0;
 fail:
+    free(col);
     stp_h5_close(g);
     return rc;
 }
 
 /* The [row][slot] columns of a scenario table (or of its worst-path rows). */
-static int write_scenario_rows(hid_t g, long long rows, int slots, const unsigned char *active,
-                               const float *time_s, const float *duration_s, const float *size,
-                               stp_error *err)
+/* The four [path][slot] datasets of a scenario table, filled `block` rows
+ * at a time by fill(user, row0, rows, active, time_s, duration_s, size). */
+typedef void (*row_fill)(const void *user, long long row0, long long rows, unsigned char *active,
+                         float *time_s, float *duration_s, float *size);
+
+#define ROW_BLOCK 16384 /* scenario rows per write: bounded memory at any path count */
+
+static int write_scenario_rows(hid_t g, long long n_rows, int slots, row_fill fill,
+                               const void *user, stp_error *err)
 {
-    const hsize_t dims[2] = {(hsize_t)rows, (hsize_t)slots};
-    const hid_t f32 = H5T_IEEE_F32LE, mf32 = H5T_NATIVE_FLOAT;
+    static const char *const names[4] = {"active", "time_s", "duration_s", "size"};
+    const hsize_t dims[2] = {(hsize_t)n_rows, (hsize_t)slots};
+    const long long block = n_rows < ROW_BLOCK ? n_rows : ROW_BLOCK;
+    const size_t cells = (size_t)(block > 0 ? block : 1) * (size_t)(slots > 0 ? slots : 1);
+    hid_t d[4] = {-1, -1, -1, -1};
+    unsigned char *active = NULL;
+    float *buf[3] = {NULL, NULL, NULL};
+    int rc = -1, i;
     if (slots <= 0) return 0; /* no shock specs: nothing per slot, the group alone says so */
-    return write_dataset(g, "active", H5T_STD_U8LE, H5T_NATIVE_UCHAR, 2, dims, active, 1, err) ||
-           write_dataset(g, "time_s", f32, mf32, 2, dims, time_s, 1, err) ||
-           write_dataset(g, "duration_s", f32, mf32, 2, dims, duration_s, 1, err) ||
-           write_dataset(g, "size", f32, mf32, 2, dims, size, 1, err);
+    if (STP_ALLOC(err, active, cells) || STP_ALLOC(err, buf[0], cells) ||
+        STP_ALLOC(err, buf[1], cells) || STP_ALLOC(err, buf[2], cells))
+        goto fail;
+    for (i = 0; i < 4; i++)
+        if (create_dataset(g, names[i], i ? H5T_IEEE_F32LE : H5T_STD_U8LE, 2, dims, 1, &d[i], err))
+            goto fail;
+    for (long long r0 = 0; r0 < n_rows; r0 += block) {
+        const long long rows = n_rows - r0 < block ? n_rows - r0 : block;
+        fill(user, r0, rows, active, buf[0], buf[1], buf[2]);
+        for (i = 0; i < 4; i++)
+            if (write_rows(d[i], i ? H5T_NATIVE_FLOAT : H5T_NATIVE_UCHAR, (hsize_t)r0,
+                           (hsize_t)rows, (hsize_t)slots, i ? (const void *)buf[i - 1] : active,
+                           err)) {
+                stp_h5_blame(err, g, names[i], NULL);
+                goto fail;
+            }
+    }
+    rc = 0;
+fail:
+    for (i = 0; i < 4; i++)
+        stp_h5_close(d[i]);
+    free(active);
+    for (i = 0; i < 3; i++)
+        free(buf[i]);
+    return rc;
 }
 
 /* "gap,exploit,...": slot_kind's codes, in stp_shock_kind order. */
@@ -226,24 +300,22 @@ static void kind_names(char *buf, size_t cap)
                                  stp_shock_kind_name((stp_shock_kind)k));
 }
 
-static int write_scenarios(hid_t vg, const stp_scenario_table *s, stp_error *err)
+static int write_scenarios(hid_t vg, const stp_path_source *src, stp_error *err)
 {
+    const hsize_t ns = (hsize_t)(src->n_slots > 0 ? src->n_slots : 0);
     hid_t g = -1;
     char kinds[256];
     int rc = -1;
     if (make_group(vg, "scenarios", 0, &g, err)) goto fail;
-    if (s) {
-        const hsize_t ns = (hsize_t)(s->n_slots > 0 ? s->n_slots : 0);
-        kind_names(kinds, sizeof kinds);
-        if (write_dataset(g, "slot_spec", H5T_STD_I32LE, H5T_NATIVE_INT, 1, &ns, s->slot_spec, 0,
-                          err) ||
-            write_dataset(g, "slot_kind", H5T_STD_I32LE, H5T_NATIVE_INT, 1, &ns, s->slot_kind, 0,
-                          err) ||
-            attr_str(g, "slot_kind", "kinds", kinds, err) ||
-            write_scenario_rows(g, s->n_paths, s->n_slots, s->active, s->time_s, s->duration_s,
-                                s->size, err))
-            goto fail;
-    }
+    kind_names(kinds, sizeof kinds);
+    if (write_dataset(g, "slot_spec", H5T_STD_I32LE, H5T_NATIVE_INT, 1, &ns, src->slot_spec, 0,
+                      err) ||
+        write_dataset(g, "slot_kind", H5T_STD_I32LE, H5T_NATIVE_INT, 1, &ns, src->slot_kind, 0,
+                      err) ||
+        attr_str(g, "slot_kind", "kinds", kinds, err) ||
+        (src->scenario_rows && write_scenario_rows(g, src->n_paths, src->n_slots,
+                                                   src->scenario_rows, src->scenario_user, err)))
+        goto fail;
     rc = 0;
 fail:
     stp_h5_close(g);
@@ -381,44 +453,46 @@ static void gather_rows(void *dst, const void *src, size_t size, size_t width, c
 }
 
 /* Tail attribution: every outcome of the worst paths, and their scenario rows. */
+/* fill for the worst paths: row i is path worst[i]. */
+typedef struct worst_rows {
+    const stp_path_source *src;
+    const long long *worst;
+} worst_rows;
+
+static void fill_worst(const void *user, long long row0, long long rows, unsigned char *active,
+                       float *time_s, float *duration_s, float *size)
+{
+    const worst_rows *w = user;
+    const size_t slots = (size_t)w->src->n_slots;
+    for (long long i = 0; i < rows; i++)
+        w->src->scenario_rows(w->src->scenario_user, w->worst[row0 + i], 1, active + i * slots,
+                              time_s + i * slots, duration_s + i * slots, size + i * slots);
+}
+
 static int write_worst_rows(hid_t wg, const stp_variant_results *v, stp_error *err)
 {
+    const stp_path_source *src = &v->source;
     const int n = v->n_worst;
-    const stp_scenario_table *s = v->scenarios;
-    const size_t slots = (size_t)(s && s->n_slots > 0 ? s->n_slots : 0);
-    const size_t cells = (size_t)n * (slots ? slots : 1);
-    double *x = NULL;
-    unsigned char *active = NULL;
-    float *t = NULL, *dur = NULL, *size = NULL;
+    const worst_rows rows = {src, v->worst};
+    double *col = NULL, *x = NULL;
     int rc = -1;
-    if (STP_ALLOC(err, x, (size_t)n) || STP_ALLOC(err, active, cells) || STP_ALLOC(err, t, cells) ||
-        STP_ALLOC(err, dur, cells) || STP_ALLOC(err, size, cells))
-        goto fail;
-    for (int m = 0; v->outcomes && m < STP_N_OUTCOMES; m++) {
-        gather_rows(x, v->outcomes->v[m], sizeof *x, 1, v->worst, n);
+    if (STP_ALLOC(err, x, (size_t)n) || STP_ALLOC(err, col, (size_t)src->n_paths)) goto fail;
+    for (int m = 0; src->outcome_column && m < STP_N_OUTCOMES; m++) {
+        if (src->outcome_column(src->outcome_user, m, col, err) != STP_OK) goto fail;
+        gather_rows(x, col, sizeof *x, 1, v->worst, n);
         if (ds_f64(wg, stp_outcome_names[m], n, x, err)) goto fail;
     }
-    if (slots) {
-        gather_rows(active, s->active, sizeof *active, slots, v->worst, n);
-        gather_rows(t, s->time_s, sizeof *t, slots, v->worst, n);
-        gather_rows(dur, s->duration_s, sizeof *dur, slots, v->worst, n);
-        gather_rows(size, s->size, sizeof *size, slots, v->worst, n);
-    }
-    rc = write_scenario_rows(wg, n, (int)slots, active, t, dur, size, err);
+    rc = src->scenario_rows ? write_scenario_rows(wg, n, src->n_slots, fill_worst, &rows, err) : 0;
 fail:
+    free(col);
     free(x);
-    free(active);
-    free(t);
-    free(dur);
-    free(size);
     return rc;
 }
 
 static int write_worst(hid_t vg, const stp_variant_results *v, stp_error *err)
 {
     const hsize_t n = (hsize_t)(v->worst && v->n_worst > 0 ? v->n_worst : 0);
-    const long long n_out = v->outcomes ? v->outcomes->n : 0;
-    const long long n_scen = v->scenarios ? v->scenarios->n_paths : n_out;
+    const long long n_out = v->source.n_paths, n_scen = n_out;
     hid_t wg = -1;
     int rc = -1;
     for (hsize_t i = 0; i < n; i++) /* a bad index here is a bug upstream: fail, never read OOB */
@@ -463,8 +537,8 @@ static int write_variant(hid_t variants, const stp_variant_results *v, stp_error
     int rc = -1;
     if (check_link_name(v->name, err) || make_group(variants, v->name, 0, &g, err)) goto fail;
     if (attr_str(g, ".", "overrides_json", v->overrides_json ? v->overrides_json : "{}", err) ||
-        attr_i64(g, ".", "paths_done", v->paths_done, err) || write_outcomes(g, v->outcomes, err) ||
-        write_scenarios(g, v->scenarios, err) || write_stats(g, v, err) ||
+        attr_i64(g, ".", "paths_done", v->paths_done, err) || write_outcomes(g, &v->source, err) ||
+        write_scenarios(g, &v->source, err) || write_stats(g, v, err) ||
         write_cascade(g, &v->cascade, err) || write_histograms(g, v->hist, err) ||
         write_samples(g, v->samples, err) || write_worst(g, v, err))
         goto fail;

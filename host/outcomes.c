@@ -1,9 +1,19 @@
 /* outcomes.c: the dataset names of the per-path outcomes (DESIGN §3.7). */
 #include "stampede/outcomes.h"
 
+#include <string.h>
+
 const char *const stp_outcome_names[STP_N_OUTCOMES] = {
     "max_drawdown", "min_price_ratio", "final_price_ratio",     "liquidated_usd",
     "liquidations", "bad_debt_usd",    "bad_debt_realized_usd", "defensive_sell_usd",
     "agents_acted", "peak_sync",       "herding_index",         "t_trough_s",
     "cascade",      "weight",
 };
+
+stp_status stp_outcomes_column(const void *user, int metric, double *dst, stp_error *err)
+{
+    const stp_outcomes *o = user;
+    (void)err;
+    memcpy(dst, o->v[metric], sizeof(double) * (size_t)o->n);
+    return STP_OK;
+}

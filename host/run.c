@@ -18,10 +18,13 @@
 #define STP_VERSION "0.0.0"
 #endif
 
+/* Memory is bounded by the batch: the outcomes and scenario rows of one
+ * batch, then one outcome column (8 bytes a path) at a time when the
+ * statistics and the results file read the finished batches back. */
 typedef struct run_state {
     stp_population *pop;
-    stp_scenario_table *scen;
-    stp_outcomes out;
+    stp_scenario_table *scen; /* rows of the batch in flight */
+    stp_outcomes out;         /* rows of the batch in flight */
     stp_samples samples;
     stp_variant_results var;
     char device[256];
@@ -68,12 +71,13 @@ static void cpu_name(char *buf, size_t n)
 static stp_status alloc_outputs(run_state *r, const stp_config *cfg, int n_steps, stp_error *err)
 {
     const long long n = cfg->run.paths;
+    const long long b = n < cfg->run.batch ? n : cfg->run.batch;
     const int k = cfg->output.sample_paths < n ? cfg->output.sample_paths : (int)n;
     const size_t cells = (size_t)k * (size_t)n_steps;
     int m;
-    r->out.n = n;
+    r->out.n = b;
     for (m = 0; m < STP_N_OUTCOMES; m++)
-        if (STP_ALLOC(err, r->out.v[m], n)) return err->status;
+        if (STP_ALLOC(err, r->out.v[m], b)) return err->status;
     r->samples.k = k;
     r->samples.n_steps = n_steps;
     r->samples.dt_s = (float)cfg->time.dt_s;
@@ -86,8 +90,9 @@ static stp_status alloc_outputs(run_state *r, const stp_config *cfg, int n_steps
 /* Runs every batch not already in the checkpoint, saving each as it
  * finishes. Batch b covers paths [b * batch, ...): the split is fixed by the
  * config, so a resumed run reuses exactly the batches it finished. */
-static stp_status simulate(const stp_sim_ctx *ctx, const stp_config *cfg, const stp_run_opts *o,
-                           const stp_checkpoint *ck, long long *simulated, stp_error *err)
+static stp_status simulate(const stp_sim_ctx *ctx, stp_scenario_table *scen, const stp_config *cfg,
+                           const stp_run_opts *o, const stp_checkpoint *ck, long long *simulated,
+                           stp_error *err)
 {
     const long long n = cfg->run.paths, batch = cfg->run.batch;
     const double t0 = now_s();
@@ -95,8 +100,17 @@ static stp_status simulate(const stp_sim_ctx *ctx, const stp_config *cfg, const 
     int index = 0;
     for (path0 = 0; path0 < n; path0 += batch, index++) {
         const long long b = n - path0 < batch ? n - path0 : batch;
+        ctx->out->base = path0;
+        ctx->out->n = b;
         if (!stp_checkpoint_load(ck, index, path0, b, ctx->out, ctx->samples)) {
-            stp_status st = stp_cpu_run_batch(ctx, path0, b, o->threads, err);
+            stp_status st;
+            stp_scenario_table *sc = scen;
+            long long p;
+            sc->base = path0;
+            sc->n_paths = b;
+            for (p = path0; p < path0 + b; p++)
+                stp_scenario_sample_path(sc, cfg, p);
+            st = stp_cpu_run_batch(ctx, path0, b, o->threads, err);
             *simulated += b;
             if (st == STP_OK)
                 st = stp_checkpoint_save(ck, index, path0, b, ctx->out, ctx->samples, err);
@@ -128,50 +142,36 @@ static int by_key_desc(const void *a, const void *b)
 
 /* peak_sync over the paths where some agent acted (DESIGN §3.9): the
  * all-path figure mixes in calm paths where nobody moved. */
-static stp_status summarise_acted(run_state *r, const stp_config *cfg, stp_error *err)
+static stp_status summarise_acted(run_state *r, const stp_config *cfg, const stp_checkpoint *ck,
+                                  double *sync, double *acted, stp_error *err)
 {
-    double *x = NULL;
-    long long i, n = 0;
-    stp_status st = STP_OK;
-    if (STP_ALLOC(err, x, r->out.n)) return err->status;
-    for (i = 0; i < r->out.n; i++)
-        if (r->out.v[STP_OUT_AGENTS_ACTED][i] > 0.0) x[n++] = r->out.v[STP_OUT_PEAK_SYNC][i];
-    if (n > 0)
-        st = stp_stats_compute(&r->var.peak_sync_acted, x, NULL, (size_t)n, cfg->output.quantiles,
-                               cfg->output.n_quantiles, cfg->output.es_levels,
-                               cfg->output.n_es_levels, "peak_sync_acted", err);
-    free(x);
-    return st;
+    const long long n = cfg->run.paths;
+    long long i, k = 0;
+    if (stp_checkpoint_column(ck, STP_OUT_PEAK_SYNC, sync, err) != STP_OK ||
+        stp_checkpoint_column(ck, STP_OUT_AGENTS_ACTED, acted, err) != STP_OK)
+        return err->status;
+    for (i = 0; i < n; i++)
+        if (acted[i] > 0.0) sync[k++] = sync[i];
+    if (k == 0) return STP_OK;
+    return stp_stats_compute(&r->var.peak_sync_acted, sync, NULL, (size_t)k, cfg->output.quantiles,
+                             cfg->output.n_quantiles, cfg->output.es_levels,
+                             cfg->output.n_es_levels, "peak_sync_acted", err);
 }
 
-static stp_status summarise(run_state *r, const stp_config *cfg, stp_error *err)
+/* The worst output.worst_paths paths by bad debt. */
+static stp_status rank_worst(run_state *r, const double *bad_debt, long long n, int n_worst,
+                             stp_error *err)
 {
-    const long long n = r->out.n;
     ranked *idx = NULL;
-    long long k = 0, i;
-    int m;
-    for (m = 0; m < STP_N_OUTCOMES; m++) {
-        stp_status st =
-            stp_stats_compute(&r->var.stats[m], r->out.v[m], NULL, (size_t)n, cfg->output.quantiles,
-                              cfg->output.n_quantiles, cfg->output.es_levels,
-                              cfg->output.n_es_levels, stp_outcome_names[m], err);
-        if (st == STP_OK)
-            st = stp_histogram_compute(&r->var.hist[m], r->out.v[m], (size_t)n,
-                                       cfg->output.histogram_bins, err);
-        if (st != STP_OK) return st;
-    }
-    if (summarise_acted(r, cfg, err) != STP_OK) return err->status;
-    for (i = 0; i < n; i++)
-        k += r->out.v[STP_OUT_CASCADE][i] > 0.5;
-    r->var.cascade = stp_wilson(k, n);
-    r->var.n_worst = cfg->output.worst_paths < n ? cfg->output.worst_paths : (int)n;
+    long long i;
+    r->var.n_worst = n_worst < n ? n_worst : (int)n;
     if (STP_ALLOC(err, idx, n) ||
         STP_ALLOC(err, r->var.worst, r->var.n_worst ? r->var.n_worst : 1)) {
         free(idx);
         return err->status;
     }
     for (i = 0; i < n; i++) {
-        idx[i].key = r->out.v[STP_OUT_BAD_DEBT_USD][i];
+        idx[i].key = bad_debt[i];
         idx[i].path = i;
     }
     qsort(idx, (size_t)n, sizeof *idx, by_key_desc);
@@ -179,6 +179,39 @@ static stp_status summarise(run_state *r, const stp_config *cfg, stp_error *err)
         r->var.worst[i] = idx[i].path;
     free(idx);
     return STP_OK;
+}
+
+/* Statistics of every outcome, one column at a time from the finished
+ * batches. */
+static stp_status summarise(run_state *r, const stp_config *cfg, const stp_checkpoint *ck,
+                            stp_error *err)
+{
+    const long long n = cfg->run.paths;
+    double *col = NULL, *aux = NULL;
+    long long k = 0, i;
+    stp_status st = STP_OK;
+    int m;
+    if (STP_ALLOC(err, col, n) || STP_ALLOC(err, aux, n)) goto done;
+    for (m = 0; m < STP_N_OUTCOMES && st == STP_OK; m++) {
+        if ((st = stp_checkpoint_column(ck, m, col, err)) != STP_OK ||
+            (st = stp_stats_compute(&r->var.stats[m], col, NULL, (size_t)n, cfg->output.quantiles,
+                                    cfg->output.n_quantiles, cfg->output.es_levels,
+                                    cfg->output.n_es_levels, stp_outcome_names[m], err)) !=
+                STP_OK ||
+            (st = stp_histogram_compute(&r->var.hist[m], col, (size_t)n, cfg->output.histogram_bins,
+                                        err)) != STP_OK)
+            break;
+        if (m == STP_OUT_CASCADE)
+            for (i = 0; i < n; i++)
+                k += col[i] > 0.5;
+        if (m == STP_OUT_BAD_DEBT_USD) st = rank_worst(r, col, n, cfg->output.worst_paths, err);
+    }
+    if (st == STP_OK) st = summarise_acted(r, cfg, ck, col, aux, err);
+    r->var.cascade = stp_wilson(k, n);
+done:
+    free(col);
+    free(aux);
+    return col && aux ? st : err->status;
 }
 
 /* The first enabled mitigation's name, or NULL: running with one silently
@@ -260,7 +293,9 @@ stp_status stp_run_single(const stp_config *cfg, const stp_run_opts *o, stp_erro
     memset(&ctx, 0, sizeof ctx);
     ctx.prm = stp_params_derive(cfg);
     if ((st = stp_population_create(&r.pop, cfg, err)) != STP_OK ||
-        (st = stp_scenario_table_create(&r.scen, cfg, cfg->run.paths, err)) != STP_OK ||
+        (st = stp_scenario_table_create(
+             &r.scen, cfg, 0, cfg->run.paths < cfg->run.batch ? cfg->run.paths : cfg->run.batch,
+             err)) != STP_OK ||
         (st = alloc_outputs(&r, cfg, ctx.prm.n_steps, err)) != STP_OK)
         goto done;
     ctx.cfg = cfg;
@@ -273,14 +308,20 @@ stp_status stp_run_single(const stp_config *cfg, const stp_run_opts *o, stp_erro
                                   err)) != STP_OK)
         goto done;
     t0 = now_s();
-    if ((st = simulate(&ctx, cfg, o, &ck, &simulated, err)) != STP_OK) goto done;
+    if ((st = simulate(&ctx, r.scen, cfg, o, &ck, &simulated, err)) != STP_OK) goto done;
     wall = now_s() - t0;
-    if ((st = summarise(&r, cfg, err)) != STP_OK) goto done;
+    if ((st = summarise(&r, cfg, &ck, err)) != STP_OK) goto done;
     snprintf(r.var.name, sizeof r.var.name, "%s", cfg->experiment.name);
     r.var.overrides_json = "{}";
     r.var.paths_done = cfg->run.paths;
-    r.var.outcomes = &r.out;
-    r.var.scenarios = r.scen;
+    r.var.source.n_paths = cfg->run.paths;
+    r.var.source.n_slots = r.scen->n_slots;
+    r.var.source.slot_spec = r.scen->slot_spec;
+    r.var.source.slot_kind = r.scen->slot_kind;
+    r.var.source.outcome_column = stp_checkpoint_column;
+    r.var.source.outcome_user = &ck;
+    r.var.source.scenario_rows = stp_scenario_sampled_rows;
+    r.var.source.scenario_user = cfg;
     r.var.samples = &r.samples;
     cpu_name(r.device, sizeof r.device);
     memset(&res, 0, sizeof res);

@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "stampede/rng.h"
 #include "stampede/step.h"
@@ -26,30 +27,35 @@ static double in_range(stp_range r, float u)
     return r.lo + (r.hi - r.lo) * (double)u;
 }
 
-/* Draw j of spec `spec`, slot `slot`: counter (path, spec, slot, draw). */
-static void sample_slot(stp_scenario_table *t, const stp_config *cfg, long long path, int spec,
-                        int slot, int cell, int active)
+/* One row's cells (slots [0, n_slots)), in place. */
+typedef struct row {
+    unsigned char *active;
+    float *time_s, *duration_s, *size;
+} row;
+
+/* Slot `slot` of spec `spec` on `path`: counter (path, spec, slot + 1, 0). */
+static void sample_slot(row r, const stp_config *cfg, long long path, int spec, int slot, int cell,
+                        int active)
 {
     const stp_shock_spec *s = &cfg->scenario.shocks[spec];
-    const size_t i = (size_t)path * t->n_slots + cell;
-    const stp_u32x4 r = stp_philox(cfg->run.seed, STP_STREAM_SCENARIO, (uint32_t)path,
+    const stp_u32x4 u = stp_philox(cfg->run.seed, STP_STREAM_SCENARIO, (uint32_t)path,
                                    (uint32_t)spec, (uint32_t)slot + 1u, 0);
     float n0, n1;
     double size;
-    t->active[i] = (unsigned char)active;
+    r.active[cell] = (unsigned char)active;
     if (!active) {
-        t->time_s[i] = t->duration_s[i] = t->size[i] = NAN;
+        r.time_s[cell] = r.duration_s[cell] = r.size[cell] = NAN;
         return;
     }
-    stp_box_muller(r.v[2], r.v[3], &n0, &n1);
+    stp_box_muller(u.v[2], u.v[3], &n0, &n1);
     size = s->size.mean + s->size.sd * (double)n0;
     size = fmax(-stp_shock_size_cap(s), fmin(stp_shock_size_cap(s), size));
-    t->time_s[i] = (float)in_range(s->time_s, stp_uniform(r.v[0]));
-    t->duration_s[i] = (float)in_range(s->duration_s, stp_uniform(r.v[1]));
-    t->size[i] = (float)size;
+    r.time_s[cell] = (float)in_range(s->time_s, stp_uniform(u.v[0]));
+    r.duration_s[cell] = (float)in_range(s->duration_s, stp_uniform(u.v[1]));
+    r.size[cell] = (float)size;
 }
 
-void stp_scenario_sample_path(stp_scenario_table *t, const stp_config *cfg, long long path)
+static void sample_row(row r, const stp_config *cfg, long long path)
 {
     int spec, cell = 0;
     for (spec = 0; spec < cfg->scenario.n_shocks; spec++) {
@@ -57,17 +63,64 @@ void stp_scenario_sample_path(stp_scenario_table *t, const stp_config *cfg, long
         const int slots = stp_shock_slots(s);
         int n = s->count, k;
         if (!s->has_count) {
-            const stp_u32x4 r = stp_philox(cfg->run.seed, STP_STREAM_SCENARIO, (uint32_t)path,
+            const stp_u32x4 u = stp_philox(cfg->run.seed, STP_STREAM_SCENARIO, (uint32_t)path,
                                            (uint32_t)spec, 0, 0);
-            n = stp_poisson_inverse(stp_uniform(r.v[0]), s->rate_per_path, slots);
+            n = stp_poisson_inverse(stp_uniform(u.v[0]), s->rate_per_path, slots);
         }
         for (k = 0; k < slots; k++, cell++)
-            sample_slot(t, cfg, path, spec, k, cell, k < n);
+            sample_slot(r, cfg, path, spec, k, cell, k < n);
     }
 }
 
+static int total_slots(const stp_config *cfg)
+{
+    int spec, n = 0;
+    for (spec = 0; spec < cfg->scenario.n_shocks; spec++)
+        n += stp_shock_slots(&cfg->scenario.shocks[spec]);
+    return n;
+}
+
+void stp_scenario_sample_path(stp_scenario_table *t, const stp_config *cfg, long long path)
+{
+    const size_t at = (size_t)(path - t->base) * (size_t)t->n_slots;
+    row r;
+    r.active = t->active + at;
+    r.time_s = t->time_s + at;
+    r.duration_s = t->duration_s + at;
+    r.size = t->size + at;
+    sample_row(r, cfg, path);
+}
+
+void stp_scenario_sampled_rows(const void *user, long long path0, long long n,
+                               unsigned char *active, float *time_s, float *duration_s, float *size)
+{
+    const stp_config *cfg = user;
+    const size_t slots = (size_t)total_slots(cfg);
+    long long p;
+    for (p = 0; p < n; p++) {
+        row r;
+        r.active = active + (size_t)p * slots;
+        r.time_s = time_s + (size_t)p * slots;
+        r.duration_s = duration_s + (size_t)p * slots;
+        r.size = size + (size_t)p * slots;
+        sample_row(r, cfg, path0 + p);
+    }
+}
+
+void stp_scenario_table_rows(const void *user, long long path0, long long n, unsigned char *active,
+                             float *time_s, float *duration_s, float *size)
+{
+    const stp_scenario_table *t = user;
+    const size_t at = (size_t)(path0 - t->base) * (size_t)t->n_slots;
+    const size_t cells = (size_t)n * (size_t)t->n_slots;
+    memcpy(active, t->active + at, cells);
+    memcpy(time_s, t->time_s + at, sizeof(float) * cells);
+    memcpy(duration_s, t->duration_s + at, sizeof(float) * cells);
+    memcpy(size, t->size + at, sizeof(float) * cells);
+}
+
 stp_status stp_scenario_table_create(stp_scenario_table **out, const stp_config *cfg,
-                                     long long n_paths, stp_error *err)
+                                     long long base, long long n_paths, stp_error *err)
 {
     stp_scenario_table *t = NULL;
     size_t cells;
@@ -75,9 +128,9 @@ stp_status stp_scenario_table_create(stp_scenario_table **out, const stp_config 
     long long p;
     *out = NULL;
     if (STP_ALLOC(err, t, 1)) goto fail;
+    t->base = base;
     t->n_paths = n_paths;
-    for (spec = 0; spec < cfg->scenario.n_shocks; spec++)
-        t->n_slots += stp_shock_slots(&cfg->scenario.shocks[spec]);
+    t->n_slots = total_slots(cfg);
     cells = (size_t)n_paths * (size_t)t->n_slots;
     if (STP_ALLOC(err, t->slot_spec, t->n_slots) || STP_ALLOC(err, t->slot_kind, t->n_slots) ||
         STP_ALLOC(err, t->active, cells) || STP_ALLOC(err, t->time_s, cells) ||
@@ -90,7 +143,7 @@ stp_status stp_scenario_table_create(stp_scenario_table **out, const stp_config 
             t->slot_kind[slot] = (int)cfg->scenario.shocks[spec].kind;
         }
     }
-    for (p = 0; p < n_paths; p++)
+    for (p = base; p < base + n_paths; p++)
         stp_scenario_sample_path(t, cfg, p);
     *out = t;
     return STP_OK;

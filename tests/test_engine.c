@@ -42,8 +42,8 @@ static void engine_open(engine *e, const char *json, const char *const *sets, in
         stp_config_parse(&e->cfg, json, STP_SOURCE_DIR "/configs/test.json", sets, n_sets, &err),
         STP_OK, "%s", err.msg);
     cr_assert_eq(stp_population_create(&e->pop, e->cfg, &err), STP_OK, "%s", err.msg);
-    cr_assert_eq(stp_scenario_table_create(&e->scen, e->cfg, e->cfg->run.paths, &err), STP_OK, "%s",
-                 err.msg);
+    cr_assert_eq(stp_scenario_table_create(&e->scen, e->cfg, 0, e->cfg->run.paths, &err), STP_OK,
+                 "%s", err.msg);
     e->out.n = e->cfg->run.paths;
     for (m = 0; m < STP_N_OUTCOMES; m++) {
         e->out.v[m] = calloc((size_t)e->out.n, sizeof(double));

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "stampede/h5out.h"
+#include "stampede/scenario.h"
 #include "stampede/summary.h"
 
 #define N_PATHS 1000
@@ -147,8 +148,15 @@ static void fill_variant(fixture *f, stp_variant_results *v, const char *name)
     snprintf(v->name, sizeof v->name, "%s", name);
     v->overrides_json = "{}";
     v->paths_done = N_PATHS;
-    v->outcomes = &f->out;
-    v->scenarios = &f->scen;
+    /* the in-memory sources: the writer reads a column or a row range at a time */
+    v->source.n_paths = f->out.n;
+    v->source.n_slots = f->scen.n_slots;
+    v->source.slot_spec = f->scen.slot_spec;
+    v->source.slot_kind = f->scen.slot_kind;
+    v->source.outcome_column = stp_outcomes_column;
+    v->source.outcome_user = &f->out;
+    v->source.scenario_rows = f->scen.n_slots > 0 ? stp_scenario_table_rows : NULL;
+    v->source.scenario_user = &f->scen;
     v->samples = &f->samples;
     for (int m = 0; m < STP_N_OUTCOMES; m++)
         fill_stats(&v->stats[m], m);
@@ -492,6 +500,10 @@ Test(h5out, empty_scenario_and_sample_tables_still_make_their_groups, .init = se
 {
     fx->scen.n_slots = 0;
     fx->samples.k = 0;
+    for (int v = 0; v < 2; v++) { /* the sources were made from the full table */
+        fx->var[v].source.n_slots = 0;
+        fx->var[v].source.scenario_rows = NULL;
+    }
     write_ok();
     hid_t f = open_ro(fx->path);
     cr_assert_gt(H5Lexists(f, "/variants/baseline/scenarios", H5P_DEFAULT), 0);

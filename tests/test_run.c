@@ -156,6 +156,24 @@ Test(run, interrupted_run_resumes_bit_identically)
     stp_config_destroy(cfg);
 }
 
+/* One batch or five: the same results file (batches only bound memory). */
+Test(run, batch_size_changes_no_result)
+{
+    stp_config *one = NULL, *five = load();
+    stp_error err = {STP_OK, ""};
+    const char *sets[1] = {"run.batch=40"};
+    char a[300], b[300];
+    snprintf(a, sizeof a, "%s/one.h5", dir);
+    snprintf(b, sizeof b, "%s/five.h5", dir);
+    cr_assert_eq(stp_config_parse(&one, config, STP_SOURCE_DIR "/configs/t.json", sets, 1, &err),
+                 STP_OK, "%s", err.msg);
+    cr_assert_eq(run_to(one, a, 0, 0, NULL, &err), STP_OK, "%s", err.msg);
+    cr_assert_eq(run_to(five, b, 0, 0, NULL, &err), STP_OK, "%s", err.msg);
+    assert_same_files(a, b);
+    stp_config_destroy(one);
+    stp_config_destroy(five);
+}
+
 Test(run, corrupted_checkpoint_batch_is_recomputed)
 {
     stp_config *cfg = load();

@@ -32,14 +32,21 @@ stp_status stp_checkpoint_open(stp_checkpoint *ck, const char *out_path,
                                unsigned long long fingerprint, long long paths, int batch,
                                int n_steps, int sample_k, int resume, int force, stp_error *err);
 
-/* Writes batch `index` (paths [path0, path0 + n)) from the run's arrays. */
+/* Writes batch `index` (paths [path0, path0 + n)) from `out` (rows from
+ * out->base) and the run's sample rows. */
 stp_status stp_checkpoint_save(const stp_checkpoint *ck, int index, long long path0, long long n,
                                const stp_outcomes *out, const stp_samples *samples, stp_error *err);
 
-/* Loads batch `index` into the run's arrays when its file exists and its
- * checksum and header match; returns 1 if loaded, 0 if it must be run. */
+/* Loads batch `index` into `out` (rows from out->base) and the sample rows
+ * when its file exists and its checksum and header match; returns 1 if
+ * loaded, 0 if it must be run. */
 int stp_checkpoint_load(const stp_checkpoint *ck, int index, long long path0, long long n,
                         stp_outcomes *out, stp_samples *samples);
+
+/* stp_path_source.outcome_column over the finished batches (user: the
+ * stp_checkpoint): dst[0, paths) = outcome `metric` of every path, read
+ * back from the batch files the run saved and verified. */
+stp_status stp_checkpoint_column(const void *user, int metric, double *dst, stp_error *err);
 
 /* Removes the directory after the results file is in place. */
 void stp_checkpoint_remove(const stp_checkpoint *ck);

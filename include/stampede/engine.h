@@ -14,8 +14,8 @@ typedef struct stp_sim_ctx {
     stp_params prm;
     const stp_config *cfg;          /* borrowed */
     const stp_population *pop;      /* borrowed */
-    const stp_scenario_table *scen; /* borrowed: rows for every path */
-    stp_outcomes *out;              /* borrowed: rows for every path */
+    const stp_scenario_table *scen; /* borrowed: rows of the batch's paths */
+    stp_outcomes *out;              /* borrowed: rows of the batch's paths */
     stp_samples *samples;           /* borrowed: the first samples->k paths */
 } stp_sim_ctx;
 

@@ -2,6 +2,8 @@
 #ifndef STAMPEDE_OUTCOMES_H
 #define STAMPEDE_OUTCOMES_H
 
+#include "stampede/error.h"
+
 typedef enum stp_outcome {
     STP_OUT_MAX_DRAWDOWN,
     STP_OUT_MIN_PRICE_RATIO,
@@ -23,10 +25,14 @@ typedef enum stp_outcome {
 /* Dataset names under outcomes/, indexed by stp_outcome. */
 extern const char *const stp_outcome_names[STP_N_OUTCOMES];
 
-/* Per-path outcomes of one variant: v[metric][path], path in [0, n). */
+/* Per-path outcomes of paths [base, base + n): v[metric][path - base]. */
 typedef struct stp_outcomes {
-    long long n;
+    long long base, n;
     double *v[STP_N_OUTCOMES];
 } stp_outcomes;
+
+/* stp_path_source.outcome_column over in-memory outcomes (user: the
+ * stp_outcomes, base 0, holding every path). */
+stp_status stp_outcomes_column(const void *user, int metric, double *dst, stp_error *err);
 
 #endif

@@ -16,12 +16,22 @@ int stp_shock_slots(const stp_shock_spec *s);
  * clamped to it, which bounds the oracle history (params.c). */
 double stp_shock_size_cap(const stp_shock_spec *s);
 
-/* Allocates the table for paths [0, n_paths) and fills every row. */
+/* Allocates the table for paths [base, base + n_paths) and fills every row. */
 stp_status stp_scenario_table_create(stp_scenario_table **out, const stp_config *cfg,
-                                     long long n_paths, stp_error *err);
+                                     long long base, long long n_paths, stp_error *err);
+
+/* stp_path_source.scenario_rows over an in-memory table (user: the table). */
+void stp_scenario_table_rows(const void *user, long long path0, long long n, unsigned char *active,
+                             float *time_s, float *duration_s, float *size);
+
+/* stp_path_source.scenario_rows drawing the rows afresh (user: the
+ * stp_config): a path's shocks are a pure function of (seed, path). */
+void stp_scenario_sampled_rows(const void *user, long long path0, long long n,
+                               unsigned char *active, float *time_s, float *duration_s,
+                               float *size);
 void stp_scenario_table_destroy(stp_scenario_table *t);
 
-/* Fills row `path` (slots [0, t->n_slots)). */
+/* Fills the row of `path` (slots [0, t->n_slots)); base <= path < base + n_paths. */
 void stp_scenario_sample_path(stp_scenario_table *t, const stp_config *cfg, long long path);
 
 #endif
