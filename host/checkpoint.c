@@ -82,6 +82,11 @@ static int read_small(const char *path, char *buf, size_t n)
     return 0;
 }
 
+int stp_checkpoint_dir(char *buf, size_t n, const char *out_path)
+{
+    return snprintf(buf, n, "%s.ckpt", out_path) >= (int)n;
+}
+
 void stp_checkpoint_remove(const stp_checkpoint *ck)
 {
     DIR *d = opendir(ck->dir);
@@ -105,10 +110,9 @@ stp_status stp_checkpoint_open(stp_checkpoint *ck, const char *out_path,
     size_t len;
     struct stat st;
     memset(ck, 0, sizeof *ck);
-    if (strlen(out_path) + 6 > sizeof ck->dir)
+    if (stp_checkpoint_dir(ck->dir, sizeof ck->dir, out_path))
         return stp_error_set(err, STP_EUSAGE, "output path too long (%zu bytes); use a shorter -o",
                              strlen(out_path));
-    snprintf(ck->dir, sizeof ck->dir, "%s.ckpt", out_path);
     ck->fingerprint = fingerprint;
     ck->paths = paths;
     ck->batch = batch;

@@ -140,17 +140,16 @@ static int by_key_desc(const void *a, const void *b)
     return (x->path > y->path) - (x->path < y->path);
 }
 
+_Static_assert(STP_OUT_AGENTS_ACTED < STP_OUT_PEAK_SYNC, "summarise reads agents_acted first");
+
 /* peak_sync over the paths where some agent acted (DESIGN §3.9): the
- * all-path figure mixes in calm paths where nobody moved. */
-static stp_status summarise_acted(run_state *r, const stp_config *cfg, const stp_checkpoint *ck,
-                                  double *sync, double *acted, stp_error *err)
+ * all-path figure mixes in calm paths where nobody moved. Compacts sync in
+ * place. */
+static stp_status summarise_acted(run_state *r, const stp_config *cfg, double *sync,
+                                  const double *acted, stp_error *err)
 {
-    const long long n = cfg->run.paths;
     long long i, k = 0;
-    if (stp_checkpoint_column(ck, STP_OUT_PEAK_SYNC, sync, err) != STP_OK ||
-        stp_checkpoint_column(ck, STP_OUT_AGENTS_ACTED, acted, err) != STP_OK)
-        return err->status;
-    for (i = 0; i < n; i++)
+    for (i = 0; i < cfg->run.paths; i++)
         if (acted[i] > 0.0) sync[k++] = sync[i];
     if (k == 0) return STP_OK;
     return stp_stats_compute(&r->var.peak_sync_acted, sync, NULL, (size_t)k, cfg->output.quantiles,
@@ -205,8 +204,10 @@ static stp_status summarise(run_state *r, const stp_config *cfg, const stp_check
             for (i = 0; i < n; i++)
                 k += col[i] > 0.5;
         if (m == STP_OUT_BAD_DEBT_USD) st = rank_worst(r, col, n, cfg->output.worst_paths, err);
+        /* agents_acted comes before peak_sync: keep it for the acted-only figure */
+        if (m == STP_OUT_AGENTS_ACTED) memcpy(aux, col, sizeof(double) * (size_t)n);
+        if (m == STP_OUT_PEAK_SYNC && st == STP_OK) st = summarise_acted(r, cfg, col, aux, err);
     }
-    if (st == STP_OK) st = summarise_acted(r, cfg, ck, col, aux, err);
     r->var.cascade = stp_wilson(k, n);
 done:
     free(col);
@@ -245,6 +246,7 @@ static unsigned long long run_fingerprint(const stp_config *cfg, const stp_popul
 
 static stp_status check_runnable(const stp_config *cfg, const stp_run_opts *o, stp_error *err)
 {
+    const char *mitigation;
     if (cfg->experiment.kind != STP_EXP_SINGLE)
         return stp_error_set(err, STP_EUSAGE,
                              "config error at experiment.kind: only \"single\" "
@@ -253,19 +255,18 @@ static stp_status check_runnable(const stp_config *cfg, const stp_run_opts *o, s
         return stp_error_set(err, STP_EUSAGE,
                              "config error at run.paths: at most 4294967295 "
                              "paths per run; split larger studies by seed");
-    if (enabled_mitigation(cfg))
+    if ((mitigation = enabled_mitigation(cfg)) != NULL)
         return stp_error_set(err, STP_EUSAGE,
                              "config error at mitigations.%s.enabled: "
                              "mitigations are not built in this version; set it to false",
-                             enabled_mitigation(cfg));
+                             mitigation);
     if (cfg->scenario.mode != STP_SCENARIO_RANDOM)
         return stp_error_set(err, STP_EUSAGE,
                              "config error at scenario.mode: only \"random\" "
                              "runs in this version");
     if (o->resume && !o->force && access(o->out_path, F_OK) == 0) {
         char ckpt[1100];
-        snprintf(ckpt, sizeof ckpt, "%s.ckpt", o->out_path);
-        if (access(ckpt, F_OK) != 0)
+        if (stp_checkpoint_dir(ckpt, sizeof ckpt, o->out_path) || access(ckpt, F_OK) != 0)
             return stp_error_set(err, STP_EUSAGE,
                                  "--resume: '%s' is complete and there is no "
                                  "checkpoint to resume; pass --force to run again",

@@ -23,6 +23,10 @@ typedef struct stp_checkpoint {
 #define STP_FNV_OFFSET 1469598103934665603ull
 unsigned long long stp_fnv1a(unsigned long long h, const void *data, size_t n);
 
+/* The checkpoint directory of `out_path` ("<out_path>.ckpt") into buf;
+ * nonzero when it does not fit. */
+int stp_checkpoint_dir(char *buf, size_t n, const char *out_path);
+
 /* Opens the checkpoint of `out_path` for a run described by the other
  * arguments. A directory left by an earlier run is an error (STP_EUSAGE,
  * naming --resume and --force) unless `resume` (then its manifest must
