@@ -6,6 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "stampede/hd.h"
+
+STP_EXTERN_C_BEGIN
+
 typedef enum stp_status {
     STP_OK = 0,
     STP_EUSAGE = 2,  /* usage or config error */
@@ -33,5 +37,7 @@ void *stp_calloc_checked(size_t n, size_t size, stp_error *err, const char *what
                          int line);
 #define STP_ALLOC(err, ptr, n)                                                                     \
     (((ptr) = stp_calloc_checked((n), sizeof(*(ptr)), (err), #ptr, __FILE__, __LINE__)) == NULL)
+
+STP_EXTERN_C_END
 
 #endif

@@ -7,6 +7,7 @@
 #include <math.h>
 
 #include "stampede/config.h"
+#include "stampede/hd.h"
 
 typedef struct stp_params {
     int n_steps;
@@ -54,7 +55,7 @@ typedef struct stp_params {
 /* Seconds to whole steps, rounded half up and clamped to [0, cap] in
  * double first, so absurd but valid inputs (a 1e10 s cooldown) saturate
  * instead of overflowing int. */
-static inline int stp_steps_of(double seconds, double dt_s, int cap)
+static inline STP_HD int stp_steps_of(double seconds, double dt_s, int cap)
 {
     const double n = floor(seconds / dt_s + 0.5);
     return n <= 0.0 ? 0 : (n >= (double)cap ? cap : (int)n);

@@ -15,11 +15,7 @@
 #include <math.h>
 #include <stdint.h>
 
-#ifdef __CUDACC__
-#define STP_HD __host__ __device__
-#else
-#define STP_HD
-#endif
+#include "stampede/hd.h"
 
 #include <Random123/philox.h>
 

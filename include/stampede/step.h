@@ -10,11 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#ifdef __CUDACC__
-#define STP_HD __host__ __device__
-#else
-#define STP_HD
-#endif
+#include "stampede/hd.h"
 
 /* ---------------------------------------------------------------------------
  * Features (version STP_FEATURE_VERSION; model files name the version they

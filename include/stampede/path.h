@@ -1,0 +1,607 @@
+/* path.h: one path's step loop in the order of DESIGN §3.9, shared by the
+ * OpenMP backend (one thread runs a path) and the CUDA kernel (thread 0 of
+ * the path's block runs these functions; the per-agent and per-position
+ * loops are spread over the block). Both backends call the same functions
+ * in the same order on the same data, so they agree up to transcendental
+ * rounding (DESIGN §4). The structs hold plain pointers: host addresses on
+ * the CPU, device addresses in a kernel. Must compile as C11 and CUDA C++.
+ *
+ * What may run in parallel, and why the result cannot depend on it: the
+ * exploit haircut and the candidate screens touch one element each; every
+ * sum (the batch, the settlements, the outcomes) runs over an index-ordered
+ * list in one thread. */
+#ifndef STAMPEDE_PATH_H
+#define STAMPEDE_PATH_H
+
+#include "stampede/config.h"
+#include "stampede/outcomes.h"
+#include "stampede/params.h"
+#include "stampede/population.h"
+#include "stampede/rng.h"
+#include "stampede/step.h"
+
+#define STP_STUDENT_T_TRIES 16   /* blocks of two polar pairs; all rejected: p ~ 1e-21 */
+#define STP_LP_FLOOR_FRAC   0.01 /* an LP exit never drains the pool below 1% */
+#define STP_MAX_JUMPS       64   /* per step: a safety cap, never reached at sane rates */
+
+/* Read-only during a batch: the population as the step loop reads it and
+ * the scenario rows of the batch. Positions are the AI agents' (index a)
+ * followed by the passive ones (index n_agents + i). */
+typedef struct stp_path_tables {
+    stp_params prm;
+    int n_agents, n_passive, n_positions, n_families;
+    int family_start[STP_MAX_FAMILIES + 1]; /* agents are sorted by family */
+    int family_kind[STP_MAX_FAMILIES];      /* stp_family_kind */
+    int family_hidden[STP_MAX_FAMILIES];
+    const int *role;              /* [agent]: STP_ROLE_BORROWER or STP_ROLE_LP */
+    const int *lag_steps;         /* [agent] */
+    const float *logit_threshold; /* [agent] */
+    const float *sell_fraction;   /* [agent] */
+    const float *lp_share;        /* [agent] */
+    const float *params;          /* [param][agent] */
+    const int *prot;              /* [position]: protocol, -1 for LPs */
+    const float *lt;              /* [position]: its protocol's liquidation threshold */
+    const float *c0, *d0;         /* [position]: collateral units, debt USD at t = 0 */
+    int n_slots;
+    const int *slot_kind;     /* [slot]: stp_shock_kind */
+    const int *slot_protocol; /* [slot]: exploit's protocol, else -1 */
+    long long scen_base;      /* first path of the rows below */
+    const unsigned char *active; /* [path - scen_base][slot] */
+    const float *time_s, *duration_s, *size;
+} stp_path_tables;
+
+/* One path's mutable arrays. */
+typedef struct stp_path_ws {
+    float *c, *d;                  /* [position]: collateral units, debt USD */
+    float *seize, *repay, *bad;    /* [position]: this step's plan, zero off the list */
+    int *liq;                      /* [position]: listed this step, index order */
+    float *sell_q;                 /* [agent]: queued defensive sell, units */
+    int *cand;                     /* [agent]: over threshold this step, index order */
+    int *sellers;                  /* [agent]: queued a sell this step, index order */
+    int *next_ok;                  /* [agent]: first step out of cooldown */
+    int *last_act;                 /* [agent]: step of its latest action */
+    unsigned char *acted, *lp_out; /* [agent] */
+    double *pool_ring;   /* [prm.price_ring]: pool price at the end of each step */
+    double *oracle_ring; /* [prm.window_steps + 1]: log oracle price per step */
+    float *feat_ring;    /* [STP_LAG_RING][STP_FEATURES + 1]: features, then oracle */
+    int *sync_ring;      /* [prm.sync_window_steps]: agents whose latest action was then */
+} stp_path_ws;
+
+/* Path scalars. */
+typedef struct stp_path_state {
+    double log_ps;    /* fundamental log price */
+    int regime;       /* 0 calm, 1 stress */
+    double x, y;      /* pool reserves: collateral units, USD */
+    double l0, l_out; /* initial liquidity sqrt(xy), liquidity withdrawn */
+    double ewma_var, max_oracle, oracle, last_liq_usd;
+    double max_pool, min_pool, max_dd;
+    int t_trough, sync_sum;
+    double act_sum, act_sq, peak_sync;
+    double liq_usd, liquidations, bad_realized, defensive_usd;
+    int n_cand, n_sellers, n_liq, acted; /* this step's list lengths, agents that acted */
+    /* this step's active shocks */
+    double gap, liq_factor, extra_delay_s;
+    int forced_stress;
+    float exploit_factor[STP_MAX_PROTOCOLS]; /* collateral multiplier, 1 when none */
+    int any_exploit;
+} stp_path_state;
+
+/* Per-step samples of one path, [step]; NULL pointers when not sampled. */
+typedef struct stp_sample_row {
+    float *price, *pool_depth, *sync, *liquidations;
+} stp_sample_row;
+
+/* ---------------------------------------------------------------------------
+ * Initial state
+ * ------------------------------------------------------------------------- */
+
+static inline STP_HD void stp_path_init_state(stp_path_state *s, const stp_params *p)
+{
+    int k;
+    memset(s, 0, sizeof *s);
+    s->log_ps = p->log_price0;
+    s->x = p->pool_x0;
+    s->y = p->pool_y0;
+    s->l0 = sqrt(s->x * s->y);
+    s->ewma_var = (double)p->sigma_calm_step * p->sigma_calm_step;
+    s->max_oracle = s->oracle = s->max_pool = s->min_pool = p->price0;
+    for (k = 0; k < STP_MAX_PROTOCOLS; k++)
+        s->exploit_factor[k] = 1.0f;
+}
+
+static inline STP_HD void stp_path_init_agent(const stp_path_ws *w, const stp_params *p, int a)
+{
+    w->next_ok[a] = 0;
+    w->acted[a] = w->lp_out[a] = 0;
+    w->sell_q[a] = 0.0f;
+    w->last_act[a] = -p->sync_window_steps - 1; /* never in the window */
+}
+
+static inline STP_HD void stp_path_init_position(const stp_path_ws *w, const stp_path_tables *tb,
+                                                 int i)
+{
+    w->c[i] = tb->c0[i];
+    w->d[i] = tb->d0[i];
+    w->seize[i] = 0.0f;
+}
+
+/* Ring entries k of the histories; before step 0 the agents remember a
+ * flat market at P0. k < max(price_ring, window_steps + 1, STP_LAG_RING,
+ * sync_window_steps), entries past a ring's length are left alone. */
+static inline STP_HD void stp_path_init_history(const stp_path_ws *w, const stp_params *p, int k)
+{
+    if (k < p->price_ring) w->pool_ring[k] = p->price0;
+    if (k <= p->window_steps) w->oracle_ring[k] = p->log_price0;
+    if (k < p->sync_window_steps) w->sync_ring[k] = 0;
+    if (k < STP_LAG_RING) {
+        float *f = w->feat_ring + (size_t)k * (STP_FEATURES + 1);
+        int j;
+        for (j = 0; j <= STP_FEATURES; j++)
+            f[j] = 0.0f;
+        f[STP_F_VOL] = 1.0f;
+        f[STP_F_HF] = STP_FEATURE_HF_CAP;
+        f[STP_F_BIAS] = 1.0f;
+        f[STP_FEATURES] = (float)p->price0;
+    }
+}
+
+static inline STP_HD int stp_path_history_len(const stp_params *p)
+{
+    int n = p->price_ring > p->window_steps + 1 ? p->price_ring : p->window_steps + 1;
+    n = n > STP_LAG_RING ? n : STP_LAG_RING;
+    return n > p->sync_window_steps ? n : p->sync_window_steps;
+}
+
+/* ---------------------------------------------------------------------------
+ * (1) regime and fundamental price; (2) shocks and refill
+ * ------------------------------------------------------------------------- */
+
+static inline STP_HD float stp_market_noise(const stp_params *p, long long path, int t)
+{
+    int k;
+    if (!p->student_t) {
+        const stp_u32x4 r =
+            stp_philox(p->seed, STP_STREAM_MARKET, (uint32_t)path, (uint32_t)t, 0, 1);
+        float n0, n1;
+        stp_box_muller(r.v[0], r.v[1], &n0, &n1);
+        return n0;
+    }
+    for (k = 0; k < STP_STUDENT_T_TRIES; k++) {
+        const stp_u32x4 r = stp_philox(p->seed, STP_STREAM_MARKET, (uint32_t)path, (uint32_t)t, 0,
+                                       1u + (uint32_t)k);
+        float tv;
+        if (stp_student_t_try(r.v[0], r.v[1], p->nu, &tv) ||
+            stp_student_t_try(r.v[2], r.v[3], p->nu, &tv))
+            return tv * p->t_scale;
+    }
+    return 0.0f;
+}
+
+/* Sums the effect of the shocks active at step t (§3.9 shock semantics). */
+static inline STP_HD void stp_active_shocks(stp_path_state *s, const stp_path_tables *tb,
+                                            long long path, int t)
+{
+    const double dt = tb->prm.dt_s;
+    float exploit_log[STP_MAX_PROTOCOLS];
+    int k;
+    s->gap = 0.0;
+    s->liq_factor = 1.0;
+    s->extra_delay_s = 0.0;
+    s->forced_stress = 0;
+    for (k = 0; k < STP_MAX_PROTOCOLS; k++)
+        exploit_log[k] = 0.0f;
+    for (k = 0; k < tb->n_slots; k++) {
+        const size_t i = (size_t)(path - tb->scen_base) * (size_t)tb->n_slots + (size_t)k;
+        int start, n;
+        if (!tb->active[i]) continue;
+        start = stp_steps_of(tb->time_s[i], dt, tb->prm.n_steps + 1);
+        n = stp_steps_of(tb->duration_s[i], dt, tb->prm.n_steps + 1);
+        n = n > 0 ? n : 1;
+        if (t < start || t - start >= n) continue;
+        switch (tb->slot_kind[k]) {
+        case STP_SHOCK_GAP:
+            s->gap += tb->size[i] / n;
+            break;
+        case STP_SHOCK_EXPLOIT: /* a haircut whatever the sign written: -|size| */
+            exploit_log[tb->slot_protocol[k]] -= fabsf(tb->size[i]) / (float)n;
+            break;
+        case STP_SHOCK_LIQUIDITY_WITHDRAWAL:
+            s->liq_factor *= stp_withdrawal_step_factor(tb->size[i], n);
+            break;
+        case STP_SHOCK_ORACLE_DELAY:
+            s->extra_delay_s += fabs((double)tb->size[i]);
+            break;
+        default:
+            s->forced_stress = 1;
+        }
+    }
+    s->any_exploit = 0;
+    for (k = 0; k < STP_MAX_PROTOCOLS; k++) {
+        s->exploit_factor[k] = exploit_log[k] != 0.0f ? expf(exploit_log[k]) : 1.0f;
+        s->any_exploit |= s->exploit_factor[k] != 1.0f;
+    }
+}
+
+/* Steps (1) and (2) but the exploit haircut, which the caller applies to
+ * every position with stp_exploit_position when s->any_exploit. */
+static inline STP_HD void stp_market_step(stp_path_state *s, const stp_path_tables *tb,
+                                          long long path, int t)
+{
+    const stp_params *p = &tb->prm;
+    const stp_u32x4 r = stp_philox(p->seed, STP_STREAM_MARKET, (uint32_t)path, (uint32_t)t, 0, 0);
+    float jump = 0.0f, n0, n1;
+    int k;
+
+    stp_active_shocks(s, tb, path, t);
+    s->regime =
+        stp_regime_next(s->regime, stp_uniform(r.v[0]), p->p_calm_to_stress, p->p_stress_to_calm);
+    k = stp_poisson_inverse(stp_uniform(r.v[1]), (double)p->jump_rate_step, STP_MAX_JUMPS);
+    if (k > 0) {
+        stp_box_muller(r.v[2], r.v[3], &n0, &n1);
+        jump = fmaf(sqrtf((float)k) * p->jump_log_sd, n0, (float)k * p->jump_log_mean);
+    }
+    s->log_ps = stp_log_price_step(s->log_ps, p->mu_step,
+                                   s->regime || s->forced_stress ? p->sigma_stress_step
+                                                                 : p->sigma_calm_step,
+                                   stp_market_noise(p, path, t), jump, (float)s->gap);
+    if (s->liq_factor < 1.0) {
+        s->l_out += sqrt(s->x * s->y) * (1.0 - s->liq_factor);
+        stp_pool_scale(&s->x, &s->y, s->liq_factor);
+    }
+    if (s->l_out > 0.0) { /* withdrawn liquidity returns at the current price */
+        const double back = s->l_out * p->refill_frac, l = sqrt(s->x * s->y);
+        stp_pool_scale(&s->x, &s->y, (l + back) / l);
+        s->l_out -= back;
+    }
+}
+
+/* (2) exploit haircut on position i's collateral (one element: any order). */
+static inline STP_HD void stp_exploit_position(const stp_path_state *s, const stp_path_ws *w,
+                                               const stp_path_tables *tb, int i)
+{
+    const int k = tb->prot[i];
+    if (k >= 0 && s->exploit_factor[k] != 1.0f) w->c[i] *= s->exploit_factor[k];
+}
+
+/* ---------------------------------------------------------------------------
+ * (3) oracle and market features
+ * ------------------------------------------------------------------------- */
+
+/* The oracle at step t: the pool price at the end of step
+ * t - 1 - round(delay / dt) (DESIGN §3.9); P0 before the first step. */
+static inline STP_HD double stp_oracle_at(const stp_path_ws *w, const stp_params *p, int t,
+                                          double extra_delay_s)
+{
+    const int d =
+        stp_steps_of((double)p->oracle_delay_s + extra_delay_s, p->dt_s, p->price_ring - 2);
+    const int src = t - 1 - d;
+    return src < 0 ? p->price0 : w->pool_ring[src % p->price_ring];
+}
+
+static inline STP_HD void stp_features_step(stp_path_state *s, const stp_path_ws *w,
+                                            const stp_params *p, int t)
+{
+    const int wn = p->window_steps + 1;
+    float *f = w->feat_ring + (size_t)(t % STP_LAG_RING) * (STP_FEATURES + 1);
+    double log_o, ret1, retw;
+
+    s->oracle = stp_oracle_at(w, p, t, s->extra_delay_s);
+    log_o = log(s->oracle);
+    ret1 = log_o - w->oracle_ring[(t + wn - 1) % wn];
+    retw = log_o - w->oracle_ring[(t + wn - p->window_steps) % wn];
+    w->oracle_ring[t % wn] = log_o;
+    s->ewma_var += p->ewma_alpha * (ret1 * ret1 - s->ewma_var);
+    s->max_oracle = fmax(s->max_oracle, s->oracle);
+
+    f[STP_F_RET1] = stp_clampf((float)ret1 * p->inv_ret1_sd, -STP_FEATURE_Z_MAX, STP_FEATURE_Z_MAX);
+    f[STP_F_RETW] = stp_clampf((float)retw * p->inv_retw_sd, -STP_FEATURE_Z_MAX, STP_FEATURE_Z_MAX);
+    f[STP_F_VOL] = stp_clampf((float)sqrt(s->ewma_var) * p->inv_ret1_sd, 0.0f, STP_FEATURE_Z_MAX);
+    f[STP_F_DD] = stp_clampf(STP_DD_SCALE * (float)(1.0 - s->oracle / s->max_oracle), 0.0f,
+                             STP_FEATURE_Z_MAX);
+    f[STP_F_HF] = STP_FEATURE_HF_CAP;
+    f[STP_F_LIQ] = stp_clampf(STP_LIQ_SCALE * (float)(s->last_liq_usd * p->inv_depth_usd), 0.0f,
+                              STP_FEATURE_Z_MAX);
+    f[STP_F_SIG] = 0.0f;
+    f[STP_F_BIAS] = 1.0f;
+    f[STP_FEATURES] = (float)s->oracle;
+}
+
+/* ---------------------------------------------------------------------------
+ * (4) agent decisions
+ * ------------------------------------------------------------------------- */
+
+/* The features agent a saw lag steps ago, x[k * xstride]; its own HF from
+ * its current position at that step's oracle price (README, model section).
+ * Before step 0 the ring holds the flat market of stp_path_init_history. */
+static inline STP_HD void stp_agent_features(float *x, long xstride, const stp_path_ws *w,
+                                             const stp_path_tables *tb, int a, int t)
+{
+    const int back = t - tb->lag_steps[a];
+    const float *f = w->feat_ring + (size_t)((back % STP_LAG_RING + STP_LAG_RING) % STP_LAG_RING) *
+                                        (STP_FEATURES + 1);
+    int k;
+    for (k = 0; k < STP_FEATURES; k++)
+        x[k * xstride] = f[k];
+    if (tb->role[a] == STP_ROLE_BORROWER) {
+        const float hf = stp_health_factor(w->c[a], f[STP_FEATURES], tb->lt[a], w->d[a]);
+        x[STP_F_HF * xstride] = hf < STP_FEATURE_HF_CAP ? hf : STP_FEATURE_HF_CAP;
+    }
+}
+
+/* Whether agent a, whose model gave `logit`, acts at step t: out of
+ * cooldown, strictly over its threshold (logits: the sigmoid is monotone)
+ * and with something to do. Reads only agent a's own state, which no other
+ * agent's action changes, so every agent may be screened before any acts. */
+static inline STP_HD int stp_agent_candidate(const stp_path_ws *w, const stp_path_tables *tb,
+                                             int a, int t, float logit)
+{
+    if (w->next_ok[a] > t || !(logit > tb->logit_threshold[a])) return 0;
+    if (tb->role[a] == STP_ROLE_LP) return !w->lp_out[a];
+    return w->c[a] > 0.0f && w->d[a] > 0.0f;
+}
+
+/* The sync window counts distinct agents (DESIGN §3.7: the fraction of AI
+ * agents that acted within the window), also when one acts twice in it:
+ * sync_ring[s] holds the agents whose latest action was at a step = s
+ * modulo the window, and they leave the window together. */
+static inline STP_HD void stp_sync_expire(stp_path_state *s, const stp_path_ws *w, int ws, int t)
+{
+    s->sync_sum -= w->sync_ring[t % ws];
+    w->sync_ring[t % ws] = 0;
+}
+
+static inline STP_HD void stp_sync_enter(stp_path_state *s, const stp_path_ws *w, int ws, int a,
+                                         int t)
+{
+    if (w->last_act[a] > t - ws)
+        w->sync_ring[w->last_act[a] % ws]--; /* already counted: move it */
+    else
+        s->sync_sum++;
+    w->sync_ring[t % ws]++;
+    w->last_act[a] = t;
+}
+
+/* Candidate a acts (candidates in index order: LP exits move the pool one
+ * after another). LP exits take effect at once; borrower sells are queued
+ * for the step's batch. */
+static inline STP_HD void stp_agent_act(stp_path_state *s, const stp_path_ws *w,
+                                        const stp_path_tables *tb, int a, int t)
+{
+    if (tb->role[a] == STP_ROLE_LP) {
+        const double l = sqrt(s->x * s->y);
+        const double out = fmin((double)tb->lp_share[a] * s->l0, l * (1.0 - STP_LP_FLOOR_FRAC));
+        stp_pool_scale(&s->x, &s->y, (l - out) / l);
+        s->l_out += out;
+        w->lp_out[a] = 1;
+    } else {
+        w->sell_q[a] = tb->sell_fraction[a] * w->c[a];
+        w->sellers[s->n_sellers++] = a;
+    }
+    w->next_ok[a] = t + 1 + tb->prm.cooldown_steps;
+    w->acted[a] = 1;
+    stp_sync_enter(s, w, tb->prm.sync_window_steps, a, t);
+    s->acted++;
+}
+
+/* Every candidate of the step acts, in index order. */
+static inline STP_HD void stp_agents_act(stp_path_state *s, const stp_path_ws *w,
+                                         const stp_path_tables *tb, int t)
+{
+    int j;
+    s->n_sellers = 0;
+    s->acted = 0;
+    stp_sync_expire(s, w, tb->prm.sync_window_steps, t);
+    for (j = 0; j < s->n_cand; j++)
+        stp_agent_act(s, w, tb, w->cand[j], t);
+}
+
+/* ---------------------------------------------------------------------------
+ * (5) liquidations, (6) the batch, (7) arbitrage
+ * ------------------------------------------------------------------------- */
+
+/* Cheap screen for position i at the oracle price (stp_maybe_liquidatable:
+ * true whenever stp_liquidate could act). */
+static inline STP_HD int stp_position_screen(const stp_path_ws *w, const stp_path_tables *tb,
+                                             int i, float price)
+{
+    return stp_maybe_liquidatable(w->c[i], price, tb->lt[i], w->d[i]);
+}
+
+/* Each listed position's Aave v3 repayment, seizure and bad debt at the
+ * oracle price, on start-of-step positions. */
+static inline STP_HD void stp_plan_liquidations(const stp_path_state *s, const stp_path_ws *w,
+                                                const stp_path_tables *tb)
+{
+    const stp_params *p = &tb->prm;
+    const float price = (float)s->oracle;
+    int j;
+    for (j = 0; j < s->n_liq; j++) {
+        const int pos = w->liq[j], k = tb->prot[pos];
+        const stp_liquidation l = stp_liquidate(w->c[pos], w->d[pos], price, p->lt[k], p->lb[k],
+                                                p->close_factor[k], p->full_close_hf[k]);
+        w->seize[pos] = l.seize;
+        w->repay[pos] = l.repay_usd;
+        w->bad[pos] = l.bad_debt_usd;
+    }
+}
+
+/* The liquidators' budget over the protocols they do not skip: repayments
+ * scale pro rata when they exceed it (DESIGN §3.9). */
+static inline STP_HD double stp_budget_scale(const stp_path_state *s, const stp_path_ws *w,
+                                             const stp_path_tables *tb, const int *skip)
+{
+    double total = 0.0;
+    int j;
+    for (j = 0; j < s->n_liq; j++)
+        if (!skip[tb->prot[w->liq[j]]]) total += w->repay[w->liq[j]];
+    return total > tb->prm.liq_budget_step ? tb->prm.liq_budget_step / total : 1.0;
+}
+
+/* Collateral the liquidators take from position pos this step. */
+static inline STP_HD float stp_taken(const stp_path_ws *w, const stp_path_tables *tb, int pos,
+                                     double scale, const int *skip)
+{
+    return w->seize[pos] > 0.0f && !skip[tb->prot[pos]] ? (float)(scale * w->seize[pos]) : 0.0f;
+}
+
+/* Agent a's sale: its queued sell, but never more than the liquidator
+ * leaves it. */
+static inline STP_HD float stp_agent_sale(const stp_path_ws *w, const stp_path_tables *tb, int a,
+                                          double scale, const int *skip)
+{
+    const float left = w->c[a] - stp_taken(w, tb, a, scale, skip);
+    return fminf(w->sell_q[a], fmaxf(left, 0.0f));
+}
+
+/* The step's sells, sellers then liquidated positions, each in index order
+ * (fixed, so the batch does not depend on scheduling). */
+static inline STP_HD double stp_batch_qty(const stp_path_state *s, const stp_path_ws *w,
+                                          const stp_path_tables *tb, double scale, const int *skip)
+{
+    double q = 0.0;
+    int j;
+    for (j = 0; j < s->n_sellers; j++)
+        q += stp_agent_sale(w, tb, w->sellers[j], scale, skip);
+    for (j = 0; j < s->n_liq; j++)
+        q += stp_taken(w, tb, w->liq[j], scale, skip);
+    return q;
+}
+
+static inline STP_HD void stp_settle_agents(stp_path_state *s, const stp_path_ws *w,
+                                            const stp_path_tables *tb, double scale,
+                                            const int *skip, double avg_price)
+{
+    int j;
+    for (j = 0; j < s->n_sellers; j++) {
+        const int a = w->sellers[j];
+        const float sale = stp_agent_sale(w, tb, a, scale, skip);
+        w->sell_q[a] = 0.0f;
+        if (sale > 0.0f) {
+            const double proceeds = (double)sale * avg_price;
+            w->d[a] -= (float)fmin(proceeds, (double)w->d[a]);
+            w->c[a] -= sale;
+            s->defensive_usd += proceeds;
+        }
+    }
+}
+
+static inline STP_HD void stp_settle_liquidations(stp_path_state *s, const stp_path_ws *w,
+                                                  const stp_path_tables *tb, double scale,
+                                                  const int *skip)
+{
+    double step_liq = 0.0;
+    int j;
+    for (j = 0; j < s->n_liq; j++) {
+        const int pos = w->liq[j];
+        const float take = stp_taken(w, tb, pos, scale, skip);
+        w->seize[pos] = 0.0f; /* keep seize[] zero off the list */
+        if (take <= 0.0f) continue;
+        if (scale >= 1.0 && w->bad[pos] > 0.0f) { /* collateral ran out: write the rest off */
+            s->bad_realized += w->bad[pos];
+            w->c[pos] = 0.0f;
+            w->d[pos] = 0.0f;
+        } else {
+            w->c[pos] = fmaxf(w->c[pos] - take, 0.0f);
+            w->d[pos] = fmaxf(w->d[pos] - (float)(scale * w->repay[pos]), 0.0f);
+        }
+        step_liq += (double)take * s->oracle;
+        s->liquidations += 1.0;
+    }
+    s->liq_usd += step_liq;
+    s->last_liq_usd = step_liq;
+}
+
+/* (5) and (6) over the step's lists (w->liq from stp_position_screen,
+ * w->sellers from stp_agents_act): the liquidators look at the batch they
+ * would join, skip the protocols where the pool would pay less than they
+ * repay, re-split their budget over the rest, and the one batch executes. */
+static inline STP_HD void stp_liquidation_and_batch(stp_path_state *s, const stp_path_ws *w,
+                                                    const stp_path_tables *tb)
+{
+    const stp_params *p = &tb->prm;
+    int skip[STP_MAX_PROTOCOLS];
+    double scale, q, avg, out;
+    int k, any = 0;
+    for (k = 0; k < STP_MAX_PROTOCOLS; k++)
+        skip[k] = 0;
+    stp_plan_liquidations(s, w, tb);
+    scale = stp_budget_scale(s, w, tb, skip);
+    q = stp_batch_qty(s, w, tb, scale, skip);
+    if (q > 0.0 && s->n_liq > 0) {
+        avg = stp_amm_sell_usd(s->x, s->y, q, p->fee) / q;
+        for (k = 0; k < p->n_protocols; k++) {
+            skip[k] = !stp_liquidation_profitable(avg, p->lb[k], (float)s->oracle);
+            any |= skip[k];
+        }
+        if (any) {
+            scale = stp_budget_scale(s, w, tb, skip);
+            q = stp_batch_qty(s, w, tb, scale, skip);
+        }
+    }
+    out = stp_amm_sell(&s->x, &s->y, q, p->fee);
+    avg = q > 0.0 ? out / q : s->y / s->x;
+    stp_settle_agents(s, w, tb, scale, skip, avg);
+    stp_settle_liquidations(s, w, tb, scale, skip);
+}
+
+/* ---------------------------------------------------------------------------
+ * (7) arbitrage and (8) bookkeeping
+ * ------------------------------------------------------------------------- */
+
+static inline STP_HD void stp_path_bookkeeping(stp_path_state *s, const stp_path_ws *w,
+                                               const stp_path_tables *tb, stp_sample_row row,
+                                               int t)
+{
+    const stp_params *p = &tb->prm;
+    double price;
+    stp_arbitrage(&s->x, &s->y, s->log_ps, p->arb_frac);
+    price = s->y / s->x;
+    w->pool_ring[t % p->price_ring] = price;
+    s->max_pool = fmax(s->max_pool, price);
+    s->max_dd = fmax(s->max_dd, 1.0 - price / s->max_pool);
+    if (price < s->min_pool) {
+        s->min_pool = price;
+        s->t_trough = t + 1;
+    }
+    if (tb->n_agents > 0) s->peak_sync = fmax(s->peak_sync, (double)s->sync_sum / tb->n_agents);
+    s->act_sum += s->acted;
+    s->act_sq += (double)s->acted * s->acted;
+    if (row.price) {
+        row.price[t] = (float)price;
+        row.pool_depth[t] = (float)s->y;
+        row.sync[t] = tb->n_agents > 0 ? (float)s->sync_sum / (float)tb->n_agents : 0.0f;
+        row.liquidations[t] = (float)s->last_liq_usd;
+    }
+}
+
+/* The path's outcome record (DESIGN §3.7), o[stp_outcome]. */
+static inline STP_HD void stp_path_outcomes(const stp_path_state *s, const stp_path_ws *w,
+                                            const stp_path_tables *tb, double *o)
+{
+    const stp_params *p = &tb->prm;
+    /* positions still open at the horizon, valued at the horizon's oracle */
+    const double oracle = stp_oracle_at(w, p, p->n_steps, 0.0);
+    double shortfall = 0.0, acted = 0.0;
+    int i;
+    for (i = 0; i < tb->n_positions; i++)
+        if (tb->prot[i] >= 0) shortfall += fmax(0.0, (double)w->d[i] - (double)w->c[i] * oracle);
+    for (i = 0; i < tb->n_agents; i++)
+        acted += w->acted[i];
+    o[STP_OUT_MAX_DRAWDOWN] = s->max_dd;
+    o[STP_OUT_MIN_PRICE_RATIO] = s->min_pool / p->price0;
+    o[STP_OUT_FINAL_PRICE_RATIO] = (s->y / s->x) / p->price0;
+    o[STP_OUT_LIQUIDATED_USD] = s->liq_usd;
+    o[STP_OUT_LIQUIDATIONS] = s->liquidations;
+    o[STP_OUT_BAD_DEBT_USD] = s->bad_realized + shortfall;
+    o[STP_OUT_BAD_DEBT_REALIZED_USD] = s->bad_realized;
+    o[STP_OUT_DEFENSIVE_SELL_USD] = s->defensive_usd;
+    o[STP_OUT_AGENTS_ACTED] = acted;
+    o[STP_OUT_PEAK_SYNC] = s->peak_sync;
+    o[STP_OUT_HERDING_INDEX] = stp_herding_index(s->act_sum, s->act_sq, p->n_steps, tb->n_agents);
+    o[STP_OUT_T_TROUGH_S] = s->t_trough * (double)p->dt_s;
+    o[STP_OUT_CASCADE] =
+        s->max_dd >= p->cascade_drawdown && s->liq_usd >= p->cascade_liquidation_usd;
+    o[STP_OUT_WEIGHT] = 1.0;
+}
+
+#endif

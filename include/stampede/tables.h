@@ -1,0 +1,32 @@
+/* tables.h: builds the read-only tables of path.h (stp_path_tables) from a
+ * run's population and scenario table, once per run; both backends read
+ * them (the CUDA backend copies them to the device). */
+#ifndef STAMPEDE_TABLES_H
+#define STAMPEDE_TABLES_H
+
+#include "stampede/path.h"
+#include "stampede/results.h"
+
+STP_EXTERN_C_BEGIN
+
+/* Owns the arrays the population does not hold; view borrows the rest. */
+typedef struct stp_tables {
+    stp_path_tables view; /* host pointers; scenario rows set per batch */
+    int *prot;            /* [position] */
+    float *lt, *c0, *d0;  /* [position] */
+    int *slot_protocol;   /* [slot] */
+} stp_tables;
+
+/* Borrows pop and scen->slot_* (they must outlive the tables). */
+stp_status stp_tables_create(stp_tables **out, const stp_params *prm, const stp_config *cfg,
+                             const stp_population *pop, const stp_scenario_table *scen,
+                             stp_error *err);
+
+/* Points the view at the scenario rows of scen (paths [scen->base, ...)). */
+void stp_tables_set_rows(stp_tables *t, const stp_scenario_table *scen);
+
+void stp_tables_destroy(stp_tables *t);
+
+STP_EXTERN_C_END
+
+#endif
