@@ -178,17 +178,6 @@ static void default_out(char *buf, size_t n, const char *config_path)
     strncat(buf, ".h5", n - strlen(buf) - 1);
 }
 
-static int check_backend(const char *backend)
-{
-    if (!strcmp(backend, "auto") || !strcmp(backend, "openmp")) return 0;
-    if (!strcmp(backend, "cuda")) {
-        fprintf(stderr, "stampede: --backend cuda: this build has no CUDA backend yet; use "
-                        "--backend openmp\n");
-        return STP_EDEVICE;
-    }
-    return fail_usage("--backend: expected auto, cuda or openmp, got", backend);
-}
-
 static int cmd_run(const cli_args *a)
 {
     stp_config *cfg = NULL;
@@ -196,11 +185,13 @@ static int cmd_run(const cli_args *a)
     stp_run_opts o;
     char out[1024];
     int rc;
-    if ((rc = check_backend(a->backend)) != 0) return rc;
+    if (strcmp(a->backend, "auto") && strcmp(a->backend, "cuda") && strcmp(a->backend, "openmp"))
+        return fail_usage("--backend: expected auto, cuda or openmp, got", a->backend);
     if (stp_config_load(&cfg, a->input, a->sets, a->n_sets, &err) != STP_OK) return report(&err);
     default_out(out, sizeof out, a->input);
     memset(&o, 0, sizeof o);
     o.out_path = a->out_path ? a->out_path : out;
+    o.backend = a->backend;
     o.threads = a->threads;
     o.force = a->force;
     o.resume = a->resume;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "stampede/checkpoint.h"
+#include "stampede/cuda.h"
 #include "stampede/engine.h"
 #include "stampede/h5out.h"
 #include "stampede/scenario.h"
@@ -27,12 +28,14 @@ typedef struct run_state {
     stp_outcomes out;         /* rows of the batch in flight */
     stp_samples samples;
     stp_variant_results var;
+    stp_cuda_engine *gpu; /* NULL: the OpenMP backend */
     char device[256];
 } run_state;
 
 static void run_state_free(run_state *r)
 {
     int m;
+    stp_cuda_engine_destroy(r->gpu);
     stp_population_destroy(r->pop);
     stp_scenario_table_destroy(r->scen);
     for (m = 0; m < STP_N_OUTCOMES; m++) {
@@ -90,9 +93,9 @@ static stp_status alloc_outputs(run_state *r, const stp_config *cfg, int n_steps
 /* Runs every batch not already in the checkpoint, saving each as it
  * finishes. Batch b covers paths [b * batch, ...): the split is fixed by the
  * config, so a resumed run reuses exactly the batches it finished. */
-static stp_status simulate(const stp_sim_ctx *ctx, stp_scenario_table *scen, const stp_config *cfg,
-                           const stp_run_opts *o, const stp_checkpoint *ck, long long *simulated,
-                           stp_error *err)
+static stp_status simulate(const stp_sim_ctx *ctx, stp_cuda_engine *gpu, stp_scenario_table *scen,
+                           const stp_config *cfg, const stp_run_opts *o, const stp_checkpoint *ck,
+                           long long *simulated, stp_error *err)
 {
     const long long n = cfg->run.paths, batch = cfg->run.batch;
     const double t0 = now_s();
@@ -110,7 +113,8 @@ static stp_status simulate(const stp_sim_ctx *ctx, stp_scenario_table *scen, con
             sc->n_paths = b;
             for (p = path0; p < path0 + b; p++)
                 stp_scenario_sample_path(sc, cfg, p);
-            st = stp_cpu_run_batch(ctx, path0, b, o->threads, err);
+            st = gpu ? stp_cuda_run_batch(gpu, ctx, path0, b, err)
+                     : stp_cpu_run_batch(ctx, path0, b, o->threads, err);
             *simulated += b;
             if (st == STP_OK)
                 st = stp_checkpoint_save(ck, index, path0, b, ctx->out, ctx->samples, err);
@@ -233,15 +237,42 @@ static const char *enabled_mitigation(const stp_config *cfg)
 
 /* What a checkpoint must match to be resumed: the resolved config, the
  * loaded model weights (a retrained model file changes results under the
- * same config) and the engine version. */
-static unsigned long long run_fingerprint(const stp_config *cfg, const stp_population *pop)
+ * same config), the engine version and the backend (CPU and GPU round
+ * transcendentals differently, so their batches must not mix in one file). */
+static unsigned long long run_fingerprint(const stp_config *cfg, const stp_population *pop,
+                                          const char *backend)
 {
     unsigned long long h =
         stp_fnv1a(STP_FNV_OFFSET, cfg->resolved_json, strlen(cfg->resolved_json));
     int f;
     for (f = 0; f < pop->n_families; f++)
         h = stp_fnv1a(h, pop->models[f].params, sizeof(float) * (size_t)pop->models[f].n_params);
+    h = stp_fnv1a(h, backend, strlen(backend));
     return stp_fnv1a(h, STP_VERSION, strlen(STP_VERSION));
+}
+
+/* Whether this run takes the GPU: "cuda" insists (exit 4 without one),
+ * "auto" takes it when one is usable. Fills r->device. */
+static stp_status choose_backend(run_state *r, const stp_run_opts *o, int *use_gpu, stp_error *err)
+{
+    const char *want = o->backend ? o->backend : "auto";
+    char why[256];
+    const int n_gpu = strcmp(want, "openmp") ? stp_cuda_device_count(why, sizeof why) : 0;
+    *use_gpu = 0;
+    if (!strcmp(want, "cuda") && n_gpu == 0)
+        return stp_error_set(err, STP_EDEVICE,
+                             "--backend cuda: no usable CUDA device (%s); use --backend openmp "
+                             "or auto",
+                             why);
+    if (strcmp(want, "auto") && strcmp(want, "cuda") && strcmp(want, "openmp"))
+        return stp_error_set(err, STP_EUSAGE, "--backend: expected auto, cuda or openmp, got '%s'",
+                             want);
+    *use_gpu = n_gpu > 0;
+    if (*use_gpu)
+        snprintf(r->device, sizeof r->device, "%s", why);
+    else
+        cpu_name(r->device, sizeof r->device);
+    return STP_OK;
 }
 
 static stp_status check_runnable(const stp_config *cfg, const stp_run_opts *o, stp_error *err)
@@ -289,8 +320,10 @@ stp_status stp_run_single(const stp_config *cfg, const stp_run_opts *o, stp_erro
     long long simulated = 0;
     double t0, wall;
     stp_status st;
+    int use_gpu;
     memset(&r, 0, sizeof r);
     if ((st = check_runnable(cfg, o, err)) != STP_OK) return st;
+    if ((st = choose_backend(&r, o, &use_gpu, err)) != STP_OK) return st;
     memset(&ctx, 0, sizeof ctx);
     ctx.prm = stp_params_derive(cfg);
     if ((st = stp_population_create(&r.pop, cfg, err)) != STP_OK ||
@@ -304,12 +337,16 @@ stp_status stp_run_single(const stp_config *cfg, const stp_run_opts *o, stp_erro
     ctx.scen = r.scen;
     ctx.out = &r.out;
     ctx.samples = &r.samples;
-    if ((st = stp_checkpoint_open(&ck, o->out_path, run_fingerprint(cfg, r.pop), cfg->run.paths,
+    if (use_gpu && (st = stp_cuda_engine_create(&r.gpu, &ctx, cfg->run.batch, err)) != STP_OK)
+        goto done;
+    if ((st = stp_checkpoint_open(&ck, o->out_path,
+                                  run_fingerprint(cfg, r.pop, use_gpu ? "cuda" : "openmp"),
+                                  cfg->run.paths,
                                   cfg->run.batch, ctx.prm.n_steps, r.samples.k, o->resume, o->force,
                                   err)) != STP_OK)
         goto done;
     t0 = now_s();
-    if ((st = simulate(&ctx, r.scen, cfg, o, &ck, &simulated, err)) != STP_OK) goto done;
+    if ((st = simulate(&ctx, r.gpu, r.scen, cfg, o, &ck, &simulated, err)) != STP_OK) goto done;
     wall = now_s() - t0;
     if ((st = summarise(&r, cfg, &ck, err)) != STP_OK) goto done;
     snprintf(r.var.name, sizeof r.var.name, "%s", cfg->experiment.name);
@@ -324,12 +361,11 @@ stp_status stp_run_single(const stp_config *cfg, const stp_run_opts *o, stp_erro
     r.var.source.scenario_rows = stp_scenario_sampled_rows;
     r.var.source.scenario_user = cfg;
     r.var.samples = &r.samples;
-    cpu_name(r.device, sizeof r.device);
     memset(&res, 0, sizeof res);
     res.cfg = cfg;
     res.pop = r.pop;
     res.engine_version = STP_VERSION;
-    res.backend = "openmp";
+    res.backend = use_gpu ? "cuda" : "openmp";
     res.device = r.device;
     res.seed = cfg->run.seed;
     res.paths = cfg->run.paths;

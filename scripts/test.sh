@@ -8,9 +8,12 @@ bash scripts/deps.sh
 jobs=$(nproc)
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j "$jobs"
-ctest --test-dir build --output-on-failure
+ctest --test-dir build --output-on-failure -LE gpu
+# GPU tests verbosely: without a device their SKIP line names what did not run
+ctest --test-dir build --output-on-failure -L gpu -V
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSTP_SANITIZE=address,undefined \
   -DSTP_CUDA=OFF >/dev/null
 cmake --build build-asan -j "$jobs"
 # the calibration test (label slow) runs only in the optimised build
-UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ctest --test-dir build-asan --output-on-failure -LE slow
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ctest --test-dir build-asan --output-on-failure \
+  -LE 'slow|gpu'

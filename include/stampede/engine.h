@@ -10,6 +10,8 @@
 #include "stampede/population.h"
 #include "stampede/results.h"
 
+STP_EXTERN_C_BEGIN
+
 typedef struct stp_sim_ctx {
     stp_params prm;
     const stp_config *cfg;          /* borrowed */
@@ -24,5 +26,7 @@ typedef struct stp_sim_ctx {
  * caller splits paths into batches. */
 stp_status stp_cpu_run_batch(const stp_sim_ctx *ctx, long long path0, long long n, int threads,
                              stp_error *err);
+
+STP_EXTERN_C_END
 
 #endif

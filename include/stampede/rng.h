@@ -4,7 +4,7 @@
  * Key and counter layout, chosen to equal cuRAND's Philox state after
  * curand_init(seed64 = key1:key0, subsequence = path:step, offset = 4*(agent:draw))
  * so the device path can reproduce the host bit for bit:
- *   key = { seed & 0xffffffff, (stream << 24) | (seed >> 32) }   seed < 2^53
+ *   key = { seed & 0xffffffff, (stream << 24) | (seed >> 32) }   seed < 2^53, agent < 2^30
  *   ctr = { draw, agent, step, path }
  * One call yields four 32-bit words; `draw` numbers the call, not the word.
  * Conversions to float follow cuRAND exactly (curand_uniform.h,
@@ -35,15 +35,36 @@ typedef struct stp_u32x4 {
 #define STP_2POW32_INV_2PI 1.4629180e-09f /* CURAND_2POW32_INV_2PI */
 #define STP_PI             3.14159265358979f
 
+/* The key words of (seed, stream): seed < 2^53, stream < 256. */
+static inline STP_HD uint32_t stp_key0(uint64_t seed)
+{
+    return (uint32_t)(seed & 0xffffffffu);
+}
+
+static inline STP_HD uint32_t stp_key1(uint64_t seed, uint32_t stream)
+{
+    return (stream << 24) | (uint32_t)((seed >> 32) & 0xffffffu);
+}
+
+#if defined(STP_CURAND) && defined(__CUDACC__)
+/* Defined in kernels/curand_philox.cuh, which the kernels include after this
+ * header: the device pass draws from cuRAND's device API (DESIGN §4). */
+static __device__ stp_u32x4 stp_curand_philox(uint32_t key0, uint32_t key1, uint32_t draw,
+                                              uint32_t agent, uint32_t step, uint32_t path);
+#endif
+
 static inline STP_HD stp_u32x4 stp_philox(uint64_t seed, uint32_t stream, uint32_t path,
                                           uint32_t step, uint32_t agent, uint32_t draw)
 {
+#if defined(STP_CURAND) && defined(__CUDA_ARCH__)
+    return stp_curand_philox(stp_key0(seed), stp_key1(seed, stream), draw, agent, step, path);
+#else
     philox4x32_key_t k;
     philox4x32_ctr_t c;
     stp_u32x4 out;
     philox4x32_ctr_t r;
-    k.v[0] = (uint32_t)(seed & 0xffffffffu);
-    k.v[1] = (stream << 24) | (uint32_t)((seed >> 32) & 0xffffffu);
+    k.v[0] = stp_key0(seed);
+    k.v[1] = stp_key1(seed, stream);
     c.v[0] = draw;
     c.v[1] = agent;
     c.v[2] = step;
@@ -54,6 +75,7 @@ static inline STP_HD stp_u32x4 stp_philox(uint64_t seed, uint32_t stream, uint32
     out.v[2] = r.v[2];
     out.v[3] = r.v[3];
     return out;
+#endif
 }
 
 /* cuRAND's _curand_uniform: (0, 1], never 0, so logf is safe. nvcc contracts

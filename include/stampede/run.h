@@ -12,7 +12,8 @@ typedef void (*stp_progress_fn)(void *user, long long done, long long total, dou
 
 typedef struct stp_run_opts {
     const char *out_path;
-    int threads; /* 0: OpenMP default */
+    const char *backend; /* "auto" (NULL too): CUDA when a device is usable; "cuda"; "openmp" */
+    int threads;         /* 0: OpenMP default */
     int force;   /* overwrite an existing output, discard an old checkpoint */
     int resume;  /* continue from the checkpoint of an interrupted run */
     const volatile sig_atomic_t *interrupted; /* checked between batches; may be NULL */
@@ -26,7 +27,9 @@ typedef struct stp_run_opts {
  * configs this build cannot run (other kinds, modes), an existing output
  * without force or resume, or a checkpoint without resume or force (checked
  * before any simulation); STP_EINTR when interrupted between batches (the
- * finished ones stay in the checkpoint; resume continues bit-identically). */
+ * finished ones stay in the checkpoint; resume continues bit-identically).
+ * STP_EDEVICE when the backend is "cuda" and no device is usable, or a CUDA
+ * call fails (the message names it). */
 stp_status stp_run_single(const stp_config *cfg, const stp_run_opts *opts, stp_error *err);
 
 #endif
