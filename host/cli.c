@@ -5,14 +5,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "stampede/bench.h"
 #include "stampede/config.h"
+#include "stampede/cuda.h"
 #include "stampede/h5out.h"
 #include "stampede/run.h"
 #include "stampede/summary.h"
 
 #ifndef STP_VERSION
 #define STP_VERSION "0.0.0"
+#endif
+#ifndef STP_GIT_COMMIT
+#define STP_GIT_COMMIT "unknown"
+#endif
+#ifndef STP_INSTALL_DATADIR
+#define STP_INSTALL_DATADIR "/usr/local/share/stampede"
 #endif
 
 static const char usage[] =
@@ -22,6 +32,8 @@ static const char usage[] =
     "               [--set a.b.c=VALUE]... [--resume] [--force] [--quiet]\n"
     "  stampede validate CONFIG.json [--set a.b.c=VALUE]...\n"
     "  stampede summary OUT.h5 [--format text|json|markdown]\n"
+    "  stampede bench [CONFIG.json]... [--backend auto|cuda|openmp] [--threads N]\n"
+    "                 [--paths N] [--json]\n"
     "  stampede --version | --help\n"
     "exit codes: 0 ok, 2 usage or config error, 3 I/O error, 4 device error,\n"
     "            130 interrupted\n";
@@ -205,6 +217,148 @@ static int cmd_run(const cli_args *a)
     return rc;
 }
 
+/* ---------------------------------------------------------------------------
+ * bench
+ * ------------------------------------------------------------------------- */
+
+#define BENCH_MAX_CONFIGS 16
+#define BENCH_CPU_WORK    2e9 /* agent-steps per config on the CPU by default: ~10 s */
+
+typedef struct bench_args {
+    const char *configs[BENCH_MAX_CONFIGS];
+    const char *backend;
+    int n_configs, threads, json;
+    long long paths; /* 0: the default below */
+} bench_args;
+
+static int parse_bench(bench_args *b, int argc, char **argv)
+{
+    int i;
+    long long v;
+    memset(b, 0, sizeof *b);
+    b->backend = "auto";
+    for (i = 2; i < argc; i++) {
+        const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(opt, "--json")) {
+            b->json = 1;
+            continue;
+        }
+        if (opt[0] != '-') {
+            if (b->n_configs == BENCH_MAX_CONFIGS) return fail_usage("too many configs:", opt);
+            b->configs[b->n_configs++] = opt;
+            continue;
+        }
+        if (!val) return fail_usage("missing value after", opt);
+        i++;
+        if (!strcmp(opt, "--backend")) {
+            b->backend = val;
+        } else if (!strcmp(opt, "--threads")) {
+            if (parse_int(val, 1, 4096, &v))
+                return fail_usage("--threads: expected an integer in [1, 4096], got", val);
+            b->threads = (int)v;
+        } else if (!strcmp(opt, "--paths")) {
+            if (parse_int(val, 1, 4294967295LL, &v))
+                return fail_usage("--paths: expected an integer in [1, 4294967295], got", val);
+            b->paths = v;
+        } else {
+            return fail_usage("unknown option", opt);
+        }
+    }
+    if (strcmp(b->backend, "auto") && strcmp(b->backend, "cuda") && strcmp(b->backend, "openmp"))
+        return fail_usage("--backend: expected auto, cuda or openmp, got", b->backend);
+    return 0;
+}
+
+/* configs/NAME from the working folder, else the installed copy. */
+static void bench_default(char *buf, size_t n, const char *name)
+{
+    snprintf(buf, n, "configs/%s", name);
+    if (access(buf, R_OK) != 0) snprintf(buf, n, "%s/configs/%s", STP_INSTALL_DATADIR, name);
+}
+
+/* The config's own paths on a GPU; on the CPU about BENCH_CPU_WORK
+ * agent-steps, so a default bench takes seconds, not hours. */
+static long long bench_paths(const stp_config *cfg, const bench_args *b, int cpu)
+{
+    const double per_path = (double)(cfg->population.agents > 0 ? cfg->population.agents : 1) *
+                            (cfg->time.horizon_s / cfg->time.dt_s);
+    long long p = (long long)(BENCH_CPU_WORK / per_path);
+    if (b->paths) return b->paths;
+    if (!cpu) return cfg->run.paths;
+    p = p < 16 ? 16 : p;
+    return p < cfg->run.paths ? p : cfg->run.paths;
+}
+
+static int bench_one(const bench_args *b, const char *path, stp_bench_result *r)
+{
+    stp_config *cfg = NULL;
+    stp_error err = {STP_OK, ""};
+    char set[64];
+    const char *sets[1];
+    int cpu = !strcmp(b->backend, "openmp"), rc = 0;
+    if (!cpu) {
+        char why[256];
+        cpu = stp_cuda_device_count(why, sizeof why) == 0;
+    }
+    if (stp_config_load(&cfg, path, NULL, 0, &err) != STP_OK) return report(&err);
+    snprintf(set, sizeof set, "run.paths=%lld", bench_paths(cfg, b, cpu));
+    sets[0] = set;
+    stp_config_destroy(cfg);
+    if (stp_config_load(&cfg, path, sets, 1, &err) != STP_OK ||
+        stp_bench_config(cfg, b->backend, b->threads, r, &err) != STP_OK)
+        rc = report(&err);
+    stp_config_destroy(cfg);
+    return rc;
+}
+
+static void bench_print(const bench_args *b, const char *const *paths, const stp_bench_result *r,
+                        int n, const char *date)
+{
+    int i;
+    if (!b->json) {
+        for (i = 0; i < n; i++)
+            printf("%-16s %-6s %6d agents %6d steps %9lld paths  %8.2f s  %.3e agent-steps/s  "
+                   "%.1f paths/s  (%s)\n",
+                   r[i].name, r[i].backend, r[i].agents, r[i].steps, r[i].paths, r[i].sim_s,
+                   r[i].agent_steps_per_s, r[i].paths_per_s, r[i].device);
+        return;
+    }
+    printf("{\"format\": \"stampede-bench\", \"version\": \"%s\", \"commit\": \"%s\", "
+           "\"date\": \"%s\",\n \"results\": [",
+           STP_VERSION, STP_GIT_COMMIT, date);
+    for (i = 0; i < n; i++)
+        printf("%s\n  {\"config\": \"%s\", \"name\": \"%s\", \"backend\": \"%s\", "
+               "\"device\": \"%s\", \"threads\": %d, \"paths\": %lld, \"launch_paths\": %lld, "
+               "\"agents\": %d, \"steps\": %d, \"sim_s\": %.6g, \"agent_steps_per_s\": %.6g, "
+               "\"paths_per_s\": %.6g}",
+               i ? "," : "", paths[i], r[i].name, r[i].backend, r[i].device, r[i].threads,
+               r[i].paths, r[i].launch_paths, r[i].agents, r[i].steps, r[i].sim_s,
+               r[i].agent_steps_per_s, r[i].paths_per_s);
+    printf("\n]}\n");
+}
+
+static int cmd_bench(int argc, char **argv)
+{
+    bench_args b;
+    stp_bench_result r[BENCH_MAX_CONFIGS];
+    char defaults[2][1100], date[32];
+    const time_t now = time(NULL);
+    int i, rc;
+    if ((rc = parse_bench(&b, argc, argv)) != 0) return rc;
+    if (b.n_configs == 0) {
+        bench_default(defaults[0], sizeof defaults[0], "bench_1024.json");
+        bench_default(defaults[1], sizeof defaults[1], "feb2026_exit.json");
+        b.configs[0] = defaults[0];
+        b.configs[1] = defaults[1];
+        b.n_configs = 2;
+    }
+    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+    for (i = 0; i < b.n_configs; i++)
+        if ((rc = bench_one(&b, b.configs[i], &r[i])) != 0) return rc;
+    bench_print(&b, b.configs, r, b.n_configs, date);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     cli_args a;
@@ -217,6 +371,7 @@ int main(int argc, char **argv)
         printf("stampede %s\n", STP_VERSION);
         return 0;
     }
+    if (!strcmp(argv[1], "bench")) return cmd_bench(argc, argv);
     if (strcmp(argv[1], "run") && strcmp(argv[1], "validate") && strcmp(argv[1], "summary"))
         return fail_usage("unknown command", argv[1]);
     if ((rc = parse_args(&a, argc, argv)) != 0) return rc;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "stampede/backend.h"
 #include "stampede/checkpoint.h"
 #include "stampede/cuda.h"
 #include "stampede/engine.h"
@@ -52,23 +53,6 @@ static void run_state_free(run_state *r)
 static double now_s(void)
 {
     return omp_get_wtime();
-}
-
-/* "model name" of the first CPU, for the results file's device attribute. */
-static void cpu_name(char *buf, size_t n)
-{
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    char line[512];
-    snprintf(buf, n, "cpu");
-    while (f && fgets(line, sizeof line, f)) {
-        char *colon = strchr(line, ':');
-        if (strncmp(line, "model name", 10) == 0 && colon) {
-            snprintf(buf, n, "%s", colon + 2);
-            buf[strcspn(buf, "\n")] = '\0';
-            break;
-        }
-    }
-    if (f) fclose(f);
 }
 
 static stp_status alloc_outputs(run_state *r, const stp_config *cfg, int n_steps, stp_error *err)
@@ -251,30 +235,6 @@ static unsigned long long run_fingerprint(const stp_config *cfg, const stp_popul
     return stp_fnv1a(h, STP_VERSION, strlen(STP_VERSION));
 }
 
-/* Whether this run takes the GPU: "cuda" insists (exit 4 without one),
- * "auto" takes it when one is usable. Fills r->device. */
-static stp_status choose_backend(run_state *r, const stp_run_opts *o, int *use_gpu, stp_error *err)
-{
-    const char *want = o->backend ? o->backend : "auto";
-    char why[256];
-    const int n_gpu = strcmp(want, "openmp") ? stp_cuda_device_count(why, sizeof why) : 0;
-    *use_gpu = 0;
-    if (!strcmp(want, "cuda") && n_gpu == 0)
-        return stp_error_set(err, STP_EDEVICE,
-                             "--backend cuda: no usable CUDA device (%s); use --backend openmp "
-                             "or auto",
-                             why);
-    if (strcmp(want, "auto") && strcmp(want, "cuda") && strcmp(want, "openmp"))
-        return stp_error_set(err, STP_EUSAGE, "--backend: expected auto, cuda or openmp, got '%s'",
-                             want);
-    *use_gpu = n_gpu > 0;
-    if (*use_gpu)
-        snprintf(r->device, sizeof r->device, "%s", why);
-    else
-        cpu_name(r->device, sizeof r->device);
-    return STP_OK;
-}
-
 static stp_status check_runnable(const stp_config *cfg, const stp_run_opts *o, stp_error *err)
 {
     const char *mitigation;
@@ -323,7 +283,8 @@ stp_status stp_run_single(const stp_config *cfg, const stp_run_opts *o, stp_erro
     int use_gpu;
     memset(&r, 0, sizeof r);
     if ((st = check_runnable(cfg, o, err)) != STP_OK) return st;
-    if ((st = choose_backend(&r, o, &use_gpu, err)) != STP_OK) return st;
+    if ((st = stp_backend_choose(o->backend, &use_gpu, r.device, sizeof r.device, err)) != STP_OK)
+        return st;
     memset(&ctx, 0, sizeof ctx);
     ctx.prm = stp_params_derive(cfg);
     if ((st = stp_population_create(&r.pop, cfg, err)) != STP_OK ||

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "stampede/cuda.h"
 #include "tmpdir.h"
 
 TestSuite(cli, .init = tmpdir_make, .fini = tmpdir_remove, .timeout = 120);
@@ -162,8 +163,42 @@ Test(cli, missing_config_is_io_error)
 
 Test(cli, cuda_backend_without_gpu_is_device_error)
 {
+    char why[256];
+    if (stp_cuda_device_count(why, sizeof why) > 0) cr_skip_test("a CUDA device is present");
     write_config("ok.json", "", "{\"depth_usd\": 8e8}");
     expect_bad("run ok.json -o out.h5 --backend cuda", 4, "cuda");
+    expect_bad("bench ok.json --backend cuda", 4, "cuda");
+}
+
+/* bench --json: one record per config; agent-steps/s = paths/s x steps x
+ * agents (16 agents, 30 steps in write_config). */
+Test(cli, bench_json_records_throughput)
+{
+    char err[4096], out[4096], path[512];
+    double aps = 0.0, pps = 0.0;
+    long long paths = 0;
+    const char *p;
+    FILE *f;
+    size_t got;
+    write_config("ok.json", "", "{\"depth_usd\": 8e8}");
+    cr_assert_eq(run("bench ok.json --paths 12 --backend openmp --threads 2 --json", err,
+                     sizeof err),
+                 0, "%s", err);
+    snprintf(path, sizeof path, "%s/stdout.txt", dir);
+    cr_assert_not_null(f = fopen(path, "r"));
+    got = fread(out, 1, sizeof out - 1, f);
+    out[got] = '\0';
+    fclose(f);
+    cr_assert_not_null(strstr(out, "\"format\": \"stampede-bench\""), "%s", out);
+    cr_assert_not_null(strstr(out, "\"commit\": \""), "%s", out);
+    cr_assert_not_null(strstr(out, "\"backend\": \"openmp\""), "%s", out);
+    cr_assert_not_null(p = strstr(out, "\"paths\": "), "%s", out);
+    cr_assert_eq(sscanf(p, "\"paths\": %lld", &paths), 1);
+    cr_assert_not_null(p = strstr(out, "\"agent_steps_per_s\": "), "%s", out);
+    cr_assert_eq(sscanf(p, "\"agent_steps_per_s\": %lf, \"paths_per_s\": %lf", &aps, &pps), 2);
+    cr_expect_eq(paths, 12);
+    cr_expect_gt(pps, 0.0);
+    cr_expect_float_eq(aps, pps * 30 * 16, 1e-5 * aps, "%g vs %g", aps, pps * 480);
 }
 
 Test(cli, bad_option_is_usage_error)

@@ -1,0 +1,48 @@
+/* backend.c: --backend auto|cuda|openmp. */
+#include "stampede/backend.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "stampede/cuda.h"
+
+/* "model name" of the first CPU, for the results file's device attribute. */
+static void cpu_name(char *buf, size_t n)
+{
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    char line[512];
+    snprintf(buf, n, "cpu");
+    while (f && fgets(line, sizeof line, f)) {
+        char *colon = strchr(line, ':');
+        if (strncmp(line, "model name", 10) == 0 && colon) {
+            snprintf(buf, n, "%s", colon + 2);
+            buf[strcspn(buf, "\n")] = '\0';
+            break;
+        }
+    }
+    if (f) fclose(f);
+}
+
+stp_status stp_backend_choose(const char *want, int *use_gpu, char *device, size_t n,
+                              stp_error *err)
+{
+    char gpu[256];
+    int n_gpu;
+    want = want ? want : "auto";
+    *use_gpu = 0;
+    if (strcmp(want, "auto") && strcmp(want, "cuda") && strcmp(want, "openmp"))
+        return stp_error_set(err, STP_EUSAGE, "--backend: expected auto, cuda or openmp, got '%s'",
+                             want);
+    n_gpu = strcmp(want, "openmp") ? stp_cuda_device_count(gpu, sizeof gpu) : 0;
+    if (!strcmp(want, "cuda") && n_gpu == 0)
+        return stp_error_set(err, STP_EDEVICE,
+                             "--backend cuda: no usable CUDA device (%s); use --backend openmp "
+                             "or auto",
+                             gpu);
+    *use_gpu = n_gpu > 0;
+    if (*use_gpu)
+        snprintf(device, n, "%s", gpu);
+    else
+        cpu_name(device, n);
+    return STP_OK;
+}

@@ -1,0 +1,16 @@
+/* backend.h: which engine simulates a run (DESIGN §5 --backend). */
+#ifndef STAMPEDE_BACKEND_H
+#define STAMPEDE_BACKEND_H
+
+#include <stddef.h>
+
+#include "stampede/error.h"
+
+/* want: "auto" (or NULL) takes a usable CUDA device when there is one,
+ * "cuda" insists (STP_EDEVICE, saying why, when there is none), "openmp"
+ * never looks. Sets *use_gpu and writes the device's name (GPU or CPU
+ * model) to device[0, n). STP_EUSAGE for any other want. */
+stp_status stp_backend_choose(const char *want, int *use_gpu, char *device, size_t n,
+                              stp_error *err);
+
+#endif
