@@ -298,7 +298,10 @@ stp_status stp_run_single(const stp_config *cfg, const stp_run_opts *o, stp_erro
     ctx.scen = r.scen;
     ctx.out = &r.out;
     ctx.samples = &r.samples;
-    if (use_gpu && (st = stp_cuda_engine_create(&r.gpu, &ctx, cfg->run.batch, err)) != STP_OK)
+    if (use_gpu && (st = stp_cuda_engine_create(&r.gpu, &ctx,
+                                                cfg->run.paths < cfg->run.batch ? cfg->run.paths
+                                                                                : cfg->run.batch,
+                                                err)) != STP_OK)
         goto done;
     if ((st = stp_checkpoint_open(&ck, o->out_path,
                                   run_fingerprint(cfg, r.pop, use_gpu ? "cuda" : "openmp"),

@@ -12,11 +12,12 @@
 #include "stampede/tables.h"
 
 #define MEM_FRACTION 0.7 // of the free device memory the scratch may take
+#define OWNED_MAX    16  // device arrays upload_tables makes (12 today)
 
 struct stp_cuda_engine {
     char name[256];
     stp_path_tables tb; // device pointers; scenario rows point at the buffers below
-    void *owned[16];    // device arrays of the tables, freed on destroy
+    void *owned[OWNED_MAX]; // device arrays of the tables, freed on destroy
     int n_owned;
     long long cap; // paths per launch
     int n_slots;
@@ -41,8 +42,10 @@ extern "C" int stp_cuda_device_count(char *name, size_t n)
     if (name && n) {
         if (cudaGetDeviceProperties(&prop, 0) == cudaSuccess)
             snprintf(name, n, "%s", prop.name);
-        else
+        else {
             snprintf(name, n, "cuda device 0");
+            cudaGetLastError(); // not the next launch's fault
+        }
     }
     return count;
 }
@@ -52,6 +55,11 @@ template <typename T>
 static int upload(stp_cuda_engine *e, const T **dst, const T *src, size_t n, stp_error *err)
 {
     T *d = NULL;
+    if (e->n_owned == OWNED_MAX) {
+        stp_error_set(err, STP_EDEVICE, "internal: more than %d device tables (%s:%d)", OWNED_MAX,
+                      __FILE__, __LINE__);
+        return 1;
+    }
     if (STP_CUDA_CHECK(err, cudaMalloc((void **)&d, (n ? n : 1) * sizeof(T)))) return 1;
     e->owned[e->n_owned++] = d;
     *dst = d;
@@ -151,8 +159,9 @@ extern "C" stp_status stp_cuda_engine_create(stp_cuda_engine **out, const stp_si
     if (stp_tables_create(&host, &ctx->prm, ctx->cfg, ctx->pop, ctx->scen, err) != STP_OK)
         goto fail;
     e->n_slots = host->view.n_slots;
-    if (upload_tables(e, &host->view, err) || choose_capacity(e, max_batch, err) ||
-        alloc_scratch(e, err) || alloc_samples(e, ctx->samples, err))
+    // the sample rows first: the scratch takes a share of what is left
+    if (upload_tables(e, &host->view, err) || alloc_samples(e, ctx->samples, err) ||
+        choose_capacity(e, max_batch, err) || alloc_scratch(e, err))
         goto fail;
     e->tb.active = e->active;
     e->tb.time_s = e->time_s;

@@ -43,6 +43,7 @@ extern "C" stp_status stp_cuda_philox_sample(const uint64_t *seed, const uint32_
     float(*d_uni)[4] = NULL;
     const size_t un = (size_t)(n > 0 ? n : 1);
     stp_status st = STP_OK;
+    if (n <= 0) return STP_OK; // a launch of zero blocks is an error
     if (STP_CUDA_CHECK(err, cudaMalloc((void **)&d_seed, un * sizeof *d_seed)) ||
         STP_CUDA_CHECK(err, cudaMalloc((void **)&d_q, un * sizeof *d_q)) ||
         STP_CUDA_CHECK(err, cudaMalloc((void **)&d_words, un * sizeof *d_words)) ||

@@ -19,15 +19,41 @@
 
 #define SKIP_CODE 77
 
+#define SAMPLE_PATHS 8
+
 typedef struct sim {
     stp_config *cfg;
     stp_population *pop;
     stp_scenario_table *scen;
     stp_outcomes out;
+    stp_samples samples; /* the first SAMPLE_PATHS paths, [k][step] */
     stp_sim_ctx ctx;
 } sim;
 
-static void sim_open(sim *s, long long paths)
+/* Every shock kind at least once a path on average: the exploit haircut
+ * (a block-wide pass under a data-dependent barrier), liquidity withdrawal
+ * and refill, oracle delay and the forced stress regime all run. */
+static const char stress_shocks[] =
+    "scenario.shocks=["
+    "{\"kind\": \"gap\", \"rate_per_path\": 0.5, \"time_s\": [0, 800], \"duration_s\": 3,"
+    " \"size\": {\"mean\": -0.08, \"sd\": 0.05}},"
+    "{\"kind\": \"exploit\", \"protocol\": \"lend_a\", \"rate_per_path\": 1, \"time_s\": [0, 800],"
+    " \"duration_s\": 5, \"size\": {\"mean\": -0.3, \"sd\": 0.05}},"
+    "{\"kind\": \"liquidity_withdrawal\", \"rate_per_path\": 1, \"time_s\": [0, 800],"
+    " \"duration_s\": 10, \"size\": {\"mean\": 0.5, \"sd\": 0.1}},"
+    "{\"kind\": \"oracle_delay\", \"rate_per_path\": 1, \"time_s\": [0, 800], \"duration_s\": 30,"
+    " \"size\": {\"mean\": 10, \"sd\": 2}},"
+    "{\"kind\": \"vol_regime\", \"rate_per_path\": 1, \"time_s\": [0, 800], \"duration_s\": 60}]";
+
+static float *sample_buf(const sim *s)
+{
+    float *p = calloc((size_t)SAMPLE_PATHS * (size_t)s->ctx.prm.n_steps, sizeof(float));
+    cr_assert_not_null(p);
+    return p;
+}
+
+/* quickstart.json with run.paths = paths and an optional extra --set. */
+static void sim_open(sim *s, long long paths, const char *extra)
 {
     stp_error err = {STP_OK, ""};
     char set[64];
@@ -36,7 +62,9 @@ static void sim_open(sim *s, long long paths)
     memset(s, 0, sizeof *s);
     snprintf(set, sizeof set, "run.paths=%lld", paths);
     sets[0] = set;
-    cr_assert_eq(stp_config_load(&s->cfg, STP_SOURCE_DIR "/configs/quickstart.json", sets, 1, &err),
+    sets[1] = extra;
+    cr_assert_eq(stp_config_load(&s->cfg, STP_SOURCE_DIR "/configs/quickstart.json", sets,
+                                 extra ? 2 : 1, &err),
                  STP_OK, "%s", err.msg);
     cr_assert_eq(stp_population_create(&s->pop, s->cfg, &err), STP_OK, "%s", err.msg);
     cr_assert_eq(stp_scenario_table_create(&s->scen, s->cfg, 0, paths, &err), STP_OK, "%s",
@@ -49,6 +77,27 @@ static void sim_open(sim *s, long long paths)
     s->ctx.pop = s->pop;
     s->ctx.scen = s->scen;
     s->ctx.out = &s->out;
+    s->samples.k = SAMPLE_PATHS;
+    s->samples.n_steps = s->ctx.prm.n_steps;
+    s->samples.dt_s = s->ctx.prm.dt_s;
+    s->samples.price = sample_buf(s);
+    s->samples.pool_depth = sample_buf(s);
+    s->samples.sync = sample_buf(s);
+    s->samples.liquidations = sample_buf(s);
+    s->ctx.samples = &s->samples;
+}
+
+/* Moves the sample rows into rows[4] (price, depth, sync, liquidations). */
+static void take_samples(sim *s, float **rows)
+{
+    rows[0] = s->samples.price;
+    rows[1] = s->samples.pool_depth;
+    rows[2] = s->samples.sync;
+    rows[3] = s->samples.liquidations;
+    s->samples.price = sample_buf(s);
+    s->samples.pool_depth = sample_buf(s);
+    s->samples.sync = sample_buf(s);
+    s->samples.liquidations = sample_buf(s);
 }
 
 static void sim_close(sim *s)
@@ -56,6 +105,10 @@ static void sim_close(sim *s)
     int m;
     for (m = 0; m < STP_N_OUTCOMES; m++)
         free(s->out.v[m]);
+    free(s->samples.price);
+    free(s->samples.pool_depth);
+    free(s->samples.sync);
+    free(s->samples.liquidations);
     stp_scenario_table_destroy(s->scen);
     stp_population_destroy(s->pop);
     stp_config_destroy(s->cfg);
@@ -130,10 +183,19 @@ Test(cuda, gpu_results_do_not_depend_on_launch_size, .timeout = 600)
     enum { PATHS = 300 };
     sim s;
     double *a[STP_N_OUTCOMES], *b[STP_N_OUTCOMES];
+    float *sa[4], *sb[4];
     int m;
     require_gpu();
-    sim_open(&s, PATHS);
+    sim_open(&s, PATHS, stress_shocks);
     gpu_outcomes(&s, PATHS, a);
+    take_samples(&s, sa);
+    gpu_outcomes(&s, 3, b); /* the sampled paths span three launches, then 37 */
+    take_samples(&s, sb);
+    for (m = 0; m < STP_N_OUTCOMES; m++) {
+        cr_assert_eq(memcmp(a[m], b[m], PATHS * sizeof(double)), 0, "outcome %s",
+                     stp_outcome_names[m]);
+        free(b[m]);
+    }
     gpu_outcomes(&s, 37, b); /* 37 does not divide 300: a ragged last launch */
     for (m = 0; m < STP_N_OUTCOMES; m++) {
         cr_assert_eq(memcmp(a[m], b[m], PATHS * sizeof(double)), 0, "outcome %s",
@@ -141,29 +203,41 @@ Test(cuda, gpu_results_do_not_depend_on_launch_size, .timeout = 600)
         free(a[m]);
         free(b[m]);
     }
+    for (m = 0; m < 4; m++) {
+        cr_assert_eq(memcmp(sa[m], sb[m], SAMPLE_PATHS * (size_t)s.ctx.prm.n_steps * sizeof(float)),
+                     0, "sample row set %d", m);
+        free(sa[m]);
+        free(sb[m]);
+    }
     sim_close(&s);
 }
 
 /* GPU against CPU, path by path. Both run path.h and step.h with the same
  * fused operations (nvcc --fmad=false, gcc -ffp-contract=off), so they
  * differ only where a transcendental (logf/sinf/cosf in Box-Muller, expm1f
- * in Student-t, double log/exp/pow/sqrt) rounds differently, a relative
- * 1e-7 in a step's noise. Through the feedback loop that stays far below
- * 1e-4 relative on continuous outcomes unless a discrete event (an agent's
- * threshold, a liquidation's HF < 1) falls on the other side; such paths are
- * listed with the outcomes that differ, and must stay under 2% of paths. */
-Test(cuda, gpu_matches_cpu_path_by_path_on_quickstart, .timeout = 900)
+ * in Student-t, expf in the exploit haircut, double log/exp/pow/sqrt)
+ * rounds differently, a relative 1e-7 in a step's input. Through the
+ * feedback loop that stays below 1e-4 relative on continuous outcomes
+ * unless a discrete event (an agent's threshold, a liquidation's HF < 1)
+ * falls on the other side; such paths are listed with the outcomes that
+ * differ, and must stay under 2% of paths. (On the host, nudging every
+ * Student-t and Box-Muller variate by one ulp changed 1959 outcome values
+ * of 512 quickstart paths, none beyond 1e-4 and no discrete event.) */
+static void expect_parity(const char *extra)
 {
     enum { PATHS = 512 };
     static const int discrete[] = {STP_OUT_LIQUIDATIONS, STP_OUT_AGENTS_ACTED, STP_OUT_CASCADE};
     sim s;
     double *gpu[STP_N_OUTCOMES];
+    float *rows[4];
     stp_error err = {STP_OK, ""};
     long long p;
-    int m, k, flipped = 0, drifted = 0;
+    size_t i;
+    int m, k, flipped = 0, drifted = 0, sample_flipped = 0;
     require_gpu();
-    sim_open(&s, PATHS);
+    sim_open(&s, PATHS, extra);
     gpu_outcomes(&s, PATHS, gpu);
+    take_samples(&s, rows);
     cr_assert_eq(stp_cpu_run_batch(&s.ctx, 0, PATHS, 0, &err), STP_OK, "%s", err.msg);
     for (p = 0; p < PATHS; p++) {
         int path_flipped = 0;
@@ -179,15 +253,33 @@ Test(cuda, gpu_matches_cpu_path_by_path_on_quickstart, .timeout = 900)
                     path_flipped ? " [a discrete event flipped on this path]" : "");
         }
         flipped += path_flipped;
+        if (p < SAMPLE_PATHS) sample_flipped += path_flipped;
     }
-    fprintf(stderr, "parity: %d of %d paths with a flipped discrete event, %d drifts\n", flipped,
-            PATHS, drifted);
+    /* the sampled pool price, step by step, on paths with no flipped event */
+    for (i = 0; sample_flipped == 0 && i < (size_t)SAMPLE_PATHS * (size_t)s.ctx.prm.n_steps; i++)
+        cr_expect_float_eq(rows[0][i], s.samples.price[i], 1e-4f * s.samples.price[i],
+                           "sampled price, path %zu step %zu", i / (size_t)s.ctx.prm.n_steps,
+                           i % (size_t)s.ctx.prm.n_steps);
+    fprintf(stderr, "parity%s%s: %d of %d paths with a flipped discrete event, %d drifts\n",
+            extra ? " with " : "", extra ? "every shock kind" : "", flipped, PATHS, drifted);
     cr_expect_eq(drifted, 0, "continuous outcomes beyond 1e-4 on paths with no flipped event");
     cr_expect_leq(flipped, PATHS / 50, "%d of %d paths flipped a discrete outcome", flipped,
                   PATHS);
     for (m = 0; m < STP_N_OUTCOMES; m++)
         free(gpu[m]);
+    for (m = 0; m < 4; m++)
+        free(rows[m]);
     sim_close(&s);
+}
+
+Test(cuda, gpu_matches_cpu_path_by_path_on_quickstart, .timeout = 900)
+{
+    expect_parity(NULL);
+}
+
+Test(cuda, gpu_matches_cpu_path_by_path_with_every_shock_kind, .timeout = 900)
+{
+    expect_parity(stress_shocks);
 }
 
 /* Without a device the whole binary is one visible SKIP (ctest: Skipped). */

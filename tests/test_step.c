@@ -59,6 +59,21 @@ Test(amm, random_reserves_match_long_double_and_k_never_falls)
     }
 }
 
+/* A batch many times the pool (a drained pool in a cascade) leaves a small
+ * but positive USD reserve, so the pool keeps a finite, positive price and
+ * arbitrage can act on it: y x / (x + q) with x = 1, y = 1e-20, q = 1e12. */
+Test(amm, huge_sell_leaves_positive_reserve_and_finite_price)
+{
+    double x = 1.0, y = 1e-20;
+    const double out = stp_amm_sell(&x, &y, 1e12, 0.003);
+    cr_assert_gt(y, 0.0);
+    cr_assert_float_eq(y, 1e-20 / (1.0 + 1e12 * 0.997), 1e-35);
+    cr_assert_float_eq(out, 1e-20, 1e-31);
+    cr_assert(isfinite(log(y / x)));
+    stp_arbitrage(&x, &y, log(2500.0), 0.05);
+    cr_assert(isfinite(x) && isfinite(y) && y > 0.0);
+}
+
 /* Arbitrage closes `frac` of the log gap and keeps k. */
 Test(amm, arbitrage_closes_stated_fraction_of_log_gap)
 {

@@ -235,12 +235,19 @@ static inline STP_HD double stp_amm_sell_usd(double pool_x, double pool_y_usd, d
 }
 
 /* Executes one sell of qty on the pool; returns the USD paid out. With the
- * fee retained, x y never falls. */
+ * fee retained, x y never falls. Both the payout and the new reserve
+ * y x / (x + q_eff) come from their own closed form: y - out would lose the
+ * small trade's precision to cancellation in the one, and round to 0 in the
+ * other when one batch is many times the pool (a pool with no USD has no
+ * price); they agree to an ulp of y. */
 static inline STP_HD double stp_amm_sell(double *pool_x, double *pool_y_usd, double qty, double fee)
 {
-    const double out = qty > 0.0 ? stp_amm_sell_usd(*pool_x, *pool_y_usd, qty, fee) : 0.0;
+    double q_eff, out;
+    if (!(qty > 0.0)) return 0.0;
+    q_eff = qty * (1.0 - fee);
+    out = *pool_y_usd * q_eff / (*pool_x + q_eff);
+    *pool_y_usd *= *pool_x / (*pool_x + q_eff);
     *pool_x += qty;
-    *pool_y_usd -= out;
     return out;
 }
 
