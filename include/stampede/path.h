@@ -73,6 +73,7 @@ typedef struct stp_path_state {
     int regime;       /* 0 calm, 1 stress */
     double x, y;      /* pool reserves: collateral units, USD */
     double l0, l_out; /* initial liquidity sqrt(xy), liquidity withdrawn */
+    double lp_scale;  /* an LP agent owns lp_share x lp_scale of the pool now */
     double ewma_var, max_oracle, oracle, last_liq_usd;
     double max_pool, min_pool, max_dd;
     int t_trough, sync_sum;
@@ -103,6 +104,7 @@ static inline STP_HD void stp_path_init_state(stp_path_state *s, const stp_param
     s->x = p->pool_x0;
     s->y = p->pool_y0;
     s->l0 = sqrt(s->x * s->y);
+    s->lp_scale = 1.0;
     s->ewma_var = (double)p->sigma_calm_step * p->sigma_calm_step;
     s->max_oracle = s->oracle = s->max_pool = s->min_pool = p->price0;
     for (k = 0; k < STP_MAX_PROTOCOLS; k++)
@@ -252,6 +254,7 @@ static inline STP_HD void stp_market_step(stp_path_state *s, const stp_path_tabl
         const double back = s->l_out * p->refill_frac, l = sqrt(s->x * s->y);
         stp_pool_scale(&s->x, &s->y, (l + back) / l);
         s->l_out -= back;
+        s->lp_scale *= l / (l + back); /* new liquidity dilutes the LP agents */
     }
 }
 
@@ -368,10 +371,16 @@ static inline STP_HD void stp_agent_act(stp_path_state *s, const stp_path_ws *w,
                                         const stp_path_tables *tb, int a, int t)
 {
     if (tb->role[a] == STP_ROLE_LP) {
+        /* its share of the pool as it is now: withdrawal shocks shrink every
+         * holding alike, earlier exits raise the others' share, refills
+         * dilute it (lp_scale), so the LP agents together never take more
+         * than they own and the pool keeps its other liquidity */
         const double l = sqrt(s->x * s->y);
-        const double out = fmin((double)tb->lp_share[a] * s->l0, l * (1.0 - STP_LP_FLOOR_FRAC));
+        const double out = fmin((double)tb->lp_share[a] * s->lp_scale * l,
+                                l * (1.0 - STP_LP_FLOOR_FRAC));
         stp_pool_scale(&s->x, &s->y, (l - out) / l);
         s->l_out += out;
+        s->lp_scale *= l / (l - out);
         w->lp_out[a] = 1;
     } else {
         w->sell_q[a] = tb->sell_fraction[a] * w->c[a];
