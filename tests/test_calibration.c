@@ -1,11 +1,15 @@
 /* configs/quickstart.json must keep the property DESIGN §5a promises: a
  * visible cascade tail with the mixed population, several-fold more
  * cascades when it becomes a monoculture (one family, no weight noise), and
- * fewer without agents. Statistical: 600 paths per variant, fresh seed
- * (printed). At the calibration point (README) the counts are about 17
- * (mixed), 143 (monoculture) and 12 (no agents) with binomial sd 4, 10 and
- * 3.4, so "monoculture >= 3x mixed" and "no agents < monoculture / 3" fail
- * only if the model changed. Labelled slow: not run under the sanitizers. */
+ * fewer without agents. The seed draws the population as well as the
+ * market, and the population moves P(cascade) far more than binomial noise
+ * does: over 11 seeds, 600 paths each, the mixed counts ran from 4 to 72
+ * and monoculture / mixed from 2.4 to 16 (README, "What the quickstart
+ * shows"). So the several-fold claim is checked where the config makes it,
+ * at its own seed (1: 10 mixed, 154 monoculture, 8 without agents of the
+ * first 600 paths, binomial sd 3, 11 and 3), and a fresh seed (printed)
+ * checks only the direction, which held with 3.7 sd to spare at the
+ * weakest seed seen. Labelled slow: not run under the sanitizers. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,13 +51,14 @@ static long long cascades(const char *const *extra, int n_extra, unsigned long l
     return k;
 }
 
+static const char *const mono[2] = {
+    "population.families=[{\"model\": \"models/consensus_mlp.json\", \"share\": 1}]",
+    "population.weight_noise=0"};
+static const char *const none[1] = {"population.agents=0"};
+
 Test(calibration, quickstart_herding_drives_the_cascade_tail, .timeout = 600)
 {
-    const unsigned long long seed = (unsigned long long)time(NULL) % 1000000007ull;
-    const char *mono[2] = {
-        "population.families=[{\"model\": \"models/consensus_mlp.json\", \"share\": 1}]",
-        "population.weight_noise=0"};
-    const char *none[1] = {"population.agents=0"};
+    const unsigned long long seed = 1; /* configs/quickstart.json's own */
     const long long k_mix = cascades(NULL, 0, seed);
     const long long k_mono = cascades(mono, 2, seed);
     const long long k_none = cascades(none, 1, seed);
@@ -62,4 +67,12 @@ Test(calibration, quickstart_herding_drives_the_cascade_tail, .timeout = 600)
                   k_mix);
     cr_expect_lt(3 * k_none, k_mono, "seed %llu: no agents %lld vs monoculture %lld", seed, k_none,
                  k_mono);
+}
+
+Test(calibration, monoculture_cascades_more_for_any_population, .timeout = 600)
+{
+    const unsigned long long seed = (unsigned long long)time(NULL) % 1000000007ull;
+    const long long k_mix = cascades(NULL, 0, seed);
+    const long long k_mono = cascades(mono, 2, seed);
+    cr_expect_gt(k_mono, k_mix, "seed %llu: monoculture %lld vs mixed %lld", seed, k_mono, k_mix);
 }
