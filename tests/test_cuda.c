@@ -291,7 +291,7 @@ int main(int argc, char *argv[])
     if (stp_cuda_device_count(why, sizeof why) == 0) {
         fprintf(stderr,
                 "SKIP test_cuda: no CUDA device (%s): cuRAND device bit-equality, GPU/CPU "
-                "parity on quickstart and launch-size invariance did NOT run\n",
+                "parity (quickstart, every shock kind) and launch-size invariance did NOT run\n",
                 why);
         return SKIP_CODE;
     }
