@@ -72,7 +72,7 @@ typedef struct stp_path_state {
     double log_ps;    /* fundamental log price */
     int regime;       /* 0 calm, 1 stress */
     double x, y;      /* pool reserves: collateral units, USD */
-    double l0, l_out; /* initial liquidity sqrt(xy), liquidity withdrawn */
+    double l_out;     /* liquidity withdrawn, returning through the refill */
     double lp_scale;  /* an LP agent owns lp_share x lp_scale of the pool now */
     double ewma_var, max_oracle, oracle, last_liq_usd;
     double max_pool, min_pool, max_dd;
@@ -103,7 +103,6 @@ static inline STP_HD void stp_path_init_state(stp_path_state *s, const stp_param
     s->log_ps = p->log_price0;
     s->x = p->pool_x0;
     s->y = p->pool_y0;
-    s->l0 = sqrt(s->x * s->y);
     s->lp_scale = 1.0;
     s->ewma_var = (double)p->sigma_calm_step * p->sigma_calm_step;
     s->max_oracle = s->oracle = s->max_pool = s->min_pool = p->price0;
