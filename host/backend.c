@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "stampede/cuda.h"
+#include "stampede/scenario.h"
 
 /* "model name" of the first CPU, for the results file's device attribute. */
 static void cpu_name(char *buf, size_t n)
@@ -45,4 +45,17 @@ stp_status stp_backend_choose(const char *want, int *use_gpu, char *device, size
     else
         cpu_name(device, n);
     return STP_OK;
+}
+
+stp_status stp_backend_run_batch(const stp_sim_ctx *ctx, stp_scenario_table *scen,
+                                 stp_cuda_engine *gpu, long long path0, long long n, int threads,
+                                 stp_error *err)
+{
+    long long p;
+    scen->base = path0;
+    scen->n_paths = n;
+    for (p = path0; p < path0 + n; p++)
+        stp_scenario_sample_path(scen, ctx->cfg, p);
+    return gpu ? stp_cuda_run_batch(gpu, ctx, path0, n, err)
+               : stp_cpu_run_batch(ctx, path0, n, threads, err);
 }

@@ -7,9 +7,16 @@
 #include <string.h>
 
 #include "stampede/backend.h"
-#include "stampede/cuda.h"
-#include "stampede/engine.h"
 #include "stampede/scenario.h"
+
+/* The CPU default: about STP_BENCH_CPU_AGENT_STEPS agent-steps. */
+static long long cpu_paths(const stp_config *cfg, const stp_params *prm)
+{
+    const double per_path = (double)(cfg->population.agents > 0 ? cfg->population.agents : 1) *
+                            (double)(prm->n_steps > 0 ? prm->n_steps : 1);
+    const long long p = (long long)(STP_BENCH_CPU_AGENT_STEPS / per_path);
+    return p < 16 ? 16 : (p < cfg->run.paths ? p : cfg->run.paths);
+}
 
 typedef struct bench_state {
     stp_population *pop;
@@ -29,13 +36,12 @@ static void bench_state_free(bench_state *b)
 }
 
 stp_status stp_bench_config(const stp_config *cfg, const char *backend, int threads,
-                            stp_bench_result *r, stp_error *err)
+                            long long paths, stp_bench_result *r, stp_error *err)
 {
-    const long long n = cfg->run.paths, batch = n < cfg->run.batch ? n : cfg->run.batch;
     bench_state b;
     stp_sim_ctx ctx;
     stp_status st;
-    long long p0;
+    long long n, batch, p0;
     int use_gpu, m;
     memset(&b, 0, sizeof b);
     memset(&ctx, 0, sizeof ctx);
@@ -43,6 +49,8 @@ stp_status stp_bench_config(const stp_config *cfg, const char *backend, int thre
     if ((st = stp_backend_choose(backend, &use_gpu, r->device, sizeof r->device, err)) != STP_OK)
         return st;
     ctx.prm = stp_params_derive(cfg);
+    n = paths > 0 ? paths : (use_gpu ? cfg->run.paths : cpu_paths(cfg, &ctx.prm));
+    batch = n < cfg->run.batch ? n : cfg->run.batch;
     if ((st = stp_population_create(&b.pop, cfg, err)) != STP_OK ||
         (st = stp_scenario_table_create(&b.scen, cfg, 0, batch, err)) != STP_OK)
         goto done;
@@ -59,15 +67,10 @@ stp_status stp_bench_config(const stp_config *cfg, const char *backend, int thre
     if (use_gpu && (st = stp_cuda_engine_create(&b.gpu, &ctx, batch, err)) != STP_OK) goto done;
     for (p0 = 0; p0 < n; p0 += batch) {
         const long long k = n - p0 < batch ? n - p0 : batch;
-        long long p;
-        double t0;
-        b.scen->base = b.out.base = p0;
-        b.scen->n_paths = b.out.n = k;
-        for (p = p0; p < p0 + k; p++)
-            stp_scenario_sample_path(b.scen, cfg, p);
-        t0 = omp_get_wtime();
-        st = b.gpu ? stp_cuda_run_batch(b.gpu, &ctx, p0, k, err)
-                   : stp_cpu_run_batch(&ctx, p0, k, threads, err);
+        const double t0 = omp_get_wtime();
+        b.out.base = p0;
+        b.out.n = k;
+        st = stp_backend_run_batch(&ctx, b.scen, b.gpu, p0, k, threads, err);
         r->sim_s += omp_get_wtime() - t0;
         if (st != STP_OK) goto done;
     }

@@ -90,15 +90,7 @@ static stp_status simulate(const stp_sim_ctx *ctx, stp_cuda_engine *gpu, stp_sce
         ctx->out->base = path0;
         ctx->out->n = b;
         if (!stp_checkpoint_load(ck, index, path0, b, ctx->out, ctx->samples)) {
-            stp_status st;
-            stp_scenario_table *sc = scen;
-            long long p;
-            sc->base = path0;
-            sc->n_paths = b;
-            for (p = path0; p < path0 + b; p++)
-                stp_scenario_sample_path(sc, cfg, p);
-            st = gpu ? stp_cuda_run_batch(gpu, ctx, path0, b, err)
-                     : stp_cpu_run_batch(ctx, path0, b, o->threads, err);
+            stp_status st = stp_backend_run_batch(ctx, scen, gpu, path0, b, o->threads, err);
             *simulated += b;
             if (st == STP_OK)
                 st = stp_checkpoint_save(ck, index, path0, b, ctx->out, ctx->samples, err);

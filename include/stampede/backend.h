@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 
+#include "stampede/cuda.h"
 #include "stampede/error.h"
 
 /* want: "auto" (or NULL) takes a usable CUDA device when there is one,
@@ -12,5 +13,13 @@
  * model) to device[0, n). STP_EUSAGE for any other want. */
 stp_status stp_backend_choose(const char *want, int *use_gpu, char *device, size_t n,
                               stp_error *err);
+
+/* One batch: draws the scenario rows of paths [path0, path0 + n) into scen
+ * (the table ctx->scen points at) and simulates them on gpu, or with the
+ * OpenMP backend on `threads` threads when gpu is NULL. ctx->out must hold
+ * the rows of those paths. */
+stp_status stp_backend_run_batch(const stp_sim_ctx *ctx, stp_scenario_table *scen,
+                                 stp_cuda_engine *gpu, long long path0, long long n, int threads,
+                                 stp_error *err);
 
 #endif

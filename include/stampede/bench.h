@@ -12,14 +12,18 @@ typedef struct stp_bench_result {
     char device[256];
     long long paths, launch_paths; /* launch_paths: paths per GPU launch, else 0 */
     int agents, steps, threads;
-    double sim_s; /* seconds in the backend: scenario sampling and setup excluded */
+    double sim_s; /* seconds in the batches (scenario rows and simulation), setup excluded */
     double agent_steps_per_s, paths_per_s;
 } stp_bench_result;
 
-/* Simulates cfg->run.paths paths of cfg in batches of cfg->run.batch on
- * the backend `backend` chooses (backend.h) with `threads` OpenMP threads
- * (0: default) and fills r. The outcomes are discarded. */
+/* Simulates `paths` paths of cfg (0: the default below) in batches of
+ * cfg->run.batch on the backend `backend` chooses (backend.h) with
+ * `threads` OpenMP threads (0: default) and fills r; the outcomes are
+ * discarded. By default a GPU runs cfg->run.paths, the CPU about
+ * STP_BENCH_CPU_AGENT_STEPS agent-steps (at least 16 paths), so a default
+ * bench takes seconds there, not hours. */
+#define STP_BENCH_CPU_AGENT_STEPS 2e9
 stp_status stp_bench_config(const stp_config *cfg, const char *backend, int threads,
-                            stp_bench_result *r, stp_error *err);
+                            long long paths, stp_bench_result *r, stp_error *err);
 
 #endif
