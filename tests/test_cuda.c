@@ -16,6 +16,7 @@
 #include "stampede/params.h"
 #include "stampede/rng.h"
 #include "stampede/scenario.h"
+#include "stress_shocks.h"
 
 #define SKIP_CODE 77
 
@@ -29,21 +30,6 @@ typedef struct sim {
     stp_samples samples; /* the first SAMPLE_PATHS paths, [k][step] */
     stp_sim_ctx ctx;
 } sim;
-
-/* Every shock kind at least once a path on average: the exploit haircut
- * (a block-wide pass under a data-dependent barrier), liquidity withdrawal
- * and refill, oracle delay and the forced stress regime all run. */
-static const char stress_shocks[] =
-    "scenario.shocks=["
-    "{\"kind\": \"gap\", \"rate_per_path\": 0.5, \"time_s\": [0, 800], \"duration_s\": 3,"
-    " \"size\": {\"mean\": -0.08, \"sd\": 0.05}},"
-    "{\"kind\": \"exploit\", \"protocol\": \"lend_a\", \"rate_per_path\": 1, \"time_s\": [0, 800],"
-    " \"duration_s\": 5, \"size\": {\"mean\": -0.3, \"sd\": 0.05}},"
-    "{\"kind\": \"liquidity_withdrawal\", \"rate_per_path\": 1, \"time_s\": [0, 800],"
-    " \"duration_s\": 10, \"size\": {\"mean\": 0.5, \"sd\": 0.1}},"
-    "{\"kind\": \"oracle_delay\", \"rate_per_path\": 1, \"time_s\": [0, 800], \"duration_s\": 30,"
-    " \"size\": {\"mean\": 10, \"sd\": 2}},"
-    "{\"kind\": \"vol_regime\", \"rate_per_path\": 1, \"time_s\": [0, 800], \"duration_s\": 60}]";
 
 static float *sample_buf(const sim *s)
 {

@@ -16,6 +16,16 @@
 #define QUALIFIERS static __forceinline__ __host__ __device__
 #include "../kernels/curand_include.cuh"
 
+static stp_u32x4 words_of(uint4 r)
+{
+    stp_u32x4 out;
+    out.v[0] = r.x;
+    out.v[1] = r.y;
+    out.v[2] = r.z;
+    out.v[3] = r.w;
+    return out;
+}
+
 // cuRAND's words at our keying, as curand_philox.cuh asks for them.
 static stp_u32x4 curand_words(uint64_t seed, uint32_t stream, uint32_t path, uint32_t step,
                               uint32_t agent, uint32_t draw)
@@ -24,13 +34,7 @@ static stp_u32x4 curand_words(uint64_t seed, uint32_t stream, uint32_t path, uin
     curand_init(((unsigned long long)stp_key1(seed, stream) << 32) | stp_key0(seed),
                 ((unsigned long long)path << 32) | step,
                 (((unsigned long long)agent << 32) | draw) * 4ull, &st);
-    const uint4 r = curand4(&st);
-    stp_u32x4 out;
-    out.v[0] = r.x;
-    out.v[1] = r.y;
-    out.v[2] = r.z;
-    out.v[3] = r.w;
-    return out;
+    return words_of(curand4(&st));
 }
 
 // cuRAND at any 128-bit counter: curand_philox.cuh's one offset reaches
@@ -44,13 +48,7 @@ static stp_u32x4 curand_at_counter(const uint32_t *ctr, uint32_t key0, uint32_t 
                 ((unsigned long long)ctr[3] << 32) | ctr[2], 0, &st);
     for (int k = 0; k < 4; k++)
         skipahead(x, &st);
-    const uint4 r = curand4(&st);
-    stp_u32x4 out;
-    out.v[0] = r.x;
-    out.v[1] = r.y;
-    out.v[2] = r.z;
-    out.v[3] = r.w;
-    return out;
+    return words_of(curand4(&st));
 }
 
 // Random123 tests/kat_vectors, "philox4x32 10": CTR, KEY, EXPECTED. cuRAND

@@ -12,6 +12,7 @@
 #include "stampede/engine.h"
 #include "stampede/params.h"
 #include "stampede/scenario.h"
+#include "stress_shocks.h"
 
 typedef struct engine {
     stp_config *cfg;
@@ -316,19 +317,7 @@ Test(engine, liquidators_skip_when_the_pool_cannot_pay, .timeout = 60)
  * every path must stay finite, and the market must crash hard. */
 Test(engine, every_shock_kind_at_once_keeps_outcomes_finite, .timeout = 300)
 {
-    static const char shocks[] =
-        "scenario.shocks=["
-        "{\"kind\": \"gap\", \"rate_per_path\": 0.5, \"time_s\": [0, 800], \"duration_s\": 3,"
-        " \"size\": {\"mean\": -0.08, \"sd\": 0.05}},"
-        "{\"kind\": \"exploit\", \"protocol\": \"lend_a\", \"rate_per_path\": 1,"
-        " \"time_s\": [0, 800], \"duration_s\": 5, \"size\": {\"mean\": -0.3, \"sd\": 0.05}},"
-        "{\"kind\": \"liquidity_withdrawal\", \"rate_per_path\": 1, \"time_s\": [0, 800],"
-        " \"duration_s\": 10, \"size\": {\"mean\": 0.5, \"sd\": 0.1}},"
-        "{\"kind\": \"oracle_delay\", \"rate_per_path\": 1, \"time_s\": [0, 800],"
-        " \"duration_s\": 30, \"size\": {\"mean\": 10, \"sd\": 2}},"
-        "{\"kind\": \"vol_regime\", \"rate_per_path\": 1, \"time_s\": [0, 800],"
-        " \"duration_s\": 60}]";
-    const char *sets[3] = {shocks, "run.paths=160", "run.seed=1"}; /* path 133 among them */
+    const char *sets[3] = {stress_shocks, "run.paths=160", "run.seed=1"}; /* path 133 among them */
     static char json[65536];
     FILE *f = fopen(STP_SOURCE_DIR "/configs/quickstart.json", "r");
     double min_ratio = 1.0;

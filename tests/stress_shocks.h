@@ -1,0 +1,21 @@
+/* stress_shocks.h: a --set override that puts every shock kind on every
+ * quickstart path, about once each: the exploit haircut, liquidity
+ * withdrawal and refill, oracle delay and forced stress all run, and some
+ * pools crash hard. Shared by the engine and GPU parity tests. */
+#ifndef STAMPEDE_TESTS_STRESS_SHOCKS_H
+#define STAMPEDE_TESTS_STRESS_SHOCKS_H
+
+static const char stress_shocks[] =
+    "scenario.shocks=["
+    "{\"kind\": \"gap\", \"rate_per_path\": 0.5, \"time_s\": [0, 800], \"duration_s\": 3,"
+    " \"size\": {\"mean\": -0.08, \"sd\": 0.05}},"
+    "{\"kind\": \"exploit\", \"protocol\": \"lend_a\", \"rate_per_path\": 1,"
+    " \"time_s\": [0, 800], \"duration_s\": 5, \"size\": {\"mean\": -0.3, \"sd\": 0.05}},"
+    "{\"kind\": \"liquidity_withdrawal\", \"rate_per_path\": 1, \"time_s\": [0, 800],"
+    " \"duration_s\": 10, \"size\": {\"mean\": 0.5, \"sd\": 0.1}},"
+    "{\"kind\": \"oracle_delay\", \"rate_per_path\": 1, \"time_s\": [0, 800],"
+    " \"duration_s\": 30, \"size\": {\"mean\": 10, \"sd\": 2}},"
+    "{\"kind\": \"vol_regime\", \"rate_per_path\": 1, \"time_s\": [0, 800],"
+    " \"duration_s\": 60}]";
+
+#endif
