@@ -83,6 +83,23 @@ __device__ int block_compact(int n, Pred pred, int *list, int *warp_cnt)
     return base;
 }
 
+// Evaluates pred once per element, one thread per element (i = tid mod
+// blockDim), keeping the result in flag[i], and lists the hits in index
+// order. block_compact reads flag[i] in the thread that wrote it, so no
+// barrier sits between the two. Every thread of the block must call it.
+template <typename Pred>
+__device__ int screen_compact(int n, Pred pred, unsigned char *flag, int *list, int *warp_cnt)
+{
+    int any = 0;
+    for (int i = (int)threadIdx.x; i < n; i += (int)blockDim.x) {
+        const int f = pred(i);
+        flag[i] = (unsigned char)f;
+        any |= f;
+    }
+    if (!__syncthreads_or(any)) return 0; // most steps: nobody
+    return block_compact(n, [&](int i) { return (int)flag[i]; }, list, warp_cnt);
+}
+
 // Agent a's model on the features it sees at step t: its logit.
 __device__ float agent_logit(const stp_path_ws &w, const stp_path_tables &tb, int a, int t)
 {
@@ -107,7 +124,7 @@ __global__ void __launch_bounds__(STP_CUDA_THREADS, 4)
     const int n_steps = tb.prm.n_steps, nh = stp_path_history_len(&tb.prm);
     stp_path_ws w = ws_of(dw, slot);
     const stp_sample_row row = sample_row(smp, path);
-    unsigned char *flag = dw.flag + (size_t)slot * (size_t)dw.na;
+    unsigned char *flag = dw.flag + (size_t)slot * (size_t)dw.np;
     if (slot >= n_paths) return; // uniform over the block
     w.feat_ring = feat;
 
@@ -128,7 +145,7 @@ __global__ void __launch_bounds__(STP_CUDA_THREADS, 4)
     __syncthreads();
 
     for (int t = 0; t < n_steps; t++) {
-        int any = 0, n_cand = 0, n_liq;
+        int n_cand, n_liq;
         float price;
         if (s.any_exploit) { // (2) haircut, one position per thread
             for (int i = tid; i < tb.n_positions; i += nt)
@@ -136,26 +153,16 @@ __global__ void __launch_bounds__(STP_CUDA_THREADS, 4)
             __syncthreads();
         }
         // (4) every agent's model; the candidates in index order
-        for (int a = tid; a < tb.n_agents; a += nt) {
-            const int f = stp_agent_candidate(&w, &tb, a, t, agent_logit(w, tb, a, t));
-            flag[a] = (unsigned char)f;
-            any |= f;
-        }
-        if (__syncthreads_or(any))
-            n_cand = block_compact(
-                tb.n_agents, [&](int a) { return (int)flag[a]; }, w.cand, warp_cnt);
+        n_cand = screen_compact(
+            tb.n_agents,
+            [&](int a) { return stp_agent_candidate(&w, &tb, a, t, agent_logit(w, tb, a, t)); },
+            flag, w.cand, warp_cnt);
         // (5) the liquidation screen reads collateral and debt, which the
         // agents' decisions do not change before the batch
         price = (float)s.oracle;
-        any = 0;
-        for (int i = tid; i < tb.n_positions; i += nt)
-            any |= stp_position_screen(&w, &tb, i, price);
-        n_liq = __syncthreads_or(any)
-                    ? block_compact(
-                          tb.n_positions,
-                          [&](int i) { return stp_position_screen(&w, &tb, i, price); }, w.liq,
-                          warp_cnt)
-                    : 0;
+        n_liq = screen_compact(
+            tb.n_positions, [&](int i) { return stp_position_screen(&w, &tb, i, price); }, flag,
+            w.liq, warp_cnt);
         if (tid == 0) {
             s.n_cand = n_cand;
             stp_agents_act(&s, &w, &tb, t);
@@ -182,7 +189,7 @@ __global__ void __launch_bounds__(STP_CUDA_THREADS, 4)
 size_t stp_dev_ws_bytes_per_path(const stp_path_tables *tb)
 {
     const size_t na = (size_t)tb->n_agents, np = (size_t)tb->n_positions;
-    return np * (5 * sizeof(float) + sizeof(int)) + na * (sizeof(float) + 4 * sizeof(int) + 3) +
+    return np * (5 * sizeof(float) + sizeof(int) + 1) + na * (sizeof(float) + 4 * sizeof(int) + 2) +
            (size_t)tb->prm.price_ring * sizeof(double) +
            (size_t)(tb->prm.window_steps + 1) * sizeof(double) +
            (size_t)tb->prm.sync_window_steps * sizeof(int);

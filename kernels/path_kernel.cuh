@@ -17,7 +17,8 @@ struct stp_dev_ws {
     int *liq;                           // [slot][position]
     float *sell_q;                      // [slot][agent]
     int *cand, *sellers, *next_ok, *last_act;
-    unsigned char *acted, *lp_out, *flag; // flag: [slot][agent], candidate screen
+    unsigned char *acted, *lp_out; // [slot][agent]
+    unsigned char *flag;           // [slot][position]: this screen's hits (agents, then positions)
     double *pool_ring;                    // [slot][price_ring]
     double *oracle_ring;                  // [slot][window_n]
     int *sync_ring;                       // [slot][sync_n]
