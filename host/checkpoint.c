@@ -101,7 +101,35 @@ void stp_checkpoint_remove(const stp_checkpoint *ck)
     rmdir(ck->dir);
 }
 
-stp_status stp_checkpoint_open(stp_checkpoint *ck, const char *out_path,
+/* Point 0's files keep the names of a single run; later points' are
+ * prefixed "vNNN-". */
+static void file_path(const stp_checkpoint *ck, const char *name, char *buf, size_t n)
+{
+    if (ck->variant > 0)
+        snprintf(buf, n, "%s/v%03d-%s", ck->dir, ck->variant, name);
+    else
+        snprintf(buf, n, "%s/%s", ck->dir, name);
+}
+
+/* A later point's manifest: the same run, or written now. */
+static stp_status open_point(const stp_checkpoint *ck, const char *manifest, const char *want,
+                             int resume, stp_error *err)
+{
+    char have[512];
+    const void *part = want;
+    const size_t len = strlen(want);
+    if (read_small(manifest, have, sizeof have) == 0) {
+        if (strcmp(have, want) == 0) return STP_OK;
+        if (resume)
+            return stp_error_set(err, STP_EUSAGE,
+                                 "--resume: '%s' is from a different run (variant %d changed); "
+                                 "rerun with the same arguments or pass --force to start over",
+                                 ck->dir, ck->variant);
+    }
+    return write_atomic(manifest, &part, &len, 1, err);
+}
+
+stp_status stp_checkpoint_open(stp_checkpoint *ck, const char *out_path, int variant,
                                unsigned long long fingerprint, long long paths, int batch,
                                int n_steps, int sample_k, int resume, int force, stp_error *err)
 {
@@ -113,13 +141,15 @@ stp_status stp_checkpoint_open(stp_checkpoint *ck, const char *out_path,
     if (stp_checkpoint_dir(ck->dir, sizeof ck->dir, out_path))
         return stp_error_set(err, STP_EUSAGE, "output path too long (%zu bytes); use a shorter -o",
                              strlen(out_path));
+    ck->variant = variant;
     ck->fingerprint = fingerprint;
     ck->paths = paths;
     ck->batch = batch;
     ck->n_steps = n_steps;
     ck->sample_k = sample_k;
-    snprintf(manifest, sizeof manifest, "%s/manifest", ck->dir);
+    file_path(ck, "manifest", manifest, sizeof manifest);
     manifest_text(ck, want, sizeof want);
+    if (variant > 0) return open_point(ck, manifest, want, resume, err);
     if (stat(ck->dir, &st) == 0) {
         const int same = read_small(manifest, have, sizeof have) == 0 && strcmp(have, want) == 0;
         if (force && !(resume && same)) { /* --force discards what cannot be resumed */
@@ -150,7 +180,9 @@ stp_status stp_checkpoint_open(stp_checkpoint *ck, const char *out_path,
 
 static void batch_path(const stp_checkpoint *ck, int index, char *buf, size_t n)
 {
-    snprintf(buf, n, "%s/batch-%06d.bin", ck->dir, index);
+    char name[32];
+    snprintf(name, sizeof name, "batch-%06d.bin", index);
+    file_path(ck, name, buf, n);
 }
 
 /* Sample rows of the batch: paths [path0, min(path0 + n, k)). */

@@ -208,7 +208,7 @@ static int cmd_run(const cli_args *a)
     o.progress = a->quiet ? NULL : progress;
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
-    rc = stp_run_single(cfg, &o, &err) != STP_OK ? report(&err) : 0;
+    rc = stp_run(cfg, &o, &err) != STP_OK ? report(&err) : 0;
     stp_config_destroy(cfg);
     if (rc == 0 && !a->quiet) rc = print_summary(o.out_path, STP_SUMMARY_TEXT);
     return rc;

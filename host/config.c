@@ -738,3 +738,51 @@ void stp_config_destroy(stp_config *cfg)
     free(cfg->resolved_json);
     free(cfg);
 }
+
+/* ---------------------------------------------------------------------------
+ * Experiment points: each variant or sweep value as a config of its own */
+
+static stp_status point_tree(cJSON *root, const stp_config *base, int variant,
+                             const double *sweep_value, const char *name, stp_error *err)
+{
+    cJSON *exp, *set = NULL, *m, *value;
+    char why[200];
+    stp_status st = STP_OK;
+    cJSON_DeleteItemFromObjectCaseSensitive(root, "experiment");
+    if (variant >= 0 && !(set = cJSON_Parse(base->experiment.variants[variant].set_json)))
+        return stp_error_set(err, STP_ENOMEM, "out of memory building variant '%s'", name);
+    for (m = set ? set->child : NULL; m && !st; m = m->next)
+        st = (value = cJSON_Duplicate(m, 1)) ? set_path(root, m->string, value, why, sizeof why)
+                                             : STP_ENOMEM;
+    cJSON_Delete(set);
+    if (!st && sweep_value)
+        st = (value = cJSON_CreateNumber(*sweep_value))
+                 ? set_path(root, base->experiment.sweep_param, value, why, sizeof why)
+                 : STP_ENOMEM;
+    if (!st && (!(exp = cJSON_AddObjectToObject(root, "experiment")) ||
+                !cJSON_AddStringToObject(exp, "name", name)))
+        st = STP_ENOMEM;
+    if (st == STP_ENOMEM)
+        return stp_error_set(err, STP_ENOMEM, "out of memory building variant '%s'", name);
+    /* validate() already checked every point; a failure here is a bug */
+    return st ? stp_error_set(err, STP_EUSAGE, "variant '%s': %s", name, why) : STP_OK;
+}
+
+stp_status stp_config_point(stp_config **out, const stp_config *base, int variant,
+                            const double *sweep_value, const char *name, stp_error *err)
+{
+    cJSON *root = cJSON_Parse(base->resolved_json);
+    char *text = NULL;
+    stp_status st;
+    *out = NULL;
+    if (!root) return stp_error_set(err, STP_ENOMEM, "out of memory building variant '%s'", name);
+    st = point_tree(root, base, variant, sweep_value, name, err);
+    if (!st && !(text = cJSON_PrintUnformatted(root)))
+        st = stp_error_set(err, STP_ENOMEM, "out of memory building variant '%s'", name);
+    cJSON_Delete(root);
+    if (!st)
+        st = stp_config_parse(out, text, base->source_path[0] ? base->source_path : NULL, NULL,
+                              0, err);
+    cJSON_free(text);
+    return st;
+}

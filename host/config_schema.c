@@ -582,6 +582,25 @@ static stp_status read_bands(ctx *c, const cJSON *root, stp_config *cfg)
     return st;
 }
 
+/* The AMM needs a fee below 1 at any sync fraction, full sync included. */
+static stp_status check_fee(ctx *c, const stp_config *cfg)
+{
+    char sum[40];
+    const double top =
+        cfg->mitigations.progressive_fee.base + cfg->mitigations.progressive_fee.slope;
+    size_t mark;
+    stp_status st;
+    if (top < 1.0) return STP_OK;
+    stp_cfg_fmt_num(sum, sizeof sum, top);
+    mark = stp_cfg_push_key(c, "mitigations.progressive_fee");
+    st = stp_cfg_fail(c, "slope",
+                      "base + slope is %s, the fee at full sync; it must stay below 1: lower the "
+                      "slope",
+                      sum);
+    stp_cfg_pop(c, mark);
+    return st;
+}
+
 /* Exactly one of rate_per_path (Poisson mean) and count (exact number). */
 static stp_status read_shock_count(ctx *c, const cJSON *it, stp_shock_spec *s)
 {
@@ -733,10 +752,19 @@ static stp_status check_cross(ctx *c, const stp_config *cfg)
 /* ---------------------------------------------------------------------------
  * Experiment */
 
-static int names_experiment(const char *key)
+static int names_section(const char *key, const char *section)
 {
-    return strncmp(key, "experiment", 10) == 0 &&
-           (key[10] == '\0' || key[10] == '.' || key[10] == '[');
+    const size_t n = strlen(section);
+    return strncmp(key, section, n) == 0 && (key[n] == '\0' || key[n] == '.' || key[n] == '[');
+}
+
+/* Keys every point of an experiment shares: the experiment itself, and
+ * run.* (paths, seed, batch), so that path i of every variant sees the
+ * same market noise and the variants pair up path by path. */
+static const char *names_shared(const char *key)
+{
+    if (names_section(key, "experiment")) return "experiment";
+    return names_section(key, "run") ? "run" : NULL;
 }
 
 static stp_status read_variant(ctx *c, cJSON *it, int i, stp_config *cfg)
@@ -746,6 +774,8 @@ static stp_status read_variant(ctx *c, cJSON *it, int i, stp_config *cfg)
     char got[96], *text;
     int j;
     if (get_string(c, it, "name", v->name, sizeof v->name, 1)) return c->err->status;
+    if (strchr(v->name, '@')) /* "SERIES@VALUE" names a sweep's points */
+        return stp_cfg_fail(c, "name", "'%s' cannot be a variant name: drop the '@'", v->name);
     for (j = 0; j <= i; j++)
         if (strcmp(j < i ? cfg->experiment.variants[j].name : cfg->experiment.name, v->name) == 0)
             return stp_cfg_fail(c, "name",
@@ -759,10 +789,15 @@ static stp_status read_variant(ctx *c, cJSON *it, int i, stp_config *cfg)
     for (m = set->child; m; m = m->next) {
         size_t mark;
         stp_status st;
-        if (!names_experiment(m->string)) continue;
+        const char *shared = names_shared(m->string);
+        if (!shared) continue;
         mark = stp_cfg_push_key(c, "set");
         stp_cfg_push_key(c, m->string);
-        st = stp_cfg_fail(c, NULL, "a variant cannot change experiment settings");
+        st = stp_cfg_fail(c, NULL,
+                          "a variant cannot change %s settings (every variant runs the same "
+                          "paths, seed and batch, so their paths pair up); set them for the "
+                          "whole experiment",
+                          shared);
         stp_cfg_pop(c, mark);
         return st;
     }
@@ -789,8 +824,11 @@ static stp_status read_sweep(ctx *c, const cJSON *exp, stp_config *cfg)
     mark = stp_cfg_push_key(c, "sweep");
     st = get_string(c, sweep, "param", cfg->experiment.sweep_param,
                     sizeof cfg->experiment.sweep_param, 0);
-    if (!st && names_experiment(cfg->experiment.sweep_param))
-        st = stp_cfg_fail(c, "param", "a sweep cannot change experiment settings");
+    if (!st && names_shared(cfg->experiment.sweep_param))
+        st = stp_cfg_fail(c, "param",
+                          "a sweep cannot change %s settings (every point runs the same paths, "
+                          "seed and batch); sweep a model parameter",
+                          names_shared(cfg->experiment.sweep_param));
     vals = cJSON_GetObjectItemCaseSensitive(sweep, "values");
     if (!st && (!cJSON_IsArray(vals) || cJSON_GetArraySize(vals) < 1 ||
                 cJSON_GetArraySize(vals) > STP_MAX_SWEEP))
@@ -843,7 +881,7 @@ stp_status stp_cfg_read(ctx *c, cJSON *root, stp_config *cfg)
      * family shares against max_family_share */
     if (read_fields(c, root, FIELDS, N_ITEMS(FIELDS), cfg) || read_enums(c, root, cfg) ||
         check_cross(c, cfg) || read_protocols(c, root, cfg) || read_population(c, root, cfg) ||
-        read_bands(c, root, cfg) || read_scenario(c, root, cfg) || read_output(c, root, cfg) ||
+        read_bands(c, root, cfg) || check_fee(c, cfg) || read_scenario(c, root, cfg) || read_output(c, root, cfg) ||
         read_experiment(c, root, cfg))
         return c->err->status;
     return STP_OK;

@@ -41,6 +41,11 @@ static void workspace_free(workspace *ws)
     free(w->oracle_ring);
     free(w->feat_ring);
     free(w->sync_ring);
+    free(w->brk_ring);
+    free(w->pend);
+    free(w->due);
+    free(w->grace_since);
+    free(w->grace_last);
     free(ws->logit);
 }
 
@@ -56,7 +61,10 @@ static stp_status workspace_alloc(workspace *ws, const stp_path_tables *tb, stp_
         STP_ALLOC(err, w->lp_out, na) || STP_ALLOC(err, w->pool_ring, tb->prm.price_ring) ||
         STP_ALLOC(err, w->oracle_ring, tb->prm.window_steps + 1) ||
         STP_ALLOC(err, w->feat_ring, STP_LAG_RING * (STP_FEATURES + 1)) ||
-        STP_ALLOC(err, w->sync_ring, tb->prm.sync_window_steps) || STP_ALLOC(err, ws->logit, na))
+        STP_ALLOC(err, w->sync_ring, tb->prm.sync_window_steps) ||
+        STP_ALLOC(err, w->brk_ring, tb->prm.breaker_window_steps) || STP_ALLOC(err, w->pend, na) ||
+        STP_ALLOC(err, w->due, na) || STP_ALLOC(err, w->grace_since, np) ||
+        STP_ALLOC(err, w->grace_last, np) || STP_ALLOC(err, ws->logit, na))
         return err->status;
     return STP_OK;
 }
@@ -124,7 +132,8 @@ static void family_logits(float *logit, const stp_path_ws *w, const stp_path_tab
     }
 }
 
-static void agents_step(stp_path_state *s, workspace *ws, const stp_path_tables *tb, int t)
+static void agents_step(stp_path_state *s, workspace *ws, const stp_path_tables *tb,
+                        long long path, int t)
 {
     const stp_path_ws *w = &ws->w;
     int a, f;
@@ -133,7 +142,7 @@ static void agents_step(stp_path_state *s, workspace *ws, const stp_path_tables 
     s->n_cand = 0;
     for (a = 0; a < tb->n_agents; a++)
         if (stp_agent_candidate(w, tb, a, t, ws->logit[a])) w->cand[s->n_cand++] = a;
-    stp_agents_act(s, w, tb, t);
+    stp_agents_act(s, w, tb, path, t);
 }
 
 /* ---------------------------------------------------------------------------
@@ -174,10 +183,10 @@ static void simulate_path(workspace *ws, const stp_sim_ctx *ctx, const stp_path_
         stp_market_step(&s, tb, path, t);
         for (i = 0; s.any_exploit && i < tb->n_positions; i++)
             stp_exploit_position(&s, w, tb, i);
-        stp_features_step(&s, w, &tb->prm, t);
-        agents_step(&s, ws, tb, t);
+        stp_features_step(&s, w, &tb->prm, tb->n_agents, t);
+        agents_step(&s, ws, tb, path, t);
         screen_positions(&s, w, tb);
-        stp_liquidation_and_batch(&s, w, tb);
+        stp_liquidation_and_batch(&s, w, tb, t);
         stp_path_bookkeeping(&s, w, tb, row, t);
     }
     stp_path_outcomes(&s, w, tb, o);

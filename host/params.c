@@ -26,6 +26,44 @@ int stp_params_max_delay_steps(const stp_config *cfg)
                     stp_steps_of(cfg->time.horizon_s, cfg->time.dt_s, 1000000000));
 }
 
+/* Windows are at least one step: a breaker window shorter than dt still
+ * sees the step's own actions. */
+static int window_steps(double seconds, double dt_s, int n_steps)
+{
+    const int n = steps_of(seconds, dt_s, n_steps);
+    return n > 1 ? n : 1;
+}
+
+static void derive_mitigations(stp_params *p, const stp_config *cfg)
+{
+    const double dt = cfg->time.dt_s;
+    int b;
+    p->breaker_on = cfg->mitigations.circuit_breaker.enabled;
+    p->breaker_window_steps = window_steps(cfg->mitigations.circuit_breaker.window_s, dt, p->n_steps);
+    /* a halt lasts at least the step that trips it */
+    p->breaker_cooldown_steps =
+        window_steps(cfg->mitigations.circuit_breaker.cooldown_s, dt, p->n_steps);
+    p->breaker_max_sync = cfg->mitigations.circuit_breaker.max_sync_fraction;
+    p->delay_on = cfg->mitigations.random_delay.enabled;
+    p->delay_max_s = (float)cfg->mitigations.random_delay.max_s;
+    p->fee_on = cfg->mitigations.progressive_fee.enabled;
+    p->fee_base = cfg->mitigations.progressive_fee.base;
+    p->fee_slope = cfg->mitigations.progressive_fee.slope;
+    p->tiered_on = cfg->mitigations.tiered_liquidation.enabled;
+    p->n_bands = cfg->mitigations.tiered_liquidation.n_bands;
+    for (b = 0; b < p->n_bands; b++) {
+        p->band_hf[b] = (float)cfg->mitigations.tiered_liquidation.bands[b].hf_below;
+        p->band_cf[b] = (float)cfg->mitigations.tiered_liquidation.bands[b].close_factor;
+    }
+    p->cap_frac = cfg->mitigations.tiered_liquidation.max_step_fraction;
+    p->signal_on = cfg->mitigations.risk_signal.enabled;
+    p->stagger_s = (float)cfg->mitigations.risk_signal.stagger_s;
+    p->grace_on = cfg->mitigations.grace_period.enabled;
+    p->grace_steps = steps_of(cfg->mitigations.grace_period.grace_s, dt, p->n_steps);
+    p->grace_sync = cfg->mitigations.grace_period.sync_threshold;
+    p->grace_hf_floor = (float)cfg->mitigations.grace_period.hf_floor;
+}
+
 stp_params stp_params_derive(const stp_config *cfg)
 {
     stp_params p;
@@ -80,6 +118,7 @@ stp_params stp_params_derive(const stp_config *cfg)
     p.sync_window_steps = steps_of(cfg->output.sync_window_s, dt, p.n_steps) > 1
                               ? steps_of(cfg->output.sync_window_s, dt, p.n_steps)
                               : 1;
+    derive_mitigations(&p, cfg);
     p.cascade_drawdown = cfg->cascade.drawdown;
     p.cascade_liquidation_usd = cfg->cascade.liquidation_usd;
     return p;

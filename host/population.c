@@ -10,7 +10,7 @@
 #include "stampede/rng.h"
 
 /* Field numbers (the counter's `step` word) of the population draws. */
-enum { F_FAMILY, F_TRAITS, F_SIZE, F_HF0, F_NOISE };
+enum { F_FAMILY, F_TRAITS, F_SIZE, F_HF0, F_NOISE, F_FEE_TOLERANCE };
 #define HF0_TRIES        64
 #define RULE_PARAM_FLOOR 1e-3f /* dd_limit, var_z, target_ratio stay > 0 */
 
@@ -66,7 +66,7 @@ static stp_status alloc_arrays(stp_population *p, int n, int m, stp_error *err)
         STP_ALLOC(err, p->lag_steps, n) || STP_ALLOC(err, p->sell_fraction, n) ||
         STP_ALLOC(err, p->cooldown_s, n) || STP_ALLOC(err, p->collateral, n) ||
         STP_ALLOC(err, p->debt_usd, n) || STP_ALLOC(err, p->hf0, n) ||
-        STP_ALLOC(err, p->lp_share, n) ||
+        STP_ALLOC(err, p->lp_share, n) || STP_ALLOC(err, p->fee_tolerance, n) ||
         STP_ALLOC(err, p->params, (size_t)STP_MAX_PARAMS * (size_t)(n ? n : 1)) ||
         STP_ALLOC(err, p->p_protocol, m) || STP_ALLOC(err, p->p_collateral, m) ||
         STP_ALLOC(err, p->p_debt_usd, m) || STP_ALLOC(err, p->p_hf0, m))
@@ -148,6 +148,10 @@ static void draw_agent(stp_population *p, const stp_config *cfg, int i, int a, d
     p->sell_fraction[a] = (float)cfg->population.sell_fraction;
     p->cooldown_s[a] = (float)cfg->population.cooldown_s;
     *size_w = exp(cfg->population.collateral_log_sd * normal_of(cfg, F_SIZE, i, 0));
+    /* its own counter field: enabling the fee leaves every other draw alone */
+    p->fee_tolerance[a] = (float)fmax(0.0, cfg->mitigations.progressive_fee.tolerance.mean +
+                                               cfg->mitigations.progressive_fee.tolerance.sd *
+                                                   normal_of(cfg, F_FEE_TOLERANCE, i, 0));
     perturb_params(p, cfg, i, a);
 }
 
@@ -270,6 +274,7 @@ void stp_population_destroy(stp_population *p)
     free(p->debt_usd);
     free(p->hf0);
     free(p->lp_share);
+    free(p->fee_tolerance);
     free(p->params);
     free(p->p_protocol);
     free(p->p_collateral);

@@ -1,4 +1,6 @@
-/* run.c: a single-experiment run from config to results file. */
+/* run.c: one `stampede run`: every point of the experiment (experiment.h)
+ * simulated batch by batch into the checkpoint, summarised, compared, and
+ * written as one results file. */
 #include "stampede/run.h"
 
 #include <math.h>
@@ -8,10 +10,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "stampede/backend.h"
 #include "stampede/checkpoint.h"
 #include "stampede/cuda.h"
 #include "stampede/engine.h"
+#include "stampede/experiment.h"
 #include "stampede/h5out.h"
 #include "stampede/scenario.h"
 #include "stampede/stats.h"
@@ -20,34 +25,50 @@
 #define STP_VERSION "0.0.0"
 #endif
 
-/* Memory is bounded by the batch: the outcomes and scenario rows of one
- * batch, then one outcome column (8 bytes a path) at a time when the
- * statistics and the results file read the finished batches back. */
+/* One point of the experiment. Memory is bounded by the batch: the
+ * outcomes and scenario rows of one batch while it simulates, then one
+ * outcome column (8 bytes a path) at a time when the statistics and the
+ * results file read the finished batches back. What the results writer
+ * reads (stats, samples, the checkpoint, the config) lives until the end. */
 typedef struct run_state {
+    stp_config *own;          /* the point's config; NULL: the base itself */
+    const stp_config *cfg;
+    char *overrides_json;     /* owned */
     stp_population *pop;
     stp_scenario_table *scen; /* rows of the batch in flight */
     stp_outcomes out;         /* rows of the batch in flight */
     stp_samples samples;
     stp_variant_results var;
+    stp_checkpoint ck;
     stp_cuda_engine *gpu; /* NULL: the OpenMP backend */
-    char device[256];
 } run_state;
+
+/* What the batches need only while the point simulates. */
+static void run_state_free_batch(run_state *r)
+{
+    int m;
+    stp_cuda_engine_destroy(r->gpu);
+    for (m = 0; m < STP_N_OUTCOMES; m++)
+        free(r->out.v[m]);
+    r->gpu = NULL;
+    memset(&r->out, 0, sizeof r->out);
+}
 
 static void run_state_free(run_state *r)
 {
     int m;
-    stp_cuda_engine_destroy(r->gpu);
-    stp_population_destroy(r->pop);
+    run_state_free_batch(r);
     stp_scenario_table_destroy(r->scen);
-    for (m = 0; m < STP_N_OUTCOMES; m++) {
-        free(r->out.v[m]);
+    stp_population_destroy(r->pop);
+    for (m = 0; m < STP_N_OUTCOMES; m++)
         stp_histogram_free(&r->var.hist[m]);
-    }
     free(r->samples.price);
     free(r->samples.pool_depth);
     free(r->samples.sync);
     free(r->samples.liquidations);
     free(r->var.worst);
+    free(r->overrides_json);
+    stp_config_destroy(r->own);
 }
 
 static double now_s(void)
@@ -77,12 +98,18 @@ static stp_status alloc_outputs(run_state *r, const stp_config *cfg, int n_steps
 /* Runs every batch not already in the checkpoint, saving each as it
  * finishes. Batch b covers paths [b * batch, ...): the split is fixed by the
  * config, so a resumed run reuses exactly the batches it finished. */
+/* Progress over the whole experiment: this point's paths start at done0
+ * of total, the run started at t0. */
+typedef struct span {
+    long long done0, total;
+    double t0;
+} span;
+
 static stp_status simulate(const stp_sim_ctx *ctx, stp_cuda_engine *gpu, stp_scenario_table *scen,
                            const stp_config *cfg, const stp_run_opts *o, const stp_checkpoint *ck,
-                           long long *simulated, stp_error *err)
+                           span sp, long long *simulated, stp_error *err)
 {
     const long long n = cfg->run.paths, batch = cfg->run.batch;
-    const double t0 = now_s();
     long long done = 0, path0;
     int index = 0;
     for (path0 = 0; path0 < n; path0 += batch, index++) {
@@ -97,12 +124,12 @@ static stp_status simulate(const stp_sim_ctx *ctx, stp_cuda_engine *gpu, stp_sce
             if (st != STP_OK) return st;
         }
         done += b;
-        if (o->progress) o->progress(o->progress_user, done, n, now_s() - t0);
-        if (done < n && o->interrupted && *o->interrupted)
+        if (o->progress) o->progress(o->progress_user, sp.done0 + done, sp.total, now_s() - sp.t0);
+        if (sp.done0 + done < sp.total && o->interrupted && *o->interrupted)
             return stp_error_set(err, STP_EINTR,
                                  "interrupted after %lld of %lld paths; the "
                                  "finished batches are kept in '%s': rerun with --resume",
-                                 done, n, ck->dir);
+                                 sp.done0 + done, sp.total, ck->dir);
     }
     return STP_OK;
 }
@@ -195,22 +222,6 @@ done:
     return col && aux ? st : err->status;
 }
 
-/* The first enabled mitigation's name, or NULL: running with one silently
- * ignored would report an unmitigated market as mitigated. */
-static const char *enabled_mitigation(const stp_config *cfg)
-{
-    const int on[6] = {
-        cfg->mitigations.circuit_breaker.enabled, cfg->mitigations.random_delay.enabled,
-        cfg->mitigations.progressive_fee.enabled, cfg->mitigations.tiered_liquidation.enabled,
-        cfg->mitigations.risk_signal.enabled,     cfg->mitigations.grace_period.enabled};
-    static const char *const names[6] = {"circuit_breaker",    "random_delay", "progressive_fee",
-                                         "tiered_liquidation", "risk_signal",  "grace_period"};
-    int i;
-    for (i = 0; i < 6; i++)
-        if (on[i]) return names[i];
-    return NULL;
-}
-
 /* What a checkpoint must match to be resumed: the resolved config, the
  * loaded model weights (a retrained model file changes results under the
  * same config), the engine version and the backend (CPU and GPU round
@@ -229,20 +240,14 @@ static unsigned long long run_fingerprint(const stp_config *cfg, const stp_popul
 
 static stp_status check_runnable(const stp_config *cfg, const stp_run_opts *o, stp_error *err)
 {
-    const char *mitigation;
-    if (cfg->experiment.kind != STP_EXP_SINGLE)
+    if (cfg->experiment.kind == STP_EXP_SEARCH)
         return stp_error_set(err, STP_EUSAGE,
-                             "config error at experiment.kind: only \"single\" "
-                             "runs in this version; compare, sweep and search are not built yet");
+                             "config error at experiment.kind: \"search\" is not built in this "
+                             "version; use single, compare or sweep");
     if (cfg->run.paths > 4294967295LL) /* the path is a 32-bit Philox counter word */
         return stp_error_set(err, STP_EUSAGE,
                              "config error at run.paths: at most 4294967295 "
                              "paths per run; split larger studies by seed");
-    if ((mitigation = enabled_mitigation(cfg)) != NULL)
-        return stp_error_set(err, STP_EUSAGE,
-                             "config error at mitigations.%s.enabled: "
-                             "mitigations are not built in this version; set it to false",
-                             mitigation);
     if (cfg->scenario.mode != STP_SCENARIO_RANDOM)
         return stp_error_set(err, STP_EUSAGE,
                              "config error at scenario.mode: only \"random\" "
@@ -263,77 +268,158 @@ static stp_status check_runnable(const stp_config *cfg, const stp_run_opts *o, s
     return STP_OK;
 }
 
-stp_status stp_run_single(const stp_config *cfg, const stp_run_opts *o, stp_error *err)
+/* The point's overrides as JSON: its variant's set, and the sweep value. */
+static stp_status point_overrides(run_state *r, const stp_config *base, const stp_point_spec *pt,
+                                  stp_error *err)
 {
-    run_state r;
+    cJSON *o = pt->variant >= 0 ? cJSON_Parse(base->experiment.variants[pt->variant].set_json)
+                                : cJSON_CreateObject();
+    char *text = NULL;
+    if (o && pt->has_value &&
+        !cJSON_AddNumberToObject(o, base->experiment.sweep_param, pt->value)) {
+        cJSON_Delete(o);
+        o = NULL;
+    }
+    if (o) text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    if (text && !STP_ALLOC(err, r->overrides_json, strlen(text) + 1))
+        memcpy(r->overrides_json, text, strlen(text) + 1);
+    cJSON_free(text);
+    return r->overrides_json ? STP_OK : stp_error_set(err, STP_ENOMEM, "out of memory");
+}
+
+/* The writer's view of a finished point. */
+static void point_results(run_state *r)
+{
+    const stp_config *cfg = r->cfg;
+    snprintf(r->var.name, sizeof r->var.name, "%s", cfg->experiment.name);
+    r->var.overrides_json = r->overrides_json;
+    r->var.paths_done = cfg->run.paths;
+    r->var.source.n_paths = cfg->run.paths;
+    r->var.source.n_slots = r->scen->n_slots;
+    r->var.source.slot_spec = r->scen->slot_spec;
+    r->var.source.slot_kind = r->scen->slot_kind;
+    r->var.source.outcome_column = stp_checkpoint_column;
+    r->var.source.outcome_user = &r->ck;
+    r->var.source.scenario_rows = stp_scenario_sampled_rows;
+    r->var.source.scenario_user = cfg;
+    r->var.samples = &r->samples;
+}
+
+/* Simulates and summarises point `index`; *agent_steps grows by what this
+ * process simulated (batches reused on resume took no time). */
+static stp_status run_point(run_state *r, const stp_config *base, const stp_point_spec *pt,
+                            int index, const stp_run_opts *o, int use_gpu, span sp,
+                            double *agent_steps, stp_error *err)
+{
+    const stp_config *cfg;
     stp_sim_ctx ctx;
-    stp_results res;
-    stp_checkpoint ck;
-    long long simulated = 0;
-    double t0, wall;
+    long long simulated = 0, batch;
     stp_status st;
-    int use_gpu;
-    memset(&r, 0, sizeof r);
-    if ((st = check_runnable(cfg, o, err)) != STP_OK) return st;
-    if ((st = stp_backend_choose(o->backend, &use_gpu, r.device, sizeof r.device, err)) != STP_OK)
+    if ((st = stp_experiment_point_config(&r->own, base, pt, err)) != STP_OK ||
+        (st = point_overrides(r, base, pt, err)) != STP_OK)
         return st;
+    cfg = r->cfg = r->own ? r->own : base;
+    batch = cfg->run.paths < cfg->run.batch ? cfg->run.paths : cfg->run.batch;
     memset(&ctx, 0, sizeof ctx);
     ctx.prm = stp_params_derive(cfg);
-    if ((st = stp_population_create(&r.pop, cfg, err)) != STP_OK ||
-        (st = stp_scenario_table_create(
-             &r.scen, cfg, 0, cfg->run.paths < cfg->run.batch ? cfg->run.paths : cfg->run.batch,
-             err)) != STP_OK ||
-        (st = alloc_outputs(&r, cfg, ctx.prm.n_steps, err)) != STP_OK)
-        goto done;
+    if ((st = stp_population_create(&r->pop, cfg, err)) != STP_OK ||
+        (st = stp_scenario_table_create(&r->scen, cfg, 0, batch, err)) != STP_OK ||
+        (st = alloc_outputs(r, cfg, ctx.prm.n_steps, err)) != STP_OK)
+        return st;
     ctx.cfg = cfg;
-    ctx.pop = r.pop;
-    ctx.scen = r.scen;
-    ctx.out = &r.out;
-    ctx.samples = &r.samples;
-    if (use_gpu && (st = stp_cuda_engine_create(&r.gpu, &ctx,
-                                                cfg->run.paths < cfg->run.batch ? cfg->run.paths
-                                                                                : cfg->run.batch,
-                                                err)) != STP_OK)
-        goto done;
-    if ((st = stp_checkpoint_open(&ck, o->out_path,
-                                  run_fingerprint(cfg, r.pop, use_gpu ? "cuda" : "openmp"),
-                                  cfg->run.paths,
-                                  cfg->run.batch, ctx.prm.n_steps, r.samples.k, o->resume, o->force,
-                                  err)) != STP_OK)
-        goto done;
-    t0 = now_s();
-    if ((st = simulate(&ctx, r.gpu, r.scen, cfg, o, &ck, &simulated, err)) != STP_OK) goto done;
-    wall = now_s() - t0;
-    if ((st = summarise(&r, cfg, &ck, err)) != STP_OK) goto done;
-    snprintf(r.var.name, sizeof r.var.name, "%s", cfg->experiment.name);
-    r.var.overrides_json = "{}";
-    r.var.paths_done = cfg->run.paths;
-    r.var.source.n_paths = cfg->run.paths;
-    r.var.source.n_slots = r.scen->n_slots;
-    r.var.source.slot_spec = r.scen->slot_spec;
-    r.var.source.slot_kind = r.scen->slot_kind;
-    r.var.source.outcome_column = stp_checkpoint_column;
-    r.var.source.outcome_user = &ck;
-    r.var.source.scenario_rows = stp_scenario_sampled_rows;
-    r.var.source.scenario_user = cfg;
-    r.var.samples = &r.samples;
+    ctx.pop = r->pop;
+    ctx.scen = r->scen;
+    ctx.out = &r->out;
+    ctx.samples = &r->samples;
+    if (use_gpu && (st = stp_cuda_engine_create(&r->gpu, &ctx, batch, err)) != STP_OK) return st;
+    if ((st = stp_checkpoint_open(&r->ck, o->out_path, index,
+                                  run_fingerprint(cfg, r->pop, use_gpu ? "cuda" : "openmp"),
+                                  cfg->run.paths, cfg->run.batch, ctx.prm.n_steps, r->samples.k,
+                                  o->resume, o->force, err)) != STP_OK ||
+        (st = simulate(&ctx, r->gpu, r->scen, cfg, o, &r->ck, sp, &simulated, err)) != STP_OK)
+        return st;
+    *agent_steps += (double)simulated * ctx.prm.n_steps * r->pop->n_agents;
+    /* the writer needs the slot layout only, not a batch of rows */
+    stp_scenario_table_destroy(r->scen);
+    r->scen = NULL;
+    if ((st = stp_scenario_table_create(&r->scen, cfg, 0, 1, err)) != STP_OK) return st;
+    if ((st = summarise(r, cfg, &r->ck, err)) != STP_OK) return st;
+    point_results(r);
+    return STP_OK;
+}
+
+static stp_status write_results(run_state *runs, int n, const stp_config *cfg,
+                                const stp_point_spec *pts, const stp_run_opts *o, int use_gpu,
+                                const char *device, double wall, double agent_steps,
+                                stp_error *err)
+{
+    stp_variant_results *vars = NULL;
+    stp_comparison cmp;
+    stp_results res;
+    stp_status st;
+    int i;
+    memset(&cmp, 0, sizeof cmp);
+    if (STP_ALLOC(err, vars, n)) return err->status;
+    for (i = 0; i < n; i++)
+        vars[i] = runs[i].var;
+    if (cfg->experiment.kind != STP_EXP_SINGLE &&
+        (st = stp_comparison_compute(&cmp, cfg, pts, vars, n, err)) != STP_OK) {
+        free(vars);
+        return st;
+    }
     memset(&res, 0, sizeof res);
     res.cfg = cfg;
-    res.pop = r.pop;
+    res.pop = runs[0].pop;
     res.engine_version = STP_VERSION;
     res.backend = use_gpu ? "cuda" : "openmp";
-    res.device = r.device;
+    res.device = device;
     res.seed = cfg->run.seed;
     res.paths = cfg->run.paths;
     res.wall_s = wall;
-    /* only what this process simulated: batches reused on resume took no time */
-    res.agent_steps_per_s =
-        (double)simulated * ctx.prm.n_steps * r.pop->n_agents / (wall > 0.0 ? wall : 1e-9);
-    res.n_variants = 1;
-    res.variants = &r.var;
+    res.agent_steps_per_s = agent_steps / (wall > 0.0 ? wall : 1e-9);
+    res.n_variants = n;
+    res.variants = vars;
+    res.comparison = cfg->experiment.kind != STP_EXP_SINGLE ? &cmp : NULL;
     st = stp_h5_write_results(o->out_path, &res, o->force || o->resume, err);
-    if (st == STP_OK) stp_checkpoint_remove(&ck);
+    stp_comparison_free(&cmp);
+    free(vars);
+    return st;
+}
+
+stp_status stp_run(const stp_config *cfg, const stp_run_opts *o, stp_error *err)
+{
+    stp_point_spec *pts = NULL;
+    run_state *runs = NULL;
+    char device[256] = "";
+    double t0, wall, agent_steps = 0.0;
+    stp_status st;
+    int use_gpu, n = 0, i;
+    span sp;
+    if ((st = check_runnable(cfg, o, err)) != STP_OK ||
+        (st = stp_backend_choose(o->backend, &use_gpu, device, sizeof device, err)) != STP_OK)
+        return st;
+    if (STP_ALLOC(err, pts, STP_MAX_POINTS)) return err->status;
+    if ((st = stp_experiment_points(cfg, pts, &n, err)) != STP_OK ||
+        (st = STP_ALLOC(err, runs, n) ? err->status : STP_OK) != STP_OK)
+        goto done;
+    t0 = now_s();
+    sp.total = (long long)n * cfg->run.paths;
+    sp.t0 = t0;
+    for (i = 0; i < n; i++) {
+        sp.done0 = (long long)i * cfg->run.paths;
+        st = run_point(&runs[i], cfg, &pts[i], i, o, use_gpu, sp, &agent_steps, err);
+        run_state_free_batch(&runs[i]);
+        if (st != STP_OK) goto done;
+    }
+    wall = now_s() - t0;
+    if ((st = write_results(runs, n, cfg, pts, o, use_gpu, device, wall, agent_steps, err)) ==
+        STP_OK)
+        stp_checkpoint_remove(&runs[0].ck);
 done:
-    run_state_free(&r);
+    for (i = 0; runs && i < n; i++)
+        run_state_free(&runs[i]);
+    free(runs);
+    free(pts);
     return st;
 }

@@ -44,6 +44,7 @@ stp_status stp_tables_create(stp_tables **out, const stp_params *prm, const stp_
     v->logit_threshold = pop->logit_threshold;
     v->sell_fraction = pop->sell_fraction;
     v->lp_share = pop->lp_share;
+    v->fee_tolerance = pop->fee_tolerance;
     v->params = pop->params;
     v->prot = t->prot;
     v->lt = t->lt;

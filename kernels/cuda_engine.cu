@@ -12,7 +12,7 @@
 #include "stampede/tables.h"
 
 #define MEM_FRACTION 0.7 // of the free device memory the scratch may take
-#define OWNED_MAX    16  // device arrays upload_tables makes (12 today)
+#define OWNED_MAX    16  // device arrays upload_tables makes (13 today)
 
 struct stp_cuda_engine {
     char name[256];
@@ -80,6 +80,7 @@ static int upload_tables(stp_cuda_engine *e, const stp_path_tables *h, stp_error
            upload(e, &e->tb.logit_threshold, h->logit_threshold, na, err) ||
            upload(e, &e->tb.sell_fraction, h->sell_fraction, na, err) ||
            upload(e, &e->tb.lp_share, h->lp_share, na, err) ||
+           upload(e, &e->tb.fee_tolerance, h->fee_tolerance, na, err) ||
            upload(e, &e->tb.params, h->params, (size_t)STP_MAX_PARAMS * na, err) ||
            upload(e, &e->tb.prot, h->prot, np, err) || upload(e, &e->tb.lt, h->lt, np, err) ||
            upload(e, &e->tb.c0, h->c0, np, err) || upload(e, &e->tb.d0, h->d0, np, err) ||
@@ -117,8 +118,11 @@ static int alloc_scratch(stp_cuda_engine *e, stp_error *err)
     w->price_ring = e->tb.prm.price_ring;
     w->window_n = e->tb.prm.window_steps + 1;
     w->sync_n = e->tb.prm.sync_window_steps;
+    w->brk_n = e->tb.prm.breaker_window_steps;
     return alloc(&w->c, np, err) || alloc(&w->d, np, err) || alloc(&w->seize, np, err) ||
            alloc(&w->repay, np, err) || alloc(&w->bad, np, err) || alloc(&w->liq, np, err) ||
+           alloc(&w->grace_since, np, err) || alloc(&w->grace_last, np, err) ||
+           alloc(&w->pend, na, err) || alloc(&w->due, na, err) ||
            alloc(&w->sell_q, na, err) || alloc(&w->cand, na, err) ||
            alloc(&w->sellers, na, err) || alloc(&w->next_ok, na, err) ||
            alloc(&w->last_act, na, err) || alloc(&w->acted, na, err) ||
@@ -126,6 +130,7 @@ static int alloc_scratch(stp_cuda_engine *e, stp_error *err)
            alloc(&w->pool_ring, cap * (size_t)w->price_ring, err) ||
            alloc(&w->oracle_ring, cap * (size_t)w->window_n, err) ||
            alloc(&w->sync_ring, cap * (size_t)w->sync_n, err) ||
+           alloc(&w->brk_ring, cap * (size_t)w->brk_n, err) ||
            alloc(&e->active, rows, err) || alloc(&e->time_s, rows, err) ||
            alloc(&e->duration_s, rows, err) || alloc(&e->size, rows, err) ||
            alloc(&e->out, cap * STP_N_OUTCOMES, err);
@@ -253,7 +258,9 @@ extern "C" void stp_cuda_engine_destroy(stp_cuda_engine *e)
                        e->ws.bad,      e->ws.liq,       e->ws.sell_q,   e->ws.cand,
                        e->ws.sellers,  e->ws.next_ok,   e->ws.last_act, e->ws.acted,
                        e->ws.lp_out,   e->ws.flag,      e->ws.pool_ring, e->ws.oracle_ring,
-                       e->ws.sync_ring, e->active,      e->time_s,      e->duration_s,
+                       e->ws.sync_ring, e->ws.brk_ring, e->ws.grace_since, e->ws.grace_last,
+                       e->ws.pend,     e->ws.due,
+                       e->active,      e->time_s,      e->duration_s,
                        e->size,        e->out,          e->samples.price, e->samples.pool_depth,
                        e->samples.sync, e->samples.liquidations};
     for (size_t i = 0; i < sizeof scratch / sizeof scratch[0]; i++)

@@ -29,9 +29,13 @@ __device__ stp_path_ws ws_of(const stp_dev_ws &d, int slot)
     w.repay = d.repay + np;
     w.bad = d.bad + np;
     w.liq = d.liq + np;
+    w.grace_since = d.grace_since + np;
+    w.grace_last = d.grace_last + np;
     w.sell_q = d.sell_q + na;
     w.cand = d.cand + na;
     w.sellers = d.sellers + na;
+    w.pend = d.pend + na;
+    w.due = d.due + na;
     w.next_ok = d.next_ok + na;
     w.last_act = d.last_act + na;
     w.acted = d.acted + na;
@@ -39,6 +43,7 @@ __device__ stp_path_ws ws_of(const stp_dev_ws &d, int slot)
     w.pool_ring = d.pool_ring + (size_t)slot * (size_t)d.price_ring;
     w.oracle_ring = d.oracle_ring + (size_t)slot * (size_t)d.window_n;
     w.sync_ring = d.sync_ring + (size_t)slot * (size_t)d.sync_n;
+    w.brk_ring = d.brk_ring + (size_t)slot * (size_t)d.brk_n;
     w.feat_ring = NULL; // the kernel points it at shared memory
     return w;
 }
@@ -140,7 +145,7 @@ __global__ void __launch_bounds__(STP_CUDA_THREADS, 4)
     // The features read no position, so they may precede the haircut.
     if (tid == 0 && n_steps > 0) {
         stp_market_step(&s, &tb, path, 0);
-        stp_features_step(&s, &w, &tb.prm, 0);
+        stp_features_step(&s, &w, &tb.prm, tb.n_agents, 0);
     }
     __syncthreads();
 
@@ -165,13 +170,13 @@ __global__ void __launch_bounds__(STP_CUDA_THREADS, 4)
             w.liq, warp_cnt);
         if (tid == 0) {
             s.n_cand = n_cand;
-            stp_agents_act(&s, &w, &tb, t);
+            stp_agents_act(&s, &w, &tb, path, t);
             s.n_liq = n_liq;
-            stp_liquidation_and_batch(&s, &w, &tb);
+            stp_liquidation_and_batch(&s, &w, &tb, t);
             stp_path_bookkeeping(&s, &w, &tb, row, t);
             if (t + 1 < n_steps) {
                 stp_market_step(&s, &tb, path, t + 1);
-                stp_features_step(&s, &w, &tb.prm, t + 1);
+                stp_features_step(&s, &w, &tb.prm, tb.n_agents, t + 1);
             }
         }
         __syncthreads();
@@ -189,10 +194,11 @@ __global__ void __launch_bounds__(STP_CUDA_THREADS, 4)
 size_t stp_dev_ws_bytes_per_path(const stp_path_tables *tb)
 {
     const size_t na = (size_t)tb->n_agents, np = (size_t)tb->n_positions;
-    return np * (5 * sizeof(float) + sizeof(int) + 1) + na * (sizeof(float) + 4 * sizeof(int) + 2) +
+    return np * (5 * sizeof(float) + 3 * sizeof(int) + 1) +
+           na * (sizeof(float) + 6 * sizeof(int) + 2) +
            (size_t)tb->prm.price_ring * sizeof(double) +
            (size_t)(tb->prm.window_steps + 1) * sizeof(double) +
-           (size_t)tb->prm.sync_window_steps * sizeof(int);
+           (size_t)(tb->prm.sync_window_steps + tb->prm.breaker_window_steps) * sizeof(int);
 }
 
 cudaError_t stp_launch_paths(const stp_path_tables &tb, const stp_dev_ws &ws, long long path0,

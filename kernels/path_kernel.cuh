@@ -12,16 +12,17 @@
 // Per-path device scratch for the paths of one launch: each array is
 // [slot][n], slot = the path's index in the launch.
 struct stp_dev_ws {
-    int na, np, price_ring, window_n, sync_n;
+    int na, np, price_ring, window_n, sync_n, brk_n;
     float *c, *d, *seize, *repay, *bad; // [slot][position]
-    int *liq;                           // [slot][position]
+    int *liq, *grace_since, *grace_last; // [slot][position]
     float *sell_q;                      // [slot][agent]
-    int *cand, *sellers, *next_ok, *last_act;
+    int *cand, *sellers, *pend, *due, *next_ok, *last_act;
     unsigned char *acted, *lp_out; // [slot][agent]
     unsigned char *flag;           // [slot][position]: this screen's hits (agents, then positions)
     double *pool_ring;                    // [slot][price_ring]
     double *oracle_ring;                  // [slot][window_n]
     int *sync_ring;                       // [slot][sync_n]
+    int *brk_ring;                        // [slot][brk_n]
 };
 
 // Bytes of stp_dev_ws per path.

@@ -42,7 +42,7 @@ static long long cascades(const char *const *extra, int n_extra, unsigned long l
     memset(&o, 0, sizeof o);
     o.out_path = out;
     o.force = 1;
-    cr_assert_eq(stp_run_single(cfg, &o, &err), STP_OK, "%s", err.msg);
+    cr_assert_eq(stp_run(cfg, &o, &err), STP_OK, "%s", err.msg);
     cr_assert_eq(stp_h5_read_summary(out, &s, &err), STP_OK, "%s", err.msg);
     k = s.variants[0].cascade.k;
     stp_summary_free(&s);

@@ -228,9 +228,15 @@ Test(cli, shipped_configs_validate)
 }
 
 /* A mitigation this version cannot run is refused, never silently ignored. */
-Test(cli, enabled_mitigation_is_refused)
+Test(cli, fee_that_reaches_one_is_refused)
 {
     write_config("ok.json", "", "{\"depth_usd\": 8e8}");
-    expect_bad("run ok.json -o out.h5 --set mitigations.circuit_breaker.enabled=true", 2,
-               "mitigations.circuit_breaker");
+    expect_bad("run ok.json -o out.h5 --set mitigations.progressive_fee.slope=0.999", 2,
+               "mitigations.progressive_fee.slope: base + slope is 1.002");
+}
+
+Test(cli, search_is_refused_before_any_simulation)
+{
+    write_config("ok.json", "", "{\"depth_usd\": 8e8}");
+    expect_bad("run ok.json -o out.h5 --set experiment.kind=search", 2, "experiment.kind");
 }

@@ -633,7 +633,24 @@ Test(config, variants_cannot_change_the_experiment)
     expect_set_error("experiment.variants=[{\"name\": \"v\", \"set\": {\"experiment.kind\": "
                      "\"single\"}}]",
                      "t.json: config error at experiment.variants[0].set.experiment.kind: a "
-                     "variant cannot change experiment settings");
+                     "variant cannot change experiment settings (every variant runs the same "
+                     "paths, seed and batch, so their paths pair up); set them for the whole "
+                     "experiment");
+}
+
+Test(config, variants_cannot_change_the_seed)
+{
+    expect_set_error("experiment.variants=[{\"name\": \"v\", \"set\": {\"run.seed\": 7}}]",
+                     "t.json: config error at experiment.variants[0].set.run.seed: a variant "
+                     "cannot change run settings (every variant runs the same paths, seed and "
+                     "batch, so their paths pair up); set them for the whole experiment");
+}
+
+Test(config, variant_names_are_group_names)
+{
+    expect_set_error("experiment.variants=[{\"name\": \"a@b\", \"set\": {}}]",
+                     "t.json: config error at experiment.variants[0].name: 'a@b' cannot be a "
+                     "variant name: drop the '@'");
 }
 
 Test(config, experiment_kinds_need_their_parts)

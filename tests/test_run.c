@@ -68,7 +68,7 @@ static stp_status run_to(const stp_config *cfg, const char *out, int resume, int
         o.progress = stop_progress;
         o.progress_user = stop;
     }
-    return stp_run_single(cfg, &o, err);
+    return stp_run(cfg, &o, err);
 }
 
 static void read_outcome(const char *file, int m, double *buf)

@@ -14,6 +14,7 @@
 
 typedef struct stp_checkpoint {
     char dir[1100];
+    int variant; /* experiment point: its files are "vNNN-..." past point 0 */
     unsigned long long fingerprint;
     long long paths;
     int batch, n_steps, sample_k;
@@ -27,12 +28,14 @@ unsigned long long stp_fnv1a(unsigned long long h, const void *data, size_t n);
  * nonzero when it does not fit. */
 int stp_checkpoint_dir(char *buf, size_t n, const char *out_path);
 
-/* Opens the checkpoint of `out_path` for a run described by the other
- * arguments. A directory left by an earlier run is an error (STP_EUSAGE,
- * naming --resume and --force) unless `resume` (then its manifest must
- * describe the same run) or `force` (then it is removed). Creates the
- * directory and manifest when absent. */
-stp_status stp_checkpoint_open(stp_checkpoint *ck, const char *out_path,
+/* Opens the checkpoint of point `variant` of the experiment written to
+ * `out_path`, for a run described by the other arguments. Point 0 owns the
+ * directory: one left by an earlier run is an error (STP_EUSAGE, naming
+ * --resume and --force) unless `resume` (then its manifest must describe
+ * the same run) or `force` (then it is removed); it is created when absent.
+ * A later point (variant > 0, opened after point 0) keeps its own manifest
+ * and batch files in the same directory, checked the same way on resume. */
+stp_status stp_checkpoint_open(stp_checkpoint *ck, const char *out_path, int variant,
                                unsigned long long fingerprint, long long paths, int batch,
                                int n_steps, int sample_k, int resume, int force, stp_error *err);
 

@@ -211,6 +211,15 @@ stp_status stp_config_parse(stp_config **out, const char *json, const char *orig
 
 void stp_config_destroy(stp_config *cfg);
 
+/* One point of a compare or sweep experiment as a single-run config: the
+ * base without its experiment section, with the overrides of
+ * experiment.variants[variant] (none when variant < 0), then, when
+ * sweep_value is not NULL, experiment.sweep.param = *sweep_value; its
+ * experiment.name is `name`. Every point was validated with the base, so
+ * only memory can fail here. */
+stp_status stp_config_point(stp_config **out, const stp_config *base, int variant,
+                            const double *sweep_value, const char *name, stp_error *err);
+
 const char *stp_shock_kind_name(stp_shock_kind kind);
 
 #endif

@@ -47,6 +47,22 @@ typedef struct stp_params {
     /* agents (§3.4) */
     int cooldown_steps;
 
+    /* mitigations (§3.5): each inert unless its flag is set */
+    int breaker_on, breaker_window_steps, breaker_cooldown_steps;
+    double breaker_max_sync;
+    int delay_on;
+    float delay_max_s;
+    int fee_on;
+    double fee_base, fee_slope;
+    int tiered_on, n_bands;
+    float band_hf[STP_MAX_BANDS], band_cf[STP_MAX_BANDS]; /* strictly decreasing hf_below */
+    double cap_frac; /* liquidated collateral per step / pool collateral reserve */
+    int signal_on;
+    float stagger_s;
+    int grace_on, grace_steps;
+    double grace_sync;
+    float grace_hf_floor;
+
     /* outcomes (§3.7) */
     int sync_window_steps;
     double cascade_drawdown, cascade_liquidation_usd;

@@ -23,6 +23,8 @@
 #define STP_STUDENT_T_TRIES 16   /* blocks of two polar pairs; all rejected: p ~ 1e-21 */
 #define STP_LP_FLOOR_FRAC   0.01 /* an LP exit never drains the pool below 1% */
 #define STP_MAX_JUMPS       64   /* per step: a safety cap, never reached at sane rates */
+#define STP_NEVER           (-(1 << 30)) /* a step long before any window or streak */
+#define STP_PENDING         0x7fffffff   /* next_ok of an agent whose action is pending */
 
 /* Read-only during a batch: the population as the step loop reads it and
  * the scenario rows of the batch. Positions are the AI agents' (index a)
@@ -38,6 +40,7 @@ typedef struct stp_path_tables {
     const float *logit_threshold; /* [agent] */
     const float *sell_fraction;   /* [agent] */
     const float *lp_share;        /* [agent] */
+    const float *fee_tolerance;   /* [agent]: progressive_fee */
     const float *params;          /* [param][agent] */
     const int *prot;              /* [position]: protocol, -1 for LPs */
     const float *lt;              /* [position]: its protocol's liquidation threshold */
@@ -57,14 +60,19 @@ typedef struct stp_path_ws {
     int *liq;                      /* [position]: listed this step, index order */
     float *sell_q;                 /* [agent]: queued defensive sell, units */
     int *cand;                     /* [agent]: over threshold this step, index order */
-    int *sellers;                  /* [agent]: queued a sell this step, index order */
-    int *next_ok;                  /* [agent]: first step out of cooldown */
-    int *last_act;                 /* [agent]: step of its latest action */
+    int *sellers;                  /* [agent]: sells in this step's batch, execution order */
+    int *pend;                     /* [agent]: decided, not yet executed, decision order */
+    int *due;                      /* [agent]: step its pending action may execute */
+    int *next_ok;                  /* [agent]: first step it may decide again */
+    int *last_act;                 /* [agent]: step of its latest decision */
     unsigned char *acted, *lp_out; /* [agent] */
     double *pool_ring;   /* [prm.price_ring]: pool price at the end of each step */
     double *oracle_ring; /* [prm.window_steps + 1]: log oracle price per step */
     float *feat_ring;    /* [STP_LAG_RING][STP_FEATURES + 1]: features, then oracle */
-    int *sync_ring;      /* [prm.sync_window_steps]: agents whose latest action was then */
+    int *sync_ring;      /* [prm.sync_window_steps]: agents whose latest decision was then */
+    int *brk_ring;       /* [prm.breaker_window_steps]: the same over the breaker's window */
+    int *grace_since;    /* [position]: first step of its current grace deferral */
+    int *grace_last;     /* [position]: latest step it was deferred */
 } stp_path_ws;
 
 /* Path scalars. */
@@ -76,10 +84,15 @@ typedef struct stp_path_state {
     double lp_scale;  /* an LP agent owns lp_share x lp_scale of the pool now */
     double ewma_var, max_oracle, oracle, last_liq_usd;
     double max_pool, min_pool, max_dd;
-    int t_trough, sync_sum;
+    int t_trough, sync_sum, brk_sum;
+    double signal;       /* published sync fraction at (3): decisions up to the last step */
+    double sync_frac;    /* sync fraction after this step's decisions */
+    double fee;          /* this step's swap fee for agent and liquidation sells */
+    int halt_until;      /* circuit breaker: defensive actions held while t < halt_until */
+    int n_pend;          /* pending actions */
     double act_sum, act_sq, peak_sync;
     double liq_usd, liquidations, bad_realized, defensive_usd;
-    int n_cand, n_sellers, n_liq, acted; /* this step's list lengths, agents that acted */
+    int n_cand, n_sellers, n_liq, acted; /* this step's list lengths, actions executed */
     /* this step's active shocks */
     double gap, liq_factor, extra_delay_s;
     int forced_stress;
@@ -104,6 +117,7 @@ static inline STP_HD void stp_path_init_state(stp_path_state *s, const stp_param
     s->x = p->pool_x0;
     s->y = p->pool_y0;
     s->lp_scale = 1.0;
+    s->fee = p->fee;
     s->ewma_var = (double)p->sigma_calm_step * p->sigma_calm_step;
     s->max_oracle = s->oracle = s->max_pool = s->min_pool = p->price0;
     for (k = 0; k < STP_MAX_PROTOCOLS; k++)
@@ -112,10 +126,12 @@ static inline STP_HD void stp_path_init_state(stp_path_state *s, const stp_param
 
 static inline STP_HD void stp_path_init_agent(const stp_path_ws *w, const stp_params *p, int a)
 {
+    (void)p;
     w->next_ok[a] = 0;
+    w->due[a] = 0;
     w->acted[a] = w->lp_out[a] = 0;
     w->sell_q[a] = 0.0f;
-    w->last_act[a] = -p->sync_window_steps - 1; /* never in the window */
+    w->last_act[a] = STP_NEVER; /* in no window */
 }
 
 static inline STP_HD void stp_path_init_position(const stp_path_ws *w, const stp_path_tables *tb,
@@ -124,6 +140,8 @@ static inline STP_HD void stp_path_init_position(const stp_path_ws *w, const stp
     w->c[i] = tb->c0[i];
     w->d[i] = tb->d0[i];
     w->seize[i] = 0.0f;
+    w->grace_since[i] = 0;
+    w->grace_last[i] = STP_NEVER;
 }
 
 /* Ring entries k of the histories; before step 0 the agents remember a
@@ -134,6 +152,7 @@ static inline STP_HD void stp_path_init_history(const stp_path_ws *w, const stp_
     if (k < p->price_ring) w->pool_ring[k] = p->price0;
     if (k <= p->window_steps) w->oracle_ring[k] = p->log_price0;
     if (k < p->sync_window_steps) w->sync_ring[k] = 0;
+    if (k < p->breaker_window_steps) w->brk_ring[k] = 0;
     if (k < STP_LAG_RING) {
         float *f = w->feat_ring + (size_t)k * (STP_FEATURES + 1);
         int j;
@@ -150,6 +169,7 @@ static inline STP_HD int stp_path_history_len(const stp_params *p)
 {
     int n = p->price_ring > p->window_steps + 1 ? p->price_ring : p->window_steps + 1;
     n = n > STP_LAG_RING ? n : STP_LAG_RING;
+    n = n > p->breaker_window_steps ? n : p->breaker_window_steps;
     return n > p->sync_window_steps ? n : p->sync_window_steps;
 }
 
@@ -281,13 +301,14 @@ static inline STP_HD double stp_oracle_at(const stp_path_ws *w, const stp_params
 }
 
 static inline STP_HD void stp_features_step(stp_path_state *s, const stp_path_ws *w,
-                                            const stp_params *p, int t)
+                                            const stp_params *p, int n_agents, int t)
 {
     const int wn = p->window_steps + 1;
     float *f = w->feat_ring + (size_t)(t % STP_LAG_RING) * (STP_FEATURES + 1);
     double log_o, ret1, retw;
 
     s->oracle = stp_oracle_at(w, p, t, s->extra_delay_s);
+    s->signal = n_agents > 0 ? (double)s->sync_sum / n_agents : 0.0;
     log_o = log(s->oracle);
     ret1 = log_o - w->oracle_ring[(t + wn - 1) % wn];
     retw = log_o - w->oracle_ring[(t + wn - p->window_steps) % wn];
@@ -303,7 +324,7 @@ static inline STP_HD void stp_features_step(stp_path_state *s, const stp_path_ws
     f[STP_F_HF] = STP_FEATURE_HF_CAP;
     f[STP_F_LIQ] = stp_clampf(STP_LIQ_SCALE * (float)(s->last_liq_usd * p->inv_depth_usd), 0.0f,
                               STP_FEATURE_Z_MAX);
-    f[STP_F_SIG] = 0.0f;
+    f[STP_F_SIG] = p->signal_on ? (float)s->signal : 0.0f;
     f[STP_F_BIAS] = 1.0f;
     f[STP_FEATURES] = (float)s->oracle;
 }
@@ -342,32 +363,64 @@ static inline STP_HD int stp_agent_candidate(const stp_path_ws *w, const stp_pat
     return w->c[a] > 0.0f && w->d[a] > 0.0f;
 }
 
-/* The sync window counts distinct agents (DESIGN §3.7: the fraction of AI
- * agents that acted within the window), also when one acts twice in it:
- * sync_ring[s] holds the agents whose latest action was at a step = s
- * modulo the window, and they leave the window together. */
-static inline STP_HD void stp_sync_expire(stp_path_state *s, const stp_path_ws *w, int ws, int t)
+/* The sync windows count distinct agents (DESIGN §3.7: the fraction of AI
+ * agents that started a defensive action within the window), also when one
+ * decides twice in it: ring[s] holds the agents whose latest decision was at
+ * a step = s modulo the window, and they leave the window together. The
+ * output's window (sync_ring) and the circuit breaker's (brk_ring) share
+ * last_act. */
+static inline STP_HD void stp_window_expire(int *ring, int *sum, int ws, int t)
 {
-    s->sync_sum -= w->sync_ring[t % ws];
-    w->sync_ring[t % ws] = 0;
+    *sum -= ring[t % ws];
+    ring[t % ws] = 0;
 }
 
-static inline STP_HD void stp_sync_enter(stp_path_state *s, const stp_path_ws *w, int ws, int a,
-                                         int t)
+static inline STP_HD void stp_window_enter(int *ring, int *sum, int ws, int last, int t)
 {
-    if (w->last_act[a] > t - ws)
-        w->sync_ring[w->last_act[a] % ws]--; /* already counted: move it */
+    if (last > t - ws)
+        ring[last % ws]--; /* already counted: move it */
     else
-        s->sync_sum++;
-    w->sync_ring[t % ws]++;
-    w->last_act[a] = t;
+        ++*sum;
+    ring[t % ws]++;
 }
 
-/* Candidate a acts (candidates in index order: LP exits move the pool one
- * after another). LP exits take effect at once; borrower sells are queued
- * for the step's batch. */
-static inline STP_HD void stp_agent_act(stp_path_state *s, const stp_path_ws *w,
-                                        const stp_path_tables *tb, int a, int t)
+/* Extra steps before agent a's action executes: random_delay's uniform
+ * [0, max_s] and risk_signal's staggering, uniform [0, stagger_s x the
+ * published sync fraction]. One Philox block per decision, keyed by
+ * (path, step, agent), so every variant that decides alike delays alike. */
+static inline STP_HD int stp_action_delay(const stp_path_state *s, const stp_params *p,
+                                          long long path, int a, int t)
+{
+    float sec = 0.0f;
+    stp_u32x4 r;
+    if (!p->delay_on && !p->signal_on) return 0;
+    r = stp_philox(p->seed, STP_STREAM_AGENT, (uint32_t)path, (uint32_t)t, (uint32_t)a, 0);
+    if (p->delay_on) sec += stp_uniform(r.v[0]) * p->delay_max_s;
+    if (p->signal_on) sec += stp_uniform(r.v[1]) * p->stagger_s * (float)s->signal;
+    return stp_steps_of((double)sec, (double)p->dt_s, p->n_steps + 1);
+}
+
+/* Candidate a decides at step t: it counts in the sync windows now and its
+ * action joins the pending list, due after its delay. It is no candidate
+ * again until the action has executed and its cooldown passed. */
+static inline STP_HD void stp_agent_decide(stp_path_state *s, const stp_path_ws *w,
+                                           const stp_path_tables *tb, long long path, int a,
+                                           int t)
+{
+    const stp_params *p = &tb->prm;
+    stp_window_enter(w->sync_ring, &s->sync_sum, p->sync_window_steps, w->last_act[a], t);
+    if (p->breaker_on)
+        stp_window_enter(w->brk_ring, &s->brk_sum, p->breaker_window_steps, w->last_act[a], t);
+    w->last_act[a] = t;
+    w->due[a] = t + stp_action_delay(s, p, path, a, t);
+    w->next_ok[a] = STP_PENDING;
+    w->pend[s->n_pend++] = a;
+}
+
+/* Agent a's pending action executes. LP exits take effect at once; borrower
+ * sells are queued for the step's batch. */
+static inline STP_HD void stp_agent_execute(stp_path_state *s, const stp_path_ws *w,
+                                            const stp_path_tables *tb, int a, int t)
 {
     if (tb->role[a] == STP_ROLE_LP) {
         /* its share of the pool as it is now: withdrawal shocks shrink every
@@ -387,20 +440,49 @@ static inline STP_HD void stp_agent_act(stp_path_state *s, const stp_path_ws *w,
     }
     w->next_ok[a] = t + 1 + tb->prm.cooldown_steps;
     w->acted[a] = 1;
-    stp_sync_enter(s, w, tb->prm.sync_window_steps, a, t);
     s->acted++;
 }
 
-/* Every candidate of the step acts, in index order. */
-static inline STP_HD void stp_agents_act(stp_path_state *s, const stp_path_ws *w,
-                                         const stp_path_tables *tb, int t)
+/* Whether pending agent a waits another step: its delay has not passed,
+ * the circuit breaker holds every defensive action (queued, not lost), or
+ * the progressive fee is above what a seller tolerates. */
+static inline STP_HD int stp_action_held(const stp_path_state *s, const stp_path_ws *w,
+                                         const stp_path_tables *tb, int a, int t, int halted)
 {
-    int j;
+    if (halted || w->due[a] > t) return 1;
+    return tb->prm.fee_on && tb->role[a] == STP_ROLE_BORROWER && tb->fee_tolerance[a] < s->fee;
+}
+
+/* (4): the step's candidates (index order) decide, then the circuit breaker
+ * and the fee look at the sync fraction, then every pending action that is
+ * due and not held executes, in decision order. Without mitigations every
+ * action is due the step it is decided, so this is "every candidate acts,
+ * in index order". */
+static inline STP_HD void stp_agents_act(stp_path_state *s, const stp_path_ws *w,
+                                         const stp_path_tables *tb, long long path, int t)
+{
+    const stp_params *p = &tb->prm;
+    int j, keep = 0, halted;
     s->n_sellers = 0;
     s->acted = 0;
-    stp_sync_expire(s, w, tb->prm.sync_window_steps, t);
+    stp_window_expire(w->sync_ring, &s->sync_sum, p->sync_window_steps, t);
+    if (p->breaker_on) stp_window_expire(w->brk_ring, &s->brk_sum, p->breaker_window_steps, t);
     for (j = 0; j < s->n_cand; j++)
-        stp_agent_act(s, w, tb, w->cand[j], t);
+        stp_agent_decide(s, w, tb, path, w->cand[j], t);
+    s->sync_frac = tb->n_agents > 0 ? (double)s->sync_sum / tb->n_agents : 0.0;
+    if (p->breaker_on && t >= s->halt_until && tb->n_agents > 0 &&
+        (double)s->brk_sum / tb->n_agents > p->breaker_max_sync)
+        s->halt_until = t + p->breaker_cooldown_steps;
+    halted = p->breaker_on && t < s->halt_until;
+    s->fee = p->fee_on ? p->fee_base + p->fee_slope * s->sync_frac : p->fee;
+    for (j = 0; j < s->n_pend; j++) {
+        const int a = w->pend[j];
+        if (stp_action_held(s, w, tb, a, t, halted))
+            w->pend[keep++] = a;
+        else
+            stp_agent_execute(s, w, tb, a, t);
+    }
+    s->n_pend = keep;
 }
 
 /* ---------------------------------------------------------------------------
@@ -415,8 +497,46 @@ static inline STP_HD int stp_position_screen(const stp_path_ws *w, const stp_pat
     return stp_maybe_liquidatable(w->c[i], price, tb->lt[i], w->d[i]);
 }
 
+/* grace_period: while the sync fraction is above its threshold, listed
+ * positions with HF in [hf_floor, 1) are taken off the step's list, each
+ * for at most grace_steps consecutive steps (a streak ends on a step it is
+ * not deferred: healthy again, sync back under, or liquidated). Keeps the
+ * list's order. */
+static inline STP_HD void stp_grace_filter(stp_path_state *s, const stp_path_ws *w,
+                                           const stp_path_tables *tb, int t)
+{
+    const stp_params *p = &tb->prm;
+    const float price = (float)s->oracle;
+    int j, keep = 0;
+    if (!p->grace_on || !(s->sync_frac > p->grace_sync)) return;
+    for (j = 0; j < s->n_liq; j++) {
+        const int pos = w->liq[j];
+        const float hf = stp_health_factor(w->c[pos], price, tb->lt[pos], w->d[pos]);
+        if (hf >= p->grace_hf_floor && hf < 1.0f) {
+            if (w->grace_last[pos] != t - 1) w->grace_since[pos] = t;
+            w->grace_last[pos] = t;
+            if (t - w->grace_since[pos] < p->grace_steps) continue;
+        }
+        w->liq[keep++] = pos;
+    }
+    s->n_liq = keep;
+}
+
+/* tiered_liquidation: the close factor of the deepest band the HF is under
+ * (bands by strictly decreasing hf_below); 0 above every band. */
+static inline STP_HD float stp_band_close_factor(const stp_params *p, float hf)
+{
+    float cf = 0.0f;
+    int b;
+    for (b = 0; b < p->n_bands; b++)
+        if (hf < p->band_hf[b]) cf = p->band_cf[b];
+    return cf;
+}
+
 /* Each listed position's Aave v3 repayment, seizure and bad debt at the
- * oracle price, on start-of-step positions. */
+ * oracle price, on start-of-step positions. Tiered liquidation replaces
+ * the protocol's close factor by the band's and drops the full close (a
+ * position runs out of collateral only when the band's seizure exceeds it). */
 static inline STP_HD void stp_plan_liquidations(const stp_path_state *s, const stp_path_ws *w,
                                                 const stp_path_tables *tb)
 {
@@ -425,8 +545,12 @@ static inline STP_HD void stp_plan_liquidations(const stp_path_state *s, const s
     int j;
     for (j = 0; j < s->n_liq; j++) {
         const int pos = w->liq[j], k = tb->prot[pos];
+        const float cf =
+            p->tiered_on
+                ? stp_band_close_factor(p, stp_health_factor(w->c[pos], price, p->lt[k], w->d[pos]))
+                : p->close_factor[k];
         const stp_liquidation l = stp_liquidate(w->c[pos], w->d[pos], price, p->lt[k], p->lb[k],
-                                                p->close_factor[k], p->full_close_hf[k]);
+                                                cf, p->tiered_on ? 0.0f : p->full_close_hf[k]);
         w->seize[pos] = l.seize;
         w->repay[pos] = l.repay_usd;
         w->bad[pos] = l.bad_debt_usd;
@@ -434,15 +558,23 @@ static inline STP_HD void stp_plan_liquidations(const stp_path_state *s, const s
 }
 
 /* The liquidators' budget over the protocols they do not skip: repayments
- * scale pro rata when they exceed it (DESIGN §3.9). */
+ * scale pro rata when they exceed it (DESIGN §3.9); so do seizures past
+ * tiered liquidation's per-step cap, a fraction of the pool's collateral
+ * reserve. */
 static inline STP_HD double stp_budget_scale(const stp_path_state *s, const stp_path_ws *w,
                                              const stp_path_tables *tb, const int *skip)
 {
-    double total = 0.0;
+    const stp_params *p = &tb->prm;
+    double total = 0.0, seized = 0.0, scale;
     int j;
     for (j = 0; j < s->n_liq; j++)
-        if (!skip[tb->prot[w->liq[j]]]) total += w->repay[w->liq[j]];
-    return total > tb->prm.liq_budget_step ? tb->prm.liq_budget_step / total : 1.0;
+        if (!skip[tb->prot[w->liq[j]]]) {
+            total += w->repay[w->liq[j]];
+            seized += w->seize[w->liq[j]];
+        }
+    scale = total > p->liq_budget_step ? p->liq_budget_step / total : 1.0;
+    if (p->tiered_on && seized * scale > p->cap_frac * s->x) scale = p->cap_frac * s->x / seized;
+    return scale;
 }
 
 /* Collateral the liquidators take from position pos this step. */
@@ -524,7 +656,7 @@ static inline STP_HD void stp_settle_liquidations(stp_path_state *s, const stp_p
  * would join, skip the protocols where the pool would pay less than they
  * repay, re-split their budget over the rest, and the one batch executes. */
 static inline STP_HD void stp_liquidation_and_batch(stp_path_state *s, const stp_path_ws *w,
-                                                    const stp_path_tables *tb)
+                                                    const stp_path_tables *tb, int t)
 {
     const stp_params *p = &tb->prm;
     int skip[STP_MAX_PROTOCOLS];
@@ -532,11 +664,12 @@ static inline STP_HD void stp_liquidation_and_batch(stp_path_state *s, const stp
     int k, any = 0;
     for (k = 0; k < STP_MAX_PROTOCOLS; k++)
         skip[k] = 0;
+    stp_grace_filter(s, w, tb, t);
     stp_plan_liquidations(s, w, tb);
     scale = stp_budget_scale(s, w, tb, skip);
     q = stp_batch_qty(s, w, tb, scale, skip);
     if (q > 0.0 && s->n_liq > 0) {
-        avg = stp_amm_sell_usd(s->x, s->y, q, p->fee) / q;
+        avg = stp_amm_sell_usd(s->x, s->y, q, s->fee) / q;
         for (k = 0; k < p->n_protocols; k++) {
             skip[k] = !stp_liquidation_profitable(avg, p->lb[k], (float)s->oracle);
             any |= skip[k];
@@ -546,7 +679,7 @@ static inline STP_HD void stp_liquidation_and_batch(stp_path_state *s, const stp
             q = stp_batch_qty(s, w, tb, scale, skip);
         }
     }
-    out = stp_amm_sell(&s->x, &s->y, q, p->fee);
+    out = stp_amm_sell(&s->x, &s->y, q, s->fee);
     avg = q > 0.0 ? out / q : s->y / s->x;
     stp_settle_agents(s, w, tb, scale, skip, avg);
     stp_settle_liquidations(s, w, tb, scale, skip);

@@ -1,5 +1,7 @@
-/* run.h: one `stampede run` of a single experiment: population, scenario
- * table, batches on a backend, statistics, results file. */
+/* run.h: one `stampede run`: every point of the experiment (single,
+ * compare, sweep; experiment.h) through population, scenario table,
+ * batches on a backend and statistics, then the comparison and one results
+ * file. */
 #ifndef STAMPEDE_RUN_H
 #define STAMPEDE_RUN_H
 
@@ -21,15 +23,17 @@ typedef struct stp_run_opts {
     void *progress_user;
 } stp_run_opts;
 
-/* Runs cfg (experiment.kind single) and writes the results file atomically.
- * Finished batches are checkpointed in "<out>.ckpt/" (checkpoint.h) and the
- * directory removed once the results file is in place. STP_EUSAGE for
- * configs this build cannot run (other kinds, modes), an existing output
+/* Runs cfg's experiment and writes the results file atomically: each
+ * point under /variants, and for compare and sweep /comparison (and
+ * /sweep). Finished batches of every point are checkpointed in
+ * "<out>.ckpt/" (checkpoint.h) and the directory removed once the results
+ * file is in place. STP_EUSAGE for configs this build cannot run (search,
+ * scenario modes other than random), an existing output
  * without force or resume, or a checkpoint without resume or force (checked
  * before any simulation); STP_EINTR when interrupted between batches (the
  * finished ones stay in the checkpoint; resume continues bit-identically).
  * STP_EDEVICE when the backend is "cuda" and no device is usable, or a CUDA
  * call fails (the message names it). */
-stp_status stp_run_single(const stp_config *cfg, const stp_run_opts *opts, stp_error *err);
+stp_status stp_run(const stp_config *cfg, const stp_run_opts *opts, stp_error *err);
 
 #endif

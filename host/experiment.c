@@ -1,0 +1,157 @@
+/* experiment.c: an experiment's points and their comparison
+ * (experiment.h). */
+#include "stampede/experiment.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stampede/outcomes.h"
+#include "stampede/paired.h"
+
+static stp_status add_point(stp_point_spec *pts, int *n, const char *series, int variant,
+                            const double *value, stp_error *err)
+{
+    stp_point_spec *p;
+    int j, len;
+    if (*n >= STP_MAX_POINTS)
+        return stp_error_set(err, STP_EUSAGE,
+                             "config error at experiment: more than %d points (variants, or "
+                             "series x sweep values); split the study into several runs",
+                             STP_MAX_POINTS);
+    p = &pts[*n];
+    memset(p, 0, sizeof *p);
+    snprintf(p->series, sizeof p->series, "%s", series);
+    p->variant = variant;
+    p->has_value = value != NULL;
+    p->value = value ? *value : NAN;
+    len = value ? snprintf(p->name, sizeof p->name, "%s@%.17g", series, *value)
+                : snprintf(p->name, sizeof p->name, "%s", series);
+    if (len >= (int)sizeof p->name)
+        return stp_error_set(err, STP_EUSAGE,
+                             "config error at experiment: point name '%s...' is longer than %d "
+                             "characters; shorten the variant name",
+                             p->name, STP_NAME_MAX - 1);
+    for (j = 0; j < *n; j++)
+        if (strcmp(pts[j].name, p->name) == 0)
+            return stp_error_set(err, STP_EUSAGE,
+                                 "config error at experiment.sweep.values: '%s' appears twice; "
+                                 "list each value once",
+                                 p->name);
+    ++*n;
+    return STP_OK;
+}
+
+stp_status stp_experiment_points(const stp_config *cfg, stp_point_spec *pts, int *n,
+                                 stp_error *err)
+{
+    const int kind = cfg->experiment.kind;
+    int s, v;
+    *n = 0;
+    if (kind == STP_EXP_SINGLE) return add_point(pts, n, cfg->experiment.name, -1, NULL, err);
+    if (kind == STP_EXP_COMPARE) {
+        if (add_point(pts, n, cfg->experiment.name, -1, NULL, err)) return err->status;
+        for (v = 0; v < cfg->experiment.n_variants; v++)
+            if (add_point(pts, n, cfg->experiment.variants[v].name, v, NULL, err))
+                return err->status;
+        return STP_OK;
+    }
+    for (s = -1; s < cfg->experiment.n_variants; s++)
+        for (v = 0; v < cfg->experiment.n_sweep_values; v++)
+            if (add_point(pts, n,
+                          s < 0 ? cfg->experiment.name : cfg->experiment.variants[s].name, s,
+                          &cfg->experiment.sweep_values[v], err))
+                return err->status;
+    return STP_OK;
+}
+
+stp_status stp_experiment_point_config(stp_config **out, const stp_config *cfg,
+                                       const stp_point_spec *pt, stp_error *err)
+{
+    *out = NULL;
+    if (cfg->experiment.kind == STP_EXP_SINGLE) return STP_OK;
+    return stp_config_point(out, cfg, pt->variant, pt->has_value ? &pt->value : NULL, pt->name,
+                            err);
+}
+
+void stp_comparison_free(stp_comparison *cmp)
+{
+    free(cmp->rows);
+    cmp->rows = NULL;
+}
+
+/* Row i's own figures (stats already computed by the run). */
+static void headline(stp_comparison_row *r, const stp_point_spec *pt,
+                     const stp_variant_results *v, int has_es)
+{
+    const stp_metric_stats *bd = &v->stats[STP_OUT_BAD_DEBT_USD];
+    snprintf(r->name, sizeof r->name, "%s", pt->name);
+    snprintf(r->series, sizeof r->series, "%s", pt->series);
+    r->value = pt->value;
+    r->cascade = v->cascade;
+    r->es = has_es ? bd->es[0] : NAN;
+    r->es_ci_lo = has_es ? bd->es_ci_lo[0] : NAN;
+    r->es_ci_hi = has_es ? bd->es_ci_hi[0] : NAN;
+    r->bad_debt_mean = bd->mean;
+    r->bad_debt_ci_lo = bd->mean_ci_lo;
+    r->bad_debt_ci_hi = bd->mean_ci_hi;
+}
+
+static stp_paired_diff no_es(void)
+{
+    stp_paired_diff d;
+    d.base = d.variant = d.diff = d.ci_lo = d.ci_hi = NAN;
+    d.unpaired_ci_lo = d.unpaired_ci_hi = d.rel = d.rel_ci_lo = d.rel_ci_hi = NAN;
+    return d;
+}
+
+static stp_status read_columns(const stp_variant_results *v, double *cascade, double *bad,
+                               stp_error *err)
+{
+    const stp_path_source *s = &v->source;
+    if (s->outcome_column(s->outcome_user, STP_OUT_CASCADE, cascade, err)) return err->status;
+    return s->outcome_column(s->outcome_user, STP_OUT_BAD_DEBT_USD, bad, err);
+}
+
+stp_status stp_comparison_compute(stp_comparison *cmp, const stp_config *cfg,
+                                  const stp_point_spec *pts, const stp_variant_results *vars,
+                                  int n, stp_error *err)
+{
+    const size_t paths = (size_t)vars[0].source.n_paths;
+    const int has_es = cfg->output.n_es_levels > 0 && paths >= 2;
+    const double level = has_es ? cfg->output.es_levels[0] : NAN;
+    const stp_metric_stats *b = &vars[0].stats[STP_OUT_BAD_DEBT_USD];
+    double *bc = NULL, *bb = NULL, *vc = NULL, *vb = NULL;
+    stp_status st = STP_OK;
+    int i;
+    memset(cmp, 0, sizeof *cmp);
+    cmp->es_level = level;
+    if (cfg->experiment.kind == STP_EXP_SWEEP)
+        snprintf(cmp->sweep_param, sizeof cmp->sweep_param, "%s", cfg->experiment.sweep_param);
+    if (STP_ALLOC(err, cmp->rows, n) || STP_ALLOC(err, bc, paths) || STP_ALLOC(err, bb, paths) ||
+        STP_ALLOC(err, vc, paths) || STP_ALLOC(err, vb, paths)) {
+        st = err->status;
+        goto done;
+    }
+    cmp->n = n;
+    if ((st = read_columns(&vars[0], bc, bb, err)) != STP_OK) goto done;
+    for (i = 0; i < n; i++) {
+        stp_comparison_row *r = &cmp->rows[i];
+        const stp_metric_stats *v = &vars[i].stats[STP_OUT_BAD_DEBT_USD];
+        headline(r, &pts[i], &vars[i], has_es);
+        if ((st = read_columns(&vars[i], vc, vb, err)) != STP_OK) goto done;
+        r->d_cascade = stp_paired_mean(bc, vc, paths);
+        r->d_bad_debt = stp_paired_mean(bb, vb, paths);
+        r->d_es = has_es ? stp_paired_es(bb, b->var[0], b->es[0], vb, v->var[0], v->es[0], paths,
+                                         level)
+                         : no_es();
+    }
+done:
+    free(bc);
+    free(bb);
+    free(vc);
+    free(vb);
+    if (st) stp_comparison_free(cmp);
+    return st;
+}
