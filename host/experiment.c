@@ -26,8 +26,15 @@ static stp_status add_point(stp_point_spec *pts, int *n, const char *series, int
     p->variant = variant;
     p->has_value = value != NULL;
     p->value = value ? *value : NAN;
-    len = value ? snprintf(p->name, sizeof p->name, "%s@%.17g", series, *value)
-                : snprintf(p->name, sizeof p->name, "%s", series);
+    if (value) {
+        char num[32];
+        /* the shortest text that reads back as the value: 0.3, not 0.299...9 */
+        snprintf(num, sizeof num, "%.15g", *value);
+        if (strtod(num, NULL) != *value) snprintf(num, sizeof num, "%.17g", *value);
+        len = snprintf(p->name, sizeof p->name, "%s@%s", series, num);
+    } else {
+        len = snprintf(p->name, sizeof p->name, "%s", series);
+    }
     if (len >= (int)sizeof p->name)
         return stp_error_set(err, STP_EUSAGE,
                              "config error at experiment: point name '%s...' is longer than %d "

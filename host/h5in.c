@@ -10,105 +10,17 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "h5_comparison.h"
 #include "h5util.h"
+#include "stampede/experiment.h"
 
 // ----------------------------------------------------------------------------
 // reading
 
-static int require_points(hid_t space, hssize_t lo, hssize_t hi, hssize_t *n, stp_error *err)
-{
-    *n = H5Sget_simple_extent_npoints(space);
-    if (STP_H5_CHECK(err, *n)) return -1;
-    if (*n >= lo && *n <= hi && H5Sget_simple_extent_ndims(space) <= 1) return 0;
-    stp_error_set(err, STP_EIO, "has %lld values, expected %lld to %lld in one dimension",
-                  (long long)*n, (long long)lo, (long long)hi);
-    return -1;
-}
-
-/* A scalar numeric attribute, converted by HDF5 to mtype. */
-static int read_attr(hid_t loc, const char *obj, const char *name, hid_t mtype, void *out,
-                     stp_error *err)
-{
-    hid_t a = -1, space = -1;
-    hssize_t n;
-    int rc = -1;
-    if (STP_H5_CHECK(err, a = H5Aopen_by_name(loc, obj, name, H5P_DEFAULT, H5P_DEFAULT)) ||
-        STP_H5_CHECK(err, space = H5Aget_space(a)) || require_points(space, 1, 1, &n, err) ||
-        STP_H5_CHECK(err, H5Aread(a, mtype, out)))
-        goto fail;
-    rc = 0;
-fail:
-    if (rc) stp_h5_blame(err, loc, obj, name);
-    stp_h5_close(space);
-    stp_h5_close(a);
-    return rc;
-}
-
-/* A scalar string attribute, fixed or variable length, truncated to cap - 1. */
-static int read_str_attr(hid_t loc, const char *obj, const char *name, char *buf, size_t cap,
-                         stp_error *err)
-{
-    hid_t a = -1, ft = -1, mt = -1, space = -1;
-    hssize_t n;
-    htri_t vlen = 0;
-    char *vs = NULL;
-    int rc = -1;
-    buf[0] = '\0';
-    if (STP_H5_CHECK(err, a = H5Aopen_by_name(loc, obj, name, H5P_DEFAULT, H5P_DEFAULT)) ||
-        STP_H5_CHECK(err, space = H5Aget_space(a)) || require_points(space, 1, 1, &n, err) ||
-        STP_H5_CHECK(err, ft = H5Aget_type(a)))
-        goto fail;
-    if (H5Tget_class(ft) != H5T_STRING) {
-        stp_error_set(err, STP_EIO, "is not a string");
-        goto fail;
-    }
-    if (STP_H5_CHECK(err, vlen = H5Tis_variable_str(ft)) ||
-        STP_H5_CHECK(err, mt = H5Tcopy(H5T_C_S1)))
-        goto fail;
-    /* fixed length: HDF5 converts to a cap-byte, NUL-terminated buffer; it
-     * converts no character set to another, so take the file's */
-    if (STP_H5_CHECK(err, H5Tset_cset(mt, H5Tget_cset(ft))) ||
-        STP_H5_CHECK(err, H5Tset_size(mt, vlen ? H5T_VARIABLE : cap)) ||
-        STP_H5_CHECK(err, H5Aread(a, mt, vlen ? (void *)&vs : (void *)buf)))
-        goto fail;
-    if (vlen) snprintf(buf, cap, "%s", vs ? vs : "");
-    buf[cap - 1] = '\0';
-    rc = 0;
-fail:
-    if (rc) stp_h5_blame(err, loc, obj, name);
-    if (vs) H5free_memory(vs);
-    stp_h5_close(mt);
-    stp_h5_close(ft);
-    stp_h5_close(space);
-    stp_h5_close(a);
-    return rc;
-}
-
-/* A dataset of at most `max` values (rank 0 or 1) into out; *n gets the count. */
-static int read_ds(hid_t loc, const char *name, hid_t mtype, void *out, int max, int *n,
-                   stp_error *err)
-{
-    hid_t d = -1, space = -1;
-    hssize_t count = 0;
-    int rc = -1;
-    if (STP_H5_CHECK(err, d = H5Dopen2(loc, name, H5P_DEFAULT)) ||
-        STP_H5_CHECK(err, space = H5Dget_space(d)) || require_points(space, 0, max, &count, err))
-        goto fail;
-    if (count > 0 && STP_H5_CHECK(err, H5Dread(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, out)))
-        goto fail;
-    *n = (int)count;
-    rc = 0;
-fail:
-    if (rc) stp_h5_blame(err, loc, name, NULL);
-    stp_h5_close(space);
-    stp_h5_close(d);
-    return rc;
-}
-
 static int read_scalar(hid_t loc, const char *name, hid_t mtype, void *out, stp_error *err)
 {
     int n = 0;
-    if (read_ds(loc, name, mtype, out, 1, &n, err)) return -1;
+    if (stp_h5_read_ds(loc, name, mtype, out, 1, &n, err)) return -1;
     if (n == 1) return 0;
     stp_error_set(err, STP_EIO, "is empty, expected one value");
     stp_h5_blame(err, loc, name, NULL);
@@ -148,7 +60,8 @@ static int read_metric(hid_t stats, const char *name, stp_metric_stats *m, stp_e
         read_scalar(g, "n", H5T_NATIVE_LLONG, &m->n, err))
         goto fail;
     for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
-        if (read_ds(g, cols[i].name, H5T_NATIVE_DOUBLE, cols[i].x, STP_STATS_MAX_LEVELS, &n, err))
+        if (stp_h5_read_ds(g, cols[i].name, H5T_NATIVE_DOUBLE, cols[i].x, STP_STATS_MAX_LEVELS, &n,
+                           err))
             goto fail;
         if (strstr(cols[i].name, "_levels"))
             *cols[i].n = n;
@@ -193,12 +106,12 @@ static int read_variant(hid_t variants, const char *name, stp_variant_summary *v
         stp_h5_blame(err, variants, name, NULL);
         goto fail;
     }
-    if (read_attr(g, ".", "paths_done", H5T_NATIVE_LLONG, &vs->paths_done, err) ||
-        read_attr(g, "cascade", "p", H5T_NATIVE_DOUBLE, &c->p, err) ||
-        read_attr(g, "cascade", "ci_lo", H5T_NATIVE_DOUBLE, &c->ci_lo, err) ||
-        read_attr(g, "cascade", "ci_hi", H5T_NATIVE_DOUBLE, &c->ci_hi, err) ||
-        read_attr(g, "cascade", "n", H5T_NATIVE_LLONG, &c->n, err) ||
-        read_attr(g, "cascade", "k", H5T_NATIVE_LLONG, &c->k, err) ||
+    if (stp_h5_read_attr(g, ".", "paths_done", H5T_NATIVE_LLONG, &vs->paths_done, err) ||
+        stp_h5_read_attr(g, "cascade", "p", H5T_NATIVE_DOUBLE, &c->p, err) ||
+        stp_h5_read_attr(g, "cascade", "ci_lo", H5T_NATIVE_DOUBLE, &c->ci_lo, err) ||
+        stp_h5_read_attr(g, "cascade", "ci_hi", H5T_NATIVE_DOUBLE, &c->ci_hi, err) ||
+        stp_h5_read_attr(g, "cascade", "n", H5T_NATIVE_LLONG, &c->n, err) ||
+        stp_h5_read_attr(g, "cascade", "k", H5T_NATIVE_LLONG, &c->k, err) ||
         read_variant_stats(g, vs, err))
         goto fail;
     rc = 0;
@@ -229,9 +142,9 @@ static int read_variants(hid_t file, stp_summary *s, stp_error *err)
         stp_h5_blame(err, file, "variants", NULL);
         goto fail;
     }
-    if (info.nlinks > STP_MAX_VARIANTS) {
+    if (info.nlinks > STP_MAX_POINTS) { /* a sweep has series x values of them */
         stp_error_set(err, STP_EIO, "/variants: %llu variants, more than the %d this build reads",
-                      (unsigned long long)info.nlinks, STP_MAX_VARIANTS);
+                      (unsigned long long)info.nlinks, STP_MAX_POINTS);
         goto fail;
     }
     if (STP_ALLOC(err, s->variants, info.nlinks)) goto fail;
@@ -262,7 +175,7 @@ static int check_format(hid_t file, stp_error *err)
     char format[64] = "";
     int version = -1;
     if (H5Aexists(file, "format") <= 0 ||
-        read_str_attr(file, ".", "format", format, sizeof format, err) ||
+        stp_h5_read_str_attr(file, ".", "format", format, sizeof format, err) ||
         strcmp(format, STP_H5_FORMAT) != 0) {
         H5Eclear2(H5E_DEFAULT);
         stp_error_set(err, STP_EIO, "not a stampede results file (format '%s', expected '%s')",
@@ -270,7 +183,7 @@ static int check_format(hid_t file, stp_error *err)
         return -1;
     }
     if (H5Aexists(file, "format_version") <= 0 ||
-        read_attr(file, ".", "format_version", H5T_NATIVE_INT, &version, err) ||
+        stp_h5_read_attr(file, ".", "format_version", H5T_NATIVE_INT, &version, err) ||
         version != STP_H5_FORMAT_VERSION) {
         H5Eclear2(H5E_DEFAULT);
         stp_error_set(err, STP_EIO,
@@ -285,24 +198,27 @@ static int check_format(hid_t file, stp_error *err)
 static int read_root(hid_t file, stp_summary *s, stp_error *err)
 {
     htri_t has_experiment;
-    if (read_str_attr(file, ".", "engine_version", s->engine_version, sizeof s->engine_version,
-                      err) ||
-        read_str_attr(file, ".", "backend", s->backend, sizeof s->backend, err) ||
-        read_str_attr(file, ".", "device", s->device, sizeof s->device, err) ||
-        read_str_attr(file, ".", "created_utc", s->created_utc, sizeof s->created_utc, err) ||
-        read_attr(file, ".", "seed", H5T_NATIVE_ULLONG, &s->seed, err) ||
-        read_attr(file, ".", "paths", H5T_NATIVE_LLONG, &s->paths, err) ||
-        read_attr(file, ".", "wall_s", H5T_NATIVE_DOUBLE, &s->wall_s, err) ||
-        read_attr(file, ".", "agent_steps_per_s", H5T_NATIVE_DOUBLE, &s->agent_steps_per_s, err) ||
-        read_attr(file, "population", "herfindahl", H5T_NATIVE_DOUBLE, &s->herfindahl, err) ||
-        read_attr(file, "population", "n_agents", H5T_NATIVE_INT, &s->n_agents, err) ||
-        read_attr(file, "population", "n_passive", H5T_NATIVE_INT, &s->n_passive, err))
+    if (stp_h5_read_str_attr(file, ".", "engine_version", s->engine_version,
+                             sizeof s->engine_version, err) ||
+        stp_h5_read_str_attr(file, ".", "backend", s->backend, sizeof s->backend, err) ||
+        stp_h5_read_str_attr(file, ".", "device", s->device, sizeof s->device, err) ||
+        stp_h5_read_str_attr(file, ".", "created_utc", s->created_utc, sizeof s->created_utc,
+                             err) ||
+        stp_h5_read_attr(file, ".", "seed", H5T_NATIVE_ULLONG, &s->seed, err) ||
+        stp_h5_read_attr(file, ".", "paths", H5T_NATIVE_LLONG, &s->paths, err) ||
+        stp_h5_read_attr(file, ".", "wall_s", H5T_NATIVE_DOUBLE, &s->wall_s, err) ||
+        stp_h5_read_attr(file, ".", "agent_steps_per_s", H5T_NATIVE_DOUBLE, &s->agent_steps_per_s,
+                         err) ||
+        stp_h5_read_attr(file, "population", "herfindahl", H5T_NATIVE_DOUBLE, &s->herfindahl,
+                         err) ||
+        stp_h5_read_attr(file, "population", "n_agents", H5T_NATIVE_INT, &s->n_agents, err) ||
+        stp_h5_read_attr(file, "population", "n_passive", H5T_NATIVE_INT, &s->n_passive, err))
         return -1;
     /* "experiment" is ours beyond DESIGN §6's list: optional on read */
     if (STP_H5_CHECK(err, has_experiment = H5Aexists(file, "experiment"))) return -1;
-    return has_experiment
-               ? read_str_attr(file, ".", "experiment", s->experiment, sizeof s->experiment, err)
-               : 0;
+    return has_experiment ? stp_h5_read_str_attr(file, ".", "experiment", s->experiment,
+                                                 sizeof s->experiment, err)
+                          : 0;
 }
 
 stp_status stp_h5_read_summary(const char *path, stp_summary *out, stp_error *err)
@@ -324,7 +240,8 @@ stp_status stp_h5_read_summary(const char *path, stp_summary *out, stp_error *er
         goto fail;
     }
     if (STP_H5_CHECK(err, file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT)) ||
-        check_format(file, err) || read_root(file, out, err) || read_variants(file, out, err))
+        check_format(file, err) || read_root(file, out, err) || read_variants(file, out, err) ||
+        stp_h5_read_comparison(file, &out->comparison, out->ci_method, sizeof out->ci_method, err))
         goto fail;
     stp_h5_close(file);
     return STP_OK;
@@ -339,5 +256,6 @@ void stp_summary_free(stp_summary *s)
 {
     if (!s) return;
     free(s->variants);
+    free(s->comparison.rows);
     memset(s, 0, sizeof *s);
 }

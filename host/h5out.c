@@ -1,4 +1,5 @@
-/* h5out.c: writes the HDF5 results file (DESIGN §6); h5in.c reads it back.
+/* h5out.c: writes the HDF5 results file (DESIGN §6); h5in.c reads it back,
+ * h5_comparison.c writes and reads /comparison and /sweep.
  * Writing builds "<path>.tmp.<pid>" and renames it into place, so a
  * reader never sees half a file; reading checks format/format_version first.
  *
@@ -13,6 +14,7 @@
 
 #include "stampede/h5out.h"
 
+#include "h5_comparison.h"
 #include "h5util.h"
 
 #include <assert.h>
@@ -27,142 +29,10 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Elements per chunk: 512 KiB of float64, so a chunk fits HDF5's default
- * 1 MiB chunk cache and h5py can slice a column without decompressing it all. */
-#define CHUNK_MAX 65536
-/* zlib level 4: most of level 9's ratio on shuffled float data, far faster. */
-#define DEFLATE_LEVEL 4
-#define ROLE_NAMES    "borrower,lp,passive" /* stp_role order: the int8 codes of /population/role */
+#define ROLE_NAMES "borrower,lp,passive" /* stp_role order: the int8 codes of /population/role */
 
 // ----------------------------------------------------------------------------
-// writing: attributes, datasets, groups
-
-/* Variable-length UTF-8: h5py reads these as str, not bytes. */
-static hid_t utf8_string_type(void)
-{
-    hid_t t = H5Tcopy(H5T_C_S1);
-    if (t < 0) return -1;
-    if (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
-        H5Tclose(t);
-        return -1;
-    }
-    return t;
-}
-
-/* A scalar attribute `name` on object `obj` ("." for loc itself). */
-static int write_attr(hid_t loc, const char *obj, const char *name, hid_t ftype, hid_t mtype,
-                      const void *value, stp_error *err)
-{
-    hid_t space = -1, a = -1;
-    int rc = -1;
-    if (STP_H5_CHECK(err, space = H5Screate(H5S_SCALAR))) goto fail;
-    if (STP_H5_CHECK(err, a = H5Acreate_by_name(loc, obj, name, ftype, space, H5P_DEFAULT,
-                                                H5P_DEFAULT, H5P_DEFAULT)))
-        goto fail;
-    if (STP_H5_CHECK(err, H5Awrite(a, mtype, value))) goto fail;
-    rc = 0;
-fail:
-    if (rc) stp_h5_blame(err, loc, obj, name);
-    stp_h5_close(a);
-    stp_h5_close(space);
-    return rc;
-}
-
-static int attr_str(hid_t loc, const char *obj, const char *name, const char *s, stp_error *err)
-{
-    const char *v = s ? s : "";
-    hid_t t = -1;
-    int rc = -1;
-    if (STP_H5_CHECK(err, t = utf8_string_type()))
-        stp_h5_blame(err, loc, obj, name);
-    else
-        rc = write_attr(loc, obj, name, t, t, &v, err);
-    stp_h5_close(t);
-    return rc;
-}
-
-static int attr_f64(hid_t loc, const char *obj, const char *name, double x, stp_error *err)
-{
-    return write_attr(loc, obj, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &x, err);
-}
-
-static int attr_i64(hid_t loc, const char *obj, const char *name, long long x, stp_error *err)
-{
-    return write_attr(loc, obj, name, H5T_STD_I64LE, H5T_NATIVE_LLONG, &x, err);
-}
-
-static int attr_i32(hid_t loc, const char *obj, const char *name, int x, stp_error *err)
-{
-    return write_attr(loc, obj, name, H5T_STD_I32LE, H5T_NATIVE_INT, &x, err);
-}
-
-/* Chunk shape: 1-D min(n, CHUNK_MAX); 2-D [row][col] whole rows, about
- * CHUNK_MAX elements per chunk, so reading one path's row touches one chunk. */
-static void chunk_dims(int rank, const hsize_t *dims, hsize_t *chunk)
-{
-    if (rank == 1) {
-        chunk[0] = dims[0] < CHUNK_MAX ? dims[0] : CHUNK_MAX;
-        return;
-    }
-    hsize_t rows = CHUNK_MAX / dims[1];
-    if (rows < 1) rows = 1;
-    chunk[0] = rows < dims[0] ? rows : dims[0];
-    chunk[1] = dims[1];
-}
-
-/* Creates and fills dataset `name`: rank 0 (scalar), 1 or 2. With `compress`
- * it is chunked, byte-shuffled (float bytes compress far better grouped by
- * significance) and deflated; empty datasets stay contiguous because a chunk
- * may not exceed a fixed dimension. */
-static int create_dataset(hid_t loc, const char *name, hid_t ftype, int rank, const hsize_t *dims,
-                          int compress, hid_t *out, stp_error *err)
-{
-    hid_t space = -1, dcpl = -1;
-    hsize_t total = 1, chunk[2];
-    int rc = -1;
-    *out = -1;
-    for (int i = 0; i < rank; i++)
-        total *= dims[i];
-    if (STP_H5_CHECK(err,
-                     space = rank ? H5Screate_simple(rank, dims, NULL) : H5Screate(H5S_SCALAR)) ||
-        STP_H5_CHECK(err, dcpl = H5Pcreate(H5P_DATASET_CREATE)))
-        goto fail;
-    if (compress && rank > 0 && total > 0) {
-        chunk_dims(rank, dims, chunk);
-        if (STP_H5_CHECK(err, H5Pset_chunk(dcpl, rank, chunk)) ||
-            STP_H5_CHECK(err, H5Pset_shuffle(dcpl)) ||
-            STP_H5_CHECK(err, H5Pset_deflate(dcpl, DEFLATE_LEVEL)))
-            goto fail;
-    }
-    if (STP_H5_CHECK(err,
-                     *out = H5Dcreate2(loc, name, ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT)))
-        goto fail;
-    rc = 0;
-fail:
-    if (rc) stp_h5_blame(err, loc, name, NULL);
-    stp_h5_close(dcpl);
-    stp_h5_close(space);
-    return rc;
-}
-
-static int write_dataset(hid_t loc, const char *name, hid_t ftype, hid_t mtype, int rank,
-                         const hsize_t *dims, const void *data, int compress, stp_error *err)
-{
-    hid_t d = -1;
-    hsize_t total = 1;
-    int rc = -1;
-    for (int i = 0; i < rank; i++)
-        total *= dims[i];
-    if (create_dataset(loc, name, ftype, rank, dims, compress, &d, err)) return -1;
-    if (total > 0 && STP_H5_CHECK(err, H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data))) {
-        stp_h5_blame(err, loc, name, NULL);
-        goto fail;
-    }
-    rc = 0;
-fail:
-    stp_h5_close(d);
-    return rc;
-}
+// writing: rows, short datasets (the shared helpers are in h5util.c)
 
 /* Writes rows [row0, row0 + rows) of the 2-D dataset d ([n][cols]). */
 static int write_rows(hid_t d, hid_t mtype, hsize_t row0, hsize_t rows, hsize_t cols,
@@ -186,32 +56,13 @@ fail:
 static int ds_f64(hid_t loc, const char *name, int n, const double *x, stp_error *err)
 {
     const hsize_t dims[1] = {(hsize_t)n};
-    return write_dataset(loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims, x, 0, err);
+    return stp_h5_write_dataset(loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims, x, 0, err);
 }
 
 static int ds_scalar(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *x,
                      stp_error *err)
 {
-    return write_dataset(loc, name, ftype, mtype, 0, NULL, x, 0, err);
-}
-
-/* Creation order is tracked on /variants so readers list variants in the
- * config's order (baseline first), not alphabetically. */
-static int make_group(hid_t loc, const char *name, int track_order, hid_t *out, stp_error *err)
-{
-    hid_t gcpl = -1;
-    int rc = -1;
-    *out = -1;
-    if (STP_H5_CHECK(err, gcpl = H5Pcreate(H5P_GROUP_CREATE))) goto fail;
-    if (track_order && STP_H5_CHECK(err, H5Pset_link_creation_order(
-                                             gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED)))
-        goto fail;
-    if (STP_H5_CHECK(err, *out = H5Gcreate2(loc, name, H5P_DEFAULT, gcpl, H5P_DEFAULT))) goto fail;
-    rc = 0;
-fail:
-    if (rc) stp_h5_blame(err, loc, name, NULL);
-    stp_h5_close(gcpl);
-    return rc;
+    return stp_h5_write_dataset(loc, name, ftype, mtype, 0, NULL, x, 0, err);
 }
 
 static int clamp_levels(int n)
@@ -230,11 +81,11 @@ static int write_outcomes(hid_t vg, const stp_path_source *src, stp_error *err)
     double *col = NULL;
     hid_t g = -1;
     int rc = -1;
-    if (make_group(vg, "outcomes", 0, &g, err) || STP_ALLOC(err, col, n ? n : 1)) goto fail;
+    if (stp_h5_make_group(vg, "outcomes", 0, &g, err) || STP_ALLOC(err, col, n ? n : 1)) goto fail;
     for (int m = 0; src->outcome_column && m < STP_N_OUTCOMES; m++)
         if ((n && src->outcome_column(src->outcome_user, m, col, err) != STP_OK) ||
-            write_dataset(g, stp_outcome_names[m], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &n, col, 1,
-                          err))
+            stp_h5_write_dataset(g, stp_outcome_names[m], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &n,
+                                 col, 1, err))
             goto fail;
     rc = 0;
 fail:
@@ -267,7 +118,8 @@ static int write_scenario_rows(hid_t g, long long n_rows, int slots, row_fill fi
         STP_ALLOC(err, buf[1], cells) || STP_ALLOC(err, buf[2], cells))
         goto fail;
     for (i = 0; i < 4; i++)
-        if (create_dataset(g, names[i], i ? H5T_IEEE_F32LE : H5T_STD_U8LE, 2, dims, 1, &d[i], err))
+        if (stp_h5_create_dataset(g, names[i], i ? H5T_IEEE_F32LE : H5T_STD_U8LE, 2, dims, 1, &d[i],
+                                  err))
             goto fail;
     for (long long r0 = 0; r0 < n_rows; r0 += block) {
         const long long rows = n_rows - r0 < block ? n_rows - r0 : block;
@@ -306,13 +158,13 @@ static int write_scenarios(hid_t vg, const stp_path_source *src, stp_error *err)
     hid_t g = -1;
     char kinds[256];
     int rc = -1;
-    if (make_group(vg, "scenarios", 0, &g, err)) goto fail;
+    if (stp_h5_make_group(vg, "scenarios", 0, &g, err)) goto fail;
     kind_names(kinds, sizeof kinds);
-    if (write_dataset(g, "slot_spec", H5T_STD_I32LE, H5T_NATIVE_INT, 1, &ns, src->slot_spec, 0,
-                      err) ||
-        write_dataset(g, "slot_kind", H5T_STD_I32LE, H5T_NATIVE_INT, 1, &ns, src->slot_kind, 0,
-                      err) ||
-        attr_str(g, "slot_kind", "kinds", kinds, err) ||
+    if (stp_h5_write_dataset(g, "slot_spec", H5T_STD_I32LE, H5T_NATIVE_INT, 1, &ns, src->slot_spec,
+                             0, err) ||
+        stp_h5_write_dataset(g, "slot_kind", H5T_STD_I32LE, H5T_NATIVE_INT, 1, &ns, src->slot_kind,
+                             0, err) ||
+        stp_h5_attr_str(g, "slot_kind", "kinds", kinds, err) ||
         (src->scenario_rows && write_scenario_rows(g, src->n_paths, src->n_slots,
                                                    src->scenario_rows, src->scenario_user, err)))
         goto fail;
@@ -348,7 +200,7 @@ static int write_metric_stats(hid_t g, const char *name, const stp_metric_stats 
     };
     hid_t mg = -1;
     int rc = -1;
-    if (make_group(g, name, 0, &mg, err)) goto fail;
+    if (stp_h5_make_group(g, name, 0, &mg, err)) goto fail;
     for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
         if (cols[i].n < 0
                 ? ds_scalar(mg, cols[i].name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, cols[i].x, err)
@@ -375,7 +227,7 @@ static int write_stats(hid_t vg, const stp_variant_results *v, stp_error *err)
 {
     hid_t g = -1;
     int rc = -1;
-    if (make_group(vg, "stats", 0, &g, err)) goto fail;
+    if (stp_h5_make_group(vg, "stats", 0, &g, err)) goto fail;
     for (int m = 0; m < STP_N_OUTCOMES; m++)
         if (write_metric_stats(g, stp_outcome_names[m], &v->stats[m], err)) goto fail;
     if (v->peak_sync_acted.n > 0 &&
@@ -392,25 +244,26 @@ fail:
 static int write_cascade(hid_t vg, const stp_cascade_stats *c, stp_error *err)
 {
     return ds_scalar(vg, "cascade", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &c->p, err) ||
-           attr_f64(vg, "cascade", "p", c->p, err) ||
-           attr_f64(vg, "cascade", "ci_lo", c->ci_lo, err) ||
-           attr_f64(vg, "cascade", "ci_hi", c->ci_hi, err) ||
-           attr_i64(vg, "cascade", "n", c->n, err) || attr_i64(vg, "cascade", "k", c->k, err);
+           stp_h5_attr_f64(vg, "cascade", "p", c->p, err) ||
+           stp_h5_attr_f64(vg, "cascade", "ci_lo", c->ci_lo, err) ||
+           stp_h5_attr_f64(vg, "cascade", "ci_hi", c->ci_hi, err) ||
+           stp_h5_attr_i64(vg, "cascade", "n", c->n, err) ||
+           stp_h5_attr_i64(vg, "cascade", "k", c->k, err);
 }
 
 static int write_histograms(hid_t vg, const stp_histogram *hist, stp_error *err)
 {
     hid_t g = -1, mg = -1;
     int rc = -1;
-    if (make_group(vg, "histograms", 0, &g, err)) goto fail;
+    if (stp_h5_make_group(vg, "histograms", 0, &g, err)) goto fail;
     for (int m = 0; m < STP_N_OUTCOMES; m++) {
         const stp_histogram *h = &hist[m];
         const hsize_t n_counts = (hsize_t)(h->bins > 0 ? h->bins : 0);
         if (n_counts == 0 || !h->edges || !h->counts) continue; /* not computed for this metric */
-        if (make_group(g, stp_outcome_names[m], 0, &mg, err) ||
+        if (stp_h5_make_group(g, stp_outcome_names[m], 0, &mg, err) ||
             ds_f64(mg, "edges", h->bins + 1, h->edges, err) ||
-            write_dataset(mg, "counts", H5T_STD_I64LE, H5T_NATIVE_LLONG, 1, &n_counts, h->counts, 0,
-                          err))
+            stp_h5_write_dataset(mg, "counts", H5T_STD_I64LE, H5T_NATIVE_LLONG, 1, &n_counts,
+                                 h->counts, 0, err))
             goto fail;
         stp_h5_close(mg);
         mg = -1;
@@ -426,15 +279,15 @@ static int write_samples(hid_t vg, const stp_samples *s, stp_error *err)
 {
     hid_t g = -1;
     int rc = -1;
-    if (make_group(vg, "samples", 0, &g, err)) goto fail;
+    if (stp_h5_make_group(vg, "samples", 0, &g, err)) goto fail;
     if (s && s->k > 0 && s->n_steps > 0) {
         const hsize_t dims[2] = {(hsize_t)s->k, (hsize_t)s->n_steps};
         const hid_t f32 = H5T_IEEE_F32LE, mf32 = H5T_NATIVE_FLOAT;
-        if (attr_f64(g, ".", "dt_s", (double)s->dt_s, err) ||
-            write_dataset(g, "price", f32, mf32, 2, dims, s->price, 1, err) ||
-            write_dataset(g, "pool_depth", f32, mf32, 2, dims, s->pool_depth, 1, err) ||
-            write_dataset(g, "sync", f32, mf32, 2, dims, s->sync, 1, err) ||
-            write_dataset(g, "liquidations", f32, mf32, 2, dims, s->liquidations, 1, err))
+        if (stp_h5_attr_f64(g, ".", "dt_s", (double)s->dt_s, err) ||
+            stp_h5_write_dataset(g, "price", f32, mf32, 2, dims, s->price, 1, err) ||
+            stp_h5_write_dataset(g, "pool_depth", f32, mf32, 2, dims, s->pool_depth, 1, err) ||
+            stp_h5_write_dataset(g, "sync", f32, mf32, 2, dims, s->sync, 1, err) ||
+            stp_h5_write_dataset(g, "liquidations", f32, mf32, 2, dims, s->liquidations, 1, err))
             goto fail;
     }
     rc = 0;
@@ -503,9 +356,9 @@ static int write_worst(hid_t vg, const stp_variant_results *v, stp_error *err)
             stp_h5_blame(err, vg, "worst_paths", NULL);
             return -1;
         }
-    if (write_dataset(vg, "worst_paths", H5T_STD_I64LE, H5T_NATIVE_LLONG, 1, &n, v->worst, 0,
-                      err) ||
-        make_group(vg, "worst", 0, &wg, err))
+    if (stp_h5_write_dataset(vg, "worst_paths", H5T_STD_I64LE, H5T_NATIVE_LLONG, 1, &n, v->worst, 0,
+                             err) ||
+        stp_h5_make_group(vg, "worst", 0, &wg, err))
         goto fail;
     if (STP_H5_CHECK(err,
                      H5Lcreate_hard(vg, "worst_paths", wg, "path", H5P_DEFAULT, H5P_DEFAULT))) {
@@ -535,12 +388,15 @@ static int write_variant(hid_t variants, const stp_variant_results *v, stp_error
 {
     hid_t g = -1;
     int rc = -1;
-    if (check_link_name(v->name, err) || make_group(variants, v->name, 0, &g, err)) goto fail;
-    if (attr_str(g, ".", "overrides_json", v->overrides_json ? v->overrides_json : "{}", err) ||
-        attr_i64(g, ".", "paths_done", v->paths_done, err) || write_outcomes(g, &v->source, err) ||
-        write_scenarios(g, &v->source, err) || write_stats(g, v, err) ||
-        write_cascade(g, &v->cascade, err) || write_histograms(g, v->hist, err) ||
-        write_samples(g, v->samples, err) || write_worst(g, v, err))
+    if (check_link_name(v->name, err) || stp_h5_make_group(variants, v->name, 0, &g, err))
+        goto fail;
+    if (stp_h5_attr_str(g, ".", "overrides_json", v->overrides_json ? v->overrides_json : "{}",
+                        err) ||
+        stp_h5_attr_i64(g, ".", "paths_done", v->paths_done, err) ||
+        write_outcomes(g, &v->source, err) || write_scenarios(g, &v->source, err) ||
+        write_stats(g, v, err) || write_cascade(g, &v->cascade, err) ||
+        write_histograms(g, v->hist, err) || write_samples(g, v->samples, err) ||
+        write_worst(g, v, err))
         goto fail;
     rc = 0;
 fail:
@@ -562,7 +418,7 @@ static int pop_int_column(hid_t g, const char *name, hid_t ftype, const stp_popu
     if (STP_ALLOC(err, col, n)) return -1;
     for (size_t i = 0; i < n; i++)
         col[i] = i < na ? (agent ? agent[i] : -1) : (passive ? passive[i - na] : passive_fill);
-    const int rc = write_dataset(g, name, ftype, H5T_NATIVE_INT, 1, dims, col, 1, err);
+    const int rc = stp_h5_write_dataset(g, name, ftype, H5T_NATIVE_INT, 1, dims, col, 1, err);
     free(col);
     return rc;
 }
@@ -578,7 +434,8 @@ static int pop_float_column(hid_t g, const char *name, const stp_population *pop
     if (STP_ALLOC(err, col, n)) return -1;
     for (size_t i = 0; i < n; i++)
         col[i] = i < na ? (agent ? agent[i] : NAN) : (passive ? passive[i - na] : NAN);
-    const int rc = write_dataset(g, name, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 1, dims, col, 1, err);
+    const int rc =
+        stp_h5_write_dataset(g, name, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 1, dims, col, 1, err);
     free(col);
     return rc;
 }
@@ -592,9 +449,9 @@ static int write_population(hid_t file, const stp_population *p, stp_error *err)
     for (int f = 0; f < p->n_families && f < STP_MAX_FAMILIES; f++)
         used += (size_t)snprintf(families + used, sizeof families - used, "%s%.*s", f ? "," : "",
                                  STP_MODEL_NAME_MAX, p->models[f].name);
-    if (make_group(file, "population", 0, &g, err) ||
+    if (stp_h5_make_group(file, "population", 0, &g, err) ||
         pop_int_column(g, "role", H5T_STD_I8LE, p, p->role, NULL, STP_ROLE_PASSIVE, err) ||
-        attr_str(g, "role", "roles", ROLE_NAMES, err) ||
+        stp_h5_attr_str(g, "role", "roles", ROLE_NAMES, err) ||
         pop_int_column(g, "family", H5T_STD_I32LE, p, p->family, NULL, -1, err) ||
         pop_int_column(g, "protocol", H5T_STD_I32LE, p, p->protocol, p->p_protocol, -1, err) ||
         pop_float_column(g, "threshold", p, p->threshold, NULL, err) ||
@@ -604,10 +461,10 @@ static int write_population(hid_t file, const stp_population *p, stp_error *err)
         pop_float_column(g, "collateral_units", p, p->collateral, p->p_collateral, err) ||
         pop_float_column(g, "debt_usd", p, p->debt_usd, p->p_debt_usd, err) ||
         pop_float_column(g, "hf0", p, p->hf0, p->p_hf0, err) ||
-        attr_str(g, ".", "families", families, err) ||
-        attr_f64(g, ".", "herfindahl", p->herfindahl, err) ||
-        attr_i32(g, ".", "n_agents", p->n_agents, err) ||
-        attr_i32(g, ".", "n_passive", p->n_passive, err))
+        stp_h5_attr_str(g, ".", "families", families, err) ||
+        stp_h5_attr_f64(g, ".", "herfindahl", p->herfindahl, err) ||
+        stp_h5_attr_i32(g, ".", "n_agents", p->n_agents, err) ||
+        stp_h5_attr_i32(g, ".", "n_passive", p->n_passive, err))
         goto fail;
     rc = 0;
 fail:
@@ -621,25 +478,25 @@ static int write_root(hid_t file, const stp_results *r, stp_error *err)
     const time_t now = time(NULL);
     struct tm utc;
     if (gmtime_r(&now, &utc)) strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &utc);
-    return attr_str(file, ".", "format", STP_H5_FORMAT, err) ||
-           attr_i32(file, ".", "format_version", STP_H5_FORMAT_VERSION, err) ||
-           attr_str(file, ".", "engine_version", r->engine_version, err) ||
-           attr_str(file, ".", "created_utc", created, err) ||
-           attr_str(file, ".", "config_json", r->cfg->resolved_json, err) ||
-           attr_str(file, ".", "experiment", r->cfg->experiment.name, err) ||
-           write_attr(file, ".", "seed", H5T_STD_U64LE, H5T_NATIVE_ULLONG, &r->seed, err) ||
-           attr_str(file, ".", "backend", r->backend, err) ||
-           attr_str(file, ".", "device", r->device, err) ||
-           attr_i64(file, ".", "paths", r->paths, err) ||
-           attr_f64(file, ".", "wall_s", r->wall_s, err) ||
-           attr_f64(file, ".", "agent_steps_per_s", r->agent_steps_per_s, err);
+    return stp_h5_attr_str(file, ".", "format", STP_H5_FORMAT, err) ||
+           stp_h5_attr_i32(file, ".", "format_version", STP_H5_FORMAT_VERSION, err) ||
+           stp_h5_attr_str(file, ".", "engine_version", r->engine_version, err) ||
+           stp_h5_attr_str(file, ".", "created_utc", created, err) ||
+           stp_h5_attr_str(file, ".", "config_json", r->cfg->resolved_json, err) ||
+           stp_h5_attr_str(file, ".", "experiment", r->cfg->experiment.name, err) ||
+           stp_h5_write_attr(file, ".", "seed", H5T_STD_U64LE, H5T_NATIVE_ULLONG, &r->seed, err) ||
+           stp_h5_attr_str(file, ".", "backend", r->backend, err) ||
+           stp_h5_attr_str(file, ".", "device", r->device, err) ||
+           stp_h5_attr_i64(file, ".", "paths", r->paths, err) ||
+           stp_h5_attr_f64(file, ".", "wall_s", r->wall_s, err) ||
+           stp_h5_attr_f64(file, ".", "agent_steps_per_s", r->agent_steps_per_s, err);
 }
 
 static int write_variants(hid_t file, const stp_results *r, stp_error *err)
 {
     hid_t g = -1;
     int rc = -1;
-    if (make_group(file, "variants", 1, &g, err)) goto fail;
+    if (stp_h5_make_group(file, "variants", 1, &g, err)) goto fail;
     for (int v = 0; v < r->n_variants; v++)
         if (write_variant(g, &r->variants[v], err)) goto fail;
     rc = 0;
@@ -686,7 +543,8 @@ stp_status stp_h5_write_results(const char *path, const stp_results *r, int forc
     snprintf(tmp, strlen(path) + 32, "%s.tmp.%ld", path, (long)getpid());
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* users get our one line, not HDF5's stack dump */
     if (create_file(tmp, &file, err) || write_root(file, r, err) ||
-        write_population(file, r->pop, err) || write_variants(file, r, err))
+        write_population(file, r->pop, err) || write_variants(file, r, err) ||
+        (r->comparison && stp_h5_write_comparison(file, r->comparison, err)))
         goto fail;
     close_failed = STP_H5_CHECK(err, H5Fclose(file)); /* flushes: may fail on a full disk */
     file = -1;

@@ -1,4 +1,6 @@
-/* h5util.c: HDF5 error checking for the results writer and reader. */
+/* h5util.c: HDF5 error checking and the attribute, dataset and group
+ * helpers the results writers (h5out.c, h5_comparison.c) and reader
+ * (h5in.c, h5_comparison.c) share. */
 #include "h5util.h"
 
 #include <stdarg.h>
@@ -81,4 +83,262 @@ void stp_h5_close(hid_t id)
     default:
         break;
     }
+}
+
+// ----------------------------------------------------------------------------
+// writing: attributes, datasets, groups
+
+/* Elements per chunk: 512 KiB of float64, so a chunk fits HDF5's default
+ * 1 MiB chunk cache and h5py can slice a column without decompressing it all. */
+#define CHUNK_MAX 65536
+/* zlib level 4: most of level 9's ratio on shuffled float data, far faster. */
+#define DEFLATE_LEVEL 4
+
+/* Variable-length UTF-8: h5py reads these as str, not bytes. */
+hid_t stp_h5_string_type(void)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    if (t < 0) return -1;
+    if (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
+        H5Tclose(t);
+        return -1;
+    }
+    return t;
+}
+
+/* A scalar attribute `name` on object `obj` ("." for loc itself). */
+int stp_h5_write_attr(hid_t loc, const char *obj, const char *name, hid_t ftype, hid_t mtype,
+                      const void *value, stp_error *err)
+{
+    hid_t space = -1, a = -1;
+    int rc = -1;
+    if (STP_H5_CHECK(err, space = H5Screate(H5S_SCALAR))) goto fail;
+    if (STP_H5_CHECK(err, a = H5Acreate_by_name(loc, obj, name, ftype, space, H5P_DEFAULT,
+                                                H5P_DEFAULT, H5P_DEFAULT)))
+        goto fail;
+    if (STP_H5_CHECK(err, H5Awrite(a, mtype, value))) goto fail;
+    rc = 0;
+fail:
+    if (rc) stp_h5_blame(err, loc, obj, name);
+    stp_h5_close(a);
+    stp_h5_close(space);
+    return rc;
+}
+
+int stp_h5_attr_str(hid_t loc, const char *obj, const char *name, const char *s, stp_error *err)
+{
+    const char *v = s ? s : "";
+    hid_t t = -1;
+    int rc = -1;
+    if (STP_H5_CHECK(err, t = stp_h5_string_type()))
+        stp_h5_blame(err, loc, obj, name);
+    else
+        rc = stp_h5_write_attr(loc, obj, name, t, t, &v, err);
+    stp_h5_close(t);
+    return rc;
+}
+
+int stp_h5_attr_f64(hid_t loc, const char *obj, const char *name, double x, stp_error *err)
+{
+    return stp_h5_write_attr(loc, obj, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &x, err);
+}
+
+int stp_h5_attr_i64(hid_t loc, const char *obj, const char *name, long long x, stp_error *err)
+{
+    return stp_h5_write_attr(loc, obj, name, H5T_STD_I64LE, H5T_NATIVE_LLONG, &x, err);
+}
+
+int stp_h5_attr_i32(hid_t loc, const char *obj, const char *name, int x, stp_error *err)
+{
+    return stp_h5_write_attr(loc, obj, name, H5T_STD_I32LE, H5T_NATIVE_INT, &x, err);
+}
+
+/* Chunk shape: 1-D min(n, CHUNK_MAX); 2-D [row][col] whole rows, about
+ * CHUNK_MAX elements per chunk, so reading one path's row touches one chunk. */
+static void chunk_dims(int rank, const hsize_t *dims, hsize_t *chunk)
+{
+    if (rank == 1) {
+        chunk[0] = dims[0] < CHUNK_MAX ? dims[0] : CHUNK_MAX;
+        return;
+    }
+    hsize_t rows = CHUNK_MAX / dims[1];
+    if (rows < 1) rows = 1;
+    chunk[0] = rows < dims[0] ? rows : dims[0];
+    chunk[1] = dims[1];
+}
+
+/* Creates dataset `name`: rank 0 (scalar), 1 or 2. With `compress`
+ * it is chunked, byte-shuffled (float bytes compress far better grouped by
+ * significance) and deflated; empty datasets stay contiguous because a chunk
+ * may not exceed a fixed dimension. */
+int stp_h5_create_dataset(hid_t loc, const char *name, hid_t ftype, int rank, const hsize_t *dims,
+                          int compress, hid_t *out, stp_error *err)
+{
+    hid_t space = -1, dcpl = -1;
+    hsize_t total = 1, chunk[2];
+    int rc = -1;
+    *out = -1;
+    for (int i = 0; i < rank; i++)
+        total *= dims[i];
+    if (STP_H5_CHECK(err,
+                     space = rank ? H5Screate_simple(rank, dims, NULL) : H5Screate(H5S_SCALAR)) ||
+        STP_H5_CHECK(err, dcpl = H5Pcreate(H5P_DATASET_CREATE)))
+        goto fail;
+    if (compress && rank > 0 && total > 0) {
+        chunk_dims(rank, dims, chunk);
+        if (STP_H5_CHECK(err, H5Pset_chunk(dcpl, rank, chunk)) ||
+            STP_H5_CHECK(err, H5Pset_shuffle(dcpl)) ||
+            STP_H5_CHECK(err, H5Pset_deflate(dcpl, DEFLATE_LEVEL)))
+            goto fail;
+    }
+    if (STP_H5_CHECK(err,
+                     *out = H5Dcreate2(loc, name, ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT)))
+        goto fail;
+    rc = 0;
+fail:
+    if (rc) stp_h5_blame(err, loc, name, NULL);
+    stp_h5_close(dcpl);
+    stp_h5_close(space);
+    return rc;
+}
+
+int stp_h5_write_dataset(hid_t loc, const char *name, hid_t ftype, hid_t mtype, int rank,
+                         const hsize_t *dims, const void *data, int compress, stp_error *err)
+{
+    hid_t d = -1;
+    hsize_t total = 1;
+    int rc = -1;
+    for (int i = 0; i < rank; i++)
+        total *= dims[i];
+    if (stp_h5_create_dataset(loc, name, ftype, rank, dims, compress, &d, err)) return -1;
+    if (total > 0 && STP_H5_CHECK(err, H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data))) {
+        stp_h5_blame(err, loc, name, NULL);
+        goto fail;
+    }
+    rc = 0;
+fail:
+    stp_h5_close(d);
+    return rc;
+}
+
+/* Creation order is tracked on /variants so readers list variants in the
+ * config's order (baseline first), not alphabetically. */
+int stp_h5_make_group(hid_t loc, const char *name, int track_order, hid_t *out, stp_error *err)
+{
+    hid_t gcpl = -1;
+    int rc = -1;
+    *out = -1;
+    if (STP_H5_CHECK(err, gcpl = H5Pcreate(H5P_GROUP_CREATE))) goto fail;
+    if (track_order && STP_H5_CHECK(err, H5Pset_link_creation_order(
+                                             gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED)))
+        goto fail;
+    if (STP_H5_CHECK(err, *out = H5Gcreate2(loc, name, H5P_DEFAULT, gcpl, H5P_DEFAULT))) goto fail;
+    rc = 0;
+fail:
+    if (rc) stp_h5_blame(err, loc, name, NULL);
+    stp_h5_close(gcpl);
+    return rc;
+}
+
+// ----------------------------------------------------------------------------
+// reading
+
+int stp_h5_require_points(hid_t space, hssize_t lo, hssize_t hi, hssize_t *n, stp_error *err)
+{
+    *n = H5Sget_simple_extent_npoints(space);
+    if (STP_H5_CHECK(err, *n)) return -1;
+    if (*n >= lo && *n <= hi && H5Sget_simple_extent_ndims(space) <= 1) return 0;
+    stp_error_set(err, STP_EIO, "has %lld values, expected %lld to %lld in one dimension",
+                  (long long)*n, (long long)lo, (long long)hi);
+    return -1;
+}
+
+/* A scalar numeric attribute, converted by HDF5 to mtype. */
+int stp_h5_read_attr(hid_t loc, const char *obj, const char *name, hid_t mtype, void *out,
+                     stp_error *err)
+{
+    hid_t a = -1, space = -1;
+    hssize_t n;
+    int rc = -1;
+    if (STP_H5_CHECK(err, a = H5Aopen_by_name(loc, obj, name, H5P_DEFAULT, H5P_DEFAULT)) ||
+        STP_H5_CHECK(err, space = H5Aget_space(a)) || stp_h5_require_points(space, 1, 1, &n, err) ||
+        STP_H5_CHECK(err, H5Aread(a, mtype, out)))
+        goto fail;
+    rc = 0;
+fail:
+    if (rc) stp_h5_blame(err, loc, obj, name);
+    stp_h5_close(space);
+    stp_h5_close(a);
+    return rc;
+}
+
+/* Fixed length: HDF5 converts to a cap-byte, NUL-terminated buffer. Either
+ * way it converts no character set to another, so take the file's. */
+int stp_h5_string_mem_type(hid_t ft, size_t cap, htri_t *vlen, hid_t *out, stp_error *err)
+{
+    *out = -1;
+    if (H5Tget_class(ft) != H5T_STRING) {
+        stp_error_set(err, STP_EIO, "is not a string");
+        return -1;
+    }
+    if (STP_H5_CHECK(err, *vlen = H5Tis_variable_str(ft)) ||
+        STP_H5_CHECK(err, *out = H5Tcopy(H5T_C_S1)) ||
+        STP_H5_CHECK(err, H5Tset_cset(*out, H5Tget_cset(ft))) ||
+        STP_H5_CHECK(err, H5Tset_size(*out, *vlen ? H5T_VARIABLE : cap))) {
+        stp_h5_close(*out);
+        *out = -1;
+        return -1;
+    }
+    return 0;
+}
+
+/* A scalar string attribute, fixed or variable length, truncated to cap - 1. */
+int stp_h5_read_str_attr(hid_t loc, const char *obj, const char *name, char *buf, size_t cap,
+                         stp_error *err)
+{
+    hid_t a = -1, ft = -1, mt = -1, space = -1;
+    hssize_t n;
+    htri_t vlen = 0;
+    char *vs = NULL;
+    int rc = -1;
+    buf[0] = '\0';
+    if (STP_H5_CHECK(err, a = H5Aopen_by_name(loc, obj, name, H5P_DEFAULT, H5P_DEFAULT)) ||
+        STP_H5_CHECK(err, space = H5Aget_space(a)) || stp_h5_require_points(space, 1, 1, &n, err) ||
+        STP_H5_CHECK(err, ft = H5Aget_type(a)) ||
+        stp_h5_string_mem_type(ft, cap, &vlen, &mt, err) ||
+        STP_H5_CHECK(err, H5Aread(a, mt, vlen ? (void *)&vs : (void *)buf)))
+        goto fail;
+    if (vlen) snprintf(buf, cap, "%s", vs ? vs : "");
+    buf[cap - 1] = '\0';
+    rc = 0;
+fail:
+    if (rc) stp_h5_blame(err, loc, obj, name);
+    if (vs) H5free_memory(vs);
+    stp_h5_close(mt);
+    stp_h5_close(ft);
+    stp_h5_close(space);
+    stp_h5_close(a);
+    return rc;
+}
+
+/* A dataset of at most `max` values (rank 0 or 1) into out; *n gets the count. */
+int stp_h5_read_ds(hid_t loc, const char *name, hid_t mtype, void *out, int max, int *n,
+                   stp_error *err)
+{
+    hid_t d = -1, space = -1;
+    hssize_t count = 0;
+    int rc = -1;
+    if (STP_H5_CHECK(err, d = H5Dopen2(loc, name, H5P_DEFAULT)) ||
+        STP_H5_CHECK(err, space = H5Dget_space(d)) ||
+        stp_h5_require_points(space, 0, max, &count, err))
+        goto fail;
+    if (count > 0 && STP_H5_CHECK(err, H5Dread(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, out)))
+        goto fail;
+    *n = (int)count;
+    rc = 0;
+fail:
+    if (rc) stp_h5_blame(err, loc, name, NULL);
+    stp_h5_close(space);
+    stp_h5_close(d);
+    return rc;
 }

@@ -1,5 +1,10 @@
-/* h5util.h: HDF5 error checking shared by the results writer (h5out.c)
- * and reader (h5in.c), the only files that include hdf5.h. Private to host/. */
+/* h5util.h: HDF5 error checking and small attribute/dataset/group helpers
+ * shared by the results writer (h5out.c), reader (h5in.c) and the
+ * /comparison and /sweep groups (h5_comparison.c), the only files that
+ * include hdf5.h. Private to host/.
+ *
+ * Every helper returns 0, or -1 after filling err (STP_EIO) with the failed
+ * call and the HDF5 object it was making or reading (stp_h5_blame). */
 #ifndef STAMPEDE_H5UTIL_H
 #define STAMPEDE_H5UTIL_H
 
@@ -27,5 +32,59 @@ void stp_h5_blame(stp_error *err, hid_t loc, const char *obj, const char *attr);
 
 /* Closes any HDF5 id; -1 (never opened) is a no-op. */
 void stp_h5_close(hid_t id);
+
+// ----------------------------------------------------------------------------
+// writing
+
+/* A variable-length UTF-8 string type (h5py reads it as str, not bytes);
+ * -1 on failure. The caller closes it. */
+hid_t stp_h5_string_type(void);
+
+/* A scalar attribute `name` on object `obj` of loc ("." for loc itself),
+ * stored as ftype from memory of type mtype. */
+int stp_h5_write_attr(hid_t loc, const char *obj, const char *name, hid_t ftype, hid_t mtype,
+                      const void *value, stp_error *err);
+int stp_h5_attr_str(hid_t loc, const char *obj, const char *name, const char *s, stp_error *err);
+int stp_h5_attr_f64(hid_t loc, const char *obj, const char *name, double x, stp_error *err);
+int stp_h5_attr_i64(hid_t loc, const char *obj, const char *name, long long x, stp_error *err);
+int stp_h5_attr_i32(hid_t loc, const char *obj, const char *name, int x, stp_error *err);
+
+/* Creates dataset `name` of rank 0 (scalar), 1 or 2; *out is the open
+ * dataset (the caller closes it) or -1. With `compress` it is chunked,
+ * shuffled and deflated. */
+int stp_h5_create_dataset(hid_t loc, const char *name, hid_t ftype, int rank, const hsize_t *dims,
+                          int compress, hid_t *out, stp_error *err);
+
+/* Creates and fills dataset `name` from data (mtype, [dims] in C order). */
+int stp_h5_write_dataset(hid_t loc, const char *name, hid_t ftype, hid_t mtype, int rank,
+                         const hsize_t *dims, const void *data, int compress, stp_error *err);
+
+/* Creates group `name`; *out is the open group (the caller closes it) or -1.
+ * With track_order, readers can list its links in creation order. */
+int stp_h5_make_group(hid_t loc, const char *name, int track_order, hid_t *out, stp_error *err);
+
+// ----------------------------------------------------------------------------
+// reading
+
+/* *n = the points of `space`; an error unless lo <= *n <= hi and the space
+ * has at most one dimension. */
+int stp_h5_require_points(hid_t space, hssize_t lo, hssize_t hi, hssize_t *n, stp_error *err);
+
+/* A scalar numeric attribute, converted by HDF5 to mtype. */
+int stp_h5_read_attr(hid_t loc, const char *obj, const char *name, hid_t mtype, void *out,
+                     stp_error *err);
+
+/* *out = the memory type to read strings of file type ft into: variable
+ * length when ft is (*vlen > 0), else cap bytes, NUL-terminated. The caller
+ * closes it. An error when ft is no string type. */
+int stp_h5_string_mem_type(hid_t ft, size_t cap, htri_t *vlen, hid_t *out, stp_error *err);
+
+/* A scalar string attribute, fixed or variable length, truncated to cap - 1. */
+int stp_h5_read_str_attr(hid_t loc, const char *obj, const char *name, char *buf, size_t cap,
+                         stp_error *err);
+
+/* A dataset of at most `max` values (rank 0 or 1) into out; *n gets the count. */
+int stp_h5_read_ds(hid_t loc, const char *name, hid_t mtype, void *out, int max, int *n,
+                   stp_error *err);
 
 #endif

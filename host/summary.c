@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum { UNIT_USD, UNIT_FRAC, UNIT_COUNT } unit;
+typedef enum { UNIT_USD, UNIT_FRAC, UNIT_COUNT, UNIT_PP } unit; /* pp: percentage points */
 
 /* The outcomes the text and markdown tables show, in this order. */
 #define N_KEY 6
@@ -28,7 +28,7 @@ static const char *const FORMAT_NAMES[] = {"text", "json",
                                            "markdown"}; /* stp_summary_format order */
 
 #define VAL_MAX  32
-#define CELL_MAX (3 * VAL_MAX + 8)
+#define CELL_MAX (2 * STP_NAME_MAX + 32)        /* a value and its CI, or an escaped variant name */
 #define MAX_COLS (2 + 2 * STP_STATS_MAX_LEVELS) /* outcome, mean, VaR and ES per level */
 
 int stp_summary_format_parse(const char *name, stp_summary_format *out)
@@ -65,6 +65,8 @@ static void fmt_value(char *buf, size_t cap, double x, unit u)
         fmt_usd(buf, cap, x);
     else if (u == UNIT_FRAC)
         snprintf(buf, cap, "%.3g%%", 100.0 * x);
+    else if (u == UNIT_PP) /* a difference of probabilities: "1.4", read under "(pp)" */
+        snprintf(buf, cap, "%.3g", 100.0 * x);
     else if (fabs(x) < 1000.0) /* agent counts: 0.135 or 312.4, never "0.1" */
         snprintf(buf, cap, "%.4g", x);
     else
@@ -79,6 +81,25 @@ static void fmt_cell(char *buf, size_t cap, double x, double lo, double hi, unit
     fmt_value(l, sizeof l, lo, u);
     fmt_value(h, sizeof h, hi, u);
     snprintf(buf, cap, "%s [%s, %s]", v, l, h);
+}
+
+/* Like fmt_cell, but "n/a" alone for a missing value and the value alone
+ * when it has no interval (one path, or a relative change of a zero). */
+static void fmt_ci(char *buf, size_t cap, double x, double lo, double hi, unit u)
+{
+    if (isfinite(x) && (isfinite(lo) || isfinite(hi)))
+        fmt_cell(buf, cap, x, lo, hi, u);
+    else
+        fmt_value(buf, cap, x, u);
+}
+
+/* "[0.9, 1.9]": an interval on its own. */
+static void fmt_interval(char *buf, size_t cap, double lo, double hi, unit u)
+{
+    char l[VAL_MAX], h[VAL_MAX];
+    fmt_value(l, sizeof l, lo, u);
+    fmt_value(h, sizeof h, hi, u);
+    snprintf(buf, cap, isfinite(lo) || isfinite(hi) ? "[%s, %s]" : "n/a", l, h);
 }
 
 /* "20,000": path counts are easier to read grouped. */
@@ -97,18 +118,29 @@ static void fmt_thousands(char *buf, size_t cap, long long n)
     buf[o] = '\0';
 }
 
+/* Markdown characters a user string must not bring in; in a table cell
+ * md_cell escapes '|' (and '$') itself, so escaping it here too would print
+ * the backslash and end the cell. */
+#define MD_ESCAPE      "\\`*_[]<>|#"
+#define MD_CELL_ESCAPE "\\`*_[]<>#"
+
 /* A user string (device name, variant name) made safe for one line of text
- * or a markdown table cell: control characters become spaces and, for
- * markdown, characters it would interpret are backslash-escaped. */
-static void fmt_clean(char *dst, size_t cap, const char *src, int markdown)
+ * or markdown: control characters become spaces and the characters in
+ * `escape` are backslash-escaped. */
+static void fmt_escape(char *dst, size_t cap, const char *src, const char *escape)
 {
     size_t o = 0;
     for (; *src && o + 2 < cap; src++) {
         const unsigned char c = (unsigned char)*src;
-        if (markdown && strchr("\\`*_[]<>|#", c)) dst[o++] = '\\';
+        if (strchr(escape, c)) dst[o++] = '\\';
         dst[o++] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
     }
     dst[o] = '\0';
+}
+
+static void fmt_clean(char *dst, size_t cap, const char *src, int markdown)
+{
+    fmt_escape(dst, cap, src, markdown ? MD_ESCAPE : "");
 }
 
 // ----------------------------------------------------------------------------
@@ -159,19 +191,40 @@ static void table_build(table *t, const stp_variant_summary *v)
     }
 }
 
-/* Text: left-aligned names, right-aligned numbers, two spaces apart. */
-static void table_print_text(FILE *f, const table *t)
+/* A table printed a row at a time: fill(ctx, r, cells) formats row r (row 0
+ * is the header) into cells[0, cols). Text sizes its columns in a first
+ * pass and formats again to print, so a table of any length (a sweep's
+ * hundreds of rows) needs no storage. */
+typedef void (*row_fill)(const void *ctx, int r, char (*cells)[CELL_MAX]);
+typedef struct grid {
+    int rows, cols;
+    row_fill fill;
+    const void *ctx;
+} grid;
+
+static void table_fill(const void *ctx, int r, char (*cells)[CELL_MAX])
 {
+    const table *t = ctx;
+    memcpy(cells, t->cell[r], sizeof t->cell[r]);
+}
+
+/* Text: left-aligned names, right-aligned numbers, two spaces apart. */
+static void grid_print_text(FILE *f, const grid *g)
+{
+    char cells[MAX_COLS][CELL_MAX];
     int width[MAX_COLS] = {0};
-    for (int r = 0; r < t->rows; r++)
-        for (int c = 0; c < t->cols; c++) {
-            const int w = (int)strlen(t->cell[r][c]);
+    for (int r = 0; r < g->rows; r++) {
+        g->fill(g->ctx, r, cells);
+        for (int c = 0; c < g->cols; c++) {
+            const int w = (int)strlen(cells[c]);
             width[c] = w > width[c] ? w : width[c];
         }
-    for (int r = 0; r < t->rows; r++) {
-        fprintf(f, "  %-*s", width[0], t->cell[r][0]);
-        for (int c = 1; c < t->cols; c++)
-            fprintf(f, "  %*s", width[c], t->cell[r][c]);
+    }
+    for (int r = 0; r < g->rows; r++) {
+        g->fill(g->ctx, r, cells);
+        fprintf(f, "  %-*s", width[0], cells[0]);
+        for (int c = 1; c < g->cols; c++)
+            fprintf(f, "  %*s", width[c], cells[c]);
         fputc('\n', f);
     }
 }
@@ -187,19 +240,151 @@ static void md_cell(FILE *f, const char *s)
     fputc(' ', f);
 }
 
-static void table_print_markdown(FILE *f, const table *t)
+static void grid_print_markdown(FILE *f, const grid *g)
 {
-    for (int r = 0; r < t->rows; r++) {
-        for (int c = 0; c < t->cols; c++)
-            md_cell(f, t->cell[r][c]);
+    char cells[MAX_COLS][CELL_MAX];
+    for (int r = 0; r < g->rows; r++) {
+        g->fill(g->ctx, r, cells);
+        for (int c = 0; c < g->cols; c++)
+            md_cell(f, cells[c]);
         fputs("|\n", f);
         if (r == 0) {
-            for (int c = 0; c < t->cols; c++)
+            for (int c = 0; c < g->cols; c++)
                 fputs(c == 0 ? "|---" : "|---:", f);
             fputs("|\n", f);
         }
     }
 }
+
+static void grid_print(FILE *f, const grid *g, int md)
+{
+    (md ? grid_print_markdown : grid_print_text)(f, g);
+}
+
+// ----------------------------------------------------------------------------
+// comparison and sweep (text and markdown)
+
+/* The comparison table's columns, in order. */
+enum { C_NAME, C_P, C_DP, C_DP_UNPAIRED, C_DP_REL, C_ES, C_DES, C_MEAN, CMP_COLS };
+#define SWEEP_COLS 5
+
+typedef struct cmp_ctx {
+    const stp_summary *s;
+    int md;
+} cmp_ctx;
+
+/* "ES 99% bad debt"; without a level when the run computed no ES. */
+static void es_header(char *buf, size_t cap, double level)
+{
+    if (isfinite(level))
+        snprintf(buf, cap, "ES %.4g%% bad debt", 100.0 * level);
+    else
+        snprintf(buf, cap, "ES bad debt");
+}
+
+/* A variant, series or parameter name as a cell: one line, and escaped for
+ * markdown except for what md_cell escapes itself. */
+static void name_cell(char *buf, const char *name, const char *tag, int md)
+{
+    char clean[2 * STP_NAME_MAX]; /* escaping at most doubles a name */
+    fmt_escape(clean, sizeof clean, name, md ? MD_CELL_ESCAPE : "");
+    snprintf(buf, CELL_MAX, "%s%s", clean, tag);
+}
+
+/* Row 0 the header, row r the comparison's row r - 1 (row 1 the baseline,
+ * whose reductions against itself are shown as "-"). */
+static void comparison_fill(const void *ctx, int r, char (*cells)[CELL_MAX])
+{
+    static const char *const head[CMP_COLS] = {
+        "variant",     "P(cascade)",   "reduction (pp)", "unpaired CI (pp)", "relative reduction",
+        "ES bad debt", "ES reduction", "mean bad debt"};
+    const cmp_ctx *x = ctx;
+    const stp_comparison *c = &x->s->comparison;
+    if (r == 0) {
+        for (int i = 0; i < CMP_COLS; i++)
+            snprintf(cells[i], CELL_MAX, "%s", head[i]);
+        es_header(cells[C_ES], CELL_MAX, c->es_level);
+        return;
+    }
+    const stp_comparison_row *row = &c->rows[r - 1];
+    const stp_paired_diff *dc = &row->d_cascade, *de = &row->d_es;
+    const stp_cascade_stats *p = &row->cascade;
+    name_cell(cells[C_NAME], row->name, r == 1 ? " (baseline)" : "", x->md);
+    fmt_ci(cells[C_P], CELL_MAX, p->p, p->ci_lo, p->ci_hi, UNIT_FRAC);
+    fmt_ci(cells[C_ES], CELL_MAX, row->es, row->es_ci_lo, row->es_ci_hi, UNIT_USD);
+    fmt_value(cells[C_MEAN], CELL_MAX, row->bad_debt_mean, UNIT_USD);
+    if (r == 1) {
+        snprintf(cells[C_DP], CELL_MAX, "-");
+        snprintf(cells[C_DP_UNPAIRED], CELL_MAX, "-");
+        snprintf(cells[C_DP_REL], CELL_MAX, "-");
+        snprintf(cells[C_DES], CELL_MAX, "-");
+        return;
+    }
+    fmt_ci(cells[C_DP], CELL_MAX, dc->diff, dc->ci_lo, dc->ci_hi, UNIT_PP);
+    fmt_interval(cells[C_DP_UNPAIRED], CELL_MAX, dc->unpaired_ci_lo, dc->unpaired_ci_hi, UNIT_PP);
+    fmt_ci(cells[C_DP_REL], CELL_MAX, dc->rel, dc->rel_ci_lo, dc->rel_ci_hi, UNIT_FRAC);
+    fmt_ci(cells[C_DES], CELL_MAX, de->diff, de->ci_lo, de->ci_hi, UNIT_USD);
+}
+
+/* The same rows as curves: one per series, in the file's (value) order. */
+static void sweep_fill(const void *ctx, int r, char (*cells)[CELL_MAX])
+{
+    const cmp_ctx *x = ctx;
+    const stp_comparison *c = &x->s->comparison;
+    if (r == 0) {
+        snprintf(cells[0], CELL_MAX, "series");
+        name_cell(cells[1], c->sweep_param, "", x->md);
+        snprintf(cells[2], CELL_MAX, "P(cascade)");
+        es_header(cells[3], CELL_MAX, c->es_level);
+        snprintf(cells[4], CELL_MAX, "mean bad debt");
+        return;
+    }
+    const stp_comparison_row *row = &c->rows[r - 1];
+    name_cell(cells[0], row->series, "", x->md);
+    if (isfinite(row->value))
+        snprintf(cells[1], CELL_MAX, "%.6g", row->value);
+    else
+        snprintf(cells[1], CELL_MAX, "n/a");
+    fmt_ci(cells[2], CELL_MAX, row->cascade.p, row->cascade.ci_lo, row->cascade.ci_hi, UNIT_FRAC);
+    fmt_ci(cells[3], CELL_MAX, row->es, row->es_ci_lo, row->es_ci_hi, UNIT_USD);
+    fmt_value(cells[4], CELL_MAX, row->bad_debt_mean, UNIT_USD);
+}
+
+static void print_sweep(FILE *f, const stp_summary *s, int md)
+{
+    const cmp_ctx x = {s, md};
+    const grid g = {1 + s->comparison.n, SWEEP_COLS, sweep_fill, &x};
+    char param[CELL_MAX];
+    fmt_clean(param, sizeof param, s->comparison.sweep_param, md);
+    fprintf(f, md ? "\n### Sweep over %s\n\n" : "\nsweep over %s\n", param);
+    grid_print(f, &g, md);
+}
+
+/* After the per-variant tables: each variant against the baseline, paired
+ * over paths (the same market noise in every variant, DESIGN §3.8). */
+static void print_comparison(FILE *f, const stp_summary *s, int md)
+{
+    const cmp_ctx x = {s, md};
+    const grid g = {1 + s->comparison.n, CMP_COLS, comparison_fill, &x};
+    char base[CELL_MAX], method[2 * STP_H5_STR_MAX];
+    fmt_clean(base, sizeof base, s->comparison.rows[0].name, md);
+    fmt_clean(method, sizeof method, s->ci_method, md);
+    fprintf(f, md ? "\n### Comparison (baseline: %s)\n\n" : "\ncomparison (baseline: %s)\n", base);
+    grid_print(f, &g, md);
+    fprintf(f,
+            "%sreduction = baseline - variant (positive: fewer cascades, a thinner tail); "
+            "paired 95%% CIs: %s.\n",
+            md ? "\n" : "", method);
+    fprintf(f,
+            "%sunpaired CI: the P(cascade) reduction's interval had the variants run on "
+            "independent paths; its extra width over the paired one is what common random "
+            "numbers save. Every column is under /comparison in the file.\n",
+            md ? "\n" : "");
+    if (s->comparison.sweep_param[0] != '\0') print_sweep(f, s, md);
+}
+
+// ----------------------------------------------------------------------------
+// the summary (text and markdown)
 
 /* "3.45% [3.20%, 3.72%] (690 of 20,000 paths, 95% Wilson interval)" */
 static void fmt_cascade(char *buf, size_t cap, const stp_cascade_stats *c)
@@ -246,9 +431,11 @@ static void print_human(FILE *f, const stp_summary *s, int md)
                    : "\nvariant %s (%s paths)\n  P(cascade) = %s\n",
                 name, done, casc);
         table_build(&t, vs);
-        (md ? table_print_markdown : table_print_text)(f, &t);
+        const grid g = {t.rows, t.cols, table_fill, &t};
+        grid_print(f, &g, md);
     }
     fputs("\n[lo, hi]: 95% confidence intervals; VaR and ES of the upper (loss) tail.\n", f);
+    if (s->comparison.n > 0) print_comparison(f, s, md);
 }
 
 // ----------------------------------------------------------------------------
@@ -415,6 +602,91 @@ static void json_variant(json_out *w, const stp_variant_summary *v)
     json_close(w, '}');
 }
 
+static void json_bool(json_out *w, const char *key, int b)
+{
+    json_item(w, key);
+    fputs(b ? "true" : "false", w->f);
+}
+
+/* A paired difference with the column names of /comparison (less the
+ * d_<what>_ prefix, which is the key). */
+static void json_diff(json_out *w, const char *key, const stp_paired_diff *d)
+{
+    json_open(w, key, '{');
+    json_num(w, "diff", d->diff);
+    json_num(w, "ci_lo", d->ci_lo);
+    json_num(w, "ci_hi", d->ci_hi);
+    json_num(w, "unpaired_ci_lo", d->unpaired_ci_lo);
+    json_num(w, "unpaired_ci_hi", d->unpaired_ci_hi);
+    json_num(w, "rel", d->rel);
+    json_num(w, "rel_ci_lo", d->rel_ci_lo);
+    json_num(w, "rel_ci_hi", d->rel_ci_hi);
+    json_close(w, '}');
+}
+
+/* The row's curve figures (a sweep point repeats them). */
+static void json_headline(json_out *w, const stp_comparison_row *r)
+{
+    json_num(w, "p_cascade", r->cascade.p);
+    json_num(w, "p_ci_lo", r->cascade.ci_lo);
+    json_num(w, "p_ci_hi", r->cascade.ci_hi);
+    json_num(w, "es", r->es);
+    json_num(w, "es_ci_lo", r->es_ci_lo);
+    json_num(w, "es_ci_hi", r->es_ci_hi);
+    json_num(w, "bad_debt_mean", r->bad_debt_mean);
+}
+
+static void json_comparison_row(json_out *w, const stp_comparison_row *r, int baseline)
+{
+    json_open(w, NULL, '{');
+    json_str(w, "name", r->name);
+    json_bool(w, "baseline", baseline);
+    json_int(w, "paths", r->cascade.n);
+    json_int(w, "cascade_paths", r->cascade.k);
+    json_headline(w, r);
+    json_num(w, "bad_debt_ci_lo", r->bad_debt_ci_lo);
+    json_num(w, "bad_debt_ci_hi", r->bad_debt_ci_hi);
+    json_diff(w, "d_cascade", &r->d_cascade);
+    json_diff(w, "d_es", &r->d_es);
+    json_diff(w, "d_bad_debt", &r->d_bad_debt);
+    json_close(w, '}');
+}
+
+static void json_sweep(json_out *w, const stp_comparison *c)
+{
+    json_open(w, "sweep", '{');
+    json_str(w, "param", c->sweep_param);
+    json_open(w, "points", '[');
+    for (int i = 0; i < c->n; i++) {
+        json_open(w, NULL, '{');
+        json_str(w, "series", c->rows[i].series);
+        json_num(w, "value", c->rows[i].value);
+        json_str(w, "variant", c->rows[i].name);
+        json_headline(w, &c->rows[i]);
+        json_close(w, '}');
+    }
+    json_close(w, ']');
+    json_close(w, '}');
+}
+
+/* "comparison_info" (what the rows mean), "comparison" (the rows, baseline
+ * first) and, for a sweep, "sweep". */
+static void json_comparison(json_out *w, const stp_summary *s)
+{
+    const stp_comparison *c = &s->comparison;
+    json_open(w, "comparison_info", '{');
+    json_str(w, "baseline", c->rows[0].name);
+    json_str(w, "es_metric", stp_outcome_names[STP_OUT_BAD_DEBT_USD]);
+    json_num(w, "es_level", c->es_level);
+    json_str(w, "ci_method", s->ci_method);
+    json_close(w, '}');
+    json_open(w, "comparison", '[');
+    for (int i = 0; i < c->n; i++)
+        json_comparison_row(w, &c->rows[i], i == 0);
+    json_close(w, ']');
+    if (c->sweep_param[0] != '\0') json_sweep(w, c);
+}
+
 static void print_json(FILE *f, const stp_summary *s)
 {
     json_out w = {f, 0, 1};
@@ -438,6 +710,7 @@ static void print_json(FILE *f, const stp_summary *s)
     for (int v = 0; v < s->n_variants; v++)
         json_variant(&w, &s->variants[v]);
     json_close(&w, ']');
+    if (s->comparison.n > 0) json_comparison(&w, s);
     json_close(&w, '}');
     fputc('\n', f);
 }

@@ -202,7 +202,7 @@ Test(experiment, sweep_points_are_named_and_ordered_by_series_then_value)
     one = load("{\"kind\": \"single\", \"name\": \"x\"}", sets, 2);
     run_ok(one, "one.h5");
     assert_same_outcomes("s.h5", "base@0.3", "one.h5", "base@0.3");
-    cr_assert(differs("s.h5", "base@0", "mono@0", STP_OUT_AGENTS_ACTED),
+    cr_assert(differs("s.h5", "base@0", "mono@0", STP_OUT_BAD_DEBT_USD),
               "the family override changed nothing");
     stp_config_destroy(one);
     stp_config_destroy(cfg);

@@ -15,8 +15,9 @@
 #define STP_H5_STR_MAX        256 /* longest root string attribute kept by the reader */
 
 /* Writes `r` to `path` (layout: DESIGN §6, one group per variant under
- * /variants, in r->variants order). Refuses with STP_EUSAGE, before writing
- * anything, when `path` exists and !force. The file is built under
+ * /variants, in r->variants order; /comparison, and /sweep for a sweep,
+ * when r->comparison is not NULL: see host/h5_comparison.c). Refuses with STP_EUSAGE, before
+ * writing anything, when `path` exists and !force. The file is built under
  * "<path>.tmp.<pid>" in the same directory and renamed into place only when
  * complete, so `path` is either untouched or the whole new file; on failure
  * the temporary is removed and err names the HDF5 object (STP_EIO). `r`,
@@ -43,15 +44,24 @@ typedef struct stp_summary {
     double wall_s, agent_steps_per_s;
     double herfindahl; /* of the AI-agent population across model families */
     int n_agents, n_passive;
-    int n_variants;                /* at most STP_MAX_VARIANTS */
+    int n_variants;                /* at most STP_MAX_POINTS (experiment.h) */
     stp_variant_summary *variants; /* [n_variants], owned: free with stp_summary_free */
+    /* /comparison and /sweep (compare and sweep experiments); comparison.n
+     * is 0 when the file has none (a single run). comparison.rows is owned.
+     * The paired diffs' base and variant are not stored (they are the rows'
+     * own estimates) and read as NaN; without /sweep, series = name and
+     * value = NaN. */
+    stp_comparison comparison;
+    char ci_method[STP_H5_STR_MAX]; /* /comparison's ci_method attribute */
 } stp_summary;
 
 /* Reads the summary of a results file. Checks the root attributes format ==
  * STP_H5_FORMAT and format_version == STP_H5_FORMAT_VERSION first (STP_EIO,
  * "x.h5: not a stampede results file (...)"). Root strings longer than
- * STP_H5_STR_MAX - 1 bytes are truncated. On failure *out is zeroed and owns
- * nothing; on success free it with stp_summary_free. */
+ * STP_H5_STR_MAX - 1 bytes are truncated. A /comparison or /sweep that is
+ * there but incomplete or inconsistent (a column missing or of another
+ * length, /sweep rows not /comparison's) is an error (STP_EIO) naming it. On failure *out is zeroed
+ * and owns nothing; on success free it with stp_summary_free. */
 stp_status stp_h5_read_summary(const char *path, stp_summary *out, stp_error *err);
 
 /* Frees what *s owns and zeroes it; NULL is a no-op. */

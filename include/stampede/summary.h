@@ -23,8 +23,16 @@ int stp_summary_format_parse(const char *name, stp_summary_format *out);
  * Herfindahl index, then per variant P(cascade) with its 95% Wilson interval
  * and a table of the key outcomes (bad_debt_usd, max_drawdown,
  * liquidated_usd, defensive_sell_usd, peak_sync, agents_acted): mean, VaR
- * and ES at each ES level, each with its 95% CI. Returns 0, or -1 when `fmt`
- * is unknown or the stream reports an error. */
+ * and ES at each ES level, each with its 95% CI. When the file has a
+ * comparison (s->comparison.n > 0) a table follows, one row per variant,
+ * the baseline marked: P(cascade) [Wilson CI], its reduction against the
+ * baseline in percentage points [paired CI] and the unpaired CI of that
+ * reduction, the relative reduction [CI], ES of bad debt [CI], its
+ * reduction [paired CI] and mean bad debt; a sweep adds the curves (series,
+ * value, P(cascade), ES, mean bad debt). JSON adds "comparison_info",
+ * "comparison" (rows) and "sweep" {"param", "points"}. Without a comparison
+ * the output is the single-run one. Returns 0, or -1 when `fmt` is unknown
+ * or the stream reports an error. */
 int stp_summary_print(FILE *f, const stp_summary *s, stp_summary_format fmt);
 
 #endif
