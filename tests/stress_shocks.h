@@ -1,7 +1,7 @@
-/* stress_shocks.h: a --set override that puts every shock kind on every
- * quickstart path, about once each: the exploit haircut, liquidity
- * withdrawal and refill, oracle delay and forced stress all run, and some
- * pools crash hard. Shared by the engine and GPU parity tests. */
+/* stress_shocks.h: --set overrides shared by the engine and GPU parity
+ * tests. stress_shocks puts every shock kind on every quickstart path,
+ * about once each: the exploit haircut, liquidity withdrawal and refill,
+ * oracle delay and forced stress all run, and some pools crash hard. */
 #ifndef STAMPEDE_TESTS_STRESS_SHOCKS_H
 #define STAMPEDE_TESTS_STRESS_SHOCKS_H
 
@@ -17,5 +17,13 @@ static const char stress_shocks[] =
     " \"duration_s\": 30, \"size\": {\"mean\": 10, \"sd\": 2}},"
     "{\"kind\": \"vol_regime\", \"rate_per_path\": 1, \"time_s\": [0, 800],"
     " \"duration_s\": 60}]";
+
+/* Every mitigation on at its default settings (DESIGN §5a), so the GPU
+ * parity test and the engine test cover the pending queue, the breaker's
+ * ring, the fee, the tiers, the signal and the grace streaks. */
+static const char all_mitigations[] =
+    "mitigations={\"circuit_breaker\": {\"enabled\": true}, \"random_delay\": {\"enabled\": true},"
+    " \"progressive_fee\": {\"enabled\": true}, \"tiered_liquidation\": {\"enabled\": true},"
+    " \"risk_signal\": {\"enabled\": true}, \"grace_period\": {\"enabled\": true}}";
 
 #endif

@@ -247,7 +247,7 @@ static void expect_parity(const char *extra)
                            "sampled price, path %zu step %zu", i / (size_t)s.ctx.prm.n_steps,
                            i % (size_t)s.ctx.prm.n_steps);
     fprintf(stderr, "parity%s%s: %d of %d paths with a flipped discrete event, %d drifts\n",
-            extra ? " with " : "", extra ? "every shock kind" : "", flipped, PATHS, drifted);
+            extra ? " with " : "", extra ? extra : "", flipped, PATHS, drifted);
     cr_expect_eq(drifted, 0, "continuous outcomes beyond 1e-4 on paths with no flipped event");
     cr_expect_leq(flipped, PATHS / 50, "%d of %d paths flipped a discrete outcome", flipped,
                   PATHS);
@@ -268,6 +268,11 @@ Test(cuda, gpu_matches_cpu_path_by_path_with_every_shock_kind, .timeout = 900)
     expect_parity(stress_shocks);
 }
 
+Test(cuda, gpu_matches_cpu_path_by_path_with_every_mitigation, .timeout = 900)
+{
+    expect_parity(all_mitigations);
+}
+
 /* Without a device the whole binary is one visible SKIP (ctest: Skipped). */
 int main(int argc, char *argv[])
 {
@@ -277,7 +282,7 @@ int main(int argc, char *argv[])
     if (stp_cuda_device_count(why, sizeof why) == 0) {
         fprintf(stderr,
                 "SKIP test_cuda: no CUDA device (%s): cuRAND device bit-equality, GPU/CPU "
-                "parity (quickstart, every shock kind) and launch-size invariance did NOT run\n",
+                "parity (quickstart, every shock kind, every mitigation) and launch-size invariance did NOT run\n",
                 why);
         return SKIP_CODE;
     }
