@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stopper.h"
 #include "tmpdir.h"
 
 #include "stampede/outcomes.h"
@@ -53,18 +54,6 @@ static stp_config *load(const char *experiment, const char *const *sets, int n_s
     return cfg;
 }
 
-typedef struct stopper {
-    volatile sig_atomic_t flag;
-    long long stop_after;
-} stopper;
-
-static void stop_progress(void *user, long long done, long long total, double elapsed_s)
-{
-    stopper *s = user;
-    (void)total;
-    (void)elapsed_s;
-    if (done >= s->stop_after) s->flag = 1;
-}
 
 static stp_status run_to(const stp_config *cfg, const char *name, int resume, stopper *stop,
                          stp_error *err)

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "stopper.h"
 #include "tmpdir.h"
 
 #include "stampede/outcomes.h"
@@ -40,19 +41,6 @@ static stp_config *load(void)
     return cfg;
 }
 
-/* Progress callback that raises the interrupt flag after `stop_after` paths. */
-typedef struct stopper {
-    volatile sig_atomic_t flag;
-    long long stop_after;
-} stopper;
-
-static void stop_progress(void *user, long long done, long long total, double elapsed_s)
-{
-    stopper *s = user;
-    (void)total;
-    (void)elapsed_s;
-    if (done >= s->stop_after) s->flag = 1;
-}
 
 static stp_status run_to(const stp_config *cfg, const char *out, int resume, int force,
                          stopper *stop, stp_error *err)
