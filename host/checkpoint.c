@@ -111,21 +111,41 @@ static void file_path(const stp_checkpoint *ck, const char *name, char *buf, siz
         snprintf(buf, n, "%s/%s", ck->dir, name);
 }
 
-/* A later point's manifest: the same run, or written now. */
+/* Removes a later point's files ("vNNN-*"): its batches belong to a run
+ * that changed. */
+static void remove_point(const stp_checkpoint *ck)
+{
+    DIR *d = opendir(ck->dir);
+    struct dirent *e;
+    char prefix[16], path[1400];
+    snprintf(prefix, sizeof prefix, "v%03d-", ck->variant);
+    while (d && (e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, prefix, strlen(prefix)) != 0) continue;
+        snprintf(path, sizeof path, "%s/%s", ck->dir, e->d_name);
+        unlink(path);
+    }
+    if (d) closedir(d);
+}
+
+/* A later point's manifest: the same run, or written now. Point 0 has
+ * already refused or cleared a directory that may not be resumed, so a
+ * manifest here that differs is a resume whose point changed: an error,
+ * unless --force discards that point's batches. */
 static stp_status open_point(const stp_checkpoint *ck, const char *manifest, const char *want,
-                             int resume, stp_error *err)
+                             int resume, int force, stp_error *err)
 {
     char have[512];
     const void *part = want;
     const size_t len = strlen(want);
     if (read_small(manifest, have, sizeof have) == 0) {
         if (strcmp(have, want) == 0) return STP_OK;
-        if (resume)
+        if (resume && !force)
             return stp_error_set(err, STP_EUSAGE,
                                  "--resume: '%s' is from a different run (variant %d changed); "
                                  "rerun with the same arguments or pass --force to start over",
                                  ck->dir, ck->variant);
     }
+    remove_point(ck);
     return write_atomic(manifest, &part, &len, 1, err);
 }
 
@@ -149,7 +169,7 @@ stp_status stp_checkpoint_open(stp_checkpoint *ck, const char *out_path, int var
     ck->sample_k = sample_k;
     file_path(ck, "manifest", manifest, sizeof manifest);
     manifest_text(ck, want, sizeof want);
-    if (variant > 0) return open_point(ck, manifest, want, resume, err);
+    if (variant > 0) return open_point(ck, manifest, want, resume, force, err);
     if (stat(ck->dir, &st) == 0) {
         const int same = read_small(manifest, have, sizeof have) == 0 && strcmp(have, want) == 0;
         if (force && !(resume && same)) { /* --force discards what cannot be resumed */

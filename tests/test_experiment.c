@@ -196,3 +196,35 @@ Test(experiment, sweep_points_are_named_and_ordered_by_series_then_value)
     stp_config_destroy(one);
     stp_config_destroy(cfg);
 }
+
+/* Resuming after a finished point's overrides changed is refused, naming
+ * the point; --force with --resume keeps the points that did not change and
+ * reruns the one that did. */
+Test(experiment, resume_refuses_a_changed_point_and_force_reruns_it)
+{
+    static const char changed_exp[] =
+        "{\"kind\": \"compare\", \"name\": \"base\", \"variants\": ["
+        " {\"name\": \"same\", \"set\": {\"mitigations.random_delay.enabled\": true}},"
+        " {\"name\": \"breaker\", \"set\": {\"mitigations.circuit_breaker.enabled\": true,"
+        "  \"mitigations.circuit_breaker.max_sync_fraction\": 0.05}},"
+        " {\"name\": \"tiered\", \"set\": {\"mitigations.tiered_liquidation.enabled\": true}}]}";
+    stp_config *cfg = load(compare_exp, NULL, 0), *changed = load(changed_exp, NULL, 0);
+    stp_error err = {STP_OK, ""};
+    stopper stop = {0, 2 * PATHS + 16}; /* points 0 and 1 finished */
+    char out[512];
+    stp_run_opts o;
+    cr_assert_eq(run_to(cfg, "part.h5", 0, &stop, &err), STP_EINTR, "%s", err.msg);
+    cr_assert_eq(run_to(changed, "part.h5", 1, NULL, &err), STP_EUSAGE);
+    cr_assert_not_null(strstr(err.msg, "variant 1 changed"), "%s", err.msg);
+    memset(&o, 0, sizeof o);
+    snprintf(out, sizeof out, "%s/part.h5", dir);
+    o.out_path = out;
+    o.backend = "openmp";
+    o.resume = o.force = 1;
+    cr_assert_eq(stp_run(changed, &o, &err), STP_OK, "%s", err.msg);
+    run_ok(changed, "full.h5");
+    assert_same_outcomes("full.h5", "same", "part.h5", "same");
+    assert_same_outcomes("full.h5", "breaker", "part.h5", "breaker");
+    stp_config_destroy(changed);
+    stp_config_destroy(cfg);
+}
