@@ -148,10 +148,13 @@ static void draw_agent(stp_population *p, const stp_config *cfg, int i, int a, d
     p->sell_fraction[a] = (float)cfg->population.sell_fraction;
     p->cooldown_s[a] = (float)cfg->population.cooldown_s;
     *size_w = exp(cfg->population.collateral_log_sd * normal_of(cfg, F_SIZE, i, 0));
-    /* its own counter field: enabling the fee leaves every other draw alone */
-    p->fee_tolerance[a] = (float)fmax(0.0, cfg->mitigations.progressive_fee.tolerance.mean +
-                                               cfg->mitigations.progressive_fee.tolerance.sd *
-                                                   normal_of(cfg, F_FEE_TOLERANCE, i, 0));
+    /* its own counter field: enabling the fee leaves every other draw alone.
+     * Floored at the base fee: every agent sells at the calm market's fee
+     * (one that would not could never sell at all under the mitigation) */
+    p->fee_tolerance[a] = (float)fmax(cfg->mitigations.progressive_fee.base,
+                                      cfg->mitigations.progressive_fee.tolerance.mean +
+                                          cfg->mitigations.progressive_fee.tolerance.sd *
+                                              normal_of(cfg, F_FEE_TOLERANCE, i, 0));
     perturb_params(p, cfg, i, a);
 }
 

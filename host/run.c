@@ -238,6 +238,18 @@ static unsigned long long run_fingerprint(const stp_config *cfg, const stp_popul
     return stp_fnv1a(h, STP_VERSION, strlen(STP_VERSION));
 }
 
+/* What this build can simulate, checked on every point before any runs:
+ * a variant may not switch to a mode that would silently run as random. */
+static stp_status check_model(const stp_config *cfg, const char *point, stp_error *err)
+{
+    if (cfg->scenario.mode != STP_SCENARIO_RANDOM)
+        return stp_error_set(err, STP_EUSAGE,
+                             "config error at scenario.mode%s%s: only \"random\" runs in this "
+                             "version",
+                             point ? " of point " : "", point ? point : "");
+    return STP_OK;
+}
+
 static stp_status check_runnable(const stp_config *cfg, const stp_run_opts *o, stp_error *err)
 {
     if (cfg->experiment.kind == STP_EXP_SEARCH)
@@ -248,10 +260,6 @@ static stp_status check_runnable(const stp_config *cfg, const stp_run_opts *o, s
         return stp_error_set(err, STP_EUSAGE,
                              "config error at run.paths: at most 4294967295 "
                              "paths per run; split larger studies by seed");
-    if (cfg->scenario.mode != STP_SCENARIO_RANDOM)
-        return stp_error_set(err, STP_EUSAGE,
-                             "config error at scenario.mode: only \"random\" "
-                             "runs in this version");
     if (o->resume && !o->force && access(o->out_path, F_OK) == 0) {
         char ckpt[1100];
         if (stp_checkpoint_dir(ckpt, sizeof ckpt, o->out_path) || access(ckpt, F_OK) != 0)
@@ -275,6 +283,8 @@ static stp_status point_overrides(run_state *r, const stp_config *base, const st
     cJSON *o = pt->variant >= 0 ? cJSON_Parse(base->experiment.variants[pt->variant].set_json)
                                 : cJSON_CreateObject();
     char *text = NULL;
+    if (o && pt->has_value) /* the swept value wins over a series' own setting */
+        cJSON_DeleteItemFromObjectCaseSensitive(o, base->experiment.sweep_param);
     if (o && pt->has_value &&
         !cJSON_AddNumberToObject(o, base->experiment.sweep_param, pt->value)) {
         cJSON_Delete(o);
@@ -308,18 +318,13 @@ static void point_results(run_state *r)
 
 /* Simulates and summarises point `index`; *agent_steps grows by what this
  * process simulated (batches reused on resume took no time). */
-static stp_status run_point(run_state *r, const stp_config *base, const stp_point_spec *pt,
-                            int index, const stp_run_opts *o, int use_gpu, span sp,
+static stp_status run_point(run_state *r, int index, const stp_run_opts *o, int use_gpu, span sp,
                             double *agent_steps, stp_error *err)
 {
-    const stp_config *cfg;
+    const stp_config *cfg = r->cfg;
     stp_sim_ctx ctx;
     long long simulated = 0, batch;
     stp_status st;
-    if ((st = stp_experiment_point_config(&r->own, base, pt, err)) != STP_OK ||
-        (st = point_overrides(r, base, pt, err)) != STP_OK)
-        return st;
-    cfg = r->cfg = r->own ? r->own : base;
     batch = cfg->run.paths < cfg->run.batch ? cfg->run.paths : cfg->run.batch;
     memset(&ctx, 0, sizeof ctx);
     ctx.prm = stp_params_derive(cfg);
@@ -403,13 +408,27 @@ stp_status stp_run(const stp_config *cfg, const stp_run_opts *o, stp_error *err)
     if ((st = stp_experiment_points(cfg, pts, &n, err)) != STP_OK ||
         (st = STP_ALLOC(err, runs, n) ? err->status : STP_OK) != STP_OK)
         goto done;
+    for (i = 0; i < n; i++) { /* every point's config, checked before any simulation */
+        if ((st = stp_experiment_point_config(&runs[i].own, cfg, &pts[i], err)) != STP_OK ||
+            (st = point_overrides(&runs[i], cfg, &pts[i], err)) != STP_OK)
+            goto done;
+        runs[i].cfg = runs[i].own ? runs[i].own : cfg;
+        if ((st = check_model(runs[i].cfg,
+                              cfg->experiment.kind == STP_EXP_SINGLE ? NULL : pts[i].name, err)) !=
+            STP_OK)
+            goto done;
+    }
     t0 = now_s();
     sp.total = (long long)n * cfg->run.paths;
     sp.t0 = t0;
     for (i = 0; i < n; i++) {
         sp.done0 = (long long)i * cfg->run.paths;
-        st = run_point(&runs[i], cfg, &pts[i], i, o, use_gpu, sp, &agent_steps, err);
+        st = run_point(&runs[i], i, o, use_gpu, sp, &agent_steps, err);
         run_state_free_batch(&runs[i]);
+        if (i > 0) { /* only the first point's population is written */
+            stp_population_destroy(runs[i].pop);
+            runs[i].pop = NULL;
+        }
         if (st != STP_OK) goto done;
     }
     wall = now_s() - t0;

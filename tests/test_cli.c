@@ -240,3 +240,14 @@ Test(cli, search_is_refused_before_any_simulation)
     write_config("ok.json", "", "{\"depth_usd\": 8e8}");
     expect_bad("run ok.json -o out.h5 --set experiment.kind=search", 2, "experiment.kind");
 }
+
+/* A variant may not switch to a scenario mode this build cannot run: it
+ * would silently run as random. Refused before any simulation. */
+Test(cli, variant_with_an_unbuilt_mode_is_refused)
+{
+    write_config("ok.json", "", "{\"depth_usd\": 8e8}");
+    expect_bad("run ok.json -o out.h5 --set experiment.kind=compare --set "
+               "'experiment.variants=[{\"name\": \"imp\", \"set\": {\"scenario.mode\": "
+               "\"importance\"}}]'",
+               2, "scenario.mode of point imp");
+}

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "stampede/path.h"
+#include "stampede/population.h"
 
 #define NA   10 /* AI agents, all borrowers */
 #define NP   4  /* passive positions */
@@ -178,6 +179,33 @@ Test(mitigations, breaker_halts_above_the_sync_fraction_and_releases_every_queue
     cr_assert_eq(m->sellers[0], 2, "the queue keeps decision order");
     cr_assert_eq(m->sellers[1], 3);
     cr_assert_eq(m->next_ok[2], 6 + 1 + p->cooldown_steps, "cooldown runs from the execution");
+    free(m);
+}
+
+/* A held borrower liquidated out of its debt while it waited has nothing
+ * to sell: its action lapses at the next step, uncounted, and the release
+ * carries only the others. */
+Test(mitigations, held_action_of_a_closed_position_lapses)
+{
+    mini *m = mini_new();
+    stp_params *p = &m->tb.prm;
+    const int three[] = {0, 1, 2};
+    int t;
+    p->breaker_on = 1;
+    p->breaker_max_sync = 0.2;
+    p->breaker_cooldown_steps = 3;
+    mini_start(m);
+    decide(m, 0, three, 3); /* 3/10 > 0.2: all held */
+    cr_assert_eq(m->s.n_sellers, 0);
+    m->d[0] = 0.0f; /* closed out meanwhile */
+    for (t = 1; t <= 3; t++)
+        decide(m, t, NULL, 0);
+    cr_assert_eq(m->s.n_sellers, 2, "released %d sells", m->s.n_sellers);
+    cr_assert_eq(m->sellers[0], 1);
+    cr_assert_eq(m->sellers[1], 2);
+    cr_assert_eq(m->acted[0], 0, "a lapsed action counted as acted");
+    cr_assert_eq(m->s.n_pend, 0);
+    cr_assert_eq(m->next_ok[0], 2, "lapsed at t=1, it may decide again at t=2");
     free(m);
 }
 
@@ -518,4 +546,31 @@ Test(mitigations, grace_restarts_after_a_break)
         cr_assert_eq(m->d[NA + 0], d0, "no fresh grace at t=%d", t);
     }
     free(m);
+}
+
+/* Tolerances are drawn N(mean, sd) and floored at the base fee: every agent
+ * sells at the calm market's fee, so none is held for good. */
+Test(mitigations, fee_tolerance_is_floored_at_the_base_fee)
+{
+    const char *sets[] = {"mitigations.progressive_fee.enabled=true",
+                          "mitigations.progressive_fee.base=0.004",
+                          "mitigations.progressive_fee.tolerance.mean=0.005",
+                          "mitigations.progressive_fee.tolerance.sd=0.01"};
+    stp_config *cfg = NULL;
+    stp_population *pop = NULL;
+    stp_error err = {STP_OK, ""};
+    int a, floored = 0, above = 0;
+    cr_assert_eq(stp_config_load(&cfg, STP_SOURCE_DIR "/configs/quickstart.json", sets, 4, &err),
+                 STP_OK, "%s", err.msg);
+    cr_assert_eq(stp_population_create(&pop, cfg, &err), STP_OK, "%s", err.msg);
+    for (a = 0; a < pop->n_agents; a++) {
+        cr_assert_geq(pop->fee_tolerance[a], (float)0.004, "agent %d: %g", a,
+                      pop->fee_tolerance[a]);
+        floored += pop->fee_tolerance[a] == (float)0.004;
+        above += pop->fee_tolerance[a] > 0.005f;
+    }
+    /* P(N(0.005, 0.01) < 0.004) = 0.46 of 1,024 agents: both sides occur */
+    cr_assert(floored > 300 && above > 300, "floored %d, above the mean %d", floored, above);
+    stp_population_destroy(pop);
+    stp_config_destroy(cfg);
 }

@@ -450,7 +450,18 @@ static inline STP_HD int stp_action_held(const stp_path_state *s, const stp_path
                                          const stp_path_tables *tb, int a, int t, int halted)
 {
     if (halted || w->due[a] > t) return 1;
-    return tb->prm.fee_on && tb->role[a] == STP_ROLE_BORROWER && tb->fee_tolerance[a] < s->fee;
+    /* in float, as the tolerance is stored: one floored at the base fee
+     * always sells at it */
+    return tb->prm.fee_on && tb->role[a] == STP_ROLE_BORROWER &&
+           tb->fee_tolerance[a] < (float)s->fee;
+}
+
+/* A borrower whose action was held may have been liquidated or repaid
+ * meanwhile: with nothing left to sell its action lapses, uncounted. (A
+ * candidate always has both, so without mitigations nothing lapses.) */
+static inline STP_HD int stp_action_lapsed(const stp_path_ws *w, const stp_path_tables *tb, int a)
+{
+    return tb->role[a] == STP_ROLE_BORROWER && !(w->c[a] > 0.0f && w->d[a] > 0.0f);
 }
 
 /* (4): the step's candidates (index order) decide, then the circuit breaker
@@ -477,7 +488,9 @@ static inline STP_HD void stp_agents_act(stp_path_state *s, const stp_path_ws *w
     s->fee = p->fee_on ? p->fee_base + p->fee_slope * s->sync_frac : p->fee;
     for (j = 0; j < s->n_pend; j++) {
         const int a = w->pend[j];
-        if (stp_action_held(s, w, tb, a, t, halted))
+        if (stp_action_lapsed(w, tb, a))
+            w->next_ok[a] = t + 1;
+        else if (stp_action_held(s, w, tb, a, t, halted))
             w->pend[keep++] = a;
         else
             stp_agent_execute(s, w, tb, a, t);
@@ -499,9 +512,11 @@ static inline STP_HD int stp_position_screen(const stp_path_ws *w, const stp_pat
 
 /* grace_period: while the sync fraction is above its threshold, listed
  * positions with HF in [hf_floor, 1) are taken off the step's list, each
- * for at most grace_steps consecutive steps (a streak ends on a step it is
- * not deferred: healthy again, sync back under, or liquidated). Keeps the
- * list's order. */
+ * for at most grace_steps consecutive steps. A streak runs while the
+ * position is in the band with sync above the threshold (past its grace it
+ * is liquidated on each such step) and ends on the first step it is not:
+ * healthy again, below the floor, or sync back under. Keeps the list's
+ * order. */
 static inline STP_HD void stp_grace_filter(stp_path_state *s, const stp_path_ws *w,
                                            const stp_path_tables *tb, int t)
 {

@@ -33,7 +33,7 @@ typedef struct stp_population {
     float *debt_usd;   /* 0 for LPs */
     float *hf0;        /* NaN for LPs */
     float *lp_share;   /* share of the pool's initial liquidity; 0 for borrowers */
-    float *fee_tolerance; /* progressive_fee: the highest swap fee it sells at, >= 0 */
+    float *fee_tolerance; /* progressive_fee: the highest swap fee it sells at, >= base */
     float *params;     /* [param][agent]: row k holds parameter k of every agent */
 
     /* passive positions, [position] */
