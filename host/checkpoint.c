@@ -87,17 +87,25 @@ int stp_checkpoint_dir(char *buf, size_t n, const char *out_path)
     return snprintf(buf, n, "%s.ckpt", out_path) >= (int)n;
 }
 
-void stp_checkpoint_remove(const stp_checkpoint *ck)
+/* Unlinks the files of dir whose names start with prefix ("": all). */
+static void remove_files(const char *dir, const char *prefix)
 {
-    DIR *d = opendir(ck->dir);
+    DIR *d = opendir(dir);
     struct dirent *e;
     char path[1400];
     while (d && (e = readdir(d)) != NULL) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-        snprintf(path, sizeof path, "%s/%s", ck->dir, e->d_name);
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+            strncmp(e->d_name, prefix, strlen(prefix)) != 0)
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         unlink(path);
     }
     if (d) closedir(d);
+}
+
+void stp_checkpoint_remove(const stp_checkpoint *ck)
+{
+    remove_files(ck->dir, "");
     rmdir(ck->dir);
 }
 
@@ -109,22 +117,6 @@ static void file_path(const stp_checkpoint *ck, const char *name, char *buf, siz
         snprintf(buf, n, "%s/v%03d-%s", ck->dir, ck->variant, name);
     else
         snprintf(buf, n, "%s/%s", ck->dir, name);
-}
-
-/* Removes a later point's files ("vNNN-*"): its batches belong to a run
- * that changed. */
-static void remove_point(const stp_checkpoint *ck)
-{
-    DIR *d = opendir(ck->dir);
-    struct dirent *e;
-    char prefix[16], path[1400];
-    snprintf(prefix, sizeof prefix, "v%03d-", ck->variant);
-    while (d && (e = readdir(d)) != NULL) {
-        if (strncmp(e->d_name, prefix, strlen(prefix)) != 0) continue;
-        snprintf(path, sizeof path, "%s/%s", ck->dir, e->d_name);
-        unlink(path);
-    }
-    if (d) closedir(d);
 }
 
 /* A later point's manifest: the same run, or written now. Point 0 has
@@ -145,7 +137,11 @@ static stp_status open_point(const stp_checkpoint *ck, const char *manifest, con
                                  "rerun with the same arguments or pass --force to start over",
                                  ck->dir, ck->variant);
     }
-    remove_point(ck);
+    { /* a changed point's batches belong to another run */
+        char prefix[16];
+        snprintf(prefix, sizeof prefix, "v%03d-", ck->variant);
+        remove_files(ck->dir, prefix);
+    }
     return write_atomic(manifest, &part, &len, 1, err);
 }
 

@@ -742,47 +742,76 @@ void stp_config_destroy(stp_config *cfg)
 /* ---------------------------------------------------------------------------
  * Experiment points: each variant or sweep value as a config of its own */
 
-static stp_status point_tree(cJSON *root, const stp_config *base, int variant,
-                             const double *sweep_value, const char *name, stp_error *err)
+/* The point's overrides as one object {"a.b.c": value}: its variant's set,
+ * then the swept value, which wins over a series' own setting. */
+static cJSON *point_overrides(const stp_config *base, int variant, const double *sweep_value)
 {
-    cJSON *exp, *set = NULL, *m, *value;
+    cJSON *o = variant >= 0 ? cJSON_Parse(base->experiment.variants[variant].set_json)
+                            : cJSON_CreateObject();
+    if (o && sweep_value) {
+        cJSON_DeleteItemFromObjectCaseSensitive(o, base->experiment.sweep_param);
+        if (!cJSON_AddNumberToObject(o, base->experiment.sweep_param, *sweep_value)) {
+            cJSON_Delete(o);
+            o = NULL;
+        }
+    }
+    return o;
+}
+
+/* root (the base) becomes the point: overrides applied, experiment = its
+ * name. Each variant and each sweep value was validated on the base; a
+ * series x value pair is first checked when its config is parsed. */
+static stp_status point_tree(cJSON *root, const cJSON *overrides, const char *name, stp_error *err)
+{
+    const cJSON *m;
+    cJSON *exp, *value;
     char why[200];
     stp_status st = STP_OK;
     cJSON_DeleteItemFromObjectCaseSensitive(root, "experiment");
-    if (variant >= 0 && !(set = cJSON_Parse(base->experiment.variants[variant].set_json)))
-        return stp_error_set(err, STP_ENOMEM, "out of memory building variant '%s'", name);
-    for (m = set ? set->child : NULL; m && !st; m = m->next)
+    for (m = overrides->child; m && !st; m = m->next)
         st = (value = cJSON_Duplicate(m, 1)) ? set_path(root, m->string, value, why, sizeof why)
                                              : STP_ENOMEM;
-    cJSON_Delete(set);
-    if (!st && sweep_value)
-        st = (value = cJSON_CreateNumber(*sweep_value))
-                 ? set_path(root, base->experiment.sweep_param, value, why, sizeof why)
-                 : STP_ENOMEM;
     if (!st && (!(exp = cJSON_AddObjectToObject(root, "experiment")) ||
                 !cJSON_AddStringToObject(exp, "name", name)))
         st = STP_ENOMEM;
     if (st == STP_ENOMEM)
         return stp_error_set(err, STP_ENOMEM, "out of memory building variant '%s'", name);
-    /* validate() already checked every point; a failure here is a bug */
     return st ? stp_error_set(err, STP_EUSAGE, "variant '%s': %s", name, why) : STP_OK;
 }
 
-stp_status stp_config_point(stp_config **out, const stp_config *base, int variant,
-                            const double *sweep_value, const char *name, stp_error *err)
+static char *copy_text(const char *text)
 {
-    cJSON *root = cJSON_Parse(base->resolved_json);
-    char *text = NULL;
-    stp_status st;
+    char *c = text ? malloc(strlen(text) + 1) : NULL;
+    if (c) memcpy(c, text, strlen(text) + 1);
+    return c;
+}
+
+stp_status stp_config_point(stp_config **out, char **overrides_json, const stp_config *base,
+                            int variant, const double *sweep_value, const char *name,
+                            stp_error *err)
+{
+    cJSON *root = cJSON_Parse(base->resolved_json),
+          *o = point_overrides(base, variant, sweep_value);
+    char *text = NULL, *set_text = NULL;
+    stp_status st = STP_OK;
     *out = NULL;
-    if (!root) return stp_error_set(err, STP_ENOMEM, "out of memory building variant '%s'", name);
-    st = point_tree(root, base, variant, sweep_value, name, err);
+    *overrides_json = NULL;
+    if (!root || !o || !(set_text = cJSON_PrintUnformatted(o)) ||
+        !(*overrides_json = copy_text(set_text)))
+        st = stp_error_set(err, STP_ENOMEM, "out of memory building variant '%s'", name);
+    if (!st) st = point_tree(root, o, name, err);
     if (!st && !(text = cJSON_PrintUnformatted(root)))
         st = stp_error_set(err, STP_ENOMEM, "out of memory building variant '%s'", name);
     cJSON_Delete(root);
+    cJSON_Delete(o);
+    cJSON_free(set_text);
     if (!st)
-        st = stp_config_parse(out, text, base->source_path[0] ? base->source_path : NULL, NULL,
-                              0, err);
+        st = stp_config_parse(out, text, base->source_path[0] ? base->source_path : NULL, NULL, 0,
+                              err);
     cJSON_free(text);
+    if (st) {
+        free(*overrides_json);
+        *overrides_json = NULL;
+    }
     return st;
 }

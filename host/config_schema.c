@@ -881,8 +881,8 @@ stp_status stp_cfg_read(ctx *c, cJSON *root, stp_config *cfg)
      * family shares against max_family_share */
     if (read_fields(c, root, FIELDS, N_ITEMS(FIELDS), cfg) || read_enums(c, root, cfg) ||
         check_cross(c, cfg) || read_protocols(c, root, cfg) || read_population(c, root, cfg) ||
-        read_bands(c, root, cfg) || check_fee(c, cfg) || read_scenario(c, root, cfg) || read_output(c, root, cfg) ||
-        read_experiment(c, root, cfg))
+        read_bands(c, root, cfg) || check_fee(c, cfg) || read_scenario(c, root, cfg) ||
+        read_output(c, root, cfg) || read_experiment(c, root, cfg))
         return c->err->status;
     return STP_OK;
 }

@@ -132,8 +132,8 @@ static void family_logits(float *logit, const stp_path_ws *w, const stp_path_tab
     }
 }
 
-static void agents_step(stp_path_state *s, workspace *ws, const stp_path_tables *tb,
-                        long long path, int t)
+static void agents_step(stp_path_state *s, workspace *ws, const stp_path_tables *tb, long long path,
+                        int t)
 {
     const stp_path_ws *w = &ws->w;
     int a, f;

@@ -2,6 +2,8 @@
  * (experiment.h). */
 #include "stampede/experiment.h"
 
+#include "config_schema.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,10 +29,8 @@ static stp_status add_point(stp_point_spec *pts, int *n, const char *series, int
     p->has_value = value != NULL;
     p->value = value ? *value : NAN;
     if (value) {
-        char num[32];
-        /* the shortest text that reads back as the value: 0.3, not 0.299...9 */
-        snprintf(num, sizeof num, "%.15g", *value);
-        if (strtod(num, NULL) != *value) snprintf(num, sizeof num, "%.17g", *value);
+        char num[40];
+        stp_cfg_fmt_num(num, sizeof num, *value); /* 0.3, not 0.299...9 */
         len = snprintf(p->name, sizeof p->name, "%s@%s", series, num);
     } else {
         len = snprintf(p->name, sizeof p->name, "%s", series);
@@ -50,8 +50,7 @@ static stp_status add_point(stp_point_spec *pts, int *n, const char *series, int
     return STP_OK;
 }
 
-stp_status stp_experiment_points(const stp_config *cfg, stp_point_spec *pts, int *n,
-                                 stp_error *err)
+stp_status stp_experiment_points(const stp_config *cfg, stp_point_spec *pts, int *n, stp_error *err)
 {
     const int kind = cfg->experiment.kind;
     int s, v;
@@ -66,20 +65,23 @@ stp_status stp_experiment_points(const stp_config *cfg, stp_point_spec *pts, int
     }
     for (s = -1; s < cfg->experiment.n_variants; s++)
         for (v = 0; v < cfg->experiment.n_sweep_values; v++)
-            if (add_point(pts, n,
-                          s < 0 ? cfg->experiment.name : cfg->experiment.variants[s].name, s,
-                          &cfg->experiment.sweep_values[v], err))
+            if (add_point(pts, n, s < 0 ? cfg->experiment.name : cfg->experiment.variants[s].name,
+                          s, &cfg->experiment.sweep_values[v], err))
                 return err->status;
     return STP_OK;
 }
 
-stp_status stp_experiment_point_config(stp_config **out, const stp_config *cfg,
-                                       const stp_point_spec *pt, stp_error *err)
+stp_status stp_experiment_point_config(stp_config **out, char **overrides_json,
+                                       const stp_config *cfg, const stp_point_spec *pt,
+                                       stp_error *err)
 {
     *out = NULL;
-    if (cfg->experiment.kind == STP_EXP_SINGLE) return STP_OK;
-    return stp_config_point(out, cfg, pt->variant, pt->has_value ? &pt->value : NULL, pt->name,
-                            err);
+    if (cfg->experiment.kind != STP_EXP_SINGLE)
+        return stp_config_point(out, overrides_json, cfg, pt->variant,
+                                pt->has_value ? &pt->value : NULL, pt->name, err);
+    if (STP_ALLOC(err, *overrides_json, 3)) return err->status;
+    memcpy(*overrides_json, "{}", 3);
+    return STP_OK;
 }
 
 void stp_comparison_free(stp_comparison *cmp)
@@ -89,8 +91,8 @@ void stp_comparison_free(stp_comparison *cmp)
 }
 
 /* Row i's own figures (stats already computed by the run). */
-static void headline(stp_comparison_row *r, const stp_point_spec *pt,
-                     const stp_variant_results *v, int has_es)
+static void headline(stp_comparison_row *r, const stp_point_spec *pt, const stp_variant_results *v,
+                     int has_es)
 {
     const stp_metric_stats *bd = &v->stats[STP_OUT_BAD_DEBT_USD];
     snprintf(r->name, sizeof r->name, "%s", pt->name);
@@ -122,8 +124,8 @@ static stp_status read_columns(const stp_variant_results *v, double *cascade, do
 }
 
 stp_status stp_comparison_compute(stp_comparison *cmp, const stp_config *cfg,
-                                  const stp_point_spec *pts, const stp_variant_results *vars,
-                                  int n, stp_error *err)
+                                  const stp_point_spec *pts, const stp_variant_results *vars, int n,
+                                  stp_error *err)
 {
     const size_t paths = (size_t)vars[0].source.n_paths;
     const int has_es = cfg->output.n_es_levels > 0 && paths >= 2;
@@ -150,9 +152,9 @@ stp_status stp_comparison_compute(stp_comparison *cmp, const stp_config *cfg,
         if ((st = read_columns(&vars[i], vc, vb, err)) != STP_OK) goto done;
         r->d_cascade = stp_paired_mean(bc, vc, paths);
         r->d_bad_debt = stp_paired_mean(bb, vb, paths);
-        r->d_es = has_es ? stp_paired_es(bb, b->var[0], b->es[0], vb, v->var[0], v->es[0], paths,
-                                         level)
-                         : no_es();
+        r->d_es =
+            has_es ? stp_paired_es(bb, b->var[0], b->es[0], vb, v->var[0], v->es[0], paths, level)
+                   : no_es();
     }
 done:
     free(bc);

@@ -39,7 +39,8 @@ static void derive_mitigations(stp_params *p, const stp_config *cfg)
     const double dt = cfg->time.dt_s;
     int b;
     p->breaker_on = cfg->mitigations.circuit_breaker.enabled;
-    p->breaker_window_steps = window_steps(cfg->mitigations.circuit_breaker.window_s, dt, p->n_steps);
+    p->breaker_window_steps =
+        window_steps(cfg->mitigations.circuit_breaker.window_s, dt, p->n_steps);
     /* a halt lasts at least the step that trips it */
     p->breaker_cooldown_steps =
         window_steps(cfg->mitigations.circuit_breaker.cooldown_s, dt, p->n_steps);

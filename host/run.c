@@ -10,8 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
-
 #include "stampede/backend.h"
 #include "stampede/checkpoint.h"
 #include "stampede/cuda.h"
@@ -31,9 +29,9 @@
  * results file read the finished batches back. What the results writer
  * reads (stats, samples, the checkpoint, the config) lives until the end. */
 typedef struct run_state {
-    stp_config *own;          /* the point's config; NULL: the base itself */
+    stp_config *own; /* the point's config; NULL: the base itself */
     const stp_config *cfg;
-    char *overrides_json;     /* owned */
+    char *overrides_json; /* owned */
     stp_population *pop;
     stp_scenario_table *scen; /* rows of the batch in flight */
     stp_outcomes out;         /* rows of the batch in flight */
@@ -276,28 +274,6 @@ static stp_status check_runnable(const stp_config *cfg, const stp_run_opts *o, s
     return STP_OK;
 }
 
-/* The point's overrides as JSON: its variant's set, and the sweep value. */
-static stp_status point_overrides(run_state *r, const stp_config *base, const stp_point_spec *pt,
-                                  stp_error *err)
-{
-    cJSON *o = pt->variant >= 0 ? cJSON_Parse(base->experiment.variants[pt->variant].set_json)
-                                : cJSON_CreateObject();
-    char *text = NULL;
-    if (o && pt->has_value) /* the swept value wins over a series' own setting */
-        cJSON_DeleteItemFromObjectCaseSensitive(o, base->experiment.sweep_param);
-    if (o && pt->has_value &&
-        !cJSON_AddNumberToObject(o, base->experiment.sweep_param, pt->value)) {
-        cJSON_Delete(o);
-        o = NULL;
-    }
-    if (o) text = cJSON_PrintUnformatted(o);
-    cJSON_Delete(o);
-    if (text && !STP_ALLOC(err, r->overrides_json, strlen(text) + 1))
-        memcpy(r->overrides_json, text, strlen(text) + 1);
-    cJSON_free(text);
-    return r->overrides_json ? STP_OK : stp_error_set(err, STP_ENOMEM, "out of memory");
-}
-
 /* The writer's view of a finished point. */
 static void point_results(run_state *r)
 {
@@ -356,8 +332,7 @@ static stp_status run_point(run_state *r, int index, const stp_run_opts *o, int 
 
 static stp_status write_results(run_state *runs, int n, const stp_config *cfg,
                                 const stp_point_spec *pts, const stp_run_opts *o, int use_gpu,
-                                const char *device, double wall, double agent_steps,
-                                stp_error *err)
+                                const char *device, double wall, double agent_steps, stp_error *err)
 {
     stp_variant_results *vars = NULL;
     stp_comparison cmp;
@@ -409,8 +384,8 @@ stp_status stp_run(const stp_config *cfg, const stp_run_opts *o, stp_error *err)
         (st = STP_ALLOC(err, runs, n) ? err->status : STP_OK) != STP_OK)
         goto done;
     for (i = 0; i < n; i++) { /* every point's config, checked before any simulation */
-        if ((st = stp_experiment_point_config(&runs[i].own, cfg, &pts[i], err)) != STP_OK ||
-            (st = point_overrides(&runs[i], cfg, &pts[i], err)) != STP_OK)
+        if ((st = stp_experiment_point_config(&runs[i].own, &runs[i].overrides_json, cfg, &pts[i],
+                                              err)) != STP_OK)
             goto done;
         runs[i].cfg = runs[i].own ? runs[i].own : cfg;
         if ((st = check_model(runs[i].cfg,

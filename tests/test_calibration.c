@@ -92,9 +92,9 @@ Test(calibration, pack_paired_intervals_are_narrower, .timeout = 600)
     stp_run_opts o;
     stp_summary s;
     int i;
-    cr_assert_eq(stp_config_load(&cfg, STP_SOURCE_DIR "/configs/mitigation_pack.json", sets, 1,
-                                 &err),
-                 STP_OK, "%s", err.msg);
+    cr_assert_eq(
+        stp_config_load(&cfg, STP_SOURCE_DIR "/configs/mitigation_pack.json", sets, 1, &err),
+        STP_OK, "%s", err.msg);
     snprintf(out, sizeof out, "/tmp/stp_pack_%d.h5", (int)getpid());
     memset(&o, 0, sizeof o);
     o.out_path = out;

@@ -181,9 +181,9 @@ Test(cli, bench_json_records_throughput)
     FILE *f;
     size_t got;
     write_config("ok.json", "", "{\"depth_usd\": 8e8}");
-    cr_assert_eq(run("bench ok.json --paths 12 --backend openmp --threads 2 --json", err,
-                     sizeof err),
-                 0, "%s", err);
+    cr_assert_eq(
+        run("bench ok.json --paths 12 --backend openmp --threads 2 --json", err, sizeof err), 0,
+        "%s", err);
     snprintf(path, sizeof path, "%s/stdout.txt", dir);
     cr_assert_not_null(f = fopen(path, "r"));
     got = fread(out, 1, sizeof out - 1, f);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "small_market.h"
 #include "stopper.h"
 #include "tmpdir.h"
 
@@ -19,21 +20,7 @@
 
 TestSuite(experiment, .init = tmpdir_make, .fini = tmpdir_remove, .timeout = 240);
 
-#define PATHS 40
-
-/* A small market with a cascade now and then, so the mitigations have
- * something to act on; %s is the experiment section. */
-static const char config_fmt[] =
-    "{\"experiment\": %s, \"run\": {\"paths\": 40, \"seed\": 11, \"batch\": 16},"
-    "\"time\": {\"dt_s\": 1, \"horizon_s\": 120}, \"pool\": {\"depth_usd\": 2e8},"
-    "\"protocols\": [{\"name\": \"a\", \"share\": 1, \"liquidation_threshold\": 0.83,"
-    " \"liquidation_bonus\": 0.05}],"
-    "\"population\": {\"agents\": 64, \"passive_positions\": 32, \"families\": ["
-    " {\"model\": \"models/consensus_mlp.json\", \"share\": 0.5},"
-    " {\"model\": \"models/drawdown_rule.json\", \"share\": 0.5}]},"
-    "\"scenario\": {\"shocks\": [{\"kind\": \"gap\", \"rate_per_path\": 1, \"time_s\": [0, 100],"
-    " \"duration_s\": 3, \"size\": {\"mean\": -0.1, \"sd\": 0.05}}]},"
-    "\"output\": {\"sample_paths\": 4}}";
+#define PATHS SMALL_MARKET_PATHS
 
 static const char compare_exp[] =
     "{\"kind\": \"compare\", \"name\": \"base\", \"variants\": ["
@@ -47,13 +34,11 @@ static stp_config *load(const char *experiment, const char *const *sets, int n_s
     char text[4096];
     stp_config *cfg = NULL;
     stp_error err = {STP_OK, ""};
-    snprintf(text, sizeof text, config_fmt, experiment);
-    cr_assert_eq(
-        stp_config_parse(&cfg, text, STP_SOURCE_DIR "/configs/t.json", sets, n_sets, &err),
-        STP_OK, "%s", err.msg);
+    snprintf(text, sizeof text, small_market_fmt, experiment, 16, 4);
+    cr_assert_eq(stp_config_parse(&cfg, text, STP_SOURCE_DIR "/configs/t.json", sets, n_sets, &err),
+                 STP_OK, "%s", err.msg);
     return cfg;
 }
-
 
 static stp_status run_to(const stp_config *cfg, const char *name, int resume, stopper *stop,
                          stp_error *err)
@@ -173,12 +158,12 @@ Test(experiment, interrupted_compare_resumes_bit_identically)
 
 Test(experiment, sweep_points_are_named_and_ordered_by_series_then_value)
 {
-    stp_config *cfg =
-        load("{\"kind\": \"sweep\", \"name\": \"base\","
-             " \"sweep\": {\"param\": \"population.weight_noise\", \"values\": [0, 0.3]},"
-             " \"variants\": [{\"name\": \"mono\", \"set\": {\"population.families\":"
-             "  [{\"model\": \"models/consensus_mlp.json\", \"share\": 1}]}}]}",
-             NULL, 0),
+    stp_config *cfg = load(
+                   "{\"kind\": \"sweep\", \"name\": \"base\","
+                   " \"sweep\": {\"param\": \"population.weight_noise\", \"values\": [0, 0.3]},"
+                   " \"variants\": [{\"name\": \"mono\", \"set\": {\"population.families\":"
+                   "  [{\"model\": \"models/consensus_mlp.json\", \"share\": 1}]}}]}",
+                   NULL, 0),
                *one;
     const char *sets[] = {"population.weight_noise=0.3", "experiment.name=base@0.3"};
     double value[4];

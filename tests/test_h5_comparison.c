@@ -22,6 +22,8 @@
 
 #include "stampede/h5out.h"
 #include "stampede/summary.h"
+
+#include "print_summary.h"
 #include "tmpdir.h"
 
 #define MAX_ROWS 4
@@ -545,16 +547,6 @@ Test(h5_comparison, sweep_without_comparison_is_an_error, .init = setup_sweep, .
 
 // ----------------------------------------------------------------------------
 // the summary's comparison tables
-
-static char *print_to_string(const stp_summary *s, stp_summary_format fmt)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    cr_assert_eq(stp_summary_print(f, s, fmt), 0);
-    fclose(f);
-    return buf;
-}
 
 static void expect_all(const char *out, const char *const *want, size_t n)
 {

@@ -22,6 +22,8 @@
 #include "stampede/scenario.h"
 #include "stampede/summary.h"
 
+#include "print_summary.h"
+
 #define N_PATHS 1000
 #define N_SLOTS 2
 #define K       2
@@ -708,16 +710,6 @@ Test(h5out, h5py_reads_the_file, .init = setup, .fini = teardown)
 
 // ----------------------------------------------------------------------------
 // printing the summary
-
-static char *print_to_string(const stp_summary *s, stp_summary_format fmt)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    cr_assert_eq(stp_summary_print(f, s, fmt), 0);
-    fclose(f);
-    return buf;
-}
 
 static void read_back(stp_summary *s)
 {

@@ -328,8 +328,8 @@ Test(mitigations, risk_signal_publishes_the_sync_fraction_and_staggers_by_it)
     for (a = 3; a < NA; a++) {
         const stp_u32x4 r = stp_philox(p->seed, STP_STREAM_AGENT, 0, 1, (uint32_t)a, 0);
         const int want = (int)floor((double)(stp_uniform(r.v[1]) * 5.0f * 0.5f) + 0.5);
-        cr_assert_eq(m->due[a] - 1, want, "agent %d staggered %d steps, drew %d", a,
-                     m->due[a] - 1, want);
+        cr_assert_eq(m->due[a] - 1, want, "agent %d staggered %d steps, drew %d", a, m->due[a] - 1,
+                     want);
         cr_assert_leq(want, 3);
     }
     p->signal_on = 0;

@@ -249,6 +249,48 @@ Test(paired, zero_baseline_gives_nan_relative_reduction)
 
 // --- coverage on correlated normals ------------------------------------------
 
+enum { REPS = 400, PATHS = 2000 };
+
+/* One paired estimator over the x and y of a replication. */
+typedef stp_paired_diff (*paired_fn)(const double *x, const double *y, size_t n);
+
+static stp_paired_diff paired_mean(const double *x, const double *y, size_t n)
+{
+    return stp_paired_mean(x, y, n);
+}
+
+static stp_paired_diff paired_es90(const double *x, const double *y, size_t n)
+{
+    const double a = 0.9;
+    stp_metric_stats sx, sy;
+    stp_error err = {0};
+    cr_assert_eq(stp_stats_compute(&sx, x, NULL, n, NULL, 0, &a, 1, "x", &err), STP_OK);
+    cr_assert_eq(stp_stats_compute(&sy, y, NULL, n, NULL, 0, &a, 1, "y", &err), STP_OK);
+    return stp_paired_es(x, sx.var[0], sx.es[0], y, sy.var[0], sy.es[0], n, a);
+}
+
+/* REPS replications of PATHS correlated pairs: how many paired CIs cover
+ * the truth, and the mean paired over the mean unpaired width. */
+static int coverage_of(uint64_t seed, paired_fn f, double truth, double *ratio)
+{
+    double *x = malloc(PATHS * sizeof *x), *y = malloc(PATHS * sizeof *y);
+    double w_paired = 0.0, w_unpaired = 0.0;
+    int covered = 0;
+    cr_assert(x && y);
+    for (uint32_t rep = 0; rep < REPS; rep++) {
+        for (uint32_t i = 0; i < PATHS; i++)
+            draw_correlated(seed, rep, i, &x[i], &y[i]);
+        const stp_paired_diff r = f(x, y, PATHS);
+        covered += r.ci_lo <= truth && truth <= r.ci_hi;
+        w_paired += r.ci_hi - r.ci_lo;
+        w_unpaired += r.unpaired_ci_hi - r.unpaired_ci_lo;
+    }
+    free(x);
+    free(y);
+    *ratio = w_paired / w_unpaired;
+    return covered;
+}
+
 /* R = 400 replications of n = 2000 paths of (X, Y = X + 0.3 Z + 0.1).
  * Paired sd of X - Y is 0.3; unpaired sqrt(Var X + Var Y) = sqrt(2.09), so
  * the widths' ratio is 0.3 / sqrt(2.09) = 0.2075 (the band 0.15-0.27 only
@@ -258,27 +300,12 @@ Test(paired, zero_baseline_gives_nan_relative_reduction)
  * is about -3.7 / +3.2 se: a correct implementation fails by chance with
  * exact binomial probability 0.034% per run. A CI too narrow by 20% covers
  * ~88%, one without the 1/n covers 100%: both fail. */
-enum { REPS = 400, PATHS = 2000 };
-
 Test(paired, mean_ci_covers_true_difference_on_correlated_normals, .timeout = 60)
 {
     const uint64_t seed = fresh_seed();
-    const double truth = -0.1;
-    double *x = malloc(PATHS * sizeof *x), *y = malloc(PATHS * sizeof *y);
-    cr_assert(x && y);
-    double w_paired = 0.0, w_unpaired = 0.0;
-    int covered = 0;
-    for (uint32_t rep = 0; rep < REPS; rep++) {
-        for (uint32_t i = 0; i < PATHS; i++)
-            draw_correlated(seed, rep, i, &x[i], &y[i]);
-        const stp_paired_diff r = stp_paired_mean(x, y, PATHS);
-        covered += r.ci_lo <= truth && truth <= r.ci_hi;
-        w_paired += r.ci_hi - r.ci_lo;
-        w_unpaired += r.unpaired_ci_hi - r.unpaired_ci_lo;
-    }
-    free(x);
-    free(y);
-    const double coverage = covered / (double)REPS, ratio = w_paired / w_unpaired;
+    double ratio;
+    const int covered = coverage_of(seed, paired_mean, -0.1, &ratio);
+    const double coverage = covered / (double)REPS;
     cr_log_info("paired mean: seed %llu coverage %.4f width ratio %.4f", (unsigned long long)seed,
                 coverage, ratio);
     cr_assert(coverage >= 0.91 && coverage <= 0.985,
@@ -307,26 +334,9 @@ Test(paired, es_ci_covers_true_difference_on_correlated_normals, .timeout = 60)
     const double a = 0.9;
     const double pdf_z = exp(-0.5 * Z90 * Z90) * INV_SQRT_2PI;
     const double truth = -0.1 - (sqrt(1.09) - 1.0) * pdf_z / (1.0 - a);
-    double *x = malloc(PATHS * sizeof *x), *y = malloc(PATHS * sizeof *y);
-    cr_assert(x && y);
-    double w_paired = 0.0, w_unpaired = 0.0;
-    int covered = 0;
-    for (uint32_t rep = 0; rep < REPS; rep++) {
-        stp_metric_stats sx, sy;
-        stp_error err = {0};
-        for (uint32_t i = 0; i < PATHS; i++)
-            draw_correlated(seed, rep, i, &x[i], &y[i]);
-        cr_assert_eq(stp_stats_compute(&sx, x, NULL, PATHS, NULL, 0, &a, 1, "x", &err), STP_OK);
-        cr_assert_eq(stp_stats_compute(&sy, y, NULL, PATHS, NULL, 0, &a, 1, "y", &err), STP_OK);
-        const stp_paired_diff r =
-            stp_paired_es(x, sx.var[0], sx.es[0], y, sy.var[0], sy.es[0], PATHS, a);
-        covered += r.ci_lo <= truth && truth <= r.ci_hi;
-        w_paired += r.ci_hi - r.ci_lo;
-        w_unpaired += r.unpaired_ci_hi - r.unpaired_ci_lo;
-    }
-    free(x);
-    free(y);
-    const double coverage = covered / (double)REPS, ratio = w_paired / w_unpaired;
+    double ratio;
+    const int covered = coverage_of(seed, paired_es90, truth, &ratio);
+    const double coverage = covered / (double)REPS;
     cr_log_info("paired ES: seed %llu coverage %.4f width ratio %.4f", (unsigned long long)seed,
                 coverage, ratio);
     cr_assert(coverage >= 0.89 && coverage <= 0.99,

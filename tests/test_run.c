@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "small_market.h"
 #include "stopper.h"
 #include "tmpdir.h"
 
@@ -20,27 +21,23 @@
 
 TestSuite(run, .init = tmpdir_make, .fini = tmpdir_remove, .timeout = 180);
 
-static const char config[] =
-    "{\"experiment\": {\"name\": \"base\"}, \"run\": {\"paths\": 40, \"seed\": 11, \"batch\": 8},"
-    "\"time\": {\"dt_s\": 1, \"horizon_s\": 120}, \"pool\": {\"depth_usd\": 2e8},"
-    "\"protocols\": [{\"name\": \"a\", \"share\": 1, \"liquidation_threshold\": 0.83,"
-    " \"liquidation_bonus\": 0.05}],"
-    "\"population\": {\"agents\": 64, \"passive_positions\": 32, \"families\": ["
-    " {\"model\": \"models/consensus_mlp.json\", \"share\": 0.5},"
-    " {\"model\": \"models/drawdown_rule.json\", \"share\": 0.5}]},"
-    "\"scenario\": {\"shocks\": [{\"kind\": \"gap\", \"rate_per_path\": 1, \"time_s\": [0, 100],"
-    " \"duration_s\": 3, \"size\": {\"mean\": -0.1, \"sd\": 0.05}}]},"
-    "\"output\": {\"sample_paths\": 10}}";
+/* The small market as a single run "base", batches of 8, 10 sampled paths. */
+static const char *config_text(void)
+{
+    static char text[4096];
+    if (!text[0]) snprintf(text, sizeof text, small_market_fmt, "{\"name\": \"base\"}", 8, 10);
+    return text;
+}
 
 static stp_config *load(void)
 {
     stp_config *cfg = NULL;
     stp_error err = {STP_OK, ""};
-    cr_assert_eq(stp_config_parse(&cfg, config, STP_SOURCE_DIR "/configs/t.json", NULL, 0, &err),
-                 STP_OK, "%s", err.msg);
+    cr_assert_eq(
+        stp_config_parse(&cfg, config_text(), STP_SOURCE_DIR "/configs/t.json", NULL, 0, &err),
+        STP_OK, "%s", err.msg);
     return cfg;
 }
-
 
 static stp_status run_to(const stp_config *cfg, const char *out, int resume, int force,
                          stopper *stop, stp_error *err)
@@ -153,8 +150,9 @@ Test(run, batch_size_changes_no_result)
     char a[300], b[300];
     snprintf(a, sizeof a, "%s/one.h5", dir);
     snprintf(b, sizeof b, "%s/five.h5", dir);
-    cr_assert_eq(stp_config_parse(&one, config, STP_SOURCE_DIR "/configs/t.json", sets, 1, &err),
-                 STP_OK, "%s", err.msg);
+    cr_assert_eq(
+        stp_config_parse(&one, config_text(), STP_SOURCE_DIR "/configs/t.json", sets, 1, &err),
+        STP_OK, "%s", err.msg);
     cr_assert_eq(run_to(one, a, 0, 0, NULL, &err), STP_OK, "%s", err.msg);
     cr_assert_eq(run_to(five, b, 0, 0, NULL, &err), STP_OK, "%s", err.msg);
     assert_same_files(a, b);
@@ -193,8 +191,9 @@ Test(run, resume_refuses_a_different_run)
     char part[300];
     snprintf(part, sizeof part, "%s/part.h5", dir);
     cr_assert_eq(run_to(cfg, part, 0, 0, &stop, &err), STP_EINTR, "%s", err.msg);
-    cr_assert_eq(stp_config_parse(&other, config, STP_SOURCE_DIR "/configs/t.json", sets, 1, &err),
-                 STP_OK);
+    cr_assert_eq(
+        stp_config_parse(&other, config_text(), STP_SOURCE_DIR "/configs/t.json", sets, 1, &err),
+        STP_OK);
     cr_assert_eq(run_to(other, part, 1, 0, NULL, &err), STP_EUSAGE);
     cr_assert_not_null(strstr(err.msg, "different run"), "%s", err.msg);
     /* --force starts over */
@@ -213,7 +212,7 @@ Test(run, sigint_exits_130_and_resume_finishes)
     snprintf(cfg_path, sizeof cfg_path, "%s/big.json", dir);
     f = fopen(cfg_path, "w");
     cr_assert_not_null(f);
-    fputs(config, f);
+    fputs(config_text(), f);
     fclose(f);
     pid = fork();
     cr_assert_geq(pid, 0);

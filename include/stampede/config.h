@@ -215,10 +215,13 @@ void stp_config_destroy(stp_config *cfg);
  * base without its experiment section, with the overrides of
  * experiment.variants[variant] (none when variant < 0), then, when
  * sweep_value is not NULL, experiment.sweep.param = *sweep_value; its
- * experiment.name is `name`. Every point was validated with the base, so
- * only memory can fail here. */
-stp_status stp_config_point(stp_config **out, const stp_config *base, int variant,
-                            const double *sweep_value, const char *name, stp_error *err);
+ * experiment.name is `name`. *overrides_json (owned, malloc) gets those
+ * overrides as one JSON object. Each variant and each sweep value was
+ * validated on the base; a series x value pair fails here (STP_EUSAGE, the
+ * key and the fix) if the two do not fit together. */
+stp_status stp_config_point(stp_config **out, char **overrides_json, const stp_config *base,
+                            int variant, const double *sweep_value, const char *name,
+                            stp_error *err);
 
 const char *stp_shock_kind_name(stp_shock_kind kind);
 

@@ -25,18 +25,20 @@ typedef struct stp_point_spec {
 stp_status stp_experiment_points(const stp_config *cfg, stp_point_spec *pts, int *n,
                                  stp_error *err);
 
-/* The point's config (stp_config_point); for a single experiment a copy
- * of the base is not needed and *out is NULL. */
-stp_status stp_experiment_point_config(stp_config **out, const stp_config *cfg,
-                                       const stp_point_spec *pt, stp_error *err);
+/* The point's config and its overrides as JSON (stp_config_point; both
+ * owned). For a single experiment the base itself is the point: *out is
+ * NULL and the overrides are "{}". */
+stp_status stp_experiment_point_config(stp_config **out, char **overrides_json,
+                                       const stp_config *cfg, const stp_point_spec *pt,
+                                       stp_error *err);
 
 /* /comparison from the points' results: headline figures of each and its
  * paired differences against vars[0], reading the cascade and bad-debt
  * columns through each variant's path source (4 columns held at once).
  * cmp->rows is allocated here: free it with stp_comparison_free. */
 stp_status stp_comparison_compute(stp_comparison *cmp, const stp_config *cfg,
-                                  const stp_point_spec *pts, const stp_variant_results *vars,
-                                  int n, stp_error *err);
+                                  const stp_point_spec *pts, const stp_variant_results *vars, int n,
+                                  stp_error *err);
 void stp_comparison_free(stp_comparison *cmp);
 
 #endif

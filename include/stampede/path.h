@@ -20,9 +20,9 @@
 #include "stampede/rng.h"
 #include "stampede/step.h"
 
-#define STP_STUDENT_T_TRIES 16   /* blocks of two polar pairs; all rejected: p ~ 1e-21 */
-#define STP_LP_FLOOR_FRAC   0.01 /* an LP exit never drains the pool below 1% */
-#define STP_MAX_JUMPS       64   /* per step: a safety cap, never reached at sane rates */
+#define STP_STUDENT_T_TRIES 16           /* blocks of two polar pairs; all rejected: p ~ 1e-21 */
+#define STP_LP_FLOOR_FRAC   0.01         /* an LP exit never drains the pool below 1% */
+#define STP_MAX_JUMPS       64           /* per step: a safety cap, never reached at sane rates */
 #define STP_NEVER           (-(1 << 30)) /* a step long before any window or streak */
 #define STP_PENDING         0x7fffffff   /* next_ok of an agent whose action is pending */
 
@@ -46,9 +46,9 @@ typedef struct stp_path_tables {
     const float *lt;              /* [position]: its protocol's liquidation threshold */
     const float *c0, *d0;         /* [position]: collateral units, debt USD at t = 0 */
     int n_slots;
-    const int *slot_kind;     /* [slot]: stp_shock_kind */
-    const int *slot_protocol; /* [slot]: exploit's protocol, else -1 */
-    long long scen_base;      /* first path of the rows below */
+    const int *slot_kind;        /* [slot]: stp_shock_kind */
+    const int *slot_protocol;    /* [slot]: exploit's protocol, else -1 */
+    long long scen_base;         /* first path of the rows below */
     const unsigned char *active; /* [path - scen_base][slot] */
     const float *time_s, *duration_s, *size;
 } stp_path_tables;
@@ -66,30 +66,30 @@ typedef struct stp_path_ws {
     int *next_ok;                  /* [agent]: first step it may decide again */
     int *last_act;                 /* [agent]: step of its latest decision */
     unsigned char *acted, *lp_out; /* [agent] */
-    double *pool_ring;   /* [prm.price_ring]: pool price at the end of each step */
-    double *oracle_ring; /* [prm.window_steps + 1]: log oracle price per step */
-    float *feat_ring;    /* [STP_LAG_RING][STP_FEATURES + 1]: features, then oracle */
-    int *sync_ring;      /* [prm.sync_window_steps]: agents whose latest decision was then */
-    int *brk_ring;       /* [prm.breaker_window_steps]: the same over the breaker's window */
-    int *grace_since;    /* [position]: first step of its current grace deferral */
-    int *grace_last;     /* [position]: latest step it was deferred */
+    double *pool_ring;             /* [prm.price_ring]: pool price at the end of each step */
+    double *oracle_ring;           /* [prm.window_steps + 1]: log oracle price per step */
+    float *feat_ring;              /* [STP_LAG_RING][STP_FEATURES + 1]: features, then oracle */
+    int *sync_ring;   /* [prm.sync_window_steps]: agents whose latest decision was then */
+    int *brk_ring;    /* [prm.breaker_window_steps]: the same over the breaker's window */
+    int *grace_since; /* [position]: first step of its current grace deferral */
+    int *grace_last;  /* [position]: latest step it was deferred */
 } stp_path_ws;
 
 /* Path scalars. */
 typedef struct stp_path_state {
-    double log_ps;    /* fundamental log price */
-    int regime;       /* 0 calm, 1 stress */
-    double x, y;      /* pool reserves: collateral units, USD */
-    double l_out;     /* liquidity withdrawn, returning through the refill */
-    double lp_scale;  /* an LP agent owns lp_share x lp_scale of the pool now */
+    double log_ps;   /* fundamental log price */
+    int regime;      /* 0 calm, 1 stress */
+    double x, y;     /* pool reserves: collateral units, USD */
+    double l_out;    /* liquidity withdrawn, returning through the refill */
+    double lp_scale; /* an LP agent owns lp_share x lp_scale of the pool now */
     double ewma_var, max_oracle, oracle, last_liq_usd;
     double max_pool, min_pool, max_dd;
     int t_trough, sync_sum, brk_sum;
-    double signal;       /* published sync fraction at (3): decisions up to the last step */
-    double sync_frac;    /* sync fraction after this step's decisions */
-    double fee;          /* this step's swap fee for agent and liquidation sells */
-    int halt_until;      /* circuit breaker: defensive actions held while t < halt_until */
-    int n_pend;          /* pending actions */
+    double signal;    /* published sync fraction at (3): decisions up to the last step */
+    double sync_frac; /* sync fraction after this step's decisions */
+    double fee;       /* this step's swap fee for agent and liquidation sells */
+    int halt_until;   /* circuit breaker: defensive actions held while t < halt_until */
+    int n_pend;       /* pending actions */
     double act_sum, act_sq, peak_sync;
     double liq_usd, liquidations, bad_realized, defensive_usd;
     int n_cand, n_sellers, n_liq, acted; /* this step's list lengths, actions executed */
@@ -355,8 +355,8 @@ static inline STP_HD void stp_agent_features(float *x, long xstride, const stp_p
  * cooldown, strictly over its threshold (logits: the sigmoid is monotone)
  * and with something to do. Reads only agent a's own state, which no other
  * agent's action changes, so every agent may be screened before any acts. */
-static inline STP_HD int stp_agent_candidate(const stp_path_ws *w, const stp_path_tables *tb,
-                                             int a, int t, float logit)
+static inline STP_HD int stp_agent_candidate(const stp_path_ws *w, const stp_path_tables *tb, int a,
+                                             int t, float logit)
 {
     if (w->next_ok[a] > t || !(logit > tb->logit_threshold[a])) return 0;
     if (tb->role[a] == STP_ROLE_LP) return !w->lp_out[a];
@@ -404,8 +404,7 @@ static inline STP_HD int stp_action_delay(const stp_path_state *s, const stp_par
  * action joins the pending list, due after its delay. It is no candidate
  * again until the action has executed and its cooldown passed. */
 static inline STP_HD void stp_agent_decide(stp_path_state *s, const stp_path_ws *w,
-                                           const stp_path_tables *tb, long long path, int a,
-                                           int t)
+                                           const stp_path_tables *tb, long long path, int a, int t)
 {
     const stp_params *p = &tb->prm;
     stp_window_enter(w->sync_ring, &s->sync_sum, p->sync_window_steps, w->last_act[a], t);
@@ -428,8 +427,8 @@ static inline STP_HD void stp_agent_execute(stp_path_state *s, const stp_path_ws
          * dilute it (lp_scale), so the LP agents together never take more
          * than they own and the pool keeps its other liquidity */
         const double l = sqrt(s->x * s->y);
-        const double out = fmin((double)tb->lp_share[a] * s->lp_scale * l,
-                                l * (1.0 - STP_LP_FLOOR_FRAC));
+        const double out =
+            fmin((double)tb->lp_share[a] * s->lp_scale * l, l * (1.0 - STP_LP_FLOOR_FRAC));
         stp_pool_scale(&s->x, &s->y, (l - out) / l);
         s->l_out += out;
         s->lp_scale *= l / (l - out);
@@ -504,8 +503,8 @@ static inline STP_HD void stp_agents_act(stp_path_state *s, const stp_path_ws *w
 
 /* Cheap screen for position i at the oracle price (stp_maybe_liquidatable:
  * true whenever stp_liquidate could act). */
-static inline STP_HD int stp_position_screen(const stp_path_ws *w, const stp_path_tables *tb,
-                                             int i, float price)
+static inline STP_HD int stp_position_screen(const stp_path_ws *w, const stp_path_tables *tb, int i,
+                                             float price)
 {
     return stp_maybe_liquidatable(w->c[i], price, tb->lt[i], w->d[i]);
 }
@@ -564,8 +563,8 @@ static inline STP_HD void stp_plan_liquidations(const stp_path_state *s, const s
             p->tiered_on
                 ? stp_band_close_factor(p, stp_health_factor(w->c[pos], price, p->lt[k], w->d[pos]))
                 : p->close_factor[k];
-        const stp_liquidation l = stp_liquidate(w->c[pos], w->d[pos], price, p->lt[k], p->lb[k],
-                                                cf, p->tiered_on ? 0.0f : p->full_close_hf[k]);
+        const stp_liquidation l = stp_liquidate(w->c[pos], w->d[pos], price, p->lt[k], p->lb[k], cf,
+                                                p->tiered_on ? 0.0f : p->full_close_hf[k]);
         w->seize[pos] = l.seize;
         w->repay[pos] = l.repay_usd;
         w->bad[pos] = l.bad_debt_usd;
@@ -705,8 +704,7 @@ static inline STP_HD void stp_liquidation_and_batch(stp_path_state *s, const stp
  * ------------------------------------------------------------------------- */
 
 static inline STP_HD void stp_path_bookkeeping(stp_path_state *s, const stp_path_ws *w,
-                                               const stp_path_tables *tb, stp_sample_row row,
-                                               int t)
+                                               const stp_path_tables *tb, stp_sample_row row, int t)
 {
     const stp_params *p = &tb->prm;
     double price;

@@ -70,8 +70,8 @@ typedef struct stp_variant_results {
  * unpaired interval is the same difference as if the two samples were
  * independent, reported so the gain from pairing shows. */
 typedef struct stp_paired_diff {
-    double base, variant;        /* the two estimates */
-    double diff, ci_lo, ci_hi;   /* base - variant (a reduction is positive), paired 95% CI */
+    double base, variant;      /* the two estimates */
+    double diff, ci_lo, ci_hi; /* base - variant (a reduction is positive), paired 95% CI */
     double unpaired_ci_lo, unpaired_ci_hi;
     double rel, rel_ci_lo, rel_ci_hi; /* (base - variant) / base; NaN when base is 0 */
 } stp_paired_diff;
@@ -79,10 +79,10 @@ typedef struct stp_paired_diff {
 /* One row of /comparison: a variant's headline figures and its reductions
  * against row 0, the baseline (whose own differences are all zero). */
 typedef struct stp_comparison_row {
-    char name[STP_NAME_MAX];   /* the variant, as under /variants */
-    char series[STP_NAME_MAX]; /* sweep: the series it belongs to; compare: its name */
-    double value;              /* sweep: the swept parameter's value; compare: NaN */
-    stp_cascade_stats cascade; /* P(cascade), Wilson CI */
+    char name[STP_NAME_MAX];       /* the variant, as under /variants */
+    char series[STP_NAME_MAX];     /* sweep: the series it belongs to; compare: its name */
+    double value;                  /* sweep: the swept parameter's value; compare: NaN */
+    stp_cascade_stats cascade;     /* P(cascade), Wilson CI */
     double es, es_ci_lo, es_ci_hi; /* ES of bad_debt_usd at es_level */
     double bad_debt_mean, bad_debt_ci_lo, bad_debt_ci_hi;
     stp_paired_diff d_cascade, d_es, d_bad_debt;
