@@ -162,7 +162,7 @@ static const field FIELDS[] = {
     C("population.lp_share", F_NUM, FRAC, population.lp_share),
     C("population.lp_pool_share", F_NUM, FRAC, population.lp_pool_share),
     C("population.max_family_share", F_NUM, FRAC_GT0, population.max_family_share),
-    C("population.weight_noise", F_NUM, NONNEG, population.weight_noise),
+    C("population.weight_noise", F_NUM, FRAC, population.weight_noise),
     C("population.threshold.mean", F_NUM, OPEN01, population.threshold.mean),
     C("population.threshold.sd", F_NUM, NONNEG, population.threshold.sd),
     C("population.latency_s.median", F_NUM, POS, population.latency_median_s),

@@ -195,6 +195,16 @@ static int check_format(hid_t file, stp_error *err)
     return 0;
 }
 
+/* An int attribute of obj that older files lack: -1 when absent. */
+static int read_optional_int(hid_t file, const char *obj, const char *name, int *out,
+                             stp_error *err)
+{
+    htri_t has;
+    *out = -1;
+    if (STP_H5_CHECK(err, has = H5Aexists_by_name(file, obj, name, H5P_DEFAULT))) return -1;
+    return has ? stp_h5_read_attr(file, obj, name, H5T_NATIVE_INT, out, err) : 0;
+}
+
 static int read_root(hid_t file, stp_summary *s, stp_error *err)
 {
     htri_t has_experiment;
@@ -213,6 +223,11 @@ static int read_root(hid_t file, stp_summary *s, stp_error *err)
                          err) ||
         stp_h5_read_attr(file, "population", "n_agents", H5T_NATIVE_INT, &s->n_agents, err) ||
         stp_h5_read_attr(file, "population", "n_passive", H5T_NATIVE_INT, &s->n_passive, err))
+        return -1;
+    if (read_optional_int(file, "population", "equilibrium_redraws", &s->equilibrium_redraws,
+                          err) ||
+        read_optional_int(file, "population", "equilibrium_fallbacks", &s->equilibrium_fallbacks,
+                          err))
         return -1;
     /* "experiment" is ours beyond DESIGN §6's list: optional on read */
     if (STP_H5_CHECK(err, has_experiment = H5Aexists(file, "experiment"))) return -1;

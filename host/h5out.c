@@ -463,6 +463,8 @@ static int write_population(hid_t file, const stp_population *p, stp_error *err)
         pop_float_column(g, "hf0", p, p->hf0, p->p_hf0, err) ||
         stp_h5_attr_str(g, ".", "families", families, err) ||
         stp_h5_attr_f64(g, ".", "herfindahl", p->herfindahl, err) ||
+        stp_h5_attr_i32(g, ".", "equilibrium_redraws", p->equilibrium_redraws, err) ||
+        stp_h5_attr_i32(g, ".", "equilibrium_fallbacks", p->equilibrium_fallbacks, err) ||
         stp_h5_attr_i32(g, ".", "n_agents", p->n_agents, err) ||
         stp_h5_attr_i32(g, ".", "n_passive", p->n_passive, err))
         goto fail;

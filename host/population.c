@@ -7,6 +7,8 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "stampede/equilibrium.h"
+#include "stampede/path.h"
 #include "stampede/rng.h"
 
 /* Field numbers (the counter's `step` word) of the population draws. */
@@ -14,10 +16,17 @@ enum { F_FAMILY, F_TRAITS, F_SIZE, F_HF0, F_NOISE, F_FEE_TOLERANCE };
 #define HF0_TRIES        64
 #define RULE_PARAM_FLOOR 1e-3f /* dd_limit, var_z, target_ratio stay > 0 */
 
+/* Round 0 is the first draw; equilibrium redraws use rounds 1, 2, ... in
+ * the counter's `path` word, so a redraw moves no other draw. */
+static stp_u32x4 draw_round(const stp_config *cfg, int round, int field, int index, int block)
+{
+    return stp_philox(cfg->run.seed, STP_STREAM_POPULATION, (uint32_t)round, (uint32_t)field,
+                      (uint32_t)index, (uint32_t)block);
+}
+
 static stp_u32x4 draw(const stp_config *cfg, int field, int index, int block)
 {
-    return stp_philox(cfg->run.seed, STP_STREAM_POPULATION, 0, (uint32_t)field, (uint32_t)index,
-                      (uint32_t)block);
+    return draw_round(cfg, 0, field, index, block);
 }
 
 static float normal_of(const stp_config *cfg, int field, int index, int block)
@@ -104,14 +113,14 @@ static void assign_families(stp_population *p, const stp_config *cfg, int *slot_
 }
 
 /* Family weights plus weight_noise x N(0,1) on every parameter (weights and
- * biases) in the standardised feature space (§3.9). */
-static void perturb_params(stp_population *p, const stp_config *cfg, int i, int a)
+ * biases) in the standardised feature space (§3.9), from draw round `round`. */
+static void perturb_params(stp_population *p, const stp_config *cfg, int round, int i, int a)
 {
     const stp_model *m = &p->models[p->family[a]];
     const size_t n = (size_t)p->n_agents;
     int k;
     for (k = 0; k < m->n_params; k++) {
-        const stp_u32x4 r = draw(cfg, F_NOISE, i, k / 2);
+        const stp_u32x4 r = draw_round(cfg, round, F_NOISE, i, k / 2);
         float n0, n1;
         float v;
         stp_box_muller(r.v[0], r.v[1], &n0, &n1);
@@ -123,21 +132,52 @@ static void perturb_params(stp_population *p, const stp_config *cfg, int i, int 
     }
 }
 
+/* The family's own weights, without noise (equilibrium's fallback). */
+static void family_params(stp_population *p, int a)
+{
+    const stp_model *m = &p->models[p->family[a]];
+    int k;
+    for (k = 0; k < m->n_params; k++)
+        p->params[(size_t)k * (size_t)p->n_agents + a] = m->params[k];
+}
+
+static void set_threshold(stp_population *p, int a, double t)
+{
+    t = fmin(0.99, fmax(0.01, t));
+    p->threshold[a] = (float)t;
+    p->logit_threshold[a] = (float)log(t / (1.0 - t));
+}
+
+/* The threshold at the model's highest calm logit: logits compare strictly,
+ * so the agent is calm at it (and may exceed 0.99). */
+static void lift_threshold(stp_population *p, int a, float logit)
+{
+    p->logit_threshold[a] = logit;
+    p->threshold[a] = (float)(1.0 / (1.0 + exp(-(double)logit)));
+}
+
+/* Threshold N(mean, sd) clipped to [0.01, 0.99] (§3.9); the normal is the
+ * first of the Box-Muller pair of words 2 and 3 of the traits block of
+ * draw round `round` (round 0: the agent's own traits). */
+static void draw_threshold(stp_population *p, const stp_config *cfg, int round, int i, int a)
+{
+    const stp_u32x4 r = draw_round(cfg, round, F_TRAITS, i, 0);
+    float n_thr, n_lat;
+    stp_box_muller(r.v[2], r.v[3], &n_thr, &n_lat);
+    set_threshold(p, a, cfg->population.threshold.mean + cfg->population.threshold.sd * n_thr);
+}
+
 /* Traits of drawn agent i at sorted slot a; size_w gets its unnormalised
  * lognormal size weight. */
 static void draw_agent(stp_population *p, const stp_config *cfg, int i, int a, double *size_w)
 {
     const stp_u32x4 r = draw(cfg, F_TRAITS, i, 0);
     float n_thr, n_lat;
-    double t;
     stp_box_muller(r.v[2], r.v[3], &n_thr, &n_lat);
     p->role[a] =
         stp_uniform(r.v[0]) <= (float)cfg->population.lp_share ? STP_ROLE_LP : STP_ROLE_BORROWER;
     p->protocol[a] = p->role[a] == STP_ROLE_LP ? -1 : pick_protocol(cfg, stp_uniform(r.v[1]));
-    t = cfg->population.threshold.mean + cfg->population.threshold.sd * n_thr;
-    t = fmin(0.99, fmax(0.01, t));
-    p->threshold[a] = (float)t;
-    p->logit_threshold[a] = (float)log(t / (1.0 - t));
+    draw_threshold(p, cfg, 0, i, a);
     p->latency_s[a] =
         (float)(cfg->population.latency_median_s * exp(cfg->population.latency_log_sd * n_lat));
     {
@@ -155,7 +195,7 @@ static void draw_agent(stp_population *p, const stp_config *cfg, int i, int a, d
                                       cfg->mitigations.progressive_fee.tolerance.mean +
                                           cfg->mitigations.progressive_fee.tolerance.sd *
                                               normal_of(cfg, F_FEE_TOLERANCE, i, 0));
-    perturb_params(p, cfg, i, a);
+    perturb_params(p, cfg, 0, i, a);
 }
 
 /* Sizes normalised to their total (§3.9): borrowers share the AI collateral,
@@ -181,6 +221,85 @@ static void finish_sizes(stp_population *p, const stp_config *cfg, const double 
             p->debt_usd[a] = (float)(c_usd * lt / p->hf0[a]);
         }
     }
+}
+
+/* The highest logit agent a's model gives in the calm history, or the first
+ * found above stop_above. */
+static float calm_max(const stp_population *p, const stp_config *cfg, const stp_calm_history *h,
+                      int a, float stop_above)
+{
+    const stp_model *m = &p->models[p->family[a]];
+    const int borrower = p->role[a] == STP_ROLE_BORROWER;
+    return stp_calm_max_logit(
+        h, m->kind, m->hidden, p->params + a, p->n_agents, borrower ? p->collateral[a] : 0.0f,
+        borrower ? p->debt_usd[a] : 0.0f,
+        borrower ? (float)cfg->protocols[p->protocol[a]].liquidation_threshold : 0.0f, stop_above);
+}
+
+static int fires_calm(const stp_population *p, const stp_config *cfg, const stp_calm_history *h,
+                      int a)
+{
+    return calm_max(p, cfg, h, a, p->logit_threshold[a]) > p->logit_threshold[a];
+}
+
+/* A borrower's defensive action taken before the window opened: it sells
+ * sell_fraction of its collateral at P0 and repays debt with the proceeds
+ * (no price impact: the market has long absorbed it). */
+static void deleverage(stp_population *p, const stp_config *cfg, int a)
+{
+    const float sold = p->sell_fraction[a] * p->collateral[a];
+    const double proceeds = (double)sold * cfg->market.price0_usd;
+    p->collateral[a] -= sold;
+    p->debt_usd[a] = (float)fmax(0.0, (double)p->debt_usd[a] - proceeds);
+}
+
+/* Equilibrium at t = 0 (§3.4): an agent whose model fires anywhere in the
+ * calm market (equilibrium.h: the rest point and two calm histories of at
+ * least an hour) would, in the real market, have acted before the window
+ * opened. Its weight noise and threshold are redrawn (rounds 1, 2, ... of
+ * their own counters; its family, role, latency and position stay) until
+ * it is calm, at most STP_EQUILIBRIUM_ROUNDS times. One still firing
+ * falls back, counted apart: its family's weights without noise at the
+ * mean threshold; a borrower whose family then still fires (a
+ * position-risk model on a position near liquidation) has already
+ * de-risked: it sells its sell fraction at P0 and repays, up to
+ * STP_EQUILIBRIUM_ROUNDS times, until it is calm; one that fires even then
+ * gets its threshold lifted to its model's highest calm score, so it acts
+ * only beyond the calm market's extremes. Agents are independent, so the
+ * loop runs in parallel with the same result. */
+static stp_status equilibrate(stp_population *p, const stp_config *cfg, const int *drawn,
+                              stp_error *err)
+{
+    stp_calm_history *h = NULL;
+    int redraws = 0, fallbacks = 0, a;
+    if (p->n_agents == 0) return STP_OK;
+    if (stp_calm_history_create(&h, cfg, err)) return err->status;
+#pragma omp parallel for schedule(dynamic, 16) reduction(+ : redraws, fallbacks)
+    for (a = 0; a < p->n_agents; a++) {
+        int round, fires = fires_calm(p, cfg, h, a);
+        if (!fires) continue;
+        redraws++;
+        for (round = 1; round <= STP_EQUILIBRIUM_ROUNDS && fires; round++) {
+            perturb_params(p, cfg, round, drawn[a], a);
+            draw_threshold(p, cfg, round, drawn[a], a);
+            fires = fires_calm(p, cfg, h, a);
+        }
+        if (!fires) continue;
+        fallbacks++;
+        family_params(p, a);
+        set_threshold(p, a, cfg->population.threshold.mean);
+        fires = fires_calm(p, cfg, h, a);
+        for (round = 0; round < STP_EQUILIBRIUM_ROUNDS && fires && p->role[a] == STP_ROLE_BORROWER;
+             round++) {
+            deleverage(p, cfg, a);
+            fires = fires_calm(p, cfg, h, a);
+        }
+        if (fires) lift_threshold(p, a, calm_max(p, cfg, h, a, INFINITY));
+    }
+    stp_calm_history_destroy(h);
+    p->equilibrium_redraws = redraws;
+    p->equilibrium_fallbacks = fallbacks;
+    return STP_OK;
 }
 
 static void draw_passive(stp_population *p, const stp_config *cfg, double passive_usd)
@@ -247,6 +366,7 @@ stp_status stp_population_create(stp_population **out, const stp_config *cfg, st
         goto fail;
     }
     finish_sizes(p, cfg, size_w, drawn, total - passive_usd);
+    if (equilibrate(p, cfg, drawn, err)) goto fail;
     draw_passive(p, cfg, passive_usd);
     free(slot_of);
     free(drawn);

@@ -421,6 +421,11 @@ static void print_human(FILE *f, const stp_summary *s, int md)
             "population: %s AI agents, %s passive positions; model-family Herfindahl index "
             "%.3f (1 = monoculture)\n",
             agents, passive, s->herfindahl);
+    if (s->equilibrium_redraws >= 0)
+        fprintf(f,
+                "equilibrium: %d agents redrawn because their model fired on the calm market "
+                "(%d kept at the redraw cap with a lifted threshold)\n",
+                s->equilibrium_redraws, s->equilibrium_fallbacks);
     for (int v = 0; v < s->n_variants; v++) {
         const stp_variant_summary *vs = &s->variants[v];
         fmt_clean(name, sizeof name, vs->name, md);
@@ -705,6 +710,8 @@ static void print_json(FILE *f, const stp_summary *s)
     json_int(&w, "n_agents", s->n_agents);
     json_int(&w, "n_passive", s->n_passive);
     json_num(&w, "herfindahl", s->herfindahl);
+    json_int(&w, "equilibrium_redraws", s->equilibrium_redraws);
+    json_int(&w, "equilibrium_fallbacks", s->equilibrium_fallbacks);
     json_close(&w, '}');
     json_open(&w, "variants", '[');
     for (int v = 0; v < s->n_variants; v++)

@@ -43,6 +43,9 @@ typedef struct stp_summary {
     long long paths;
     double wall_s, agent_steps_per_s;
     double herfindahl; /* of the AI-agent population across model families */
+    /* agents redrawn into equilibrium with the calm market, and of those the
+     * ones at the round cap (population.h); -1 in files written before 0.2 */
+    int equilibrium_redraws, equilibrium_fallbacks;
     int n_agents, n_passive;
     int n_variants;                /* at most STP_MAX_POINTS (experiment.h) */
     stp_variant_summary *variants; /* [n_variants], owned: free with stp_summary_free */

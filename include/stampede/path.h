@@ -144,6 +144,20 @@ static inline STP_HD void stp_path_init_position(const stp_path_ws *w, const stp
     w->grace_last[i] = STP_NEVER;
 }
 
+/* The calm market's steady state as an agent sees it (§3.4): no return,
+ * calm volatility, no drawdown, no liquidations, no signal, its own health
+ * factor hf (capped; LPs see the cap). The population is drawn in
+ * equilibrium with it (population.c) and the histories start in it. */
+static inline STP_HD void stp_calm_features(float *x, float hf)
+{
+    int j;
+    for (j = 0; j < STP_FEATURES; j++)
+        x[j] = 0.0f;
+    x[STP_F_VOL] = 1.0f;
+    x[STP_F_HF] = hf < STP_FEATURE_HF_CAP ? hf : STP_FEATURE_HF_CAP;
+    x[STP_F_BIAS] = 1.0f;
+}
+
 /* Ring entries k of the histories; before step 0 the agents remember a
  * flat market at P0. k < max(price_ring, window_steps + 1, STP_LAG_RING,
  * sync_window_steps), entries past a ring's length are left alone. */
@@ -155,12 +169,7 @@ static inline STP_HD void stp_path_init_history(const stp_path_ws *w, const stp_
     if (k < p->breaker_window_steps) w->brk_ring[k] = 0;
     if (k < STP_LAG_RING) {
         float *f = w->feat_ring + (size_t)k * (STP_FEATURES + 1);
-        int j;
-        for (j = 0; j <= STP_FEATURES; j++)
-            f[j] = 0.0f;
-        f[STP_F_VOL] = 1.0f;
-        f[STP_F_HF] = STP_FEATURE_HF_CAP;
-        f[STP_F_BIAS] = 1.0f;
+        stp_calm_features(f, STP_FEATURE_HF_CAP);
         f[STP_FEATURES] = (float)p->price0;
     }
 }

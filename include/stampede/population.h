@@ -9,6 +9,9 @@
 
 typedef enum { STP_ROLE_BORROWER, STP_ROLE_LP, STP_ROLE_PASSIVE } stp_role;
 
+/* Redraw rounds of an agent that fires on the calm market (population.c). */
+#define STP_EQUILIBRIUM_ROUNDS 64
+
 /* AI agents are sorted by family: agents [family_start[f], family_start[f] +
  * family_count[f]) share family f, so the decision loop runs one model over a
  * contiguous block. Per-agent arrays are indexed by agent a in [0, n_agents). */
@@ -18,6 +21,8 @@ typedef struct stp_population {
     int family_start[STP_MAX_FAMILIES + 1];
     int family_count[STP_MAX_FAMILIES];
     double herfindahl; /* sum over families of (agent share)^2 */
+    int equilibrium_redraws;   /* agents redrawn because they fired on the calm market */
+    int equilibrium_fallbacks; /* of those, agents still firing after every round */
 
     /* AI agents, [agent] */
     int *family;

@@ -1,0 +1,210 @@
+/* equilibrium.c: the calm market a population must be in equilibrium with
+ * (DESIGN §3.4), simulated with path.h so that the agents are tested on
+ * exactly the features a path shows them. The pool is a smoothed copy of
+ * the fundamental (arbitrage closes a fraction of the gap per step), so a
+ * calm oracle's one-step volatility sits well below the fundamental's and
+ * the VOL feature settles near 0.2, not at 1: the rest point alone is not
+ * the calm market the agents live in, and testing on it let noisy
+ * populations sell off by themselves. */
+#include "stampede/equilibrium.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stampede/params.h"
+#include "stampede/path.h"
+
+#define STP_CALM_TILE 256 /* steps evaluated together: SIMD lanes run over steps */
+
+/* The calm history is as long as the horizon and at least an hour: the
+ * agents have lived through calm markets for far longer than one window,
+ * and a model that fires on an hour's ordinary extremes (a 2.5 sigma
+ * minute) is not in equilibrium with them. */
+static int calm_steps(const stp_params *p)
+{
+    const int hour = stp_steps_of(STP_CALM_HISTORY_S, p->dt_s, 1 << 30);
+    const int floor_steps =
+        hour > 2 * p->window_steps + STP_LAG_RING ? hour : 2 * p->window_steps + STP_LAG_RING;
+    return p->n_steps > floor_steps ? p->n_steps : floor_steps;
+}
+
+static void free_ws(stp_path_ws *w)
+{
+    free(w->pool_ring);
+    free(w->oracle_ring);
+    free(w->feat_ring);
+    free(w->sync_ring);
+    free(w->brk_ring);
+}
+
+static stp_status alloc_ws(stp_path_ws *w, const stp_params *p, stp_error *err)
+{
+    memset(w, 0, sizeof *w);
+    if (STP_ALLOC(err, w->pool_ring, (size_t)p->price_ring) ||
+        STP_ALLOC(err, w->oracle_ring, (size_t)p->window_steps + 1) ||
+        STP_ALLOC(err, w->feat_ring, (size_t)STP_LAG_RING * (STP_FEATURES + 1)) ||
+        STP_ALLOC(err, w->sync_ring, (size_t)p->sync_window_steps) ||
+        STP_ALLOC(err, w->brk_ring, (size_t)p->breaker_window_steps)) {
+        free_ws(w);
+        return err->status;
+    }
+    return STP_OK;
+}
+
+/* Writes n steps of the calm market with arbitrage fraction arb_frac into
+ * columns [col, col + n) of feat ([feature][n_steps]). */
+static stp_status simulate(stp_calm_history *h, int col, int n, const stp_params *prm,
+                           double arb_frac, stp_error *err)
+{
+    stp_path_tables tb;
+    stp_path_ws w;
+    stp_path_state s;
+    const stp_sample_row row = {NULL, NULL, NULL, NULL};
+    int t, k, nh;
+    memset(&tb, 0, sizeof tb);
+    tb.prm = *prm;
+    tb.prm.arb_frac = arb_frac;
+    if (alloc_ws(&w, &tb.prm, err)) return err->status;
+    nh = stp_path_history_len(&tb.prm);
+    stp_path_init_state(&s, &tb.prm);
+    for (k = 0; k < nh; k++)
+        stp_path_init_history(&w, &tb.prm, k);
+    for (t = 0; t < n; t++) {
+        stp_market_step(&s, &tb, STP_CALM_PATH, t);
+        stp_features_step(&s, &w, &tb.prm, 0, t);
+        for (k = 0; k <= STP_FEATURES; k++)
+            h->feat[(size_t)k * (size_t)h->n_steps + (size_t)(col + t)] =
+                w.feat_ring[(size_t)(t % STP_LAG_RING) * (STP_FEATURES + 1) + (size_t)k];
+        stp_path_bookkeeping(&s, &w, &tb, row, t);
+    }
+    free_ws(&w);
+    return STP_OK;
+}
+
+/* Columns [to, to + n) = columns [from, from + n) moved away from the rest
+ * point (column 0) by STP_CALM_STRETCH, each feature clipped to the range
+ * path.h clips it to. An hour is a short calm history: the extreme 60 s
+ * move over N minutes grows like sqrt(2 ln N), by about 1.2 from an hour to
+ * a day, and more with Student-t noise; the stretched copy stands in for
+ * that longer history at the cost of one more hour. The oracle price (and
+ * with it a borrower's HF) stretches alike in log terms. */
+static void stretch(stp_calm_history *h, int from, int to, int n)
+{
+    static const float lo[STP_FEATURES] = {
+        -STP_FEATURE_Z_MAX, -STP_FEATURE_Z_MAX, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 1.0f};
+    static const float hi[STP_FEATURES] = {STP_FEATURE_Z_MAX,
+                                           STP_FEATURE_Z_MAX,
+                                           STP_FEATURE_Z_MAX,
+                                           STP_FEATURE_Z_MAX,
+                                           STP_FEATURE_HF_CAP,
+                                           STP_FEATURE_Z_MAX,
+                                           1.0f,
+                                           1.0f};
+    const size_t ns = (size_t)h->n_steps;
+    const float p0 = h->feat[(size_t)STP_FEATURES * ns];
+    int k, j;
+    for (k = 0; k < STP_FEATURES; k++) {
+        const float rest = h->feat[(size_t)k * ns];
+        for (j = 0; j < n; j++) {
+            const float v = h->feat[(size_t)k * ns + (size_t)(from + j)];
+            h->feat[(size_t)k * ns + (size_t)(to + j)] =
+                stp_clampf(fmaf(STP_CALM_STRETCH, v - rest, rest), lo[k], hi[k]);
+        }
+    }
+    for (j = 0; j < n; j++) {
+        const float p = h->feat[(size_t)STP_FEATURES * ns + (size_t)(from + j)];
+        h->feat[(size_t)STP_FEATURES * ns + (size_t)(to + j)] =
+            p0 * (float)pow((double)p / (double)p0, (double)STP_CALM_STRETCH);
+    }
+}
+
+stp_status stp_calm_history_create(stp_calm_history **out, const stp_config *cfg, stp_error *err)
+{
+    stp_calm_history *h = NULL;
+    stp_params prm = stp_params_derive(cfg);
+    int n;
+    *out = NULL;
+    prm.jump_rate_step = 0.0f; /* calm: no jumps, no stress regime, no shocks */
+    prm.p_calm_to_stress = 0.0f;
+    n = calm_steps(&prm);
+    prm.n_steps = n;
+    if (STP_ALLOC(err, h, 1)) return err->status;
+    h->n_steps = 1 + 4 * n;
+    if (STP_ALLOC(err, h->feat, (size_t)h->n_steps * (STP_FEATURES + 1)) ||
+        simulate(h, 1, n, &prm, prm.arb_frac, err) || simulate(h, 1 + n, n, &prm, 1.0, err)) {
+        stp_calm_history_destroy(h);
+        return err->status;
+    }
+    { /* column 0: the rest point, the flat market the rings hold before step 0 */
+        float x[STP_FEATURES];
+        int k;
+        stp_calm_features(x, STP_FEATURE_HF_CAP);
+        for (k = 0; k < STP_FEATURES; k++)
+            h->feat[(size_t)k * (size_t)h->n_steps] = x[k];
+        h->feat[(size_t)STP_FEATURES * (size_t)h->n_steps] = (float)prm.price0;
+    }
+    stretch(h, 1, 1 + 2 * n, 2 * n);
+    *out = h;
+    return STP_OK;
+}
+
+void stp_calm_history_destroy(stp_calm_history *h)
+{
+    if (!h) return;
+    free(h->feat);
+    free(h);
+}
+
+/* The features of steps [t0, t0 + n) into xt[feature][TILE], with a
+ * borrower's own health factor at each step's oracle price. */
+static void tile_features(float (*xt)[STP_CALM_TILE], const stp_calm_history *h, int t0, int n,
+                          float collateral, float debt_usd, float lt)
+{
+    int k, j;
+    for (k = 0; k < STP_FEATURES; k++)
+        for (j = 0; j < n; j++)
+            xt[k][j] = h->feat[(size_t)k * (size_t)h->n_steps + (size_t)(t0 + j)];
+    if (lt > 0.0f) {
+        const float *oracle = h->feat + (size_t)STP_FEATURES * (size_t)h->n_steps + t0;
+        for (j = 0; j < n; j++) {
+            const float hf = stp_health_factor(collateral, oracle[j], lt, debt_usd);
+            xt[STP_F_HF][j] = hf < STP_FEATURE_HF_CAP ? hf : STP_FEATURE_HF_CAP;
+        }
+    }
+}
+
+float stp_calm_max_logit(const stp_calm_history *h, stp_family_kind kind, int hidden,
+                         const float *p, long stride, float collateral, float debt_usd, float lt,
+                         float stop_above)
+{
+    float xt[STP_FEATURES][STP_CALM_TILE], out[STP_CALM_TILE];
+    float best = -INFINITY;
+    int t0, j, k, h_;
+    for (t0 = 0; t0 < h->n_steps; t0 += STP_CALM_TILE) {
+        const int n = h->n_steps - t0 < STP_CALM_TILE ? h->n_steps - t0 : STP_CALM_TILE;
+        tile_features(xt, h, t0, n, collateral, debt_usd, lt);
+        if (kind == STP_FAMILY_MLP) {
+            /* SIMD over steps: the agent's weights are the same in every lane */
+            for (j = 0; j < n; j++)
+                out[j] = stp_mlp_b2(p, stride, hidden);
+            for (h_ = 0; h_ < hidden; h_++) {
+#pragma omp simd
+                for (j = 0; j < n; j++)
+                    out[j] =
+                        stp_mlp_accumulate(p, stride, hidden, h_, &xt[0][j], STP_CALM_TILE, out[j]);
+            }
+        } else {
+            for (j = 0; j < n; j++) {
+                float x[STP_FEATURES];
+                for (k = 0; k < STP_FEATURES; k++)
+                    x[k] = xt[k][j];
+                out[j] = stp_model_logit(kind, hidden, p, stride, x);
+            }
+        }
+        for (j = 0; j < n; j++)
+            best = out[j] > best ? out[j] : best;
+        if (best > stop_above) break; /* most agents fire early if at all */
+    }
+    return best;
+}
