@@ -64,10 +64,11 @@ const char stp_cfg_schema_json[] =
     "   \"hf0\": {\"min\": 1.05, \"median\": 1.4, \"log_sd\": 0.15}},"
     " \"mitigations\": {"
     "   \"circuit_breaker\": {\"enabled\": false, \"window_s\": 3, \"max_sync_fraction\": 0.2,"
-    "                         \"cooldown_s\": 30},"
+    "                         \"cooldown_s\": 30, \"release\": \"gradual\", \"release_s\": 60},"
     "   \"random_delay\": {\"enabled\": false, \"max_s\": 10},"
     "   \"progressive_fee\": {\"enabled\": false, \"base\": 0.003, \"slope\": 0.05,"
-    "                         \"tolerance\": {\"mean\": 0.01, \"sd\": 0.005}},"
+    "                         \"tolerance\": {\"mean\": 0.01, \"sd\": 0.005},"
+    "                         \"exempt_liquidations\": true},"
     "   \"tiered_liquidation\": {\"enabled\": false,"
     "     \"bands\": [{\"hf_below\": 1.0, \"close_factor\": 0.1},"
     "                {\"hf_below\": 0.97, \"close_factor\": 0.25},"
@@ -93,8 +94,9 @@ static const char *const EXPERIMENT_KINDS[] = {"single", "compare", "sweep", "se
 static const char *const NOISE_DISTS[] = {"normal", "student_t", NULL};
 static const char *const SCENARIO_MODES[] = {"random", "blind_spot", "importance", "qmc", NULL};
 static const char *const OBJECTIVES[] = {"es_bad_debt_usd", "p_cascade", NULL};
-static const char *const SHOCK_KINDS[] = {"gap",          "exploit",    "liquidity_withdrawal",
-                                          "oracle_delay", "vol_regime", NULL};
+static const char *const SHOCK_KINDS[] = {
+    "gap", "exploit", "liquidity_withdrawal", "oracle_delay", "vol_regime", "oracle_error", NULL};
+static const char *const RELEASES[] = {"gradual", "batch", NULL};
 
 /* Scalar keys: dotted path below the object read, type, allowed range, and
  * where the value goes (an offset into the struct being filled). */
@@ -180,6 +182,8 @@ static const field FIELDS[] = {
       mitigations.circuit_breaker.max_sync_fraction),
     C("mitigations.circuit_breaker.cooldown_s", F_NUM, NONNEG,
       mitigations.circuit_breaker.cooldown_s),
+    C("mitigations.circuit_breaker.release_s", F_NUM, NONNEG,
+      mitigations.circuit_breaker.release_s),
     C("mitigations.random_delay.enabled", F_BOOL, ANY, mitigations.random_delay.enabled),
     C("mitigations.random_delay.max_s", F_NUM, NONNEG, mitigations.random_delay.max_s),
     C("mitigations.progressive_fee.enabled", F_BOOL, ANY, mitigations.progressive_fee.enabled),
@@ -189,6 +193,8 @@ static const field FIELDS[] = {
       mitigations.progressive_fee.tolerance.mean),
     C("mitigations.progressive_fee.tolerance.sd", F_NUM, NONNEG,
       mitigations.progressive_fee.tolerance.sd),
+    C("mitigations.progressive_fee.exempt_liquidations", F_BOOL, ANY,
+      mitigations.progressive_fee.exempt_liquidations),
     C("mitigations.tiered_liquidation.enabled", F_BOOL, ANY,
       mitigations.tiered_liquidation.enabled),
     C("mitigations.tiered_liquidation.max_step_fraction", F_NUM, FRAC_GT0,
@@ -675,6 +681,10 @@ static stp_status read_shock(ctx *c, cJSON *it, int i, stp_config *cfg)
         return stp_cfg_fail(c, "size.mean",
                             "must be in [-1, 1] for liquidity_withdrawal (|size| is the "
                             "fraction of the pool's liquidity removed)");
+    if (s->kind == STP_SHOCK_ORACLE_ERROR && !(fabs(s->size.mean) < 1))
+        return stp_cfg_fail(c, "size.mean",
+                            "must be in (-1, 1) for oracle_error (the oracle reports the price "
+                            "times 1 + size)");
     if (s->time_s.hi > cfg->time.horizon_s)
         return stp_cfg_fail(c, "time_s", "must end by time.horizon_s; a later shock never happens");
     return STP_OK;
@@ -716,8 +726,9 @@ static stp_status read_output(ctx *c, const cJSON *root, stp_config *cfg)
 
 static stp_status read_enums(ctx *c, const cJSON *root, stp_config *cfg)
 {
-    int kind, dist, mode, objective;
+    int kind, dist, mode, objective, release;
     if (get_enum(c, root, "experiment.kind", EXPERIMENT_KINDS, &kind) ||
+        get_enum(c, root, "mitigations.circuit_breaker.release", RELEASES, &release) ||
         get_enum(c, root, "experiment.search.objective", OBJECTIVES, &objective) ||
         get_enum(c, root, "market.noise.dist", NOISE_DISTS, &dist) ||
         get_enum(c, root, "scenario.mode", SCENARIO_MODES, &mode))
@@ -726,6 +737,7 @@ static stp_status read_enums(ctx *c, const cJSON *root, stp_config *cfg)
     cfg->experiment.search_objective = (stp_search_objective)objective;
     cfg->market.noise_dist = (stp_noise_dist)dist;
     cfg->scenario.mode = (stp_scenario_mode)mode;
+    cfg->mitigations.circuit_breaker.release = (stp_release)release;
     return STP_OK;
 }
 

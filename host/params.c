@@ -45,10 +45,16 @@ static void derive_mitigations(stp_params *p, const stp_config *cfg)
     p->breaker_cooldown_steps =
         window_steps(cfg->mitigations.circuit_breaker.cooldown_s, dt, p->n_steps);
     p->breaker_max_sync = cfg->mitigations.circuit_breaker.max_sync_fraction;
+    /* a gradual release takes at least one step */
+    p->breaker_release_steps =
+        cfg->mitigations.circuit_breaker.release == STP_RELEASE_BATCH
+            ? 0
+            : window_steps(cfg->mitigations.circuit_breaker.release_s, dt, p->n_steps);
     p->delay_on = cfg->mitigations.random_delay.enabled;
     p->delay_max_s = (float)cfg->mitigations.random_delay.max_s;
     p->fee_on = cfg->mitigations.progressive_fee.enabled;
     p->fee_base = cfg->mitigations.progressive_fee.base;
+    p->fee_exempt_liq = cfg->mitigations.progressive_fee.exempt_liquidations;
     p->fee_slope = cfg->mitigations.progressive_fee.slope;
     p->tiered_on = cfg->mitigations.tiered_liquidation.enabled;
     p->n_bands = cfg->mitigations.tiered_liquidation.n_bands;

@@ -1,7 +1,7 @@
 /* stress_shocks.h: --set overrides shared by the engine and GPU parity
  * tests. stress_shocks puts every shock kind on every quickstart path,
  * about once each: the exploit haircut, liquidity withdrawal and refill,
- * oracle delay and forced stress all run, and some pools crash hard. */
+ * oracle delay and error, and forced stress all run, and some pools crash hard. */
 #ifndef STAMPEDE_TESTS_STRESS_SHOCKS_H
 #define STAMPEDE_TESTS_STRESS_SHOCKS_H
 
@@ -16,7 +16,9 @@ static const char stress_shocks[] =
     "{\"kind\": \"oracle_delay\", \"rate_per_path\": 1, \"time_s\": [0, 800],"
     " \"duration_s\": 30, \"size\": {\"mean\": 10, \"sd\": 2}},"
     "{\"kind\": \"vol_regime\", \"rate_per_path\": 1, \"time_s\": [0, 800],"
-    " \"duration_s\": 60}]";
+    " \"duration_s\": 60},"
+    "{\"kind\": \"oracle_error\", \"rate_per_path\": 1, \"time_s\": [0, 800],"
+    " \"duration_s\": 20, \"size\": {\"mean\": -0.03, \"sd\": 0.02}}]";
 
 /* Every mitigation on at its default settings (DESIGN §5a), so the GPU
  * parity test and the engine test cover the pending queue, the breaker's

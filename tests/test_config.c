@@ -314,6 +314,10 @@ Test(config, defaults_fill_in_everything_but_protocols_and_families)
     cr_assert_eq(cfg->mitigations.grace_period.enabled, 0);
     cr_assert_eq(cfg->mitigations.tiered_liquidation.n_bands, 3);
     cr_assert_eq(cfg->mitigations.random_delay.max_s, 10.0);
+    /* the deployed designs by default (README, config reference) */
+    cr_assert_eq(cfg->mitigations.circuit_breaker.release, STP_RELEASE_GRADUAL);
+    cr_assert_eq(cfg->mitigations.circuit_breaker.release_s, 60.0);
+    cr_assert_eq(cfg->mitigations.progressive_fee.exempt_liquidations, 1);
     cr_assert_eq(cfg->scenario.mode, STP_SCENARIO_RANDOM);
     cr_assert_eq(cfg->scenario.n_shocks, 0);
     cr_assert_eq(cfg->scenario.importance_tilt, 1.0);
@@ -597,6 +601,20 @@ Test(config, shock_rules)
                      "\"size\": {\"mean\": -0.1}, \"duration_s\": -1}]",
                      "t.json: config error at scenario.shocks[0].duration_s: must be a number >= "
                      "0; got -1");
+    expect_set_error("scenario.shocks=[{\"kind\": \"oracle_error\", \"count\": 1, \"time_s\": 0, "
+                     "\"size\": {\"mean\": -1}}]",
+                     "t.json: config error at scenario.shocks[0].size.mean: must be in (-1, 1) "
+                     "for oracle_error (the oracle reports the price times 1 + size)");
+}
+
+Test(config, breaker_release_is_gradual_or_batch)
+{
+    expect_set_error("mitigations.circuit_breaker.release=\"slow\"",
+                     "t.json: config error at mitigations.circuit_breaker.release: must be one of "
+                     "\"gradual\" | \"batch\"; got \"slow\"");
+    expect_set_error("mitigations.circuit_breaker.release_s=-1",
+                     "t.json: config error at mitigations.circuit_breaker.release_s: must be a "
+                     "number >= 0; got -1");
 }
 
 Test(config, range_items_name_their_index)

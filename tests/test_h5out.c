@@ -465,7 +465,8 @@ Test(h5out, worst_paths_carry_their_outcomes_and_scenarios, .init = setup, .fini
     read_all(f, "/variants/baseline/scenarios/slot_kind", H5T_NATIVE_INT, kind, dims);
     cr_assert(kind[0] == STP_SHOCK_GAP && kind[1] == STP_SHOCK_EXPLOIT);
     attr_string(f, "/variants/baseline/scenarios/slot_kind", "kinds", kinds, sizeof kinds);
-    cr_assert_str_eq(kinds, "gap,exploit,liquidity_withdrawal,oracle_delay,vol_regime");
+    cr_assert_str_eq(kinds,
+                     "gap,exploit,liquidity_withdrawal,oracle_delay,vol_regime,oracle_error");
     H5Fclose(f);
 }
 

@@ -123,6 +123,21 @@ static void decide(mini *m, int t, const int *cand, int n)
     stp_agents_act(&m->s, &m->w, &m->tb, 0, t);
 }
 
+/* Position i at HF h: c = 100 units at price 1, LT 0.8, d = 80 / h. */
+static void set_hf(mini *m, int i, float h)
+{
+    m->c[i] = 100.0f;
+    m->d[i] = 80.0f / h;
+}
+
+static void list_positions(mini *m, const int *pos, int n)
+{
+    int j;
+    for (j = 0; j < n; j++)
+        m->liq[j] = pos[j];
+    m->s.n_liq = n;
+}
+
 /* ---------------------------------------------------------------------------
  * Without mitigations */
 
@@ -179,6 +194,50 @@ Test(mitigations, breaker_halts_above_the_sync_fraction_and_releases_every_queue
     cr_assert_eq(m->sellers[0], 2, "the queue keeps decision order");
     cr_assert_eq(m->sellers[1], 3);
     cr_assert_eq(m->next_ok[2], 6 + 1 + p->cooldown_steps, "cooldown runs from the execution");
+    free(m);
+}
+
+/* The deployed breaker: the queue the halt held drains over release_steps,
+ * ceil(queue / release_steps) actions a step, first decided first; actions
+ * decided during the drain join its back; no sell is lost and the rate
+ * limit ends when the queue is empty. */
+Test(mitigations, breaker_gradual_release_drains_at_the_stated_rate_in_decision_order)
+{
+    mini *m = mini_new();
+    stp_params *p = &m->tb.prm;
+    const int trip[] = {0, 1, 2}, late[] = {9};
+    int t, sold = 0, order[NA], n_order = 0, j;
+    p->breaker_on = 1;
+    p->breaker_max_sync = 0.2;
+    p->breaker_window_steps = 3;
+    p->breaker_cooldown_steps = 4;
+    p->breaker_release_steps = 3;
+    mini_start(m);
+    decide(m, 0, trip, 3); /* 3/10 > 0.2: halts t = 0..3, nothing sells */
+    cr_assert_eq(m->s.halt_until, 4);
+    cr_assert_eq(m->s.n_sellers, 0);
+    for (t = 1; t < 4; t++) {
+        const int c[] = {2 + t}; /* agents 3, 4, 5 decide while halted */
+        decide(m, t, c, 1);
+        cr_assert_eq(m->s.n_sellers, 0, "sold while halted at t=%d", t);
+    }
+    cr_assert_eq(m->s.n_pend, 6);
+    /* released from t = 4 at ceil(6 / 3) = 2 a step: t = 4, 5, 6; agent 9
+     * decides at t = 5 and waits behind the queue (the breaker cannot
+     * re-trip: its window holds at most 2 decisions by then) */
+    for (t = 4; t < 9; t++) {
+        decide(m, t, late, t == 5);
+        cr_assert_leq(m->s.n_sellers, 2, "t=%d: %d sold, above the rate 2", t, m->s.n_sellers);
+        for (j = 0; j < m->s.n_sellers; j++)
+            order[n_order++] = m->sellers[j];
+        sold += m->s.n_sellers;
+        if (t < 7) cr_assert_eq(m->s.n_sellers, 2, "t=%d: the drain ran below its rate", t);
+    }
+    cr_assert_eq(sold, 7, "%d of 7 decided sells executed", sold);
+    for (j = 0; j < 7; j++)
+        cr_assert_eq(order[j], j < 6 ? j : 9, "execution %d was agent %d", j, order[j]);
+    cr_assert_eq(m->s.n_pend, 0);
+    cr_assert_eq(m->s.release_rate, 0, "the rate limit outlived its queue");
     free(m);
 }
 
@@ -381,23 +440,65 @@ Test(mitigations, progressive_fee_rises_with_sync_and_defers_intolerant_sellers)
     free(m);
 }
 
+/* The exemption: one batch in which the agents' part pays the step's
+ * progressive fee and the liquidation seizures the base fee; on the
+ * Uniswap v2 curve q_eff = q_a (1 - f) + q_l (1 - f_base), the pool pays
+ * y q_eff / (x + q_eff) and each side gets its share of q_eff. */
+Test(mitigations, fee_exemption_leaves_liquidations_at_the_base_fee)
+{
+    mini *m = mini_new();
+    stp_params *p = &m->tb.prm;
+    const int two[] = {0, 5};
+    const int pos[] = {NA}; /* passive position 0 */
+    double x0, y0, q_a, q_l, f, q_eff, out, seized;
+    p->fee_on = 1;
+    p->fee_exempt_liq = 1;
+    p->fee_base = 0.003;
+    p->fee_slope = 0.05;
+    mini_start(m);
+    decide(m, 0, two, 2); /* sync 0.2: fee 0.013, both tolerate 1.0 */
+    f = 0.003 + 0.05 * 0.2;
+    cr_assert_eq(m->s.fee, f);
+    m->c[NA] = 100.0f; /* HF 0.9: full close, repay 90, seize 94.5 */
+    m->d[NA] = 80.0f / 0.9f;
+    m->s.oracle = 1.0;
+    list_positions(m, pos, 1);
+    x0 = m->s.x;
+    y0 = m->s.y;
+    cr_assert_eq(stp_liquidation_fee(&m->s, p), 0.003);
+    stp_liquidation_and_batch(&m->s, &m->w, &m->tb, 0);
+    seized = 100.0 - m->c[NA];
+    cr_assert_gt(seized, 0.0, "the liquidation was skipped");
+    q_a = 50.0; /* two agents, 25 units each */
+    q_l = seized;
+    q_eff = q_a * (1.0 - f) + q_l * (1.0 - 0.003);
+    out = y0 * q_eff / (x0 + q_eff);
+    cr_assert_float_eq(y0 - m->s.y, out, 1e-9 * out, "pool paid %.12g, closed form %.12g",
+                       y0 - m->s.y, out);
+    cr_assert_float_eq(m->s.x - x0, q_a + q_l, 1e-9);
+    /* the agents got (1 - f) of the unit price, not the liquidators' (1 - base) */
+    cr_assert_float_eq(m->s.defensive_usd, q_a * (1.0 - f) * out / q_eff, 1e-9 * out);
+    free(m);
+}
+
+/* Without the exemption the same batch charges everyone the step's fee. */
+Test(mitigations, fee_without_exemption_charges_liquidations_the_step_fee)
+{
+    mini *m = mini_new();
+    stp_params *p = &m->tb.prm;
+    const int two[] = {0, 5};
+    p->fee_on = 1;
+    p->fee_base = 0.003;
+    p->fee_slope = 0.05;
+    mini_start(m);
+    decide(m, 0, two, 2);
+    cr_assert_eq(stp_liquidation_fee(&m->s, p), m->s.fee);
+    cr_assert_gt(m->s.fee, 0.003);
+    free(m);
+}
+
 /* ---------------------------------------------------------------------------
  * Tiered liquidation */
-
-/* Position i at HF h: c = 100 units at price 1, LT 0.8, d = 80 / h. */
-static void set_hf(mini *m, int i, float h)
-{
-    m->c[i] = 100.0f;
-    m->d[i] = 80.0f / h;
-}
-
-static void list_positions(mini *m, const int *pos, int n)
-{
-    int j;
-    for (j = 0; j < n; j++)
-        m->liq[j] = pos[j];
-    m->s.n_liq = n;
-}
 
 Test(mitigations, tiered_close_factor_follows_the_hf_band)
 {

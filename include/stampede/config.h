@@ -19,12 +19,15 @@
 
 typedef enum { STP_EXP_SINGLE, STP_EXP_COMPARE, STP_EXP_SWEEP, STP_EXP_SEARCH } stp_experiment_kind;
 typedef enum { STP_NOISE_NORMAL, STP_NOISE_STUDENT_T } stp_noise_dist;
+/* How a circuit breaker releases the actions it held (DESIGN §3.5). */
+typedef enum { STP_RELEASE_GRADUAL, STP_RELEASE_BATCH } stp_release;
 typedef enum {
     STP_SHOCK_GAP,
     STP_SHOCK_EXPLOIT,
     STP_SHOCK_LIQUIDITY_WITHDRAWAL,
     STP_SHOCK_ORACLE_DELAY,
     STP_SHOCK_VOL_REGIME,
+    STP_SHOCK_ORACLE_ERROR, /* last: the codes of older results files stay valid */
     STP_SHOCK_KINDS
 } stp_shock_kind;
 typedef enum {
@@ -144,6 +147,8 @@ typedef struct stp_config {
         struct {
             int enabled;
             double window_s, max_sync_fraction, cooldown_s;
+            stp_release release;
+            double release_s;
         } circuit_breaker;
         struct {
             int enabled;
@@ -153,6 +158,7 @@ typedef struct stp_config {
             int enabled;
             double base, slope;
             stp_mean_sd tolerance;
+            int exempt_liquidations;
         } progressive_fee;
         struct {
             int enabled;

@@ -49,10 +49,11 @@ typedef struct stp_params {
 
     /* mitigations (§3.5): each inert unless its flag is set */
     int breaker_on, breaker_window_steps, breaker_cooldown_steps;
+    int breaker_release_steps; /* gradual release window; 0: the whole queue in one batch */
     double breaker_max_sync;
     int delay_on;
     float delay_max_s;
-    int fee_on;
+    int fee_on, fee_exempt_liq;
     double fee_base, fee_slope;
     int tiered_on, n_bands;
     float band_hf[STP_MAX_BANDS], band_cf[STP_MAX_BANDS]; /* strictly decreasing hf_below */

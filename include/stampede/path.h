@@ -89,12 +89,15 @@ typedef struct stp_path_state {
     double sync_frac; /* sync fraction after this step's decisions */
     double fee;       /* this step's swap fee for agent and liquidation sells */
     int halt_until;   /* circuit breaker: defensive actions held while t < halt_until */
+    int halt_open;    /* a halt began and its release has not started */
+    int release_rate; /* gradual release: actions a step while its queue drains, else 0 */
     int n_pend;       /* pending actions */
     double act_sum, act_sq, peak_sync;
     double liq_usd, liquidations, bad_realized, defensive_usd;
     int n_cand, n_sellers, n_liq, acted; /* this step's list lengths, actions executed */
     /* this step's active shocks */
     double gap, liq_factor, extra_delay_s;
+    double oracle_factor; /* oracle_error: the oracle reports the pool price times this */
     int forced_stress;
     float exploit_factor[STP_MAX_PROTOCOLS]; /* collateral multiplier, 1 when none */
     int any_exploit;
@@ -217,6 +220,7 @@ static inline STP_HD void stp_active_shocks(stp_path_state *s, const stp_path_ta
     s->gap = 0.0;
     s->liq_factor = 1.0;
     s->extra_delay_s = 0.0;
+    s->oracle_factor = 1.0;
     s->forced_stress = 0;
     for (k = 0; k < STP_MAX_PROTOCOLS; k++)
         exploit_log[k] = 0.0f;
@@ -240,6 +244,9 @@ static inline STP_HD void stp_active_shocks(stp_path_state *s, const stp_path_ta
             break;
         case STP_SHOCK_ORACLE_DELAY:
             s->extra_delay_s += fabs((double)tb->size[i]);
+            break;
+        case STP_SHOCK_ORACLE_ERROR: /* floored: an oracle never reports a price <= 0 */
+            s->oracle_factor *= 1.0 + (tb->size[i] > -0.99f ? (double)tb->size[i] : -0.99);
             break;
         default:
             s->forced_stress = 1;
@@ -316,7 +323,7 @@ static inline STP_HD void stp_features_step(stp_path_state *s, const stp_path_ws
     float *f = w->feat_ring + (size_t)(t % STP_LAG_RING) * (STP_FEATURES + 1);
     double log_o, ret1, retw;
 
-    s->oracle = stp_oracle_at(w, p, t, s->extra_delay_s);
+    s->oracle = stp_oracle_at(w, p, t, s->extra_delay_s) * s->oracle_factor;
     s->signal = n_agents > 0 ? (double)s->sync_sum / n_agents : 0.0;
     log_o = log(s->oracle);
     ret1 = log_o - w->oracle_ring[(t + wn - 1) % wn];
@@ -472,6 +479,19 @@ static inline STP_HD int stp_action_lapsed(const stp_path_ws *w, const stp_path_
     return tb->role[a] == STP_ROLE_BORROWER && !(w->c[a] > 0.0f && w->d[a] > 0.0f);
 }
 
+/* The first step after a halt: a gradual release lets the queue it held
+ * execute at most ceil(queue / release_steps) actions a step, in decision
+ * order, until the queue is empty (actions decided meanwhile join its
+ * back); a batch release (release_steps 0) lets every due action go at
+ * once, the naive design that dumps the queue into one batch. */
+static inline STP_HD void stp_breaker_release(stp_path_state *s, const stp_params *p, int halted)
+{
+    if (halted || !s->halt_open) return;
+    s->halt_open = 0;
+    if (p->breaker_release_steps > 0 && s->n_pend > 0)
+        s->release_rate = (s->n_pend + p->breaker_release_steps - 1) / p->breaker_release_steps;
+}
+
 /* (4): the step's candidates (index order) decide, then the circuit breaker
  * and the fee look at the sync fraction, then every pending action that is
  * due and not held executes, in decision order. Without mitigations every
@@ -490,20 +510,25 @@ static inline STP_HD void stp_agents_act(stp_path_state *s, const stp_path_ws *w
         stp_agent_decide(s, w, tb, path, w->cand[j], t);
     s->sync_frac = tb->n_agents > 0 ? (double)s->sync_sum / tb->n_agents : 0.0;
     if (p->breaker_on && t >= s->halt_until && tb->n_agents > 0 &&
-        (double)s->brk_sum / tb->n_agents > p->breaker_max_sync)
+        (double)s->brk_sum / tb->n_agents > p->breaker_max_sync) {
         s->halt_until = t + p->breaker_cooldown_steps;
+        s->halt_open = 1;
+    }
     halted = p->breaker_on && t < s->halt_until;
+    stp_breaker_release(s, p, halted);
     s->fee = p->fee_on ? p->fee_base + p->fee_slope * s->sync_frac : p->fee;
     for (j = 0; j < s->n_pend; j++) {
         const int a = w->pend[j];
         if (stp_action_lapsed(w, tb, a))
             w->next_ok[a] = t + 1;
-        else if (stp_action_held(s, w, tb, a, t, halted))
+        else if (stp_action_held(s, w, tb, a, t, halted) ||
+                 (s->release_rate > 0 && s->acted >= s->release_rate))
             w->pend[keep++] = a;
         else
             stp_agent_execute(s, w, tb, a, t);
     }
     s->n_pend = keep;
+    if (keep == 0) s->release_rate = 0; /* the queue has drained */
 }
 
 /* ---------------------------------------------------------------------------
@@ -617,17 +642,50 @@ static inline STP_HD float stp_agent_sale(const stp_path_ws *w, const stp_path_t
 }
 
 /* The step's sells, sellers then liquidated positions, each in index order
- * (fixed, so the batch does not depend on scheduling). */
+ * (fixed, so the batch does not depend on scheduling); *q_liq gets the
+ * liquidation seizures' part. */
 static inline STP_HD double stp_batch_qty(const stp_path_state *s, const stp_path_ws *w,
-                                          const stp_path_tables *tb, double scale, const int *skip)
+                                          const stp_path_tables *tb, double scale, const int *skip,
+                                          double *q_liq)
 {
     double q = 0.0;
     int j;
+    *q_liq = 0.0;
     for (j = 0; j < s->n_sellers; j++)
         q += stp_agent_sale(w, tb, w->sellers[j], scale, skip);
-    for (j = 0; j < s->n_liq; j++)
-        q += stp_taken(w, tb, w->liq[j], scale, skip);
+    for (j = 0; j < s->n_liq; j++) {
+        const float take = stp_taken(w, tb, w->liq[j], scale, skip);
+        q += take;
+        *q_liq += take;
+    }
     return q;
+}
+
+/* The fee liquidation seizures pay: progressive_fee's exemption leaves them
+ * at the base fee (a lending protocol would not tax its liquidators at the
+ * moment it needs them most); otherwise the step's fee, like everyone. */
+static inline STP_HD double stp_liquidation_fee(const stp_path_state *s, const stp_params *p)
+{
+    return p->fee_on && p->fee_exempt_liq ? p->fee_base : s->fee;
+}
+
+/* One Uniswap v2 batch of q units in which the liquidation part q_liq pays
+ * fee_liq and the rest fee (the fees stay in the pool; only the effective
+ * input q_eff moves the curve, as in stp_amm_sell). Executes it when
+ * `execute`, and returns the USD paid per unit before fee, out / q_eff:
+ * a seller paying fee f gets (1 - f) of it. */
+static inline STP_HD double stp_batch_swap(double *pool_x, double *pool_y_usd, double q,
+                                           double q_liq, double fee, double fee_liq, int execute)
+{
+    const double q_eff = (q - q_liq) * (1.0 - fee) + q_liq * (1.0 - fee_liq);
+    double out;
+    if (!(q_eff > 0.0)) return 0.0;
+    out = *pool_y_usd * q_eff / (*pool_x + q_eff);
+    if (execute) {
+        *pool_y_usd *= *pool_x / (*pool_x + q_eff);
+        *pool_x += q;
+    }
+    return out / q_eff;
 }
 
 static inline STP_HD void stp_settle_agents(stp_path_state *s, const stp_path_ws *w,
@@ -677,33 +735,44 @@ static inline STP_HD void stp_settle_liquidations(stp_path_state *s, const stp_p
 /* (5) and (6) over the step's lists (w->liq from stp_position_screen,
  * w->sellers from stp_agents_act): the liquidators look at the batch they
  * would join, skip the protocols where the pool would pay less than they
- * repay, re-split their budget over the rest, and the one batch executes. */
+ * repay, re-split their budget over the rest, and the one batch executes.
+ * With one fee for all (no exemption in force) the batch is stp_amm_sell's;
+ * with liquidations exempt from the progressive fee, stp_batch_swap's. */
 static inline STP_HD void stp_liquidation_and_batch(stp_path_state *s, const stp_path_ws *w,
                                                     const stp_path_tables *tb, int t)
 {
     const stp_params *p = &tb->prm;
+    const double fee_liq = stp_liquidation_fee(s, p);
+    const int one_fee = fee_liq == s->fee;
     int skip[STP_MAX_PROTOCOLS];
-    double scale, q, avg, out;
+    double scale, q, q_liq, avg, avg_liq, out;
     int k, any = 0;
     for (k = 0; k < STP_MAX_PROTOCOLS; k++)
         skip[k] = 0;
     stp_grace_filter(s, w, tb, t);
     stp_plan_liquidations(s, w, tb);
     scale = stp_budget_scale(s, w, tb, skip);
-    q = stp_batch_qty(s, w, tb, scale, skip);
+    q = stp_batch_qty(s, w, tb, scale, skip, &q_liq);
     if (q > 0.0 && s->n_liq > 0) {
-        avg = stp_amm_sell_usd(s->x, s->y, q, s->fee) / q;
+        avg_liq =
+            one_fee ? stp_amm_sell_usd(s->x, s->y, q, s->fee) / q
+                    : stp_batch_swap(&s->x, &s->y, q, q_liq, s->fee, fee_liq, 0) * (1.0 - fee_liq);
         for (k = 0; k < p->n_protocols; k++) {
-            skip[k] = !stp_liquidation_profitable(avg, p->lb[k], (float)s->oracle);
+            skip[k] = !stp_liquidation_profitable(avg_liq, p->lb[k], (float)s->oracle);
             any |= skip[k];
         }
         if (any) {
             scale = stp_budget_scale(s, w, tb, skip);
-            q = stp_batch_qty(s, w, tb, scale, skip);
+            q = stp_batch_qty(s, w, tb, scale, skip, &q_liq);
         }
     }
-    out = stp_amm_sell(&s->x, &s->y, q, s->fee);
-    avg = q > 0.0 ? out / q : s->y / s->x;
+    if (one_fee) {
+        out = stp_amm_sell(&s->x, &s->y, q, s->fee);
+        avg = q > 0.0 ? out / q : s->y / s->x;
+    } else {
+        avg = q > 0.0 ? stp_batch_swap(&s->x, &s->y, q, q_liq, s->fee, fee_liq, 1) * (1.0 - s->fee)
+                      : s->y / s->x;
+    }
     stp_settle_agents(s, w, tb, scale, skip, avg);
     stp_settle_liquidations(s, w, tb, scale, skip);
 }
