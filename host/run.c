@@ -222,8 +222,9 @@ done:
 
 /* What a checkpoint must match to be resumed: the resolved config, the
  * loaded model weights (a retrained model file changes results under the
- * same config), the engine version and the backend (CPU and GPU round
- * transcendentals differently, so their batches must not mix in one file). */
+ * same config), the engine version and the backend (the backends are
+ * bit-identical by construction since 0.2.0, fmath.h, but until a device
+ * has confirmed it their batches do not mix in one file). */
 static unsigned long long run_fingerprint(const stp_config *cfg, const stp_population *pop,
                                           const char *backend)
 {

@@ -18,6 +18,6 @@ ctest --test-dir build --output-on-failure -L gpu -V
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSTP_SANITIZE=address,undefined \
   -DSTP_CUDA=OFF >/dev/null
 cmake --build build-asan -j "$jobs"
-# the calibration test (label slow) runs only in the optimised build
+# the calibration and kernel-order tests (label slow) run only in the optimised build
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ctest --test-dir build-asan --output-on-failure \
   -LE 'slow|gpu'

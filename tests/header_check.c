@@ -1,5 +1,6 @@
-/* Compiles the shared headers as strict C11 (-pedantic -Werror): step.h and
- * rng.h must stay in the common subset of C11 and CUDA C++. */
+/* Compiles the shared headers as strict C11 (-pedantic -Werror): step.h,
+ * rng.h and fmath.h must stay in the common subset of C11 and CUDA C++. */
+#include "stampede/fmath.h"
 #include "stampede/rng.h"
 #include "stampede/step.h"
 
@@ -15,4 +16,17 @@ float header_check_use(float x)
     const float f[STP_FEATURES] = {0, 0, 1, 0, 1.4f, 0, 0, 1};
     return stp_tanhf(x) + stp_model_logit(STP_FAMILY_DRAWDOWN_RULE, 0, p, 1, f) +
            stp_uniform(stp_philox(1, STP_STREAM_MARKET, 0, 0, 0, 0).v[0]);
+}
+
+double header_check_fmath(double x);
+double header_check_fmath(double x)
+{
+    double s, c;
+    float n0, n1, t = 0.0f;
+    stp_sincos_turns(x, &s, &c);
+    stp_box_muller(1u, 2u, &n0, &n1);
+    (void)stp_student_t_try(3u, 4u, 4.0f, &t);
+    return stp_exp(x) + stp_log(x) + stp_expm1(x) + s + c + (double)stp_expf((float)x) +
+           (double)stp_logf((float)x) + (double)(n0 + n1 + t) + stp_withdrawal_step_factor(x, 3) +
+           (double)stp_poisson_inverse(0.5f, x, 8);
 }

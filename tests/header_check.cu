@@ -1,5 +1,6 @@
-// Compiles the shared headers as CUDA C++: step.h and rng.h functions are
-// __host__ __device__ and must build for the device.
+// Compiles the shared headers as CUDA C++: step.h, rng.h and fmath.h
+// functions are __host__ __device__ and must build for the device.
+#include "stampede/fmath.h"
 #include "stampede/rng.h"
 #include "stampede/step.h"
 
@@ -11,4 +12,19 @@ __global__ void header_check_kernel(float *out)
     out[i] = stp_tanhf((float)i) + stp_model_logit(STP_FAMILY_DRAWDOWN_RULE, 0, p, 1, f) +
              stp_uniform(stp_philox(1, STP_STREAM_MARKET, 0, 0, (uint32_t)i, 0).v[0]) +
              (float)stp_amm_sell_usd(10.0, 100.0, 1.0, 0.003);
+}
+
+__global__ void header_check_fmath_kernel(double *out)
+{
+    const double x = 0.25 + (double)threadIdx.x;
+    double s, c, px = 10.0, py = 100.0;
+    float n0, n1, t = 0.0f;
+    stp_sincos_turns(x, &s, &c);
+    stp_box_muller((uint32_t)threadIdx.x, 2u, &n0, &n1);
+    (void)stp_student_t_try((uint32_t)threadIdx.x, 4u, 4.0f, &t);
+    stp_arbitrage(&px, &py, 2.0, 0.5);
+    out[threadIdx.x] = stp_exp(x) + stp_log(x) + stp_expm1(x) + s + c + (double)stp_expf((float)x) +
+                       (double)stp_logf((float)x) + (double)(n0 + n1 + t) +
+                       stp_withdrawal_step_factor(x, 3) + (double)stp_poisson_inverse(0.5f, x, 8) +
+                       px + py;
 }

@@ -1,7 +1,8 @@
 /* Tests of rng.h: Philox4x32-10 against the Random123 known-answer vectors
  * (Random123 1.14 tests/kat_vectors, "philox4x32 10" lines), our key and
- * counter mapping, cuRAND's uniform conversion, and the distributions of the
- * normal and Student-t variates with their Monte Carlo error stated. */
+ * counter mapping, cuRAND's uniform conversion, the normal and Student-t
+ * transforms against their defining formulas in long double, and their
+ * distributions with the Monte Carlo error stated. */
 #include <criterion/criterion.h>
 #include <gsl/gsl_cdf.h>
 #include <math.h>
@@ -64,6 +65,86 @@ Test(rng, uniform_matches_curand_conversion)
 static uint64_t fresh_seed(void)
 {
     return ((uint64_t)time(NULL) * 2654435761u) & ((1ull << 52) - 1);
+}
+
+/* |got - ref| in ulps of float at ref (2^-149 below FLT_MIN). */
+static double ulps_f(float got, long double ref)
+{
+    int e;
+    long double u;
+    if (got == ref) return 0.0;
+    if (!isfinite(got)) return INFINITY;
+    (void)frexpl(ref, &e);
+    u = ldexpl(1.0L, e - 24);
+    if (u < 0x1p-149L) u = 0x1p-149L;
+    return (double)(fabsl((long double)got - ref) / u);
+}
+
+/* sin(2 pi v), cos(2 pi v) in long double, reduced by quarter turns
+ * (4v - rint(4v) is exact) so the rounded pi costs nothing near the zeros. */
+static void ref_sincos_turns(long double v, long double *s, long double *c)
+{
+    const long double q = rintl(4.0L * v), z = 4.0L * v - q;
+    const long double a = z * 1.570796326794896619231321691639751442L;
+    const int quadrant = (int)(q - 4.0L * floorl(q / 4.0L));
+    const long double sa = sinl(a), ca = cosl(a);
+    *s = quadrant == 0 ? sa : quadrant == 1 ? ca : quadrant == 2 ? -sa : -ca;
+    *c = quadrant == 0 ? ca : quadrant == 1 ? -sa : quadrant == 2 ? -ca : sa;
+}
+
+/* rng.h's definition, n0 = sqrt(-2 ln u) sin(2 pi v), n1 = ... cos(2 pi v)
+ * with u, v cuRAND's uniforms of the two words, evaluated in long double:
+ * the float normals are within one float ulp (measured 0.5001: the double
+ * computation's error, below 2^-36, almost never moves the rounding), for
+ * fresh random words and the extreme ones (u = 2^-33, u = 1). */
+Test(rng, box_muller_within_one_float_ulp_of_its_definition)
+{
+    const uint64_t seed = fresh_seed();
+    double worst = 0.0;
+    uint32_t wx = 0, wy = 0;
+    int i;
+    for (i = 0; i < 1000000; i++) {
+        const stp_u32x4 r = stp_philox(seed, STP_STREAM_MARKET, (uint32_t)i, 7, 0, 0);
+        const uint32_t x = i < 4 ? (i & 1 ? 0xffffffffu : 0u) : r.v[0];
+        const uint32_t y = i < 4 ? (i & 2 ? 0xffffffffu : 0x40000000u) : r.v[1];
+        const long double radius = sqrtl(-2.0L * logl(stp_uniform(x)));
+        long double s, c;
+        float n0, n1;
+        double e;
+        ref_sincos_turns(stp_uniform(y), &s, &c);
+        stp_box_muller(x, y, &n0, &n1);
+        e = fmax(ulps_f(n0, radius * s), ulps_f(n1, radius * c));
+        if (e > worst) {
+            worst = e;
+            wx = x;
+            wy = y;
+        }
+    }
+    cr_assert_leq(worst, 1.0, "seed %llu: %.4f float ulp at words %08x %08x",
+                  (unsigned long long)seed, worst, wx, wy);
+}
+
+/* Bailey's T = U sqrt(nu (W^(-2/nu) - 1) / W) in long double from the same
+ * float U, V, W: within one float ulp (measured 0.5000) for nu from 2.1 to
+ * 1000, fresh random words. */
+Test(rng, student_t_within_one_float_ulp_of_its_definition)
+{
+    const uint64_t seed = fresh_seed();
+    const float nus[5] = {2.1f, 4.0f, 10.0f, 100.0f, 1000.0f};
+    double worst = 0.0;
+    int i, j, accepted = 0;
+    for (j = 0; j < 5; j++)
+        for (i = 0; i < 200000; i++) {
+            const stp_u32x4 r = stp_philox(seed, STP_STREAM_MARKET, (uint32_t)i, 9, 0, 0);
+            const float nu = nus[j], u = stp_uniform_pm1(r.v[0]), v = stp_uniform_pm1(r.v[1]);
+            const float w = fmaf(u, u, v * v);
+            float t;
+            if (!stp_student_t_try(r.v[0], r.v[1], nu, &t)) continue;
+            accepted++;
+            worst = fmax(worst, ulps_f(t, u * sqrtl(nu * expm1l(-2.0L * logl(w) / nu) / w)));
+        }
+    cr_assert_gt(accepted, 700000); /* pi/4 of 10^6 */
+    cr_assert_leq(worst, 1.0, "seed %llu: %.4f float ulp", (unsigned long long)seed, worst);
 }
 
 static int cmp_float(const void *a, const void *b)

@@ -179,6 +179,31 @@ Test(shocks, withdrawal_factor_compounds_to_the_stated_fraction)
 {
     const double f = stp_withdrawal_step_factor(-0.3, 3);
     cr_assert_float_eq(f * f * f, 0.7, 1e-12);
+    cr_assert_eq(stp_withdrawal_step_factor(0.3, 1), 0.7, "one step is 1 - frac exactly");
+    cr_assert_eq(stp_withdrawal_step_factor(0.3, 0), 0.7);
+    cr_assert_eq(stp_withdrawal_step_factor(2.0, 1), 1.0 - (1.0 - 1e-9), "frac capped");
+}
+
+/* exp(log(1 - f) / n) against powl: log's and the division's relative
+ * errors grow by |y| = |log(1 - f)| / n through exp, so the bound is
+ * 0.6 + 2.4 |y| ulp (measured 0.5 + 1.6 |y|, at most 3.8 ulp at f -> 1,
+ * n = 2; 0.6 ulp for withdrawals spread over many steps). Fresh seed. */
+Test(shocks, withdrawal_factor_within_stated_ulps_of_powl)
+{
+    const uint64_t seed0 = (uint64_t)time(NULL);
+    uint64_t s = seed0;
+    int i;
+    for (i = 0; i < 1000000; i++) {
+        const double f = (double)(splitmix64(&s) >> 11) / 9007199254740992.0;
+        const int n = 2 + (int)(splitmix64(&s) % (i % 3 ? 100000u : 20u));
+        const double keep = 1.0 - fmin(f, 1.0 - 1e-9);
+        const long double ref = powl(keep, 1.0L / n);
+        const double y = fabs(log(keep) / n);
+        int e;
+        (void)frexpl(ref, &e);
+        cr_assert_leq(fabsl(stp_withdrawal_step_factor(f, n) - ref) / ldexpl(1.0L, e - 53),
+                      0.6 + 2.4 * y, "seed %llu: f %a n %d", (unsigned long long)seed0, f, n);
+    }
 }
 
 /* Inversion of u in (0, 1]: the top word (u = 1) must map to a small

@@ -2,9 +2,10 @@
  * OpenMP backend (one thread runs a path) and the CUDA kernel (thread 0 of
  * the path's block runs these functions; the per-agent and per-position
  * loops are spread over the block). Both backends call the same functions
- * in the same order on the same data, so they agree up to transcendental
- * rounding (DESIGN §4). The structs hold plain pointers: host addresses on
- * the CPU, device addresses in a kernel. Must compile as C11 and CUDA C++.
+ * in the same order on the same data, and every transcendental here comes
+ * from fmath.h (+ - * / fma sqrt only), so they agree bit for bit (DESIGN
+ * §4; tests/test_kernel_order.c, tests/test_cuda.c). The structs hold plain pointers: host
+ * addresses on the CPU, device addresses in a kernel. Must compile as C11 and CUDA C++.
  *
  * What may run in parallel, and why the result cannot depend on it: the
  * exploit haircut and the candidate screens touch one element each; every
@@ -254,7 +255,7 @@ static inline STP_HD void stp_active_shocks(stp_path_state *s, const stp_path_ta
     }
     s->any_exploit = 0;
     for (k = 0; k < STP_MAX_PROTOCOLS; k++) {
-        s->exploit_factor[k] = exploit_log[k] != 0.0f ? expf(exploit_log[k]) : 1.0f;
+        s->exploit_factor[k] = exploit_log[k] != 0.0f ? stp_expf(exploit_log[k]) : 1.0f;
         s->any_exploit |= s->exploit_factor[k] != 1.0f;
     }
 }
@@ -325,7 +326,7 @@ static inline STP_HD void stp_features_step(stp_path_state *s, const stp_path_ws
 
     s->oracle = stp_oracle_at(w, p, t, s->extra_delay_s) * s->oracle_factor;
     s->signal = n_agents > 0 ? (double)s->sync_sum / n_agents : 0.0;
-    log_o = log(s->oracle);
+    log_o = stp_log(s->oracle);
     ret1 = log_o - w->oracle_ring[(t + wn - 1) % wn];
     retw = log_o - w->oracle_ring[(t + wn - p->window_steps) % wn];
     w->oracle_ring[t % wn] = log_o;

@@ -7,14 +7,17 @@
  *   key = { seed & 0xffffffff, (stream << 24) | (seed >> 32) }   seed < 2^53, agent < 2^30
  *   ctr = { draw, agent, step, path }
  * One call yields four 32-bit words; `draw` numbers the call, not the word.
- * Conversions to float follow cuRAND exactly (curand_uniform.h,
- * curand_normal.h), with the fused multiply-add nvcc emits written out. */
+ * Conversions of words to uniforms follow cuRAND exactly (curand_uniform.h),
+ * with the fused multiply-add nvcc emits written out. The normal and
+ * Student-t transforms are ours, through fmath.h, so every backend computes
+ * the same bits from the same words. */
 #ifndef STAMPEDE_RNG_H
 #define STAMPEDE_RNG_H
 
 #include <math.h>
 #include <stdint.h>
 
+#include "stampede/fmath.h"
 #include "stampede/hd.h"
 
 #include <Random123/philox.h>
@@ -31,9 +34,8 @@ typedef struct stp_u32x4 {
     uint32_t v[4];
 } stp_u32x4;
 
-#define STP_2POW32_INV     2.3283064e-10f /* CURAND_2POW32_INV */
-#define STP_2POW32_INV_2PI 1.4629180e-09f /* CURAND_2POW32_INV_2PI */
-#define STP_PI             3.14159265358979f
+#define STP_2POW32_INV 2.3283064e-10f /* CURAND_2POW32_INV */
+#define STP_PI         3.14159265358979f
 
 /* The key words of (seed, stream): seed < 2^53, stream < 256. */
 static inline STP_HD uint32_t stp_key0(uint64_t seed)
@@ -78,23 +80,28 @@ static inline STP_HD stp_u32x4 stp_philox(uint64_t seed, uint32_t stream, uint32
 #endif
 }
 
-/* cuRAND's _curand_uniform: (0, 1], never 0, so logf is safe. nvcc contracts
- * x * a + b into one FMA; the host writes it so both round alike. */
+/* cuRAND's _curand_uniform: (0, 1], never 0, so the log is safe. nvcc
+ * contracts x * a + b into one FMA; the host writes it so both round alike. */
 static inline STP_HD float stp_uniform(uint32_t x)
 {
     return fmaf((float)x, STP_2POW32_INV, STP_2POW32_INV / 2.0f);
 }
 
-/* cuRAND's _curand_box_muller: two normals from two words. Transcendentals
- * (logf, sincosf) may round differently on the device; that is the only
- * CPU/GPU difference DESIGN §4 allows. */
+/* Box-Muller (Box & Muller, Ann. Math. Statist. 29, 1958): with u, v the
+ * uniforms of the two words (stp_uniform, in (0, 1]),
+ *   n0 = sqrt(-2 ln u) sin(2 pi v),  n1 = sqrt(-2 ln u) cos(2 pi v),
+ * computed in double through fmath.h and rounded once to float (within
+ * 1 ulp of float of these values: tests/test_rng.c). This is our
+ * definition, not cuRAND's _curand_box_muller (which scales the second word
+ * by 2 pi in float and calls sincosf): only cuRAND's words and uniforms are
+ * used on the device, so both backends produce identical normals. */
 static inline STP_HD void stp_box_muller(uint32_t x, uint32_t y, float *n0, float *n1)
 {
-    const float u = fmaf((float)x, STP_2POW32_INV, STP_2POW32_INV / 2.0f);
-    const float v = fmaf((float)y, STP_2POW32_INV_2PI, STP_2POW32_INV_2PI / 2.0f);
-    const float s = sqrtf(-2.0f * logf(u));
-    *n0 = sinf(v) * s;
-    *n1 = cosf(v) * s;
+    const double radius = sqrt(-2.0 * stp_log((double)stp_uniform(x)));
+    double s, c;
+    stp_sincos_turns((double)stp_uniform(y), &s, &c);
+    *n0 = (float)(radius * s);
+    *n1 = (float)(radius * c);
 }
 
 /* Uniform on (-1, 1) from one word, for the polar method. */
@@ -105,15 +112,20 @@ static inline STP_HD float stp_uniform_pm1(uint32_t x)
 
 /* Bailey's polar method (Math. Comp. 62, 1994): with U, V uniform on (-1, 1)
  * and W = U^2 + V^2 < 1, T = U sqrt(nu (W^(-2/nu) - 1) / W) is Student-t(nu).
- * Returns 1 and sets *t when the pair is accepted (probability pi/4). */
+ * Returns 1 and sets *t when the pair is accepted (probability pi/4). The
+ * acceptance test is float (exactly rounded on every backend); the
+ * transform is double through fmath.h, W^(-2/nu) - 1 as expm1(-2 ln W / nu)
+ * so that W near 1 and large nu keep their precision, rounded once to
+ * float. */
 static inline STP_HD int stp_student_t_try(uint32_t a, uint32_t b, float nu, float *t)
 {
     const float u = stp_uniform_pm1(a);
     const float v = stp_uniform_pm1(b);
     const float w = fmaf(u, u, v * v);
+    double e;
     if (!(w < 1.0f) || w <= 0.0f) return 0;
-    /* W^(-2/nu) - 1 as expm1: exact to float precision for large nu too */
-    *t = u * sqrtf(nu * expm1f(-2.0f / nu * logf(w)) / w);
+    e = stp_expm1(-2.0 * stp_log((double)w) / (double)nu);
+    *t = (float)((double)u * sqrt((double)nu * e / (double)w));
     return 1;
 }
 
