@@ -66,6 +66,8 @@ static void fill_population(stp_population *p)
     strcpy(p->models[0].name, "consensus_mlp");
     strcpy(p->models[1].name, "drawdown_rule");
     p->herfindahl = 5.0 / 9.0; /* (1/3)^2 + (2/3)^2 */
+    p->equilibrium_redraws = 2;
+    p->equilibrium_fallbacks = 1;
     p->family = family, p->role = role, p->protocol = protocol, p->p_protocol = p_protocol;
     p->threshold = threshold, p->latency_s = latency, p->sell_fraction = sell;
     p->cooldown_s = cooldown, p->collateral = coll, p->debt_usd = debt, p->hf0 = hf0;
@@ -630,6 +632,7 @@ Test(h5out, read_summary_round_trips, .init = setup, .fini = teardown)
     cr_assert_str_eq(s.experiment, "quick");
     cr_assert(s.seed == 42 && s.paths == N_PATHS && s.wall_s == 12.5);
     cr_assert(s.n_agents == 3 && s.n_passive == 2 && s.herfindahl == 5.0 / 9.0);
+    cr_assert(s.equilibrium_redraws == 2 && s.equilibrium_fallbacks == 1);
     cr_assert_eq(s.n_variants, 2);
     cr_assert_str_eq(s.variants[0].name, "zeta");
     cr_assert_str_eq(s.variants[1].name, "alpha");
@@ -660,6 +663,22 @@ static void set_root_attr(const char *path, const char *name, const char *s, int
     H5Tclose(t);
     H5Sclose(space);
     H5Fclose(f);
+}
+
+/* Files written before 0.2.0 have no equilibrium counts: -1, not an error. */
+Test(h5out, read_takes_files_without_equilibrium_counts, .init = setup, .fini = teardown)
+{
+    stp_summary s;
+    stp_error err = {STP_OK, ""};
+    hid_t f;
+    write_ok();
+    f = H5Fopen(fx->path, H5F_ACC_RDWR, H5P_DEFAULT);
+    cr_assert_geq(H5Adelete_by_name(f, "population", "equilibrium_redraws", H5P_DEFAULT), 0);
+    cr_assert_geq(H5Adelete_by_name(f, "population", "equilibrium_fallbacks", H5P_DEFAULT), 0);
+    H5Fclose(f);
+    cr_assert_eq(stp_h5_read_summary(fx->path, &s, &err), STP_OK, "%s", err.msg);
+    cr_assert(s.equilibrium_redraws == -1 && s.equilibrium_fallbacks == -1);
+    stp_summary_free(&s);
 }
 
 Test(h5out, read_rejects_other_formats, .init = setup, .fini = teardown)
