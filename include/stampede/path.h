@@ -121,6 +121,7 @@ static inline STP_HD void stp_path_init_state(stp_path_state *s, const stp_param
     s->x = p->pool_x0;
     s->y = p->pool_y0;
     s->lp_scale = 1.0;
+    s->oracle_factor = 1.0; /* no oracle_error before the first step's shocks */
     s->fee = p->fee;
     s->ewma_var = (double)p->sigma_calm_step * p->sigma_calm_step;
     s->max_oracle = s->oracle = s->max_pool = s->min_pool = p->price0;
