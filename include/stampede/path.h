@@ -680,14 +680,9 @@ static inline STP_HD double stp_batch_swap(double *pool_x, double *pool_y_usd, d
                                            double q_liq, double fee, double fee_liq, int execute)
 {
     const double q_eff = (q - q_liq) * (1.0 - fee) + q_liq * (1.0 - fee_liq);
-    double out;
+    double x = *pool_x, y = *pool_y_usd; /* a quote moves copies */
     if (!(q_eff > 0.0)) return 0.0;
-    out = *pool_y_usd * q_eff / (*pool_x + q_eff);
-    if (execute) {
-        *pool_y_usd *= *pool_x / (*pool_x + q_eff);
-        *pool_x += q;
-    }
-    return out / q_eff;
+    return stp_amm_swap_eff(execute ? pool_x : &x, execute ? pool_y_usd : &y, q, q_eff) / q_eff;
 }
 
 static inline STP_HD void stp_settle_agents(stp_path_state *s, const stp_path_ws *w,

@@ -237,21 +237,27 @@ static inline STP_HD double stp_amm_sell_usd(double pool_x, double pool_y_usd, d
     return pool_y_usd * q_eff / (pool_x + q_eff);
 }
 
-/* Executes one sell of qty on the pool; returns the USD paid out. With the
- * fee retained, x y never falls. Both the payout and the new reserve
+/* Executes sells of qty units on the pool whose after-fee input is q_eff
+ * (one fee: qty (1 - fee); several fee tiers: their sum); returns the USD
+ * paid out. With the fee retained, x y never falls. Both the payout and the new reserve
  * y x / (x + q_eff) come from their own closed form: y - out would lose the
  * small trade's precision to cancellation in the one, and round to 0 in the
  * other when one batch is many times the pool (a pool with no USD has no
  * price); they agree to an ulp of y. */
-static inline STP_HD double stp_amm_sell(double *pool_x, double *pool_y_usd, double qty, double fee)
+static inline STP_HD double stp_amm_swap_eff(double *pool_x, double *pool_y_usd, double qty,
+                                             double q_eff)
 {
-    double q_eff, out;
-    if (!(qty > 0.0)) return 0.0;
-    q_eff = qty * (1.0 - fee);
-    out = *pool_y_usd * q_eff / (*pool_x + q_eff);
+    const double out = *pool_y_usd * q_eff / (*pool_x + q_eff);
     *pool_y_usd *= *pool_x / (*pool_x + q_eff);
     *pool_x += qty;
     return out;
+}
+
+/* stp_amm_swap_eff for one seller paying `fee`. */
+static inline STP_HD double stp_amm_sell(double *pool_x, double *pool_y_usd, double qty, double fee)
+{
+    if (!(qty > 0.0)) return 0.0;
+    return stp_amm_swap_eff(pool_x, pool_y_usd, qty, qty * (1.0 - fee));
 }
 
 /* Arbitrage closes `frac` of the log gap between pool and fundamental price,
