@@ -15,10 +15,21 @@
 
 #define TILE 256 /* agents evaluated together: SIMD lanes run over agents */
 
+/* The MLP families' parameters repacked tile by tile, [tile][param][TILE].
+ * In the tables' layout, [param][agent], an agent's 161 parameters sit a
+ * runtime stride apart, and the vectorised loop spills that many row
+ * pointers; a compile-time stride makes each one an immediate offset from
+ * one base (bench/NOTES.md). */
+typedef struct mlp_pack {
+    float *w;
+    long base[STP_MAX_FAMILIES]; /* offset of each MLP family's first tile */
+} mlp_pack;
+
 /* Per-thread scratch, sized by the population, reused across paths. */
 typedef struct workspace {
     stp_path_ws w;
     float *logit; /* [agent] */
+    const mlp_pack *pack;
 } workspace;
 
 static void workspace_free(workspace *ws)
@@ -86,62 +97,129 @@ static void path_init(stp_path_state *s, const stp_path_ws *w, const stp_path_ta
  * (4) agent decisions
  * ------------------------------------------------------------------------- */
 
-/* MLP logits of agents [a0, a0 + n), n <= TILE: the loop over agents is
- * innermost so it vectorises; each agent's sums run in stp_mlp_logit's
- * order, so the result is bit-identical to it. */
-static void mlp_tile(float *logit, float (*xt)[TILE], const float *params, long stride, int hidden,
-                     int a0, int n)
+/* MLP logits of agents [a0, a0 + n), n <= TILE, from their packed tile w
+ * ([param][TILE]): the loop over agents is innermost so it vectorises, and
+ * each pass evaluates UNITS hidden units, because one unit (8 FMAs, the
+ * tanh, its output term) is a chain of ~30 dependent operations and the
+ * core overlaps independent chains only as far as its scheduler reaches
+ * (bench/NOTES.md). Each agent's output still sums its units in order
+ * h = 0..H-1, so the logit is bit-identical to stp_mlp_logit. */
+#define UNITS 4
+static void mlp_tile(float *logit, float (*xt)[TILE], const float *w, int hidden, int a0, int n)
 {
     float out[TILE];
-    int h, j;
+    int h = 0, j;
     for (j = 0; j < n; j++)
-        out[j] = stp_mlp_b2(params + a0 + j, stride, hidden);
-    for (h = 0; h < hidden; h++) {
+        out[j] = stp_mlp_b2(w + j, TILE, hidden);
+    for (; h + UNITS <= hidden; h += UNITS) {
+#pragma omp simd
+        for (j = 0; j < n; j++) {
+            const float *x = &xt[0][j], *wo = w + (9L * hidden + h) * TILE + j;
+            const float t0 = stp_tanhf(stp_mlp_unit(w + j, TILE, hidden, h, x, TILE));
+            const float t1 = stp_tanhf(stp_mlp_unit(w + j, TILE, hidden, h + 1, x, TILE));
+            const float t2 = stp_tanhf(stp_mlp_unit(w + j, TILE, hidden, h + 2, x, TILE));
+            const float t3 = stp_tanhf(stp_mlp_unit(w + j, TILE, hidden, h + 3, x, TILE));
+            const float o = fmaf(wo[TILE], t1, fmaf(wo[0], t0, out[j]));
+            out[j] = fmaf(wo[3 * TILE], t3, fmaf(wo[2 * TILE], t2, o));
+        }
+    }
+    for (; h < hidden; h++) {
 #pragma omp simd
         for (j = 0; j < n; j++)
-            out[j] =
-                stp_mlp_accumulate(params + a0 + j, stride, hidden, h, &xt[0][j], TILE, out[j]);
+            out[j] = stp_mlp_accumulate(w + j, TILE, hidden, h, &xt[0][j], TILE, out[j]);
     }
     for (j = 0; j < n; j++)
         logit[a0 + j] = out[j];
 }
 
-static void family_logits(float *logit, const stp_path_ws *w, const stp_path_tables *tb, int fam,
-                          int t)
+/* Features of agents [a0, a0 + n) into xt[feature][j]. The structs are
+ * copied so their array pointers are loop invariants: read through w and
+ * tb, GCC reloads them per element and the loop does not vectorise. */
+static void gather_features(float (*xt)[TILE], const stp_path_ws *w, const stp_path_tables *tb,
+                            int a0, int n, int t)
+{
+    const stp_path_ws wl = *w;
+    const stp_path_tables tl = *tb;
+    int j;
+#pragma omp simd
+    for (j = 0; j < n; j++)
+        stp_agent_features(&xt[0][j], TILE, &wl, &tl, a0 + j, t);
+}
+
+static void family_logits(float *logit, const stp_path_ws *w, const stp_path_tables *tb,
+                          const mlp_pack *pack, int fam, int t)
 {
     const stp_family_kind kind = (stp_family_kind)tb->family_kind[fam];
     const int hidden = tb->family_hidden[fam];
-    const long stride = tb->n_agents;
+    const long stride = tb->n_agents, tile_len = (long)stp_family_n_params(kind, hidden) * TILE;
     float xt[STP_FEATURES][TILE];
-    int a0, j;
-    for (a0 = tb->family_start[fam]; a0 < tb->family_start[fam + 1]; a0 += TILE) {
+    int a0, j, k;
+    for (a0 = tb->family_start[fam], k = 0; a0 < tb->family_start[fam + 1]; a0 += TILE, k++) {
         const int left = tb->family_start[fam + 1] - a0, n = left < TILE ? left : TILE;
-        for (j = 0; j < n; j++)
-            stp_agent_features(&xt[0][j], TILE, w, tb, a0 + j, t);
+        gather_features(xt, w, tb, a0, n, t);
         if (kind == STP_FAMILY_MLP) {
-            mlp_tile(logit, xt, tb->params, stride, hidden, a0, n);
+            mlp_tile(logit, xt, pack->w + pack->base[fam] + k * tile_len, hidden, a0, n);
             continue;
         }
         for (j = 0; j < n; j++) {
             float x[STP_FEATURES];
-            int k;
-            for (k = 0; k < STP_FEATURES; k++)
-                x[k] = xt[k][j];
+            int f;
+            for (f = 0; f < STP_FEATURES; f++)
+                x[f] = xt[f][j];
             logit[a0 + j] = stp_model_logit(kind, hidden, tb->params + a0 + j, stride, x);
         }
     }
+}
+
+/* Copies the MLP families' parameters into tiles (mlp_pack); lanes past a
+ * family's last agent stay zero and are never read. */
+static stp_status mlp_pack_build(mlp_pack *pk, const stp_path_tables *tb, stp_error *err)
+{
+    long total = 0;
+    int f, k, a;
+    for (f = 0; f < tb->n_families; f++) {
+        const int n = tb->family_start[f + 1] - tb->family_start[f];
+        pk->base[f] = total;
+        if (tb->family_kind[f] == STP_FAMILY_MLP)
+            total += (long)(n + TILE - 1) / TILE * TILE *
+                     stp_family_n_params(STP_FAMILY_MLP, tb->family_hidden[f]);
+    }
+    if (STP_ALLOC(err, pk->w, (size_t)(total > 0 ? total : 1))) return err->status;
+    for (f = 0; f < tb->n_families; f++) {
+        const int np = stp_family_n_params(STP_FAMILY_MLP, tb->family_hidden[f]);
+        if (tb->family_kind[f] != STP_FAMILY_MLP) continue;
+        for (a = tb->family_start[f]; a < tb->family_start[f + 1]; a++) {
+            const long i = a - tb->family_start[f];
+            float *dst = pk->w + pk->base[f] + i / TILE * (long)np * TILE + i % TILE;
+            for (k = 0; k < np; k++)
+                dst[(long)k * TILE] = tb->params[(long)k * tb->n_agents + a];
+        }
+    }
+    return STP_OK;
 }
 
 static void agents_step(stp_path_state *s, workspace *ws, const stp_path_tables *tb, long long path,
                         int t)
 {
     const stp_path_ws *w = &ws->w;
-    int a, f;
+    int a, a0, f;
     for (f = 0; f < tb->n_families; f++)
-        family_logits(ws->logit, w, tb, f, t);
+        family_logits(ws->logit, w, tb, ws->pack, f, t);
     s->n_cand = 0;
-    for (a = 0; a < tb->n_agents; a++)
-        if (stp_agent_candidate(w, tb, a, t, ws->logit[a])) w->cand[s->n_cand++] = a;
+    /* most agents in most steps are under their threshold: a vector
+     * pre-screen (a necessary condition of stp_agent_candidate) skips
+     * each 64 agents none of whom is */
+    for (a0 = 0; a0 < tb->n_agents; a0 += 64) {
+        const int a1 = a0 + 64 < tb->n_agents ? a0 + 64 : tb->n_agents;
+        const float *logit = ws->logit, *thr = tb->logit_threshold;
+        const int *next_ok = w->next_ok;
+        int any = 0;
+#pragma omp simd reduction(| : any)
+        for (a = a0; a < a1; a++)
+            any |= (next_ok[a] <= t) & (logit[a] > thr[a]);
+        for (a = a0; any && a < a1; a++)
+            if (stp_agent_candidate(w, tb, a, t, ws->logit[a])) w->cand[s->n_cand++] = a;
+    }
     stp_agents_act(s, w, tb, path, t);
 }
 
@@ -151,14 +229,17 @@ static void agents_step(stp_path_state *s, workspace *ws, const stp_path_tables 
 
 static void screen_positions(stp_path_state *s, const stp_path_ws *w, const stp_path_tables *tb)
 {
-    const float price = (float)s->oracle;
+    /* the arrays in locals: read through w and tb inside the loop, GCC
+     * treats the bases as loop-variant and gathers every element */
+    const float price = (float)s->oracle, *c = w->c, *d = w->d, *lt = tb->lt;
+    const int n = tb->n_positions;
     int i, any = 0;
     s->n_liq = 0;
     /* branch-free so it vectorises: most steps liquidate nobody */
 #pragma omp simd reduction(| : any)
-    for (i = 0; i < tb->n_positions; i++)
-        any |= stp_position_screen(w, tb, i, price);
-    for (i = 0; any && i < tb->n_positions; i++)
+    for (i = 0; i < n; i++)
+        any |= stp_maybe_liquidatable(c[i], price, lt[i], d[i]);
+    for (i = 0; any && i < n; i++)
         if (stp_position_screen(w, tb, i, price)) w->liq[s->n_liq++] = i;
 }
 
@@ -198,16 +279,23 @@ stp_status stp_cpu_run_batch(const stp_sim_ctx *ctx, long long path0, long long 
                              stp_error *err)
 {
     stp_tables *tabs = NULL;
+    mlp_pack pack;
     stp_status status;
+    memset(&pack, 0, sizeof pack);
     if ((status = stp_tables_create(&tabs, &ctx->prm, ctx->cfg, ctx->pop, ctx->scen, err)) !=
         STP_OK)
         return status;
+    if ((status = mlp_pack_build(&pack, &tabs->view, err)) != STP_OK) {
+        stp_tables_destroy(tabs);
+        return status;
+    }
 #pragma omp parallel num_threads(threads > 0 ? threads : omp_get_max_threads())
     {
         workspace ws;
         stp_error local = {STP_OK, ""};
         long long i;
         memset(&ws, 0, sizeof ws);
+        ws.pack = &pack;
         if (workspace_alloc(&ws, &tabs->view, &local) != STP_OK) {
 #pragma omp critical(stp_cpu_err)
             if (status == STP_OK) {
@@ -223,6 +311,7 @@ stp_status stp_cpu_run_batch(const stp_sim_ctx *ctx, long long path0, long long 
         }
         workspace_free(&ws);
     }
+    free(pack.w);
     stp_tables_destroy(tabs);
     return status;
 }

@@ -357,14 +357,15 @@ static inline STP_HD void stp_features_step(stp_path_state *s, const stp_path_ws
 static inline STP_HD void stp_agent_features(float *x, long xstride, const stp_path_ws *w,
                                              const stp_path_tables *tb, int a, int t)
 {
-    const int back = t - tb->lag_steps[a];
-    const float *f = w->feat_ring + (size_t)((back % STP_LAG_RING + STP_LAG_RING) % STP_LAG_RING) *
-                                        (STP_FEATURES + 1);
+    /* the ring index in int arithmetic (back & 63 is back mod 64, also for
+     * back < 0), so the CPU's loop over agents vectorises into gathers */
+    const int row = ((t - tb->lag_steps[a]) & (STP_LAG_RING - 1)) * (STP_FEATURES + 1);
+    const float *f = w->feat_ring;
     int k;
     for (k = 0; k < STP_FEATURES; k++)
-        x[k * xstride] = f[k];
+        x[k * xstride] = f[row + k];
     if (tb->role[a] == STP_ROLE_BORROWER) {
-        const float hf = stp_health_factor(w->c[a], f[STP_FEATURES], tb->lt[a], w->d[a]);
+        const float hf = stp_health_factor(w->c[a], f[row + STP_FEATURES], tb->lt[a], w->d[a]);
         x[STP_F_HF * xstride] = hf < STP_FEATURE_HF_CAP ? hf : STP_FEATURE_HF_CAP;
     }
 }
