@@ -13,23 +13,15 @@
 #include "stampede/path.h"
 #include "stampede/tables.h"
 
-#define TILE 256 /* agents evaluated together: SIMD lanes run over agents */
+#include "cpu_mlp.h"
 
-/* The MLP families' parameters repacked tile by tile, [tile][param][TILE].
- * In the tables' layout, [param][agent], an agent's 161 parameters sit a
- * runtime stride apart, and the vectorised loop spills that many row
- * pointers; a compile-time stride makes each one an immediate offset from
- * one base (bench/NOTES.md). */
-typedef struct mlp_pack {
-    float *w;
-    long base[STP_MAX_FAMILIES]; /* offset of each MLP family's first tile */
-} mlp_pack;
+#define TILE 256 /* agents evaluated together: SIMD lanes run over agents */
 
 /* Per-thread scratch, sized by the population, reused across paths. */
 typedef struct workspace {
     stp_path_ws w;
     float *logit; /* [agent] */
-    const mlp_pack *pack;
+    const stp_mlp_pack *pack;
 } workspace;
 
 static void workspace_free(workspace *ws)
@@ -97,41 +89,6 @@ static void path_init(stp_path_state *s, const stp_path_ws *w, const stp_path_ta
  * (4) agent decisions
  * ------------------------------------------------------------------------- */
 
-/* MLP logits of agents [a0, a0 + n), n <= TILE, from their packed tile w
- * ([param][TILE]): the loop over agents is innermost so it vectorises, and
- * each pass evaluates UNITS hidden units, because one unit (8 FMAs, the
- * tanh, its output term) is a chain of ~30 dependent operations and the
- * core overlaps independent chains only as far as its scheduler reaches
- * (bench/NOTES.md). Each agent's output still sums its units in order
- * h = 0..H-1, so the logit is bit-identical to stp_mlp_logit. */
-#define UNITS 4
-static void mlp_tile(float *logit, float (*xt)[TILE], const float *w, int hidden, int a0, int n)
-{
-    float out[TILE];
-    int h = 0, j;
-    for (j = 0; j < n; j++)
-        out[j] = stp_mlp_b2(w + j, TILE, hidden);
-    for (; h + UNITS <= hidden; h += UNITS) {
-#pragma omp simd
-        for (j = 0; j < n; j++) {
-            const float *x = &xt[0][j], *wo = w + (9L * hidden + h) * TILE + j;
-            const float t0 = stp_tanhf(stp_mlp_unit(w + j, TILE, hidden, h, x, TILE));
-            const float t1 = stp_tanhf(stp_mlp_unit(w + j, TILE, hidden, h + 1, x, TILE));
-            const float t2 = stp_tanhf(stp_mlp_unit(w + j, TILE, hidden, h + 2, x, TILE));
-            const float t3 = stp_tanhf(stp_mlp_unit(w + j, TILE, hidden, h + 3, x, TILE));
-            const float o = fmaf(wo[TILE], t1, fmaf(wo[0], t0, out[j]));
-            out[j] = fmaf(wo[3 * TILE], t3, fmaf(wo[2 * TILE], t2, o));
-        }
-    }
-    for (; h < hidden; h++) {
-#pragma omp simd
-        for (j = 0; j < n; j++)
-            out[j] = stp_mlp_accumulate(w + j, TILE, hidden, h, &xt[0][j], TILE, out[j]);
-    }
-    for (j = 0; j < n; j++)
-        logit[a0 + j] = out[j];
-}
-
 /* Features of agents [a0, a0 + n) into xt[feature][j]. The structs are
  * copied so their array pointers are loop invariants: read through w and
  * tb, GCC reloads them per element and the loop does not vectorise. */
@@ -147,55 +104,34 @@ static void gather_features(float (*xt)[TILE], const stp_path_ws *w, const stp_p
 }
 
 static void family_logits(float *logit, const stp_path_ws *w, const stp_path_tables *tb,
-                          const mlp_pack *pack, int fam, int t)
+                          const stp_mlp_pack *pack, int fam, int t)
 {
     const stp_family_kind kind = (stp_family_kind)tb->family_kind[fam];
-    const int hidden = tb->family_hidden[fam];
-    const long stride = tb->n_agents, tile_len = (long)stp_family_n_params(kind, hidden) * TILE;
+    const int hidden = tb->family_hidden[fam], first = tb->family_start[fam];
+    const long stride = tb->n_agents;
     float xt[STP_FEATURES][TILE];
     int a0, j, k;
-    for (a0 = tb->family_start[fam], k = 0; a0 < tb->family_start[fam + 1]; a0 += TILE, k++) {
+    for (a0 = first; a0 < tb->family_start[fam + 1]; a0 += TILE) {
         const int left = tb->family_start[fam + 1] - a0, n = left < TILE ? left : TILE;
         gather_features(xt, w, tb, a0, n, t);
         if (kind == STP_FAMILY_MLP) {
-            mlp_tile(logit, xt, pack->w + pack->base[fam] + k * tile_len, hidden, a0, n);
+            /* the last chunk's spare lanes are computed and dropped: finite */
+            for (k = 0; k < STP_FEATURES; k++)
+                for (j = n; j < TILE && j % STP_MLP_LANES; j++)
+                    xt[k][j] = 0.0f;
+            for (j = 0; j < n; j += STP_MLP_LANES)
+                stp_mlp_chunk(logit + a0 + j, &xt[0][j], TILE,
+                              stp_mlp_pack_chunk(pack, fam, hidden, a0 - first + j), hidden,
+                              n - j < STP_MLP_LANES ? n - j : STP_MLP_LANES);
             continue;
         }
         for (j = 0; j < n; j++) {
             float x[STP_FEATURES];
-            int f;
-            for (f = 0; f < STP_FEATURES; f++)
-                x[f] = xt[f][j];
+            for (k = 0; k < STP_FEATURES; k++)
+                x[k] = xt[k][j];
             logit[a0 + j] = stp_model_logit(kind, hidden, tb->params + a0 + j, stride, x);
         }
     }
-}
-
-/* Copies the MLP families' parameters into tiles (mlp_pack); lanes past a
- * family's last agent stay zero and are never read. */
-static stp_status mlp_pack_build(mlp_pack *pk, const stp_path_tables *tb, stp_error *err)
-{
-    long total = 0;
-    int f, k, a;
-    for (f = 0; f < tb->n_families; f++) {
-        const int n = tb->family_start[f + 1] - tb->family_start[f];
-        pk->base[f] = total;
-        if (tb->family_kind[f] == STP_FAMILY_MLP)
-            total += (long)(n + TILE - 1) / TILE * TILE *
-                     stp_family_n_params(STP_FAMILY_MLP, tb->family_hidden[f]);
-    }
-    if (STP_ALLOC(err, pk->w, (size_t)(total > 0 ? total : 1))) return err->status;
-    for (f = 0; f < tb->n_families; f++) {
-        const int np = stp_family_n_params(STP_FAMILY_MLP, tb->family_hidden[f]);
-        if (tb->family_kind[f] != STP_FAMILY_MLP) continue;
-        for (a = tb->family_start[f]; a < tb->family_start[f + 1]; a++) {
-            const long i = a - tb->family_start[f];
-            float *dst = pk->w + pk->base[f] + i / TILE * (long)np * TILE + i % TILE;
-            for (k = 0; k < np; k++)
-                dst[(long)k * TILE] = tb->params[(long)k * tb->n_agents + a];
-        }
-    }
-    return STP_OK;
 }
 
 static void agents_step(stp_path_state *s, workspace *ws, const stp_path_tables *tb, long long path,
@@ -279,13 +215,13 @@ stp_status stp_cpu_run_batch(const stp_sim_ctx *ctx, long long path0, long long 
                              stp_error *err)
 {
     stp_tables *tabs = NULL;
-    mlp_pack pack;
+    stp_mlp_pack pack;
     stp_status status;
     memset(&pack, 0, sizeof pack);
     if ((status = stp_tables_create(&tabs, &ctx->prm, ctx->cfg, ctx->pop, ctx->scen, err)) !=
         STP_OK)
         return status;
-    if ((status = mlp_pack_build(&pack, &tabs->view, err)) != STP_OK) {
+    if ((status = stp_mlp_pack_build(&pack, &tabs->view, err)) != STP_OK) {
         stp_tables_destroy(tabs);
         return status;
     }
@@ -311,7 +247,7 @@ stp_status stp_cpu_run_batch(const stp_sim_ctx *ctx, long long path0, long long 
         }
         workspace_free(&ws);
     }
-    free(pack.w);
+    stp_mlp_pack_free(&pack);
     stp_tables_destroy(tabs);
     return status;
 }

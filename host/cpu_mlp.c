@@ -1,0 +1,162 @@
+/* cpu_mlp.c: the MLP for 16 agents at a time on the CPU. With AVX-512 it
+ * is written in intrinsics, because the compiler's vectorisation of
+ * stp_mlp_logit leaves the machine idle: one unit (8 FMAs, the tanh, the
+ * output term) is a chain of ~30 dependent operations, and the core
+ * overlaps only as many chains as its scheduler holds. Here two units run
+ * interleaved, stage by stage. Every operation is the IEEE one step.h
+ * names (fmaf is vfmadd, the clamp keeps NaN as stp_clampf does, 2^n is
+ * built in the exponent bits), in the same order, so each lane gets
+ * stp_mlp_logit's bits. Without AVX-512 the shared functions run lane by
+ * lane. */
+#include "cpu_mlp.h"
+
+#include <stdlib.h>
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
+stp_status stp_mlp_pack_build(stp_mlp_pack *pk, const stp_path_tables *tb, stp_error *err)
+{
+    long total = 0;
+    int f, k, a;
+    for (f = 0; f < tb->n_families; f++) {
+        const long n = tb->family_start[f + 1] - tb->family_start[f];
+        pk->base[f] = total;
+        if (tb->family_kind[f] == STP_FAMILY_MLP)
+            total += (n + STP_MLP_LANES - 1) / STP_MLP_LANES * STP_MLP_LANES *
+                     stp_family_n_params(STP_FAMILY_MLP, tb->family_hidden[f]);
+    }
+    if (STP_ALLOC(err, pk->w, (size_t)(total > 0 ? total : 1))) return err->status;
+    for (f = 0; f < tb->n_families; f++) {
+        const int np = stp_family_n_params(STP_FAMILY_MLP, tb->family_hidden[f]);
+        if (tb->family_kind[f] != STP_FAMILY_MLP) continue;
+        for (a = tb->family_start[f]; a < tb->family_start[f + 1]; a++) {
+            const int j = a - tb->family_start[f];
+            float *dst = (float *)stp_mlp_pack_chunk(pk, f, tb->family_hidden[f], j) +
+                         j % STP_MLP_LANES;
+            for (k = 0; k < np; k++)
+                dst[(long)k * STP_MLP_LANES] = tb->params[(long)k * tb->n_agents + a];
+        }
+    }
+    return STP_OK;
+}
+
+void stp_mlp_pack_free(stp_mlp_pack *pk)
+{
+    free(pk->w);
+    pk->w = NULL;
+}
+
+#if defined(__AVX512F__)
+
+typedef __m512 vf;
+#define V(c) _mm512_set1_ps(c)
+
+/* stp_tanhf on two vectors, stage by stage so the chains overlap. The
+ * constants and operations are those of stp_tanhf and
+ * stp_exp2f_unchecked; the comments name the step.h expression. */
+static inline void tanh2(vf *a, vf *b)
+{
+    /* 1.5 * 2^23 as bits: t = x + it holds round(x) in its low mantissa */
+    const __m512i exp_bias = _mm512_set1_epi32(127 - 0x4B400000);
+    vf ta, tb, pa, pb, ea, eb;
+    /* stp_clampf(x, -9, 9): max/min return their second operand when one
+     * is NaN, so NaN passes through as it does there */
+    *a = _mm512_mul_ps(_mm512_min_ps(V(9.0f), _mm512_max_ps(V(-9.0f), *a)),
+                       V(2.8853900817779268f));
+    *b = _mm512_mul_ps(_mm512_min_ps(V(9.0f), _mm512_max_ps(V(-9.0f), *b)),
+                       V(2.8853900817779268f));
+    /* n = (x + 1.5 2^23) - 1.5 2^23; f = x - n */
+    ta = _mm512_add_ps(*a, V(12582912.0f));
+    tb = _mm512_add_ps(*b, V(12582912.0f));
+    *a = _mm512_sub_ps(*a, _mm512_sub_ps(ta, V(12582912.0f)));
+    *b = _mm512_sub_ps(*b, _mm512_sub_ps(tb, V(12582912.0f)));
+    pa = _mm512_fmadd_ps(V(1.525273380405984e-05f), *a, V(1.5403530393381608e-04f));
+    pb = _mm512_fmadd_ps(V(1.525273380405984e-05f), *b, V(1.5403530393381608e-04f));
+    pa = _mm512_fmadd_ps(pa, *a, V(1.3333558146428443e-03f));
+    pb = _mm512_fmadd_ps(pb, *b, V(1.3333558146428443e-03f));
+    pa = _mm512_fmadd_ps(pa, *a, V(9.618129107628477e-03f));
+    pb = _mm512_fmadd_ps(pb, *b, V(9.618129107628477e-03f));
+    pa = _mm512_fmadd_ps(pa, *a, V(5.550410866482158e-02f));
+    pb = _mm512_fmadd_ps(pb, *b, V(5.550410866482158e-02f));
+    pa = _mm512_fmadd_ps(pa, *a, V(2.402265069591007e-01f));
+    pb = _mm512_fmadd_ps(pb, *b, V(2.402265069591007e-01f));
+    pa = _mm512_fmadd_ps(pa, *a, V(6.931471805599453e-01f));
+    pb = _mm512_fmadd_ps(pb, *b, V(6.931471805599453e-01f));
+    pa = _mm512_fmadd_ps(pa, *a, V(1.0f));
+    pb = _mm512_fmadd_ps(pb, *b, V(1.0f));
+    /* p * 2^n, 2^n = ((int)n + 127) << 23 */
+    ea = _mm512_mul_ps(pa, _mm512_castsi512_ps(_mm512_slli_epi32(
+                               _mm512_add_epi32(_mm512_castps_si512(ta), exp_bias), 23)));
+    eb = _mm512_mul_ps(pb, _mm512_castsi512_ps(_mm512_slli_epi32(
+                               _mm512_add_epi32(_mm512_castps_si512(tb), exp_bias), 23)));
+    /* (e - 1) / (e + 1) */
+    *a = _mm512_div_ps(_mm512_sub_ps(ea, V(1.0f)), _mm512_add_ps(ea, V(1.0f)));
+    *b = _mm512_div_ps(_mm512_sub_ps(eb, V(1.0f)), _mm512_add_ps(eb, V(1.0f)));
+}
+
+/* b1[h] + sum_f w1[h][f] x[f], f in order (stp_mlp_unit) */
+static inline vf unit(const float *w, int hidden, int h, const vf *x)
+{
+    vf acc = _mm512_loadu_ps(w + (8L * hidden + h) * STP_MLP_LANES);
+    int f;
+    for (f = 0; f < STP_FEATURES; f++)
+        acc = _mm512_fmadd_ps(_mm512_loadu_ps(w + ((long)h * STP_FEATURES + f) * STP_MLP_LANES),
+                              x[f], acc);
+    return acc;
+}
+
+void stp_mlp_chunk(float *logit, const float *x, long xstride, const float *w, int hidden, int n)
+{
+    const float *w2 = w + 9L * hidden * STP_MLP_LANES;
+    vf xv[STP_FEATURES], out = _mm512_loadu_ps(w + 10L * hidden * STP_MLP_LANES);
+    int f, h = 0;
+    for (f = 0; f < STP_FEATURES; f++)
+        xv[f] = _mm512_loadu_ps(x + f * xstride);
+    for (; h + 2 <= hidden; h += 2) {
+        vf a = unit(w, hidden, h, xv), b = unit(w, hidden, h + 1, xv);
+        tanh2(&a, &b);
+        out = _mm512_fmadd_ps(_mm512_loadu_ps(w2 + (long)h * STP_MLP_LANES), a, out);
+        out = _mm512_fmadd_ps(_mm512_loadu_ps(w2 + (long)(h + 1) * STP_MLP_LANES), b, out);
+    }
+    if (h < hidden) {
+        vf a = unit(w, hidden, h, xv), b = a;
+        tanh2(&a, &b);
+        out = _mm512_fmadd_ps(_mm512_loadu_ps(w2 + (long)h * STP_MLP_LANES), a, out);
+    }
+    _mm512_mask_storeu_ps(logit, (__mmask16)((1u << n) - 1u), out);
+}
+
+void stp_tanhf16(float *y, const float *x)
+{
+    vf a = _mm512_loadu_ps(x), b = a;
+    tanh2(&a, &b);
+    _mm512_storeu_ps(y, a);
+}
+
+#else /* the shared functions, lane by lane */
+
+void stp_mlp_chunk(float *logit, const float *x, long xstride, const float *w, int hidden, int n)
+{
+    float out[STP_MLP_LANES];
+    int h, l;
+    for (l = 0; l < STP_MLP_LANES; l++)
+        out[l] = stp_mlp_b2(w + l, STP_MLP_LANES, hidden);
+    for (h = 0; h < hidden; h++) {
+#pragma omp simd
+        for (l = 0; l < STP_MLP_LANES; l++)
+            out[l] = stp_mlp_accumulate(w + l, STP_MLP_LANES, hidden, h, x + l, xstride, out[l]);
+    }
+    for (l = 0; l < n; l++)
+        logit[l] = out[l];
+}
+
+void stp_tanhf16(float *y, const float *x)
+{
+    int l;
+    for (l = 0; l < STP_MLP_LANES; l++)
+        y[l] = stp_tanhf(x[l]);
+}
+
+#endif
