@@ -15,12 +15,13 @@
 
 #include "cpu_mlp.h"
 
-#define TILE 256 /* agents evaluated together: SIMD lanes run over agents */
+#define TILE STP_MLP_TILE /* agents gathered together: SIMD lanes run over agents */
 
 /* Per-thread scratch, sized by the population, reused across paths. */
 typedef struct workspace {
     stp_path_ws w;
-    float *logit; /* [agent] */
+    float *logit;    /* [agent] */
+    float *feat_col; /* [STP_RING_COLS][STP_LAG_RING]: w.feat_ring by columns */
     const stp_mlp_pack *pack;
 } workspace;
 
@@ -50,6 +51,7 @@ static void workspace_free(workspace *ws)
     free(w->grace_since);
     free(w->grace_last);
     free(ws->logit);
+    free(ws->feat_col);
 }
 
 static stp_status workspace_alloc(workspace *ws, const stp_path_tables *tb, stp_error *err)
@@ -67,7 +69,8 @@ static stp_status workspace_alloc(workspace *ws, const stp_path_tables *tb, stp_
         STP_ALLOC(err, w->sync_ring, tb->prm.sync_window_steps) ||
         STP_ALLOC(err, w->brk_ring, tb->prm.breaker_window_steps) || STP_ALLOC(err, w->pend, na) ||
         STP_ALLOC(err, w->due, na) || STP_ALLOC(err, w->grace_since, np) ||
-        STP_ALLOC(err, w->grace_last, np) || STP_ALLOC(err, ws->logit, na))
+        STP_ALLOC(err, w->grace_last, np) || STP_ALLOC(err, ws->logit, na) ||
+        STP_ALLOC(err, ws->feat_col, STP_RING_COLS * STP_LAG_RING))
         return err->status;
     return STP_OK;
 }
@@ -89,36 +92,43 @@ static void path_init(stp_path_state *s, const stp_path_ws *w, const stp_path_ta
  * (4) agent decisions
  * ------------------------------------------------------------------------- */
 
-/* Features of agents [a0, a0 + n) into xt[feature][j]. The structs are
- * copied so their array pointers are loop invariants: read through w and
- * tb, GCC reloads them per element and the loop does not vectorise. */
-static void gather_features(float (*xt)[TILE], const stp_path_ws *w, const stp_path_tables *tb,
-                            int a0, int n, int t)
+/* Ring row r into the column copy the gather reads. */
+static void ring_to_cols(float *col, const float *ring, int r)
 {
-    const stp_path_ws wl = *w;
-    const stp_path_tables tl = *tb;
-    int j;
-#pragma omp simd
-    for (j = 0; j < n; j++)
-        stp_agent_features(&xt[0][j], TILE, &wl, &tl, a0 + j, t);
+    int k;
+    for (k = 0; k < STP_RING_COLS; k++)
+        col[k * STP_LAG_RING + r] = ring[r * STP_RING_COLS + k];
 }
 
-static void family_logits(float *logit, const stp_path_ws *w, const stp_path_tables *tb,
-                          const stp_mlp_pack *pack, int fam, int t)
+/* Features of agents [a0, a0 + n) into xt[feature][j], the oracle price
+ * each saw in xt[STP_FEATURES][j]: stp_agent_features by lanes. */
+static void gather_features(float (*xt)[TILE], const workspace *ws, const stp_path_tables *tb,
+                            int a0, int n, int t)
 {
+    const stp_path_ws wl = ws->w;
+    const stp_path_tables tl = *tb;
+    int j;
+    stp_ring_gather(&xt[0][0], TILE, ws->feat_col, tb->lag_steps + a0, t, n);
+    /* the structs are copied so their array pointers are loop invariants:
+     * read through pointers, GCC reloads them per element and gathers */
+#pragma omp simd
+    for (j = 0; j < n; j++)
+        xt[STP_F_HF][j] = stp_agent_hf(&wl, &tl, a0 + j, xt[STP_FEATURES][j], xt[STP_F_HF][j]);
+}
+
+static void family_logits(float *logit, const workspace *ws, const stp_path_tables *tb, int fam,
+                          int t)
+{
+    const stp_mlp_pack *pack = ws->pack;
     const stp_family_kind kind = (stp_family_kind)tb->family_kind[fam];
     const int hidden = tb->family_hidden[fam], first = tb->family_start[fam];
     const long stride = tb->n_agents;
-    float xt[STP_FEATURES][TILE];
+    float xt[STP_RING_COLS][TILE];
     int a0, j, k;
     for (a0 = first; a0 < tb->family_start[fam + 1]; a0 += TILE) {
         const int left = tb->family_start[fam + 1] - a0, n = left < TILE ? left : TILE;
-        gather_features(xt, w, tb, a0, n, t);
+        gather_features(xt, ws, tb, a0, n, t);
         if (kind == STP_FAMILY_MLP) {
-            /* the last chunk's spare lanes are computed and dropped: finite */
-            for (k = 0; k < STP_FEATURES; k++)
-                for (j = n; j < TILE && j % STP_MLP_LANES; j++)
-                    xt[k][j] = 0.0f;
             for (j = 0; j < n; j += STP_MLP_LANES)
                 stp_mlp_chunk(logit + a0 + j, &xt[0][j], TILE,
                               stp_mlp_pack_chunk(pack, fam, hidden, a0 - first + j), hidden,
@@ -140,7 +150,7 @@ static void agents_step(stp_path_state *s, workspace *ws, const stp_path_tables 
     const stp_path_ws *w = &ws->w;
     int a, a0, f;
     for (f = 0; f < tb->n_families; f++)
-        family_logits(ws->logit, w, tb, ws->pack, f, t);
+        family_logits(ws->logit, ws, tb, f, t);
     s->n_cand = 0;
     /* most agents in most steps are under their threshold: a vector
      * pre-screen (a necessary condition of stp_agent_candidate) skips
@@ -196,11 +206,14 @@ static void simulate_path(workspace *ws, const stp_sim_ctx *ctx, const stp_path_
         row.liquidations = ctx->samples->liquidations + off;
     }
     path_init(&s, w, tb);
+    for (i = 0; i < STP_LAG_RING; i++)
+        ring_to_cols(ws->feat_col, w->feat_ring, i);
     for (t = 0; t < tb->prm.n_steps; t++) {
         stp_market_step(&s, tb, path, t);
         for (i = 0; s.any_exploit && i < tb->n_positions; i++)
             stp_exploit_position(&s, w, tb, i);
         stp_features_step(&s, w, &tb->prm, tb->n_agents, t);
+        ring_to_cols(ws->feat_col, w->feat_ring, t % STP_LAG_RING);
         agents_step(&s, ws, tb, path, t);
         screen_positions(&s, w, tb);
         stp_liquidation_and_batch(&s, w, tb, t);

@@ -128,6 +128,35 @@ void stp_mlp_chunk(float *logit, const float *x, long xstride, const float *w, i
     _mm512_mask_storeu_ps(logit, (__mmask16)((1u << n) - 1u), out);
 }
 
+/* Each column's 64 entries sit in four registers; two two-register
+ * permutes and a blend on bit 5 of the ring index look up 16 lanes. */
+void stp_ring_gather(float *x, long xstride, const float *col, const int *lag, int t, int n)
+{
+    __m512i idx[STP_MLP_MAX_CHUNKS];
+    const int nc = (n + STP_MLP_LANES - 1) / STP_MLP_LANES;
+    int c, k;
+    for (c = 0; c < nc; c++) {
+        const int left = n - c * STP_MLP_LANES;
+        const __mmask16 live = (__mmask16)(left >= 16 ? 0xffffu : (1u << left) - 1u);
+        const __m512i lg = _mm512_maskz_loadu_epi32(live, lag + c * STP_MLP_LANES);
+        idx[c] = _mm512_and_si512(_mm512_sub_epi32(_mm512_set1_epi32(t), lg),
+                                  _mm512_set1_epi32(STP_LAG_RING - 1));
+    }
+    for (k = 0; k < STP_RING_COLS; k++) {
+        const float *ck = col + k * STP_LAG_RING;
+        const vf c0 = _mm512_loadu_ps(ck), c1 = _mm512_loadu_ps(ck + 16),
+                 c2 = _mm512_loadu_ps(ck + 32), c3 = _mm512_loadu_ps(ck + 48);
+        for (c = 0; c < nc; c++) {
+            const __mmask16 upper =
+                _mm512_test_epi32_mask(idx[c], _mm512_set1_epi32(STP_LAG_RING / 2));
+            const vf lo = _mm512_permutex2var_ps(c0, idx[c], c1);
+            const vf hi = _mm512_permutex2var_ps(c2, idx[c], c3);
+            _mm512_storeu_ps(x + k * xstride + c * STP_MLP_LANES,
+                             _mm512_mask_blend_ps(upper, lo, hi));
+        }
+    }
+}
+
 void stp_tanhf16(float *y, const float *x)
 {
     vf a = _mm512_loadu_ps(x), b = a;
@@ -136,6 +165,17 @@ void stp_tanhf16(float *y, const float *x)
 }
 
 #else /* the shared functions, lane by lane */
+
+void stp_ring_gather(float *x, long xstride, const float *col, const int *lag, int t, int n)
+{
+    const int n16 = (n + STP_MLP_LANES - 1) / STP_MLP_LANES * STP_MLP_LANES;
+    int j, k;
+    for (j = 0; j < n16; j++) {
+        const int row = (t - (j < n ? lag[j] : 0)) & (STP_LAG_RING - 1);
+        for (k = 0; k < STP_RING_COLS; k++)
+            x[k * xstride + j] = col[k * STP_LAG_RING + row];
+    }
+}
 
 void stp_mlp_chunk(float *logit, const float *x, long xstride, const float *w, int hidden, int n)
 {

@@ -8,7 +8,9 @@
 #include "stampede/error.h"
 #include "stampede/path.h"
 
-#define STP_MLP_LANES 16 /* agents a call: one AVX-512 vector */
+#define STP_MLP_LANES      16  /* agents a call: one AVX-512 vector */
+#define STP_MLP_TILE       256 /* agents a stp_ring_gather call, at most */
+#define STP_MLP_MAX_CHUNKS (STP_MLP_TILE / STP_MLP_LANES)
 
 /* The MLP families' parameters chunk by chunk, [chunk][param][lane]: a
  * chunk's 161 x 16 floats are contiguous, so one base pointer and
@@ -33,6 +35,16 @@ static inline const float *stp_mlp_pack_chunk(const stp_mlp_pack *pk, int f, int
 /* logit[l] for the n <= 16 agents of chunk w, features x[f * xstride + l].
  * All 16 lanes of x are read, so lanes n..15 must hold finite values. */
 void stp_mlp_chunk(float *logit, const float *x, long xstride, const float *w, int hidden, int n);
+
+/* The feature ring by columns, [feature or oracle][STP_LAG_RING]: the
+ * same floats as stp_path_ws.feat_ring ([row][STP_FEATURES + 1]). */
+#define STP_RING_COLS (STP_FEATURES + 1)
+
+/* x[k * xstride + j] = col[k][(t - lag[j]) mod 64] for the n agents' ring
+ * entries k <= STP_FEATURES (the features, then the oracle price they saw),
+ * j < n rounded up to 16, n <= STP_MLP_TILE; the spare lanes get finite
+ * ring entries. */
+void stp_ring_gather(float *x, long xstride, const float *col, const int *lag, int t, int n);
 
 /* y[l] = stp_tanhf(x[l]), l < 16, by the vector path stp_mlp_chunk uses. */
 void stp_tanhf16(float *y, const float *x);

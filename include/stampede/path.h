@@ -351,6 +351,18 @@ static inline STP_HD void stp_features_step(stp_path_state *s, const stp_path_ws
  * (4) agent decisions
  * ------------------------------------------------------------------------- */
 
+/* Agent a's HF feature at the oracle price it saw: a borrower's own health
+ * factor, capped; an LP keeps the ring's entry (the cap). */
+static inline STP_HD float stp_agent_hf(const stp_path_ws *w, const stp_path_tables *tb, int a,
+                                        float price, float ring_hf)
+{
+    if (tb->role[a] == STP_ROLE_BORROWER) {
+        const float hf = stp_health_factor(w->c[a], price, tb->lt[a], w->d[a]);
+        return hf < STP_FEATURE_HF_CAP ? hf : STP_FEATURE_HF_CAP;
+    }
+    return ring_hf;
+}
+
 /* The features agent a saw lag steps ago, x[k * xstride]; its own HF from
  * its current position at that step's oracle price (README, model section).
  * Before step 0 the ring holds the flat market of stp_path_init_history. */
@@ -364,10 +376,7 @@ static inline STP_HD void stp_agent_features(float *x, long xstride, const stp_p
     int k;
     for (k = 0; k < STP_FEATURES; k++)
         x[k * xstride] = f[row + k];
-    if (tb->role[a] == STP_ROLE_BORROWER) {
-        const float hf = stp_health_factor(w->c[a], f[row + STP_FEATURES], tb->lt[a], w->d[a]);
-        x[STP_F_HF * xstride] = hf < STP_FEATURE_HF_CAP ? hf : STP_FEATURE_HF_CAP;
-    }
+    x[STP_F_HF * xstride] = stp_agent_hf(w, tb, a, f[row + STP_FEATURES], f[row + STP_F_HF]);
 }
 
 /* Whether agent a, whose model gave `logit`, acts at step t: out of
