@@ -126,7 +126,7 @@ static int alloc_scratch(stp_cuda_engine *e, stp_error *err)
            alloc(&w->sell_q, na, err) || alloc(&w->cand, na, err) ||
            alloc(&w->sellers, na, err) || alloc(&w->next_ok, na, err) ||
            alloc(&w->last_act, na, err) || alloc(&w->acted, na, err) ||
-           alloc(&w->lp_out, na, err) || alloc(&w->flag, np, err) ||
+           alloc(&w->lp_out, na, err) || alloc(&w->flag, na + np, err) ||
            alloc(&w->pool_ring, cap * (size_t)w->price_ring, err) ||
            alloc(&w->oracle_ring, cap * (size_t)w->window_n, err) ||
            alloc(&w->sync_ring, cap * (size_t)w->sync_n, err) ||

@@ -1,5 +1,5 @@
 // path_kernel.cuh: the simulation kernel's interface to its host driver
-// (cuda_engine.cu). One block simulates one path (path_kernel.cu).
+// (cuda_engine.cu). One block simulates STP_BLOCK_PATHS paths (path_kernel.cu).
 #ifndef STAMPEDE_PATH_KERNEL_CUH
 #define STAMPEDE_PATH_KERNEL_CUH
 
@@ -18,7 +18,7 @@ struct stp_dev_ws {
     float *sell_q;                      // [slot][agent]
     int *cand, *sellers, *pend, *due, *next_ok, *last_act;
     unsigned char *acted, *lp_out; // [slot][agent]
-    unsigned char *flag;           // [slot][position]: this screen's hits (agents, then positions)
+    unsigned char *flag;           // [slot][agent + position]: this step's screens
     double *pool_ring;                    // [slot][price_ring]
     double *oracle_ring;                  // [slot][window_n]
     int *sync_ring;                       // [slot][sync_n]

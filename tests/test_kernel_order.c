@@ -1,18 +1,19 @@
-/* The CUDA kernel's step order run on the host (issue 10: no GPU lent, so
- * the kernel body's order is checked here, and its arithmetic, which
- * path.h, step.h and fmath.h write with only + - * / fma sqrt, by
- * tests/test_cuda.c on the next device). kernel_path() below follows
- * kernels/path_kernel.cu line for line, with the block's screens as
- * index-order loops (what block_compact produces): steps (1)-(3) of step
- * t + 1 run at the end of step t, the exploit haircut after the features,
- * every agent's model before any decides, and the liquidation screen at
- * the step's oracle before the batch. The OpenMP backend runs the same
- * functions in DESIGN §3.9's order; the outcomes must agree bit for bit on
- * every path. Keep this file in step with path_kernel.cu. */
+/* The CUDA kernel's body run on the host. kernels/path_kernel.cu expands
+ * STP_BLOCK_BODY (stampede/block.h) with threadIdx.x and __syncthreads();
+ * run_blocks() below expands the same macro with loops over the block's
+ * threads, one phase after another, so the host runs the kernel's phases,
+ * lists and lockstep MLP in the kernel's order, on the kernel's data. The
+ * outcomes must equal the OpenMP backend's bit for bit on every path, with
+ * block sizes that do and do not divide the population and a last block
+ * that is not full. What the host cannot check is the device's arithmetic
+ * (path.h, step.h and fmath.h write it with only + - * / fma sqrt) and its
+ * barriers: tests/test_cuda.c checks both on a device. */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "stampede/block.h"
 #include "stampede/engine.h"
 #include "stampede/params.h"
 #include "stampede/path.h"
@@ -20,7 +21,7 @@
 #include "stampede/tables.h"
 #include "stress_shocks.h"
 
-#define PATHS 32
+#define PATHS 21 /* blocks of 8, 8 and 5 paths */
 
 typedef struct ws_arrays {
     stp_path_ws w;
@@ -75,69 +76,50 @@ static void ws_free(ws_arrays *a)
         free(all[i]);
 }
 
-/* path_kernel.cu's agent_logit: the family by search, the scalar model. */
-static float agent_logit(const stp_path_ws *w, const stp_path_tables *tb, int a, int t)
-{
-    float x[STP_FEATURES];
-    int f = 0;
-    while (a >= tb->family_start[f + 1])
-        f++;
-    stp_agent_features(x, 1, w, tb, a, t);
-    return stp_model_logit((stp_family_kind)tb->family_kind[f], tb->family_hidden[f],
-                           tb->params + a, tb->n_agents, x);
-}
+#define ALL_HOST(stmt)                                                                             \
+    for (tid_ = 0; tid_ < nt; tid_++) {                                                            \
+        stmt;                                                                                      \
+    }
+#define LANES_HOST(n, stmt)                                                                        \
+    for (q_ = 0; q_ < (n); q_++) {                                                                 \
+        stmt;                                                                                      \
+    }
 
-/* path_kernel's body for one path, the block's loops run in index order. */
-static void kernel_path(const stp_path_tables *tb, ws_arrays *a, long long path, double *o)
+/* Paths [0, n) in blocks of STP_BLOCK_PATHS threads nt wide; o[path][m]. */
+static void run_blocks(const stp_path_tables *tb, ws_arrays *a, int n, int nt,
+                       double (*o)[STP_N_OUTCOMES])
 {
-    stp_path_state s;
-    stp_path_ws *w = &a->w;
-    const stp_sample_row row = {NULL, NULL, NULL, NULL};
-    const int n_steps = tb->prm.n_steps, nh = stp_path_history_len(&tb->prm);
-    int i, t;
-    unsigned char *flag =
-        zalloc((size_t)(tb->n_positions > tb->n_agents ? tb->n_positions : tb->n_agents), 1);
-    stp_path_init_state(&s, &tb->prm);
-    for (i = 0; i < tb->n_agents; i++)
-        stp_path_init_agent(w, &tb->prm, i);
-    for (i = 0; i < tb->n_positions; i++)
-        stp_path_init_position(w, tb, i);
-    for (i = 0; i < nh; i++)
-        stp_path_init_history(w, &tb->prm, i);
-    if (n_steps > 0) {
-        stp_market_step(&s, tb, path, 0);
-        stp_features_step(&s, w, &tb->prm, tb->n_agents, 0);
+    const size_t per_flag = (size_t)(tb->n_agents + tb->n_positions);
+    stp_path_ws w[STP_BLOCK_PATHS];
+    stp_path_state s[STP_BLOCK_PATHS];
+    stp_sample_row row[STP_BLOCK_PATHS];
+    int any[2 * STP_BLOCK_PATHS];
+    unsigned char *flag = zalloc(STP_BLOCK_PATHS * per_flag, 1);
+    int *cnt = zalloc(2 * STP_BLOCK_PATHS * (size_t)nt, sizeof(int));
+    int p0, p, tid_, q_;
+    memset(row, 0, sizeof row);
+    for (p0 = 0; p0 < n; p0 += STP_BLOCK_PATHS) {
+        stp_block b;
+        b.tb = tb;
+        b.w = w;
+        b.s = s;
+        b.row = row;
+        b.flag = flag;
+        b.cnt = cnt;
+        b.any = any;
+        b.path0 = p0;
+        b.n_paths = n - p0 < STP_BLOCK_PATHS ? n - p0 : STP_BLOCK_PATHS;
+        for (p = 0; p < b.n_paths; p++)
+            w[p] = a[p].w;
+        STP_BLOCK_BODY(&b, nt, ALL_HOST, LANES_HOST);
+        for (p = 0; p < b.n_paths; p++)
+            stp_path_outcomes(&s[p], &w[p], tb, o[p0 + p]);
     }
-    for (t = 0; t < n_steps; t++) {
-        int n_cand = 0, n_liq = 0;
-        float price;
-        if (s.any_exploit)
-            for (i = 0; i < tb->n_positions; i++)
-                stp_exploit_position(&s, w, tb, i);
-        for (i = 0; i < tb->n_agents; i++) /* screen_compact: flags, then the list */
-            flag[i] = (unsigned char)stp_agent_candidate(w, tb, i, t, agent_logit(w, tb, i, t));
-        for (i = 0; i < tb->n_agents; i++)
-            if (flag[i]) w->cand[n_cand++] = i;
-        price = (float)s.oracle;
-        for (i = 0; i < tb->n_positions; i++)
-            flag[i] = (unsigned char)stp_position_screen(w, tb, i, price);
-        for (i = 0; i < tb->n_positions; i++)
-            if (flag[i]) w->liq[n_liq++] = i;
-        s.n_cand = n_cand;
-        stp_agents_act(&s, w, tb, path, t);
-        s.n_liq = n_liq;
-        stp_liquidation_and_batch(&s, w, tb, t);
-        stp_path_bookkeeping(&s, w, tb, row, t);
-        if (t + 1 < n_steps) {
-            stp_market_step(&s, tb, path, t + 1);
-            stp_features_step(&s, w, &tb->prm, tb->n_agents, t + 1);
-        }
-    }
-    stp_path_outcomes(&s, w, tb, o);
+    free(cnt);
     free(flag);
 }
 
-static void expect_kernel_order_matches(const char *extra)
+static void expect_kernel_order_matches(const char *extra, int nt)
 {
     stp_error err = {STP_OK, ""};
     stp_config *cfg = NULL;
@@ -146,7 +128,8 @@ static void expect_kernel_order_matches(const char *extra)
     stp_tables *tabs = NULL;
     stp_outcomes out;
     stp_sim_ctx ctx;
-    ws_arrays a;
+    ws_arrays *a = zalloc(STP_BLOCK_PATHS, sizeof *a);
+    double(*o)[STP_N_OUTCOMES] = zalloc(PATHS, sizeof *o);
     const char *sets[2] = {"run.seed=7", extra};
     long long p;
     int m, differ = 0;
@@ -167,19 +150,22 @@ static void expect_kernel_order_matches(const char *extra)
     ctx.out = &out;
     cr_assert_eq(stp_cpu_run_batch(&ctx, 0, PATHS, 0, &err), STP_OK, "%s", err.msg);
     cr_assert_eq(stp_tables_create(&tabs, &ctx.prm, cfg, pop, scen, &err), STP_OK, "%s", err.msg);
-    ws_alloc(&a, &tabs->view);
-    for (p = 0; p < PATHS; p++) {
-        double o[STP_N_OUTCOMES];
-        kernel_path(&tabs->view, &a, p, o);
+    for (m = 0; m < STP_BLOCK_PATHS; m++)
+        ws_alloc(&a[m], &tabs->view);
+    run_blocks(&tabs->view, a, PATHS, nt, o);
+    for (p = 0; p < PATHS; p++)
         for (m = 0; m < STP_N_OUTCOMES; m++)
-            if (memcmp(&o[m], &out.v[m][p], sizeof(double)) != 0) {
+            if (memcmp(&o[p][m], &out.v[m][p], sizeof(double)) != 0) {
                 differ++;
-                cr_log_error("path %lld %s: kernel order %.17g, OpenMP %.17g", p,
-                             stp_outcome_names[m], o[m], out.v[m][p]);
+                cr_log_error("path %lld %s: kernel body %.17g, OpenMP %.17g", p,
+                             stp_outcome_names[m], o[p][m], out.v[m][p]);
             }
-    }
-    cr_expect_eq(differ, 0, "%d outcomes differ (%s)", differ, extra ? extra : "quickstart");
-    ws_free(&a);
+    cr_expect_eq(differ, 0, "%d outcomes differ (%s, %d threads)", differ,
+                 extra ? extra : "quickstart", nt);
+    for (m = 0; m < STP_BLOCK_PATHS; m++)
+        ws_free(&a[m]);
+    free(a);
+    free(o);
     stp_tables_destroy(tabs);
     for (m = 0; m < STP_N_OUTCOMES; m++)
         free(out.v[m]);
@@ -188,17 +174,47 @@ static void expect_kernel_order_matches(const char *extra)
     stp_config_destroy(cfg);
 }
 
+/* 256 threads: the kernel's block; 96 divides neither the agents nor the
+ * positions, so the chunks of the lists are uneven. */
 Test(kernel_order, matches_the_openmp_backend_on_quickstart, .timeout = 300)
 {
-    expect_kernel_order_matches(NULL);
+    expect_kernel_order_matches(NULL, 256);
+    expect_kernel_order_matches(NULL, 96);
 }
 
 Test(kernel_order, matches_the_openmp_backend_with_every_shock_kind, .timeout = 300)
 {
-    expect_kernel_order_matches(stress_shocks);
+    expect_kernel_order_matches(stress_shocks, 256);
 }
 
 Test(kernel_order, matches_the_openmp_backend_with_every_mitigation, .timeout = 300)
 {
-    expect_kernel_order_matches(all_mitigations);
+    expect_kernel_order_matches(all_mitigations, 96);
+}
+
+/* The lockstep MLP on its own, where outcomes would hide a last-bit slip
+ * (a logit matters only where it crosses a threshold): each path's logit
+ * has stp_mlp_logit's bits, for random networks of every width on random
+ * features from a fresh seed. */
+Test(kernel_order, block_mlp_matches_stp_mlp_logit)
+{
+    const unsigned seed = (unsigned)time(NULL);
+    float prm[STP_MAX_PARAMS], x[STP_BLOCK_PATHS][STP_FEATURES], out[STP_BLOCK_PATHS];
+    int trial, k, q;
+    srand(seed);
+    for (trial = 0; trial < 20000; trial++) {
+        const int hidden = 1 + rand() % STP_MLP_MAX_HIDDEN;
+        for (k = 0; k < stp_family_n_params(STP_FAMILY_MLP, hidden); k++)
+            prm[k] = (float)rand() / (float)RAND_MAX * 4.0f - 2.0f;
+        for (q = 0; q < STP_BLOCK_PATHS; q++)
+            for (k = 0; k < STP_FEATURES; k++)
+                x[q][k] = (float)rand() / (float)RAND_MAX * 24.0f - 12.0f;
+        stp_block_mlp(prm, 1, hidden, (const float(*)[STP_FEATURES])x, out);
+        for (q = 0; q < STP_BLOCK_PATHS; q++) {
+            const float ref = stp_mlp_logit(prm, 1, hidden, x[q]);
+            cr_assert(memcmp(&ref, &out[q], sizeof ref) == 0,
+                      "trial %d hidden %d path %d: %a vs %a (seed %u)", trial, hidden, q,
+                      (double)out[q], (double)ref, seed);
+        }
+    }
 }

@@ -1,0 +1,292 @@
+/* block.h: the CUDA kernel's work, cut into phases between barriers.
+ * kernels/path_kernel.cu runs each phase in every thread of a block and
+ * calls __syncthreads() between them; tests/test_kernel_order.c compiles
+ * the same functions for the host, runs each phase for every thread in
+ * turn, and checks the outcomes against the OpenMP backend bit for bit.
+ * Must compile as C11 and CUDA C++.
+ *
+ * A block carries STP_BLOCK_PATHS paths in lockstep (issue 11): thread tid
+ * takes agents tid, tid + nt, ... and positions likewise, and evaluates
+ * each agent's model for all the block's paths at once, so every parameter
+ * is read once per step for all of them (stp_block_mlp) and consecutive
+ * threads read consecutive agents' parameters. Each path's serial step
+ * (market, decisions, the batch, bookkeeping) runs on its own thread,
+ * lanes 0..STP_BLOCK_PATHS-1, side by side. The candidate and liquidation
+ * lists are built in index order by a count / scan / scatter over
+ * contiguous chunks, so each path reads the same lists in the same order
+ * as on the CPU, whatever the block size. */
+#ifndef STAMPEDE_BLOCK_H
+#define STAMPEDE_BLOCK_H
+
+#include "stampede/path.h"
+
+#define STP_BLOCK_PATHS 8 /* paths a block carries */
+
+/* One block's view of its paths. Arrays of STP_BLOCK_PATHS are indexed by
+ * the path's place in the block; on the device they live in shared memory
+ * but for the flags. */
+typedef struct stp_block {
+    const stp_path_tables *tb;
+    stp_path_ws *w;       /* [path]: the path's arrays */
+    stp_path_state *s;    /* [path] */
+    stp_sample_row *row;  /* [path] */
+    unsigned char *flag;  /* [path][n_agents + n_positions]: this step's screens */
+    int *cnt;             /* [2][path][nt]: hits in each thread's chunk (agents, positions) */
+    int *any;             /* [2][path]: any hit this step */
+    long long path0;      /* the block's first path */
+    int n_paths;          /* live paths, <= STP_BLOCK_PATHS */
+} stp_block;
+
+static inline STP_HD unsigned char *stp_block_flags(const stp_block *b, int p)
+{
+    return b->flag + (size_t)p * (size_t)(b->tb->n_agents + b->tb->n_positions);
+}
+
+/* ---------------------------------------------------------------------------
+ * Start
+ * ------------------------------------------------------------------------- */
+
+/* Every thread: its share of each path's per-agent, per-position and
+ * history arrays. */
+static inline STP_HD void stp_block_init(const stp_block *b, int tid, int nt)
+{
+    const stp_path_tables *tb = b->tb;
+    const int nh = stp_path_history_len(&tb->prm);
+    int p, i;
+    for (p = 0; p < b->n_paths; p++) {
+        for (i = tid; i < tb->n_agents; i += nt)
+            stp_path_init_agent(&b->w[p], &tb->prm, i);
+        for (i = tid; i < tb->n_positions; i += nt)
+            stp_path_init_position(&b->w[p], tb, i);
+        for (i = tid; i < nh; i += nt)
+            stp_path_init_history(&b->w[p], &tb->prm, i);
+    }
+}
+
+/* Lane p: path p's scalars, then (1)-(3) of step 0; later steps' run at
+ * the end of the one before (stp_block_serial). The features read no
+ * position, so they may precede the exploit haircut. */
+static inline STP_HD void stp_block_start(const stp_block *b, int p)
+{
+    const stp_path_tables *tb = b->tb;
+    stp_path_state *s = &b->s[p];
+    stp_path_init_state(s, &tb->prm);
+    b->any[p] = 0;
+    b->any[STP_BLOCK_PATHS + p] = 0;
+    if (tb->prm.n_steps > 0) {
+        stp_market_step(s, tb, b->path0 + p, 0);
+        stp_features_step(s, &b->w[p], &tb->prm, tb->n_agents, 0);
+    }
+}
+
+/* ---------------------------------------------------------------------------
+ * Each step
+ * ------------------------------------------------------------------------- */
+
+/* Whether any path has an exploit haircut this step (read by every
+ * thread after the serial phase's barrier). */
+static inline STP_HD int stp_block_any_exploit(const stp_block *b)
+{
+    int p, any = 0;
+    for (p = 0; p < b->n_paths; p++)
+        any |= b->s[p].any_exploit;
+    return any;
+}
+
+/* (2) every thread: the haircut on its positions of each path hit. */
+static inline STP_HD void stp_block_exploit(const stp_block *b, int tid, int nt)
+{
+    int p, i;
+    for (p = 0; p < b->n_paths; p++)
+        if (b->s[p].any_exploit)
+            for (i = tid; i < b->tb->n_positions; i += nt)
+                stp_exploit_position(&b->s[p], &b->w[p], b->tb, i);
+}
+
+/* stp_mlp_logit of one agent (parameters p[k * stride]) on the features of
+ * the block's paths, x[path][feature]: each parameter is read once for all
+ * of them, and each path's sums run in stp_mlp_logit's order, so out[q] is
+ * its value bit for bit. Paths past n_paths compute on zeros. */
+static inline STP_HD void stp_block_mlp(const float *p, long stride, int hidden,
+                                        const float (*x)[STP_FEATURES], float *out)
+{
+    const float b2 = stp_mlp_b2(p, stride, hidden);
+    int h, f, q;
+    for (q = 0; q < STP_BLOCK_PATHS; q++)
+        out[q] = b2;
+    for (h = 0; h < hidden; h++) {
+        float acc[STP_BLOCK_PATHS];
+        const float b1 = p[(8L * hidden + h) * stride], w2 = p[(9L * hidden + h) * stride];
+        for (q = 0; q < STP_BLOCK_PATHS; q++)
+            acc[q] = b1;
+        for (f = 0; f < STP_FEATURES; f++) {
+            const float w1 = p[((long)h * STP_FEATURES + f) * stride];
+            for (q = 0; q < STP_BLOCK_PATHS; q++)
+                acc[q] = fmaf(w1, x[q][f], acc[q]);
+        }
+        for (q = 0; q < STP_BLOCK_PATHS; q++)
+            out[q] = fmaf(w2, stp_tanhf(acc[q]), out[q]);
+    }
+}
+
+/* (4) and (5) every thread: its agents' models and candidate screens, and
+ * its positions' liquidation screens, for every path; the flags and the
+ * path's `any` record the hits. The liquidation screen reads collateral
+ * and debt, which the agents' decisions do not change before the batch. */
+static inline STP_HD void stp_block_screens(const stp_block *b, int tid, int nt, int t)
+{
+    const stp_path_tables *tb = b->tb;
+    const int na = tb->n_agents;
+    int a, i, p, f = 0;
+    for (a = tid; a < na; a += nt) {
+        float x[STP_BLOCK_PATHS][STP_FEATURES], logit[STP_BLOCK_PATHS];
+        stp_family_kind kind;
+        int hidden;
+        while (a >= tb->family_start[f + 1])
+            f++;
+        kind = (stp_family_kind)tb->family_kind[f];
+        hidden = tb->family_hidden[f];
+        for (p = 0; p < STP_BLOCK_PATHS; p++) {
+            int k;
+            if (p < b->n_paths) {
+                stp_agent_features(x[p], 1, &b->w[p], tb, a, t);
+                continue;
+            }
+            for (k = 0; k < STP_FEATURES; k++)
+                x[p][k] = 0.0f;
+        }
+        if (kind == STP_FAMILY_MLP)
+            stp_block_mlp(tb->params + a, na, hidden, (const float (*)[STP_FEATURES])x, logit);
+        else
+            for (p = 0; p < b->n_paths; p++)
+                logit[p] = stp_model_logit(kind, hidden, tb->params + a, na, x[p]);
+        for (p = 0; p < b->n_paths; p++) {
+            const int hit = stp_agent_candidate(&b->w[p], tb, a, t, logit[p]);
+            stp_block_flags(b, p)[a] = (unsigned char)hit;
+            if (hit) b->any[p] = 1; /* every writer writes 1 */
+        }
+    }
+    for (i = tid; i < tb->n_positions; i += nt)
+        for (p = 0; p < b->n_paths; p++) {
+            const int hit = stp_position_screen(&b->w[p], tb, i, (float)b->s[p].oracle);
+            stp_block_flags(b, p)[na + i] = (unsigned char)hit;
+            if (hit) b->any[STP_BLOCK_PATHS + p] = 1;
+        }
+}
+
+/* Thread tid's contiguous chunk of [0, n) for the lists. */
+static inline STP_HD void stp_block_chunk(int n, int tid, int nt, int *lo, int *hi)
+{
+    const int per = (n + nt - 1) / nt;
+    *lo = tid * per < n ? tid * per : n;
+    *hi = *lo + per < n ? *lo + per : n;
+}
+
+/* List k of path p: the candidates (k = 0) or the listed positions. */
+static inline STP_HD void stp_block_list(const stp_block *b, int k, int p, int *n, int *off,
+                                         int **list)
+{
+    *n = k == 0 ? b->tb->n_agents : b->tb->n_positions;
+    *off = k == 0 ? 0 : b->tb->n_agents;
+    *list = k == 0 ? b->w[p].cand : b->w[p].liq;
+}
+
+/* Every thread: the hits in its chunk of each list that has any. */
+static inline STP_HD void stp_block_count(const stp_block *b, int tid, int nt)
+{
+    int k, p, i, n, off, lo, hi, *list;
+    for (k = 0; k < 2; k++)
+        for (p = 0; p < b->n_paths; p++) {
+            const unsigned char *flag = stp_block_flags(b, p);
+            int c = 0;
+            if (!b->any[k * STP_BLOCK_PATHS + p]) continue;
+            stp_block_list(b, k, p, &n, &off, &list);
+            stp_block_chunk(n, tid, nt, &lo, &hi);
+            for (i = lo; i < hi; i++)
+                c += flag[off + i];
+            b->cnt[((size_t)k * STP_BLOCK_PATHS + (size_t)p) * (size_t)nt + (size_t)tid] = c;
+        }
+}
+
+/* Lane q < 2 STP_BLOCK_PATHS: list q's chunk counts become offsets, its
+ * length the path's n_cand or n_liq. */
+static inline STP_HD void stp_block_scan(const stp_block *b, int q, int nt)
+{
+    const int k = q / STP_BLOCK_PATHS, p = q % STP_BLOCK_PATHS;
+    int *c = b->cnt + (size_t)q * (size_t)nt;
+    int j, sum = 0;
+    if (p >= b->n_paths) return;
+    if (b->any[q])
+        for (j = 0; j < nt; j++) {
+            const int here = c[j];
+            c[j] = sum;
+            sum += here;
+        }
+    if (k == 0)
+        b->s[p].n_cand = sum;
+    else
+        b->s[p].n_liq = sum;
+}
+
+/* Every thread: its chunk's hits into the lists at its offsets. */
+static inline STP_HD void stp_block_scatter(const stp_block *b, int tid, int nt)
+{
+    int k, p, i, n, off, lo, hi, *list;
+    for (k = 0; k < 2; k++)
+        for (p = 0; p < b->n_paths; p++) {
+            const unsigned char *flag = stp_block_flags(b, p);
+            int j;
+            if (!b->any[k * STP_BLOCK_PATHS + p]) continue;
+            stp_block_list(b, k, p, &n, &off, &list);
+            stp_block_chunk(n, tid, nt, &lo, &hi);
+            j = b->cnt[((size_t)k * STP_BLOCK_PATHS + (size_t)p) * (size_t)nt + (size_t)tid];
+            for (i = lo; i < hi; i++)
+                if (flag[off + i]) list[j++] = i;
+        }
+}
+
+/* Lane p: path p's decisions, liquidations, batch and bookkeeping of step
+ * t, then (1)-(3) of step t + 1; clears the hit marks for the next step. */
+static inline STP_HD void stp_block_serial(const stp_block *b, int p, int t)
+{
+    const stp_path_tables *tb = b->tb;
+    stp_path_state *s = &b->s[p];
+    const stp_path_ws *w = &b->w[p];
+    const long long path = b->path0 + p;
+    stp_agents_act(s, w, tb, path, t);
+    stp_liquidation_and_batch(s, w, tb, t);
+    stp_path_bookkeeping(s, w, tb, b->row[p], t);
+    if (t + 1 < tb->prm.n_steps) {
+        stp_market_step(s, tb, path, t + 1);
+        stp_features_step(s, w, &tb->prm, tb->n_agents, t + 1);
+    }
+    b->any[p] = 0;
+    b->any[STP_BLOCK_PATHS + p] = 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * The body
+ * ------------------------------------------------------------------------- */
+
+/* The kernel's body, once for the device and the host test: ALL(stmt)
+ * runs stmt in every thread (its index in tid_) and then synchronises the
+ * block; LANES(n, stmt) runs it in threads q_ < n and synchronises. The
+ * device defines them with threadIdx.x and __syncthreads(), the test with
+ * loops over the threads. The exploit test reads shared state after a
+ * barrier, so it is uniform over the block. */
+#define STP_BLOCK_BODY(b, nt, ALL, LANES)                                                         \
+    do {                                                                                           \
+        int t_;                                                                                    \
+        ALL(stp_block_init(b, tid_, nt));                                                          \
+        LANES((b)->n_paths, stp_block_start(b, q_));                                               \
+        for (t_ = 0; t_ < (b)->tb->prm.n_steps; t_++) {                                            \
+            if (stp_block_any_exploit(b)) ALL(stp_block_exploit(b, tid_, nt));                     \
+            ALL(stp_block_screens(b, tid_, nt, t_));                                               \
+            ALL(stp_block_count(b, tid_, nt));                                                     \
+            LANES(2 * STP_BLOCK_PATHS, stp_block_scan(b, q_, nt));                                 \
+            ALL(stp_block_scatter(b, tid_, nt));                                                   \
+            LANES((b)->n_paths, stp_block_serial(b, q_, t_));                                      \
+        }                                                                                          \
+    } while (0)
+
+#endif
