@@ -81,7 +81,6 @@ __global__ void __launch_bounds__(STP_CUDA_THREADS, 2)
     __shared__ stp_sample_row row[STP_BLOCK_PATHS];
     __shared__ float feat[STP_BLOCK_PATHS][STP_LAG_RING * (STP_FEATURES + 1)];
     __shared__ int cnt[2 * STP_BLOCK_PATHS * STP_CUDA_THREADS];
-    __shared__ int any[2 * STP_BLOCK_PATHS];
     const int slot0 = (int)blockIdx.x * STP_BLOCK_PATHS, nt = (int)blockDim.x;
     const int tid_ = (int)threadIdx.x, q_ = (int)threadIdx.x;
     stp_block b;
@@ -92,7 +91,6 @@ __global__ void __launch_bounds__(STP_CUDA_THREADS, 2)
     b.row = row;
     b.flag = dw.flag + (size_t)slot0 * (size_t)(dw.na + dw.np);
     b.cnt = cnt;
-    b.any = any;
     b.path0 = path0 + slot0;
     b.n_paths = n_paths - slot0 < STP_BLOCK_PATHS ? n_paths - slot0 : STP_BLOCK_PATHS;
     if (q_ < b.n_paths) {

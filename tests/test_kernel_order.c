@@ -93,7 +93,6 @@ static void run_blocks(const stp_path_tables *tb, ws_arrays *a, int n, int nt,
     stp_path_ws w[STP_BLOCK_PATHS];
     stp_path_state s[STP_BLOCK_PATHS];
     stp_sample_row row[STP_BLOCK_PATHS];
-    int any[2 * STP_BLOCK_PATHS];
     unsigned char *flag = zalloc(STP_BLOCK_PATHS * per_flag, 1);
     int *cnt = zalloc(2 * STP_BLOCK_PATHS * (size_t)nt, sizeof(int));
     int p0, p, tid_, q_;
@@ -106,7 +105,6 @@ static void run_blocks(const stp_path_tables *tb, ws_arrays *a, int n, int nt,
         b.row = row;
         b.flag = flag;
         b.cnt = cnt;
-        b.any = any;
         b.path0 = p0;
         b.n_paths = n - p0 < STP_BLOCK_PATHS ? n - p0 : STP_BLOCK_PATHS;
         for (p = 0; p < b.n_paths; p++)

@@ -32,7 +32,6 @@ typedef struct stp_block {
     stp_sample_row *row;  /* [path] */
     unsigned char *flag;  /* [path][n_agents + n_positions]: this step's screens */
     int *cnt;             /* [2][path][nt]: hits in each thread's chunk (agents, positions) */
-    int *any;             /* [2][path]: any hit this step */
     long long path0;      /* the block's first path */
     int n_paths;          /* live paths, <= STP_BLOCK_PATHS */
 } stp_block;
@@ -71,8 +70,6 @@ static inline STP_HD void stp_block_start(const stp_block *b, int p)
     const stp_path_tables *tb = b->tb;
     stp_path_state *s = &b->s[p];
     stp_path_init_state(s, &tb->prm);
-    b->any[p] = 0;
-    b->any[STP_BLOCK_PATHS + p] = 0;
     if (tb->prm.n_steps > 0) {
         stp_market_step(s, tb, b->path0 + p, 0);
         stp_features_step(s, &b->w[p], &tb->prm, tb->n_agents, 0);
@@ -130,9 +127,9 @@ static inline STP_HD void stp_block_mlp(const float *p, long stride, int hidden,
 }
 
 /* (4) and (5) every thread: its agents' models and candidate screens, and
- * its positions' liquidation screens, for every path; the flags and the
- * path's `any` record the hits. The liquidation screen reads collateral
- * and debt, which the agents' decisions do not change before the batch. */
+ * its positions' liquidation screens, for every path, into the flags. The
+ * liquidation screen reads collateral and debt, which the agents'
+ * decisions do not change before the batch. */
 static inline STP_HD void stp_block_screens(const stp_block *b, int tid, int nt, int t)
 {
     const stp_path_tables *tb = b->tb;
@@ -161,17 +158,14 @@ static inline STP_HD void stp_block_screens(const stp_block *b, int tid, int nt,
             for (p = 0; p < b->n_paths; p++)
                 logit[p] = stp_model_logit(kind, hidden, tb->params + a, na, x[p]);
         for (p = 0; p < b->n_paths; p++) {
-            const int hit = stp_agent_candidate(&b->w[p], tb, a, t, logit[p]);
-            stp_block_flags(b, p)[a] = (unsigned char)hit;
-            if (hit) b->any[p] = 1; /* every writer writes 1 */
+            stp_block_flags(b, p)[a] =
+                (unsigned char)stp_agent_candidate(&b->w[p], tb, a, t, logit[p]);
         }
     }
     for (i = tid; i < tb->n_positions; i += nt)
-        for (p = 0; p < b->n_paths; p++) {
-            const int hit = stp_position_screen(&b->w[p], tb, i, (float)b->s[p].oracle);
-            stp_block_flags(b, p)[na + i] = (unsigned char)hit;
-            if (hit) b->any[STP_BLOCK_PATHS + p] = 1;
-        }
+        for (p = 0; p < b->n_paths; p++)
+            stp_block_flags(b, p)[na + i] =
+                (unsigned char)stp_position_screen(&b->w[p], tb, i, (float)b->s[p].oracle);
 }
 
 /* Thread tid's contiguous chunk of [0, n) for the lists. */
@@ -191,7 +185,9 @@ static inline STP_HD void stp_block_list(const stp_block *b, int k, int p, int *
     *list = k == 0 ? b->w[p].cand : b->w[p].liq;
 }
 
-/* Every thread: the hits in its chunk of each list that has any. */
+/* Every thread: the hits in its chunk of each list. (Reading the flags
+ * twice, here and in the scatter, costs a few per cent of the models'
+ * work; a shared "any hit" mark to skip them would be a write race.) */
 static inline STP_HD void stp_block_count(const stp_block *b, int tid, int nt)
 {
     int k, p, i, n, off, lo, hi, *list;
@@ -199,7 +195,6 @@ static inline STP_HD void stp_block_count(const stp_block *b, int tid, int nt)
         for (p = 0; p < b->n_paths; p++) {
             const unsigned char *flag = stp_block_flags(b, p);
             int c = 0;
-            if (!b->any[k * STP_BLOCK_PATHS + p]) continue;
             stp_block_list(b, k, p, &n, &off, &list);
             stp_block_chunk(n, tid, nt, &lo, &hi);
             for (i = lo; i < hi; i++)
@@ -216,12 +211,11 @@ static inline STP_HD void stp_block_scan(const stp_block *b, int q, int nt)
     int *c = b->cnt + (size_t)q * (size_t)nt;
     int j, sum = 0;
     if (p >= b->n_paths) return;
-    if (b->any[q])
-        for (j = 0; j < nt; j++) {
-            const int here = c[j];
-            c[j] = sum;
-            sum += here;
-        }
+    for (j = 0; j < nt; j++) {
+        const int here = c[j];
+        c[j] = sum;
+        sum += here;
+    }
     if (k == 0)
         b->s[p].n_cand = sum;
     else
@@ -236,7 +230,6 @@ static inline STP_HD void stp_block_scatter(const stp_block *b, int tid, int nt)
         for (p = 0; p < b->n_paths; p++) {
             const unsigned char *flag = stp_block_flags(b, p);
             int j;
-            if (!b->any[k * STP_BLOCK_PATHS + p]) continue;
             stp_block_list(b, k, p, &n, &off, &list);
             stp_block_chunk(n, tid, nt, &lo, &hi);
             j = b->cnt[((size_t)k * STP_BLOCK_PATHS + (size_t)p) * (size_t)nt + (size_t)tid];
@@ -246,7 +239,7 @@ static inline STP_HD void stp_block_scatter(const stp_block *b, int tid, int nt)
 }
 
 /* Lane p: path p's decisions, liquidations, batch and bookkeeping of step
- * t, then (1)-(3) of step t + 1; clears the hit marks for the next step. */
+ * t, then (1)-(3) of step t + 1. */
 static inline STP_HD void stp_block_serial(const stp_block *b, int p, int t)
 {
     const stp_path_tables *tb = b->tb;
@@ -260,8 +253,6 @@ static inline STP_HD void stp_block_serial(const stp_block *b, int p, int t)
         stp_market_step(s, tb, path, t + 1);
         stp_features_step(s, w, &tb->prm, tb->n_agents, t + 1);
     }
-    b->any[p] = 0;
-    b->any[STP_BLOCK_PATHS + p] = 0;
 }
 
 /* ---------------------------------------------------------------------------
