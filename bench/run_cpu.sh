@@ -1,40 +1,40 @@
 #!/usr/bin/env bash
-# CPU (OpenMP) benchmark: agent-steps/s of `stampede run` on
-# configs/bench_1024.json at 1 and 2 threads (one run each, same binary,
-# same paths), the consensus MLP's FLOPs per agent-step, and the fraction
-# of one core's measured FP32 FMA peak. Writes bench/results/cpu-<date>-<commit>.json.
-# Usage: bash bench/run_cpu.sh [PATHS] (default 512)
+# CPU (OpenMP) benchmark, one run of one binary: agent-steps/s of the
+# simulation (`stampede bench`, no results file, population set-up not
+# timed) on configs/bench_1024.json at 1 and 2 threads, one core's measured
+# FP32 FMA peak, the consensus MLP's FLOPs per agent-step, and the NumPy
+# peer (bench/peers/numpy_agents.py) on one core.
+# Writes bench/results/cpu-<date>-<commit>.json.
+# Usage: bash bench/run_cpu.sh [PATHS] (default 1024)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-paths=${1:-512}
+paths=${1:-1024}
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j "$(nproc)" --target stampede >/dev/null
 gcc -O2 -march=native -ffp-contract=fast bench/fma_peak.c -o build/fma_peak
 peak=$(build/fma_peak 2>/dev/null)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 rate() {
-  build/stampede run configs/bench_1024.json -o "$tmp/t$1.h5" --paths "$paths" --threads "$1" \
-    --quiet --force
-  build/stampede summary "$tmp/t$1.h5" --format json |
-    /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["agent_steps_per_s"])'
+  build/stampede bench configs/bench_1024.json --backend openmp --paths "$paths" --threads "$1" \
+    --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["results"][0]["agent_steps_per_s"])'
 }
 r1=$(rate 1)
 r2=$(rate 2)
+numpy=$(OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/peers/numpy_agents.py 512)
 commit=$(git rev-parse --short HEAD)
 date=$(date -u +%Y-%m-%d)
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 out=bench/results/cpu-$date-$commit.json
-/usr/bin/python3 - "$r1" "$r2" "$peak" "$paths" "$commit" "$date" "$cpu" "$(nproc)" >"$out" <<'PY'
+/usr/bin/python3 - "$r1" "$r2" "$peak" "$paths" "$commit" "$date" "$cpu" "$(nproc)" "$numpy" >"$out" <<'PY'
 import json, sys
 r1, r2, peak = float(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
+numpy = float(sys.argv[9])
 # Consensus MLP (8 -> 16 -> 1) per agent-step: 16 x 8 FMA (hidden) + 16 FMA
 # (output) = 144 FMA = 288 FLOP; each of the 16 tanh (stp_tanhf) adds
 # 2 clamps, 1 mul, 2 adds + 1 sub (rounding), 7 FMA (14 FLOP), 1 mul
 # (scale), 2 adds and 1 div = 23 FLOP: 368 more.
 fma_flop, tanh_flop = 288, 16 * 23
 print(json.dumps({
-    "benchmark": "openmp agent-steps/s, configs/bench_1024.json",
+    "benchmark": "openmp agent-steps/s of the simulation (stampede bench), configs/bench_1024.json",
     "machine": sys.argv[7], "cores": int(sys.argv[8]), "paths": int(sys.argv[4]),
     "commit": sys.argv[5], "date": sys.argv[6],
     "agent_steps_per_s": {"threads_1": r1, "threads_2": r2},
@@ -44,6 +44,8 @@ print(json.dumps({
     "fraction_of_fma_peak_per_core": {
         "fma_flops_only": r1 * fma_flop / (peak * 1e9),
         "all_mlp_flops": r1 * (fma_flop + tanh_flop) / (peak * 1e9)},
+    "numpy_peer_agent_steps_per_s_one_core": numpy,
+    "ratio_to_numpy_one_core": r1 / numpy,
 }, indent=2))
 PY
 cat "$out"
