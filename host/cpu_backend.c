@@ -21,7 +21,7 @@
 typedef struct workspace {
     stp_path_ws w;
     float *logit;    /* [agent] */
-    float *feat_col; /* [STP_RING_COLS][STP_LAG_RING]: w.feat_ring by columns */
+    _Alignas(64) float feat_col[STP_RING_COLS * STP_LAG_RING]; /* w.feat_ring by columns */
     const stp_mlp_pack *pack;
 } workspace;
 
@@ -51,7 +51,6 @@ static void workspace_free(workspace *ws)
     free(w->grace_since);
     free(w->grace_last);
     free(ws->logit);
-    free(ws->feat_col);
 }
 
 static stp_status workspace_alloc(workspace *ws, const stp_path_tables *tb, stp_error *err)
@@ -69,8 +68,7 @@ static stp_status workspace_alloc(workspace *ws, const stp_path_tables *tb, stp_
         STP_ALLOC(err, w->sync_ring, tb->prm.sync_window_steps) ||
         STP_ALLOC(err, w->brk_ring, tb->prm.breaker_window_steps) || STP_ALLOC(err, w->pend, na) ||
         STP_ALLOC(err, w->due, na) || STP_ALLOC(err, w->grace_since, np) ||
-        STP_ALLOC(err, w->grace_last, np) || STP_ALLOC(err, ws->logit, na) ||
-        STP_ALLOC(err, ws->feat_col, STP_RING_COLS * STP_LAG_RING))
+        STP_ALLOC(err, w->grace_last, np) || STP_ALLOC(err, ws->logit, na))
         return err->status;
     return STP_OK;
 }
@@ -105,15 +103,16 @@ static void ring_to_cols(float *col, const float *ring, int r)
 static void gather_features(float (*xt)[TILE], const workspace *ws, const stp_path_tables *tb,
                             int a0, int n, int t)
 {
-    const stp_path_ws wl = ws->w;
-    const stp_path_tables tl = *tb;
+    /* the arrays in locals: read through ws and tb, GCC reloads them per
+     * element and the loop does not vectorise */
+    const int *role = tb->role + a0;
+    const float *c = ws->w.c + a0, *d = ws->w.d + a0, *lt = tb->lt + a0;
     int j;
     stp_ring_gather(&xt[0][0], TILE, ws->feat_col, tb->lag_steps + a0, t, n);
-    /* the structs are copied so their array pointers are loop invariants:
-     * read through pointers, GCC reloads them per element and gathers */
 #pragma omp simd
     for (j = 0; j < n; j++)
-        xt[STP_F_HF][j] = stp_agent_hf(&wl, &tl, a0 + j, xt[STP_FEATURES][j], xt[STP_F_HF][j]);
+        xt[STP_F_HF][j] = stp_agent_hf(role[j], c[j], d[j], lt[j], xt[STP_FEATURES][j],
+                                       xt[STP_F_HF][j]);
 }
 
 static void family_logits(float *logit, const workspace *ws, const stp_path_tables *tb, int fam,
@@ -123,7 +122,7 @@ static void family_logits(float *logit, const workspace *ws, const stp_path_tabl
     const stp_family_kind kind = (stp_family_kind)tb->family_kind[fam];
     const int hidden = tb->family_hidden[fam], first = tb->family_start[fam];
     const long stride = tb->n_agents;
-    float xt[STP_RING_COLS][TILE];
+    _Alignas(64) float xt[STP_RING_COLS][TILE];
     int a0, j, k;
     for (a0 = first; a0 < tb->family_start[fam + 1]; a0 += TILE) {
         const int left = tb->family_start[fam + 1] - a0, n = left < TILE ? left : TILE;

@@ -10,7 +10,9 @@
  * lane. */
 #include "cpu_mlp.h"
 
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #if defined(__AVX512F__)
 #include <immintrin.h>
@@ -27,7 +29,16 @@ stp_status stp_mlp_pack_build(stp_mlp_pack *pk, const stp_path_tables *tb, stp_e
             total += (n + STP_MLP_LANES - 1) / STP_MLP_LANES * STP_MLP_LANES *
                      stp_family_n_params(STP_FAMILY_MLP, tb->family_hidden[f]);
     }
-    if (STP_ALLOC(err, pk->w, (size_t)(total > 0 ? total : 1))) return err->status;
+    /* 64-byte aligned: each chunk row is one cache line, and a vector load
+     * that straddles two lines costs two */
+    if (total < 1) total = 1;
+    if ((size_t)total > SIZE_MAX / sizeof(float) ||
+        posix_memalign((void **)&pk->w, 64, (size_t)total * sizeof(float)) != 0) {
+        pk->w = NULL;
+        return stp_error_set(err, STP_ENOMEM, "out of memory packing %ld MLP parameters (%s:%d)",
+                             total, __FILE__, __LINE__);
+    }
+    memset(pk->w, 0, (size_t)total * sizeof(float));
     for (f = 0; f < tb->n_families; f++) {
         const int np = stp_family_n_params(STP_FAMILY_MLP, tb->family_hidden[f]);
         if (tb->family_kind[f] != STP_FAMILY_MLP) continue;
@@ -131,6 +142,7 @@ void stp_mlp_chunk(float *logit, const float *x, long xstride, const float *w, i
 void stp_ring_gather(float *x, long xstride, const float *col, const int *lag, int t, int n)
 {
     __m512i idx[STP_MLP_MAX_CHUNKS];
+    __mmask16 upper[STP_MLP_MAX_CHUNKS]; /* lanes whose row is in the upper half */
     const int nc = (n + STP_MLP_LANES - 1) / STP_MLP_LANES;
     int c, k;
     for (c = 0; c < nc; c++) {
@@ -139,18 +151,17 @@ void stp_ring_gather(float *x, long xstride, const float *col, const int *lag, i
         const __m512i lg = _mm512_maskz_loadu_epi32(live, lag + c * STP_MLP_LANES);
         idx[c] = _mm512_and_si512(_mm512_sub_epi32(_mm512_set1_epi32(t), lg),
                                   _mm512_set1_epi32(STP_LAG_RING - 1));
+        upper[c] = _mm512_test_epi32_mask(idx[c], _mm512_set1_epi32(STP_LAG_RING / 2));
     }
     for (k = 0; k < STP_RING_COLS; k++) {
         const float *ck = col + k * STP_LAG_RING;
         const vf c0 = _mm512_loadu_ps(ck), c1 = _mm512_loadu_ps(ck + 16),
                  c2 = _mm512_loadu_ps(ck + 32), c3 = _mm512_loadu_ps(ck + 48);
         for (c = 0; c < nc; c++) {
-            const __mmask16 upper =
-                _mm512_test_epi32_mask(idx[c], _mm512_set1_epi32(STP_LAG_RING / 2));
             const vf lo = _mm512_permutex2var_ps(c0, idx[c], c1);
             const vf hi = _mm512_permutex2var_ps(c2, idx[c], c3);
             _mm512_storeu_ps(x + k * xstride + c * STP_MLP_LANES,
-                             _mm512_mask_blend_ps(upper, lo, hi));
+                             _mm512_mask_blend_ps(upper[c], lo, hi));
         }
     }
 }

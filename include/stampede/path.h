@@ -351,13 +351,14 @@ static inline STP_HD void stp_features_step(stp_path_state *s, const stp_path_ws
  * (4) agent decisions
  * ------------------------------------------------------------------------- */
 
-/* Agent a's HF feature at the oracle price it saw: a borrower's own health
- * factor, capped; an LP keeps the ring's entry (the cap). */
-static inline STP_HD float stp_agent_hf(const stp_path_ws *w, const stp_path_tables *tb, int a,
-                                        float price, float ring_hf)
+/* An agent's HF feature at the oracle price it saw: a borrower's own
+ * health factor (collateral c, debt d, threshold lt), capped; an LP keeps
+ * the ring's entry (the cap). */
+static inline STP_HD float stp_agent_hf(int role, float c, float d, float lt, float price,
+                                        float ring_hf)
 {
-    if (tb->role[a] == STP_ROLE_BORROWER) {
-        const float hf = stp_health_factor(w->c[a], price, tb->lt[a], w->d[a]);
+    if (role == STP_ROLE_BORROWER) {
+        const float hf = stp_health_factor(c, price, lt, d);
         return hf < STP_FEATURE_HF_CAP ? hf : STP_FEATURE_HF_CAP;
     }
     return ring_hf;
@@ -376,7 +377,8 @@ static inline STP_HD void stp_agent_features(float *x, long xstride, const stp_p
     int k;
     for (k = 0; k < STP_FEATURES; k++)
         x[k * xstride] = f[row + k];
-    x[STP_F_HF * xstride] = stp_agent_hf(w, tb, a, f[row + STP_FEATURES], f[row + STP_F_HF]);
+    x[STP_F_HF * xstride] = stp_agent_hf(tb->role[a], w->c[a], w->d[a], tb->lt[a],
+                                         f[row + STP_FEATURES], f[row + STP_F_HF]);
 }
 
 /* Whether agent a, whose model gave `logit`, acts at step t: out of
