@@ -6,6 +6,7 @@
  * results are bit-identical for any thread count and batch split. */
 #include "stampede/engine.h"
 
+#include <math.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,8 @@ typedef struct workspace {
     float *logit;    /* [agent] */
     _Alignas(64) float feat_col[STP_RING_COLS * STP_LAG_RING]; /* w.feat_ring by columns */
     const stp_mlp_pack *pack;
+    double bound; /* liq_bound of the positions, while bound_ok */
+    int bound_ok;
 } workspace;
 
 static void workspace_free(workspace *ws)
@@ -172,14 +175,45 @@ static void agents_step(stp_path_state *s, workspace *ws, const stp_path_tables 
  * (5) the liquidation screen, in index order
  * ------------------------------------------------------------------------- */
 
-static void screen_positions(stp_path_state *s, const stp_path_ws *w, const stp_path_tables *tb)
+/* An oracle price above which stp_maybe_liquidatable is false for every
+ * position: the largest d 1.0001 / (c lt), raised by 1e-6, far more than
+ * the float rounding of the screen's two products (< 2e-7 relative); +inf
+ * when some position with debt has no collateral value (always listed). */
+static double liq_bound(const stp_path_ws *w, const stp_path_tables *tb)
+{
+    const float *c = w->c, *d = w->d, *lt = tb->lt;
+    const int n = tb->n_positions;
+    double bound = 0.0;
+    int i, always = 0;
+#pragma omp simd reduction(max : bound) reduction(| : always)
+    for (i = 0; i < n; i++) {
+        const double cl = (double)c[i] * (double)lt[i];
+        const int debt = d[i] > 0.0f;
+        always |= debt & !(cl > 0.0);
+        bound = fmax(bound, debt & (cl > 0.0) ? (double)d[i] * (double)1.0001f / cl : 0.0);
+    }
+    return always || !(bound == bound) ? INFINITY : bound * (1.0 + 1e-6);
+}
+
+/* The list of positions under the screen, in index order. Collateral and
+ * debt change only in a step that lists someone, has a seller or an
+ * exploit (path.h: the settlements and the haircut), so the bound is
+ * computed again only after such a step; in between, an oracle above it
+ * proves nobody is listed without a pass over the positions. */
+static void screen_positions(stp_path_state *s, workspace *ws, const stp_path_tables *tb)
 {
     /* the arrays in locals: read through w and tb inside the loop, GCC
      * treats the bases as loop-variant and gathers every element */
+    const stp_path_ws *w = &ws->w;
     const float price = (float)s->oracle, *c = w->c, *d = w->d, *lt = tb->lt;
     const int n = tb->n_positions;
     int i, any = 0;
     s->n_liq = 0;
+    if (!ws->bound_ok) {
+        ws->bound = liq_bound(w, tb);
+        ws->bound_ok = 1;
+    }
+    if ((double)price > ws->bound) return;
     /* branch-free so it vectorises: most steps liquidate nobody */
 #pragma omp simd reduction(| : any)
     for (i = 0; i < n; i++)
@@ -205,16 +239,19 @@ static void simulate_path(workspace *ws, const stp_sim_ctx *ctx, const stp_path_
         row.liquidations = ctx->samples->liquidations + off;
     }
     path_init(&s, w, tb);
+    ws->bound_ok = 0;
     for (i = 0; i < STP_LAG_RING; i++)
         ring_to_cols(ws->feat_col, w->feat_ring, i);
     for (t = 0; t < tb->prm.n_steps; t++) {
         stp_market_step(&s, tb, path, t);
+        if (s.any_exploit) ws->bound_ok = 0;
         for (i = 0; s.any_exploit && i < tb->n_positions; i++)
             stp_exploit_position(&s, w, tb, i);
         stp_features_step(&s, w, &tb->prm, tb->n_agents, t);
         ring_to_cols(ws->feat_col, w->feat_ring, t % STP_LAG_RING);
         agents_step(&s, ws, tb, path, t);
-        screen_positions(&s, w, tb);
+        screen_positions(&s, ws, tb);
+        if (s.n_liq > 0 || s.n_sellers > 0) ws->bound_ok = 0;
         stp_liquidation_and_batch(&s, w, tb, t);
         stp_path_bookkeeping(&s, w, tb, row, t);
     }
