@@ -176,23 +176,27 @@ static void agents_step(stp_path_state *s, workspace *ws, const stp_path_tables 
  * ------------------------------------------------------------------------- */
 
 /* An oracle price above which stp_maybe_liquidatable is false for every
- * position: the largest d 1.0001 / (c lt), raised by 1e-6, far more than
- * the float rounding of the screen's two products (< 2e-7 relative); +inf
- * when some position with debt has no collateral value (always listed). */
+ * position: the largest d 1.0001 / (c lt), raised by 1e-5, far more than
+ * the float rounding of this division and of the screen's products
+ * (< 4e-7 relative together); +inf when some position with debt has no
+ * collateral value (always listed) or a value is not a number. Float and
+ * comparisons, so it vectorises: it runs after every step that changed a
+ * position. */
 static double liq_bound(const stp_path_ws *w, const stp_path_tables *tb)
 {
     const float *c = w->c, *d = w->d, *lt = tb->lt;
     const int n = tb->n_positions;
-    double bound = 0.0;
+    float bound = 0.0f;
     int i, always = 0;
 #pragma omp simd reduction(max : bound) reduction(| : always)
     for (i = 0; i < n; i++) {
-        const double cl = (double)c[i] * (double)lt[i];
-        const int debt = d[i] > 0.0f;
-        always |= debt & !(cl > 0.0);
-        bound = fmax(bound, debt & (cl > 0.0) ? (double)d[i] * (double)1.0001f / cl : 0.0);
+        const float cl = c[i] * lt[i];
+        const int debt = d[i] > 0.0f, valued = cl > 0.0f;
+        const float v = debt & valued ? d[i] * 1.0001f / cl : 0.0f;
+        always |= (debt & !valued) | !(v == v);
+        bound = v > bound ? v : bound;
     }
-    return always || !(bound == bound) ? INFINITY : bound * (1.0 + 1e-6);
+    return always || !(bound < INFINITY) ? (double)INFINITY : (double)bound * (1.0 + 1e-5);
 }
 
 /* The list of positions under the screen, in index order. Collateral and
