@@ -118,6 +118,23 @@ static void gather_features(float (*xt)[TILE], const workspace *ws, const stp_pa
                                        xt[STP_F_HF][j]);
 }
 
+/* The rule families' logits (stp_model_logit's other cases), the agents
+ * of a tile as vector lanes, the kind tested outside the loop. */
+static void rule_tile(float *logit, float (*xt)[TILE], const float *prm, long stride,
+                      stp_family_kind kind, int n)
+{
+    int j;
+    if (kind == STP_FAMILY_DRAWDOWN_RULE) {
+#pragma omp simd
+        for (j = 0; j < n; j++)
+            logit[j] = stp_drawdown_rule_logit(prm + j, stride, &xt[0][j], TILE);
+    } else {
+#pragma omp simd
+        for (j = 0; j < n; j++)
+            logit[j] = stp_vol_target_logit(prm + j, stride, &xt[0][j], TILE);
+    }
+}
+
 static void family_logits(float *logit, const workspace *ws, const stp_path_tables *tb, int fam,
                           int t)
 {
@@ -126,7 +143,7 @@ static void family_logits(float *logit, const workspace *ws, const stp_path_tabl
     const int hidden = tb->family_hidden[fam], first = tb->family_start[fam];
     const long stride = tb->n_agents;
     _Alignas(64) float xt[STP_RING_COLS][TILE];
-    int a0, j, k;
+    int a0, j;
     for (a0 = first; a0 < tb->family_start[fam + 1]; a0 += TILE) {
         const int left = tb->family_start[fam + 1] - a0, n = left < TILE ? left : TILE;
         gather_features(xt, ws, tb, a0, n, t);
@@ -137,12 +154,7 @@ static void family_logits(float *logit, const workspace *ws, const stp_path_tabl
                               n - j < STP_MLP_LANES ? n - j : STP_MLP_LANES);
             continue;
         }
-        for (j = 0; j < n; j++) {
-            float x[STP_FEATURES];
-            for (k = 0; k < STP_FEATURES; k++)
-                x[k] = xt[k][j];
-            logit[a0 + j] = stp_model_logit(kind, hidden, tb->params + a0 + j, stride, x);
-        }
+        rule_tile(logit + a0, xt, tb->params + a0, stride, kind, n);
     }
 }
 

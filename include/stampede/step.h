@@ -62,6 +62,14 @@ static inline STP_HD float stp_clampf(float x, float lo, float hi)
     return x < lo ? lo : (x > hi ? hi : x);
 }
 
+/* fmaxf's result (the larger, or the one that is a number) without a call
+ * to the library, so loops over agents vectorise; signed zeros aside,
+ * which the one caller subtracts 1 from. */
+static inline STP_HD float stp_maxf(float a, float b)
+{
+    return (a > b || b != b) ? a : b;
+}
+
 /* ---------------------------------------------------------------------------
  * Elementary functions written out so that the CPU and the GPU produce the
  * same bits (only +, *, fmaf, division and exact scaling by 2^n); the double
@@ -152,20 +160,24 @@ static inline STP_HD float stp_mlp_logit(const float *p, long stride, int hidden
 
 /* Drawdown / VaR-breach rule: breach = max(DD / dd_limit, -RETW / var_z);
  * logit = gain (breach - 1) + offset, so the score crosses 1/2 near the
- * limit when offset = 0. */
-static inline STP_HD float stp_drawdown_rule_logit(const float *p, long stride, const float *x)
+ * limit when offset = 0. Features at x[f * xstride]. */
+static inline STP_HD float stp_drawdown_rule_logit(const float *p, long stride, const float *x,
+                                                   long xstride)
 {
     const float dd_limit = p[0], var_z = p[stride], gain = p[2 * stride], offset = p[3 * stride];
-    const float breach = fmaxf(x[STP_F_DD] / dd_limit, -x[STP_F_RETW] / var_z);
+    const float breach =
+        stp_maxf(x[STP_F_DD * xstride] / dd_limit, -x[STP_F_RETW * xstride] / var_z);
     return fmaf(gain, breach - 1.0f, offset);
 }
 
 /* Volatility targeting: de-risk as realised vol exceeds the target ratio,
  * more urgently when the own health factor is low. */
-static inline STP_HD float stp_vol_target_logit(const float *p, long stride, const float *x)
+static inline STP_HD float stp_vol_target_logit(const float *p, long stride, const float *x,
+                                                long xstride)
 {
     const float target = p[0], gain = p[stride], hf_weight = p[2 * stride], offset = p[3 * stride];
-    return fmaf(gain, x[STP_F_VOL] / target - 1.0f, fmaf(hf_weight, 1.0f - x[STP_F_HF], offset));
+    return fmaf(gain, x[STP_F_VOL * xstride] / target - 1.0f,
+                fmaf(hf_weight, 1.0f - x[STP_F_HF * xstride], offset));
 }
 
 static inline STP_HD float stp_model_logit(stp_family_kind kind, int hidden, const float *p,
@@ -175,9 +187,9 @@ static inline STP_HD float stp_model_logit(stp_family_kind kind, int hidden, con
     case STP_FAMILY_MLP:
         return stp_mlp_logit(p, stride, hidden, x);
     case STP_FAMILY_DRAWDOWN_RULE:
-        return stp_drawdown_rule_logit(p, stride, x);
+        return stp_drawdown_rule_logit(p, stride, x, 1);
     default:
-        return stp_vol_target_logit(p, stride, x);
+        return stp_vol_target_logit(p, stride, x, 1);
     }
 }
 
