@@ -19,9 +19,10 @@
 #      (the block's phases share memory between barriers);
 #   4. CLI parity, CUDA against OpenMP, h5 outcomes bit for bit: the
 #      validation pack's oracle-error case and the mitigation pack;
-#   5. speed: bench_1024 at 1,024 / 4,096 / 16,384 / 65,536 paths a launch
-#      (`stampede bench`), and feb2026_exit as a real `stampede run` of
-#      65,536 paths, its simulation time extrapolated to 1M paths.
+#   5. speed: bench_1024, 65,536 paths in launches of 1,024 / 4,096 /
+#      16,384 / 65,536 (`stampede bench --batch`), and feb2026_exit as a
+#      real `stampede run` of 65,536 paths (launches of 16,384), its wall
+#      time extrapolated to 1M paths.
 set -uo pipefail
 OUT=${OUT:-/tmp/device_out}
 mkdir -p "$OUT"
@@ -76,7 +77,7 @@ step "CLI parity: mitigation pack, 64" 90 cli_parity configs/mitigation_pack.jso
 
 for n in 1024 4096 16384 65536; do
     step "bench bench_1024, $n a launch" 40 "$bin/stampede" bench configs/bench_1024.json \
-        --backend cuda --paths "$n" --json
+        --backend cuda --paths 65536 --batch "$n" --json
 done
 # A user's wall time: the run at 65,536 paths less a run of 8 paths (the
 # population, its equilibrium, the files: a fixed cost) gives the cost per
@@ -85,7 +86,7 @@ feb() {
     "$bin/stampede" run configs/feb2026_exit.json -o "$OUT/feb8.h5" --paths 8 --backend cuda \
         --force --quiet &&
         "$bin/stampede" run configs/feb2026_exit.json -o "$OUT/feb.h5" --paths 65536 \
-            --backend cuda --force --quiet &&
+            --batch 16384 --backend cuda --force --quiet &&
         python3 - "$bin/stampede" "$OUT/feb8.h5" "$OUT/feb.h5" <<'PY'
 import json, subprocess, sys
 def summ(f):

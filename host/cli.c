@@ -32,7 +32,7 @@ static const char usage[] =
     "  stampede validate CONFIG.json [--set a.b.c=VALUE]...\n"
     "  stampede summary OUT.h5 [--format text|json|markdown]\n"
     "  stampede bench [CONFIG.json]... [--backend auto|cuda|openmp] [--threads N]\n"
-    "                 [--paths N] [--json]\n"
+    "                 [--paths N] [--batch N] [--json]\n"
     "  stampede --version | --help\n"
     "exit codes: 0 ok, 2 usage or config error, 3 I/O error, 4 device error,\n"
     "            130 interrupted\n";
@@ -225,6 +225,7 @@ typedef struct bench_args {
     const char *backend;
     int n_configs, threads, json;
     long long paths; /* 0: stp_bench_config's default */
+    long long batch; /* paths a launch; 0: the config's run.batch */
 } bench_args;
 
 static int parse_bench(bench_args *b, int argc, char **argv)
@@ -256,6 +257,10 @@ static int parse_bench(bench_args *b, int argc, char **argv)
             if (parse_int(val, 1, 4294967295LL, &v))
                 return fail_usage("--paths: expected an integer in [1, 4294967295], got", val);
             b->paths = v;
+        } else if (!strcmp(opt, "--batch")) {
+            if (parse_int(val, 1, 4294967295LL, &v))
+                return fail_usage("--batch: expected an integer in [1, 4294967295], got", val);
+            b->batch = v;
         } else {
             return fail_usage("unknown option", opt);
         }
@@ -275,7 +280,10 @@ static int bench_one(const bench_args *b, const char *path, stp_bench_result *r)
     stp_config *cfg = NULL;
     stp_error err = {STP_OK, ""};
     int rc = 0;
-    if (stp_config_load(&cfg, path, NULL, 0, &err) != STP_OK ||
+    char batch[64];
+    const char *sets[1] = {batch};
+    snprintf(batch, sizeof batch, "run.batch=%lld", b->batch);
+    if (stp_config_load(&cfg, path, sets, b->batch > 0, &err) != STP_OK ||
         stp_bench_config(cfg, b->backend, b->threads, b->paths, r, &err) != STP_OK)
         rc = report(&err);
     stp_config_destroy(cfg);

@@ -171,7 +171,8 @@ Test(cli, cuda_backend_without_gpu_is_device_error)
 }
 
 /* bench --json: one record per config; agent-steps/s = paths/s x steps x
- * agents (16 agents, 30 steps in write_config). */
+ * agents (16 agents, 30 steps in write_config), also when --batch splits
+ * the paths into launches that do not divide them. */
 Test(cli, bench_json_records_throughput)
 {
     char err[4096], out[4096], path[512];
@@ -182,7 +183,9 @@ Test(cli, bench_json_records_throughput)
     size_t got;
     write_config("ok.json", "", "{\"depth_usd\": 8e8}");
     cr_assert_eq(
-        run("bench ok.json --paths 12 --backend openmp --threads 2 --json", err, sizeof err), 0,
+        run("bench ok.json --paths 12 --batch 5 --backend openmp --threads 2 --json", err,
+            sizeof err),
+        0,
         "%s", err);
     snprintf(path, sizeof path, "%s/stdout.txt", dir);
     cr_assert_not_null(f = fopen(path, "r"));
@@ -206,6 +209,8 @@ Test(cli, bad_option_is_usage_error)
     char err[4096];
     cr_expect_eq(run("run ok.json --threads zero", err, sizeof err), 2, "%s", err);
     cr_expect_eq(run("frobnicate", err, sizeof err), 2, "%s", err);
+    cr_expect_eq(run("bench ok.json --batch 0", err, sizeof err), 2, "%s", err);
+    cr_expect(strstr(err, "--batch") != NULL, "%s", err);
     cr_expect_not(exists("out.h5"));
 }
 
