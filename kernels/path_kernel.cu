@@ -62,13 +62,18 @@ __device__ stp_sample_row sample_row(const stp_dev_samples &s, long long path)
         stmt;                                                                                      \
         __syncthreads();                                                                           \
     }
-#define LANES_DEV(n, stmt)                                                                         \
+#define LANES_DEV(n, nmax, stmt)                                                                   \
     {                                                                                              \
-        if (q_ < (n)) {                                                                            \
+        const int sp_ = nt / (nmax), q_ = tid_ / sp_;                                              \
+        if (tid_ % sp_ == 0 && q_ < (n)) {                                                         \
             stmt;                                                                                  \
         }                                                                                          \
         __syncthreads();                                                                           \
     }
+
+static_assert(STP_CUDA_THREADS % (2 * STP_BLOCK_PATHS) == 0 &&
+                  STP_CUDA_THREADS >= 32 * STP_BLOCK_PATHS,
+              "a block needs a warp per path and the scan's lanes spread evenly");
 
 // __grid_constant__: the path functions take the tables' address, and
 // without it each thread would copy them to local memory.
@@ -82,7 +87,7 @@ __global__ void __launch_bounds__(STP_CUDA_THREADS, 2)
     __shared__ float feat[STP_BLOCK_PATHS][STP_LAG_RING * (STP_FEATURES + 1)];
     __shared__ int cnt[2 * STP_BLOCK_PATHS * STP_CUDA_THREADS];
     const int slot0 = (int)blockIdx.x * STP_BLOCK_PATHS, nt = (int)blockDim.x;
-    const int tid_ = (int)threadIdx.x, q_ = (int)threadIdx.x;
+    const int tid_ = (int)threadIdx.x, warp = tid_ / 32;
     stp_block b;
     if (slot0 >= n_paths) return; // uniform over the block
     b.tb = &tb;
@@ -93,18 +98,18 @@ __global__ void __launch_bounds__(STP_CUDA_THREADS, 2)
     b.cnt = cnt;
     b.path0 = path0 + slot0;
     b.n_paths = n_paths - slot0 < STP_BLOCK_PATHS ? n_paths - slot0 : STP_BLOCK_PATHS;
-    if (q_ < b.n_paths) {
-        w[q_] = ws_of(dw, slot0 + q_);
-        w[q_].feat_ring = feat[q_];
-        row[q_] = sample_row(smp, b.path0 + q_);
+    if (tid_ < b.n_paths) {
+        w[tid_] = ws_of(dw, slot0 + tid_);
+        w[tid_].feat_ring = feat[tid_];
+        row[tid_] = sample_row(smp, b.path0 + tid_);
     }
     __syncthreads();
     STP_BLOCK_BODY(&b, nt, ALL_DEV, LANES_DEV);
-    if (q_ < b.n_paths) {
+    if (tid_ % 32 == 0 && warp < b.n_paths) { // a warp a path: their loops differ
         double o[STP_N_OUTCOMES];
-        stp_path_outcomes(&s[q_], &w[q_], &tb, o);
+        stp_path_outcomes(&s[warp], &w[warp], &tb, o);
         for (int m = 0; m < STP_N_OUTCOMES; m++)
-            out[m * out_stride + slot0 + q_] = o[m];
+            out[m * out_stride + slot0 + warp] = o[m];
     }
 }
 

@@ -7,7 +7,7 @@
 
 #include "stampede/path.h"
 
-#define STP_CUDA_THREADS 256 // per block, a multiple of the warp
+#define STP_CUDA_THREADS 256 // per block: 32 x STP_BLOCK_PATHS, so each path's serial lane has a warp
 
 // Per-path device scratch for the paths of one launch: each array is
 // [slot][n], slot = the path's index in the launch.

@@ -80,7 +80,7 @@ static void ws_free(ws_arrays *a)
     for (tid_ = 0; tid_ < nt; tid_++) {                                                            \
         stmt;                                                                                      \
     }
-#define LANES_HOST(n, stmt)                                                                        \
+#define LANES_HOST(n, nmax, stmt)                                                                  \
     for (q_ = 0; q_ < (n); q_++) {                                                                 \
         stmt;                                                                                      \
     }

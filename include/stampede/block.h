@@ -261,22 +261,25 @@ static inline STP_HD void stp_block_serial(const stp_block *b, int p, int t)
 
 /* The kernel's body, once for the device and the host test: ALL(stmt)
  * runs stmt in every thread (its index in tid_) and then synchronises the
- * block; LANES(n, stmt) runs it in threads q_ < n and synchronises. The
- * device defines them with threadIdx.x and __syncthreads(), the test with
- * loops over the threads. The exploit test reads shared state after a
- * barrier, so it is uniform over the block. */
+ * block; LANES(n, nmax, stmt) runs it for lanes q_ < n of nmax and
+ * synchronises (the device spreads the nmax lanes over the block, one per
+ * nt / nmax threads, so the paths' serial steps, whose branches differ,
+ * run in different warps instead of taking turns in one). The device
+ * defines them with threadIdx.x and __syncthreads(), the test with loops.
+ * The exploit test reads shared state after a barrier, so it is uniform
+ * over the block. */
 #define STP_BLOCK_BODY(b, nt, ALL, LANES)                                                         \
     do {                                                                                           \
         int t_;                                                                                    \
         ALL(stp_block_init(b, tid_, nt));                                                          \
-        LANES((b)->n_paths, stp_block_start(b, q_));                                               \
+        LANES((b)->n_paths, STP_BLOCK_PATHS, stp_block_start(b, q_));                              \
         for (t_ = 0; t_ < (b)->tb->prm.n_steps; t_++) {                                            \
             if (stp_block_any_exploit(b)) ALL(stp_block_exploit(b, tid_, nt));                     \
             ALL(stp_block_screens(b, tid_, nt, t_));                                               \
             ALL(stp_block_count(b, tid_, nt));                                                     \
-            LANES(2 * STP_BLOCK_PATHS, stp_block_scan(b, q_, nt));                                 \
+            LANES(2 * STP_BLOCK_PATHS, 2 * STP_BLOCK_PATHS, stp_block_scan(b, q_, nt));            \
             ALL(stp_block_scatter(b, tid_, nt));                                                   \
-            LANES((b)->n_paths, stp_block_serial(b, q_, t_));                                      \
+            LANES((b)->n_paths, STP_BLOCK_PATHS, stp_block_serial(b, q_, t_));                     \
         }                                                                                          \
     } while (0)
 
