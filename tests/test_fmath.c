@@ -17,23 +17,11 @@
 #include <time.h>
 
 #include "stampede/fmath.h"
+#include "splitmix.h"
 
 #define N_RANDOM 1000000
 #define N_SWEEP  4000000
 
-static uint64_t fresh_seed(void)
-{
-    return (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ull;
-}
-
-/* splitmix64 (Steele, Lea, Flood 2014): the seed alone fixes the stream. */
-static uint64_t next_u64(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
 
 /* Uniform on [lo, hi) with 53 random bits. */
 static double next_in(uint64_t *state, double lo, double hi)

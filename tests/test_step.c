@@ -11,19 +11,13 @@
 #include <time.h>
 
 #include "stampede/step.h"
+#include "splitmix.h"
 
-static uint64_t splitmix64(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
 
 /* log-uniform in [lo, hi] */
 static double log_uniform(uint64_t *s, double lo, double hi)
 {
-    const double u = (double)(splitmix64(s) >> 11) / 9007199254740992.0;
+    const double u = (double)(next_u64(s) >> 11) / 9007199254740992.0;
     return exp(log(lo) + u * (log(hi) - log(lo)));
 }
 
@@ -45,7 +39,7 @@ Test(amm, random_reserves_match_long_double_and_k_never_falls)
     for (i = 0; i < 100000; i++) {
         const double x = log_uniform(&s, 1e-3, 1e9), y = log_uniform(&s, 1e-3, 1e12);
         const double q = log_uniform(&s, 1e-9, 1.0) * x;
-        const double fee = (double)(splitmix64(&s) % 10000) / 100000.0; /* [0, 0.1) */
+        const double fee = (double)(next_u64(&s) % 10000) / 100000.0; /* [0, 0.1) */
         const long double ql = (long double)q * (1.0L - (long double)fee);
         const long double ref = (long double)y * ql / ((long double)x + ql);
         double px = x, py = y;
@@ -194,8 +188,8 @@ Test(shocks, withdrawal_factor_within_stated_ulps_of_powl)
     uint64_t s = seed0;
     int i;
     for (i = 0; i < 1000000; i++) {
-        const double f = (double)(splitmix64(&s) >> 11) / 9007199254740992.0;
-        const int n = 2 + (int)(splitmix64(&s) % (i % 3 ? 100000u : 20u));
+        const double f = (double)(next_u64(&s) >> 11) / 9007199254740992.0;
+        const int n = 2 + (int)(next_u64(&s) % (i % 3 ? 100000u : 20u));
         const double keep = 1.0 - fmin(f, 1.0 - 1e-9);
         const long double ref = powl(keep, 1.0L / n);
         const double y = fabs(log(keep) / n);
