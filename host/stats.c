@@ -274,6 +274,35 @@ stp_cascade_stats stp_wilson(long long k, long long n)
     return c;
 }
 
+stp_weighted_p stp_weighted_probability(const double *c, const double *w, size_t n)
+{
+    stp_weighted_p r;
+    double sum = 0.0, sum_w = 0.0, sum_w2 = 0.0, ss = 0.0;
+    size_t i;
+    memset(&r, 0, sizeof r);
+    r.n = (long long)n;
+    for (i = 0; i < n; i++) {
+        const double y = c[i] > 0.5 ? w[i] : 0.0;
+        r.k += c[i] > 0.5;
+        sum += y;
+        sum_w += w[i];
+        sum_w2 += w[i] * w[i];
+    }
+    if (n == 0) return r;
+    r.p = sum / (double)n;
+    /* two passes: the squares of the deviations, not sum y^2 - n p^2,
+     * which cancels when the event is rare and the weights small */
+    for (i = 0; i < n; i++) {
+        const double d = (c[i] > 0.5 ? w[i] : 0.0) - r.p;
+        ss += d * d;
+    }
+    r.se = n > 1 ? sqrt(ss / ((double)n * (double)(n - 1))) : INFINITY;
+    r.ci_lo = fmax(r.p - z95() * r.se, 0.0);
+    r.ci_hi = fmin(r.p + z95() * r.se, 1.0);
+    r.ess = sum_w2 > 0.0 ? sum_w * sum_w / sum_w2 : 0.0;
+    return r;
+}
+
 /* Bin of x: [e_b, e_{b+1}) with the last bin closed at max. The division
  * guesses; the two loops make the answer agree with the stored edges even
  * where rounding put the guess one bin off. Halving first keeps hi - lo

@@ -45,6 +45,17 @@ typedef struct stp_cascade_stats {
     double p, ci_lo, ci_hi;
 } stp_cascade_stats;
 
+/* P(event) under importance sampling (DESIGN §3.8): indicators c[i] in
+ * {0, 1} of paths drawn from a tilted law with likelihood-ratio weights
+ * w[i], E[w] = 1. The estimate is the unbiased sum(w c) / n; se its
+ * standard error sqrt(sum (w c - p)^2 / (n (n - 1))); the 95% interval
+ * p -+ 1.96 se, clamped to [0, 1]; ess the Kish effective sample size
+ * (sum w)^2 / sum w^2. */
+typedef struct stp_weighted_p {
+    long long n, k; /* paths, paths with the event */
+    double p, se, ci_lo, ci_hi, ess;
+} stp_weighted_p;
+
 typedef struct stp_histogram {
     int bins;
     double *edges;     /* [bins + 1], owned */
@@ -60,6 +71,9 @@ stp_status stp_stats_compute(stp_metric_stats *out, const double *x, const doubl
 
 /* Wilson score interval for k successes in n trials at 95%. */
 stp_cascade_stats stp_wilson(long long k, long long n);
+
+/* stp_weighted_p of c[0..n) with weights w (n >= 2; w finite and >= 0). */
+stp_weighted_p stp_weighted_probability(const double *c, const double *w, size_t n);
 
 /* Equal-width histogram over [min, max] of x (a single bin edge pair when
  * all values are equal). Owns edges/counts: free with stp_histogram_free. */
