@@ -54,8 +54,13 @@ stp_status stp_backend_run_batch(const stp_sim_ctx *ctx, stp_scenario_table *sce
     long long p;
     scen->base = path0;
     scen->n_paths = n;
+    stp_status st;
     for (p = path0; p < path0 + n; p++)
         stp_scenario_sample_path(scen, ctx->cfg, p);
-    return gpu ? stp_cuda_run_batch(gpu, ctx, path0, n, err)
-               : stp_cpu_run_batch(ctx, path0, n, threads, err);
+    st = gpu ? stp_cuda_run_batch(gpu, ctx, path0, n, err)
+             : stp_cpu_run_batch(ctx, path0, n, threads, err);
+    /* the likelihood ratio is the scenario's: the backends write 1 */
+    for (p = 0; st == STP_OK && p < n; p++)
+        ctx->out->v[STP_OUT_WEIGHT][path0 - ctx->out->base + p] = scen->weight[p];
+    return st;
 }

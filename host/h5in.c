@@ -96,6 +96,24 @@ fail:
     return rc;
 }
 
+/* Importance-weighted P(cascade) and its ESS; files before them hold the
+ * unweighted estimate (weighted 0, ess = n). */
+static int read_cascade_weights(hid_t g, stp_cascade_stats *c, stp_error *err)
+{
+    htri_t has;
+    int weighted;
+    c->weighted = 0;
+    c->ess = (double)c->n;
+    if (STP_H5_CHECK(err, has = H5Aexists_by_name(g, "cascade", "weighted", H5P_DEFAULT)))
+        return -1;
+    if (!has) return 0;
+    if (stp_h5_read_attr(g, "cascade", "weighted", H5T_NATIVE_INT, &weighted, err) ||
+        stp_h5_read_attr(g, "cascade", "ess", H5T_NATIVE_DOUBLE, &c->ess, err))
+        return -1;
+    c->weighted = weighted != 0;
+    return 0;
+}
+
 static int read_variant(hid_t variants, const char *name, stp_variant_summary *vs, stp_error *err)
 {
     stp_cascade_stats *c = &vs->cascade;
@@ -112,6 +130,7 @@ static int read_variant(hid_t variants, const char *name, stp_variant_summary *v
         stp_h5_read_attr(g, "cascade", "ci_hi", H5T_NATIVE_DOUBLE, &c->ci_hi, err) ||
         stp_h5_read_attr(g, "cascade", "n", H5T_NATIVE_LLONG, &c->n, err) ||
         stp_h5_read_attr(g, "cascade", "k", H5T_NATIVE_LLONG, &c->k, err) ||
+        read_cascade_weights(g, c, err) ||
         read_variant_stats(g, vs, err))
         goto fail;
     rc = 0;

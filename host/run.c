@@ -185,39 +185,68 @@ static stp_status rank_worst(run_state *r, const double *bad_debt, long long n, 
     return STP_OK;
 }
 
+/* The paths' likelihood ratios into w, and whether any differs from 1
+ * (only importance sampling draws them; with all 1 every statistic is the
+ * unweighted one, bit for bit). */
+static stp_status read_weights(const stp_checkpoint *ck, long long n, double *w, int *weighted,
+                               stp_error *err)
+{
+    long long i;
+    stp_status st = stp_checkpoint_column(ck, STP_OUT_WEIGHT, w, err);
+    *weighted = 0;
+    for (i = 0; st == STP_OK && i < n; i++)
+        *weighted |= w[i] != 1.0;
+    return st;
+}
+
 /* Statistics of every outcome, one column at a time from the finished
- * batches. */
+ * batches; weighted by the likelihood ratios under importance sampling,
+ * and P(cascade) then the unbiased weighted estimate with its normal
+ * interval (stp_weighted_probability) instead of Wilson's. */
 static stp_status summarise(run_state *r, const stp_config *cfg, const stp_checkpoint *ck,
                             stp_error *err)
 {
     const long long n = cfg->run.paths;
-    double *col = NULL, *aux = NULL;
+    double *col = NULL, *aux = NULL, *w = NULL;
     long long k = 0, i;
     stp_status st = STP_OK;
-    int m;
-    if (STP_ALLOC(err, col, n) || STP_ALLOC(err, aux, n)) goto done;
+    int m, weighted = 0;
+    if (STP_ALLOC(err, col, n) || STP_ALLOC(err, aux, n) || STP_ALLOC(err, w, n)) goto done;
+    if ((st = read_weights(ck, n, w, &weighted, err)) != STP_OK) goto done;
     for (m = 0; m < STP_N_OUTCOMES && st == STP_OK; m++) {
         if ((st = stp_checkpoint_column(ck, m, col, err)) != STP_OK ||
-            (st = stp_stats_compute(&r->var.stats[m], col, NULL, (size_t)n, cfg->output.quantiles,
-                                    cfg->output.n_quantiles, cfg->output.es_levels,
-                                    cfg->output.n_es_levels, stp_outcome_names[m], err)) !=
-                STP_OK ||
+            (st = stp_stats_compute(&r->var.stats[m], col, weighted ? w : NULL, (size_t)n,
+                                    cfg->output.quantiles, cfg->output.n_quantiles,
+                                    cfg->output.es_levels, cfg->output.n_es_levels,
+                                    stp_outcome_names[m], err)) != STP_OK ||
             (st = stp_histogram_compute(&r->var.hist[m], col, (size_t)n, cfg->output.histogram_bins,
                                         err)) != STP_OK)
             break;
-        if (m == STP_OUT_CASCADE)
+        if (m == STP_OUT_CASCADE) {
             for (i = 0; i < n; i++)
                 k += col[i] > 0.5;
+            if (weighted) {
+                const stp_weighted_p wp = stp_weighted_probability(col, w, (size_t)n);
+                r->var.cascade.p = wp.p;
+                r->var.cascade.ci_lo = wp.ci_lo;
+                r->var.cascade.ci_hi = wp.ci_hi;
+                r->var.cascade.weighted = 1;
+                r->var.cascade.ess = wp.ess;
+            }
+        }
         if (m == STP_OUT_BAD_DEBT_USD) st = rank_worst(r, col, n, cfg->output.worst_paths, err);
         /* agents_acted comes before peak_sync: keep it for the acted-only figure */
         if (m == STP_OUT_AGENTS_ACTED) memcpy(aux, col, sizeof(double) * (size_t)n);
         if (m == STP_OUT_PEAK_SYNC && st == STP_OK) st = summarise_acted(r, cfg, col, aux, err);
     }
-    r->var.cascade = stp_wilson(k, n);
+    if (!weighted) r->var.cascade = stp_wilson(k, n);
+    r->var.cascade.n = n;
+    r->var.cascade.k = k;
 done:
     free(col);
     free(aux);
-    return col && aux ? st : err->status;
+    free(w);
+    return col && aux && w ? st : err->status;
 }
 
 /* What a checkpoint must match to be resumed: the resolved config, the
@@ -237,14 +266,22 @@ static unsigned long long run_fingerprint(const stp_config *cfg, const stp_popul
     return stp_fnv1a(h, STP_VERSION, strlen(STP_VERSION));
 }
 
-/* What this build can simulate, checked on every point before any runs:
- * a variant may not switch to a mode that would silently run as random. */
+/* What this build can simulate, checked on every point before any runs
+ * (point: its name in a compare or sweep, NULL in a single run): a variant
+ * may not switch to a mode that would silently run as random. */
 static stp_status check_model(const stp_config *cfg, const char *point, stp_error *err)
 {
-    if (cfg->scenario.mode != STP_SCENARIO_RANDOM)
+    if (cfg->scenario.mode == STP_SCENARIO_IMPORTANCE &&
+        (point || cfg->experiment.kind != STP_EXP_SINGLE))
         return stp_error_set(err, STP_EUSAGE,
-                             "config error at scenario.mode%s%s: only \"random\" runs in this "
-                             "version",
+                             "config error at scenario.mode%s%s: \"importance\" runs single "
+                             "experiments in this version (compare and sweep would pair "
+                             "unweighted differences); use \"random\" or experiment.kind single",
+                             point ? " of point " : "", point ? point : "");
+    if (cfg->scenario.mode != STP_SCENARIO_RANDOM && cfg->scenario.mode != STP_SCENARIO_IMPORTANCE)
+        return stp_error_set(err, STP_EUSAGE,
+                             "config error at scenario.mode%s%s: only \"random\" and "
+                             "\"importance\" run in this version",
                              point ? " of point " : "", point ? point : "");
     return STP_OK;
 }

@@ -1,12 +1,41 @@
-/* scenario.c: per-path shock tables, mode `random` (DESIGN §3.6). */
+/* scenario.c: per-path shock tables, modes `random` and `importance`
+ * (DESIGN §3.6).
+ *
+ * Importance sampling tilts each shock's size: its standard normal draw z
+ * is shifted by tilt in the direction of the size's mean (further into the
+ * harm the spec already points at: deeper gaps and haircuts, larger
+ * withdrawals, longer delays), z' = z + d tilt, d = sign(mean), and the path
+ * carries the likelihood ratio phi(z') / phi(z' - d tilt) = exp(-d tilt z' +
+ * tilt^2 / 2) of each active slot (a size clamped at its cap carries the
+ * ratio of the two laws' masses beyond the cap). Counts, times and
+ * durations keep their law. Specs with sd 0 or mean 0 are not tilted. A tilt
+ * of 0 draws exactly the `random` table, with weights 1. */
 #include "stampede/scenario.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_sf_erf.h>
+
 #include "stampede/rng.h"
 #include "stampede/step.h"
+
+/* log P(Z > x) of a standard normal, also where the tail underflows */
+static double log_upper_tail(double x)
+{
+    return log(0.5) + gsl_sf_log_erfc(x / sqrt(2.0));
+}
+
+/* The size tilt of spec s in standard-normal units, signed (0: none). */
+static double size_tilt(const stp_config *cfg, const stp_shock_spec *s)
+{
+    if (cfg->scenario.mode != STP_SCENARIO_IMPORTANCE || !(s->size.sd > 0.0) ||
+        s->size.mean == 0.0)
+        return 0.0;
+    return s->size.mean < 0.0 ? -cfg->scenario.importance_tilt : cfg->scenario.importance_tilt;
+}
 
 /* A Poisson-counted spec gets rate + 10 sqrt(rate) + 10 slots: the count
  * exceeds that with probability below 1e-12 at any rate, so the clamp in
@@ -33,30 +62,49 @@ typedef struct row {
     float *time_s, *duration_s, *size;
 } row;
 
-/* Slot `slot` of spec `spec` on `path`: counter (path, spec, slot + 1, 0). */
-static void sample_slot(row r, const stp_config *cfg, long long path, int spec, int slot, int cell,
-                        int active)
+/* Slot `slot` of spec `spec` on `path`: counter (path, spec, slot + 1, 0).
+ * Returns the log of the slot's likelihood ratio (0 untilted or inactive). */
+static double sample_slot(row r, const stp_config *cfg, long long path, int spec, int slot,
+                          int cell, int active)
 {
     const stp_shock_spec *s = &cfg->scenario.shocks[spec];
     const stp_u32x4 u = stp_philox(cfg->run.seed, STP_STREAM_SCENARIO, (uint32_t)path,
                                    (uint32_t)spec, (uint32_t)slot + 1u, 0);
+    const double tilt = size_tilt(cfg, s), cap = stp_shock_size_cap(s);
     float n0, n1;
-    double size;
+    double size, log_lr = 0.0;
     r.active[cell] = (unsigned char)active;
     if (!active) {
         r.time_s[cell] = r.duration_s[cell] = r.size[cell] = NAN;
-        return;
+        return 0.0;
     }
     stp_box_muller(u.v[2], u.v[3], &n0, &n1);
-    size = s->size.mean + s->size.sd * (double)n0;
-    size = fmax(-stp_shock_size_cap(s), fmin(stp_shock_size_cap(s), size));
+    if (tilt == 0.0) {
+        size = s->size.mean + s->size.sd * (double)n0;
+    } else {
+        const double z = (double)n0 + tilt; /* z' ~ N(tilt, 1) */
+        const double hi = (cap - s->size.mean) / s->size.sd, lo = (-cap - s->size.mean) / s->size.sd;
+        size = s->size.mean + s->size.sd * z;
+        if (z >= hi) /* clamped at +cap: P(Z > hi) / P(Z' > hi) */
+            log_lr = log_upper_tail(hi) - log_upper_tail(hi - tilt);
+        else if (z <= lo) /* at -cap: P(Z < lo) / P(Z' < lo), by symmetry */
+            log_lr = log_upper_tail(-lo) - log_upper_tail(tilt - lo);
+        else
+            log_lr = -tilt * z + 0.5 * tilt * tilt;
+    }
+    size = fmax(-cap, fmin(cap, size));
     r.time_s[cell] = (float)in_range(s->time_s, stp_uniform(u.v[0]));
     r.duration_s[cell] = (float)in_range(s->duration_s, stp_uniform(u.v[1]));
     r.size[cell] = (float)size;
+    return log_lr;
 }
 
-static void sample_row(row r, const stp_config *cfg, long long path)
+/* Returns the row's likelihood ratio: the product of its slots', summed in
+ * logs; floored at the smallest normal double, since a weight must be
+ * positive and one below it carries no weight in any estimate. */
+static double sample_row(row r, const stp_config *cfg, long long path)
 {
+    double log_lr = 0.0;
     int spec, cell = 0;
     for (spec = 0; spec < cfg->scenario.n_shocks; spec++) {
         const stp_shock_spec *s = &cfg->scenario.shocks[spec];
@@ -68,8 +116,9 @@ static void sample_row(row r, const stp_config *cfg, long long path)
             n = stp_poisson_inverse(stp_uniform(u.v[0]), s->rate_per_path, slots);
         }
         for (k = 0; k < slots; k++, cell++)
-            sample_slot(r, cfg, path, spec, k, cell, k < n);
+            log_lr += sample_slot(r, cfg, path, spec, k, cell, k < n);
     }
+    return log_lr == 0.0 ? 1.0 : fmax(exp(log_lr), DBL_MIN);
 }
 
 static int total_slots(const stp_config *cfg)
@@ -88,7 +137,7 @@ void stp_scenario_sample_path(stp_scenario_table *t, const stp_config *cfg, long
     r.time_s = t->time_s + at;
     r.duration_s = t->duration_s + at;
     r.size = t->size + at;
-    sample_row(r, cfg, path);
+    t->weight[path - t->base] = sample_row(r, cfg, path);
 }
 
 void stp_scenario_sampled_rows(const void *user, long long path0, long long n,
@@ -103,7 +152,7 @@ void stp_scenario_sampled_rows(const void *user, long long path0, long long n,
         r.time_s = time_s + (size_t)p * slots;
         r.duration_s = duration_s + (size_t)p * slots;
         r.size = size + (size_t)p * slots;
-        sample_row(r, cfg, path0 + p);
+        (void)sample_row(r, cfg, path0 + p);
     }
 }
 
@@ -134,7 +183,8 @@ stp_status stp_scenario_table_create(stp_scenario_table **out, const stp_config 
     cells = (size_t)n_paths * (size_t)t->n_slots;
     if (STP_ALLOC(err, t->slot_spec, t->n_slots) || STP_ALLOC(err, t->slot_kind, t->n_slots) ||
         STP_ALLOC(err, t->active, cells) || STP_ALLOC(err, t->time_s, cells) ||
-        STP_ALLOC(err, t->duration_s, cells) || STP_ALLOC(err, t->size, cells))
+        STP_ALLOC(err, t->duration_s, cells) || STP_ALLOC(err, t->size, cells) ||
+        STP_ALLOC(err, t->weight, n_paths))
         goto fail;
     for (spec = 0; spec < cfg->scenario.n_shocks; spec++) {
         int k;
@@ -161,5 +211,6 @@ void stp_scenario_table_destroy(stp_scenario_table *t)
     free(t->time_s);
     free(t->duration_s);
     free(t->size);
+    free(t->weight);
     free(t);
 }

@@ -257,6 +257,8 @@ stp_cascade_stats stp_wilson(long long k, long long n)
     stp_cascade_stats c;
     c.n = n;
     c.k = k;
+    c.weighted = 0;
+    c.ess = (double)n;
     if (n <= 0) {
         c.p = 0.0;
         c.ci_lo = 0.0;

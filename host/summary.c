@@ -393,14 +393,20 @@ static void fmt_cascade(char *buf, size_t cap, const stp_cascade_stats *c)
     fmt_cell(cell, sizeof cell, c->p, c->ci_lo, c->ci_hi, UNIT_FRAC);
     fmt_thousands(k, sizeof k, c->k);
     fmt_thousands(n, sizeof n, c->n);
-    snprintf(buf, cap, "%s (%s of %s paths, 95%% Wilson interval)", cell, k, n);
+    if (c->weighted)
+        snprintf(buf, cap,
+                 "%s (importance-weighted: %s of %s paths cascaded under the tilted law, "
+                 "effective sample size %.0f; 95%% normal interval)",
+                 cell, k, n, c->ess);
+    else
+        snprintf(buf, cap, "%s (%s of %s paths, 95%% Wilson interval)", cell, k, n);
 }
 
 static void print_human(FILE *f, const stp_summary *s, int md)
 {
     char eng[STP_H5_STR_MAX], back[STP_H5_STR_MAX], dev[STP_H5_STR_MAX], when[STP_H5_STR_MAX];
     char expname[2 * STP_NAME_MAX];
-    char paths[32], agents[32], passive[32], done[32], casc[2 * CELL_MAX], name[2 * STP_NAME_MAX];
+    char paths[32], agents[32], passive[32], done[32], casc[4 * CELL_MAX], name[2 * STP_NAME_MAX];
     table t;
     fmt_clean(eng, sizeof eng, s->engine_version, md);
     fmt_clean(back, sizeof back, s->backend, md);
@@ -599,6 +605,8 @@ static void json_variant(json_out *w, const stp_variant_summary *v)
     json_num(w, "ci_hi", v->cascade.ci_hi);
     json_int(w, "n", v->cascade.n);
     json_int(w, "k", v->cascade.k);
+    json_int(w, "weighted", v->cascade.weighted);
+    json_num(w, "ess", v->cascade.ess);
     json_close(w, '}');
     json_open(w, "stats", '{');
     for (int m = 0; m < STP_N_OUTCOMES; m++)

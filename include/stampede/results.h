@@ -21,6 +21,7 @@ typedef struct stp_scenario_table {
     float *time_s;
     float *duration_s;
     float *size;
+    double *weight; /* [path - base]: the path's likelihood ratio (importance mode), else 1 */
 } stp_scenario_table;
 
 /* K sample paths, [k][step], of the first K paths of the run. */

@@ -43,6 +43,8 @@ typedef struct stp_metric_stats {
 typedef struct stp_cascade_stats {
     long long n, k; /* paths, cascading paths */
     double p, ci_lo, ci_hi;
+    int weighted; /* 1: importance-weighted estimate and normal interval; 0: k / n, Wilson */
+    double ess;   /* effective sample size of the weights (n unweighted) */
 } stp_cascade_stats;
 
 /* P(event) under importance sampling (DESIGN §3.8): indicators c[i] in
