@@ -235,7 +235,7 @@ static void screen_positions(stp_path_state *s, workspace *ws, const stp_path_ta
     for (i = 0; i < n; i++)
         any |= stp_maybe_liquidatable(c[i], price, lt[i], d[i]);
     for (i = 0; any && i < n; i++)
-        if (stp_position_screen(w, tb, i, price)) w->liq[s->n_liq++] = i;
+        if (stp_maybe_liquidatable(c[i], price, lt[i], d[i])) w->liq[s->n_liq++] = i;
 }
 
 static void simulate_path(workspace *ws, const stp_sim_ctx *ctx, const stp_path_tables *tb,

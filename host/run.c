@@ -222,26 +222,18 @@ static stp_status summarise(run_state *r, const stp_config *cfg, const stp_check
             (st = stp_histogram_compute(&r->var.hist[m], col, (size_t)n, cfg->output.histogram_bins,
                                         err)) != STP_OK)
             break;
-        if (m == STP_OUT_CASCADE) {
+        if (m == STP_OUT_CASCADE && weighted)
+            r->var.cascade = stp_weighted_probability(col, w, (size_t)n);
+        else if (m == STP_OUT_CASCADE) {
             for (i = 0; i < n; i++)
                 k += col[i] > 0.5;
-            if (weighted) {
-                const stp_weighted_p wp = stp_weighted_probability(col, w, (size_t)n);
-                r->var.cascade.p = wp.p;
-                r->var.cascade.ci_lo = wp.ci_lo;
-                r->var.cascade.ci_hi = wp.ci_hi;
-                r->var.cascade.weighted = 1;
-                r->var.cascade.ess = wp.ess;
-            }
+            r->var.cascade = stp_wilson(k, n);
         }
         if (m == STP_OUT_BAD_DEBT_USD) st = rank_worst(r, col, n, cfg->output.worst_paths, err);
         /* agents_acted comes before peak_sync: keep it for the acted-only figure */
         if (m == STP_OUT_AGENTS_ACTED) memcpy(aux, col, sizeof(double) * (size_t)n);
         if (m == STP_OUT_PEAK_SYNC && st == STP_OK) st = summarise_acted(r, cfg, col, aux, err);
     }
-    if (!weighted) r->var.cascade = stp_wilson(k, n);
-    r->var.cascade.n = n;
-    r->var.cascade.k = k;
 done:
     free(col);
     free(aux);

@@ -261,6 +261,7 @@ stp_cascade_stats stp_wilson(long long k, long long n)
     c.ess = (double)n;
     if (n <= 0) {
         c.p = 0.0;
+        c.se = 0.0;
         c.ci_lo = 0.0;
         c.ci_hi = 1.0;
         return c;
@@ -271,18 +272,20 @@ stp_cascade_stats stp_wilson(long long k, long long n)
     const double centre = (p + z * z / (2.0 * nd)) / denom;
     const double half = z / denom * sqrt(p * (1.0 - p) / nd + z * z / (4.0 * nd * nd));
     c.p = p;
+    c.se = sqrt(p * (1.0 - p) / nd);
     c.ci_lo = k <= 0 ? 0.0 : fmax(centre - half, 0.0);
     c.ci_hi = k >= n ? 1.0 : fmin(centre + half, 1.0);
     return c;
 }
 
-stp_weighted_p stp_weighted_probability(const double *c, const double *w, size_t n)
+stp_cascade_stats stp_weighted_probability(const double *c, const double *w, size_t n)
 {
-    stp_weighted_p r;
+    stp_cascade_stats r;
     double sum = 0.0, sum_w = 0.0, sum_w2 = 0.0, ss = 0.0;
     size_t i;
     memset(&r, 0, sizeof r);
     r.n = (long long)n;
+    r.weighted = 1;
     for (i = 0; i < n; i++) {
         const double y = c[i] > 0.5 ? w[i] : 0.0;
         r.k += c[i] > 0.5;

@@ -12,15 +12,8 @@
 #include "stampede/engine.h"
 #include "stampede/params.h"
 #include "stampede/scenario.h"
+#include "engine_fixture.h"
 #include "stress_shocks.h"
-
-typedef struct engine {
-    stp_config *cfg;
-    stp_population *pop;
-    stp_scenario_table *scen;
-    stp_outcomes out;
-    stp_sim_ctx ctx;
-} engine;
 
 static const char families[] =
     "\"families\": [{\"model\": \"models/consensus_mlp.json\", \"share\": 0.7},"
@@ -34,29 +27,6 @@ static const char protocols[] =
     "{\"name\": \"lend_b\", \"share\": 0.4, \"liquidation_threshold\": 0.80,"
     "\"liquidation_bonus\": 0.075, \"close_factor\": 0.5, \"full_close_hf\": 0.95}]";
 
-static void engine_open(engine *e, const char *json, const char *const *sets, int n_sets)
-{
-    stp_error err = {STP_OK, ""};
-    int m;
-    memset(e, 0, sizeof *e);
-    cr_assert_eq(
-        stp_config_parse(&e->cfg, json, STP_SOURCE_DIR "/configs/test.json", sets, n_sets, &err),
-        STP_OK, "%s", err.msg);
-    cr_assert_eq(stp_population_create(&e->pop, e->cfg, &err), STP_OK, "%s", err.msg);
-    cr_assert_eq(stp_scenario_table_create(&e->scen, e->cfg, 0, e->cfg->run.paths, &err), STP_OK,
-                 "%s", err.msg);
-    e->out.n = e->cfg->run.paths;
-    for (m = 0; m < STP_N_OUTCOMES; m++) {
-        e->out.v[m] = calloc((size_t)e->out.n, sizeof(double));
-        cr_assert_not_null(e->out.v[m]);
-    }
-    e->ctx.prm = stp_params_derive(e->cfg);
-    e->ctx.cfg = e->cfg;
-    e->ctx.pop = e->pop;
-    e->ctx.scen = e->scen;
-    e->ctx.out = &e->out;
-}
-
 static void engine_run(engine *e, int threads, long long batch)
 {
     stp_error err = {STP_OK, ""};
@@ -65,16 +35,6 @@ static void engine_run(engine *e, int threads, long long batch)
         const long long n = e->out.n - p < batch ? e->out.n - p : batch;
         cr_assert_eq(stp_cpu_run_batch(&e->ctx, p, n, threads, &err), STP_OK, "%s", err.msg);
     }
-}
-
-static void engine_close(engine *e)
-{
-    int m;
-    for (m = 0; m < STP_N_OUTCOMES; m++)
-        free(e->out.v[m]);
-    stp_scenario_table_destroy(e->scen);
-    stp_population_destroy(e->pop);
-    stp_config_destroy(e->cfg);
 }
 
 static int cmp_double(const void *a, const void *b)

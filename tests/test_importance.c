@@ -7,14 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stampede/backend.h"
-#include "stampede/config.h"
-#include "stampede/engine.h"
-#include "stampede/params.h"
-#include "stampede/population.h"
-#include "stampede/scenario.h"
-#include "stampede/stats.h"
+#include "engine_fixture.h"
 #include "splitmix.h"
+#include "stampede/backend.h"
+#include "stampede/stats.h"
 
 #define BREACH STP_SOURCE_DIR "/configs/validation/breach_rule.json"
 
@@ -132,38 +128,22 @@ Test(importance, each_ratio_matches_its_closed_form_also_on_the_cap)
 static void cascade_estimate(const char *const *sets, int n_sets, long long paths, double *p,
                              double *se)
 {
-    stp_config *cfg = load(sets, n_sets);
-    stp_population *pop = NULL;
-    stp_scenario_table *scen = NULL;
-    stp_outcomes out;
-    stp_sim_ctx ctx;
+    const char *all[8];
+    char n_paths[64];
+    engine e;
     stp_error err = {STP_OK, ""};
-    int m;
-    memset(&out, 0, sizeof out);
-    out.n = paths;
-    for (m = 0; m < STP_N_OUTCOMES; m++)
-        cr_assert_not_null(out.v[m] = calloc((size_t)paths, sizeof(double)));
-    memset(&ctx, 0, sizeof ctx);
-    ctx.prm = stp_params_derive(cfg);
-    cr_assert_eq(stp_population_create(&pop, cfg, &err), STP_OK, "%s", err.msg);
-    cr_assert_eq(stp_scenario_table_create(&scen, cfg, 0, paths, &err), STP_OK, "%s", err.msg);
-    ctx.cfg = cfg;
-    ctx.pop = pop;
-    ctx.scen = scen;
-    ctx.out = &out;
-    cr_assert_eq(stp_backend_run_batch(&ctx, scen, NULL, 0, paths, 0, &err), STP_OK, "%s",
+    stp_cascade_stats r;
+    cr_assert(n_sets < 8);
+    memcpy(all, sets, (size_t)n_sets * sizeof *all);
+    snprintf(n_paths, sizeof n_paths, "run.paths=%lld", paths);
+    all[n_sets] = n_paths;
+    engine_open_file(&e, BREACH, all, n_sets + 1);
+    cr_assert_eq(stp_backend_run_batch(&e.ctx, e.scen, NULL, 0, paths, 0, &err), STP_OK, "%s",
                  err.msg);
-    {
-        const stp_weighted_p r =
-            stp_weighted_probability(out.v[STP_OUT_CASCADE], out.v[STP_OUT_WEIGHT], (size_t)paths);
-        *p = r.p;
-        *se = r.se;
-    }
-    for (m = 0; m < STP_N_OUTCOMES; m++)
-        free(out.v[m]);
-    stp_scenario_table_destroy(scen);
-    stp_population_destroy(pop);
-    stp_config_destroy(cfg);
+    r = stp_weighted_probability(e.out.v[STP_OUT_CASCADE], e.out.v[STP_OUT_WEIGHT], (size_t)paths);
+    *p = r.p;
+    *se = r.se;
+    engine_close(&e);
 }
 
 Test(importance, tilted_cascade_probability_matches_the_closed_form, .timeout = 120)

@@ -9,10 +9,12 @@
  * (path.h, step.h and fmath.h write it with only + - * / fma sqrt) and its
  * barriers: tests/test_cuda.c checks both on a device. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "engine_fixture.h"
 #include "stampede/block.h"
 #include "stampede/engine.h"
 #include "stampede/params.h"
@@ -120,43 +122,28 @@ static void run_blocks(const stp_path_tables *tb, ws_arrays *a, int n, int nt,
 static void expect_kernel_order_matches(const char *extra, int nt)
 {
     stp_error err = {STP_OK, ""};
-    stp_config *cfg = NULL;
-    stp_population *pop = NULL;
-    stp_scenario_table *scen = NULL;
     stp_tables *tabs = NULL;
-    stp_outcomes out;
-    stp_sim_ctx ctx;
+    engine e;
     ws_arrays *a = zalloc(STP_BLOCK_PATHS, sizeof *a);
     double(*o)[STP_N_OUTCOMES] = zalloc(PATHS, sizeof *o);
-    const char *sets[2] = {"run.seed=7", extra};
+    char paths[32];
+    const char *sets[3] = {"run.seed=7", paths, extra};
     long long p;
     int m, differ = 0;
-    cr_assert_eq(
-        stp_config_load(&cfg, STP_SOURCE_DIR "/configs/quickstart.json", sets, extra ? 2 : 1, &err),
-        STP_OK, "%s", err.msg);
-    cr_assert_eq(stp_population_create(&pop, cfg, &err), STP_OK, "%s", err.msg);
-    cr_assert_eq(stp_scenario_table_create(&scen, cfg, 0, PATHS, &err), STP_OK, "%s", err.msg);
-    memset(&out, 0, sizeof out);
-    out.n = PATHS;
-    for (m = 0; m < STP_N_OUTCOMES; m++)
-        out.v[m] = zalloc(PATHS, sizeof(double));
-    memset(&ctx, 0, sizeof ctx);
-    ctx.prm = stp_params_derive(cfg);
-    ctx.cfg = cfg;
-    ctx.pop = pop;
-    ctx.scen = scen;
-    ctx.out = &out;
-    cr_assert_eq(stp_cpu_run_batch(&ctx, 0, PATHS, 0, &err), STP_OK, "%s", err.msg);
-    cr_assert_eq(stp_tables_create(&tabs, &ctx.prm, cfg, pop, scen, &err), STP_OK, "%s", err.msg);
+    snprintf(paths, sizeof paths, "run.paths=%d", PATHS);
+    engine_open_file(&e, STP_SOURCE_DIR "/configs/quickstart.json", sets, extra ? 3 : 2);
+    cr_assert_eq(stp_cpu_run_batch(&e.ctx, 0, PATHS, 0, &err), STP_OK, "%s", err.msg);
+    cr_assert_eq(stp_tables_create(&tabs, &e.ctx.prm, e.cfg, e.pop, e.scen, &err), STP_OK, "%s",
+                 err.msg);
     for (m = 0; m < STP_BLOCK_PATHS; m++)
         ws_alloc(&a[m], &tabs->view);
     run_blocks(&tabs->view, a, PATHS, nt, o);
     for (p = 0; p < PATHS; p++)
         for (m = 0; m < STP_N_OUTCOMES; m++)
-            if (memcmp(&o[p][m], &out.v[m][p], sizeof(double)) != 0) {
+            if (memcmp(&o[p][m], &e.out.v[m][p], sizeof(double)) != 0) {
                 differ++;
                 cr_log_error("path %lld %s: kernel body %.17g, OpenMP %.17g", p,
-                             stp_outcome_names[m], o[p][m], out.v[m][p]);
+                             stp_outcome_names[m], o[p][m], e.out.v[m][p]);
             }
     cr_expect_eq(differ, 0, "%d outcomes differ (%s, %d threads)", differ,
                  extra ? extra : "quickstart", nt);
@@ -165,11 +152,7 @@ static void expect_kernel_order_matches(const char *extra, int nt)
     free(a);
     free(o);
     stp_tables_destroy(tabs);
-    for (m = 0; m < STP_N_OUTCOMES; m++)
-        free(out.v[m]);
-    stp_scenario_table_destroy(scen);
-    stp_population_destroy(pop);
-    stp_config_destroy(cfg);
+    engine_close(&e);
 }
 
 /* 256 threads: the kernel's block; 96 divides neither the agents nor the

@@ -620,7 +620,7 @@ Test(weighted_p, tilted_normal_tail_is_unbiased_with_the_closed_form_error)
     fill_tilted(x, w, N, theta, &state);
     for (int i = 0; i < N; i++)
         hit[i] = x[i] > c;
-    const stp_weighted_p r = stp_weighted_probability(hit, w, N);
+    const stp_cascade_stats r = stp_weighted_probability(hit, w, N);
     cr_assert(fabs(r.p - truth) <= 4.0 * r.se, "seed %llu: p %.6g vs %.6g, se %.3g",
               (unsigned long long)seed, r.p, truth, r.se);
     cr_assert(fabs(r.se * r.se * N / var_is - 1.0) < 0.25,
@@ -645,7 +645,7 @@ Test(weighted_p, unit_weights_are_the_binomial_estimate)
         c[i] = (i * 7) % 40 == 3; /* 25 hits */
         w[i] = 1.0;
     }
-    const stp_weighted_p r = stp_weighted_probability(c, w, N);
+    const stp_cascade_stats r = stp_weighted_probability(c, w, N);
     cr_assert_eq(r.k, 25);
     cr_assert(eq(dbl, r.p, 0.025));
     cr_assert(fabs(r.se - sqrt(0.025 * 0.975 / (N - 1))) < 1e-15, "se %.17g", r.se);

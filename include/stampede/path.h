@@ -370,8 +370,8 @@ static inline STP_HD float stp_agent_hf(int role, float c, float d, float lt, fl
 static inline STP_HD void stp_agent_features(float *x, long xstride, const stp_path_ws *w,
                                              const stp_path_tables *tb, int a, int t)
 {
-    /* the ring index in int arithmetic (back & 63 is back mod 64, also for
-     * back < 0), so the CPU's loop over agents vectorises into gathers */
+    /* the ring index in int arithmetic: back & 63 is back mod 64, also for
+     * back < 0, without two divisions */
     const int row = ((t - tb->lag_steps[a]) & (STP_LAG_RING - 1)) * (STP_FEATURES + 1);
     const float *f = w->feat_ring;
     int k;

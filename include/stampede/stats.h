@@ -40,23 +40,15 @@ typedef struct stp_metric_stats {
     double es_ci_hi[STP_STATS_MAX_LEVELS];
 } stp_metric_stats;
 
+/* P(cascade) over the paths: Wilson's (stp_wilson) or, under importance
+ * sampling, the weighted estimate (stp_weighted_probability). */
 typedef struct stp_cascade_stats {
     long long n, k; /* paths, cascading paths */
     double p, ci_lo, ci_hi;
+    double se;    /* standard error of p: sqrt(p (1 - p) / n) for Wilson's */
     int weighted; /* 1: importance-weighted estimate and normal interval; 0: k / n, Wilson */
     double ess;   /* effective sample size of the weights (n unweighted) */
 } stp_cascade_stats;
-
-/* P(event) under importance sampling (DESIGN §3.8): indicators c[i] in
- * {0, 1} of paths drawn from a tilted law with likelihood-ratio weights
- * w[i], E[w] = 1. The estimate is the unbiased sum(w c) / n; se its
- * standard error sqrt(sum (w c - p)^2 / (n (n - 1))); the 95% interval
- * p -+ 1.96 se, clamped to [0, 1]; ess the Kish effective sample size
- * (sum w)^2 / sum w^2. */
-typedef struct stp_weighted_p {
-    long long n, k; /* paths, paths with the event */
-    double p, se, ci_lo, ci_hi, ess;
-} stp_weighted_p;
 
 typedef struct stp_histogram {
     int bins;
@@ -74,8 +66,13 @@ stp_status stp_stats_compute(stp_metric_stats *out, const double *x, const doubl
 /* Wilson score interval for k successes in n trials at 95%. */
 stp_cascade_stats stp_wilson(long long k, long long n);
 
-/* stp_weighted_p of c[0..n) with weights w (n >= 2; w finite and >= 0). */
-stp_weighted_p stp_weighted_probability(const double *c, const double *w, size_t n);
+/* P(event) under importance sampling (DESIGN §3.8): indicators c[0..n) in
+ * {0, 1} of paths drawn from a tilted law with likelihood-ratio weights
+ * w[i] (finite, >= 0; E[w] = 1). p is the unbiased sum(w c) / n; se its
+ * standard error sqrt(sum (w c - p)^2 / (n (n - 1))); the 95% interval
+ * p -+ 1.96 se, clamped to [0, 1]; ess the Kish effective sample size
+ * (sum w)^2 / sum w^2; weighted = 1. */
+stp_cascade_stats stp_weighted_probability(const double *c, const double *w, size_t n);
 
 /* Equal-width histogram over [min, max] of x (a single bin edge pair when
  * all values are equal). Owns edges/counts: free with stp_histogram_free. */
