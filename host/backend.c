@@ -56,7 +56,7 @@ stp_status stp_backend_run_batch(const stp_sim_ctx *ctx, stp_scenario_table *sce
     scen->n_paths = n;
     stp_status st;
     for (p = path0; p < path0 + n; p++)
-        stp_scenario_sample_path(scen, ctx->cfg, p);
+        stp_scenario_sample_path(scen, p);
     st = gpu ? stp_cuda_run_batch(gpu, ctx, path0, n, err)
              : stp_cpu_run_batch(ctx, path0, n, threads, err);
     /* the likelihood ratio is the scenario's: the backends write 1 */

@@ -52,10 +52,19 @@ static stp_status alloc_ws(stp_path_ws *w, const stp_params *p, stp_error *err)
     return STP_OK;
 }
 
+/* One scheduled shock of a probe (stp_calm_history_shocked), as a
+ * one-slot scenario row. */
+typedef struct probe_shock {
+    int kind, protocol;
+    unsigned char active;
+    float time_s, duration_s, size;
+} probe_shock;
+
 /* Writes n steps of the calm market with arbitrage fraction arb_frac into
- * columns [col, col + n) of feat ([feature][n_steps]). */
+ * columns [col, col + n) of feat ([feature][n_steps]), with the shock sh
+ * when not NULL. */
 static stp_status simulate(stp_calm_history *h, int col, int n, const stp_params *prm,
-                           double arb_frac, stp_error *err)
+                           double arb_frac, const probe_shock *sh, stp_error *err)
 {
     stp_path_tables tb;
     stp_path_ws w;
@@ -65,6 +74,16 @@ static stp_status simulate(stp_calm_history *h, int col, int n, const stp_params
     memset(&tb, 0, sizeof tb);
     tb.prm = *prm;
     tb.prm.arb_frac = arb_frac;
+    if (sh) {
+        tb.n_slots = 1;
+        tb.slot_kind = &sh->kind;
+        tb.slot_protocol = &sh->protocol;
+        tb.scen_base = STP_CALM_PATH;
+        tb.active = &sh->active;
+        tb.time_s = &sh->time_s;
+        tb.duration_s = &sh->duration_s;
+        tb.size = &sh->size;
+    }
     if (alloc_ws(&w, &tb.prm, err)) return err->status;
     nh = stp_path_history_len(&tb.prm);
     stp_path_init_state(&s, &tb.prm);
@@ -119,20 +138,29 @@ static void stretch(stp_calm_history *h, int from, int to, int n)
     }
 }
 
+/* The calm parameters: no jumps, no stress regime (the shocks are the
+ * caller's). */
+static stp_params calm_params(const stp_config *cfg)
+{
+    stp_params prm = stp_params_derive(cfg);
+    prm.jump_rate_step = 0.0f;
+    prm.p_calm_to_stress = 0.0f;
+    return prm;
+}
+
 stp_status stp_calm_history_create(stp_calm_history **out, const stp_config *cfg, stp_error *err)
 {
     stp_calm_history *h = NULL;
-    stp_params prm = stp_params_derive(cfg);
+    stp_params prm = calm_params(cfg); /* and no shocks */
     int n;
     *out = NULL;
-    prm.jump_rate_step = 0.0f; /* calm: no jumps, no stress regime, no shocks */
-    prm.p_calm_to_stress = 0.0f;
     n = calm_steps(&prm);
     prm.n_steps = n;
     if (STP_ALLOC(err, h, 1)) return err->status;
     h->n_steps = 1 + 4 * n;
     if (STP_ALLOC(err, h->feat, (size_t)h->n_steps * (STP_FEATURES + 1)) ||
-        simulate(h, 1, n, &prm, prm.arb_frac, err) || simulate(h, 1 + n, n, &prm, 1.0, err)) {
+        simulate(h, 1, n, &prm, prm.arb_frac, NULL, err) ||
+        simulate(h, 1 + n, n, &prm, 1.0, NULL, err)) {
         stp_calm_history_destroy(h);
         return err->status;
     }
@@ -145,6 +173,40 @@ stp_status stp_calm_history_create(stp_calm_history **out, const stp_config *cfg
         h->feat[(size_t)STP_FEATURES * (size_t)h->n_steps] = (float)prm.price0;
     }
     stretch(h, 1, 1 + 2 * n, 2 * n);
+    *out = h;
+    return STP_OK;
+}
+
+stp_status stp_calm_history_shocked(stp_calm_history **out, const stp_config *cfg, int kind,
+                                    int protocol, double size, double duration_s, stp_error *err)
+{
+    stp_calm_history *h = NULL;
+    stp_params prm = calm_params(cfg);
+    const int warm = 2 * prm.window_steps + STP_LAG_RING;
+    const int dur = stp_steps_of(duration_s, prm.dt_s, 1 << 20);
+    const int after = (dur > 0 ? dur : 1) + 2 * prm.window_steps + STP_LAG_RING;
+    probe_shock sh;
+    int k;
+    *out = NULL;
+    sh.kind = kind;
+    sh.protocol = protocol;
+    sh.active = 1;
+    sh.time_s = (float)(warm * (double)prm.dt_s);
+    sh.duration_s = (float)duration_s;
+    sh.size = (float)size;
+    prm.n_steps = warm + after;
+    if (STP_ALLOC(err, h, 1)) return err->status;
+    h->n_steps = warm + after;
+    if (STP_ALLOC(err, h->feat, (size_t)h->n_steps * (STP_FEATURES + 1)) ||
+        simulate(h, 0, h->n_steps, &prm, prm.arb_frac, &sh, err)) {
+        stp_calm_history_destroy(h);
+        return err->status;
+    }
+    /* keep the window from the shock on: columns [warm, n) move to [0, after) */
+    for (k = 0; k <= STP_FEATURES; k++)
+        memmove(h->feat + (size_t)k * (size_t)after,
+                h->feat + (size_t)k * (size_t)h->n_steps + (size_t)warm, sizeof(float) * after);
+    h->n_steps = after;
     *out = h;
     return STP_OK;
 }

@@ -96,8 +96,8 @@ fail:
     return rc;
 }
 
-/* Importance-weighted P(cascade) and its ESS; files before them hold the
- * unweighted estimate (weighted 0, ess = n). */
+/* Importance-weighted P(cascade) and its ESS, and qmc's replicates; files
+ * before them hold the unweighted estimate (weighted 0, ess = n). */
 static int read_cascade_weights(hid_t g, stp_cascade_stats *c, stp_error *err)
 {
     htri_t has;
@@ -111,6 +111,11 @@ static int read_cascade_weights(hid_t g, stp_cascade_stats *c, stp_error *err)
         stp_h5_read_attr(g, "cascade", "ess", H5T_NATIVE_DOUBLE, &c->ess, err))
         return -1;
     c->weighted = weighted != 0;
+    c->replicates = 0; /* qmc's replicates: files from before qmc lack it */
+    if (STP_H5_CHECK(err, has = H5Aexists_by_name(g, "cascade", "replicates", H5P_DEFAULT)))
+        return -1;
+    if (has && stp_h5_read_attr(g, "cascade", "replicates", H5T_NATIVE_INT, &c->replicates, err))
+        return -1;
     return 0;
 }
 

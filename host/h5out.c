@@ -250,7 +250,8 @@ static int write_cascade(hid_t vg, const stp_cascade_stats *c, stp_error *err)
            stp_h5_attr_i64(vg, "cascade", "n", c->n, err) ||
            stp_h5_attr_i64(vg, "cascade", "k", c->k, err) ||
            stp_h5_attr_i64(vg, "cascade", "weighted", c->weighted, err) ||
-           stp_h5_attr_f64(vg, "cascade", "ess", c->ess, err);
+           stp_h5_attr_f64(vg, "cascade", "ess", c->ess, err) ||
+           stp_h5_attr_i64(vg, "cascade", "replicates", c->replicates, err);
 }
 
 static int write_histograms(hid_t vg, const stp_histogram *hist, stp_error *err)

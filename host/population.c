@@ -236,8 +236,8 @@ static float calm_max(const stp_population *p, const stp_config *cfg, const stp_
         borrower ? (float)cfg->protocols[p->protocol[a]].liquidation_threshold : 0.0f, stop_above);
 }
 
-static int fires_calm(const stp_population *p, const stp_config *cfg, const stp_calm_history *h,
-                      int a)
+int stp_population_agent_fires(const stp_population *p, const stp_config *cfg,
+                               const stp_calm_history *h, int a)
 {
     return calm_max(p, cfg, h, a, p->logit_threshold[a]) > p->logit_threshold[a];
 }
@@ -276,23 +276,23 @@ static stp_status equilibrate(stp_population *p, const stp_config *cfg, const in
     if (stp_calm_history_create(&h, cfg, err)) return err->status;
 #pragma omp parallel for schedule(dynamic, 16) reduction(+ : redraws, fallbacks)
     for (a = 0; a < p->n_agents; a++) {
-        int round, fires = fires_calm(p, cfg, h, a);
+        int round, fires = stp_population_agent_fires(p, cfg, h, a);
         if (!fires) continue;
         redraws++;
         for (round = 1; round <= STP_EQUILIBRIUM_ROUNDS && fires; round++) {
             perturb_params(p, cfg, round, drawn[a], a);
             draw_threshold(p, cfg, round, drawn[a], a);
-            fires = fires_calm(p, cfg, h, a);
+            fires = stp_population_agent_fires(p, cfg, h, a);
         }
         if (!fires) continue;
         fallbacks++;
         family_params(p, a);
         set_threshold(p, a, cfg->population.threshold.mean);
-        fires = fires_calm(p, cfg, h, a);
+        fires = stp_population_agent_fires(p, cfg, h, a);
         for (round = 0; round < STP_EQUILIBRIUM_ROUNDS && fires && p->role[a] == STP_ROLE_BORROWER;
              round++) {
             deleverage(p, cfg, a);
-            fires = fires_calm(p, cfg, h, a);
+            fires = stp_population_agent_fires(p, cfg, h, a);
         }
         if (fires) lift_threshold(p, a, calm_max(p, cfg, h, a, INFINITY));
     }

@@ -33,6 +33,7 @@ typedef struct run_state {
     const stp_config *cfg;
     char *overrides_json; /* owned */
     stp_population *pop;
+    stp_scenario_plan *plan;  /* the law of its scenario rows */
     stp_scenario_table *scen; /* rows of the batch in flight */
     stp_outcomes out;         /* rows of the batch in flight */
     stp_samples samples;
@@ -57,6 +58,7 @@ static void run_state_free(run_state *r)
     int m;
     run_state_free_batch(r);
     stp_scenario_table_destroy(r->scen);
+    stp_scenario_plan_destroy(r->plan);
     stp_population_destroy(r->pop);
     for (m = 0; m < STP_N_OUTCOMES; m++)
         stp_histogram_free(&r->var.hist[m]);
@@ -202,11 +204,13 @@ static stp_status read_weights(const stp_checkpoint *ck, long long n, double *w,
 /* Statistics of every outcome, one column at a time from the finished
  * batches; weighted by the likelihood ratios under importance sampling,
  * and P(cascade) then the unbiased weighted estimate with its normal
- * interval (stp_weighted_probability) instead of Wilson's. */
+ * interval (stp_weighted_probability) instead of Wilson's; under qmc the
+ * means and P(cascade) with intervals from the replicates' spread. */
 static stp_status summarise(run_state *r, const stp_config *cfg, const stp_checkpoint *ck,
                             stp_error *err)
 {
     const long long n = cfg->run.paths;
+    const int reps = stp_scenario_replicates(r->plan);
     double *col = NULL, *aux = NULL, *w = NULL;
     long long k = 0, i;
     stp_status st = STP_OK;
@@ -222,7 +226,14 @@ static stp_status summarise(run_state *r, const stp_config *cfg, const stp_check
             (st = stp_histogram_compute(&r->var.hist[m], col, (size_t)n, cfg->output.histogram_bins,
                                         err)) != STP_OK)
             break;
-        if (m == STP_OUT_CASCADE && weighted)
+        if (reps > 0) { /* qmc: the replicates' spread is the error (stats.h) */
+            const stp_replicate_mean rm = stp_replicate_estimate(col, (size_t)n, reps);
+            r->var.stats[m].mean_ci_lo = rm.ci_lo;
+            r->var.stats[m].mean_ci_hi = rm.ci_hi;
+        }
+        if (m == STP_OUT_CASCADE && reps > 0)
+            r->var.cascade = stp_replicate_probability(col, (size_t)n, reps);
+        else if (m == STP_OUT_CASCADE && weighted)
             r->var.cascade = stp_weighted_probability(col, w, (size_t)n);
         else if (m == STP_OUT_CASCADE) {
             for (i = 0; i < n; i++)
@@ -259,8 +270,7 @@ static unsigned long long run_fingerprint(const stp_config *cfg, const stp_popul
 }
 
 /* What this build can simulate, checked on every point before any runs
- * (point: its name in a compare or sweep, NULL in a single run): a variant
- * may not switch to a mode that would silently run as random. */
+ * (point: its name in a compare or sweep, NULL in a single run). */
 static stp_status check_model(const stp_config *cfg, const char *point, stp_error *err)
 {
     if (cfg->scenario.mode == STP_SCENARIO_IMPORTANCE &&
@@ -269,11 +279,6 @@ static stp_status check_model(const stp_config *cfg, const char *point, stp_erro
                              "config error at scenario.mode%s%s: \"importance\" runs single "
                              "experiments in this version (compare and sweep would pair "
                              "unweighted differences); use \"random\" or experiment.kind single",
-                             point ? " of point " : "", point ? point : "");
-    if (cfg->scenario.mode != STP_SCENARIO_RANDOM && cfg->scenario.mode != STP_SCENARIO_IMPORTANCE)
-        return stp_error_set(err, STP_EUSAGE,
-                             "config error at scenario.mode%s%s: only \"random\" and "
-                             "\"importance\" run in this version",
                              point ? " of point " : "", point ? point : "");
     return STP_OK;
 }
@@ -318,7 +323,7 @@ static void point_results(run_state *r)
     r->var.source.outcome_column = stp_checkpoint_column;
     r->var.source.outcome_user = &r->ck;
     r->var.source.scenario_rows = stp_scenario_sampled_rows;
-    r->var.source.scenario_user = cfg;
+    r->var.source.scenario_user = r->plan;
     r->var.samples = &r->samples;
 }
 
@@ -335,7 +340,8 @@ static stp_status run_point(run_state *r, int index, const stp_run_opts *o, int 
     memset(&ctx, 0, sizeof ctx);
     ctx.prm = stp_params_derive(cfg);
     if ((st = stp_population_create(&r->pop, cfg, err)) != STP_OK ||
-        (st = stp_scenario_table_create(&r->scen, cfg, 0, batch, err)) != STP_OK ||
+        (st = stp_scenario_plan_create(&r->plan, cfg, r->pop, err)) != STP_OK ||
+        (st = stp_scenario_table_from_plan(&r->scen, r->plan, 0, batch, err)) != STP_OK ||
         (st = alloc_outputs(r, cfg, ctx.prm.n_steps, err)) != STP_OK)
         return st;
     ctx.cfg = cfg;
@@ -354,7 +360,7 @@ static stp_status run_point(run_state *r, int index, const stp_run_opts *o, int 
     /* the writer needs the slot layout only, not a batch of rows */
     stp_scenario_table_destroy(r->scen);
     r->scen = NULL;
-    if ((st = stp_scenario_table_create(&r->scen, cfg, 0, 1, err)) != STP_OK) return st;
+    if ((st = stp_scenario_table_from_plan(&r->scen, r->plan, 0, 1, err)) != STP_OK) return st;
     if ((st = summarise(r, cfg, &r->ck, err)) != STP_OK) return st;
     point_results(r);
     return STP_OK;

@@ -1,5 +1,4 @@
-/* scenario.c: per-path shock tables, modes `random` and `importance`
- * (DESIGN §3.6).
+/* scenario.c: per-path shock tables (DESIGN §3.6), drawn from a plan.
  *
  * Importance sampling tilts each shock's size: its standard normal draw z
  * is shifted by tilt in the direction of the size's mean (further into the
@@ -17,8 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_qrng.h>
 #include <gsl/gsl_sf_erf.h>
 
+#include "stampede/blind_spot.h"
 #include "stampede/rng.h"
 #include "stampede/step.h"
 
@@ -26,15 +28,6 @@
 static double log_upper_tail(double x)
 {
     return log(0.5) + gsl_sf_log_erfc(x / sqrt(2.0));
-}
-
-/* The size tilt of spec s in standard-normal units, signed (0: none). */
-static double size_tilt(const stp_config *cfg, const stp_shock_spec *s)
-{
-    if (cfg->scenario.mode != STP_SCENARIO_IMPORTANCE || !(s->size.sd > 0.0) ||
-        s->size.mean == 0.0)
-        return 0.0;
-    return s->size.mean < 0.0 ? -cfg->scenario.importance_tilt : cfg->scenario.importance_tilt;
 }
 
 /* A Poisson-counted spec gets rate + 10 sqrt(rate) + 10 slots: the count
@@ -51,9 +44,34 @@ double stp_shock_size_cap(const stp_shock_spec *s)
     return fabs(s->size.mean) + 6.0 * s->size.sd;
 }
 
-static double in_range(stp_range r, float u)
+/* The standard normal quantile of u, away from the ends (a uniform word
+ * can round to 1). */
+static double probit(double u)
 {
-    return r.lo + (r.hi - r.lo) * (double)u;
+    return gsl_cdf_ugaussian_Pinv(fmin(fmax(u, 0x1p-60), 1.0 - 0x1p-53));
+}
+
+/* A time or duration: uniform (sd < 0) or a clamped normal. The uniform
+ * case is the `random` arithmetic, kept exactly. */
+static double span_draw(stp_span_law l, double u)
+{
+    if (l.sd < 0.0) return l.lo + (l.hi - l.lo) * u;
+    return fmin(l.hi, fmax(l.lo, l.mean + l.sd * probit(u)));
+}
+
+/* qmc: uniform `dim` of path: its Sobol point, shifted modulo 1 by the
+ * replicate's uniform (Cranley & Patterson 1976): each replicate is then an
+ * unbiased estimate, independent of the others, so their spread is an
+ * honest error. The shift's counter (replicate, dim, 0, 1) is one no row
+ * uses (rows end in 0). */
+static double qmc_uniform(const stp_scenario_plan *pl, long long path, int dim)
+{
+    const long long r = path / pl->qmc_points, i = path % pl->qmc_points;
+    const stp_u32x4 u =
+        stp_philox(pl->cfg->run.seed, STP_STREAM_SCENARIO, (uint32_t)r, (uint32_t)dim, 0, 1);
+    const double shift = ((double)u.v[0] + (double)u.v[1] * 0x1p-32) * 0x1p-32;
+    const double x = pl->qmc_net[(size_t)i * (size_t)pl->qmc_dims + (size_t)dim] + shift;
+    return x - floor(x);
 }
 
 /* One row's cells (slots [0, n_slots)), in place. */
@@ -64,72 +82,242 @@ typedef struct row {
 
 /* Slot `slot` of spec `spec` on `path`: counter (path, spec, slot + 1, 0).
  * Returns the log of the slot's likelihood ratio (0 untilted or inactive). */
-static double sample_slot(row r, const stp_config *cfg, long long path, int spec, int slot,
+static double sample_slot(row r, const stp_scenario_plan *pl, long long path, int spec, int slot,
                           int cell, int active)
 {
-    const stp_shock_spec *s = &cfg->scenario.shocks[spec];
-    const stp_u32x4 u = stp_philox(cfg->run.seed, STP_STREAM_SCENARIO, (uint32_t)path,
+    const stp_shock_law *l = &pl->law[spec];
+    const stp_u32x4 u = stp_philox(pl->cfg->run.seed, STP_STREAM_SCENARIO, (uint32_t)path,
                                    (uint32_t)spec, (uint32_t)slot + 1u, 0);
-    const double tilt = size_tilt(cfg, s), cap = stp_shock_size_cap(s);
-    float n0, n1;
-    double size, log_lr = 0.0;
+    const double tilt = l->tilt, cap = l->size_cap;
+    double size, log_lr = 0.0, ut = (double)stp_uniform(u.v[0]), ud = (double)stp_uniform(u.v[1]);
+    int dsize = -1;
     r.active[cell] = (unsigned char)active;
     if (!active) {
         r.time_s[cell] = r.duration_s[cell] = r.size[cell] = NAN;
         return 0.0;
     }
-    stp_box_muller(u.v[2], u.v[3], &n0, &n1);
-    if (tilt == 0.0) {
-        size = s->size.mean + s->size.sd * (double)n0;
+    if (pl->draw == STP_DRAW_QMC) {
+        const int *d = pl->cell_dim + 3 * cell;
+        dsize = d[0];
+        if (d[1] >= 0) ut = qmc_uniform(pl, path, d[1]);
+        if (d[2] >= 0) ud = qmc_uniform(pl, path, d[2]);
+    }
+    if (l->size_sd < 0.0) { /* uniform: the second word (Box-Muller's angle) or the net */
+        const double us = dsize >= 0 ? qmc_uniform(pl, path, dsize) : (double)stp_uniform(u.v[3]);
+        size = l->size_lo + (l->size_hi - l->size_lo) * us;
+    } else if (dsize >= 0) {
+        size = l->size_mean + l->size_sd * probit(qmc_uniform(pl, path, dsize));
     } else {
-        const double z = (double)n0 + tilt; /* z' ~ N(tilt, 1) */
-        const double hi = (cap - s->size.mean) / s->size.sd, lo = (-cap - s->size.mean) / s->size.sd;
-        size = s->size.mean + s->size.sd * z;
-        if (z >= hi) /* clamped at +cap: P(Z > hi) / P(Z' > hi) */
-            log_lr = log_upper_tail(hi) - log_upper_tail(hi - tilt);
-        else if (z <= lo) /* at -cap: P(Z < lo) / P(Z' < lo), by symmetry */
-            log_lr = log_upper_tail(-lo) - log_upper_tail(tilt - lo);
-        else
-            log_lr = -tilt * z + 0.5 * tilt * tilt;
+        float n0, n1;
+        stp_box_muller(u.v[2], u.v[3], &n0, &n1);
+        if (tilt == 0.0) {
+            size = l->size_mean + l->size_sd * (double)n0;
+        } else {
+            const double z = (double)n0 + tilt; /* z' ~ N(tilt, 1) */
+            const double hi = (cap - l->size_mean) / l->size_sd;
+            const double lo = (-cap - l->size_mean) / l->size_sd;
+            size = l->size_mean + l->size_sd * z;
+            if (z >= hi) /* clamped at +cap: P(Z > hi) / P(Z' > hi) */
+                log_lr = log_upper_tail(hi) - log_upper_tail(hi - tilt);
+            else if (z <= lo) /* at -cap: P(Z < lo) / P(Z' < lo), by symmetry */
+                log_lr = log_upper_tail(-lo) - log_upper_tail(tilt - lo);
+            else
+                log_lr = -tilt * z + 0.5 * tilt * tilt;
+        }
     }
     size = fmax(-cap, fmin(cap, size));
-    r.time_s[cell] = (float)in_range(s->time_s, stp_uniform(u.v[0]));
-    r.duration_s[cell] = (float)in_range(s->duration_s, stp_uniform(u.v[1]));
+    r.time_s[cell] = (float)span_draw(l->time_s, ut);
+    r.duration_s[cell] = (float)span_draw(l->duration_s, ud);
     r.size[cell] = (float)size;
     return log_lr;
+}
+
+/* The number of events of spec on path. */
+static int event_count(const stp_scenario_plan *pl, long long path, int spec)
+{
+    const stp_shock_law *l = &pl->law[spec];
+    double u;
+    if (l->count_law == STP_COUNT_EXACT) return l->count;
+    if (pl->draw == STP_DRAW_QMC && pl->count_dim[spec] >= 0) {
+        u = qmc_uniform(pl, path, pl->count_dim[spec]);
+    } else {
+        const stp_u32x4 w = stp_philox(pl->cfg->run.seed, STP_STREAM_SCENARIO, (uint32_t)path,
+                                       (uint32_t)spec, 0, 0);
+        u = (double)stp_uniform(w.v[0]);
+    }
+    if (l->count_law == STP_COUNT_BERNOULLI) return u < l->rate;
+    return stp_poisson_inverse((float)u, l->rate, l->slots);
 }
 
 /* Returns the row's likelihood ratio: the product of its slots', summed in
  * logs; floored at the smallest normal double, since a weight must be
  * positive and one below it carries no weight in any estimate. */
-static double sample_row(row r, const stp_config *cfg, long long path)
+static double sample_row(row r, const stp_scenario_plan *pl, long long path)
 {
     double log_lr = 0.0;
     int spec, cell = 0;
-    for (spec = 0; spec < cfg->scenario.n_shocks; spec++) {
-        const stp_shock_spec *s = &cfg->scenario.shocks[spec];
-        const int slots = stp_shock_slots(s);
-        int n = s->count, k;
-        if (!s->has_count) {
-            const stp_u32x4 u = stp_philox(cfg->run.seed, STP_STREAM_SCENARIO, (uint32_t)path,
-                                           (uint32_t)spec, 0, 0);
-            n = stp_poisson_inverse(stp_uniform(u.v[0]), s->rate_per_path, slots);
-        }
-        for (k = 0; k < slots; k++, cell++)
-            log_lr += sample_slot(r, cfg, path, spec, k, cell, k < n);
+    for (spec = 0; spec < pl->n_specs; spec++) {
+        const int n = event_count(pl, path, spec);
+        int k;
+        for (k = 0; k < pl->law[spec].slots; k++, cell++)
+            log_lr += sample_slot(r, pl, path, spec, k, cell, k < n);
     }
     return log_lr == 0.0 ? 1.0 : fmax(exp(log_lr), DBL_MIN);
 }
 
-static int total_slots(const stp_config *cfg)
+/* The law of spec s as configured: uniform times and durations, the size's
+ * normal, tilted in importance mode by the tilt in the direction of its
+ * mean (specs with sd 0 or mean 0 untilted). */
+static stp_shock_law configured_law(const stp_config *cfg, const stp_shock_spec *s)
 {
-    int spec, n = 0;
-    for (spec = 0; spec < cfg->scenario.n_shocks; spec++)
-        n += stp_shock_slots(&cfg->scenario.shocks[spec]);
-    return n;
+    stp_shock_law l;
+    memset(&l, 0, sizeof l);
+    l.count_law = s->has_count ? STP_COUNT_EXACT : STP_COUNT_POISSON;
+    l.count = s->count;
+    l.rate = s->rate_per_path;
+    l.slots = stp_shock_slots(s);
+    l.size_mean = s->size.mean;
+    l.size_sd = s->size.sd;
+    l.size_cap = stp_shock_size_cap(s);
+    if (cfg->scenario.mode == STP_SCENARIO_IMPORTANCE && s->size.sd > 0.0 && s->size.mean != 0.0)
+        l.tilt = s->size.mean < 0.0 ? -cfg->scenario.importance_tilt
+                                    : cfg->scenario.importance_tilt;
+    l.time_s.lo = s->time_s.lo;
+    l.time_s.hi = s->time_s.hi;
+    l.duration_s.lo = s->duration_s.lo;
+    l.duration_s.hi = s->duration_s.hi;
+    l.time_s.sd = l.duration_s.sd = -1.0;
+    return l;
 }
 
-void stp_scenario_sample_path(stp_scenario_table *t, const stp_config *cfg, long long path)
+static int is_pow2(long long x)
+{
+    return x > 0 && (x & (x - 1)) == 0;
+}
+
+/* qmc: the net and which cells read it. Dimensions go first to every
+ * spec's count, then slot 0 of every spec (size, time, duration), then
+ * slot 1, ...: the leading dimensions are where Sobol points are most
+ * uniform, and the first events of each spec shape a path most; cells past
+ * STP_QMC_MAX_DIMS draw from Philox as in `random`. */
+static stp_status qmc_layout(stp_scenario_plan *pl, stp_error *err)
+{
+    const stp_config *cfg = pl->cfg;
+    const long long pts = cfg->scenario.qmc_points;
+    int spec, k, d = 0, max_slots = 0, *first = NULL;
+    gsl_qrng *q = NULL;
+    long long i;
+    if (!is_pow2(pts))
+        return stp_error_set(err, STP_EUSAGE,
+                             "config error at scenario.qmc.points: %lld is not a power of two "
+                             "(a Sobol net is balanced at 2^k points); use e.g. 1024",
+                             pts);
+    if (cfg->run.paths % pts != 0 || cfg->run.paths / pts < 2)
+        return stp_error_set(err, STP_EUSAGE,
+                             "config error at run.paths: qmc needs whole replicates of "
+                             "scenario.qmc.points = %lld paths, at least 2 of them (for the "
+                             "error estimate); use run.paths = k x %lld with k >= 2",
+                             pts, pts);
+    if (STP_ALLOC(err, pl->cell_dim, 3 * (size_t)pl->n_slots + 1) ||
+        STP_ALLOC(err, first, pl->n_specs + 1))
+        goto fail;
+    for (k = 0; k < 3 * pl->n_slots; k++)
+        pl->cell_dim[k] = -1;
+    for (spec = 0, k = 0; spec < pl->n_specs; spec++) {
+        pl->count_dim[spec] = pl->law[spec].count_law != STP_COUNT_EXACT && d < STP_QMC_MAX_DIMS
+                                  ? d++
+                                  : -1;
+        first[spec] = k;
+        k += pl->law[spec].slots;
+        max_slots = pl->law[spec].slots > max_slots ? pl->law[spec].slots : max_slots;
+    }
+    for (k = 0; k < max_slots; k++)
+        for (spec = 0; spec < pl->n_specs; spec++) {
+            int j;
+            if (k >= pl->law[spec].slots) continue;
+            for (j = 0; j < 3; j++)
+                pl->cell_dim[3 * (first[spec] + k) + j] = d < STP_QMC_MAX_DIMS ? d++ : -1;
+        }
+    free(first);
+    first = NULL;
+    pl->qmc_points = (int)pts;
+    pl->qmc_dims = d > 0 ? d : 1;
+    if (STP_ALLOC(err, pl->qmc_net, (size_t)pts * (size_t)pl->qmc_dims)) goto fail;
+    if (!(q = gsl_qrng_alloc(gsl_qrng_sobol, (unsigned)pl->qmc_dims))) {
+        stp_error_set(err, STP_ENOMEM, "%s:%d: gsl_qrng_alloc(sobol, %d) failed", __FILE__,
+                      __LINE__, pl->qmc_dims);
+        goto fail;
+    }
+    for (i = 0; i < pts; i++)
+        gsl_qrng_get(q, pl->qmc_net + (size_t)i * (size_t)pl->qmc_dims);
+    gsl_qrng_free(q);
+    pl->draw = STP_DRAW_QMC;
+    return STP_OK;
+fail:
+    free(first);
+    return err->status;
+}
+
+stp_status stp_scenario_plan_create(stp_scenario_plan **out, const stp_config *cfg,
+                                    const stp_population *pop, stp_error *err)
+{
+    stp_scenario_plan *pl = NULL;
+    int spec;
+    *out = NULL;
+    if (STP_ALLOC(err, pl, 1)) return err->status;
+    pl->cfg = cfg;
+    pl->mode = cfg->scenario.mode;
+    pl->n_specs = cfg->scenario.n_shocks;
+    pl->draw = STP_DRAW_PHILOX;
+    for (spec = 0; spec < pl->n_specs; spec++) {
+        pl->law[spec] = configured_law(cfg, &cfg->scenario.shocks[spec]);
+        pl->n_slots += pl->law[spec].slots;
+    }
+    if (pl->mode == STP_SCENARIO_QMC && qmc_layout(pl, err) != STP_OK) goto fail;
+    if (pl->mode == STP_SCENARIO_BLIND_SPOT) {
+        if (!pop) {
+            stp_error_set(err, STP_EUSAGE,
+                          "scenario.mode blind_spot: the plan needs the drawn population");
+            goto fail;
+        }
+        for (spec = 0; spec < pl->n_specs; spec++) {
+            stp_blind_probe *b = &pl->blind[spec];
+            if (stp_blind_spot_probe(b, cfg, pop, spec, err) != STP_OK) goto fail;
+            if (b->probed && b->agents_firing > 0) { /* once on every path, at the herd's triggers */
+                stp_shock_law *l = &pl->law[spec];
+                pl->n_slots -= l->slots;
+                l->count_law = STP_COUNT_EXACT;
+                l->count = l->count > 1 ? l->count : 1;
+                l->slots = l->count;
+                pl->n_slots += l->slots;
+                l->size_mean = b->center;
+                l->size_sd = -1.0;
+                l->size_lo = b->lo;
+                l->size_hi = b->hi;
+            }
+        }
+    }
+    *out = pl;
+    return STP_OK;
+fail:
+    stp_scenario_plan_destroy(pl);
+    return err->status;
+}
+
+void stp_scenario_plan_destroy(stp_scenario_plan *pl)
+{
+    if (!pl) return;
+    free(pl->qmc_net);
+    free(pl->cell_dim);
+    free(pl);
+}
+
+int stp_scenario_replicates(const stp_scenario_plan *pl)
+{
+    return pl->draw == STP_DRAW_QMC ? (int)(pl->cfg->run.paths / pl->qmc_points) : 0;
+}
+
+void stp_scenario_sample_path(stp_scenario_table *t, long long path)
 {
     const size_t at = (size_t)(path - t->base) * (size_t)t->n_slots;
     row r;
@@ -137,14 +325,14 @@ void stp_scenario_sample_path(stp_scenario_table *t, const stp_config *cfg, long
     r.time_s = t->time_s + at;
     r.duration_s = t->duration_s + at;
     r.size = t->size + at;
-    t->weight[path - t->base] = sample_row(r, cfg, path);
+    t->weight[path - t->base] = sample_row(r, t->plan, path);
 }
 
 void stp_scenario_sampled_rows(const void *user, long long path0, long long n,
                                unsigned char *active, float *time_s, float *duration_s, float *size)
 {
-    const stp_config *cfg = user;
-    const size_t slots = (size_t)total_slots(cfg);
+    const stp_scenario_plan *pl = user;
+    const size_t slots = (size_t)pl->n_slots;
     long long p;
     for (p = 0; p < n; p++) {
         row r;
@@ -152,7 +340,7 @@ void stp_scenario_sampled_rows(const void *user, long long path0, long long n,
         r.time_s = time_s + (size_t)p * slots;
         r.duration_s = duration_s + (size_t)p * slots;
         r.size = size + (size_t)p * slots;
-        (void)sample_row(r, cfg, path0 + p);
+        (void)sample_row(r, pl, path0 + p);
     }
 }
 
@@ -168,8 +356,8 @@ void stp_scenario_table_rows(const void *user, long long path0, long long n, uns
     memcpy(size, t->size + at, sizeof(float) * cells);
 }
 
-stp_status stp_scenario_table_create(stp_scenario_table **out, const stp_config *cfg,
-                                     long long base, long long n_paths, stp_error *err)
+stp_status stp_scenario_table_from_plan(stp_scenario_table **out, const stp_scenario_plan *pl,
+                                        long long base, long long n_paths, stp_error *err)
 {
     stp_scenario_table *t = NULL;
     size_t cells;
@@ -177,29 +365,45 @@ stp_status stp_scenario_table_create(stp_scenario_table **out, const stp_config 
     long long p;
     *out = NULL;
     if (STP_ALLOC(err, t, 1)) goto fail;
+    t->plan = pl;
     t->base = base;
     t->n_paths = n_paths;
-    t->n_slots = total_slots(cfg);
+    t->n_slots = pl->n_slots;
     cells = (size_t)n_paths * (size_t)t->n_slots;
     if (STP_ALLOC(err, t->slot_spec, t->n_slots) || STP_ALLOC(err, t->slot_kind, t->n_slots) ||
         STP_ALLOC(err, t->active, cells) || STP_ALLOC(err, t->time_s, cells) ||
         STP_ALLOC(err, t->duration_s, cells) || STP_ALLOC(err, t->size, cells) ||
         STP_ALLOC(err, t->weight, n_paths))
         goto fail;
-    for (spec = 0; spec < cfg->scenario.n_shocks; spec++) {
+    for (spec = 0; spec < pl->n_specs; spec++) {
         int k;
-        for (k = 0; k < stp_shock_slots(&cfg->scenario.shocks[spec]); k++, slot++) {
+        for (k = 0; k < pl->law[spec].slots; k++, slot++) {
             t->slot_spec[slot] = spec;
-            t->slot_kind[slot] = (int)cfg->scenario.shocks[spec].kind;
+            t->slot_kind[slot] = (int)pl->cfg->scenario.shocks[spec].kind;
         }
     }
     for (p = base; p < base + n_paths; p++)
-        stp_scenario_sample_path(t, cfg, p);
+        stp_scenario_sample_path(t, p);
     *out = t;
     return STP_OK;
 fail:
     stp_scenario_table_destroy(t);
     return err->status;
+}
+
+stp_status stp_scenario_table_create(stp_scenario_table **out, const stp_config *cfg,
+                                     long long base, long long n_paths, stp_error *err)
+{
+    stp_scenario_plan *pl = NULL;
+    stp_status st;
+    *out = NULL;
+    if ((st = stp_scenario_plan_create(&pl, cfg, NULL, err)) != STP_OK) return st;
+    if ((st = stp_scenario_table_from_plan(out, pl, base, n_paths, err)) != STP_OK) {
+        stp_scenario_plan_destroy(pl);
+        return st;
+    }
+    (*out)->own_plan = pl;
+    return STP_OK;
 }
 
 void stp_scenario_table_destroy(stp_scenario_table *t)
@@ -212,5 +416,6 @@ void stp_scenario_table_destroy(stp_scenario_table *t)
     free(t->duration_s);
     free(t->size);
     free(t->weight);
+    stp_scenario_plan_destroy(t->own_plan);
     free(t);
 }

@@ -308,6 +308,51 @@ stp_cascade_stats stp_weighted_probability(const double *c, const double *w, siz
     return r;
 }
 
+stp_replicate_mean stp_replicate_estimate(const double *x, size_t n, int replicates)
+{
+    const size_t per = n / (size_t)replicates;
+    stp_replicate_mean r;
+    double sum = 0.0, ss = 0.0, t;
+    int k;
+    size_t i;
+    for (k = 0; k < replicates; k++) {
+        double m = 0.0;
+        for (i = 0; i < per; i++)
+            m += x[(size_t)k * per + i];
+        sum += m / (double)per;
+    }
+    r.mean = sum / replicates;
+    for (k = 0; k < replicates; k++) { /* second pass: deviations, not sums of squares */
+        double m = 0.0;
+        for (i = 0; i < per; i++)
+            m += x[(size_t)k * per + i];
+        ss += (m / (double)per - r.mean) * (m / (double)per - r.mean);
+    }
+    r.se = sqrt(ss / ((double)replicates * (replicates - 1)));
+    t = gsl_cdf_tdist_Pinv(0.975, replicates - 1.0);
+    r.ci_lo = r.mean - t * r.se;
+    r.ci_hi = r.mean + t * r.se;
+    return r;
+}
+
+stp_cascade_stats stp_replicate_probability(const double *c, size_t n, int replicates)
+{
+    stp_cascade_stats r;
+    const stp_replicate_mean m = stp_replicate_estimate(c, n, replicates);
+    size_t i;
+    memset(&r, 0, sizeof r);
+    r.n = (long long)n;
+    for (i = 0; i < n; i++)
+        r.k += c[i] > 0.5;
+    r.p = m.mean;
+    r.se = m.se;
+    r.ci_lo = fmax(m.ci_lo, 0.0);
+    r.ci_hi = fmin(m.ci_hi, 1.0);
+    r.ess = (double)n;
+    r.replicates = replicates;
+    return r;
+}
+
 /* Bin of x: [e_b, e_{b+1}) with the last bin closed at max. The division
  * guesses; the two loops make the answer agree with the stored edges even
  * where rounding put the guess one bin off. Halving first keeps hi - lo

@@ -398,6 +398,11 @@ static void fmt_cascade(char *buf, size_t cap, const stp_cascade_stats *c)
                  "%s (importance-weighted: %s of %s paths cascaded under the tilted law, "
                  "effective sample size %.0f; 95%% normal interval)",
                  cell, k, n, c->ess);
+    else if (c->replicates > 0)
+        snprintf(buf, cap,
+                 "%s (%s of %s paths; randomized QMC, mean of %d replicates, 95%% t interval "
+                 "from their spread)",
+                 cell, k, n, c->replicates);
     else
         snprintf(buf, cap, "%s (%s of %s paths, 95%% Wilson interval)", cell, k, n);
 }
@@ -607,6 +612,7 @@ static void json_variant(json_out *w, const stp_variant_summary *v)
     json_int(w, "k", v->cascade.k);
     json_int(w, "weighted", v->cascade.weighted);
     json_num(w, "ess", v->cascade.ess);
+    json_int(w, "replicates", v->cascade.replicates);
     json_close(w, '}');
     json_open(w, "stats", '{');
     for (int m = 0; m < STP_N_OUTCOMES; m++)

@@ -40,6 +40,15 @@ typedef struct stp_calm_history {
 stp_status stp_calm_history_create(stp_calm_history **out, const stp_config *cfg, stp_error *err);
 void stp_calm_history_destroy(stp_calm_history *h);
 
+/* A probe of the same calm market (blind_spot.c): the configured pool,
+ * calm noise on STP_CALM_PATH, no jumps or stress, and one shock of `kind`
+ * (stp_shock_kind; protocol for an exploit, else -1) of `size` over
+ * duration_s, starting once every ring is full. The history holds the
+ * steps from the shock's start until two feature windows and the longest
+ * lag after its end: what an agent sees of it. */
+stp_status stp_calm_history_shocked(stp_calm_history **out, const stp_config *cfg, int kind,
+                                    int protocol, double size, double duration_s, stp_error *err);
+
 /* The highest logit a model with parameters p[k * stride] gives over the
  * calm history: an agent is calm when it is not strictly above the agent's
  * logit threshold. Borrowers (lt > 0) see their own health factor c P lt / d

@@ -54,4 +54,11 @@ typedef struct stp_population {
 stp_status stp_population_create(stp_population **out, const stp_config *cfg, stp_error *err);
 void stp_population_destroy(stp_population *pop);
 
+/* Whether AI agent a's model fires (its logit strictly above its
+ * threshold) at some step of history h (equilibrium.h), seeing its own
+ * health factor there if a borrower. */
+struct stp_calm_history;
+int stp_population_agent_fires(const stp_population *p, const stp_config *cfg,
+                               const struct stp_calm_history *h, int a);
+
 #endif

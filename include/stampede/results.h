@@ -12,7 +12,10 @@
  * spec slot_spec[s]; unused slots (a Poisson count below the slot cap) have
  * active = 0 and NaN time/duration/size. Arrays are [path - base][slot] for
  * paths [base, base + n_paths). */
+struct stp_scenario_plan;
 typedef struct stp_scenario_table {
+    const struct stp_scenario_plan *plan; /* the law its rows are drawn from */
+    struct stp_scenario_plan *own_plan;   /* the same when the table made it, else NULL */
     long long base, n_paths;
     int n_slots;
     int *slot_spec; /* [slot]: index into cfg->scenario.shocks */

@@ -1,11 +1,16 @@
 /* scenario.h: the per-path table of scheduled adversarial shocks
- * (DESIGN §3.6, mode `random`). Each path's shocks are a pure function of
- * (seed, path), stream STP_STREAM_SCENARIO, so any batch, thread or shard
- * layout draws the same table. */
+ * (DESIGN §3.6). A point draws its rows from a plan: the config's shock
+ * specs as its mode reshapes them (`random` as configured, `importance`
+ * tilted, `blind_spot` centred on the population's firing sizes, `qmc` on
+ * shifted Sobol points, and the laws of a cross-entropy search iteration).
+ * Each path's shocks are a pure function of (plan, seed, path), stream
+ * STP_STREAM_SCENARIO, so any batch, thread or shard layout draws the same
+ * table. */
 #ifndef STAMPEDE_SCENARIO_H
 #define STAMPEDE_SCENARIO_H
 
 #include "stampede/config.h"
+#include "stampede/population.h"
 #include "stampede/results.h"
 
 /* Slots a spec occupies in the table: its count, or for a Poisson-counted
@@ -16,7 +21,79 @@ int stp_shock_slots(const stp_shock_spec *s);
  * clamped to it, which bounds the oracle history (params.c). */
 double stp_shock_size_cap(const stp_shock_spec *s);
 
-/* Allocates the table for paths [base, base + n_paths) and fills every row. */
+typedef enum {
+    STP_COUNT_EXACT,    /* `count` events */
+    STP_COUNT_POISSON,  /* Poisson(rate) events */
+    STP_COUNT_BERNOULLI /* one event with probability rate (search) */
+} stp_count_law;
+
+/* A time or duration law on [lo, hi]: uniform when sd < 0, else a normal
+ * (mean, sd) clamped to the range (the search's family). */
+typedef struct stp_span_law {
+    double lo, hi, mean, sd;
+} stp_span_law;
+
+/* The law one spec's rows are drawn from. */
+typedef struct stp_shock_law {
+    stp_count_law count_law;
+    int count;     /* EXACT */
+    double rate;   /* POISSON mean, BERNOULLI probability */
+    int slots;     /* cells the spec occupies in a row */
+    double size_mean, size_sd, size_cap; /* normal, clamped to [-cap, cap] */
+    double size_lo, size_hi;             /* size_sd < 0: uniform on [lo, hi] instead */
+    double tilt;                         /* importance: signed shift of z (0: none) */
+    stp_span_law time_s, duration_s;
+} stp_shock_law;
+
+typedef enum {
+    STP_DRAW_PHILOX, /* every uniform from the path's Philox counters */
+    STP_DRAW_QMC     /* the leading dimensions from a shifted Sobol net */
+} stp_draw;
+
+/* blind_spot: what the probe found for one spec (NaN where not probed). */
+typedef struct stp_blind_probe {
+    int probed;            /* 1: a price-seen kind (gap, oracle_error) with agents */
+    double lo, center, hi; /* 10%, 50% and 90% points of the firing sizes */
+    int agents_firing;     /* AI agents whose model fires at some size within the cap */
+    double family_median[STP_MAX_FAMILIES]; /* median firing size per family, NaN: none */
+    int family_firing[STP_MAX_FAMILIES];
+} stp_blind_probe;
+
+typedef struct stp_scenario_plan {
+    const stp_config *cfg; /* borrowed: the seed and the specs' kinds */
+    stp_scenario_mode mode;
+    int n_specs, n_slots;
+    stp_shock_law law[STP_MAX_SHOCKS];
+    stp_draw draw;
+    /* qmc: paths [r P, (r + 1) P) are replicate r over the P points of one
+     * Sobol net, each replicate shifted by its own uniform vector */
+    int qmc_points, qmc_dims;
+    double *qmc_net;      /* [point][dim], owned */
+    int *cell_dim;        /* [slot][3]: dims of (size, time, duration), -1: Philox */
+    int count_dim[STP_MAX_SHOCKS];
+    stp_blind_probe blind[STP_MAX_SHOCKS];
+} stp_scenario_plan;
+
+/* Most Sobol dimensions GSL's generator offers. */
+#define STP_QMC_MAX_DIMS 40
+
+/* The plan of cfg's scenario.mode; pop is needed by blind_spot only (may be
+ * NULL otherwise). qmc: STP_EUSAGE unless scenario.qmc.points is a power of
+ * two and run.paths a multiple of it, at least twice. */
+stp_status stp_scenario_plan_create(stp_scenario_plan **out, const stp_config *cfg,
+                                    const stp_population *pop, stp_error *err);
+void stp_scenario_plan_destroy(stp_scenario_plan *plan);
+
+/* qmc: replicates in a run of cfg (run.paths / points); 0 in other modes. */
+int stp_scenario_replicates(const stp_scenario_plan *plan);
+
+/* Allocates the table for paths [base, base + n_paths) of plan (borrowed:
+ * it must outlive the table) and fills every row. */
+stp_status stp_scenario_table_from_plan(stp_scenario_table **out, const stp_scenario_plan *plan,
+                                        long long base, long long n_paths, stp_error *err);
+
+/* The same with a plan of its own, made from cfg (modes that need no
+ * population: random, importance, qmc). */
 stp_status stp_scenario_table_create(stp_scenario_table **out, const stp_config *cfg,
                                      long long base, long long n_paths, stp_error *err);
 
@@ -24,14 +101,13 @@ stp_status stp_scenario_table_create(stp_scenario_table **out, const stp_config 
 void stp_scenario_table_rows(const void *user, long long path0, long long n, unsigned char *active,
                              float *time_s, float *duration_s, float *size);
 
-/* stp_path_source.scenario_rows drawing the rows afresh (user: the
- * stp_config): a path's shocks are a pure function of (seed, path). */
+/* stp_path_source.scenario_rows drawing the rows afresh (user: the plan). */
 void stp_scenario_sampled_rows(const void *user, long long path0, long long n,
                                unsigned char *active, float *time_s, float *duration_s,
                                float *size);
 void stp_scenario_table_destroy(stp_scenario_table *t);
 
-/* Fills the row of `path` (slots [0, t->n_slots)); base <= path < base + n_paths. */
-void stp_scenario_sample_path(stp_scenario_table *t, const stp_config *cfg, long long path);
+/* Fills the row of `path` from the table's plan; base <= path < base + n_paths. */
+void stp_scenario_sample_path(stp_scenario_table *t, long long path);
 
 #endif

@@ -48,6 +48,7 @@ typedef struct stp_cascade_stats {
     double se;    /* standard error of p: sqrt(p (1 - p) / n) for Wilson's */
     int weighted; /* 1: importance-weighted estimate and normal interval; 0: k / n, Wilson */
     double ess;   /* effective sample size of the weights (n unweighted) */
+    int replicates; /* > 0: the mean of that many randomized-QMC replicates, t interval */
 } stp_cascade_stats;
 
 typedef struct stp_histogram {
@@ -73,6 +74,23 @@ stp_cascade_stats stp_wilson(long long k, long long n);
  * p -+ 1.96 se, clamped to [0, 1]; ess the Kish effective sample size
  * (sum w)^2 / sum w^2; weighted = 1. */
 stp_cascade_stats stp_weighted_probability(const double *c, const double *w, size_t n);
+
+/* Randomized QMC (scenario.mode qmc): x[0..n) holds R replicates of n / R
+ * paths each, contiguous, every replicate an independent unbiased estimate
+ * (its mean). The estimate is the grand mean, its standard error the
+ * replicate means' sd / sqrt(R), and the 95% interval Student's t with
+ * R - 1 degrees of freedom: the points within a replicate are not
+ * independent, so an interval from the paths' spread would be wrong (too
+ * wide for smooth outcomes; no better founded for others). n % R == 0,
+ * R >= 2. */
+typedef struct stp_replicate_mean {
+    double mean, se, ci_lo, ci_hi;
+} stp_replicate_mean;
+stp_replicate_mean stp_replicate_estimate(const double *x, size_t n, int replicates);
+
+/* P(event) from indicators c under randomized QMC (stp_replicate_estimate,
+ * clamped to [0, 1]); replicates set, weighted 0, ess = n. */
+stp_cascade_stats stp_replicate_probability(const double *c, size_t n, int replicates);
 
 /* Equal-width histogram over [min, max] of x (a single bin edge pair when
  * all values are equal). Owns edges/counts: free with stp_histogram_free. */

@@ -1,0 +1,111 @@
+/* blind_spot.c: the shock sizes at which the population's models fire.
+ *
+ * Every agent was drawn in equilibrium with the calm market (equilibrium.h),
+ * so what makes it act is a move the calm market never shows. A gap or an
+ * oracle error of size g is such a move; the agent's firing size is the
+ * smallest |g| after which its model fires. Agents of one family share
+ * weights up to noise, so their firing sizes bunch: the herd's blind spot
+ * is where they bunch, and `blind_spot` draws its shocks there instead of
+ * from the configured law, which mostly misses it or overshoots it. */
+#include "stampede/blind_spot.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stampede/equilibrium.h"
+
+static int by_value(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The q-quantile of sorted v[0..n) (n >= 1), interpolated. */
+static double quantile_sorted(const double *v, int n, double q)
+{
+    const double at = q * (n - 1);
+    const int i = (int)floor(at);
+    return i + 1 < n ? v[i] + (at - i) * (v[i + 1] - v[i]) : v[n - 1];
+}
+
+/* The smallest grid index (1..STP_BLIND_GRID) at which agent a fires, or 0
+ * if it does not fire at the cap. Bisection: firing is taken as monotone
+ * in the size, which holds for every shipped family (a deeper gap moves
+ * every feature further from calm); where it does not, the index found is
+ * still one at which the agent fires. */
+static int firing_index(const stp_population *pop, const stp_config *cfg,
+                        stp_calm_history *const *h, int a)
+{
+    int lo = 0, hi = STP_BLIND_GRID;
+    if (!stp_population_agent_fires(pop, cfg, h[STP_BLIND_GRID - 1], a)) return 0;
+    while (hi - lo > 1) {
+        const int mid = (lo + hi) / 2;
+        if (stp_population_agent_fires(pop, cfg, h[mid - 1], a))
+            hi = mid;
+        else
+            lo = mid;
+    }
+    return hi;
+}
+
+stp_status stp_blind_spot_probe(stp_blind_probe *b, const stp_config *cfg,
+                                const stp_population *pop, int spec, stp_error *err)
+{
+    const stp_shock_spec *s = &cfg->scenario.shocks[spec];
+    stp_calm_history *h[STP_BLIND_GRID];
+    double cap = stp_shock_size_cap(s), dir = s->size.mean > 0.0 ? 1.0 : -1.0, *fire = NULL,
+           *sorted = NULL;
+    int *idx = NULL, j, a, f, n = 0;
+    stp_status st = STP_OK;
+    memset(b, 0, sizeof *b);
+    memset(h, 0, sizeof h);
+    b->lo = b->center = b->hi = NAN;
+    for (f = 0; f < STP_MAX_FAMILIES; f++)
+        b->family_median[f] = NAN;
+    if ((s->kind != STP_SHOCK_GAP && s->kind != STP_SHOCK_ORACLE_ERROR) || pop->n_agents == 0 ||
+        !(cap > 0.0))
+        return STP_OK;
+    if (s->kind == STP_SHOCK_ORACLE_ERROR && dir < 0.0 && cap > 0.99) cap = 0.99; /* path.h's floor */
+    b->probed = 1;
+    for (j = 0; j < STP_BLIND_GRID && st == STP_OK; j++)
+        st = stp_calm_history_shocked(&h[j], cfg, (int)s->kind, -1,
+                                      dir * cap * (j + 1) / STP_BLIND_GRID,
+                                      0.5 * (s->duration_s.lo + s->duration_s.hi), err);
+    if (st != STP_OK || STP_ALLOC(err, idx, pop->n_agents) ||
+        STP_ALLOC(err, fire, pop->n_agents) || STP_ALLOC(err, sorted, pop->n_agents)) {
+        st = err->status;
+        goto done;
+    }
+#pragma omp parallel for schedule(dynamic, 16)
+    for (a = 0; a < pop->n_agents; a++)
+        idx[a] = firing_index(pop, cfg, h, a);
+    for (a = 0; a < pop->n_agents; a++) {
+        fire[a] = idx[a] ? cap * idx[a] / STP_BLIND_GRID : NAN;
+        if (idx[a]) sorted[n++] = fire[a];
+    }
+    b->agents_firing = n;
+    if (n > 0) {
+        qsort(sorted, (size_t)n, sizeof *sorted, by_value);
+        b->lo = dir * quantile_sorted(sorted, n, 0.1);
+        b->center = dir * quantile_sorted(sorted, n, 0.5);
+        b->hi = dir * quantile_sorted(sorted, n, 0.9);
+    }
+    for (f = 0; f < pop->n_families; f++) {
+        int m = 0;
+        for (a = pop->family_start[f]; a < pop->family_start[f] + pop->family_count[f]; a++)
+            if (idx[a]) sorted[m++] = fire[a];
+        b->family_firing[f] = m;
+        if (m > 0) {
+            qsort(sorted, (size_t)m, sizeof *sorted, by_value);
+            b->family_median[f] = dir * quantile_sorted(sorted, m, 0.5);
+        }
+    }
+done:
+    for (j = 0; j < STP_BLIND_GRID; j++)
+        stp_calm_history_destroy(h[j]);
+    free(idx);
+    free(fire);
+    free(sorted);
+    return st;
+}

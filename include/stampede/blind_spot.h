@@ -1,0 +1,26 @@
+/* blind_spot.h: where the drawn population's models fire (DESIGN §3.6,
+ * mode `blind_spot`). */
+#ifndef STAMPEDE_BLIND_SPOT_H
+#define STAMPEDE_BLIND_SPOT_H
+
+#include "stampede/config.h"
+#include "stampede/population.h"
+#include "stampede/scenario.h"
+
+/* Sizes on the probe grid, from |cap| / STP_BLIND_GRID to |cap|. */
+#define STP_BLIND_GRID 48
+
+/* Probes spec `spec` of cfg against the population: for a kind the agents
+ * see in the price (gap, oracle_error) and at least one AI agent, each
+ * agent's firing size is the smallest size on the grid, in the direction
+ * of the spec's mean (down when the mean is 0), at which its model fires
+ * in the calm market after one such shock (stp_calm_history_shocked, the
+ * spec's mid duration). lo, center and hi are the 10%, 50% and 90% points
+ * of the firing sizes of the agents that fire within the cap (signed);
+ * family_median the same per family. Other kinds, no agents: probed = 0.
+ * The plan (scenario.c) then draws the spec once on every path (or its
+ * count, if larger), its size uniform on [lo, hi]. */
+stp_status stp_blind_spot_probe(stp_blind_probe *out, const stp_config *cfg,
+                                const stp_population *pop, int spec, stp_error *err);
+
+#endif
