@@ -252,7 +252,20 @@ Test(cli, variant_with_an_unbuilt_mode_is_refused)
 {
     write_config("ok.json", "", "{\"depth_usd\": 8e8}");
     expect_bad("run ok.json -o out.h5 --set experiment.kind=compare --set "
-               "'experiment.variants=[{\"name\": \"imp\", \"set\": {\"scenario.mode\": "
-               "\"importance\"}}]'",
-               2, "scenario.mode of point imp");
+               "'experiment.variants=[{\"name\": \"q\", \"set\": {\"scenario.mode\": "
+               "\"qmc\"}}]'",
+               2, "scenario.mode of point q");
+}
+
+/* Under importance sampling a variant may not change scenario.*: its
+ * weights would differ from the baseline's and the paired differences
+ * would be undefined. Refused before any simulation, naming the key. */
+Test(cli, importance_variant_changing_the_scenario_is_refused)
+{
+    write_config("ok.json", "", "{\"depth_usd\": 8e8}");
+    expect_bad("run ok.json -o out.h5 --set scenario.mode=importance --set "
+               "experiment.kind=compare --set "
+               "'experiment.variants=[{\"name\": \"imp\", \"set\": "
+               "{\"scenario.importance.tilt\": 2}}]'",
+               2, "experiment.variants[0].set.scenario.importance.tilt");
 }
