@@ -786,6 +786,34 @@ static char *copy_text(const char *text)
     return c;
 }
 
+/* key lies under section: the section itself, a member or an array item. */
+static int key_under(const char *key, const char *section)
+{
+    const size_t len = strlen(section);
+    return strncmp(key, section, len) == 0 &&
+           (key[len] == '\0' || key[len] == '.' || key[len] == '[');
+}
+
+int stp_config_point_sets_under(const stp_config *base, int variant, int has_sweep,
+                                const char *section, char *key, size_t cap)
+{
+    cJSON *o = variant >= 0 ? cJSON_Parse(base->experiment.variants[variant].set_json) : NULL;
+    const cJSON *m;
+    int found = 0;
+    if (variant >= 0 && !o) return -1; /* validated at load: only memory can fail */
+    for (m = o ? o->child : NULL; m && !found; m = m->next)
+        if (key_under(m->string, section)) {
+            snprintf(key, cap, "%s", m->string);
+            found = 1;
+        }
+    cJSON_Delete(o);
+    if (!found && has_sweep && key_under(base->experiment.sweep_param, section)) {
+        snprintf(key, cap, "%s", base->experiment.sweep_param);
+        found = 2;
+    }
+    return found;
+}
+
 stp_status stp_config_point(stp_config **out, char **overrides_json, const stp_config *base,
                             int variant, const double *sweep_value, const char *name,
                             stp_error *err)

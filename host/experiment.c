@@ -71,14 +71,54 @@ stp_status stp_experiment_points(const stp_config *cfg, stp_point_spec *pts, int
     return STP_OK;
 }
 
+/* Under importance sampling the points pair path i with path i through one
+ * shared likelihood ratio (paired.h); an override of scenario.* (the tilt,
+ * a shock's law, the mode itself) gives the point other weights, and a
+ * difference of two differently weighted sums is no paired estimate. */
+static stp_status check_pairable(const stp_config *cfg, const stp_config *point,
+                                 const stp_point_spec *pt, stp_error *err)
+{
+    char key[STP_NAME_MAX * 4];
+    int found;
+    if (cfg->scenario.mode != STP_SCENARIO_IMPORTANCE &&
+        point->scenario.mode != STP_SCENARIO_IMPORTANCE)
+        return STP_OK;
+    found =
+        stp_config_point_sets_under(cfg, pt->variant, pt->has_value, "scenario", key, sizeof key);
+    if (found < 0) return stp_error_set(err, STP_ENOMEM, "out of memory checking '%s'", pt->name);
+    if (found == 1)
+        return stp_error_set(err, STP_EUSAGE,
+                             "config error at experiment.variants[%d].set.%s: a variant may not "
+                             "change scenario.* under scenario.mode \"importance\" (its paths "
+                             "would carry other weights than the baseline's); drop the override "
+                             "or run it as its own experiment",
+                             pt->variant, key);
+    if (found == 2)
+        return stp_error_set(err, STP_EUSAGE,
+                             "config error at experiment.sweep.param: \"%s\" is under "
+                             "scenario.*, which under scenario.mode \"importance\" changes the "
+                             "weights every point must share; sweep another parameter or use "
+                             "scenario.mode \"random\"",
+                             key);
+    return STP_OK;
+}
+
 stp_status stp_experiment_point_config(stp_config **out, char **overrides_json,
                                        const stp_config *cfg, const stp_point_spec *pt,
                                        stp_error *err)
 {
     *out = NULL;
-    if (cfg->experiment.kind != STP_EXP_SINGLE)
-        return stp_config_point(out, overrides_json, cfg, pt->variant,
-                                pt->has_value ? &pt->value : NULL, pt->name, err);
+    if (cfg->experiment.kind != STP_EXP_SINGLE) {
+        stp_status st = stp_config_point(out, overrides_json, cfg, pt->variant,
+                                         pt->has_value ? &pt->value : NULL, pt->name, err);
+        if (st == STP_OK && (st = check_pairable(cfg, *out, pt, err)) != STP_OK) {
+            stp_config_destroy(*out); /* a refused point leaves nothing behind */
+            free(*overrides_json);
+            *out = NULL;
+            *overrides_json = NULL;
+        }
+        return st;
+    }
     if (STP_ALLOC(err, *overrides_json, 3)) return err->status;
     memcpy(*overrides_json, "{}", 3);
     return STP_OK;
@@ -116,11 +156,40 @@ static stp_paired_diff no_es(void)
 }
 
 static stp_status read_columns(const stp_variant_results *v, double *cascade, double *bad,
-                               stp_error *err)
+                               double *w, stp_error *err)
 {
     const stp_path_source *s = &v->source;
-    if (s->outcome_column(s->outcome_user, STP_OUT_CASCADE, cascade, err)) return err->status;
+    if (s->outcome_column(s->outcome_user, STP_OUT_CASCADE, cascade, err) ||
+        s->outcome_column(s->outcome_user, STP_OUT_WEIGHT, w, err))
+        return err->status;
     return s->outcome_column(s->outcome_user, STP_OUT_BAD_DEBT_USD, bad, err);
+}
+
+/* The pairing's premise (paired.h): every point's path i carries the
+ * baseline's weight. check_pairable refuses the overrides known to break
+ * it; this catches any other (run.seed, say) before it pairs nonsense.
+ * Exact comparison: the same scenario row gives the same bits. */
+static stp_status check_same_weights(const double *wb, const double *wv, size_t n, const char *name,
+                                     stp_error *err)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (wb[i] != wv[i])
+            return stp_error_set(err, STP_EUSAGE,
+                                 "variant '%s': path %zu has importance weight %.17g, the "
+                                 "baseline's %.17g; points of a compare or sweep must share "
+                                 "scenario.* and run.seed to be paired",
+                                 name, i, wv[i], wb[i]);
+    return STP_OK;
+}
+
+/* Any weight other than 1: the run then weighted every statistic (run.c). */
+static int any_weighted(const double *w, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (w[i] != 1.0) return 1;
+    return 0;
 }
 
 stp_status stp_comparison_compute(stp_comparison *cmp, const stp_config *cfg,
@@ -131,7 +200,8 @@ stp_status stp_comparison_compute(stp_comparison *cmp, const stp_config *cfg,
     const int has_es = cfg->output.n_es_levels > 0 && paths >= 2;
     const double level = has_es ? cfg->output.es_levels[0] : NAN;
     const stp_metric_stats *b = &vars[0].stats[STP_OUT_BAD_DEBT_USD];
-    double *bc = NULL, *bb = NULL, *vc = NULL, *vb = NULL;
+    double *bc = NULL, *bb = NULL, *bw = NULL, *vc = NULL, *vb = NULL, *vw = NULL;
+    const double *w;
     stp_status st = STP_OK;
     int i;
     memset(cmp, 0, sizeof *cmp);
@@ -139,28 +209,36 @@ stp_status stp_comparison_compute(stp_comparison *cmp, const stp_config *cfg,
     if (cfg->experiment.kind == STP_EXP_SWEEP)
         snprintf(cmp->sweep_param, sizeof cmp->sweep_param, "%s", cfg->experiment.sweep_param);
     if (STP_ALLOC(err, cmp->rows, n) || STP_ALLOC(err, bc, paths) || STP_ALLOC(err, bb, paths) ||
-        STP_ALLOC(err, vc, paths) || STP_ALLOC(err, vb, paths)) {
+        STP_ALLOC(err, bw, paths) || STP_ALLOC(err, vc, paths) || STP_ALLOC(err, vb, paths) ||
+        STP_ALLOC(err, vw, paths)) {
         st = err->status;
         goto done;
     }
     cmp->n = n;
-    if ((st = read_columns(&vars[0], bc, bb, err)) != STP_OK) goto done;
+    if ((st = read_columns(&vars[0], bc, bb, bw, err)) != STP_OK) goto done;
+    w = any_weighted(bw, paths) ? bw : NULL; /* NULL: the unweighted figures, bit for bit */
     for (i = 0; i < n; i++) {
         stp_comparison_row *r = &cmp->rows[i];
         const stp_metric_stats *v = &vars[i].stats[STP_OUT_BAD_DEBT_USD];
         headline(r, &pts[i], &vars[i], has_es);
-        if ((st = read_columns(&vars[i], vc, vb, err)) != STP_OK) goto done;
-        r->d_cascade = stp_paired_mean(bc, vc, paths);
-        r->d_bad_debt = stp_paired_mean(bb, vb, paths);
-        r->d_es =
-            has_es ? stp_paired_es(bb, b->var[0], b->es[0], vb, v->var[0], v->es[0], paths, level)
-                   : no_es();
+        if ((st = read_columns(&vars[i], vc, vb, vw, err)) != STP_OK ||
+            (st = check_same_weights(bw, vw, paths, pts[i].name, err)) != STP_OK)
+            goto done;
+        /* each difference is of the estimators the rows report: P(cascade)
+         * unbiased (sum w c / n), bad debt's mean and ES self-normalised */
+        r->d_cascade = stp_paired_probability(bc, vc, w, paths);
+        r->d_bad_debt = stp_paired_mean(bb, vb, w, paths);
+        r->d_es = has_es ? stp_paired_es(bb, b->var[0], b->es[0], vb, v->var[0], v->es[0], w, paths,
+                                         level)
+                         : no_es();
     }
 done:
     free(bc);
     free(bb);
+    free(bw);
     free(vc);
     free(vb);
+    free(vw);
     if (st) stp_comparison_free(cmp);
     return st;
 }

@@ -268,6 +268,10 @@ static int write_histograms(hid_t vg, const stp_histogram *hist, stp_error *err)
             stp_h5_write_dataset(mg, "counts", H5T_STD_I64LE, H5T_NATIVE_LLONG, 1, &n_counts,
                                  h->counts, 0, err))
             goto fail;
+        /* importance sampling only: counts are of tilted draws, mass is the
+         * untilted law's estimate (stats.h); absent, not ones, when
+         * unweighted, so a reader can tell the two apart */
+        if (h->mass && ds_f64(mg, "mass", h->bins, h->mass, err)) goto fail;
         stp_h5_close(mg);
         mg = -1;
     }

@@ -150,17 +150,23 @@ static int by_key_desc(const void *a, const void *b)
 _Static_assert(STP_OUT_AGENTS_ACTED < STP_OUT_PEAK_SYNC, "summarise reads agents_acted first");
 
 /* peak_sync over the paths where some agent acted (DESIGN §3.9): the
- * all-path figure mixes in calm paths where nobody moved. Compacts sync in
- * place. */
-static stp_status summarise_acted(run_state *r, const stp_config *cfg, double *sync,
-                                  const double *acted, stp_error *err)
+ * all-path figure mixes in calm paths where nobody moved. Under importance
+ * sampling (w not NULL) the kept paths keep their likelihood ratios, else
+ * the acted-only figure would estimate the tilted law's. Compacts sync in
+ * place and the kept weights into acted (read at i before written at
+ * k <= i). */
+static stp_status summarise_acted(run_state *r, const stp_config *cfg, double *sync, double *acted,
+                                  const double *w, stp_error *err)
 {
     long long i, k = 0;
     for (i = 0; i < cfg->run.paths; i++)
-        if (acted[i] > 0.0) sync[k++] = sync[i];
+        if (acted[i] > 0.0) {
+            sync[k] = sync[i];
+            acted[k++] = w ? w[i] : 1.0;
+        }
     if (k == 0) return STP_OK;
-    return stp_stats_compute(&r->var.peak_sync_acted, sync, NULL, (size_t)k, cfg->output.quantiles,
-                             cfg->output.n_quantiles, cfg->output.es_levels,
+    return stp_stats_compute(&r->var.peak_sync_acted, sync, w ? acted : NULL, (size_t)k,
+                             cfg->output.quantiles, cfg->output.n_quantiles, cfg->output.es_levels,
                              cfg->output.n_es_levels, "peak_sync_acted", err);
 }
 
@@ -223,8 +229,8 @@ static stp_status summarise(run_state *r, const stp_config *cfg, const stp_check
                                     cfg->output.quantiles, cfg->output.n_quantiles,
                                     cfg->output.es_levels, cfg->output.n_es_levels,
                                     stp_outcome_names[m], err)) != STP_OK ||
-            (st = stp_histogram_compute(&r->var.hist[m], col, (size_t)n, cfg->output.histogram_bins,
-                                        err)) != STP_OK)
+            (st = stp_histogram_compute(&r->var.hist[m], col, weighted ? w : NULL, (size_t)n,
+                                        cfg->output.histogram_bins, err)) != STP_OK)
             break;
         if (reps > 0) { /* qmc: the replicates' spread is the error (stats.h) */
             const stp_replicate_mean rm = stp_replicate_estimate(col, (size_t)n, reps);
@@ -243,7 +249,8 @@ static stp_status summarise(run_state *r, const stp_config *cfg, const stp_check
         if (m == STP_OUT_BAD_DEBT_USD) st = rank_worst(r, col, n, cfg->output.worst_paths, err);
         /* agents_acted comes before peak_sync: keep it for the acted-only figure */
         if (m == STP_OUT_AGENTS_ACTED) memcpy(aux, col, sizeof(double) * (size_t)n);
-        if (m == STP_OUT_PEAK_SYNC && st == STP_OK) st = summarise_acted(r, cfg, col, aux, err);
+        if (m == STP_OUT_PEAK_SYNC && st == STP_OK)
+            st = summarise_acted(r, cfg, col, aux, weighted ? w : NULL, err);
     }
 done:
     free(col);
@@ -267,20 +274,6 @@ static unsigned long long run_fingerprint(const stp_config *cfg, const stp_popul
         h = stp_fnv1a(h, pop->models[f].params, sizeof(float) * (size_t)pop->models[f].n_params);
     h = stp_fnv1a(h, backend, strlen(backend));
     return stp_fnv1a(h, STP_VERSION, strlen(STP_VERSION));
-}
-
-/* What this build can simulate, checked on every point before any runs
- * (point: its name in a compare or sweep, NULL in a single run). */
-static stp_status check_model(const stp_config *cfg, const char *point, stp_error *err)
-{
-    if (cfg->scenario.mode == STP_SCENARIO_IMPORTANCE &&
-        (point || cfg->experiment.kind != STP_EXP_SINGLE))
-        return stp_error_set(err, STP_EUSAGE,
-                             "config error at scenario.mode%s%s: \"importance\" runs single "
-                             "experiments in this version (compare and sweep would pair "
-                             "unweighted differences); use \"random\" or experiment.kind single",
-                             point ? " of point " : "", point ? point : "");
-    return STP_OK;
 }
 
 static stp_status check_runnable(const stp_config *cfg, const stp_run_opts *o, stp_error *err)
@@ -424,10 +417,6 @@ stp_status stp_run(const stp_config *cfg, const stp_run_opts *o, stp_error *err)
                                               err)) != STP_OK)
             goto done;
         runs[i].cfg = runs[i].own ? runs[i].own : cfg;
-        if ((st = check_model(runs[i].cfg,
-                              cfg->experiment.kind == STP_EXP_SINGLE ? NULL : pts[i].name, err)) !=
-            STP_OK)
-            goto done;
     }
     t0 = now_s();
     sp.total = (long long)n * cfg->run.paths;

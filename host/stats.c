@@ -370,23 +370,45 @@ static int bin_of(double x, const double *edges, int bins)
     return b;
 }
 
+/* Bin masses under importance sampling: sum w / n per bin, not sum w / W,
+ * so a bin's mass is the same unbiased estimator as P(cascade) and a reader
+ * can add bins into a tail probability that agrees with /cascade. */
+static void weighted_mass(stp_histogram *h, const double *x, const double *w, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        h->mass[h->edges[0] == h->edges[h->bins] ? 0 : bin_of(x[i], h->edges, h->bins)] += w[i];
+    for (int b = 0; b < h->bins; b++)
+        h->mass[b] /= (double)n;
+}
+
+/* Everything the histogram can be handed wrong, checked before allocation. */
+static stp_status check_histogram(const double *x, const double *w, size_t n, int bins,
+                                  stp_error *err)
+{
+    if (n == 0 || bins < 1)
+        return stp_error_set(err, STP_EUSAGE,
+                             "histogram of %zu values in %d bins: need n >= 1, bins >= 1", n, bins);
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(x[i]))
+            return stp_error_set(err, STP_EUSAGE, "non-finite value in histogram input at path %zu",
+                                 i);
+        if (w && !(isfinite(w[i]) && w[i] > 0.0))
+            return stp_error_set(err, STP_EUSAGE,
+                                 "histogram weight %g at path %zu must be finite and positive",
+                                 w[i], i);
+    }
+    return STP_OK;
+}
+
 /* Equal-width histogram; see stats.h. On failure *out is empty (safe to free). */
-stp_status stp_histogram_compute(stp_histogram *out, const double *x, size_t n, int bins,
-                                 stp_error *err)
+stp_status stp_histogram_compute(stp_histogram *out, const double *x, const double *w, size_t n,
+                                 int bins, stp_error *err)
 {
     double lo, hi;
     memset(out, 0, sizeof *out);
-    if (n == 0 || bins < 1) {
-        stp_error_set(err, STP_EUSAGE, "histogram of %zu values in %d bins: need n >= 1, bins >= 1",
-                      n, bins);
-        goto fail;
-    }
+    if (check_histogram(x, w, n, bins, err)) goto fail;
     lo = hi = x[0];
     for (size_t i = 0; i < n; i++) {
-        if (!isfinite(x[i])) {
-            stp_error_set(err, STP_EUSAGE, "non-finite value in histogram input at path %zu", i);
-            goto fail;
-        }
         lo = fmin(lo, x[i]);
         hi = fmax(hi, x[i]);
     }
@@ -394,6 +416,7 @@ stp_status stp_histogram_compute(stp_histogram *out, const double *x, size_t n, 
     out->bins = bins;
     if (STP_ALLOC(err, out->edges, (size_t)bins + 1) || STP_ALLOC(err, out->counts, (size_t)bins))
         goto fail;
+    if (w && STP_ALLOC(err, out->mass, (size_t)bins)) goto fail;
     /* Each edge from its own t = b / bins rather than a running sum: no drift.
      * lo (1 - t) + hi t cannot overflow where hi - lo would, is lo exactly at
      * t = 0, and the last edge is set to hi so the span is exactly [min, max]. */
@@ -404,6 +427,7 @@ stp_status stp_histogram_compute(stp_histogram *out, const double *x, size_t n, 
     out->edges[bins] = hi;
     for (size_t i = 0; i < n; i++)
         out->counts[lo == hi ? 0 : bin_of(x[i], out->edges, bins)]++;
+    if (w) weighted_mass(out, x, w, n);
     return STP_OK;
 fail:
     stp_histogram_free(out);
@@ -417,5 +441,6 @@ void stp_histogram_free(stp_histogram *h)
     if (!h) return;
     free(h->edges);
     free(h->counts);
+    free(h->mass);
     memset(h, 0, sizeof *h);
 }

@@ -246,13 +246,28 @@ Test(cli, search_is_refused_before_any_simulation)
     expect_bad("run ok.json -o out.h5 --set experiment.kind=search", 2, "experiment.kind");
 }
 
-/* A variant may not switch to a scenario mode this build cannot run: it
- * would silently run as random. Refused before any simulation. */
-Test(cli, variant_with_an_unbuilt_mode_is_refused)
+/* qmc needs whole Sobol nets: a point count that is not a power of two,
+ * or paths that are not a multiple of it, are refused before any
+ * simulation, naming the key. */
+Test(cli, qmc_with_an_unbalanced_net_is_refused)
 {
     write_config("ok.json", "", "{\"depth_usd\": 8e8}");
-    expect_bad("run ok.json -o out.h5 --set experiment.kind=compare --set "
-               "'experiment.variants=[{\"name\": \"imp\", \"set\": {\"scenario.mode\": "
-               "\"importance\"}}]'",
-               2, "scenario.mode of point imp");
+    expect_bad("run ok.json -o out.h5 --set scenario.mode=qmc --set scenario.qmc.points=100",
+               2, "scenario.qmc.points");
+    expect_bad("run ok.json -o out.h5 --set scenario.mode=qmc --set scenario.qmc.points=64 "
+               "--set run.paths=96",
+               2, "run.paths");
+}
+
+/* Under importance sampling a variant may not change scenario.*: its
+ * weights would differ from the baseline's and the paired differences
+ * would be undefined. Refused before any simulation, naming the key. */
+Test(cli, importance_variant_changing_the_scenario_is_refused)
+{
+    write_config("ok.json", "", "{\"depth_usd\": 8e8}");
+    expect_bad("run ok.json -o out.h5 --set scenario.mode=importance --set "
+               "experiment.kind=compare --set "
+               "'experiment.variants=[{\"name\": \"imp\", \"set\": "
+               "{\"scenario.importance.tilt\": 2}}]'",
+               2, "experiment.variants[0].set.scenario.importance.tilt");
 }

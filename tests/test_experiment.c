@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "small_market.h"
 #include "stopper.h"
@@ -17,6 +18,7 @@
 
 #include "stampede/outcomes.h"
 #include "stampede/run.h"
+#include "stampede/stats.h"
 
 TestSuite(experiment, .init = tmpdir_make, .fini = tmpdir_remove, .timeout = 240);
 
@@ -211,5 +213,132 @@ Test(experiment, resume_refuses_a_changed_point_and_force_reruns_it)
     assert_same_outcomes("full.h5", "same", "part.h5", "same");
     assert_same_outcomes("full.h5", "breaker", "part.h5", "breaker");
     stp_config_destroy(changed);
+    stp_config_destroy(cfg);
+}
+
+// --- importance sampling ------------------------------------------------------------
+
+static const char *const importance_sets[] = {"scenario.mode=\"importance\"",
+                                              "scenario.importance.tilt=1"};
+
+static int has_link(const char *name, const char *obj)
+{
+    char file[512];
+    hid_t f;
+    htri_t has;
+    snprintf(file, sizeof file, "%s/%s", dir, name);
+    f = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
+    cr_assert_geq(f, 0, "%s", file);
+    has = H5Lexists(f, obj, H5P_DEFAULT);
+    H5Fclose(f);
+    return has > 0;
+}
+
+/* A compare under importance sampling: every point shares the baseline's
+ * weights; a breaker that can never trip (max_sync_fraction 1: the synced
+ * fraction never exceeds 1) changes no outcome, so its differences are
+ * exactly 0 with zero-width paired intervals; the tripping breaker's
+ * P(cascade) difference is that of the two weighted estimates
+ * sum w c / n (stp_weighted_probability, the rows' own p), bit for bit;
+ * histograms carry their mass (sum w / n per bin). */
+Test(experiment, importance_compare_pairs_weighted_differences)
+{
+    static const char exp[] =
+        "{\"kind\": \"compare\", \"name\": \"base\", \"variants\": ["
+        " {\"name\": \"idle\", \"set\": {\"mitigations.circuit_breaker.enabled\": true,"
+        "  \"mitigations.circuit_breaker.max_sync_fraction\": 1}},"
+        " {\"name\": \"breaker\", \"set\": {\"mitigations.circuit_breaker.enabled\": true,"
+        "  \"mitigations.circuit_breaker.max_sync_fraction\": 0.05}}]}";
+    stp_config *cfg = load(exp, importance_sets, 2);
+    double w[3][PATHS], c[3][PATHS], d[3], lo[3], hi[3], p[3], mass[64], sum_w = 0.0, total = 0.0;
+    stp_cascade_stats ref[3];
+    const char *v[3] = {"base", "idle", "breaker"};
+    const char *cols[3] = {"cascade", "bad_debt", "es"};
+    char path[256];
+    int i, j, weighted = 0;
+    run_ok(cfg, "is.h5");
+    for (i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "/variants/%s/outcomes/weight", v[i]);
+        read_doubles("is.h5", path, w[i]);
+        snprintf(path, sizeof path, "/variants/%s/outcomes/cascade", v[i]);
+        read_doubles("is.h5", path, c[i]);
+        cr_assert_eq(memcmp(w[i], w[0], sizeof w[0]), 0, "%s: weights differ from base", v[i]);
+        ref[i] = stp_weighted_probability(c[i], w[i], PATHS);
+    }
+    for (j = 0; j < PATHS; j++) {
+        weighted |= w[0][j] != 1.0;
+        sum_w += w[0][j];
+    }
+    cr_assert(weighted, "tilt 1 drew no weight other than 1");
+    assert_same_outcomes("is.h5", "base", "is.h5", "idle");
+    for (i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "/comparison/d_%s_diff", cols[i]);
+        read_doubles("is.h5", path, d);
+        snprintf(path, sizeof path, "/comparison/d_%s_ci_lo", cols[i]);
+        read_doubles("is.h5", path, lo);
+        snprintf(path, sizeof path, "/comparison/d_%s_ci_hi", cols[i]);
+        read_doubles("is.h5", path, hi);
+        cr_assert(d[1] == 0.0 && lo[1] == 0.0 && hi[1] == 0.0, "%s: idle breaker %g [%g, %g]",
+                  cols[i], d[1], lo[1], hi[1]);
+    }
+    read_doubles("is.h5", "/comparison/p_cascade", p);
+    read_doubles("is.h5", "/comparison/d_cascade_diff", d);
+    for (i = 0; i < 3; i++)
+        cr_assert_eq(p[i], ref[i].p, "%s: row p %.17g, weighted %.17g", v[i], p[i], ref[i].p);
+    cr_assert_eq(d[2], ref[0].p - ref[2].p);
+    cr_assert(has_link("is.h5", "/variants/base/histograms/max_drawdown/mass"));
+    read_doubles("is.h5", "/variants/base/histograms/max_drawdown/mass", mass);
+    for (j = 0; j < 64; j++) /* output.histogram_bins defaults to 64 */
+        total += mass[j];
+    cr_assert(fabs(total - sum_w / PATHS) < 1e-12, "mass sums to %.17g, mean w %.17g", total,
+              sum_w / PATHS);
+    stp_config_destroy(cfg);
+}
+
+/* Without importance sampling histograms have counts only. */
+Test(experiment, random_histograms_have_no_mass)
+{
+    stp_config *cfg = load("{\"kind\": \"single\", \"name\": \"x\"}", NULL, 0);
+    run_ok(cfg, "r.h5");
+    cr_assert(has_link("r.h5", "/variants/x/histograms/max_drawdown/counts"));
+    cr_assert(!has_link("r.h5", "/variants/x/histograms/max_drawdown/mass"));
+    stp_config_destroy(cfg);
+}
+
+static int access_out(const char *name)
+{
+    char file[512];
+    snprintf(file, sizeof file, "%s/%s", dir, name);
+    return access(file, F_OK);
+}
+
+/* A variant or a sweep that changes scenario.* under importance sampling
+ * would give its paths other weights than the baseline's: refused before
+ * anything runs, naming the key (STP_EUSAGE: exit 2 from the CLI). The
+ * same override without importance sampling runs. */
+Test(experiment, importance_refuses_scenario_overrides)
+{
+    static const char variant_exp[] =
+        "{\"kind\": \"compare\", \"name\": \"base\", \"variants\": ["
+        " {\"name\": \"ok\", \"set\": {\"mitigations.tiered_liquidation.enabled\": true}},"
+        " {\"name\": \"steeper\", \"set\": {\"scenario.importance.tilt\": 2}}]}";
+    static const char sweep_exp[] =
+        "{\"kind\": \"sweep\", \"name\": \"base\","
+        " \"sweep\": {\"param\": \"scenario.shocks[0].size.sd\", \"values\": [0.05, 0.1]}}";
+    stp_config *cfg = load(variant_exp, importance_sets, 2);
+    stp_error err = {STP_OK, ""};
+    cr_assert_eq(run_to(cfg, "v.h5", 0, NULL, &err), STP_EUSAGE);
+    cr_assert_not_null(strstr(err.msg, "experiment.variants[1].set.scenario.importance.tilt"), "%s",
+                       err.msg);
+    cr_assert_null(strchr(err.msg, '\n'), "one line: %s", err.msg);
+    cr_assert_neq(access_out("v.h5"), 0, "a refused experiment wrote a results file");
+    stp_config_destroy(cfg);
+    cfg = load(sweep_exp, importance_sets, 2);
+    cr_assert_eq(run_to(cfg, "s.h5", 0, NULL, &err), STP_EUSAGE);
+    cr_assert_not_null(strstr(err.msg, "experiment.sweep.param"), "%s", err.msg);
+    cr_assert_not_null(strstr(err.msg, "scenario.shocks[0].size.sd"), "%s", err.msg);
+    stp_config_destroy(cfg);
+    cfg = load(variant_exp, NULL, 0);
+    run_ok(cfg, "plain.h5");
     stp_config_destroy(cfg);
 }

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 /* Two-sided 95% normal quantile, Phi^-1(0.975), to 16 digits (Abramowitz &
@@ -95,7 +96,7 @@ Test(paired, proportions_match_discordant_pair_closed_form)
     enum { N = 50, N11 = 12, N10 = 9, N01 = 4 };
     double xb[N], xv[N];
     fill_binary_pairs(xb, xv, N, N11, N10, N01);
-    const stp_paired_diff r = stp_paired_mean(xb, xv, N);
+    const stp_paired_diff r = stp_paired_mean(xb, xv, NULL, N);
 
     const double pb = (N11 + N10) / (double)N, pv = (N11 + N01) / (double)N;
     const double diff = (N10 - N01) / (double)N;
@@ -136,7 +137,7 @@ Test(paired, es_matches_hand_computed_influence_values)
     enum { N = 10 };
     const double xb[N] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
     const double xv[N] = {0.5, 1.5, 1, 2.5, 2, 3.5, 3, 4.5, 4, 5};
-    const stp_paired_diff r = stp_paired_es(xb, 8.0, 9.5, xv, 4.0, 4.75, N, 0.8);
+    const stp_paired_diff r = stp_paired_es(xb, 8.0, 9.5, xv, 4.0, 4.75, NULL, N, 0.8);
     cr_assert(eq(dbl, r.base, 9.5));
     cr_assert(eq(dbl, r.variant, 4.75));
     cr_assert(eq(dbl, r.diff, 4.75));
@@ -162,7 +163,7 @@ Test(paired, relative_reduction_matches_influence_of_ratio)
     enum { N = 100, N11 = 6, N10 = 14, N01 = 4 };
     double xb[N], xv[N], w[N];
     fill_binary_pairs(xb, xv, N, N11, N10, N01);
-    const stp_paired_diff r = stp_paired_mean(xb, xv, N);
+    const stp_paired_diff r = stp_paired_mean(xb, xv, NULL, N);
     cr_assert(eq(dbl, r.rel, 0.5), "rel %.17g", r.rel);
 
     const double b = 0.2, k = 0.5;
@@ -188,12 +189,12 @@ Test(paired, identical_samples_give_zero_paired_width)
     for (uint32_t i = 0; i < N; i++)
         draw_correlated(seed, 0, i, &x[i], &y[i]);
     stp_paired_diff r[2];
-    r[0] = stp_paired_mean(x, x, N);
+    r[0] = stp_paired_mean(x, x, NULL, N);
     stp_metric_stats s;
     stp_error err = {0};
     const double a = 0.9;
     cr_assert_eq(stp_stats_compute(&s, x, NULL, N, NULL, 0, &a, 1, "x", &err), STP_OK);
-    r[1] = stp_paired_es(x, s.var[0], s.es[0], x, s.var[0], s.es[0], N, a);
+    r[1] = stp_paired_es(x, s.var[0], s.es[0], x, s.var[0], s.es[0], NULL, N, a);
     for (int j = 0; j < 2; j++) {
         const char *what = j ? "es" : "mean";
         cr_assert(eq(dbl, r[j].diff, 0.0), "seed %llu %s", (unsigned long long)seed, what);
@@ -221,17 +222,17 @@ static void assert_no_intervals(stp_paired_diff r, const char *what)
 Test(paired, one_path_gives_estimates_and_nan_intervals)
 {
     const double xb[1] = {3.0}, xv[1] = {1.0};
-    const stp_paired_diff m = stp_paired_mean(xb, xv, 1);
+    const stp_paired_diff m = stp_paired_mean(xb, xv, NULL, 1);
     cr_assert(eq(dbl, m.base, 3.0));
     cr_assert(eq(dbl, m.variant, 1.0));
     cr_assert(eq(dbl, m.diff, 2.0));
     cr_assert(eq(dbl, m.rel, 2.0 / 3.0));
     assert_no_intervals(m, "mean, n = 1");
-    const stp_paired_diff e = stp_paired_es(xb, 3.0, 3.0, xv, 1.0, 1.0, 1, 0.9);
+    const stp_paired_diff e = stp_paired_es(xb, 3.0, 3.0, xv, 1.0, 1.0, NULL, 1, 0.9);
     cr_assert(eq(dbl, e.diff, 2.0));
     assert_no_intervals(e, "es, n = 1");
     const double zero[1] = {0.0};
-    cr_assert(isnan(stp_paired_mean(zero, xv, 1).rel), "n = 1, B = 0: rel not NaN");
+    cr_assert(isnan(stp_paired_mean(zero, xv, NULL, 1).rel), "n = 1, B = 0: rel not NaN");
 }
 
 /* B = 0: the relative reduction is undefined, the difference is not. */
@@ -240,7 +241,7 @@ Test(paired, zero_baseline_gives_nan_relative_reduction)
     enum { N = 10 };
     const double xb[N] = {0};
     const double xv[N] = {0, 1, 0, 0, 1, 0, 0, 0, 0, 0};
-    const stp_paired_diff r = stp_paired_mean(xb, xv, N);
+    const stp_paired_diff r = stp_paired_mean(xb, xv, NULL, N);
     cr_assert(eq(dbl, r.base, 0.0));
     cr_assert(epsilon_eq(dbl, r.diff, -0.2, 1e-15));
     cr_assert(isfinite(r.ci_lo) && isfinite(r.ci_hi) && r.ci_lo < r.diff && r.diff < r.ci_hi);
@@ -256,7 +257,7 @@ typedef stp_paired_diff (*paired_fn)(const double *x, const double *y, size_t n)
 
 static stp_paired_diff paired_mean(const double *x, const double *y, size_t n)
 {
-    return stp_paired_mean(x, y, n);
+    return stp_paired_mean(x, y, NULL, n);
 }
 
 static stp_paired_diff paired_es90(const double *x, const double *y, size_t n)
@@ -266,7 +267,7 @@ static stp_paired_diff paired_es90(const double *x, const double *y, size_t n)
     stp_error err = {0};
     cr_assert_eq(stp_stats_compute(&sx, x, NULL, n, NULL, 0, &a, 1, "x", &err), STP_OK);
     cr_assert_eq(stp_stats_compute(&sy, y, NULL, n, NULL, 0, &a, 1, "y", &err), STP_OK);
-    return stp_paired_es(x, sx.var[0], sx.es[0], y, sy.var[0], sy.es[0], n, a);
+    return stp_paired_es(x, sx.var[0], sx.es[0], y, sy.var[0], sy.es[0], NULL, n, a);
 }
 
 /* REPS replications of PATHS correlated pairs: how many paired CIs cover
@@ -345,4 +346,219 @@ Test(paired, es_ci_covers_true_difference_on_correlated_normals, .timeout = 60)
     cr_assert(ratio >= 0.25 && ratio <= 0.38,
               "seed %llu: paired / unpaired ES width %.4f, want ~0.315 (0.25-0.38)",
               (unsigned long long)seed, ratio);
+}
+
+// --- importance weights -----------------------------------------------------------
+
+/* Path `path` of replication `rep` drawn from the tilted law Z ~ N(theta, 1)
+ * with an independent Z2 ~ N(0, 1): X = Z, Y = Z + 0.3 Z2 + 0.1 as in
+ * draw_correlated, and the likelihood ratio of N(0, 1) to N(theta, 1) at Z,
+ * w = exp(-theta Z + theta^2 / 2), so E_q[w g] = E_p[g] for any g. */
+static void draw_tilted(uint64_t seed, uint32_t rep, uint32_t path, double theta, double *x,
+                        double *y, double *w)
+{
+    const stp_u32x4 u = stp_philox(seed, STP_STREAM_MARKET, path, rep, 1, 0);
+    float n0, n1;
+    stp_box_muller(u.v[0], u.v[1], &n0, &n1);
+    *x = (double)n0 + theta;
+    *y = *x + 0.3 * (double)n1 + 0.1;
+    *w = exp(-theta * *x + 0.5 * theta * theta);
+}
+
+/* Upper normal tail P(Z > x) (erfc is C99 libm, correctly rounded to a few
+ * ulp; the tests' tolerances are MC errors, 1e-3 relative or more). */
+static double upper_tail(double x)
+{
+    return 0.5 * erfc(x / sqrt(2.0));
+}
+
+static void assert_same_diff(stp_paired_diff a, stp_paired_diff b, const char *what)
+{
+    cr_assert(memcmp(&a, &b, sizeof a) == 0, "%s: unit weights differ from unweighted", what);
+}
+
+/* Unit weights are the unweighted estimators bit for bit (paired.h): the
+ * ratio form's w / wbar is 1 / 1 and sum w is n exactly, the unbiased form
+ * divides the same sum by the same n. And an unweighted proportion is the
+ * same whether asked for as a mean or as a probability. */
+Test(paired, unit_weights_reproduce_unweighted_results_exactly)
+{
+    enum { N = 1500 };
+    const uint64_t seed = fresh_seed();
+    static double x[N], y[N], w[N], cb[N], cv[N];
+    const double a = 0.9;
+    stp_metric_stats sx, sy;
+    stp_error err = {0};
+    for (uint32_t i = 0; i < N; i++) {
+        draw_correlated(seed, 0, i, &x[i], &y[i]);
+        w[i] = 1.0;
+        cb[i] = x[i] > 1.0;
+        cv[i] = y[i] > 1.0;
+    }
+    cr_assert_eq(stp_stats_compute(&sx, x, NULL, N, NULL, 0, &a, 1, "x", &err), STP_OK);
+    cr_assert_eq(stp_stats_compute(&sy, y, NULL, N, NULL, 0, &a, 1, "y", &err), STP_OK);
+    assert_same_diff(stp_paired_mean(x, y, w, N), stp_paired_mean(x, y, NULL, N), "mean");
+    assert_same_diff(stp_paired_probability(cb, cv, w, N), stp_paired_mean(cb, cv, NULL, N),
+                     "probability");
+    assert_same_diff(stp_paired_probability(cb, cv, NULL, N), stp_paired_mean(cb, cv, NULL, N),
+                     "probability, NULL weights");
+    assert_same_diff(stp_paired_es(x, sx.var[0], sx.es[0], y, sy.var[0], sy.es[0], w, N, a),
+                     stp_paired_es(x, sx.var[0], sx.es[0], y, sy.var[0], sy.es[0], NULL, N, a),
+                     "es");
+}
+
+/* The weighted paired P(event) difference on one sample against
+ * stp_weighted_probability: its base and variant are that function's p
+ * (same sum, same order), and the influence w c - p makes the one-sample
+ * variance that function's se^2 — so with the variant's event never
+ * happening (c_v = 0: no variance, no covariance) the paired half-width
+ * is 1.96 se exactly up to rounding (1e-12 relative). */
+Test(paired, weighted_probability_difference_matches_weighted_probability)
+{
+    enum { N = 3000 };
+    const uint64_t seed = fresh_seed();
+    static double x[N], y[N], w[N], cb[N], cv[N];
+    for (uint32_t i = 0; i < N; i++) {
+        draw_tilted(seed, 0, i, 2.0, &x[i], &y[i], &w[i]);
+        cb[i] = x[i] > 2.0;
+        cv[i] = 0.0;
+    }
+    const stp_paired_diff d = stp_paired_probability(cb, cv, w, N);
+    const stp_cascade_stats p = stp_weighted_probability(cb, w, N);
+    cr_assert(eq(dbl, d.base, p.p), "seed %llu: %.17g vs %.17g", (unsigned long long)seed, d.base,
+              p.p);
+    cr_assert(eq(dbl, d.variant, 0.0));
+    cr_assert(epsilon_eq(dbl, d.ci_hi - d.diff, Z95 * p.se, 1e-12 * p.se), "seed %llu: %.17g %.17g",
+              (unsigned long long)seed, d.ci_hi - d.diff, Z95 * p.se);
+}
+
+/* One replication's weighted estimator. */
+typedef stp_paired_diff (*weighted_fn)(const double *x, const double *y, const double *w, size_t n);
+
+/* P(X > 2) - P(X > 2.5): the difference of two nested events. */
+static stp_paired_diff weighted_tails(const double *x, const double *y, const double *w, size_t n)
+{
+    double *cb = malloc(n * sizeof *cb), *cv = malloc(n * sizeof *cv);
+    cr_assert(cb && cv);
+    (void)y;
+    for (size_t i = 0; i < n; i++) {
+        cb[i] = x[i] > 2.0;
+        cv[i] = x[i] > 2.5;
+    }
+    const stp_paired_diff r = stp_paired_probability(cb, cv, w, n);
+    free(cb);
+    free(cv);
+    return r;
+}
+
+static stp_paired_diff weighted_mean(const double *x, const double *y, const double *w, size_t n)
+{
+    return stp_paired_mean(x, y, w, n);
+}
+
+static stp_paired_diff weighted_es90(const double *x, const double *y, const double *w, size_t n)
+{
+    const double a = 0.9;
+    stp_metric_stats sx, sy;
+    stp_error err = {0};
+    cr_assert_eq(stp_stats_compute(&sx, x, w, n, NULL, 0, &a, 1, "x", &err), STP_OK);
+    cr_assert_eq(stp_stats_compute(&sy, y, w, n, NULL, 0, &a, 1, "y", &err), STP_OK);
+    return stp_paired_es(x, sx.var[0], sx.es[0], y, sy.var[0], sy.es[0], w, n, a);
+}
+
+/* REPS replications of PATHS tilted draws: covered count, the mean paired
+ * over unpaired width, and the mean of n se^2 (the per-path variance the
+ * paired interval assumed). */
+static int weighted_coverage(uint64_t seed, double theta, weighted_fn f, double truth,
+                             double *ratio, double *var_per_path)
+{
+    double *x = malloc(PATHS * sizeof *x), *y = malloc(PATHS * sizeof *y),
+           *w = malloc(PATHS * sizeof *w);
+    double w_paired = 0.0, w_unpaired = 0.0, v = 0.0;
+    int covered = 0;
+    cr_assert(x && y && w);
+    for (uint32_t rep = 0; rep < REPS; rep++) {
+        for (uint32_t i = 0; i < PATHS; i++)
+            draw_tilted(seed, rep, i, theta, &x[i], &y[i], &w[i]);
+        const stp_paired_diff r = f(x, y, w, PATHS);
+        const double se = (r.ci_hi - r.ci_lo) / (2.0 * Z95);
+        covered += r.ci_lo <= truth && truth <= r.ci_hi;
+        w_paired += r.ci_hi - r.ci_lo;
+        w_unpaired += r.unpaired_ci_hi - r.unpaired_ci_lo;
+        v += se * se * PATHS;
+    }
+    free(x);
+    free(y);
+    free(w);
+    *ratio = w_paired / w_unpaired;
+    *var_per_path = v / REPS;
+    return covered;
+}
+
+/* P(Z > 2) - P(Z > 2.5) of N(0, 1) = Phi(-2) - Phi(-2.5) = 0.0165404 from
+ * draws tilted to N(2, 1). Per-path variance of w (c_b - c_v) in closed
+ * form: E_q[w^2 1_A] - d^2 = e^{theta^2} (Phi(-2 - theta) - Phi(-2.5 -
+ * theta)) - d^2 (w(z) phi(z) = e^{theta^2} phi(z + theta)) = 1.2701e-3,
+ * 12.8x below plain sampling's d (1 - d) = 0.01627. Coverage band as for
+ * the unweighted mean ([0.91, 0.985] of 400: 0.034% false alarms at 95%);
+ * the mean of 400 variance estimates within 10% of the closed form (their
+ * own MC error is ~1%: w 1_A is bounded by e^{theta^2/2 - 2 theta}).
+ * Nested events are positively correlated: paired narrower than unpaired. */
+Test(paired, weighted_tail_difference_covers_closed_form, .timeout = 60)
+{
+    const uint64_t seed = fresh_seed();
+    const double theta = 2.0, d = upper_tail(2.0) - upper_tail(2.5);
+    const double var_true =
+        exp(theta * theta) * (upper_tail(2.0 + theta) - upper_tail(2.5 + theta)) - d * d;
+    double ratio, var;
+    const int covered = weighted_coverage(seed, theta, weighted_tails, d, &ratio, &var);
+    const double coverage = covered / (double)REPS;
+    cr_assert(fabs(d - 0.0165404) < 1e-6 && fabs(var_true - 1.2701e-3) < 1e-6, "%g %g", d,
+              var_true);
+    cr_log_info("weighted tails: seed %llu coverage %.4f var/path %.4g (closed form %.4g)",
+                (unsigned long long)seed, coverage, var, var_true);
+    cr_assert(coverage >= 0.91 && coverage <= 0.985, "seed %llu: covered %d of %d",
+              (unsigned long long)seed, covered, REPS);
+    cr_assert(fabs(var / var_true - 1.0) < 0.10, "seed %llu: var/path %.4g, closed form %.4g",
+              (unsigned long long)seed, var, var_true);
+    cr_assert(ratio < 1.0, "seed %llu: paired / unpaired width %.4f", (unsigned long long)seed,
+              ratio);
+}
+
+/* The self-normalised weighted mean difference E[X] - E[Y] = -0.1 under a
+ * tilt theta = 1 of X's law (Y - X does not depend on Z, so pairing still
+ * removes X's spread: width ratio ~0.3 / sqrt(Var_w X + Var_w Y), well
+ * under 0.5). Coverage band as the unweighted test's. */
+Test(paired, weighted_mean_difference_covers_closed_form, .timeout = 60)
+{
+    const uint64_t seed = fresh_seed();
+    double ratio, var;
+    const int covered = weighted_coverage(seed, 1.0, weighted_mean, -0.1, &ratio, &var);
+    const double coverage = covered / (double)REPS;
+    cr_log_info("weighted mean: seed %llu coverage %.4f ratio %.4f", (unsigned long long)seed,
+                coverage, ratio);
+    cr_assert(coverage >= 0.91 && coverage <= 0.985, "seed %llu: covered %d of %d",
+              (unsigned long long)seed, covered, REPS);
+    cr_assert(ratio < 0.5, "seed %llu: paired / unpaired width %.4f", (unsigned long long)seed,
+              ratio);
+}
+
+/* Weighted ES at 0.9 of N(0, 1) minus that of N(0.1, sqrt(1.09)) (the
+ * closed form of the unweighted ES test) from draws tilted by theta = 1
+ * towards the tail. Band [0.89, 0.99] as the unweighted ES test's: the
+ * interval is asymptotic and the tail has ~200 effective points. */
+Test(paired, weighted_es_difference_covers_closed_form, .timeout = 60)
+{
+    const uint64_t seed = fresh_seed();
+    const double pdf_z = exp(-0.5 * Z90 * Z90) * INV_SQRT_2PI;
+    const double truth = -0.1 - (sqrt(1.09) - 1.0) * pdf_z / 0.1;
+    double ratio, var;
+    const int covered = weighted_coverage(seed, 1.0, weighted_es90, truth, &ratio, &var);
+    const double coverage = covered / (double)REPS;
+    cr_log_info("weighted ES: seed %llu coverage %.4f ratio %.4f", (unsigned long long)seed,
+                coverage, ratio);
+    cr_assert(coverage >= 0.89 && coverage <= 0.99, "seed %llu: covered %d of %d",
+              (unsigned long long)seed, covered, REPS);
+    cr_assert(ratio < 0.5, "seed %llu: paired / unpaired width %.4f", (unsigned long long)seed,
+              ratio);
 }

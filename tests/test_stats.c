@@ -448,7 +448,7 @@ Test(stats, single_repeated_value)
         }
     }
     stp_histogram h;
-    cr_assert_eq(stp_histogram_compute(&h, x, N, 20, &err), STP_OK);
+    cr_assert_eq(stp_histogram_compute(&h, x, NULL, N, 20, &err), STP_OK);
     cr_assert_eq(h.bins, 1); /* stats.h: a single bin edge pair */
     cr_assert(eq(dbl, h.edges[0], 2.5));
     cr_assert(eq(dbl, h.edges[1], 2.5));
@@ -473,7 +473,7 @@ Test(histogram, counts_sum_to_n_and_edges_span_min_max)
     }
     stp_histogram h;
     stp_error err = {0};
-    cr_assert_eq(stp_histogram_compute(&h, x, N, BINS, &err), STP_OK, "%s", err.msg);
+    cr_assert_eq(stp_histogram_compute(&h, x, NULL, N, BINS, &err), STP_OK, "%s", err.msg);
     cr_assert_eq(h.bins, BINS);
     cr_assert(eq(dbl, h.edges[0], lo), "seed %llu", (unsigned long long)seed);
     cr_assert(eq(dbl, h.edges[BINS], hi), "seed %llu", (unsigned long long)seed);
@@ -506,7 +506,7 @@ Test(histogram, points_next_to_edges_land_where_the_edges_say)
     double span[2] = {0.1, 0.7}, x[M];
     stp_histogram h;
     stp_error err = {0};
-    cr_assert_eq(stp_histogram_compute(&h, span, 2, BINS, &err), STP_OK);
+    cr_assert_eq(stp_histogram_compute(&h, span, NULL, 2, BINS, &err), STP_OK);
     size_t m = 0;
     x[m++] = 0.1;
     x[m++] = 0.7;
@@ -516,7 +516,7 @@ Test(histogram, points_next_to_edges_land_where_the_edges_say)
         x[m++] = nextafter(h.edges[b], INFINITY);
     }
     stp_histogram g;
-    cr_assert_eq(stp_histogram_compute(&g, x, M, BINS, &err), STP_OK);
+    cr_assert_eq(stp_histogram_compute(&g, x, NULL, M, BINS, &err), STP_OK);
     long long recount[BINS] = {0};
     for (int b = 0; b <= BINS; b++)
         cr_assert(eq(dbl, g.edges[b], h.edges[b]), "edge %d", b);
@@ -550,7 +550,7 @@ Test(stats, nan_input_is_a_usage_error_naming_what)
     cr_assert_eq(stp_stats_compute(&s, x, NULL, 100, &a, 1, &a, 1, "drawdown", &err), STP_EUSAGE);
     cr_assert_str_eq(err.msg, "non-finite value in drawdown at path 17");
     stp_histogram h;
-    cr_assert_eq(stp_histogram_compute(&h, x, 100, 10, &err), STP_EUSAGE);
+    cr_assert_eq(stp_histogram_compute(&h, x, NULL, 100, 10, &err), STP_EUSAGE);
     cr_assert_not_null(strstr(err.msg, "path 17"), "%s", err.msg);
     cr_assert_null(h.edges);
     cr_assert_null(h.counts);
@@ -575,7 +575,7 @@ Test(stats, bad_weights_levels_and_sizes_are_usage_errors)
     cr_assert_eq(stp_stats_compute(&s, x, w, 10, &ok, STP_STATS_MAX_LEVELS + 1, NULL, 0, "w", &err),
                  STP_EUSAGE);
     stp_histogram h;
-    cr_assert_eq(stp_histogram_compute(&h, x, 10, 0, &err), STP_EUSAGE);
+    cr_assert_eq(stp_histogram_compute(&h, x, NULL, 10, 0, &err), STP_EUSAGE);
 }
 
 // --- importance sampling -------------------------------------------------------
@@ -677,6 +677,91 @@ Test(weighted_p, tilted_normal_quantile_and_es_match_closed_forms)
               (unsigned long long)seed, s.quantiles[0], q, q_sd);
     cr_assert(fabs(s.es[0] - es) <= 4.0 * es_sd, "seed %llu: ES %.5f vs %.5f (sd %.4f)",
               (unsigned long long)seed, s.es[0], es, es_sd);
+    free(x);
+    free(w);
+}
+
+// --- weighted histogram -------------------------------------------------------------
+
+/* Bin masses are sum w / n per bin, by hand: 0, 1 | 2, 3 over edges
+ * 0, 1.5, 3 with weights 1, 2, 3, 4 give 3 / 4 and 7 / 4 (exact in
+ * binary). Unweighted histograms have no mass; a bad weight is a usage
+ * error naming the path, and leaves nothing allocated. */
+Test(histogram, weighted_mass_is_sum_of_weights_over_n)
+{
+    double x[4] = {0.0, 1.0, 2.0, 3.0}, w[4] = {1.0, 2.0, 3.0, 4.0};
+    stp_histogram h;
+    stp_error err = {0};
+    cr_assert_eq(stp_histogram_compute(&h, x, w, 4, 2, &err), STP_OK, "%s", err.msg);
+    cr_assert(h.mass && h.mass[0] == 0.75 && h.mass[1] == 1.75);
+    cr_assert(h.counts[0] == 2 && h.counts[1] == 2);
+    stp_histogram_free(&h);
+    cr_assert_null(h.mass);
+    cr_assert_eq(stp_histogram_compute(&h, x, NULL, 4, 2, &err), STP_OK);
+    cr_assert_null(h.mass, "an unweighted histogram has no mass");
+    stp_histogram_free(&h);
+    w[2] = -1.0;
+    cr_assert_eq(stp_histogram_compute(&h, x, w, 4, 2, &err), STP_EUSAGE);
+    cr_assert_not_null(strstr(err.msg, "path 2"), "%s", err.msg);
+    cr_assert(h.edges == NULL && h.counts == NULL && h.mass == NULL);
+}
+
+/* The bin of x among the stored edges (last bin closed), by linear search:
+ * the test's own reading of stats.h's contract. */
+static int bin_by_search(const stp_histogram *h, double x)
+{
+    int b = 0;
+    while (b < h->bins - 1 && x >= h->edges[b + 1])
+        b++;
+    return b;
+}
+
+/* 20,000 draws of N(1.5, 1), the law N(0, 1) tilted by 1.5, weighted by
+ * their likelihood ratios: each bin's mass estimates the N(0, 1)
+ * probability of the bin, Phi(e_{b+1}) - Phi(e_b) (closed form through
+ * erfc). MC error per bin: se = sqrt(sum (w 1_b - mass)^2 / (n (n - 1))),
+ * the standard error of the unbiased mean of w 1_b; every bin holding at
+ * least 100 draws (the se of a sparser bin is itself too noisy to test
+ * against) lies within 4.5 se: a false failure has probability below
+ * 7e-6 per bin, 1e-4 over 16. The masses sum to mean(w) exactly (to
+ * rounding), not 1: the estimator is unbiased, not normalised. */
+Test(histogram, weighted_mass_of_tilted_normal_matches_normal_bin_probabilities)
+{
+    enum { N = 20000, BINS = 16 };
+    const double theta = 1.5;
+    const uint64_t seed = fresh_seed();
+    uint64_t state = seed;
+    double *x = malloc(N * sizeof *x), *w = malloc(N * sizeof *w), ss[BINS] = {0}, sum_w = 0.0,
+           total = 0.0;
+    stp_histogram h;
+    stp_error err = {0};
+    int tested = 0;
+    cr_assert(x && w);
+    fill_tilted(x, w, N, theta, &state);
+    cr_assert_eq(stp_histogram_compute(&h, x, w, N, BINS, &err), STP_OK, "%s", err.msg);
+    for (int i = 0; i < N; i++) {
+        const int b = bin_by_search(&h, x[i]);
+        sum_w += w[i];
+        for (int c = 0; c < BINS; c++) {
+            const double d = (c == b ? w[i] : 0.0) - h.mass[c];
+            ss[c] += d * d;
+        }
+    }
+    for (int b = 0; b < BINS; b++) {
+        const double p = normal_tail(h.edges[b]) - normal_tail(h.edges[b + 1]);
+        const double se = sqrt(ss[b] / ((double)N * (N - 1)));
+        total += h.mass[b];
+        if (h.counts[b] < 100) continue;
+        tested++;
+        cr_assert(fabs(h.mass[b] - p) <= 4.5 * se,
+                  "seed %llu: bin %d [%g, %g) mass %.5g, closed form %.5g, se %.3g",
+                  (unsigned long long)seed, b, h.edges[b], h.edges[b + 1], h.mass[b], p, se);
+    }
+    cr_assert(tested >= 8, "seed %llu: only %d bins with 100 draws", (unsigned long long)seed,
+              tested);
+    cr_assert(fabs(total - sum_w / N) < 1e-12, "seed %llu: sum of mass %.17g, mean w %.17g",
+              (unsigned long long)seed, total, sum_w / N);
+    stp_histogram_free(&h);
     free(x);
     free(w);
 }

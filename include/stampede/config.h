@@ -229,6 +229,14 @@ stp_status stp_config_point(stp_config **out, char **overrides_json, const stp_c
                             int variant, const double *sweep_value, const char *name,
                             stp_error *err);
 
+/* Whether a point's overrides (experiment.variants[variant].set, none when
+ * variant < 0, then experiment.sweep.param when has_sweep) change anything
+ * under `section` (e.g. "scenario": the key itself, "scenario.x" or
+ * "scenario[..."): 0 none; 1 a variant key, 2 the swept parameter, whose
+ * key goes to key[0, cap); -1 out of memory. */
+int stp_config_point_sets_under(const stp_config *base, int variant, int has_sweep,
+                                const char *section, char *key, size_t cap);
+
 const char *stp_shock_kind_name(stp_shock_kind kind);
 
 #endif

@@ -27,14 +27,21 @@ stp_status stp_experiment_points(const stp_config *cfg, stp_point_spec *pts, int
 
 /* The point's config and its overrides as JSON (stp_config_point; both
  * owned). For a single experiment the base itself is the point: *out is
- * NULL and the overrides are "{}". */
+ * NULL and the overrides are "{}". Under scenario.mode "importance" (of
+ * the base or the point) a point that overrides anything under scenario.*
+ * is STP_EUSAGE naming the key: its weights would differ from the
+ * baseline's and the pairing would be undefined (*out, *overrides_json
+ * NULL). */
 stp_status stp_experiment_point_config(stp_config **out, char **overrides_json,
                                        const stp_config *cfg, const stp_point_spec *pt,
                                        stp_error *err);
 
 /* /comparison from the points' results: headline figures of each and its
- * paired differences against vars[0], reading the cascade and bad-debt
- * columns through each variant's path source (4 columns held at once).
+ * paired differences against vars[0], reading the cascade, bad-debt and
+ * weight columns through each variant's path source (6 columns held at
+ * once). Under importance sampling the differences are weighted
+ * (paired.h); a point whose weights differ from the baseline's is
+ * STP_EUSAGE.
  * cmp->rows is allocated here: free it with stp_comparison_free. */
 stp_status stp_comparison_compute(stp_comparison *cmp, const stp_config *cfg,
                                   const stp_point_spec *pts, const stp_variant_results *vars, int n,

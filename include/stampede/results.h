@@ -86,7 +86,7 @@ typedef struct stp_comparison_row {
     char name[STP_NAME_MAX];       /* the variant, as under /variants */
     char series[STP_NAME_MAX];     /* sweep: the series it belongs to; compare: its name */
     double value;                  /* sweep: the swept parameter's value; compare: NaN */
-    stp_cascade_stats cascade;     /* P(cascade), Wilson CI */
+    stp_cascade_stats cascade;     /* P(cascade): Wilson, or weighted (importance sampling) */
     double es, es_ci_lo, es_ci_hi; /* ES of bad_debt_usd at es_level */
     double bad_debt_mean, bad_debt_ci_lo, bad_debt_ci_hi;
     stp_paired_diff d_cascade, d_es, d_bad_debt;

@@ -54,7 +54,12 @@ typedef struct stp_cascade_stats {
 typedef struct stp_histogram {
     int bins;
     double *edges;     /* [bins + 1], owned */
-    long long *counts; /* [bins], owned */
+    long long *counts; /* [bins], owned: paths that fell in the bin */
+    /* [bins], owned; NULL unless weighted: sum of the bin's weights / n, the
+     * unbiased estimate of the bin's probability under the untilted law
+     * (the estimator of stp_weighted_probability, so the masses sum to
+     * mean(w), about 1, not exactly 1). */
+    double *mass;
 } stp_histogram;
 
 /* Fills *out for x[0..n) (n >= 1; weights may be NULL). Levels must lie in
@@ -93,9 +98,11 @@ stp_replicate_mean stp_replicate_estimate(const double *x, size_t n, int replica
 stp_cascade_stats stp_replicate_probability(const double *c, size_t n, int replicates);
 
 /* Equal-width histogram over [min, max] of x (a single bin edge pair when
- * all values are equal). Owns edges/counts: free with stp_histogram_free. */
-stp_status stp_histogram_compute(stp_histogram *out, const double *x, size_t n, int bins,
-                                 stp_error *err);
+ * all values are equal). With weights w (importance sampling; finite and
+ * positive, else STP_EUSAGE) it also fills mass; w NULL leaves mass NULL.
+ * Owns edges/counts/mass: free with stp_histogram_free. */
+stp_status stp_histogram_compute(stp_histogram *out, const double *x, const double *w, size_t n,
+                                 int bins, stp_error *err);
 void stp_histogram_free(stp_histogram *h);
 
 #endif
