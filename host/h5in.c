@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "h5_comparison.h"
+#include "h5_search.h"
 #include "h5util.h"
 #include "stampede/experiment.h"
 
@@ -280,7 +281,9 @@ stp_status stp_h5_read_summary(const char *path, stp_summary *out, stp_error *er
     }
     if (STP_H5_CHECK(err, file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT)) ||
         check_format(file, err) || read_root(file, out, err) || read_variants(file, out, err) ||
-        stp_h5_read_comparison(file, &out->comparison, out->ci_method, sizeof out->ci_method, err))
+        stp_h5_read_comparison(file, &out->comparison, out->ci_method, sizeof out->ci_method,
+                               err) ||
+        stp_h5_read_search(file, &out->search, err))
         goto fail;
     stp_h5_close(file);
     return STP_OK;
@@ -296,5 +299,6 @@ void stp_summary_free(stp_summary *s)
     if (!s) return;
     free(s->variants);
     free(s->comparison.rows);
+    stp_search_free(&s->search);
     memset(s, 0, sizeof *s);
 }

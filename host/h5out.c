@@ -15,6 +15,7 @@
 #include "stampede/h5out.h"
 
 #include "h5_comparison.h"
+#include "h5_search.h"
 #include "h5util.h"
 
 #include <assert.h>
@@ -553,7 +554,8 @@ stp_status stp_h5_write_results(const char *path, const stp_results *r, int forc
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* users get our one line, not HDF5's stack dump */
     if (create_file(tmp, &file, err) || write_root(file, r, err) ||
         write_population(file, r->pop, err) || write_variants(file, r, err) ||
-        (r->comparison && stp_h5_write_comparison(file, r->comparison, err)))
+        (r->comparison && stp_h5_write_comparison(file, r->comparison, err)) ||
+        (r->search && stp_h5_write_search(file, r->search, err)))
         goto fail;
     close_failed = STP_H5_CHECK(err, H5Fclose(file)); /* flushes: may fail on a full disk */
     file = -1;

@@ -17,6 +17,7 @@
 #include "stampede/experiment.h"
 #include "stampede/h5out.h"
 #include "stampede/scenario.h"
+#include "stampede/search.h"
 #include "stampede/stats.h"
 
 #ifndef STP_VERSION
@@ -260,16 +261,21 @@ done:
 }
 
 /* What a checkpoint must match to be resumed: the resolved config, the
- * loaded model weights (a retrained model file changes results under the
- * same config), the engine version and the backend (the backends are
- * bit-identical by construction since 0.2.0, fmath.h, but until a device
- * has confirmed it their batches do not mix in one file). */
+ * seed and paths (a search's points change them), the law the rows are
+ * drawn from (a search iteration's), the loaded model weights (a retrained
+ * model file changes results under the same config), the engine version
+ * and the backend (the backends are bit-identical by construction since
+ * 0.2.0, fmath.h, but until a device has confirmed it their batches do not
+ * mix in one file). */
 static unsigned long long run_fingerprint(const stp_config *cfg, const stp_population *pop,
-                                          const char *backend)
+                                          const stp_scenario_plan *plan, const char *backend)
 {
     unsigned long long h =
         stp_fnv1a(STP_FNV_OFFSET, cfg->resolved_json, strlen(cfg->resolved_json));
     int f;
+    h = stp_fnv1a(h, &cfg->run.seed, sizeof cfg->run.seed);
+    h = stp_fnv1a(h, &cfg->run.paths, sizeof cfg->run.paths);
+    h = stp_fnv1a(h, plan->law, sizeof plan->law[0] * (size_t)plan->n_specs);
     for (f = 0; f < pop->n_families; f++)
         h = stp_fnv1a(h, pop->models[f].params, sizeof(float) * (size_t)pop->models[f].n_params);
     h = stp_fnv1a(h, backend, strlen(backend));
@@ -278,10 +284,14 @@ static unsigned long long run_fingerprint(const stp_config *cfg, const stp_popul
 
 static stp_status check_runnable(const stp_config *cfg, const stp_run_opts *o, stp_error *err)
 {
-    if (cfg->experiment.kind == STP_EXP_SEARCH)
+    if (cfg->experiment.kind == STP_EXP_SEARCH && cfg->scenario.mode != STP_SCENARIO_RANDOM)
         return stp_error_set(err, STP_EUSAGE,
-                             "config error at experiment.kind: \"search\" is not built in this "
-                             "version; use single, compare or sweep");
+                             "config error at scenario.mode: a search draws from its own laws "
+                             "and re-runs against \"random\"; set scenario.mode to \"random\"");
+    if (cfg->experiment.kind == STP_EXP_SEARCH && cfg->scenario.n_shocks == 0)
+        return stp_error_set(err, STP_EUSAGE,
+                             "config error at scenario.shocks: a search needs at least one shock "
+                             "spec to move; add one");
     if (cfg->run.paths > 4294967295LL) /* the path is a 32-bit Philox counter word */
         return stp_error_set(err, STP_EUSAGE,
                              "config error at run.paths: at most 4294967295 "
@@ -332,8 +342,8 @@ static stp_status run_point(run_state *r, int index, const stp_run_opts *o, int 
     batch = cfg->run.paths < cfg->run.batch ? cfg->run.paths : cfg->run.batch;
     memset(&ctx, 0, sizeof ctx);
     ctx.prm = stp_params_derive(cfg);
-    if ((st = stp_population_create(&r->pop, cfg, err)) != STP_OK ||
-        (st = stp_scenario_plan_create(&r->plan, cfg, r->pop, err)) != STP_OK ||
+    if ((!r->pop && (st = stp_population_create(&r->pop, cfg, err)) != STP_OK) ||
+        (!r->plan && (st = stp_scenario_plan_create(&r->plan, cfg, r->pop, err)) != STP_OK) ||
         (st = stp_scenario_table_from_plan(&r->scen, r->plan, 0, batch, err)) != STP_OK ||
         (st = alloc_outputs(r, cfg, ctx.prm.n_steps, err)) != STP_OK)
         return st;
@@ -344,7 +354,7 @@ static stp_status run_point(run_state *r, int index, const stp_run_opts *o, int 
     ctx.samples = &r->samples;
     if (use_gpu && (st = stp_cuda_engine_create(&r->gpu, &ctx, batch, err)) != STP_OK) return st;
     if ((st = stp_checkpoint_open(&r->ck, o->out_path, index,
-                                  run_fingerprint(cfg, r->pop, use_gpu ? "cuda" : "openmp"),
+                                  run_fingerprint(cfg, r->pop, r->plan, use_gpu ? "cuda" : "openmp"),
                                   cfg->run.paths, cfg->run.batch, ctx.prm.n_steps, r->samples.k,
                                   o->resume, o->force, err)) != STP_OK ||
         (st = simulate(&ctx, r->gpu, r->scen, cfg, o, &r->ck, sp, &simulated, err)) != STP_OK)
@@ -360,8 +370,9 @@ static stp_status run_point(run_state *r, int index, const stp_run_opts *o, int 
 }
 
 static stp_status write_results(run_state *runs, int n, const stp_config *cfg,
-                                const stp_point_spec *pts, const stp_run_opts *o, int use_gpu,
-                                const char *device, double wall, double agent_steps, stp_error *err)
+                                const stp_point_spec *pts, const stp_search *search,
+                                const stp_run_opts *o, int use_gpu, const char *device,
+                                double wall, double agent_steps, stp_error *err)
 {
     stp_variant_results *vars = NULL;
     stp_comparison cmp;
@@ -390,9 +401,164 @@ static stp_status write_results(run_state *runs, int n, const stp_config *cfg,
     res.n_variants = n;
     res.variants = vars;
     res.comparison = cfg->experiment.kind != STP_EXP_SINGLE ? &cmp : NULL;
+    res.search = search;
     st = stp_h5_write_results(o->out_path, &res, o->force || o->resume, err);
     stp_comparison_free(&cmp);
     free(vars);
+    return st;
+}
+
+/* A point of a search: a copy of cfg named `name` with its own paths and
+ * seed, drawing from `plan` (owned by the point from here) on the search's
+ * population `pop` (borrowed: every point faces the same agents). */
+static stp_status search_point(run_state *r, const stp_config *cfg, const char *name,
+                               long long paths, unsigned long long seed, stp_scenario_plan *plan,
+                               stp_population *pop, stp_error *err)
+{
+    stp_status st;
+    char ovr[256];
+    memset(r, 0, sizeof *r);
+    r->plan = plan;
+    r->pop = pop;
+    if ((st = stp_config_point(&r->own, &r->overrides_json, cfg, -1, NULL, name, err)) != STP_OK)
+        return st;
+    r->own->run.paths = paths;
+    r->own->run.seed = seed;
+    r->cfg = r->own;
+    snprintf(ovr, sizeof ovr, "{\"run.paths\": %lld, \"run.seed\": %llu}", paths, seed);
+    free(r->overrides_json);
+    r->overrides_json = strdup(ovr);
+    if (!r->overrides_json) return stp_error_set(err, STP_ENOMEM, "%s:%d: out of memory",
+                                                 __FILE__, __LINE__);
+    r->plan->cfg = r->own; /* its seed is the point's */
+    return STP_OK;
+}
+
+/* The scores and rows of a finished search iteration, and its update
+ * (cfg: the search's own, since a point's copy has no experiment section). */
+static stp_status search_step(stp_search *s, const stp_config *cfg, run_state *r, stp_error *err)
+{
+    const long long n = r->cfg->run.paths;
+    const size_t cells = (size_t)n * (size_t)s->n_specs;
+    double *bad = NULL, *dd = NULL, *liq = NULL, objective;
+    unsigned char *active = NULL;
+    float *cell = NULL;
+    long long i;
+    stp_status st = STP_OK;
+    if (STP_ALLOC(err, bad, n) || STP_ALLOC(err, dd, n) || STP_ALLOC(err, liq, n) ||
+        STP_ALLOC(err, active, cells) || STP_ALLOC(err, cell, 3 * cells)) {
+        st = err->status;
+        goto done;
+    }
+    if ((st = stp_checkpoint_column(&r->ck, STP_OUT_BAD_DEBT_USD, bad, err)) != STP_OK ||
+        (st = stp_checkpoint_column(&r->ck, STP_OUT_MAX_DRAWDOWN, dd, err)) != STP_OK ||
+        (st = stp_checkpoint_column(&r->ck, STP_OUT_LIQUIDATED_USD, liq, err)) != STP_OK)
+        goto done;
+    for (i = 0; i < n; i++)
+        bad[i] = stp_search_score(cfg, bad[i], dd[i], liq[i]);
+    stp_scenario_sampled_rows(r->plan, 0, n, active, cell + 2 * cells, cell + cells, cell);
+    objective = cfg->experiment.search_objective == STP_OBJECTIVE_P_CASCADE
+                    ? r->var.cascade.p
+                    : (cfg->output.n_es_levels > 0 ? r->var.stats[STP_OUT_BAD_DEBT_USD].es[0]
+                                                   : r->var.stats[STP_OUT_BAD_DEBT_USD].mean);
+    st = stp_search_update(s, cfg, objective, bad, active, cell, cell + 2 * cells, cell + cells, n,
+                           err);
+done:
+    free(bad);
+    free(dd);
+    free(liq);
+    free(active);
+    free(cell);
+    return st;
+}
+
+/* The seed of the search's re-run: fresh market noise and scenario draws,
+ * a function of the configured seed. */
+static unsigned long long rerun_seed(unsigned long long seed)
+{
+    return seed + 0x9e3779b97f4a7c15ull;
+}
+
+/* experiment.kind search (search.h): iterations 0..K-1 as points 0..K-1 of
+ * the checkpoint, each drawing paths_per_iter paths from the law the
+ * earlier ones fitted (so a resumed search refits exactly what it had),
+ * then the configured `random` law and the worst scenario found, each on
+ * run.paths fresh paths (rerun_seed), written as /variants/random and
+ * /variants/worst with their paired /comparison, and /search. */
+static stp_status run_search(const stp_config *cfg, const stp_run_opts *o, int use_gpu,
+                             const char *device, stp_error *err)
+{
+    const int iters = cfg->experiment.search_iterations;
+    const long long ppi = cfg->experiment.search_paths_per_iter;
+    const unsigned long long seed2 = rerun_seed(cfg->run.seed);
+    stp_population *pop = NULL;
+    stp_search s;
+    run_state it, runs[2];
+    stp_point_spec pts[2];
+    stp_scenario_plan *plan = NULL;
+    double t0 = now_s(), agent_steps = 0.0;
+    stp_status st;
+    span sp;
+    int k;
+    memset(&it, 0, sizeof it);
+    memset(runs, 0, sizeof runs);
+    memset(pts, 0, sizeof pts);
+    if ((st = stp_search_init(&s, cfg, err)) != STP_OK) return st;
+    if ((st = stp_population_create(&pop, cfg, err)) != STP_OK) goto done;
+    sp.total = (long long)iters * ppi + 2 * cfg->run.paths;
+    sp.t0 = t0;
+    for (k = 0; k < iters; k++) {
+        char name[STP_NAME_MAX];
+        snprintf(name, sizeof name, "search_%03d", k);
+        sp.done0 = (long long)k * ppi;
+        if ((st = stp_search_plan(&plan, cfg, s.law, err)) != STP_OK ||
+            (st = search_point(&it, cfg, name, ppi, cfg->run.seed, plan, pop, err)) != STP_OK)
+            goto done;
+        plan = NULL;
+        if ((st = run_point(&it, k, o, use_gpu, sp, &agent_steps, err)) != STP_OK ||
+            (st = search_step(&s, cfg, &it, err)) != STP_OK)
+            goto done;
+        it.pop = NULL; /* the search's */
+        run_state_free(&it);
+        memset(&it, 0, sizeof it);
+    }
+    stp_search_worst(&s, s.worst);
+    for (k = 0; k < s.n_specs; k++)
+        s.kind[k] = (int)cfg->scenario.shocks[k].kind;
+    s.objective_kind = cfg->experiment.search_objective;
+    s.paths_per_iter = ppi;
+    s.elite_fraction = cfg->experiment.search_elite_fraction;
+    s.rerun_seed = seed2;
+    for (k = 0; k < 2; k++) {
+        const char *name = k == 0 ? "random" : "worst";
+        snprintf(pts[k].name, sizeof pts[k].name, "%s", name);
+        snprintf(pts[k].series, sizeof pts[k].series, "%s", name);
+        pts[k].variant = -1;
+        sp.done0 = (long long)iters * ppi + k * cfg->run.paths;
+        st = k == 0 ? stp_scenario_plan_create(&plan, cfg, pop, err)
+                    : stp_search_plan(&plan, cfg, s.worst, err);
+        if (st != STP_OK ||
+            (st = search_point(&runs[k], cfg, name, cfg->run.paths, seed2, plan, pop, err)) !=
+                STP_OK)
+            goto done;
+        plan = NULL;
+        if ((st = run_point(&runs[k], iters + k, o, use_gpu, sp, &agent_steps, err)) != STP_OK)
+            goto done;
+        run_state_free_batch(&runs[k]);
+    }
+    if ((st = write_results(runs, 2, cfg, pts, &s, o, use_gpu, device, now_s() - t0, agent_steps,
+                            err)) == STP_OK)
+        stp_checkpoint_remove(&runs[0].ck);
+done:
+    stp_scenario_plan_destroy(plan);
+    it.pop = NULL;
+    run_state_free(&it);
+    for (k = 0; k < 2; k++) {
+        runs[k].pop = NULL;
+        run_state_free(&runs[k]);
+    }
+    stp_population_destroy(pop);
+    stp_search_free(&s);
     return st;
 }
 
@@ -408,6 +574,7 @@ stp_status stp_run(const stp_config *cfg, const stp_run_opts *o, stp_error *err)
     if ((st = check_runnable(cfg, o, err)) != STP_OK ||
         (st = stp_backend_choose(o->backend, &use_gpu, device, sizeof device, err)) != STP_OK)
         return st;
+    if (cfg->experiment.kind == STP_EXP_SEARCH) return run_search(cfg, o, use_gpu, device, err);
     if (STP_ALLOC(err, pts, STP_MAX_POINTS)) return err->status;
     if ((st = stp_experiment_points(cfg, pts, &n, err)) != STP_OK ||
         (st = STP_ALLOC(err, runs, n) ? err->status : STP_OK) != STP_OK)
@@ -432,7 +599,7 @@ stp_status stp_run(const stp_config *cfg, const stp_run_opts *o, stp_error *err)
         if (st != STP_OK) goto done;
     }
     wall = now_s() - t0;
-    if ((st = write_results(runs, n, cfg, pts, o, use_gpu, device, wall, agent_steps, err)) ==
+    if ((st = write_results(runs, n, cfg, pts, NULL, o, use_gpu, device, wall, agent_steps, err)) ==
         STP_OK)
         stp_checkpoint_remove(&runs[0].ck);
 done:

@@ -386,6 +386,116 @@ static void print_comparison(FILE *f, const stp_summary *s, int md)
 // ----------------------------------------------------------------------------
 // the summary (text and markdown)
 
+// ----------------------------------------------------------------------------
+// adversarial search (text and markdown)
+
+/* The search's objective on the re-run's row k of /comparison (0 random,
+ * 1 worst) with its CI. */
+static void search_rerun(const stp_summary *s, int k, double *x, double *lo, double *hi)
+{
+    const stp_comparison_row *r = &s->comparison.rows[k];
+    if (s->search.objective_kind == STP_OBJECTIVE_P_CASCADE) {
+        *x = r->cascade.p;
+        *lo = r->cascade.ci_lo;
+        *hi = r->cascade.ci_hi;
+    } else {
+        *x = r->es;
+        *lo = r->es_ci_lo;
+        *hi = r->es_ci_hi;
+    }
+}
+
+/* Whether the worst scenario raised the objective above random's by more
+ * than both CIs (the worst's interval lies above random's). */
+static int search_beyond_cis(const stp_summary *s)
+{
+    double x0, lo0, hi0, x1, lo1, hi1;
+    if (s->comparison.n < 2) return 0;
+    search_rerun(s, 0, &x0, &lo0, &hi0);
+    search_rerun(s, 1, &x1, &lo1, &hi1);
+    return lo1 > hi0;
+}
+
+static unit search_unit(const stp_summary *s)
+{
+    return s->search.objective_kind == STP_OBJECTIVE_P_CASCADE ? UNIT_FRAC : UNIT_USD;
+}
+
+static void search_iter_fill(const void *ctx, int r, char (*cells)[CELL_MAX])
+{
+    const stp_summary *s = ctx;
+    const int ns = s->search.n_specs;
+    if (r == 0) {
+        snprintf(cells[0], CELL_MAX, "iteration");
+        snprintf(cells[1], CELL_MAX, "objective");
+        snprintf(cells[2], CELL_MAX, "elite's lowest score");
+        for (int k = 0; k < ns; k++)
+            snprintf(cells[3 + k], CELL_MAX, "%d %s: p, size",
+                     k, stp_shock_kind_name((stp_shock_kind)s->search.kind[k]));
+        return;
+    }
+    const stp_search_law *l = &s->search.history[(size_t)(r - 1) * (size_t)ns];
+    snprintf(cells[0], CELL_MAX, "%d", r - 1);
+    fmt_value(cells[1], CELL_MAX, s->search.objective[r - 1], search_unit(s));
+    snprintf(cells[2], CELL_MAX, "%.4g", s->search.gamma[r - 1]);
+    for (int k = 0; k < ns; k++)
+        snprintf(cells[3 + k], CELL_MAX, "%.2f, %.4g (sd %.2g)", l[k].p, l[k].size_mean,
+                 l[k].size_sd);
+}
+
+static void search_worst_fill(const void *ctx, int r, char (*cells)[CELL_MAX])
+{
+    static const char *const head[] = {"shock", "kind", "on", "size", "time (s)", "duration (s)"};
+    const stp_summary *s = ctx;
+    if (r == 0) {
+        for (int i = 0; i < 6; i++)
+            snprintf(cells[i], CELL_MAX, "%s", head[i]);
+        return;
+    }
+    const stp_search_law *w = &s->search.worst[r - 1];
+    snprintf(cells[0], CELL_MAX, "%d", r - 1);
+    snprintf(cells[1], CELL_MAX, "%s", stp_shock_kind_name((stp_shock_kind)s->search.kind[r - 1]));
+    snprintf(cells[2], CELL_MAX, "%s", w->p > 0.5 ? "yes" : "no");
+    snprintf(cells[3], CELL_MAX, "%.4g", w->size_mean);
+    snprintf(cells[4], CELL_MAX, "%.0f", w->time_mean);
+    snprintf(cells[5], CELL_MAX, "%.1f", w->duration_mean);
+}
+
+static void print_search(FILE *f, const stp_summary *s, int md)
+{
+    const stp_search *x = &s->search;
+    const grid it = {1 + x->done, 3 + x->n_specs, search_iter_fill, s};
+    const grid worst = {1 + x->n_specs, 6, search_worst_fill, s};
+    const char *obj = x->objective_kind == STP_OBJECTIVE_P_CASCADE ? "P(cascade)" : "ES of bad debt";
+    char ppi[32];
+    fmt_thousands(ppi, sizeof ppi, x->paths_per_iter);
+    fprintf(f,
+            md ? "\n### Adversarial search\n\nCross-entropy over the shock laws, objective %s: "
+                 "%d iterations of %s paths on common random numbers, elite %.0f%%.\n\n"
+               : "\nadversarial search (cross-entropy over the shock laws, objective %s: %d "
+                 "iterations of %s paths on common random numbers, elite %.0f%%)\n",
+            obj, x->done, ppi, 100.0 * x->elite_fraction);
+    grid_print(f, &it, md);
+    fputs(md ? "\nWorst scenario found (the final law's mode):\n\n"
+             : "worst scenario found (the final law's mode):\n",
+          f);
+    grid_print(f, &worst, md);
+    if (s->comparison.n >= 2) {
+        double x0, lo0, hi0, x1, lo1, hi1;
+        char c0[CELL_MAX], c1[CELL_MAX];
+        search_rerun(s, 0, &x0, &lo0, &hi0);
+        search_rerun(s, 1, &x1, &lo1, &hi1);
+        fmt_ci(c0, sizeof c0, x0, lo0, hi0, search_unit(s));
+        fmt_ci(c1, sizeof c1, x1, lo1, hi1, search_unit(s));
+        fprintf(f,
+                "%sre-run on fresh paths (seed %llu): %s %s under the worst scenario against %s "
+                "under the configured random law: %s\n",
+                md ? "\n" : "", x->rerun_seed, obj, c1, c0,
+                search_beyond_cis(s) ? "above it by more than both 95% CIs"
+                                     : "NOT above it by more than both 95% CIs");
+    }
+}
+
 /* "3.45% [3.20%, 3.72%] (690 of 20,000 paths, 95% Wilson interval)" */
 static void fmt_cascade(char *buf, size_t cap, const stp_cascade_stats *c)
 {
@@ -452,6 +562,7 @@ static void print_human(FILE *f, const stp_summary *s, int md)
     }
     fputs("\n[lo, hi]: 95% confidence intervals; VaR and ES of the upper (loss) tail.\n", f);
     if (s->comparison.n > 0) print_comparison(f, s, md);
+    if (s->search.n_iter > 0) print_search(f, s, md);
 }
 
 // ----------------------------------------------------------------------------
@@ -706,6 +817,55 @@ static void json_comparison(json_out *w, const stp_summary *s)
     if (c->sweep_param[0] != '\0') json_sweep(w, c);
 }
 
+/* "search": the objective, each iteration's objective, elite threshold and
+ * law, the worst scenario, and the re-run against random. */
+static void json_search(json_out *w, const stp_summary *s)
+{
+    const stp_search *x = &s->search;
+    json_open(w, "search", '{');
+    json_str(w, "objective",
+             x->objective_kind == STP_OBJECTIVE_P_CASCADE ? "p_cascade" : "es_bad_debt_usd");
+    json_int(w, "paths_per_iter", x->paths_per_iter);
+    json_num(w, "elite_fraction", x->elite_fraction);
+    json_open(w, "iterations", '[');
+    for (int i = 0; i < x->done; i++) {
+        json_open(w, NULL, '{');
+        json_num(w, "objective", x->objective[i]);
+        json_num(w, "gamma", x->gamma[i]);
+        json_num(w, "elite_mean", x->elite[i]);
+        json_open(w, "law", '[');
+        for (int k = 0; k < x->n_specs; k++) {
+            const stp_search_law *l = &x->history[(size_t)i * (size_t)x->n_specs + (size_t)k];
+            json_open(w, NULL, '{');
+            json_num(w, "p", l->p);
+            json_num(w, "size_mean", l->size_mean);
+            json_num(w, "size_sd", l->size_sd);
+            json_num(w, "time_mean", l->time_mean);
+            json_num(w, "time_sd", l->time_sd);
+            json_num(w, "duration_mean", l->duration_mean);
+            json_num(w, "duration_sd", l->duration_sd);
+            json_close(w, '}');
+        }
+        json_close(w, ']');
+        json_close(w, '}');
+    }
+    json_close(w, ']');
+    json_open(w, "worst", '[');
+    for (int k = 0; k < x->n_specs; k++) {
+        json_open(w, NULL, '{');
+        json_str(w, "kind", stp_shock_kind_name((stp_shock_kind)x->kind[k]));
+        json_bool(w, "on", x->worst[k].p > 0.5);
+        json_num(w, "size", x->worst[k].size_mean);
+        json_num(w, "time_s", x->worst[k].time_mean);
+        json_num(w, "duration_s", x->worst[k].duration_mean);
+        json_close(w, '}');
+    }
+    json_close(w, ']');
+    json_int(w, "rerun_seed", (long long)x->rerun_seed);
+    json_bool(w, "above_random_beyond_both_cis", search_beyond_cis(s));
+    json_close(w, '}');
+}
+
 static void print_json(FILE *f, const stp_summary *s)
 {
     json_out w = {f, 0, 1};
@@ -732,6 +892,7 @@ static void print_json(FILE *f, const stp_summary *s)
         json_variant(&w, &s->variants[v]);
     json_close(&w, ']');
     if (s->comparison.n > 0) json_comparison(&w, s);
+    if (s->search.n_iter > 0) json_search(&w, s);
     json_close(&w, '}');
     fputc('\n', f);
 }

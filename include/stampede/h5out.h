@@ -8,6 +8,7 @@
 #include "stampede/error.h"
 #include "stampede/outcomes.h"
 #include "stampede/results.h"
+#include "stampede/search.h"
 #include "stampede/stats.h"
 
 #define STP_H5_FORMAT         "stampede-results"
@@ -56,6 +57,9 @@ typedef struct stp_summary {
      * value = NaN. */
     stp_comparison comparison;
     char ci_method[STP_H5_STR_MAX]; /* /comparison's ci_method attribute */
+    /* /search (search experiments; search.n_iter 0 when absent), owned;
+     * the re-run's rows are comparison.rows[0] (random) and [1] (worst) */
+    stp_search search;
 } stp_summary;
 
 /* Reads the summary of a results file. Checks the root attributes format ==

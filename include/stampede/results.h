@@ -113,6 +113,7 @@ typedef struct stp_results {
     int n_variants;
     stp_variant_results *variants;
     const stp_comparison *comparison; /* NULL for a single experiment */
+    const struct stp_search *search;  /* search experiments: /search, else NULL */
 } stp_results;
 
 #endif

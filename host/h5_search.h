@@ -1,0 +1,29 @@
+/* h5_search.h: the /search group of a results file (DESIGN §6), written
+ * by h5out.c and read by h5in.c. Private to host/.
+ *
+ *   /search  attrs objective, iterations, paths_per_iter, elite_fraction,
+ *            smoothing, rerun_seed
+ *     kind [spec] (str)
+ *     objective, gamma, elite_mean [iter]: the objective on each
+ *       iteration's paths, the elite's lowest and mean score
+ *     p, size_mean, size_sd, time_mean, time_sd, duration_mean,
+ *       duration_sd [iter][spec]: the law each iteration drew from
+ *     worst_active, worst_size, worst_time_s, worst_duration_s [spec]:
+ *       the worst scenario, re-run on fresh paths as /variants/worst
+ *       beside /variants/random (see /comparison) */
+#ifndef STAMPEDE_H5_SEARCH_H
+#define STAMPEDE_H5_SEARCH_H
+
+#include <hdf5.h>
+
+#include "stampede/error.h"
+#include "stampede/search.h"
+
+int stp_h5_write_search(hid_t file, const stp_search *s, stp_error *err);
+
+/* Reads /search into *s (arrays allocated here: stp_search_free). A file
+ * without /search leaves s->n_iter = 0 and returns 0; -1 with err (STP_EIO)
+ * on a partial one. */
+int stp_h5_read_search(hid_t file, stp_search *s, stp_error *err);
+
+#endif
