@@ -7,7 +7,7 @@ const char *const stp_outcome_names[STP_N_OUTCOMES] = {
     "max_drawdown", "min_price_ratio", "final_price_ratio",     "liquidated_usd",
     "liquidations", "bad_debt_usd",    "bad_debt_realized_usd", "defensive_sell_usd",
     "agents_acted", "peak_sync",       "herding_index",         "t_trough_s",
-    "cascade",      "weight",
+    "cascade",      "first_mover",     "t_first_move_s",        "weight",
 };
 
 stp_status stp_outcomes_column(const void *user, int metric, double *dst, stp_error *err)

@@ -366,7 +366,8 @@ static stp_status run_point(run_state *r, int index, const stp_run_opts *o, int 
     if ((st = stp_scenario_table_from_plan(&r->scen, r->plan, 0, 1, err)) != STP_OK) return st;
     if ((st = summarise(r, cfg, &r->ck, err)) != STP_OK) return st;
     point_results(r);
-    return STP_OK;
+    /* after point_results: it reads the paths through the writer's source */
+    return stp_attribution_compute(&r->var.attribution, &r->var.source, r->pop, err);
 }
 
 static stp_status write_results(run_state *runs, int n, const stp_config *cfg,

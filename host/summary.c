@@ -384,6 +384,104 @@ static void print_comparison(FILE *f, const stp_summary *s, int md)
 }
 
 // ----------------------------------------------------------------------------
+// tail attribution and first movers (text and markdown)
+
+/* One row per shock kind some path drew; a cell is the group's share of
+ * paths with one and, when it has any, their mean size and start time. */
+typedef struct attr_ctx {
+    const stp_attribution *a;
+    int kind[STP_SHOCK_KINDS]; /* the rows' kinds */
+    int md;
+} attr_ctx;
+
+static void attr_kind_fill(const void *ctx, int r, char (*cells)[CELL_MAX])
+{
+    static const char *const head[STP_ATTR_GROUPS] = {"all paths", "worst 1%", "cascades"};
+    const attr_ctx *x = ctx;
+    const stp_attribution *a = x->a;
+    char n[32], v[VAL_MAX];
+    if (r == 0) {
+        snprintf(cells[0], CELL_MAX, "shock kind");
+        for (int g = 0; g < STP_ATTR_GROUPS; g++) {
+            fmt_thousands(n, sizeof n, a->paths[g]);
+            snprintf(cells[1 + g], CELL_MAX, "%s (%s)", head[g], n);
+        }
+        return;
+    }
+    const int k = x->kind[r - 1];
+    snprintf(cells[0], CELL_MAX, "%s", stp_shock_kind_name((stp_shock_kind)k));
+    for (int g = 0; g < STP_ATTR_GROUPS; g++) {
+        fmt_value(v, sizeof v, a->share[g][k], UNIT_FRAC);
+        if (isfinite(a->mean_size[g][k]))
+            snprintf(cells[1 + g], CELL_MAX, "%s (size %.3g, t %.3g s)", v, a->mean_size[g][k],
+                     a->mean_time_s[g][k]);
+        else
+            snprintf(cells[1 + g], CELL_MAX, "%s", a->paths[g] > 0 ? v : "-");
+    }
+}
+
+/* One row per model family: its share of the AI agents, of the first
+ * movers on cascade paths (and that over the former, the lift), and of the
+ * first movers on every path where someone acted. */
+static void attr_family_fill(const void *ctx, int r, char (*cells)[CELL_MAX])
+{
+    static const char *const head[5] = {"first mover family", "population", "on cascade paths",
+                                        "lift", "on paths that acted"};
+    const attr_ctx *x = ctx;
+    const stp_attribution *a = x->a;
+    char v[VAL_MAX], n[32];
+    if (r == 0) {
+        for (int i = 0; i < 5; i++)
+            snprintf(cells[i], CELL_MAX, "%s", head[i]);
+        return;
+    }
+    const int f = r - 1;
+    name_cell(cells[0], a->families[f], "", x->md);
+    fmt_value(cells[1], CELL_MAX, a->population_share[f], UNIT_FRAC);
+    fmt_value(v, sizeof v, a->cascade_share[f], UNIT_FRAC);
+    fmt_thousands(n, sizeof n, a->cascade_count[f]);
+    snprintf(cells[2], CELL_MAX, "%s (%s)", v, n);
+    if (isfinite(a->lift[f]))
+        snprintf(cells[3], CELL_MAX, "%.3gx", a->lift[f]);
+    else
+        snprintf(cells[3], CELL_MAX, "n/a");
+    fmt_value(v, sizeof v, a->acted_share[f], UNIT_FRAC);
+    fmt_thousands(n, sizeof n, a->acted_count[f]);
+    snprintf(cells[4], CELL_MAX, "%s (%s)", v, n);
+}
+
+static void print_attribution(FILE *f, const stp_variant_summary *vs, int md)
+{
+    const stp_attribution *a = &vs->attribution;
+    attr_ctx x;
+    int rows = 0, acted = 0;
+    x.a = a;
+    x.md = md;
+    for (int k = 0; k < a->n_kinds && k < STP_SHOCK_KINDS; k++)
+        if (a->share[STP_ATTR_ALL][k] > 0.0) x.kind[rows++] = k;
+    for (int i = 0; i < a->n_families; i++)
+        acted += a->acted_count[i] > 0;
+    fprintf(f,
+            md ? "\n#### Tail attribution\n\nShare of paths with each shock kind (mean size, "
+                 "mean start time)%s.\n\n"
+               : "\n  tail attribution: share of paths with each shock kind (mean size, mean "
+                 "start time)%s\n",
+            vs->cascade.weighted ? ", weighted by likelihood ratio" : "");
+    if (rows > 0) {
+        const grid g = {1 + rows, 1 + STP_ATTR_GROUPS, attr_kind_fill, &x};
+        grid_print(f, &g, md);
+    } else {
+        fputs(md ? "No path drew a shock.\n" : "  no path drew a shock\n", f);
+    }
+    if (acted == 0) return;
+    fputs(md ? "\nWho moved first: the family of the first agent to decide.\n\n"
+             : "\n  who moved first: the family of the first agent to decide\n",
+          f);
+    const grid g = {1 + a->n_families, 5, attr_family_fill, &x};
+    grid_print(f, &g, md);
+}
+
+// ----------------------------------------------------------------------------
 // the summary (text and markdown)
 
 // ----------------------------------------------------------------------------
@@ -559,6 +657,7 @@ static void print_human(FILE *f, const stp_summary *s, int md)
         table_build(&t, vs);
         const grid g = {t.rows, t.cols, table_fill, &t};
         grid_print(f, &g, md);
+        if (vs->attribution.computed) print_attribution(f, vs, md);
     }
     fputs("\n[lo, hi]: 95% confidence intervals; VaR and ES of the upper (loss) tail.\n", f);
     if (s->comparison.n > 0) print_comparison(f, s, md);
@@ -710,6 +809,65 @@ static void json_metric(json_out *w, const char *name, const stp_metric_stats *m
     json_close(w, '}');
 }
 
+/* An array of strings or of integers on one line. */
+static void json_strs(json_out *w, const char *key, const char *const *s, int n)
+{
+    json_item(w, key);
+    fputc('[', w->f);
+    for (int i = 0; i < n; i++) {
+        fputs(i ? ", " : "", w->f);
+        json_string(w->f, s[i]);
+    }
+    fputc(']', w->f);
+}
+
+static void json_ints(json_out *w, const char *key, const long long *x, int n)
+{
+    json_item(w, key);
+    fputc('[', w->f);
+    for (int i = 0; i < n; i++)
+        fprintf(w->f, "%s%lld", i ? ", " : "", x[i]);
+    fputc(']', w->f);
+}
+
+/* A [group][kind] table as one array per group. */
+static void json_table(json_out *w, const char *key, const double (*x)[STP_SHOCK_KINDS], int n)
+{
+    json_open(w, key, '[');
+    for (int g = 0; g < STP_ATTR_GROUPS; g++)
+        json_nums(w, NULL, x[g], n);
+    json_close(w, ']');
+}
+
+/* The results file's attribution group, with its names. */
+static void json_attribution(json_out *w, const stp_attribution *a)
+{
+    const char *names[STP_SHOCK_KINDS > STP_MAX_FAMILIES ? STP_SHOCK_KINDS : STP_MAX_FAMILIES];
+    const int nk = a->n_kinds < STP_SHOCK_KINDS ? a->n_kinds : STP_SHOCK_KINDS;
+    json_open(w, "attribution", '{');
+    json_strs(w, "groups", stp_attr_group_names, STP_ATTR_GROUPS);
+    for (int k = 0; k < nk; k++)
+        names[k] = stp_shock_kind_name((stp_shock_kind)k);
+    json_strs(w, "kinds", names, nk);
+    json_ints(w, "paths", a->paths, STP_ATTR_GROUPS);
+    json_nums(w, "weight", a->weight, STP_ATTR_GROUPS);
+    json_table(w, "share", a->share, nk);
+    json_table(w, "mean_size", a->mean_size, nk);
+    json_table(w, "mean_time_s", a->mean_time_s, nk);
+    json_open(w, "first_movers", '{');
+    for (int f = 0; f < a->n_families; f++)
+        names[f] = a->families[f];
+    json_strs(w, "families", names, a->n_families);
+    json_nums(w, "population_share", a->population_share, a->n_families);
+    json_nums(w, "cascade_share", a->cascade_share, a->n_families);
+    json_ints(w, "cascade_count", a->cascade_count, a->n_families);
+    json_nums(w, "acted_share", a->acted_share, a->n_families);
+    json_ints(w, "acted_count", a->acted_count, a->n_families);
+    json_nums(w, "lift", a->lift, a->n_families);
+    json_close(w, '}');
+    json_close(w, '}');
+}
+
 static void json_variant(json_out *w, const stp_variant_summary *v)
 {
     json_open(w, NULL, '{');
@@ -726,9 +884,11 @@ static void json_variant(json_out *w, const stp_variant_summary *v)
     json_int(w, "replicates", v->cascade.replicates);
     json_close(w, '}');
     json_open(w, "stats", '{');
-    for (int m = 0; m < STP_N_OUTCOMES; m++)
-        if (v->has_stats[m]) json_metric(w, stp_outcome_names[m], &v->stats[m]);
+    for (int m = 0; m < STP_N_OUTCOMES; m++) /* an agent index has no meaningful mean */
+        if (v->has_stats[m] && m != STP_OUT_FIRST_MOVER)
+            json_metric(w, stp_outcome_names[m], &v->stats[m]);
     json_close(w, '}');
+    if (v->attribution.computed) json_attribution(w, &v->attribution);
     json_close(w, '}');
 }
 

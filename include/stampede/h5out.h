@@ -32,6 +32,7 @@ typedef struct stp_variant_summary {
     stp_cascade_stats cascade;
     int has_stats[STP_N_OUTCOMES]; /* 1 when stats/<metric> was in the file */
     stp_metric_stats stats[STP_N_OUTCOMES];
+    stp_attribution attribution; /* computed 0: the file has none (before 0.3.0) */
 } stp_variant_summary;
 
 typedef struct stp_summary {

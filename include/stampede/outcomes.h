@@ -18,7 +18,9 @@ typedef enum stp_outcome {
     STP_OUT_HERDING_INDEX,
     STP_OUT_T_TROUGH_S,
     STP_OUT_CASCADE,
-    STP_OUT_WEIGHT,
+    STP_OUT_FIRST_MOVER,    /* the first AI agent to decide (its index), -1 when none did */
+    STP_OUT_T_FIRST_MOVE_S, /* the start of the step it decided in, -1 when none did */
+    STP_OUT_WEIGHT,         /* last: the likelihood ratio the scenario table carries */
     STP_N_OUTCOMES
 } stp_outcome;
 

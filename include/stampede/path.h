@@ -102,6 +102,10 @@ typedef struct stp_path_state {
     int forced_stress;
     float exploit_factor[STP_MAX_PROTOCOLS]; /* collateral multiplier, 1 when none */
     int any_exploit;
+    /* who moved first (DESIGN §3.6): the first agent to decide and its step,
+     * -1 while nobody has; within a step the lowest index, as decisions run
+     * in index order on every backend */
+    int first_mover, t_first_move;
 } stp_path_state;
 
 /* Per-step samples of one path, [step]; NULL pointers when not sampled. */
@@ -122,6 +126,7 @@ static inline STP_HD void stp_path_init_state(stp_path_state *s, const stp_param
     s->y = p->pool_y0;
     s->lp_scale = 1.0;
     s->oracle_factor = 1.0; /* no oracle_error before the first step's shocks */
+    s->first_mover = s->t_first_move = -1;
     s->fee = p->fee;
     s->ewma_var = (double)p->sigma_calm_step * p->sigma_calm_step;
     s->max_oracle = s->oracle = s->max_pool = s->min_pool = p->price0;
@@ -432,11 +437,17 @@ static inline STP_HD int stp_action_delay(const stp_path_state *s, const stp_par
 
 /* Candidate a decides at step t: it counts in the sync windows now and its
  * action joins the pending list, due after its delay. It is no candidate
- * again until the action has executed and its cooldown passed. */
+ * again until the action has executed and its cooldown passed. The path's
+ * first decision marks its first mover: the decision, not the execution,
+ * so a delay or a circuit breaker does not hide who triggered the herd. */
 static inline STP_HD void stp_agent_decide(stp_path_state *s, const stp_path_ws *w,
                                            const stp_path_tables *tb, long long path, int a, int t)
 {
     const stp_params *p = &tb->prm;
+    if (s->first_mover < 0) {
+        s->first_mover = a;
+        s->t_first_move = t;
+    }
     stp_window_enter(w->sync_ring, &s->sync_sum, p->sync_window_steps, w->last_act[a], t);
     if (p->breaker_on)
         stp_window_enter(w->brk_ring, &s->brk_sum, p->breaker_window_steps, w->last_act[a], t);
@@ -842,6 +853,9 @@ static inline STP_HD void stp_path_outcomes(const stp_path_state *s, const stp_p
     o[STP_OUT_T_TROUGH_S] = s->t_trough * (double)p->dt_s;
     o[STP_OUT_CASCADE] =
         s->max_dd >= p->cascade_drawdown && s->liq_usd >= p->cascade_liquidation_usd;
+    o[STP_OUT_FIRST_MOVER] = s->first_mover;
+    /* the start of the step it decided in, the clock of the shocks' time_s */
+    o[STP_OUT_T_FIRST_MOVE_S] = s->t_first_move >= 0 ? s->t_first_move * (double)p->dt_s : -1.0;
     o[STP_OUT_WEIGHT] = 1.0;
 }
 

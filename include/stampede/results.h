@@ -3,6 +3,7 @@
 #ifndef STAMPEDE_RESULTS_H
 #define STAMPEDE_RESULTS_H
 
+#include "stampede/attribution.h"
 #include "stampede/config.h"
 #include "stampede/outcomes.h"
 #include "stampede/population.h"
@@ -65,6 +66,7 @@ typedef struct stp_variant_results {
     stp_histogram hist[STP_N_OUTCOMES];
     long long *worst; /* [worst_paths]: path indices, worst bad debt first */
     int n_worst;
+    stp_attribution attribution; /* tail attribution and first movers; computed 0: none */
 } stp_variant_results;
 
 /* A variant against the baseline, paired over paths: both ran on the same

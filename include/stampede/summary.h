@@ -23,7 +23,13 @@ int stp_summary_format_parse(const char *name, stp_summary_format *out);
  * Herfindahl index, then per variant P(cascade) with its 95% Wilson interval
  * and a table of the key outcomes (bad_debt_usd, max_drawdown,
  * liquidated_usd, defensive_sell_usd, peak_sync, agents_acted): mean, VaR
- * and ES at each ES level, each with its 95% CI. When the file has a
+ * and ES at each ES level, each with its 95% CI; when the file has a
+ * variant's attribution group, a table of the shock kinds some path drew
+ * (share of paths with one, mean size and start time) over all paths, the
+ * worst 1% and the cascades, and one of the first movers' families against
+ * the population's (share on cascade paths, lift, share on paths that
+ * acted). JSON holds the attribution group as "attribution" and no
+ * statistics of first_mover (an agent index). When the file has a
  * comparison (s->comparison.n > 0) a table follows, one row per variant,
  * the baseline marked: P(cascade) [Wilson CI], its reduction against the
  * baseline in percentage points [paired CI] and the unpaired CI of that

@@ -1,0 +1,76 @@
+/* attribution.h: tail attribution and who moved first (DESIGN §3.6, issue
+ * 12): which shock kinds, sizes and times the worst paths and the cascade
+ * paths carry against all paths, and the model families of the first agents
+ * to act on cascade paths against the population's mix. */
+#ifndef STAMPEDE_ATTRIBUTION_H
+#define STAMPEDE_ATTRIBUTION_H
+
+#include "stampede/config.h"
+#include "stampede/error.h"
+#include "stampede/population.h"
+
+STP_EXTERN_C_BEGIN
+
+struct stp_path_source; /* results.h, which includes this header */
+
+/* The groups of paths compared, in the order of the results file's `groups`. */
+typedef enum stp_attr_group {
+    STP_ATTR_ALL,     /* every path: the base rates */
+    STP_ATTR_WORST,   /* the worst 1% by bad_debt_usd (stp_attr_worst_count) */
+    STP_ATTR_CASCADE, /* cascade = 1 */
+    STP_ATTR_GROUPS
+} stp_attr_group;
+
+/* "all", "worst_1pct", "cascade", indexed by stp_attr_group. */
+extern const char *const stp_attr_group_names[STP_ATTR_GROUPS];
+
+/* Everything below is weighted by the paths' `weight` outcome (likelihood
+ * ratios under importance sampling, all 1 otherwise): a share is
+ * sum(w flag) / sum(w) over the group. NaN where a ratio has nothing under
+ * it (an empty group, a kind no path of the group drew). */
+typedef struct stp_attribution {
+    int computed;                     /* 0: absent (a file written before 0.3.0) */
+    int n_kinds;                      /* STP_SHOCK_KINDS when computed; a reader may find fewer */
+    long long paths[STP_ATTR_GROUPS]; /* paths in the group */
+    double weight[STP_ATTR_GROUPS];   /* their summed weight */
+    /* [group][kind]: share of the group's paths with at least one active
+     * shock of the kind; the mean size and start time of those shocks, each
+     * weighted by its path's weight */
+    double share[STP_ATTR_GROUPS][STP_SHOCK_KINDS];
+    double mean_size[STP_ATTR_GROUPS][STP_SHOCK_KINDS];
+    double mean_time_s[STP_ATTR_GROUPS][STP_SHOCK_KINDS];
+
+    /* Who moved first, [family]: the first mover's family over the cascade
+     * paths on which some agent decided (cascade_*), and over every path on
+     * which one did (acted_*); weighted shares and raw path counts. The
+     * population's share is its AI agents' (borrowers and LPs) per family
+     * over all AI agents; lift = cascade_share / population_share (above 1:
+     * the family starts cascades more often than its numbers explain). */
+    int n_families;
+    char families[STP_MAX_FAMILIES][STP_NAME_MAX];
+    double population_share[STP_MAX_FAMILIES];
+    double cascade_share[STP_MAX_FAMILIES];
+    long long cascade_count[STP_MAX_FAMILIES];
+    double acted_share[STP_MAX_FAMILIES];
+    long long acted_count[STP_MAX_FAMILIES];
+    double lift[STP_MAX_FAMILIES];
+} stp_attribution;
+
+/* Paths in the worst-1% group of n paths: ceil(n / 100), at least one (for
+ * n > 0), so a small run still names its worst path. */
+long long stp_attr_worst_count(long long n);
+
+/* Computes *out for one variant from src's outcome columns (bad_debt_usd,
+ * cascade, first_mover, weight) and scenario rows, and pop's families.
+ * Memory: one outcome column and 9 bytes a path, plus the worst group's
+ * ranks (16 bytes each) and a fixed block of scenario rows; never every
+ * path's rows at once. The worst group ranks by bad debt, ties by path
+ * index (the lower first), as worst_paths does. Fails with STP_ENOMEM, with
+ * the source's error, or with STP_EIO when a first_mover is not one of
+ * pop's agents (outcomes of another population). */
+stp_status stp_attribution_compute(stp_attribution *out, const struct stp_path_source *src,
+                                   const stp_population *pop, stp_error *err);
+
+STP_EXTERN_C_END
+
+#endif
