@@ -240,10 +240,13 @@ Test(cli, fee_that_reaches_one_is_refused)
                "mitigations.progressive_fee.slope: base + slope is 1.002");
 }
 
-Test(cli, search_is_refused_before_any_simulation)
+/* A search draws from its own laws and re-runs against random: another
+ * scenario mode would be silently ignored, so it is refused up front. */
+Test(cli, search_with_another_scenario_mode_is_refused)
 {
     write_config("ok.json", "", "{\"depth_usd\": 8e8}");
-    expect_bad("run ok.json -o out.h5 --set experiment.kind=search", 2, "experiment.kind");
+    expect_bad("run ok.json -o out.h5 --set experiment.kind=search --set scenario.mode=blind_spot",
+               2, "scenario.mode");
 }
 
 /* qmc needs whole Sobol nets: a point count that is not a power of two,
