@@ -263,3 +263,229 @@ Test(qmc, rows_do_not_depend_on_the_batch)
     stp_scenario_plan_destroy(pl);
     stp_config_destroy(cfg);
 }
+
+// --- qmc: estimates and their intervals ------------------------------------
+
+/* Student's t quantiles in closed form: 1 degree of freedom (Cauchy)
+ * tan(pi (p - 1/2)); 2 degrees (2p - 1) / sqrt(2 p (1 - p)). */
+Test(qmc, replicate_estimate_matches_hand_computed_numbers)
+{
+    const double x3[6] = {1, 2, 3, 4, 5, 6}, x2[4] = {1, 3, 2, 6};
+    const double c[8] = {0, 1, 0, 0, 1, 1, 0, 1};
+    const double t2 = 0.95 / sqrt(2.0 * 0.975 * 0.025), t1 = tan(atan(1.0) * 4.0 * 0.475);
+    /* 3 replicates of 2: means 1.5, 3.5, 5.5; their sd 2, se 2 / sqrt(3) */
+    stp_replicate_mean m = stp_replicate_estimate(x3, 6, 3);
+    stp_cascade_stats p;
+    cr_assert(fabs(m.mean - 3.5) < 1e-15);
+    cr_assert(fabs(m.se - 2.0 / sqrt(3.0)) < 1e-15, "se %.17g", m.se);
+    cr_assert(fabs(m.ci_lo - (3.5 - t2 * 2.0 / sqrt(3.0))) < 1e-9, "lo %.17g", m.ci_lo);
+    cr_assert(fabs(m.ci_hi - (3.5 + t2 * 2.0 / sqrt(3.0))) < 1e-9, "hi %.17g", m.ci_hi);
+    /* 2 replicates of 2: means 2 and 4, se sd / sqrt(2) = 1 */
+    m = stp_replicate_estimate(x2, 4, 2);
+    cr_assert(fabs(m.mean - 3.0) < 1e-15 && fabs(m.se - 1.0) < 1e-15, "%g %g", m.mean, m.se);
+    cr_assert(fabs(m.ci_hi - 3.0 - t1) < 1e-9, "hi %.17g vs t_1 %.17g", m.ci_hi, 3.0 + t1);
+    /* indicators: means 0.25 and 0.75, p 0.5, se 0.25, the interval clamped */
+    p = stp_replicate_probability(c, 8, 2);
+    cr_assert(fabs(p.p - 0.5) < 1e-15 && fabs(p.se - 0.25) < 1e-15, "%g %g", p.p, p.se);
+    cr_assert(p.ci_lo == 0.0 && p.ci_hi == 1.0, "[%g, %g]", p.ci_lo, p.ci_hi);
+    cr_assert(p.n == 8 && p.k == 4 && p.replicates == 2 && p.weighted == 0 && p.ess == 8.0);
+}
+
+/* Coverage of the t interval when each replicate mean takes two values:
+ * a shifted 1-D net of P points counts floor(0.3 P) or that plus one in
+ * [0, 0.3), the latter with probability f = frac(0.3 P). With k of R
+ * replicates high, the interval covers 0.3 iff |k/R - f| <= t sqrt(q (1 -
+ * q) / (R - 1)), q = k/R, so its exact coverage is a binomial sum:
+ * 0.9543 at P = 32, R = 32 (f = 0.6): two-valued means are not normal, and
+ * 32 replicates is where this case comes within 0.005 of 95% (8: 97.5%,
+ * 20: 92.8%). The frequency over N = 20,000 repeats is within 4.5 of its
+ * binomial sd (0.0015) of the exact coverage (false failure 7e-6). */
+static double exact_two_value_coverage(double f, int reps)
+{
+    const double t = gsl_cdf_tdist_Pinv(0.975, reps - 1.0);
+    double cov = 0.0, pmf = pow(1.0 - f, reps); /* k = 0 */
+    int k;
+    for (k = 0; k <= reps; k++) {
+        const double q = (double)k / reps;
+        if (fabs(q - f) <= t * sqrt(q * (1.0 - q) / (reps - 1))) cov += pmf;
+        pmf *= (double)(reps - k) / (k + 1) * f / (1.0 - f);
+    }
+    return cov;
+}
+
+Test(qmc, interval_covers_a_known_integral_at_its_exact_rate)
+{
+    enum { P = 32, R = 32, N = 20000 };
+    uint64_t s = fresh_seed();
+    const uint64_t seed0 = s;
+    const double exact = exact_two_value_coverage(0.3 * P - floor(0.3 * P), R);
+    const double band = 4.5 * sqrt(exact * (1.0 - exact) / N);
+    static double x[P * R];
+    int n, r, j, covered = 0;
+    cr_assert(exact > 0.94 && exact < 0.96, "exact coverage %.4f", exact);
+    for (n = 0; n < N; n++) {
+        stp_replicate_mean m;
+        for (r = 0; r < R; r++) {
+            const double shift = (double)(next_u64(&s) >> 11) * 0x1p-53;
+            for (j = 0; j < P; j++) {
+                const double u = (double)j / P + shift;
+                x[r * P + j] = u - floor(u) < 0.3;
+            }
+        }
+        m = stp_replicate_estimate(x, P * R, R);
+        covered += m.ci_lo <= 0.3 && 0.3 <= m.ci_hi;
+    }
+    cr_assert(fabs((double)covered / N - exact) < band,
+              "seed %llu: coverage %.4f, exact %.4f +- %.4f", (unsigned long long)seed0,
+              (double)covered / N, exact, band);
+}
+
+/* P(cascade) column of the one-gap case (test_importance.c: a gap of size
+ * N(-0.05, 0.05^2) on a frictionless market cascades iff the size is below
+ * ln 0.85, P = Phi(-2.2504) = 0.0122125), in `mode` with `points` per
+ * replicate (0: random). Caller frees. */
+static double *one_gap_cascades(uint64_t seed, const char *mode, int points, long long paths)
+{
+    char seed_s[64], mode_s[64], pts_s[64], paths_s[64];
+    const char *sets[8] = {seed_s,
+                           paths_s,
+                           "cascade.drawdown=0.15",
+                           "cascade.liquidation_usd=0",
+                           "scenario.shocks[0].size.mean=-0.05",
+                           "scenario.shocks[0].size.sd=0.05",
+                           mode_s,
+                           pts_s};
+    engine e;
+    stp_error err = {STP_OK, ""};
+    double *c = malloc((size_t)paths * sizeof(double));
+    cr_assert_not_null(c);
+    seed_set(seed_s, sizeof seed_s, seed);
+    snprintf(paths_s, sizeof paths_s, "run.paths=%lld", paths);
+    snprintf(mode_s, sizeof mode_s, "scenario.mode=\"%s\"", mode);
+    snprintf(pts_s, sizeof pts_s, "scenario.qmc.points=%d", points > 0 ? points : 1024);
+    engine_open_file(&e, BREACH, sets, 8);
+    cr_assert_eq(stp_backend_run_batch(&e.ctx, e.scen, NULL, 0, paths, 0, &err), STP_OK, "%s",
+                 err.msg);
+    memcpy(c, e.out.v[STP_OUT_CASCADE], (size_t)paths * sizeof(double));
+    engine_close(&e);
+    return c;
+}
+
+static double one_gap_truth(void)
+{
+    return 0.5 * erfc((-log(0.85) - 0.05) / 0.05 / sqrt(2.0)); /* Phi(-2.2504) */
+}
+
+/* Through the CPU engine, P = 128 points a replicate, R = 32 replicates,
+ * 20 fresh seeds. The gap's size is the net's dimension 0, so each
+ * replicate counts 1 or 2 cascades (truth P = 1.563): checked on every
+ * replicate, it holds whatever the shift. The t interval then covers the
+ * truth with the exact probability 0.9518 (the binomial sum above, f =
+ * 0.563); at least 14 of 20 seeds must be covered (false failure 5e-5).
+ * The replicate se is below plain sampling's binomial se at the same 4096
+ * paths by at least 1.5x on every seed (it is at most sqrt(0.25 / 31) /
+ * 128 = 7.0e-4; the binomial se is below 1.05e-3 only if the count falls
+ * 4.5 sd short, 4e-6); about 2.5x expected. */
+Test(qmc, one_gap_probability_covers_the_closed_form, .timeout = 120)
+{
+    enum { P = 128, R = 32, SEEDS = 20 };
+    const double truth = one_gap_truth();
+    uint64_t s = fresh_seed();
+    const uint64_t seed0 = s;
+    double ratio_sum = 0.0;
+    int n, r, j, covered = 0;
+    cr_assert(fabs(exact_two_value_coverage(truth * P - 1.0, R) - 0.9518) < 1e-3);
+    for (n = 0; n < SEEDS; n++) {
+        const uint64_t seed = next_u64(&s);
+        double *q = one_gap_cascades(seed, "qmc", P, (long long)P * R);
+        double *plain = one_gap_cascades(seed, "random", 0, (long long)P * R);
+        const stp_cascade_stats e = stp_replicate_probability(q, (size_t)P * R, R);
+        long long k = 0;
+        stp_cascade_stats b;
+        for (r = 0; r < R; r++) {
+            double hits = 0.0;
+            for (j = 0; j < P; j++)
+                hits += q[r * P + j];
+            cr_assert(hits == 1.0 || hits == 2.0, "seed %llu replicate %d: %g cascades of %d",
+                      (unsigned long long)seed, r, hits, P);
+        }
+        for (j = 0; j < P * R; j++)
+            k += plain[j] > 0.5;
+        b = stp_wilson(k, (long long)P * R);
+        cr_assert(e.replicates == R && e.se < b.se / 1.5, "seed %llu: se qmc %.3g, plain %.3g",
+                  (unsigned long long)seed, e.se, b.se);
+        ratio_sum += b.se / e.se;
+        covered += e.ci_lo <= truth && truth <= e.ci_hi;
+        free(q);
+        free(plain);
+    }
+    cr_assert(covered >= 14, "seed %llu: %d of %d intervals cover %.6f", (unsigned long long)seed0,
+              covered, SEEDS, truth);
+    fprintf(stderr, "qmc one gap, P %d R %d: %d of %d t intervals covered; se plain / qmc %.2f\n",
+            P, R, covered, SEEDS, ratio_sum / SEEDS);
+}
+
+/* At P = 1024, R = 16 (f = 0.506) the gain is larger: the replicate se is
+ * at most sqrt(0.25 / 15) / 1024 = 1.26e-4 and the binomial se at 16,384
+ * paths at least 7.1e-4 (count 4.5 sd short: 4e-6), so the ratio exceeds 5
+ * on every seed; about 7 expected. */
+Test(qmc, replicate_se_is_well_below_plain_sampling, .timeout = 120)
+{
+    enum { P = 1024, R = 16, SEEDS = 3 };
+    uint64_t s = fresh_seed() ^ 0x5eed;
+    int n, j;
+    for (n = 0; n < SEEDS; n++) {
+        const uint64_t seed = next_u64(&s);
+        double *q = one_gap_cascades(seed, "qmc", P, (long long)P * R);
+        double *plain = one_gap_cascades(seed, "random", 0, (long long)P * R);
+        const stp_cascade_stats e = stp_replicate_probability(q, (size_t)P * R, R);
+        long long k = 0;
+        stp_cascade_stats b;
+        for (j = 0; j < P * R; j++)
+            k += plain[j] > 0.5;
+        b = stp_wilson(k, (long long)P * R);
+        cr_assert(e.se * 5.0 < b.se, "seed %llu: se qmc %.3g, plain %.3g", (unsigned long long)seed,
+                  e.se, b.se);
+        fprintf(stderr,
+                "qmc one gap, P %d R %d: p %.5f se %.3g; plain p %.5f se %.3g; ratio %.2f\n", P, R,
+                e.p, e.se, b.p, b.se, b.se / e.se);
+        free(q);
+        free(plain);
+    }
+}
+
+// --- qmc: refusals -----------------------------------------------------------
+
+/* The config accepts any point count; the plan refuses a net that is not
+ * balanced (points not a power of two) and a run that is not whole
+ * replicates, at least two (no spread to estimate the error from), naming
+ * the key to change. */
+static void expect_refusal(int points, int paths, const char *key)
+{
+    char pts[64], n[64];
+    const char *sets[3] = {"scenario.mode=\"qmc\"", pts, n};
+    stp_config *cfg;
+    stp_scenario_plan *pl = NULL;
+    stp_scenario_table *t = NULL;
+    stp_error err = {STP_OK, ""};
+    snprintf(pts, sizeof pts, "scenario.qmc.points=%d", points);
+    snprintf(n, sizeof n, "run.paths=%d", paths);
+    cfg = load(BREACH, sets, 3);
+    cr_assert_eq(stp_scenario_plan_create(&pl, cfg, NULL, &err), STP_EUSAGE, "%d x %d", points,
+                 paths);
+    cr_assert_null(pl);
+    cr_assert(strstr(err.msg, key), "%d x %d: \"%s\" should name %s", points, paths, err.msg, key);
+    err.status = STP_OK;
+    cr_assert_eq(stp_scenario_table_create(&t, cfg, 0, 10, &err), STP_EUSAGE);
+    cr_assert_null(t);
+    stp_config_destroy(cfg);
+}
+
+Test(qmc, refuses_unbalanced_nets_and_partial_replicates)
+{
+    expect_refusal(100, 400, "scenario.qmc.points");
+    expect_refusal(96, 192, "scenario.qmc.points");
+    expect_refusal(256, 256, "run.paths");
+    expect_refusal(256, 640, "run.paths");
+    expect_refusal(256, 128, "run.paths");
+}
