@@ -12,6 +12,7 @@
 #include <gsl/gsl_qrng.h>
 
 #include "engine_fixture.h"
+#include "small_market.h"
 #include "splitmix.h"
 #include "stampede/backend.h"
 #include "stampede/blind_spot.h"
@@ -488,4 +489,154 @@ Test(qmc, refuses_unbalanced_nets_and_partial_replicates)
     expect_refusal(256, 256, "run.paths");
     expect_refusal(256, 640, "run.paths");
     expect_refusal(256, 128, "run.paths");
+}
+
+// --- blind_spot ----------------------------------------------------------------
+
+/* small_market.h's 64 agents (consensus MLP and drawdown rule) with three
+ * specs: a Poisson gap and a thrice-counted oracle error (probed), and a
+ * liquidity withdrawal (not a price-seen kind: drawn as configured). */
+#define THREE_SPECS                                                                                \
+    "scenario.shocks=[{\"kind\": \"gap\", \"rate_per_path\": 1, \"time_s\": [0, 100], "            \
+    "\"duration_s\": [0, 6], \"size\": {\"mean\": -0.1, \"sd\": 0.05}}, {\"kind\": "               \
+    "\"oracle_error\", \"count\": 3, \"time_s\": [10, 60], \"duration_s\": 5, \"size\": "          \
+    "{\"mean\": -0.05, \"sd\": 0.04}}, {\"kind\": \"liquidity_withdrawal\", \"rate_per_path\": "   \
+    "1, \"time_s\": [0, 100], \"duration_s\": [1, 4], \"size\": {\"mean\": 0.2, \"sd\": 0.05}}]"
+
+static stp_config *market(const char *const *sets, int n)
+{
+    char text[4096];
+    stp_config *cfg = NULL;
+    stp_error err = {STP_OK, ""};
+    snprintf(text, sizeof text, small_market_fmt, "{\"name\": \"blind\"}", 40, 0);
+    cr_assert_eq(stp_config_parse(&cfg, text, STP_SOURCE_DIR "/configs/t.json", sets, n, &err),
+                 STP_OK, "%s", err.msg);
+    return cfg;
+}
+
+static stp_population *population_of(const stp_config *cfg)
+{
+    stp_population *pop = NULL;
+    stp_error err = {STP_OK, ""};
+    cr_assert_eq(stp_population_create(&pop, cfg, &err), STP_OK, "%s", err.msg);
+    return pop;
+}
+
+/* blind_spot.c's quantile: type 7 (linear between order statistics) of
+ * sorted v[0..n). */
+static double quantile7(const double *v, int n, double q)
+{
+    const double at = q * (n - 1);
+    const int i = (int)floor(at);
+    return i + 1 < n ? v[i] + (at - i) * (v[i + 1] - v[i]) : v[n - 1];
+}
+
+/* Every agent's firing index from a scan of all 48 grid sizes, straight
+ * from stp_calm_history_shocked and stp_population_agent_fires: the
+ * smallest grid size it fires at (0: none), whether or not firing is
+ * monotone in the size. Returns the number of agents whose firing is not
+ * monotone (a bisection would miss their smallest size; the probe used one
+ * until this test found such consensus_mlp agents). */
+static int scan_firing(const stp_config *cfg, const stp_population *pop, int spec, int *idx)
+{
+    const stp_shock_spec *s = &cfg->scenario.shocks[spec];
+    const double dir = s->size.mean > 0.0 ? 1.0 : -1.0;
+    double cap = stp_shock_size_cap(s);
+    int *fired = calloc((size_t)pop->n_agents * (STP_BLIND_GRID + 1), sizeof(int));
+    int a, j, odd = 0;
+    cr_assert_not_null(fired);
+    if (s->kind == STP_SHOCK_ORACLE_ERROR && dir < 0.0 && cap > 0.99) cap = 0.99;
+    for (j = 1; j <= STP_BLIND_GRID; j++) {
+        stp_calm_history *h = NULL;
+        stp_error err = {STP_OK, ""};
+        cr_assert_eq(stp_calm_history_shocked(&h, cfg, (int)s->kind, -1,
+                                              dir * cap * j / STP_BLIND_GRID,
+                                              0.5 * (s->duration_s.lo + s->duration_s.hi), &err),
+                     STP_OK, "%s", err.msg);
+        for (a = 0; a < pop->n_agents; a++)
+            fired[a * (STP_BLIND_GRID + 1) + j] = stp_population_agent_fires(pop, cfg, h, a);
+        stp_calm_history_destroy(h);
+    }
+    for (a = 0; a < pop->n_agents; a++) {
+        const int *f = fired + a * (STP_BLIND_GRID + 1);
+        int first = 0, monotone = 1;
+        for (j = STP_BLIND_GRID; j >= 1; j--)
+            if (f[j]) first = j;
+        for (j = first > 0 ? first : STP_BLIND_GRID + 1; j <= STP_BLIND_GRID; j++)
+            monotone &= f[j];
+        idx[a] = first;
+        odd += !monotone;
+    }
+    free(fired);
+    return odd;
+}
+
+static int by_value_abs(const void *a, const void *b)
+{
+    const double x = fabs(*(const double *)a), y = fabs(*(const double *)b);
+    return (x > y) - (x < y);
+}
+
+/* The probe's lo, center, hi, firing counts and per-family medians equal
+ * those of the smallest firing sizes scanned above (the same arithmetic: size cap
+ * idx / 48, signed by the spec's direction, so compared to 1e-12), for the
+ * gap and the oracle error; the withdrawal is not probed. */
+static void check_probe(const stp_config *cfg, const stp_population *pop, int spec, int *n_odd)
+{
+    const stp_shock_spec *s = &cfg->scenario.shocks[spec];
+    const double dir = s->size.mean > 0.0 ? 1.0 : -1.0;
+    double cap = stp_shock_size_cap(s), *sizes = calloc((size_t)pop->n_agents, sizeof(double));
+    int *idx = calloc((size_t)pop->n_agents, sizeof(int)), a, f, n = 0;
+    stp_blind_probe b;
+    stp_error err = {STP_OK, ""};
+    cr_assert(sizes && idx);
+    if (s->kind == STP_SHOCK_ORACLE_ERROR && dir < 0.0 && cap > 0.99) cap = 0.99;
+    cr_assert_eq(stp_blind_spot_probe(&b, cfg, pop, spec, &err), STP_OK, "%s", err.msg);
+    cr_assert_eq(b.probed, 1, "spec %d", spec);
+    *n_odd += scan_firing(cfg, pop, spec, idx);
+    for (a = 0; a < pop->n_agents; a++)
+        if (idx[a]) sizes[n++] = dir * cap * idx[a] / STP_BLIND_GRID;
+    cr_assert_eq(b.agents_firing, n, "spec %d", spec);
+    cr_assert(n > 0, "spec %d: no agent fires within the cap: nothing tested", spec);
+    qsort(sizes, (size_t)n, sizeof *sizes, by_value_abs);
+    cr_assert(fabs(b.lo - quantile7(sizes, n, 0.1)) < 1e-12, "spec %d: lo %g", spec, b.lo);
+    cr_assert(fabs(b.center - quantile7(sizes, n, 0.5)) < 1e-12, "spec %d: centre %g", spec,
+              b.center);
+    cr_assert(fabs(b.hi - quantile7(sizes, n, 0.9)) < 1e-12, "spec %d: hi %g", spec, b.hi);
+    for (f = 0; f < pop->n_families; f++) {
+        int m = 0;
+        for (a = pop->family_start[f]; a < pop->family_start[f] + pop->family_count[f]; a++)
+            if (idx[a]) sizes[m++] = dir * cap * idx[a] / STP_BLIND_GRID;
+        cr_assert_eq(b.family_firing[f], m, "spec %d family %d", spec, f);
+        qsort(sizes, (size_t)m, sizeof *sizes, by_value_abs);
+        if (m > 0)
+            cr_assert(fabs(b.family_median[f] - quantile7(sizes, m, 0.5)) < 1e-12);
+        else
+            cr_assert(isnan(b.family_median[f]));
+    }
+    fprintf(stderr, "blind_spot spec %d: %d of %d agents fire, lo %.4f centre %.4f hi %.4f\n", spec,
+            n, pop->n_agents, b.lo, b.center, b.hi);
+    free(sizes);
+    free(idx);
+}
+
+Test(blind_spot, probe_finds_each_agents_smallest_firing_size, .timeout = 120)
+{
+    char seed[64];
+    const char *sets[2] = {seed, THREE_SPECS};
+    stp_config *cfg;
+    stp_population *pop;
+    stp_blind_probe b;
+    stp_error err = {STP_OK, ""};
+    int odd = 0;
+    seed_set(seed, sizeof seed, fresh_seed());
+    cfg = market(sets, 2);
+    pop = population_of(cfg);
+    check_probe(cfg, pop, 0, &odd);
+    check_probe(cfg, pop, 1, &odd);
+    cr_assert_eq(stp_blind_spot_probe(&b, cfg, pop, 2, &err), STP_OK, "%s", err.msg);
+    cr_assert(b.probed == 0 && isnan(b.center), "a withdrawal is not seen in the price");
+    fprintf(stderr, "blind_spot: %d agent-specs with non-monotone firing (%s)\n", odd, seed);
+    stp_population_destroy(pop);
+    stp_config_destroy(cfg);
 }
