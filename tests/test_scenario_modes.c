@@ -640,3 +640,131 @@ Test(blind_spot, probe_finds_each_agents_smallest_firing_size, .timeout = 120)
     stp_population_destroy(pop);
     stp_config_destroy(cfg);
 }
+
+/* First cell of spec in a table's row. */
+static int first_cell(const stp_scenario_table *t, int spec)
+{
+    int c = 0;
+    while (c < t->n_slots && t->slot_spec[c] != spec)
+        c++;
+    return c;
+}
+
+/* The same seed and specs in blind_spot and in random mode. */
+static void blind_and_random(uint64_t seed_word, const char *extra, stp_config **blind,
+                             stp_config **random)
+{
+    char seed[64];
+    const char *sets[4] = {seed, THREE_SPECS, extra ? extra : "run.batch=40",
+                           "scenario.mode=\"blind_spot\""};
+    seed_set(seed, sizeof seed, seed_word);
+    *blind = market(sets, 4);
+    *random = market(sets, 3);
+}
+
+/* blind_spot's rows: the probed specs (the gap, counted Poisson(1), and
+ * the oracle error, count 3) are active exactly max(count, 1) = 1 and 3
+ * times on every path, sizes on [lo, hi] (signed: lo is the smaller
+ * magnitude) and times and durations on their configured ranges; their
+ * mean size over N paths is (lo + hi) / 2 within 4.5 of its sd |hi - lo| /
+ * sqrt(12 N) (false failure 7e-6 per spec). The withdrawal's cells are
+ * byte for byte those of `random` (same counters: path, spec, slot). */
+Test(blind_spot, rows_draw_probed_specs_in_the_blind_spot_and_others_as_random, .timeout = 60)
+{
+    enum { N = 4000 };
+    const uint64_t seed = fresh_seed();
+    stp_config *bc, *rc;
+    stp_population *pop;
+    stp_scenario_plan *bp, *rp;
+    stp_scenario_table *bt, *rt;
+    int spec, k;
+    long long p;
+    blind_and_random(seed, NULL, &bc, &rc);
+    pop = population_of(bc);
+    bp = plan_of(bc, pop);
+    rp = plan_of(rc, NULL);
+    bt = table_of(bp, 0, N);
+    rt = table_of(rp, 0, N);
+    for (spec = 0; spec < 2; spec++) {
+        const stp_blind_probe *b = &bp->blind[spec];
+        const stp_shock_spec *s = &bc->scenario.shocks[spec];
+        const int want = s->has_count && s->count > 1 ? s->count : 1, c0 = first_cell(bt, spec);
+        const float lo = (float)fmin(b->lo, b->hi), hi = (float)fmax(b->lo, b->hi);
+        const double sd = fabs(b->hi - b->lo) / sqrt(12.0 * N * want);
+        double sum = 0.0;
+        cr_assert(b->probed && b->agents_firing > 0, "spec %d", spec);
+        cr_assert_eq(bp->law[spec].slots, want, "spec %d", spec);
+        for (p = 0; p < N; p++)
+            for (k = 0; k < want; k++) {
+                const size_t c = (size_t)p * (size_t)bt->n_slots + (size_t)(c0 + k);
+                cr_assert(bt->active[c], "spec %d path %lld slot %d", spec, p, k);
+                cr_assert(bt->size[c] >= lo && bt->size[c] <= hi,
+                          "spec %d path %lld: %g not in [%g, %g]", spec, p, bt->size[c], lo, hi);
+                cr_assert(bt->time_s[c] >= (float)s->time_s.lo &&
+                          bt->time_s[c] <= (float)s->time_s.hi);
+                cr_assert(bt->duration_s[c] >= (float)s->duration_s.lo &&
+                          bt->duration_s[c] <= (float)s->duration_s.hi);
+                sum += bt->size[c];
+            }
+        cr_assert(fabs(sum / (N * want) - 0.5 * (b->lo + b->hi)) < 4.5 * sd + 1e-6,
+                  "spec %d: mean size %.6f, want %.6f +- %.2g (seed %llu)", spec, sum / (N * want),
+                  0.5 * (b->lo + b->hi), 4.5 * sd, (unsigned long long)seed);
+    }
+    {
+        const int cb = first_cell(bt, 2), cr = first_cell(rt, 2), n = bp->law[2].slots;
+        cr_assert_eq(n, rp->law[2].slots);
+        cr_assert_eq(cb + n, bt->n_slots);
+        for (p = 0; p < N; p++) {
+            const size_t ib = (size_t)p * (size_t)bt->n_slots + (size_t)cb;
+            const size_t ir = (size_t)p * (size_t)rt->n_slots + (size_t)cr;
+            cr_assert(memcmp(bt->active + ib, rt->active + ir, (size_t)n) == 0, "path %lld", p);
+            cr_assert(memcmp(bt->size + ib, rt->size + ir, (size_t)n * sizeof(float)) == 0);
+            cr_assert(memcmp(bt->time_s + ib, rt->time_s + ir, (size_t)n * sizeof(float)) == 0);
+            cr_assert(memcmp(bt->duration_s + ib, rt->duration_s + ir, (size_t)n * sizeof(float)) ==
+                      0);
+        }
+    }
+    stp_scenario_table_destroy(bt);
+    stp_scenario_table_destroy(rt);
+    stp_scenario_plan_destroy(bp);
+    stp_scenario_plan_destroy(rp);
+    stp_population_destroy(pop);
+    stp_config_destroy(bc);
+    stp_config_destroy(rc);
+}
+
+/* With no AI agents there is no blind spot to probe: every spec keeps its
+ * configured law (probed 0) and the whole table is random's, byte for
+ * byte. */
+Test(blind_spot, no_agents_leaves_the_random_table)
+{
+    enum { N = 1000 };
+    stp_config *bc, *rc;
+    stp_population *pop;
+    stp_scenario_plan *bp, *rp;
+    stp_scenario_table *bt, *rt;
+    size_t cells;
+    int spec;
+    blind_and_random(fresh_seed(), "population.agents=0", &bc, &rc);
+    pop = population_of(bc);
+    cr_assert_eq(pop->n_agents, 0);
+    bp = plan_of(bc, pop);
+    rp = plan_of(rc, NULL);
+    for (spec = 0; spec < 3; spec++)
+        cr_assert(bp->blind[spec].probed == 0 && isnan(bp->blind[spec].center), "spec %d", spec);
+    cr_assert_eq(bp->n_slots, rp->n_slots);
+    bt = table_of(bp, 0, N);
+    rt = table_of(rp, 0, N);
+    cells = (size_t)N * (size_t)bt->n_slots;
+    cr_assert(memcmp(bt->active, rt->active, cells) == 0);
+    cr_assert(memcmp(bt->size, rt->size, cells * sizeof(float)) == 0);
+    cr_assert(memcmp(bt->time_s, rt->time_s, cells * sizeof(float)) == 0);
+    cr_assert(memcmp(bt->duration_s, rt->duration_s, cells * sizeof(float)) == 0);
+    stp_scenario_table_destroy(bt);
+    stp_scenario_table_destroy(rt);
+    stp_scenario_plan_destroy(bp);
+    stp_scenario_plan_destroy(rp);
+    stp_population_destroy(pop);
+    stp_config_destroy(bc);
+    stp_config_destroy(rc);
+}
