@@ -768,3 +768,63 @@ Test(blind_spot, no_agents_leaves_the_random_table)
     stp_config_destroy(bc);
     stp_config_destroy(rc);
 }
+
+/* Raising population.threshold.mean lifts every agent's threshold (the
+ * same normal draw, shifted: population.c draw_threshold) and, where
+ * neither population redraws an agent for equilibrium (asserted: at means
+ * 0.85 and 0.95 none was seen to; at 0.3 to 0.7 dozens are, which
+ * decouples the two populations and the comparison fails), leaves the
+ * weights alone, so an agent fires at a size under the higher mean only
+ * if it does under the lower: its smallest firing size does not shrink.
+ * The probe's centre is a median over the agents that fire within the cap,
+ * so agents dropping out at the higher mean can lower it; |centre| is
+ * compared only when the same number fire at both (5 fresh seeds). */
+Test(blind_spot, higher_thresholds_do_not_pull_the_centre_toward_zero, .timeout = 120)
+{
+    static const char *const means[2] = {"population.threshold.mean=0.85",
+                                         "population.threshold.mean=0.95"};
+    uint64_t s = fresh_seed();
+    int n, m, spec, a;
+    for (n = 0; n < 5; n++) {
+        char seed_s[64];
+        stp_config *cfg[2];
+        stp_population *pop[2];
+        seed_set(seed_s, sizeof seed_s, next_u64(&s));
+        for (m = 0; m < 2; m++) {
+            const char *sets[3] = {seed_s, THREE_SPECS, means[m]};
+            cfg[m] = market(sets, 3);
+            pop[m] = population_of(cfg[m]);
+            cr_assert_eq(pop[m]->equilibrium_redraws, 0, "%s %s", seed_s, means[m]);
+        }
+        for (spec = 0; spec < 2; spec++) {
+            int idx[2][64], firing[2] = {0, 0};
+            stp_blind_probe b[2];
+            for (m = 0; m < 2; m++) {
+                stp_error err = {STP_OK, ""};
+                cr_assert_eq(pop[m]->n_agents, 64);
+                (void)scan_firing(cfg[m], pop[m], spec, idx[m]);
+                cr_assert_eq(stp_blind_spot_probe(&b[m], cfg[m], pop[m], spec, &err), STP_OK, "%s",
+                             err.msg);
+            }
+            for (a = 0; a < 64; a++) {
+                cr_assert(idx[1][a] == 0 || (idx[0][a] > 0 && idx[0][a] <= idx[1][a]),
+                          "%s spec %d agent %d: fires at grid %d under 0.95, %d under 0.85", seed_s,
+                          spec, a, idx[1][a], idx[0][a]);
+                firing[0] += idx[0][a] > 0;
+                firing[1] += idx[1][a] > 0;
+            }
+            cr_assert(firing[0] == b[0].agents_firing && firing[1] == b[1].agents_firing);
+            if (firing[0] == firing[1] && firing[1] > 0)
+                cr_assert(fabs(b[1].center) >= fabs(b[0].center), "%s spec %d: |centre| %g < %g",
+                          seed_s, spec, fabs(b[1].center), fabs(b[0].center));
+            fprintf(stderr,
+                    "blind_spot threshold 0.85 -> 0.95, spec %d: firing %d -> %d, centre %.4f -> "
+                    "%.4f\n",
+                    spec, firing[0], firing[1], b[0].center, b[1].center);
+        }
+        for (m = 0; m < 2; m++) {
+            stp_population_destroy(pop[m]);
+            stp_config_destroy(cfg[m]);
+        }
+    }
+}
