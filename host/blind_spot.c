@@ -30,23 +30,19 @@ static double quantile_sorted(const double *v, int n, double q)
 }
 
 /* The smallest grid index (1..STP_BLIND_GRID) at which agent a fires, or 0
- * if it does not fire at the cap. Bisection: firing is taken as monotone
- * in the size, which holds for every shipped family (a deeper gap moves
- * every feature further from calm); where it does not, the index found is
- * still one at which the agent fires. */
+ * if it fires at none. A scan up from the smallest size, not a bisection:
+ * firing is not monotone in the size for every shipped family
+ * (tests/test_scenario_modes.c found consensus_mlp agents firing from 5/48
+ * to 28/48 of the cap and not above, which a bisection reported as never
+ * firing). The scan stops at the first size that fires, for most agents
+ * one of the first few; only agents that never fire pay all 48 calls. */
 static int firing_index(const stp_population *pop, const stp_config *cfg,
                         stp_calm_history *const *h, int a)
 {
-    int lo = 0, hi = STP_BLIND_GRID;
-    if (!stp_population_agent_fires(pop, cfg, h[STP_BLIND_GRID - 1], a)) return 0;
-    while (hi - lo > 1) {
-        const int mid = (lo + hi) / 2;
-        if (stp_population_agent_fires(pop, cfg, h[mid - 1], a))
-            hi = mid;
-        else
-            lo = mid;
-    }
-    return hi;
+    int j;
+    for (j = 1; j <= STP_BLIND_GRID; j++)
+        if (stp_population_agent_fires(pop, cfg, h[j - 1], a)) return j;
+    return 0;
 }
 
 stp_status stp_blind_spot_probe(stp_blind_probe *b, const stp_config *cfg,

@@ -248,7 +248,12 @@ static stp_status qmc_layout(stp_scenario_plan *pl, stp_error *err)
                       __LINE__, pl->qmc_dims);
         goto fail;
     }
-    for (i = 0; i < pts; i++)
+    /* The sequence starts at the origin: its first 2^m points are a net, each
+     * 1-D projection holding every multiple of 2^-m once. GSL's generator
+     * skips the origin, and its first 2^m points are not a net (in 1-D they
+     * miss [0, 2^-m) and put two points in [2^-m, 2^-m+1)), so row 0 stays
+     * the zero STP_ALLOC left there and GSL fills rows 1 .. P - 1. */
+    for (i = 1; i < pts; i++)
         gsl_qrng_get(q, pl->qmc_net + (size_t)i * (size_t)pl->qmc_dims);
     gsl_qrng_free(q);
     pl->draw = STP_DRAW_QMC;
