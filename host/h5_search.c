@@ -226,3 +226,50 @@ done:
     free(x);
     return rc;
 }
+
+int stp_h5_write_pilot(hid_t file, const stp_pilot *p, stp_error *err)
+{
+    const hsize_t n = (hsize_t)p->levels;
+    hid_t g = -1;
+    int rc = -1;
+    if (stp_h5_make_group(file, "importance_pilot", 0, &g, err) ||
+        stp_h5_attr_f64(g, ".", "tilt", p->tilt, err) ||
+        stp_h5_attr_i64(g, ".", "paths", p->paths, err) ||
+        stp_h5_write_attr(g, ".", "seed", H5T_STD_U64LE, H5T_NATIVE_ULLONG, &p->seed, err) ||
+        stp_h5_attr_i32(g, ".", "levels", p->levels, err) ||
+        stp_h5_attr_i32(g, ".", "reached", p->reached, err) ||
+        write_f64(g, "tilt", 1, &n, p->level_tilt, err) ||
+        write_f64(g, "gamma", 1, &n, p->level_gamma, err) ||
+        stp_h5_write_dataset(g, "events", H5T_STD_I64LE, H5T_NATIVE_LLONG, 1, &n, p->level_events,
+                             0, err))
+        goto done;
+    rc = 0;
+done:
+    stp_h5_close(g);
+    return rc;
+}
+
+int stp_h5_read_pilot(hid_t file, stp_pilot *p, stp_error *err)
+{
+    hid_t g = -1;
+    htri_t has;
+    int rc = -1, n;
+    memset(p, 0, sizeof *p);
+    if (STP_H5_CHECK(err, has = H5Lexists(file, "importance_pilot", H5P_DEFAULT))) return -1;
+    if (!has) return 0;
+    if (STP_H5_CHECK(err, g = H5Gopen2(file, "importance_pilot", H5P_DEFAULT)) ||
+        stp_h5_read_attr(g, ".", "tilt", H5T_NATIVE_DOUBLE, &p->tilt, err) ||
+        stp_h5_read_attr(g, ".", "paths", H5T_NATIVE_LLONG, &p->paths, err) ||
+        stp_h5_read_attr(g, ".", "seed", H5T_NATIVE_ULLONG, &p->seed, err) ||
+        stp_h5_read_attr(g, ".", "reached", H5T_NATIVE_INT, &p->reached, err) ||
+        stp_h5_read_ds(g, "tilt", H5T_NATIVE_DOUBLE, p->level_tilt, STP_PILOT_LEVELS, &n, err) ||
+        stp_h5_read_ds(g, "gamma", H5T_NATIVE_DOUBLE, p->level_gamma, STP_PILOT_LEVELS, &n, err) ||
+        stp_h5_read_ds(g, "events", H5T_NATIVE_LLONG, p->level_events, STP_PILOT_LEVELS, &p->levels,
+                       err))
+        goto done;
+    rc = 0;
+done:
+    if (rc) stp_h5_prefix_error(err, "/importance_pilot: ");
+    stp_h5_close(g);
+    return rc;
+}

@@ -10,13 +10,20 @@
  *       duration_sd [iter][spec]: the law each iteration drew from
  *     worst_active, worst_size, worst_time_s, worst_duration_s [spec]:
  *       the worst scenario, re-run on fresh paths as /variants/worst
- *       beside /variants/random (see /comparison) */
+ *       beside /variants/random (see /comparison)
+ *
+ *   /importance_pilot  attrs tilt (chosen), paths (per level), seed,
+ *                      levels, reached (1: the last level's event was the
+ *                      cascade itself)
+ *     tilt, gamma, events [level]: each level's tilt, event threshold
+ *       score and event size (pilot.h) */
 #ifndef STAMPEDE_H5_SEARCH_H
 #define STAMPEDE_H5_SEARCH_H
 
 #include <hdf5.h>
 
 #include "stampede/error.h"
+#include "stampede/pilot.h"
 #include "stampede/search.h"
 
 int stp_h5_write_search(hid_t file, const stp_search *s, stp_error *err);
@@ -25,5 +32,10 @@ int stp_h5_write_search(hid_t file, const stp_search *s, stp_error *err);
  * without /search leaves s->n_iter = 0 and returns 0; -1 with err (STP_EIO)
  * on a partial one. */
 int stp_h5_read_search(hid_t file, stp_search *s, stp_error *err);
+
+int stp_h5_write_pilot(hid_t file, const stp_pilot *p, stp_error *err);
+
+/* Reads /importance_pilot into *p; a file without it leaves p->levels = 0. */
+int stp_h5_read_pilot(hid_t file, stp_pilot *p, stp_error *err);
 
 #endif

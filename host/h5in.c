@@ -284,7 +284,7 @@ stp_status stp_h5_read_summary(const char *path, stp_summary *out, stp_error *er
         check_format(file, err) || read_root(file, out, err) || read_variants(file, out, err) ||
         stp_h5_read_comparison(file, &out->comparison, out->ci_method, sizeof out->ci_method,
                                err) ||
-        stp_h5_read_search(file, &out->search, err))
+        stp_h5_read_search(file, &out->search, err) || stp_h5_read_pilot(file, &out->pilot, err))
         goto fail;
     stp_h5_close(file);
     return STP_OK;

@@ -556,7 +556,8 @@ stp_status stp_h5_write_results(const char *path, const stp_results *r, int forc
     if (create_file(tmp, &file, err) || write_root(file, r, err) ||
         write_population(file, r->pop, err) || write_variants(file, r, err) ||
         (r->comparison && stp_h5_write_comparison(file, r->comparison, err)) ||
-        (r->search && stp_h5_write_search(file, r->search, err)))
+        (r->search && stp_h5_write_search(file, r->search, err)) ||
+        (r->pilot && stp_h5_write_pilot(file, r->pilot, err)))
         goto fail;
     close_failed = STP_H5_CHECK(err, H5Fclose(file)); /* flushes: may fail on a full disk */
     file = -1;

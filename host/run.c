@@ -16,6 +16,7 @@
 #include "stampede/engine.h"
 #include "stampede/experiment.h"
 #include "stampede/h5out.h"
+#include "stampede/pilot.h"
 #include "stampede/scenario.h"
 #include "stampede/search.h"
 #include "stampede/stats.h"
@@ -372,8 +373,9 @@ static stp_status run_point(run_state *r, int index, const stp_run_opts *o, int 
 
 static stp_status write_results(run_state *runs, int n, const stp_config *cfg,
                                 const stp_point_spec *pts, const stp_search *search,
-                                const stp_run_opts *o, int use_gpu, const char *device,
-                                double wall, double agent_steps, stp_error *err)
+                                const stp_pilot *pilot, const stp_run_opts *o, int use_gpu,
+                                const char *device, double wall, double agent_steps,
+                                stp_error *err)
 {
     stp_variant_results *vars = NULL;
     stp_comparison cmp;
@@ -403,6 +405,7 @@ static stp_status write_results(run_state *runs, int n, const stp_config *cfg,
     res.variants = vars;
     res.comparison = cfg->experiment.kind != STP_EXP_SINGLE ? &cmp : NULL;
     res.search = search;
+    res.pilot = pilot;
     st = stp_h5_write_results(o->out_path, &res, o->force || o->resume, err);
     stp_comparison_free(&cmp);
     free(vars);
@@ -547,8 +550,8 @@ static stp_status run_search(const stp_config *cfg, const stp_run_opts *o, int u
             goto done;
         run_state_free_batch(&runs[k]);
     }
-    if ((st = write_results(runs, 2, cfg, pts, &s, o, use_gpu, device, now_s() - t0, agent_steps,
-                            err)) == STP_OK)
+    if ((st = write_results(runs, 2, cfg, pts, &s, NULL, o, use_gpu, device, now_s() - t0,
+                            agent_steps, err)) == STP_OK)
         stp_checkpoint_remove(&runs[0].ck);
 done:
     stp_scenario_plan_destroy(plan);
@@ -563,10 +566,28 @@ done:
     return st;
 }
 
+/* scenario.importance.pilot_paths > 0: the tilt the pilot chooses (pilot.h),
+ * before any point runs, so that every point shares it (and its weights). */
+static stp_status choose_tilt(const stp_config *cfg, stp_pilot *pilot, int use_gpu,
+                              const stp_run_opts *o, stp_error *err)
+{
+    stp_population *pop = NULL;
+    stp_status st;
+    memset(pilot, 0, sizeof *pilot);
+    if (cfg->scenario.mode != STP_SCENARIO_IMPORTANCE || cfg->scenario.importance_pilot_paths <= 0)
+        return STP_OK;
+    if ((st = stp_population_create(&pop, cfg, err)) == STP_OK)
+        st = stp_importance_pilot(pilot, cfg, pop, use_gpu, o->threads, err);
+    stp_population_destroy(pop);
+    return st;
+}
+
 stp_status stp_run(const stp_config *cfg, const stp_run_opts *o, stp_error *err)
 {
     stp_point_spec *pts = NULL;
     run_state *runs = NULL;
+    stp_config *tuned = NULL; /* cfg with the pilot's tilt: a shallow copy */
+    stp_pilot pilot;
     char device[256] = "";
     double t0, wall, agent_steps = 0.0;
     stp_status st;
@@ -576,7 +597,15 @@ stp_status stp_run(const stp_config *cfg, const stp_run_opts *o, stp_error *err)
         (st = stp_backend_choose(o->backend, &use_gpu, device, sizeof device, err)) != STP_OK)
         return st;
     if (cfg->experiment.kind == STP_EXP_SEARCH) return run_search(cfg, o, use_gpu, device, err);
-    if (STP_ALLOC(err, pts, STP_MAX_POINTS)) return err->status;
+    t0 = now_s();
+    if ((st = choose_tilt(cfg, &pilot, use_gpu, o, err)) != STP_OK) return st;
+    if (pilot.levels > 0) {
+        if (STP_ALLOC(err, tuned, 1)) return err->status;
+        *tuned = *cfg;
+        tuned->scenario.importance_tilt = pilot.tilt;
+        cfg = tuned;
+    }
+    if (STP_ALLOC(err, pts, STP_MAX_POINTS)) goto fail;
     if ((st = stp_experiment_points(cfg, pts, &n, err)) != STP_OK ||
         (st = STP_ALLOC(err, runs, n) ? err->status : STP_OK) != STP_OK)
         goto done;
@@ -584,9 +613,11 @@ stp_status stp_run(const stp_config *cfg, const stp_run_opts *o, stp_error *err)
         if ((st = stp_experiment_point_config(&runs[i].own, &runs[i].overrides_json, cfg, &pts[i],
                                               err)) != STP_OK)
             goto done;
+        /* a point's copy is parsed from the resolved config, which has the
+         * configured tilt, not the pilot's */
+        if (runs[i].own) runs[i].own->scenario.importance_tilt = cfg->scenario.importance_tilt;
         runs[i].cfg = runs[i].own ? runs[i].own : cfg;
     }
-    t0 = now_s();
     sp.total = (long long)n * cfg->run.paths;
     sp.t0 = t0;
     for (i = 0; i < n; i++) {
@@ -600,13 +631,17 @@ stp_status stp_run(const stp_config *cfg, const stp_run_opts *o, stp_error *err)
         if (st != STP_OK) goto done;
     }
     wall = now_s() - t0;
-    if ((st = write_results(runs, n, cfg, pts, NULL, o, use_gpu, device, wall, agent_steps, err)) ==
-        STP_OK)
+    if ((st = write_results(runs, n, cfg, pts, NULL, pilot.levels > 0 ? &pilot : NULL, o, use_gpu,
+                            device, wall, agent_steps, err)) == STP_OK)
         stp_checkpoint_remove(&runs[0].ck);
 done:
     for (i = 0; runs && i < n; i++)
         run_state_free(&runs[i]);
     free(runs);
     free(pts);
+    free(tuned);
     return st;
+fail:
+    free(tuned);
+    return err->status;
 }

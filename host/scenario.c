@@ -165,6 +165,11 @@ static double sample_row(row r, const stp_scenario_plan *pl, long long path)
     return log_lr == 0.0 ? 1.0 : fmax(exp(log_lr), DBL_MIN);
 }
 
+int stp_scenario_tiltable(const stp_shock_spec *s)
+{
+    return s->size.sd > 0.0 && s->size.mean != 0.0;
+}
+
 /* The law of spec s as configured: uniform times and durations, the size's
  * normal, tilted in importance mode by the tilt in the direction of its
  * mean (specs with sd 0 or mean 0 untilted). */
@@ -179,7 +184,7 @@ static stp_shock_law configured_law(const stp_config *cfg, const stp_shock_spec 
     l.size_mean = s->size.mean;
     l.size_sd = s->size.sd;
     l.size_cap = stp_shock_size_cap(s);
-    if (cfg->scenario.mode == STP_SCENARIO_IMPORTANCE && s->size.sd > 0.0 && s->size.mean != 0.0)
+    if (cfg->scenario.mode == STP_SCENARIO_IMPORTANCE && stp_scenario_tiltable(s))
         l.tilt = s->size.mean < 0.0 ? -cfg->scenario.importance_tilt
                                     : cfg->scenario.importance_tilt;
     l.time_s.lo = s->time_s.lo;

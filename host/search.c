@@ -68,12 +68,17 @@ stp_status stp_search_plan(stp_scenario_plan **out, const stp_config *cfg,
     return STP_OK;
 }
 
+double stp_cascade_score(const stp_config *cfg, double max_drawdown, double liquidated_usd)
+{
+    return fmin(max_drawdown / cfg->cascade.drawdown, 1.0) +
+           fmin(liquidated_usd / cfg->cascade.liquidation_usd, 1.0);
+}
+
 double stp_search_score(const stp_config *cfg, double bad_debt_usd, double max_drawdown,
                         double liquidated_usd)
 {
     if (cfg->experiment.search_objective == STP_OBJECTIVE_ES_BAD_DEBT) return bad_debt_usd;
-    return fmin(max_drawdown / cfg->cascade.drawdown, 1.0) +
-           fmin(liquidated_usd / cfg->cascade.liquidation_usd, 1.0);
+    return stp_cascade_score(cfg, max_drawdown, liquidated_usd);
 }
 
 typedef struct ranked {

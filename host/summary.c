@@ -659,6 +659,14 @@ static void print_human(FILE *f, const stp_summary *s, int md)
         grid_print(f, &g, md);
         if (vs->attribution.computed) print_attribution(f, vs, md);
     }
+    if (s->pilot.levels > 0)
+        fprintf(f,
+                "%simportance tilt %.3g chosen by a cross-entropy pilot: %d level%s of %lld paths "
+                "on their own seed%s\n",
+                md ? "\n" : "\n", s->pilot.tilt, s->pilot.levels, s->pilot.levels == 1 ? "" : "s",
+                s->pilot.paths,
+                s->pilot.reached ? "" : " (no level reached the cascade itself: the tilt is the "
+                                        "last level's, raise pilot_paths)");
     fputs("\n[lo, hi]: 95% confidence intervals; VaR and ES of the upper (loss) tail.\n", f);
     if (s->comparison.n > 0) print_comparison(f, s, md);
     if (s->search.n_iter > 0) print_search(f, s, md);
@@ -1053,6 +1061,16 @@ static void print_json(FILE *f, const stp_summary *s)
     json_close(&w, ']');
     if (s->comparison.n > 0) json_comparison(&w, s);
     if (s->search.n_iter > 0) json_search(&w, s);
+    if (s->pilot.levels > 0) {
+        json_open(&w, "importance_pilot", '{');
+        json_num(&w, "tilt", s->pilot.tilt);
+        json_int(&w, "paths", s->pilot.paths);
+        json_int(&w, "levels", s->pilot.levels);
+        json_bool(&w, "reached", s->pilot.reached);
+        json_nums(&w, "level_tilt", s->pilot.level_tilt, s->pilot.levels);
+        json_nums(&w, "level_gamma", s->pilot.level_gamma, s->pilot.levels);
+        json_close(&w, '}');
+    }
     json_close(&w, '}');
     fputc('\n', f);
 }

@@ -181,6 +181,7 @@ typedef struct stp_config {
         int n_shocks;
         stp_shock_spec shocks[STP_MAX_SHOCKS];
         double importance_tilt;
+        int importance_pilot_paths; /* > 0: choose the tilt by a cross-entropy pilot (pilot.h) */
         int qmc_points;
     } scenario;
 

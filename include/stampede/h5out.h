@@ -8,6 +8,7 @@
 #include "stampede/error.h"
 #include "stampede/outcomes.h"
 #include "stampede/results.h"
+#include "stampede/pilot.h"
 #include "stampede/search.h"
 #include "stampede/stats.h"
 
@@ -61,6 +62,7 @@ typedef struct stp_summary {
     /* /search (search experiments; search.n_iter 0 when absent), owned;
      * the re-run's rows are comparison.rows[0] (random) and [1] (worst) */
     stp_search search;
+    stp_pilot pilot; /* /importance_pilot; pilot.levels 0 when absent */
 } stp_summary;
 
 /* Reads the summary of a results file. Checks the root attributes format ==

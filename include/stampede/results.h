@@ -116,6 +116,7 @@ typedef struct stp_results {
     stp_variant_results *variants;
     const stp_comparison *comparison; /* NULL for a single experiment */
     const struct stp_search *search;  /* search experiments: /search, else NULL */
+    const struct stp_pilot *pilot;    /* the importance tilt's pilot: /importance_pilot, else NULL */
 } stp_results;
 
 #endif

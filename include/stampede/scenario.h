@@ -74,6 +74,10 @@ typedef struct stp_scenario_plan {
     stp_blind_probe blind[STP_MAX_SHOCKS];
 } stp_scenario_plan;
 
+/* Whether importance sampling tilts spec s: a size with sd > 0 and a mean
+ * that gives the direction. */
+int stp_scenario_tiltable(const stp_shock_spec *s);
+
 /* Most Sobol dimensions GSL's generator offers. */
 #define STP_QMC_MAX_DIMS 40
 

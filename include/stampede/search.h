@@ -54,6 +54,10 @@ void stp_search_free(stp_search *s);
 stp_status stp_search_plan(stp_scenario_plan **out, const stp_config *cfg,
                            const stp_search_law *law, stp_error *err);
 
+/* min(dd / cascade.drawdown, 1) + min(liq / cascade.liquidation_usd, 1):
+ * 2 exactly on a cascade (DESIGN §3.7), below it otherwise. */
+double stp_cascade_score(const stp_config *cfg, double max_drawdown, double liquidated_usd);
+
 /* A path's score, higher is worse: bad_debt_usd for es_bad_debt_usd; for
  * p_cascade min(dd / cascade.drawdown, 1) + min(liq / cascade.liquidation_usd,
  * 1), which is 2 exactly on a cascade and grows towards one elsewhere, so
