@@ -118,6 +118,9 @@ static int read_cascade_weights(hid_t g, stp_cascade_stats *c, stp_error *err)
         return -1;
     if (has && stp_h5_read_attr(g, "cascade", "replicates", H5T_NATIVE_INT, &c->replicates, err))
         return -1;
+    c->se = NAN; /* its standard error: files before 0.3.0 lack it */
+    if (STP_H5_CHECK(err, has = H5Aexists_by_name(g, "cascade", "se", H5P_DEFAULT))) return -1;
+    if (has && stp_h5_read_attr(g, "cascade", "se", H5T_NATIVE_DOUBLE, &c->se, err)) return -1;
     return 0;
 }
 

@@ -253,7 +253,8 @@ static int write_cascade(hid_t vg, const stp_cascade_stats *c, stp_error *err)
            stp_h5_attr_i64(vg, "cascade", "k", c->k, err) ||
            stp_h5_attr_i64(vg, "cascade", "weighted", c->weighted, err) ||
            stp_h5_attr_f64(vg, "cascade", "ess", c->ess, err) ||
-           stp_h5_attr_i64(vg, "cascade", "replicates", c->replicates, err);
+           stp_h5_attr_i64(vg, "cascade", "replicates", c->replicates, err) ||
+           stp_h5_attr_f64(vg, "cascade", "se", c->se, err);
 }
 
 static int write_histograms(hid_t vg, const stp_histogram *hist, stp_error *err)

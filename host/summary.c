@@ -601,12 +601,20 @@ static void fmt_cascade(char *buf, size_t cap, const stp_cascade_stats *c)
     fmt_cell(cell, sizeof cell, c->p, c->ci_lo, c->ci_hi, UNIT_FRAC);
     fmt_thousands(k, sizeof k, c->k);
     fmt_thousands(n, sizeof n, c->n);
-    if (c->weighted)
+    if (c->weighted) {
+        /* the plain sample with this standard error: what the tilt saved
+         * (files before 0.3.0 do not store the standard error) */
+        char worth[64] = "";
+        if (c->se > 0.0) {
+            char w[32];
+            fmt_thousands(w, sizeof w, llround(c->p * (1.0 - c->p) / (c->se * c->se)));
+            snprintf(worth, sizeof worth, "as precise as %s plain paths; ", w);
+        }
         snprintf(buf, cap,
                  "%s (importance-weighted: %s of %s paths cascaded under the tilted law, "
-                 "effective sample size %.0f; 95%% normal interval)",
-                 cell, k, n, c->ess);
-    else if (c->replicates > 0)
+                 "%sKish effective sample size of the weights %.0f; 95%% normal interval)",
+                 cell, k, n, worth, c->ess);
+    } else if (c->replicates > 0)
         snprintf(buf, cap,
                  "%s (%s of %s paths; randomized QMC, mean of %d replicates, 95%% t interval "
                  "from their spread)",
