@@ -29,6 +29,13 @@ static double quantile_sorted(const double *v, int n, double q)
     return i + 1 < n ? v[i] + (at - i) * (v[i + 1] - v[i]) : v[n - 1];
 }
 
+double stp_blind_grid_size(double cap, int j)
+{
+    return j == STP_BLIND_GRID ? cap
+                               : cap * pow(STP_BLIND_SPAN, -(double)(STP_BLIND_GRID - j) /
+                                                               (STP_BLIND_GRID - 1));
+}
+
 /* The smallest grid index (1..STP_BLIND_GRID) at which agent a fires, or 0
  * if it fires at none. A scan up from the smallest size, not a bisection:
  * firing is not monotone in the size for every shipped family
@@ -66,7 +73,7 @@ stp_status stp_blind_spot_probe(stp_blind_probe *b, const stp_config *cfg,
     b->probed = 1;
     for (j = 0; j < STP_BLIND_GRID && st == STP_OK; j++)
         st = stp_calm_history_shocked(&h[j], cfg, (int)s->kind, -1,
-                                      dir * cap * (j + 1) / STP_BLIND_GRID,
+                                      dir * stp_blind_grid_size(cap, j + 1),
                                       0.5 * (s->duration_s.lo + s->duration_s.hi), err);
     if (st != STP_OK || STP_ALLOC(err, idx, pop->n_agents) ||
         STP_ALLOC(err, fire, pop->n_agents) || STP_ALLOC(err, sorted, pop->n_agents)) {
@@ -77,7 +84,7 @@ stp_status stp_blind_spot_probe(stp_blind_probe *b, const stp_config *cfg,
     for (a = 0; a < pop->n_agents; a++)
         idx[a] = firing_index(pop, cfg, h, a);
     for (a = 0; a < pop->n_agents; a++) {
-        fire[a] = idx[a] ? cap * idx[a] / STP_BLIND_GRID : NAN;
+        fire[a] = idx[a] ? stp_blind_grid_size(cap, idx[a]) : NAN;
         if (idx[a]) sorted[n++] = fire[a];
     }
     b->agents_firing = n;

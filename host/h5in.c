@@ -12,6 +12,7 @@
 
 #include "h5_attribution.h"
 #include "h5_comparison.h"
+#include "h5_plan.h"
 #include "h5_search.h"
 #include "h5util.h"
 #include "stampede/experiment.h"
@@ -141,7 +142,8 @@ static int read_variant(hid_t variants, const char *name, stp_variant_summary *v
         stp_h5_read_attr(g, "cascade", "n", H5T_NATIVE_LLONG, &c->n, err) ||
         stp_h5_read_attr(g, "cascade", "k", H5T_NATIVE_LLONG, &c->k, err) ||
         read_cascade_weights(g, c, err) ||
-        read_variant_stats(g, vs, err) || stp_h5_read_attribution(g, &vs->attribution, err))
+        read_variant_stats(g, vs, err) || stp_h5_read_attribution(g, &vs->attribution, err) ||
+        stp_h5_read_plan(g, vs, err))
         goto fail;
     rc = 0;
 fail:

@@ -16,6 +16,7 @@
 
 #include "h5_attribution.h"
 #include "h5_comparison.h"
+#include "h5_plan.h"
 #include "h5_search.h"
 #include "h5util.h"
 
@@ -406,7 +407,8 @@ static int write_variant(hid_t variants, const stp_variant_results *v, stp_error
         write_outcomes(g, &v->source, err) || write_scenarios(g, &v->source, err) ||
         write_stats(g, v, err) || write_cascade(g, &v->cascade, err) ||
         write_histograms(g, v->hist, err) || write_samples(g, v->samples, err) ||
-        write_worst(g, v, err) || stp_h5_write_attribution(g, &v->attribution, err))
+        write_worst(g, v, err) || stp_h5_write_attribution(g, &v->attribution, err) ||
+        (v->plan && stp_h5_write_plan(g, v->plan, err)))
         goto fail;
     rc = 0;
 fail:

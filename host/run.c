@@ -328,6 +328,7 @@ static void point_results(run_state *r)
     r->var.source.outcome_user = &r->ck;
     r->var.source.scenario_rows = stp_scenario_sampled_rows;
     r->var.source.scenario_user = r->plan;
+    r->var.plan = r->plan;
     r->var.samples = &r->samples;
 }
 

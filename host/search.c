@@ -51,6 +51,7 @@ stp_status stp_search_plan(stp_scenario_plan **out, const stp_config *cfg,
     if ((st = stp_scenario_plan_create(out, cfg, NULL, err)) != STP_OK) return st;
     pl = *out;
     pl->mode = STP_SCENARIO_RANDOM;
+    pl->search = 1;
     pl->n_slots = pl->n_specs;
     for (k = 0; k < pl->n_specs; k++) {
         stp_shock_law *l = &pl->law[k];

@@ -662,6 +662,20 @@ static void print_human(FILE *f, const stp_summary *s, int md)
                 md ? "\n### Variant %s (%s paths)\n\nP(cascade) = %s\n\n"
                    : "\nvariant %s (%s paths)\n  P(cascade) = %s\n",
                 name, done, casc);
+        for (int k = 0; k < vs->n_probes; k++) {
+            const stp_blind_probe *b = &vs->probe[k];
+            if (!b->probed) continue;
+            if (b->agents_firing == 0) {
+                fprintf(f, "%sblind spot, shock %d: no agent fires within the size cap; drawn as "
+                           "configured\n", md ? "\n" : "  ", k);
+                continue;
+            }
+            fprintf(f,
+                    "%sblind spot, shock %d: %d agents fire on a shock of size %.3g (10%%), %.3g "
+                    "(median), %.3g (90%%) in the calm market; each path draws one uniformly "
+                    "between the 10%% and 90%% points\n",
+                    md ? "\n" : "  ", k, b->agents_firing, b->lo, b->center, b->hi);
+        }
         table_build(&t, vs);
         const grid g = {t.rows, t.cols, table_fill, &t};
         grid_print(f, &g, md);
@@ -884,6 +898,12 @@ static void json_attribution(json_out *w, const stp_attribution *a)
     json_close(w, '}');
 }
 
+static void json_bool(json_out *w, const char *key, int b)
+{
+    json_item(w, key);
+    fputs(b ? "true" : "false", w->f);
+}
+
 static void json_variant(json_out *w, const stp_variant_summary *v)
 {
     json_open(w, NULL, '{');
@@ -905,14 +925,23 @@ static void json_variant(json_out *w, const stp_variant_summary *v)
             json_metric(w, stp_outcome_names[m], &v->stats[m]);
     json_close(w, '}');
     if (v->attribution.computed) json_attribution(w, &v->attribution);
+    json_str(w, "scenario_mode", v->scenario_mode);
+    if (v->n_probes > 0) {
+        json_open(w, "blind_spot", '[');
+        for (int k = 0; k < v->n_probes; k++) {
+            json_open(w, NULL, '{');
+            json_bool(w, "probed", v->probe[k].probed);
+            json_int(w, "agents_firing", v->probe[k].agents_firing);
+            json_num(w, "lo", v->probe[k].lo);
+            json_num(w, "center", v->probe[k].center);
+            json_num(w, "hi", v->probe[k].hi);
+            json_close(w, '}');
+        }
+        json_close(w, ']');
+    }
     json_close(w, '}');
 }
 
-static void json_bool(json_out *w, const char *key, int b)
-{
-    json_item(w, key);
-    fputs(b ? "true" : "false", w->f);
-}
 
 /* A paired difference with the column names of /comparison (less the
  * d_<what>_ prefix, which is the key). */

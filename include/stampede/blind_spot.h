@@ -7,8 +7,15 @@
 #include "stampede/population.h"
 #include "stampede/scenario.h"
 
-/* Sizes on the probe grid, from |cap| / STP_BLIND_GRID to |cap|. */
+/* The probe grid: STP_BLIND_GRID sizes in geometric steps from |cap| /
+ * STP_BLIND_SPAN to |cap| (12.5% apart), so that agents firing on a small
+ * move are resolved as finely, relative to their size, as those firing on
+ * a crash. */
 #define STP_BLIND_GRID 48
+#define STP_BLIND_SPAN 256.0
+
+/* |size| of grid point j, 1 <= j <= STP_BLIND_GRID, for a spec whose cap is cap. */
+double stp_blind_grid_size(double cap, int j);
 
 /* Probes spec `spec` of cfg against the population: for a kind the agents
  * see in the price (gap, oracle_error) and at least one AI agent, each

@@ -8,6 +8,7 @@
 #include "stampede/error.h"
 #include "stampede/outcomes.h"
 #include "stampede/results.h"
+#include "stampede/scenario.h"
 #include "stampede/pilot.h"
 #include "stampede/search.h"
 #include "stampede/stats.h"
@@ -34,6 +35,9 @@ typedef struct stp_variant_summary {
     int has_stats[STP_N_OUTCOMES]; /* 1 when stats/<metric> was in the file */
     stp_metric_stats stats[STP_N_OUTCOMES];
     stp_attribution attribution; /* computed 0: the file has none (before 0.3.0) */
+    char scenario_mode[16];      /* scenario_law's mode; "" before 0.3.0 */
+    int n_probes;                /* blind_spot: probe[spec], else 0 */
+    stp_blind_probe probe[STP_MAX_SHOCKS];
 } stp_variant_summary;
 
 typedef struct stp_summary {

@@ -59,6 +59,7 @@ typedef struct stp_variant_results {
     const char *overrides_json; /* "{}" for the baseline */
     long long paths_done;
     stp_path_source source;
+    const struct stp_scenario_plan *plan; /* the law of its scenario rows */
     const stp_samples *samples;
     stp_metric_stats stats[STP_N_OUTCOMES];
     stp_metric_stats peak_sync_acted; /* over paths where an agent acted; n = 0 if none */

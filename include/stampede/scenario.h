@@ -62,6 +62,7 @@ typedef struct stp_blind_probe {
 typedef struct stp_scenario_plan {
     const stp_config *cfg; /* borrowed: the seed and the specs' kinds */
     stp_scenario_mode mode;
+    int search; /* 1: a search's laws (search.h) */
     int n_specs, n_slots;
     stp_shock_law law[STP_MAX_SHOCKS];
     stp_draw draw;
