@@ -202,14 +202,18 @@ Test(search_run, reproducible_and_resumable)
     stp_error err = {STP_OK, ""};
     stopper stop = {0, 24}; /* inside iteration 1 of 3 (16 paths each) */
     double p[2], active[1];
-    cr_assert_eq(run_to(cfg, "a.h5", 0, NULL, &err), STP_OK, "%s", err.msg);
-    cr_assert_eq(run_to(cfg, "b.h5", 0, NULL, &err), STP_OK, "%s", err.msg);
-    assert_same_search("a.h5", "b.h5");
-    cr_assert_eq(run_to(cfg, "c.h5", 0, &stop, &err), STP_EINTR, "%s", err.msg);
-    cr_assert_eq(run_to(cfg, "c.h5", 1, NULL, &err), STP_OK, "%s", err.msg);
-    assert_same_search("a.h5", "c.h5");
-    read_doubles("a.h5", "/comparison/p_cascade", p, 2);
-    read_doubles("a.h5", "/search/worst_active", active, 1);
+    char a[300], b[300], c[300];
+    snprintf(a, sizeof a, "%s/a.h5", dir);
+    snprintf(b, sizeof b, "%s/b.h5", dir);
+    snprintf(c, sizeof c, "%s/c.h5", dir);
+    cr_assert_eq(run_to(cfg, a, 0, NULL, &err), STP_OK, "%s", err.msg);
+    cr_assert_eq(run_to(cfg, b, 0, NULL, &err), STP_OK, "%s", err.msg);
+    assert_same_search(a, b);
+    cr_assert_eq(run_to(cfg, c, 0, &stop, &err), STP_EINTR, "%s", err.msg);
+    cr_assert_eq(run_to(cfg, c, 1, NULL, &err), STP_OK, "%s", err.msg);
+    assert_same_search(a, c);
+    read_doubles(a, "/comparison/p_cascade", p, 2);
+    read_doubles(a, "/search/worst_active", active, 1);
     cr_assert(p[0] >= 0.0 && p[0] <= 1.0 && p[1] >= 0.0 && p[1] <= 1.0);
     cr_assert(active[0] == 0.0 || active[0] == 1.0);
     stp_config_destroy(cfg);
