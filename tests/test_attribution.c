@@ -335,10 +335,11 @@ static void write_rule(const char *name, double dd_limit, char *path, size_t cap
  * 1%: the first oracle read that shows a gap shows one step of it, or
  * 3 when a delay ends (5 when two end at once), a 33% drawdown at most
  * even for two gaps at once, so "early" decides before "late" could. */
-static void market_config(char *json, size_t cap, unsigned long long seed, long long paths)
+static void market_config(char *json, size_t cap, unsigned long long seed, long long paths,
+                          double late_limit)
 {
     char late[512], early[512];
-    write_rule("late", 5.0, late, sizeof late);
+    write_rule("late", late_limit, late, sizeof late);
     write_rule("early", 0.1, early, sizeof early);
     snprintf(
         json, cap,
@@ -410,7 +411,7 @@ Test(attribution_market, gaps_drive_the_tail_and_the_early_family_moves_first)
     stp_path_source src;
     engine e;
     int early = 0;
-    market_config(json, sizeof json, seed, n);
+    market_config(json, sizeof json, seed, n, 5.0);
     memset(&e, 0, sizeof e);
     cr_assert_eq(stp_config_parse(&e.cfg, json, NULL, NULL, 0, &err), STP_OK, "%s", err.msg);
     engine_wire(&e);
@@ -470,6 +471,43 @@ Test(attribution_market, gaps_drive_the_tail_and_the_early_family_moves_first)
     engine_close(&e);
 }
 
+/* Who moved first when the herd decides in one step: with "late" given
+ * the same rule as "early", every agent breaches on the same oracle read,
+ * so the first step's deciders are the whole population. The first mover
+ * is drawn uniformly among them (path.h), so over the cascade paths each
+ * family is credited its share of the agents, within 4 binomial sds; the
+ * lowest index, family 0's, would credit it with every path. */
+Test(attribution_market, a_common_first_step_credits_families_by_their_share)
+{
+    const long long n = 2000;
+    const unsigned long long seed = fresh_seed() >> 12;
+    static char json[8192];
+    stp_error err = {STP_OK, ""};
+    long long casc = 0, fam1 = 0;
+    int early = 0;
+    engine e;
+    market_config(json, sizeof json, seed, n, 0.1);
+    memset(&e, 0, sizeof e);
+    cr_assert_eq(stp_config_parse(&e.cfg, json, NULL, NULL, 0, &err), STP_OK, "%s", err.msg);
+    engine_wire(&e);
+    cr_assert_eq(stp_backend_run_batch(&e.ctx, e.scen, NULL, 0, n, 0, &err), STP_OK, "%s", err.msg);
+    for (int i = 0; i < e.pop->n_agents; i++)
+        early += e.pop->family[i] == 1;
+    for (long long p = 0; p < n; p++) {
+        const double fm = e.out.v[STP_OUT_FIRST_MOVER][p];
+        if (e.out.v[STP_OUT_CASCADE][p] < 0.5) continue;
+        cr_assert(fm >= 0, "seed %llu path %lld: a cascade without a mover", seed, p);
+        casc++;
+        fam1 += e.pop->family[(int)fm] == 1;
+    }
+    const double want = early / 40.0, sd = sqrt(want * (1.0 - want) / (double)casc);
+    cr_assert_gt(casc, 500, "seed %llu: %lld cascades", seed, casc); /* ~787 expected */
+    cr_assert(fabs((double)fam1 / (double)casc - want) < 4.0 * sd,
+              "seed %llu: family 1 first on %lld of %lld cascades, its share %g", seed, fam1, casc,
+              want);
+    engine_close(&e);
+}
+
 /* The same market through `stampede run`: the results file carries the
  * attribution group, the summary reads it back as computed and prints it
  * in every format. */
@@ -482,7 +520,7 @@ Test(attribution_market, run_writes_reads_and_prints_it)
     stp_run_opts o;
     stp_summary s;
     char *text, *md, *js, lift[32];
-    market_config(json, sizeof json, 5, 400);
+    market_config(json, sizeof json, 5, 400, 5.0);
     cr_assert_eq(stp_config_parse(&cfg, json, NULL, NULL, 0, &err), STP_OK, "%s", err.msg);
     snprintf(out, sizeof out, "%s/attr.h5", dir);
     memset(&o, 0, sizeof o);

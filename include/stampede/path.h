@@ -102,10 +102,11 @@ typedef struct stp_path_state {
     int forced_stress;
     float exploit_factor[STP_MAX_PROTOCOLS]; /* collateral multiplier, 1 when none */
     int any_exploit;
-    /* who moved first (DESIGN §3.6): the first agent to decide and its step,
-     * -1 while nobody has; within a step the lowest index, as decisions run
-     * in index order on every backend */
-    int first_mover, t_first_move;
+    /* who moved first (DESIGN §3.6): one of the agents deciding in the
+     * path's first step with a decision, drawn uniformly (stp_agent_decide),
+     * and that step; -1 while nobody has decided. first_count: the deciders
+     * of that step so far */
+    int first_mover, t_first_move, first_count;
 } stp_path_state;
 
 /* Per-step samples of one path, [step]; NULL pointers when not sampled. */
@@ -444,9 +445,20 @@ static inline STP_HD void stp_agent_decide(stp_path_state *s, const stp_path_ws 
                                            const stp_path_tables *tb, long long path, int a, int t)
 {
     const stp_params *p = &tb->prm;
-    if (s->first_mover < 0) {
-        s->first_mover = a;
-        s->t_first_move = t;
+    if (s->first_mover < 0 || t == s->t_first_move) {
+        /* reservoir sampling (Vitter 1985): the k-th decider of the first
+         * step replaces the pick with probability 1/k, so each of them is
+         * the first mover with equal chance. Agents are sorted by family:
+         * the lowest index would always credit family 0 with the herd's
+         * common step. Decisions run in index order on every backend and
+         * the draw is keyed (path, step, agent), so the pick is theirs too. */
+        const int k = ++s->first_count;
+        const stp_u32x4 r =
+            stp_philox(p->seed, STP_STREAM_AGENT, (uint32_t)path, (uint32_t)t, (uint32_t)a, 1);
+        if (k == 1 || stp_uniform(r.v[0]) * (float)k <= 1.0f) {
+            s->first_mover = a;
+            s->t_first_move = t;
+        }
     }
     stp_window_enter(w->sync_ring, &s->sync_sum, p->sync_window_steps, w->last_act[a], t);
     if (p->breaker_on)
