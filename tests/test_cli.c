@@ -223,13 +223,53 @@ Test(cli, summary_rejects_non_results_file)
 /* Every shipped config validates (they are what users run first). */
 Test(cli, shipped_configs_validate)
 {
-    static const char *const names[] = {"quickstart", "bench_1024", "feb2026_exit"};
+    static const char *const names[] = {"quickstart",        "bench_1024",     "feb2026_exit",
+                                        "mitigation_pack",   "monoculture_sweep", "adversarial",
+                                        "adversarial_search", "rare_tail"};
     char args[1024], err[4096];
     int i;
-    for (i = 0; i < 3; i++) {
+    for (i = 0; i < (int)(sizeof names / sizeof names[0]); i++) {
         snprintf(args, sizeof args, "validate '%s/configs/%s.json'", STP_SOURCE_DIR, names[i]);
         cr_expect_eq(run(args, err, sizeof err), 0, "%s: %s", names[i], err);
     }
+}
+
+/* The stdout of the last run() as a string (static buffer). */
+static const char *last_stdout(void)
+{
+    static char out[1 << 16];
+    char path[512];
+    FILE *f;
+    size_t got;
+    snprintf(path, sizeof path, "%s/stdout.txt", dir);
+    cr_assert_not_null(f = fopen(path, "r"));
+    got = fread(out, 1, sizeof out - 1, f);
+    out[got] = '\0';
+    fclose(f);
+    return out;
+}
+
+/* The shipped adversarial configs run end to end, shrunk, and their
+ * summaries print what is new in them: the search's worst scenario and
+ * re-run, the pilot's tilt and the weighted estimate. */
+Test(cli, shipped_adversarial_configs_run_small)
+{
+    char args[1024], err[4096];
+    snprintf(args, sizeof args,
+             "run '%s/configs/adversarial_search.json' -o s.h5 --paths 64 --set "
+             "experiment.search.iterations=2 --set experiment.search.paths_per_iter=32",
+             STP_SOURCE_DIR);
+    cr_assert_eq(run(args, err, sizeof err), 0, "%s", err);
+    cr_expect_not_null(strstr(last_stdout(), "worst scenario found"), "%s", last_stdout());
+    cr_expect_not_null(strstr(last_stdout(), "re-run on fresh paths"), "%s", last_stdout());
+    snprintf(args, sizeof args,
+             "run '%s/configs/rare_tail.json' -o r.h5 --paths 256 --set "
+             "scenario.importance.pilot_paths=256",
+             STP_SOURCE_DIR);
+    cr_assert_eq(run(args, err, sizeof err), 0, "%s", err);
+    cr_expect_not_null(strstr(last_stdout(), "chosen by a cross-entropy pilot"), "%s",
+                       last_stdout());
+    cr_expect_not_null(strstr(last_stdout(), "importance-weighted"), "%s", last_stdout());
 }
 
 /* A mitigation this version cannot run is refused, never silently ignored. */
