@@ -31,9 +31,9 @@ static double quantile_sorted(const double *v, int n, double q)
 
 double stp_blind_grid_size(double cap, int j)
 {
-    return j == STP_BLIND_GRID ? cap
-                               : cap * pow(STP_BLIND_SPAN, -(double)(STP_BLIND_GRID - j) /
-                                                               (STP_BLIND_GRID - 1));
+    return j == STP_BLIND_GRID
+               ? cap
+               : cap * pow(STP_BLIND_SPAN, -(double)(STP_BLIND_GRID - j) / (STP_BLIND_GRID - 1));
 }
 
 /* The smallest grid index (1..STP_BLIND_GRID) at which agent a fires, or 0
@@ -69,14 +69,15 @@ stp_status stp_blind_spot_probe(stp_blind_probe *b, const stp_config *cfg,
     if ((s->kind != STP_SHOCK_GAP && s->kind != STP_SHOCK_ORACLE_ERROR) || pop->n_agents == 0 ||
         !(cap > 0.0))
         return STP_OK;
-    if (s->kind == STP_SHOCK_ORACLE_ERROR && dir < 0.0 && cap > 0.99) cap = 0.99; /* path.h's floor */
+    if (s->kind == STP_SHOCK_ORACLE_ERROR && dir < 0.0 && cap > 0.99)
+        cap = 0.99; /* path.h's floor */
     b->probed = 1;
     for (j = 0; j < STP_BLIND_GRID && st == STP_OK; j++)
         st = stp_calm_history_shocked(&h[j], cfg, (int)s->kind, -1,
                                       dir * stp_blind_grid_size(cap, j + 1),
                                       0.5 * (s->duration_s.lo + s->duration_s.hi), err);
-    if (st != STP_OK || STP_ALLOC(err, idx, pop->n_agents) ||
-        STP_ALLOC(err, fire, pop->n_agents) || STP_ALLOC(err, sorted, pop->n_agents)) {
+    if (st != STP_OK || STP_ALLOC(err, idx, pop->n_agents) || STP_ALLOC(err, fire, pop->n_agents) ||
+        STP_ALLOC(err, sorted, pop->n_agents)) {
         st = err->status;
         goto done;
     }

@@ -108,7 +108,8 @@ static double fit_tilt(const level_buf *b, const stp_scenario_plan *plan, long l
             for (k = 0; k < l->slots; k++, slot++) {
                 const size_t c = (size_t)i * (size_t)plan->n_slots + (size_t)slot;
                 if (!b->active[c] || !(l->size_sd > 0.0) || l->size_mean == 0.0) continue;
-                num += w * (l->size_mean > 0.0 ? 1.0 : -1.0) * (size[c] - l->size_mean) / l->size_sd;
+                num +=
+                    w * (l->size_mean > 0.0 ? 1.0 : -1.0) * (size[c] - l->size_mean) / l->size_sd;
                 den += w;
             }
         }

@@ -124,9 +124,9 @@ static double smooth(double fitted, double old)
 }
 
 stp_status stp_search_update(stp_search *s, const stp_config *cfg, double objective,
-                             const double *score, const unsigned char *active,
-                             const float *size, const float *time_s, const float *duration_s,
-                             long long n, stp_error *err)
+                             const double *score, const unsigned char *active, const float *size,
+                             const float *time_s, const float *duration_s, long long n,
+                             stp_error *err)
 {
     const int ne = (int)fmax(2.0, ceil(cfg->experiment.search_elite_fraction * (double)n));
     ranked *r = NULL;

@@ -798,8 +798,8 @@ Test(blind_spot, higher_thresholds_do_not_pull_the_centre_toward_zero, .timeout 
         }
         /* a redrawn agent has other weights under the other mean: no pairing */
         if (pop[0]->equilibrium_redraws == 0 && pop[1]->equilibrium_redraws == 0) compared++;
-        for (spec = 0; spec < 2 && pop[0]->equilibrium_redraws == 0 &&
-                       pop[1]->equilibrium_redraws == 0;
+        for (spec = 0;
+             spec < 2 && pop[0]->equilibrium_redraws == 0 && pop[1]->equilibrium_redraws == 0;
              spec++) {
             int idx[2][64], firing[2] = {0, 0};
             stp_blind_probe b[2];

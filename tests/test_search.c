@@ -44,7 +44,8 @@ Test(search_ce, score_ranks_cascades_first)
     cr_assert_eq(stp_search_score(cfg, 0.0, 1.0, 10.0 * liq), 2.0);
     cr_assert_lt(stp_search_score(cfg, 0.0, 0.99 * dd, 10.0 * liq), 2.0);
     cr_assert_lt(stp_search_score(cfg, 0.0, dd, 0.99 * liq), 2.0);
-    cr_assert_lt(stp_search_score(cfg, 0.0, 0.5 * dd, 0.0), stp_search_score(cfg, 0.0, 0.6 * dd, 0.0));
+    cr_assert_lt(stp_search_score(cfg, 0.0, 0.5 * dd, 0.0),
+                 stp_search_score(cfg, 0.0, 0.6 * dd, 0.0));
     cfg->experiment.search_objective = STP_OBJECTIVE_ES_BAD_DEBT;
     cr_assert_eq(stp_search_score(cfg, 1234.5, 0.9, 1e9), 1234.5);
     stp_config_destroy(cfg);
@@ -59,7 +60,8 @@ Test(search_ce, update_fits_the_elite_with_smoothing)
     stp_error err = {STP_OK, ""};
     stp_search s;
     stp_search_law old, worst[STP_MAX_SHOCKS];
-    const double score[10] = {0, 5, 1, 9, 2, 3, 9, 4, 0, 1}; /* elite: paths 3 and 6 (tie: 3 first) */
+    const double score[10] = {0, 5, 1, 9, 2,
+                              3, 9, 4, 0, 1}; /* elite: paths 3 and 6 (tie: 3 first) */
     const unsigned char active[10] = {1, 1, 1, 1, 1, 0, 1, 1, 1, 1};
     float size[10], time_s[10], dur[10];
     int i;
@@ -132,8 +134,8 @@ Test(search_ce, converges_to_a_toy_maximum)
     }
     cr_assert_gt(s.law[0].p, 0.999, "p %g (seed %llu)", s.law[0].p,
                  (unsigned long long)cfg->run.seed);
-    cr_assert_lt(fabs(s.law[0].size_mean + 0.22), 0.005, "size %g (seed %llu)",
-                 s.law[0].size_mean, (unsigned long long)cfg->run.seed);
+    cr_assert_lt(fabs(s.law[0].size_mean + 0.22), 0.005, "size %g (seed %llu)", s.law[0].size_mean,
+                 (unsigned long long)cfg->run.seed);
     cr_assert_lt(fabs(s.law[0].time_mean - 70.0), 2.0, "time %g (seed %llu)", s.law[0].time_mean,
                  (unsigned long long)cfg->run.seed);
     cr_assert_lt(s.law[0].size_sd, 0.01);
@@ -178,11 +180,16 @@ static void read_doubles(const char *file, const char *name, double *buf, size_t
 /* Everything a search writes that must not depend on how it was run. */
 static void assert_same_search(const char *a, const char *b)
 {
-    static const char *const names[] = {
-        "/search/objective",         "/search/gamma",         "/search/p",
-        "/search/size_mean",         "/search/time_mean",     "/search/worst_size",
-        "/search/worst_time_s",      "/comparison/p_cascade",
-        "/variants/worst/outcomes/max_drawdown", "/variants/random/outcomes/bad_debt_usd"};
+    static const char *const names[] = {"/search/objective",
+                                        "/search/gamma",
+                                        "/search/p",
+                                        "/search/size_mean",
+                                        "/search/time_mean",
+                                        "/search/worst_size",
+                                        "/search/worst_time_s",
+                                        "/comparison/p_cascade",
+                                        "/variants/worst/outcomes/max_drawdown",
+                                        "/variants/random/outcomes/bad_debt_usd"};
     static const size_t sizes[] = {3, 3, 3, 3, 3, 1, 1, 2, SMALL_MARKET_PATHS, SMALL_MARKET_PATHS};
     double x[64], y[64];
     size_t i;

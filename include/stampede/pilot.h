@@ -24,13 +24,13 @@
 #define STP_PILOT_RHO    0.1
 
 typedef struct stp_pilot {
-    int levels;       /* levels run; 0: no pilot */
-    int reached;      /* 1: the last level's event was the cascade itself */
-    double tilt;      /* chosen */
-    long long paths;  /* per level */
+    int levels;      /* levels run; 0: no pilot */
+    int reached;     /* 1: the last level's event was the cascade itself */
+    double tilt;     /* chosen */
+    long long paths; /* per level */
     unsigned long long seed;
-    double level_tilt[STP_PILOT_LEVELS];  /* the tilt level l drew with */
-    double level_gamma[STP_PILOT_LEVELS]; /* its event's threshold score (2: a cascade) */
+    double level_tilt[STP_PILOT_LEVELS];      /* the tilt level l drew with */
+    double level_gamma[STP_PILOT_LEVELS];     /* its event's threshold score (2: a cascade) */
     long long level_events[STP_PILOT_LEVELS]; /* paths in its event */
 } stp_pilot;
 

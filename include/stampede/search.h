@@ -29,14 +29,14 @@ typedef struct stp_search_law {
 } stp_search_law;
 
 typedef struct stp_search {
-    int n_specs, n_iter, done; /* iterations configured, finished */
+    int n_specs, n_iter, done;          /* iterations configured, finished */
     stp_search_law law[STP_MAX_SHOCKS]; /* the law the next iteration draws from */
     stp_search_law *history;            /* [iter][spec]: the law iteration iter drew from */
-    double *objective; /* [iter]: the objective on the iteration's paths */
-    double *gamma;     /* [iter]: the elite's lowest score */
-    double *elite;     /* [iter]: the elite's mean score */
+    double *objective;                  /* [iter]: the objective on the iteration's paths */
+    double *gamma;                      /* [iter]: the elite's lowest score */
+    double *elite;                      /* [iter]: the elite's mean score */
     /* filled when the search ends (and by the reader) */
-    int kind[STP_MAX_SHOCKS];            /* stp_shock_kind of each spec */
+    int kind[STP_MAX_SHOCKS];             /* stp_shock_kind of each spec */
     stp_search_law worst[STP_MAX_SHOCKS]; /* stp_search_worst */
     stp_search_objective objective_kind;
     long long paths_per_iter;
@@ -69,9 +69,9 @@ double stp_search_score(const stp_config *cfg, double bad_debt_usd, double max_d
  * rows they drew, one slot per spec, [path][spec]) and refits the law to
  * its elite. */
 stp_status stp_search_update(stp_search *s, const stp_config *cfg, double objective,
-                             const double *score, const unsigned char *active,
-                             const float *size, const float *time_s, const float *duration_s,
-                             long long n, stp_error *err);
+                             const double *score, const unsigned char *active, const float *size,
+                             const float *time_s, const float *duration_s, long long n,
+                             stp_error *err);
 
 /* The worst scenario: the current law's mode (sd 0, p 0 or 1). */
 void stp_search_worst(const stp_search *s, stp_search_law *out);
