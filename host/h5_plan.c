@@ -49,78 +49,53 @@ static const column PROBE_F64[] = {
 };
 #define N_PROBE_F64 (sizeof PROBE_F64 / sizeof PROBE_F64[0])
 
-static int write_f64(hid_t g, const char *name, int rank, const hsize_t *dims, const double *x,
-                     stp_error *err)
-{
-    return stp_h5_write_dataset(g, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, rank, dims, x, 0, err);
-}
-
-static int write_i32(hid_t g, const char *name, int rank, const hsize_t *dims, const int *x,
-                     stp_error *err)
-{
-    return stp_h5_write_dataset(g, name, H5T_STD_I32LE, H5T_NATIVE_INT, rank, dims, x, 0, err);
-}
-
-static int write_kinds(hid_t g, const stp_scenario_plan *p, stp_error *err)
-{
-    const hsize_t n = (hsize_t)p->n_specs;
-    const char *names[STP_MAX_SHOCKS];
-    hid_t t = -1;
-    int rc = -1, k;
-    for (k = 0; k < p->n_specs; k++)
-        names[k] = stp_shock_kind_name(p->cfg->scenario.shocks[k].kind);
-    if (STP_H5_CHECK(err, t = stp_h5_string_type()))
-        stp_h5_blame(err, g, "kind", NULL);
-    else
-        rc = stp_h5_write_dataset(g, "kind", t, t, 1, &n, names, 0, err);
-    stp_h5_close(t);
-    return rc;
-}
-
 int stp_h5_write_plan(hid_t vg, const stp_scenario_plan *p, stp_error *err)
 {
     const hsize_t n = (hsize_t)p->n_specs, fam[2] = {(hsize_t)p->n_specs, STP_MAX_FAMILIES};
     double x[STP_MAX_SHOCKS * STP_MAX_FAMILIES];
     int iv[STP_MAX_SHOCKS * STP_MAX_FAMILIES];
+    const char *kinds[STP_MAX_SHOCKS];
     hid_t g = -1;
     size_t c;
     int rc = -1, k, f;
+    for (k = 0; k < p->n_specs; k++)
+        kinds[k] = stp_shock_kind_name(p->cfg->scenario.shocks[k].kind);
     if (stp_h5_make_group(vg, "scenario_law", 0, &g, err) ||
         stp_h5_attr_str(g, ".", "mode", mode_name(p), err) ||
         stp_h5_attr_i32(g, ".", "qmc_points", p->qmc_points, err) ||
         stp_h5_attr_i32(g, ".", "replicates", stp_scenario_replicates(p), err) ||
-        write_kinds(g, p, err))
+        stp_h5_write_strings(g, "kind", kinds, p->n_specs, err))
         goto done;
     for (k = 0; k < p->n_specs; k++)
         iv[k] = (int)p->law[k].count_law;
-    if (write_i32(g, "count_law", 1, &n, iv, err)) goto done;
+    if (stp_h5_write_i32(g, "count_law", 1, &n, iv, err)) goto done;
     for (k = 0; k < p->n_specs; k++)
         iv[k] = p->law[k].count;
-    if (write_i32(g, "count", 1, &n, iv, err)) goto done;
+    if (stp_h5_write_i32(g, "count", 1, &n, iv, err)) goto done;
     for (c = 0; c < N_LAW_F64; c++) {
         for (k = 0; k < p->n_specs; k++)
             memcpy(&x[k], (const char *)&p->law[k] + LAW_F64[c].off, sizeof(double));
-        if (write_f64(g, LAW_F64[c].name, 1, &n, x, err)) goto done;
+        if (stp_h5_write_f64(g, LAW_F64[c].name, 1, &n, x, err)) goto done;
     }
     if (p->mode == STP_SCENARIO_BLIND_SPOT) {
         for (k = 0; k < p->n_specs; k++)
             iv[k] = p->blind[k].probed;
-        if (write_i32(g, "blind_probed", 1, &n, iv, err)) goto done;
+        if (stp_h5_write_i32(g, "blind_probed", 1, &n, iv, err)) goto done;
         for (k = 0; k < p->n_specs; k++)
             iv[k] = p->blind[k].agents_firing;
-        if (write_i32(g, "blind_firing", 1, &n, iv, err)) goto done;
+        if (stp_h5_write_i32(g, "blind_firing", 1, &n, iv, err)) goto done;
         for (c = 0; c < N_PROBE_F64; c++) {
             for (k = 0; k < p->n_specs; k++)
                 memcpy(&x[k], (const char *)&p->blind[k] + PROBE_F64[c].off, sizeof(double));
-            if (write_f64(g, PROBE_F64[c].name, 1, &n, x, err)) goto done;
+            if (stp_h5_write_f64(g, PROBE_F64[c].name, 1, &n, x, err)) goto done;
         }
         for (k = 0; k < p->n_specs; k++)
             for (f = 0; f < STP_MAX_FAMILIES; f++) {
                 x[k * STP_MAX_FAMILIES + f] = p->blind[k].family_median[f];
                 iv[k * STP_MAX_FAMILIES + f] = p->blind[k].family_firing[f];
             }
-        if (write_f64(g, "blind_family_median", 2, fam, x, err) ||
-            write_i32(g, "blind_family_firing", 2, fam, iv, err))
+        if (stp_h5_write_f64(g, "blind_family_median", 2, fam, x, err) ||
+            stp_h5_write_i32(g, "blind_family_firing", 2, fam, iv, err))
             goto done;
     }
     rc = 0;

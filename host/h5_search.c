@@ -51,37 +51,18 @@ static void law_set(stp_search_law *l, size_t off, double x)
     memcpy((char *)l + off, &x, sizeof x);
 }
 
-static int write_f64(hid_t g, const char *name, int rank, const hsize_t *dims, const double *x,
-                     stp_error *err)
-{
-    return stp_h5_write_dataset(g, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, rank, dims, x, 0, err);
-}
-
-static int write_kinds(hid_t g, const stp_search *s, stp_error *err)
-{
-    const hsize_t n = (hsize_t)s->n_specs;
-    const char *names[STP_MAX_SHOCKS];
-    hid_t t = -1;
-    int rc = -1, k;
-    for (k = 0; k < s->n_specs; k++)
-        names[k] = stp_shock_kind_name((stp_shock_kind)s->kind[k]);
-    if (STP_H5_CHECK(err, t = stp_h5_string_type()))
-        stp_h5_blame(err, g, "kind", NULL);
-    else
-        rc = stp_h5_write_dataset(g, "kind", t, t, 1, &n, names, 0, err);
-    stp_h5_close(t);
-    return rc;
-}
-
 int stp_h5_write_search(hid_t file, const stp_search *s, stp_error *err)
 {
     const size_t cells = (size_t)s->done * (size_t)s->n_specs;
     const hsize_t it = (hsize_t)s->done, dims[2] = {(hsize_t)s->done, (hsize_t)s->n_specs};
     const hsize_t ns = (hsize_t)s->n_specs;
     double *x = NULL;
+    const char *kinds[STP_MAX_SHOCKS];
     hid_t g = -1;
     size_t f, i;
     int rc = -1;
+    for (int k = 0; k < s->n_specs; k++)
+        kinds[k] = stp_shock_kind_name((stp_shock_kind)s->kind[k]);
     if (STP_ALLOC(err, x, cells > ns ? cells : ns + 1)) return -1;
     if (stp_h5_make_group(file, "search", 0, &g, err) ||
         stp_h5_attr_str(g, ".", "objective", objective_name(s->objective_kind), err) ||
@@ -91,19 +72,20 @@ int stp_h5_write_search(hid_t file, const stp_search *s, stp_error *err)
         stp_h5_attr_f64(g, ".", "smoothing", STP_CE_SMOOTHING, err) ||
         stp_h5_write_attr(g, ".", "rerun_seed", H5T_STD_U64LE, H5T_NATIVE_ULLONG, &s->rerun_seed,
                           err) ||
-        write_kinds(g, s, err) || write_f64(g, "objective", 1, &it, s->objective, err) ||
-        write_f64(g, "gamma", 1, &it, s->gamma, err) ||
-        write_f64(g, "elite_mean", 1, &it, s->elite, err))
+        stp_h5_write_strings(g, "kind", kinds, s->n_specs, err) ||
+        stp_h5_write_f64(g, "objective", 1, &it, s->objective, err) ||
+        stp_h5_write_f64(g, "gamma", 1, &it, s->gamma, err) ||
+        stp_h5_write_f64(g, "elite_mean", 1, &it, s->elite, err))
         goto done;
     for (f = 0; f < N_LAW; f++) {
         for (i = 0; i < cells; i++)
             x[i] = law_at(&s->history[i], LAW[f].off);
-        if (write_f64(g, LAW[f].name, 2, dims, x, err)) goto done;
+        if (stp_h5_write_f64(g, LAW[f].name, 2, dims, x, err)) goto done;
     }
     for (f = 0; f < N_WORST; f++) {
         for (i = 0; i < ns; i++)
             x[i] = law_at(&s->worst[i], WORST[f].off);
-        if (write_f64(g, WORST[f].name, 1, &ns, x, err)) goto done;
+        if (stp_h5_write_f64(g, WORST[f].name, 1, &ns, x, err)) goto done;
     }
     rc = 0;
 done:
@@ -238,8 +220,8 @@ int stp_h5_write_pilot(hid_t file, const stp_pilot *p, stp_error *err)
         stp_h5_write_attr(g, ".", "seed", H5T_STD_U64LE, H5T_NATIVE_ULLONG, &p->seed, err) ||
         stp_h5_attr_i32(g, ".", "levels", p->levels, err) ||
         stp_h5_attr_i32(g, ".", "reached", p->reached, err) ||
-        write_f64(g, "tilt", 1, &n, p->level_tilt, err) ||
-        write_f64(g, "gamma", 1, &n, p->level_gamma, err) ||
+        stp_h5_write_f64(g, "tilt", 1, &n, p->level_tilt, err) ||
+        stp_h5_write_f64(g, "gamma", 1, &n, p->level_gamma, err) ||
         stp_h5_write_dataset(g, "events", H5T_STD_I64LE, H5T_NATIVE_LLONG, 1, &n, p->level_events,
                              0, err))
         goto done;

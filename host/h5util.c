@@ -342,3 +342,29 @@ fail:
     stp_h5_close(d);
     return rc;
 }
+
+int stp_h5_write_f64(hid_t loc, const char *name, int rank, const hsize_t *dims, const double *x,
+                     stp_error *err)
+{
+    return stp_h5_write_dataset(loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, rank, dims, x, 0,
+                                err);
+}
+
+int stp_h5_write_i32(hid_t loc, const char *name, int rank, const hsize_t *dims, const int *x,
+                     stp_error *err)
+{
+    return stp_h5_write_dataset(loc, name, H5T_STD_I32LE, H5T_NATIVE_INT, rank, dims, x, 0, err);
+}
+
+int stp_h5_write_strings(hid_t loc, const char *name, const char *const *s, int n, stp_error *err)
+{
+    const hsize_t dims = (hsize_t)n;
+    hid_t t = -1;
+    int rc = -1;
+    if (STP_H5_CHECK(err, t = stp_h5_string_type()))
+        stp_h5_blame(err, loc, name, NULL);
+    else
+        rc = stp_h5_write_dataset(loc, name, t, t, 1, &dims, s, 0, err);
+    stp_h5_close(t);
+    return rc;
+}

@@ -59,6 +59,16 @@ int stp_h5_create_dataset(hid_t loc, const char *name, hid_t ftype, int rank, co
 int stp_h5_write_dataset(hid_t loc, const char *name, hid_t ftype, hid_t mtype, int rank,
                          const hsize_t *dims, const void *data, int compress, stp_error *err);
 
+/* stp_h5_write_dataset of doubles (stored as IEEE f64) and of ints (i32),
+ * uncompressed: the small tables of /search, scenario_law and the like. */
+int stp_h5_write_f64(hid_t loc, const char *name, int rank, const hsize_t *dims, const double *x,
+                     stp_error *err);
+int stp_h5_write_i32(hid_t loc, const char *name, int rank, const hsize_t *dims, const int *x,
+                     stp_error *err);
+
+/* A 1-D dataset of n UTF-8 strings. */
+int stp_h5_write_strings(hid_t loc, const char *name, const char *const *s, int n, stp_error *err);
+
 /* Creates group `name`; *out is the open group (the caller closes it) or -1.
  * With track_order, readers can list its links in creation order. */
 int stp_h5_make_group(hid_t loc, const char *name, int track_order, hid_t *out, stp_error *err);
