@@ -59,8 +59,9 @@ stp_status stp_backend_run_batch(const stp_sim_ctx *ctx, stp_scenario_table *sce
         stp_scenario_sample_path(scen, p);
     st = gpu ? stp_cuda_run_batch(gpu, ctx, path0, n, err)
              : stp_cpu_run_batch(ctx, path0, n, threads, err);
-    /* the likelihood ratio is the scenario's: the backends write 1 */
+    /* the backends write the jumps' likelihood ratio (1 untilted); the
+     * scenario's multiplies it */
     for (p = 0; st == STP_OK && p < n; p++)
-        ctx->out->v[STP_OUT_WEIGHT][path0 - ctx->out->base + p] = scen->weight[p];
+        ctx->out->v[STP_OUT_WEIGHT][path0 - ctx->out->base + p] *= scen->weight[p];
     return st;
 }

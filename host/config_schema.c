@@ -82,7 +82,7 @@ const char stp_cfg_schema_json[] =
     "   \"shocks[]\": {\"kind\": null, \"rate_per_path\": null, \"count\": null, \"time_s\": null,"
     "                  \"duration_s\": 0, \"size\": {\"mean\": null, \"sd\": 0},"
     "                  \"protocol\": null},"
-    "   \"importance\": {\"tilt\": 1.0, \"pilot_paths\": 0}, \"qmc\": {\"points\": 1024}},"
+    "   \"importance\": {\"tilt\": 1.0, \"pilot_paths\": 0, \"count_tilt\": 0, \"jump_tilt\": 0}, \"qmc\": {\"points\": 1024}},"
     " \"cascade\": {\"drawdown\": 0.2, \"liquidation_usd\": 5e7},"
     " \"output\": {\"quantiles\": [0.5, 0.9, 0.99, 0.999], \"es_levels\": [0.99, 0.999],"
     "   \"worst_paths\": 32, \"sample_paths\": 16, \"histogram_bins\": 64, \"sync_window_s\": 3}}";
@@ -208,6 +208,8 @@ static const field FIELDS[] = {
     C("mitigations.grace_period.grace_s", F_NUM, NONNEG, mitigations.grace_period.grace_s),
     C("scenario.importance.tilt", F_NUM, NONNEG, scenario.importance_tilt),
     C("scenario.importance.pilot_paths", F_INT, INT_TO(0, 1e8), scenario.importance_pilot_paths),
+    C("scenario.importance.count_tilt", F_NUM, NONNEG, scenario.importance_count_tilt),
+    C("scenario.importance.jump_tilt", F_NUM, NONNEG, scenario.importance_jump_tilt),
     C("scenario.qmc.points", F_INT, INT_TO(1, 1e7), scenario.qmc_points),
     C("cascade.drawdown", F_NUM, FRAC_GT0, cascade.drawdown),
     C("cascade.liquidation_usd", F_NUM, NONNEG, cascade.liquidation_usd),

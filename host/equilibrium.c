@@ -144,6 +144,7 @@ static stp_params calm_params(const stp_config *cfg)
 {
     stp_params prm = stp_params_derive(cfg);
     prm.jump_rate_step = 0.0f;
+    prm.jump_tilted = 0;
     prm.p_calm_to_stress = 0.0f;
     return prm;
 }

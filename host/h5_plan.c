@@ -30,6 +30,8 @@ static const column LAW_F64[] = {
     {"size_hi", LAW(size_hi)},
     {"size_cap", LAW(size_cap)},
     {"tilt", LAW(tilt)},
+    {"count_tilt", LAW(count_tilt)},
+    {"rate0", LAW(rate0)},
     {"time_lo", LAW(time_s.lo)},
     {"time_hi", LAW(time_s.hi)},
     {"time_mean", LAW(time_s.mean)},

@@ -20,7 +20,7 @@ int stp_params_max_delay_steps(const stp_config *cfg)
     for (i = 0; i < cfg->scenario.n_shocks; i++) {
         const stp_shock_spec *s = &cfg->scenario.shocks[i];
         if (s->kind == STP_SHOCK_ORACLE_DELAY)
-            extra_s += stp_shock_size_cap(s) * stp_shock_slots(s);
+            extra_s += stp_shock_size_cap(s) * stp_shock_slots(cfg, s);
     }
     return steps_of(cfg->oracle.delay_s + extra_s, cfg->time.dt_s,
                     stp_steps_of(cfg->time.horizon_s, cfg->time.dt_s, 1000000000));
@@ -93,6 +93,19 @@ stp_params stp_params_derive(const stp_config *cfg)
     p.t_scale =
         p.student_t ? (float)sqrt((cfg->market.noise_nu - 2.0) / cfg->market.noise_nu) : 1.0f;
     p.jump_rate_step = (float)(cfg->market.jump_rate_per_s * dt);
+    if (cfg->scenario.mode == STP_SCENARIO_IMPORTANCE &&
+        (cfg->scenario.importance_count_tilt > 0.0 || cfg->scenario.importance_jump_tilt > 0.0) &&
+        p.jump_rate_step > 0.0f) {
+        const double th = cfg->scenario.importance_count_tilt;
+        p.jump_tilted = 1;
+        p.jump_count_tilt = (float)th;
+        p.jump_size_tilt = (float)(cfg->market.jump_log_mean > 0.0 ? cfg->scenario.importance_jump_tilt
+                                                                   : -cfg->scenario.importance_jump_tilt);
+        /* the drawn rate, and the LR's per-step constant, from the float
+         * rate the untilted draw uses: lambda (e^th - 1) */
+        p.jump_lr_step = (double)p.jump_rate_step * expm1(th);
+        p.jump_rate_step = (float)((double)p.jump_rate_step * exp(th));
+    }
     p.jump_log_mean = (float)cfg->market.jump_log_mean;
     p.jump_log_sd = (float)cfg->market.jump_log_sd;
 

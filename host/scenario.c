@@ -6,9 +6,11 @@
  * withdrawals, longer delays), z' = z + d tilt, d = sign(mean), and the path
  * carries the likelihood ratio phi(z') / phi(z' - d tilt) = exp(-d tilt z' +
  * tilt^2 / 2) of each active slot (a size clamped at its cap carries the
- * ratio of the two laws' masses beyond the cap). Counts, times and
- * durations keep their law. Specs with sd 0 or mean 0 are not tilted. A tilt
- * of 0 draws exactly the `random` table, with weights 1. */
+ * ratio of the two laws' masses beyond the cap). Specs with sd 0 or mean 0
+ * are not tilted. count_tilt th draws a Poisson-counted spec's count at
+ * rate r e^th, ratio e^(r (e^th - 1) - th k) for k events (the market's
+ * jumps get the same in path.h). Times and durations keep their law. Tilts
+ * of 0 draw exactly the `random` table, with weights 1. */
 #include "stampede/scenario.h"
 
 #include <float.h>
@@ -33,10 +35,18 @@ static double log_upper_tail(double x)
 /* A Poisson-counted spec gets rate + 10 sqrt(rate) + 10 slots: the count
  * exceeds that with probability below 1e-12 at any rate, so the clamp in
  * stp_poisson_inverse never shapes the scenario in practice. */
-int stp_shock_slots(const stp_shock_spec *s)
+double stp_shock_draw_rate(const stp_config *cfg, const stp_shock_spec *s)
 {
-    return s->has_count ? s->count
-                        : (int)ceil(s->rate_per_path + 10.0 * sqrt(s->rate_per_path) + 10.0);
+    const double th = cfg->scenario.importance_count_tilt;
+    if (cfg->scenario.mode != STP_SCENARIO_IMPORTANCE || th == 0.0 || s->has_count)
+        return s->rate_per_path;
+    return s->rate_per_path * exp(th);
+}
+
+int stp_shock_slots(const stp_config *cfg, const stp_shock_spec *s)
+{
+    const double r = stp_shock_draw_rate(cfg, s);
+    return s->has_count ? s->count : (int)ceil(r + 10.0 * sqrt(r) + 10.0);
 }
 
 double stp_shock_size_cap(const stp_shock_spec *s)
@@ -157,9 +167,12 @@ static double sample_row(row r, const stp_scenario_plan *pl, long long path)
     double log_lr = 0.0;
     int spec, cell = 0;
     for (spec = 0; spec < pl->n_specs; spec++) {
+        const stp_shock_law *l = &pl->law[spec];
         const int n = event_count(pl, path, spec);
         int k;
-        for (k = 0; k < pl->law[spec].slots; k++, cell++)
+        if (l->count_law == STP_COUNT_POISSON && l->count_tilt != 0.0) /* Poisson(rate0 e^th) */
+            log_lr += l->rate0 * expm1(l->count_tilt) - l->count_tilt * n;
+        for (k = 0; k < l->slots; k++, cell++)
             log_lr += sample_slot(r, pl, path, spec, k, cell, k < n);
     }
     return log_lr == 0.0 ? 1.0 : fmax(exp(log_lr), DBL_MIN);
@@ -179,8 +192,12 @@ static stp_shock_law configured_law(const stp_config *cfg, const stp_shock_spec 
     memset(&l, 0, sizeof l);
     l.count_law = s->has_count ? STP_COUNT_EXACT : STP_COUNT_POISSON;
     l.count = s->count;
-    l.rate = s->rate_per_path;
-    l.slots = stp_shock_slots(s);
+    l.rate = stp_shock_draw_rate(cfg, s);
+    if (l.count_law == STP_COUNT_POISSON && l.rate != s->rate_per_path) {
+        l.count_tilt = cfg->scenario.importance_count_tilt;
+        l.rate0 = s->rate_per_path;
+    }
+    l.slots = stp_shock_slots(cfg, s);
     l.size_mean = s->size.mean;
     l.size_sd = s->size.sd;
     l.size_cap = stp_shock_size_cap(s);

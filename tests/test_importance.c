@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "engine_fixture.h"
+#include "small_market.h"
 #include "splitmix.h"
 #include "stampede/backend.h"
 #include "stampede/pilot.h"
@@ -104,9 +105,12 @@ Test(importance, each_ratio_matches_its_closed_form_also_on_the_cap)
     for (p = 0; p < N; p++) {
         const double size = t->size[p * t->n_slots], w = t->weight[p];
         if (size <= -0.35 * (1.0 - 1e-6)) {
+            /* a draw within float rounding of the cap (z' just above -6 in
+             * double, stored as -0.35) may carry the unclamped ratio */
+            const double edge = exp(-t5 * -6.0 + 0.5 * t5 * t5);
             capped++;
-            cr_assert(fabs(w / capped_w - 1.0) < 1e-9, "%s path %lld: %.10g vs %.10g", seed, p, w,
-                      capped_w);
+            cr_assert(fabs(w / capped_w - 1.0) < 1e-9 || fabs(w / edge - 1.0) < 1e-4,
+                      "%s path %lld: %.10g vs %.10g", seed, p, w, capped_w);
         } else {
             const double z = (size + 0.05) / 0.05, want = exp(-t5 * z + 0.5 * t5 * t5);
             cr_assert(fabs(w / want - 1.0) < 1e-4, "%s path %lld: %.6g vs %.6g", seed, p, w, want);
@@ -214,4 +218,115 @@ Test(importance, pilot_finds_the_cross_entropy_tilt, .timeout = 120)
     cascade_estimate(sets, 8, 2000, &p, &se);
     cr_assert(fabs(p - truth) < 4.0 * se, "%s: at the pilot's tilt %.5f +- %.5f vs %.5f", seed, p,
               se, truth);
+}
+
+/* count_tilt th draws a Poisson(r) count at rate r e^th: each path's
+ * weight is exactly e^(r (e^th - 1) - th k) for its k events (its sizes
+ * untilted at tilt 0), and reweighted the counts follow Poisson(r): the
+ * weighted frequency of each k within 4 standard errors of its pmf. */
+Test(importance, count_tilt_reweights_to_the_poisson_law)
+{
+    static char json[4096];
+    const long long n = 20000;
+    const double r = 1.0, th = 0.7;
+    stp_config *cfg = NULL;
+    stp_error err = {STP_OK, ""};
+    stp_scenario_table *t = NULL;
+    double mass[5] = {0}, mass2[5] = {0};
+    long long p;
+    int k, s;
+    snprintf(json, sizeof json, small_market_fmt, "{\"name\": \"count\"}", 8, 0);
+    cr_assert_eq(stp_config_parse(&cfg, json, STP_SOURCE_DIR "/configs/t.json", NULL, 0, &err),
+                 STP_OK, "%s", err.msg);
+    cfg->run.seed = fresh_seed() >> 12;
+    cfg->scenario.mode = STP_SCENARIO_IMPORTANCE;
+    cfg->scenario.importance_tilt = 0.0;
+    cfg->scenario.importance_count_tilt = th;
+    cr_assert_eq(cfg->scenario.shocks[0].rate_per_path, r);
+    cr_assert_eq(stp_scenario_table_create(&t, cfg, 0, n, &err), STP_OK, "%s", err.msg);
+    cr_assert_geq(t->n_slots, (int)ceil(r * exp(th) + 10.0 * sqrt(r * exp(th)) + 10.0));
+    for (p = 0; p < n; p++) {
+        int events = 0;
+        for (s = 0; s < t->n_slots; s++)
+            events += t->active[(size_t)p * (size_t)t->n_slots + (size_t)s];
+        const double want = exp(r * expm1(th) - th * events);
+        cr_assert(fabs(t->weight[p] - want) <= 1e-12 * want, "seed %llu path %lld: %g vs %g",
+                  (unsigned long long)cfg->run.seed, p, t->weight[p], want);
+        if (events < 5) {
+            mass[events] += t->weight[p];
+            mass2[events] += t->weight[p] * t->weight[p];
+        }
+    }
+    for (k = 0; k < 5; k++) {
+        const double pmf = exp(-r) * pow(r, k) / tgamma(k + 1.0), est = mass[k] / (double)n;
+        const double se = sqrt((mass2[k] / (double)n - est * est) / (double)n);
+        cr_assert(fabs(est - pmf) < 4.0 * se, "seed %llu: P(K = %d) %.5f +- %.5f vs %.5f",
+                  (unsigned long long)cfg->run.seed, k, est, se, pmf);
+    }
+    stp_scenario_table_destroy(t);
+    stp_config_destroy(cfg);
+}
+
+/* The market's own jumps tilted (count_tilt 0.5, jump_tilt 1.5; path.h
+ * carries their likelihood ratio into the weight): on the frictionless
+ * one-gap market with the gap switched off and Poisson jumps of log size
+ * N(-0.05, 0.05^2) at 0.6 a path, P(cascade) (a 15% drawdown) is about 2%;
+ * 4,000 tilted paths and 20,000 plain ones agree within 4 combined
+ * standard errors, on a fresh seed, and the weights average 1 within 4 of
+ * their standard errors. */
+static void jump_estimate(const char *seed, int tilted, long long paths, double *p, double *se,
+                          double *w_mean, double *w_se)
+{
+    const char *sets[12] = {seed,
+                            "cascade.drawdown=0.15",
+                            "cascade.liquidation_usd=0",
+                            "scenario.shocks[0].size.mean=0",
+                            "scenario.shocks[0].size.sd=0",
+                            "market.jumps.rate_per_s=0.02",
+                            "market.jumps.log_mean=-0.05",
+                            "market.jumps.log_sd=0.05",
+                            "scenario.mode=\"importance\"",
+                            "scenario.importance.tilt=0",
+                            "scenario.importance.count_tilt=0.5",
+                            "scenario.importance.jump_tilt=1.5"};
+    char n_paths[64];
+    const char *all[13];
+    engine e;
+    stp_error err = {STP_OK, ""};
+    stp_cascade_stats r;
+    double s = 0.0, s2 = 0.0;
+    long long i;
+    const int n_sets = tilted ? 12 : 8;
+    memcpy(all, sets, sizeof(char *) * (size_t)n_sets);
+    snprintf(n_paths, sizeof n_paths, "run.paths=%lld", paths);
+    all[n_sets] = n_paths;
+    engine_open_file(&e, BREACH, all, n_sets + 1);
+    cr_assert_eq(stp_backend_run_batch(&e.ctx, e.scen, NULL, 0, paths, 0, &err), STP_OK, "%s",
+                 err.msg);
+    r = stp_weighted_probability(e.out.v[STP_OUT_CASCADE], e.out.v[STP_OUT_WEIGHT], (size_t)paths);
+    for (i = 0; i < paths; i++) {
+        s += e.out.v[STP_OUT_WEIGHT][i];
+        s2 += e.out.v[STP_OUT_WEIGHT][i] * e.out.v[STP_OUT_WEIGHT][i];
+    }
+    *p = r.p;
+    *se = r.se;
+    *w_mean = s / (double)paths;
+    *w_se = sqrt((s2 / (double)paths - *w_mean * *w_mean) / (double)paths);
+    engine_close(&e);
+}
+
+Test(importance, jump_tilts_are_unbiased, .timeout = 120)
+{
+    char seed[64];
+    double p_is, se_is, w_is, wse_is, p_plain, se_plain, w_plain, wse_plain;
+    snprintf(seed, sizeof seed, "run.seed=%llu", (unsigned long long)(fresh_seed() >> 12));
+    jump_estimate(seed, 1, 4000, &p_is, &se_is, &w_is, &wse_is);
+    jump_estimate(seed, 0, 20000, &p_plain, &se_plain, &w_plain, &wse_plain);
+    cr_assert_eq(w_plain, 1.0, "untilted weights must all be 1");
+    cr_assert(p_plain > 0.005 && p_plain < 0.05, "%s: plain P %.4f", seed, p_plain);
+    cr_assert(fabs(w_is - 1.0) < 4.0 * wse_is, "%s: E[w] %.4f +- %.4f", seed, w_is, wse_is);
+    cr_assert(fabs(p_is - p_plain) < 4.0 * sqrt(se_is * se_is + se_plain * se_plain),
+              "%s: tilted %.5f +- %.5f, plain %.5f +- %.5f", seed, p_is, se_is, p_plain, se_plain);
+    cr_assert_lt(se_is * se_is * 4000, se_plain * se_plain * 20000,
+                 "%s: the tilt did not lower the variance per path", seed);
 }

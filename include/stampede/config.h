@@ -182,6 +182,8 @@ typedef struct stp_config {
         stp_shock_spec shocks[STP_MAX_SHOCKS];
         double importance_tilt;
         int importance_pilot_paths; /* > 0: choose the tilt by a cross-entropy pilot (pilot.h) */
+        double importance_count_tilt; /* Poisson counts (shocks, market jumps): rate x e^tilt */
+        double importance_jump_tilt;  /* the market jumps' log sizes, like tilt for shocks */
         int qmc_points;
     } scenario;
 

@@ -23,7 +23,15 @@ typedef struct stp_params {
     float p_stress_to_calm;
     int student_t;
     float nu, t_scale; /* sqrt((nu - 2) / nu): unit variance */
-    float jump_rate_step, jump_log_mean, jump_log_sd;
+    float jump_rate_step, jump_log_mean, jump_log_sd; /* jump_rate_step: as drawn */
+    /* importance sampling of the jumps (scenario.importance count_tilt,
+     * jump_tilt): the count drawn at rate x e^count_tilt, the log size's
+     * standard normal shifted by jump_size_tilt (signed towards the mean);
+     * each step adds jump_lr_step - count_tilt k (+ the size's term) to the
+     * path's log likelihood ratio. 0: untilted, nothing added. */
+    int jump_tilted;
+    float jump_count_tilt, jump_size_tilt;
+    double jump_lr_step;
 
     /* pool, oracle (§3.2) */
     double price0, pool_x0, pool_y0; /* pool_y0 = depth_usd */

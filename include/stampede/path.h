@@ -107,6 +107,7 @@ typedef struct stp_path_state {
      * and that step; -1 while nobody has decided. first_count: the deciders
      * of that step so far */
     int first_mover, t_first_move, first_count;
+    double log_lr; /* the jumps' log likelihood ratio under importance sampling (params.h) */
 } stp_path_state;
 
 /* Per-step samples of one path, [step]; NULL pointers when not sampled. */
@@ -283,8 +284,15 @@ static inline STP_HD void stp_market_step(stp_path_state *s, const stp_path_tabl
     k = stp_poisson_inverse(stp_uniform(r.v[1]), (double)p->jump_rate_step, STP_MAX_JUMPS);
     if (k > 0) {
         stp_box_muller(r.v[2], r.v[3], &n0, &n1);
+        if (p->jump_tilted) { /* z' = z + tilt: ratio phi(z') / phi(z' - tilt) */
+            n0 += p->jump_size_tilt;
+            s->log_lr += 0.5 * (double)p->jump_size_tilt * (double)p->jump_size_tilt -
+                         (double)p->jump_size_tilt * (double)n0;
+        }
         jump = fmaf(sqrtf((float)k) * p->jump_log_sd, n0, (float)k * p->jump_log_mean);
     }
+    /* Poisson(lambda e^th) for Poisson(lambda): ratio e^(lambda (e^th - 1) - th k) */
+    if (p->jump_tilted) s->log_lr += p->jump_lr_step - (double)p->jump_count_tilt * k;
     s->log_ps = stp_log_price_step(s->log_ps, p->mu_step,
                                    s->regime || s->forced_stress ? p->sigma_stress_step
                                                                  : p->sigma_calm_step,
@@ -868,7 +876,9 @@ static inline STP_HD void stp_path_outcomes(const stp_path_state *s, const stp_p
     o[STP_OUT_FIRST_MOVER] = s->first_mover;
     /* the start of the step it decided in, the clock of the shocks' time_s */
     o[STP_OUT_T_FIRST_MOVE_S] = s->t_first_move >= 0 ? s->t_first_move * (double)p->dt_s : -1.0;
-    o[STP_OUT_WEIGHT] = 1.0;
+    /* the jumps' likelihood ratio; the scenario's multiplies it on the host
+     * (backend.c). Floored at the smallest normal double, as scenario.c does */
+    o[STP_OUT_WEIGHT] = s->log_lr == 0.0 ? 1.0 : fmax(stp_exp(s->log_lr), 2.2250738585072014e-308);
 }
 
 #endif

@@ -13,9 +13,13 @@
 #include "stampede/population.h"
 #include "stampede/results.h"
 
-/* Slots a spec occupies in the table: its count, or for a Poisson-counted
- * spec rate + 10 sqrt(rate) + 10 (P(more events) < 1e-12). */
-int stp_shock_slots(const stp_shock_spec *s);
+/* The Poisson rate a spec's count is drawn with: rate_per_path, times
+ * e^count_tilt under importance sampling. */
+double stp_shock_draw_rate(const stp_config *cfg, const stp_shock_spec *s);
+
+/* Slots a spec occupies in cfg's table: its count, or for a Poisson-counted
+ * spec r + 10 sqrt(r) + 10 at its drawn rate r (P(more events) < 1e-12). */
+int stp_shock_slots(const stp_config *cfg, const stp_shock_spec *s);
 
 /* Largest |size| the sampler can draw for a spec: |mean| + 6 sd. Sizes are
  * clamped to it, which bounds the oracle history (params.c). */
@@ -37,7 +41,8 @@ typedef struct stp_span_law {
 typedef struct stp_shock_law {
     stp_count_law count_law;
     int count;     /* EXACT */
-    double rate;   /* POISSON mean, BERNOULLI probability */
+    double rate;   /* POISSON mean (as drawn), BERNOULLI probability */
+    double count_tilt, rate0; /* importance: rate = rate0 e^count_tilt (0: untilted) */
     int slots;     /* cells the spec occupies in a row */
     double size_mean, size_sd, size_cap; /* normal, clamped to [-cap, cap] */
     double size_lo, size_hi;             /* size_sd < 0: uniform on [lo, hi] instead */
