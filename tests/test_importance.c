@@ -267,13 +267,16 @@ Test(importance, count_tilt_reweights_to_the_poisson_law)
     stp_config_destroy(cfg);
 }
 
-/* The market's own jumps tilted (count_tilt 0.5, jump_tilt 1.5; path.h
+/* The market's own jumps tilted (count_tilt 1, jump_tilt 1; path.h
  * carries their likelihood ratio into the weight): on the frictionless
  * one-gap market with the gap switched off and Poisson jumps of log size
- * N(-0.05, 0.05^2) at 0.6 a path, P(cascade) (a 15% drawdown) is about 2%;
- * 4,000 tilted paths and 20,000 plain ones agree within 4 combined
- * standard errors, on a fresh seed, and the weights average 1 within 4 of
- * their standard errors. */
+ * N(-0.05, 0.05^2) at 0.6 a path, P(cascade) (a 15% drawdown) is about
+ * 3.4%; 4,000 tilted paths and 20,000 plain ones agree within 4 combined
+ * standard errors, on a fresh seed, the weights average 1 within 4 of
+ * their standard errors, and the tilted variance per path is at least 2x
+ * below plain sampling's (measured 6.6x at seed 1; harder tilts, 1.5 or 2
+ * on the sizes, raise it here: every jump of a path is tilted, and the
+ * ratios of several multiply). */
 static void jump_estimate(const char *seed, int tilted, long long paths, double *p, double *se,
                           double *w_mean, double *w_se)
 {
@@ -287,8 +290,8 @@ static void jump_estimate(const char *seed, int tilted, long long paths, double 
                             "market.jumps.log_sd=0.05",
                             "scenario.mode=\"importance\"",
                             "scenario.importance.tilt=0",
-                            "scenario.importance.count_tilt=0.5",
-                            "scenario.importance.jump_tilt=1.5"};
+                            "scenario.importance.count_tilt=1",
+                            "scenario.importance.jump_tilt=1"};
     char n_paths[64];
     const char *all[13];
     engine e;
@@ -327,6 +330,7 @@ Test(importance, jump_tilts_are_unbiased, .timeout = 120)
     cr_assert(fabs(w_is - 1.0) < 4.0 * wse_is, "%s: E[w] %.4f +- %.4f", seed, w_is, wse_is);
     cr_assert(fabs(p_is - p_plain) < 4.0 * sqrt(se_is * se_is + se_plain * se_plain),
               "%s: tilted %.5f +- %.5f, plain %.5f +- %.5f", seed, p_is, se_is, p_plain, se_plain);
-    cr_assert_lt(se_is * se_is * 4000, se_plain * se_plain * 20000,
-                 "%s: the tilt did not lower the variance per path", seed);
+    cr_assert_lt(2.0 * se_is * se_is * 4000, se_plain * se_plain * 20000,
+                 "%s: variance per path tilted %.3g, plain %.3g", seed, se_is * se_is * 4000,
+                 se_plain * se_plain * 20000);
 }
