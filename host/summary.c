@@ -681,14 +681,16 @@ static void print_human(FILE *f, const stp_summary *s, int md)
         grid_print(f, &g, md);
         if (vs->attribution.computed) print_attribution(f, vs, md);
     }
-    if (s->pilot.levels > 0)
+    if (s->pilot.levels > 0) {
+        char pp[32];
+        fmt_thousands(pp, sizeof pp, s->pilot.paths);
         fprintf(f,
-                "%simportance tilt %.3g chosen by a cross-entropy pilot: %d level%s of %lld paths "
+                "\nimportance tilt %.3g chosen by a cross-entropy pilot: %d level%s of %s paths "
                 "on their own seed%s\n",
-                md ? "\n" : "\n", s->pilot.tilt, s->pilot.levels, s->pilot.levels == 1 ? "" : "s",
-                s->pilot.paths,
+                s->pilot.tilt, s->pilot.levels, s->pilot.levels == 1 ? "" : "s", pp,
                 s->pilot.reached ? "" : " (no level reached the cascade itself: the tilt is the "
                                         "last level's, raise pilot_paths)");
+    }
     fputs("\n[lo, hi]: 95% confidence intervals; VaR and ES of the upper (loss) tail.\n", f);
     if (s->comparison.n > 0) print_comparison(f, s, md);
     if (s->search.n_iter > 0) print_search(f, s, md);
