@@ -28,4 +28,13 @@ static const char all_mitigations[] =
     " \"progressive_fee\": {\"enabled\": true}, \"tiered_liquidation\": {\"enabled\": true},"
     " \"risk_signal\": {\"enabled\": true}, \"grace_period\": {\"enabled\": true}}";
 
+/* Importance sampling with every tilt: the quickstart's gap tilted, its
+ * count and the market's jumps (about 30% of paths get one at e^3 their
+ * rate) tilted too, so path.h's jump likelihood ratio runs and the weight
+ * outcome carries it. */
+static const char tilted_jumps[] =
+    "scenario={\"mode\": \"importance\", \"shocks\": [{\"kind\": \"gap\", \"rate_per_path\": 0.5,"
+    " \"time_s\": [0, 800], \"duration_s\": 3, \"size\": {\"mean\": -0.08, \"sd\": 0.05}}],"
+    " \"importance\": {\"tilt\": 1, \"count_tilt\": 3, \"jump_tilt\": 1}}";
+
 #endif

@@ -269,6 +269,11 @@ Test(cuda, gpu_matches_cpu_path_by_path_with_every_mitigation, .timeout = 900)
     expect_parity(all_mitigations);
 }
 
+Test(cuda, gpu_matches_cpu_path_by_path_with_tilted_jumps, .timeout = 900)
+{
+    expect_parity(tilted_jumps);
+}
+
 /* Without a device the whole binary is one visible SKIP (ctest: Skipped). */
 int main(int argc, char *argv[])
 {

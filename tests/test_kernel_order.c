@@ -173,6 +173,11 @@ Test(kernel_order, matches_the_openmp_backend_with_every_mitigation, .timeout = 
     expect_kernel_order_matches(all_mitigations, 96);
 }
 
+Test(kernel_order, matches_the_openmp_backend_with_tilted_jumps, .timeout = 300)
+{
+    expect_kernel_order_matches(tilted_jumps, 256);
+}
+
 /* The lockstep MLP on its own, where outcomes would hide a last-bit slip
  * (a logit matters only where it crosses a threshold): each path's logit
  * has stp_mlp_logit's bits, for random networks of every width on random
