@@ -283,8 +283,8 @@ int main(int argc, char *argv[])
     if (stp_cuda_device_count(why, sizeof why) == 0) {
         fprintf(stderr,
                 "SKIP test_cuda: no CUDA device (%s): cuRAND device bit-equality, GPU/CPU "
-                "bit-identical parity (quickstart, every shock kind, every mitigation) and "
-                "launch-size invariance did NOT run\n",
+                "bit-identical parity (quickstart, every shock kind, every mitigation, tilted "
+                "jumps) and launch-size invariance did NOT run\n",
                 why);
         return SKIP_CODE;
     }
