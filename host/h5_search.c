@@ -53,8 +53,9 @@ static void law_set(stp_search_law *l, size_t off, double x)
 
 int stp_h5_write_search(hid_t file, const stp_search *s, stp_error *err)
 {
-    const size_t cells = (size_t)s->done * (size_t)s->n_specs;
-    const hsize_t it = (hsize_t)s->done, dims[2] = {(hsize_t)s->done, (hsize_t)s->n_specs};
+    /* [iter][spec] laws and, as a last row, the law after the last refit */
+    const size_t cells = (size_t)s->done * (size_t)s->n_specs, ns_ = (size_t)s->n_specs;
+    const hsize_t it = (hsize_t)s->done, dims[2] = {(hsize_t)s->done + 1, (hsize_t)s->n_specs};
     const hsize_t ns = (hsize_t)s->n_specs;
     double *x = NULL;
     const char *kinds[STP_MAX_SHOCKS];
@@ -63,7 +64,7 @@ int stp_h5_write_search(hid_t file, const stp_search *s, stp_error *err)
     int rc = -1;
     for (int k = 0; k < s->n_specs; k++)
         kinds[k] = stp_shock_kind_name((stp_shock_kind)s->kind[k]);
-    if (STP_ALLOC(err, x, cells > ns ? cells : ns + 1)) return -1;
+    if (STP_ALLOC(err, x, cells + ns_ + 1)) return -1;
     if (stp_h5_make_group(file, "search", 0, &g, err) ||
         stp_h5_attr_str(g, ".", "objective", objective_name(s->objective_kind), err) ||
         stp_h5_attr_i64(g, ".", "iterations", s->done, err) ||
@@ -78,8 +79,8 @@ int stp_h5_write_search(hid_t file, const stp_search *s, stp_error *err)
         stp_h5_write_f64(g, "elite_mean", 1, &it, s->elite, err))
         goto done;
     for (f = 0; f < N_LAW; f++) {
-        for (i = 0; i < cells; i++)
-            x[i] = law_at(&s->history[i], LAW[f].off);
+        for (i = 0; i < cells + ns_; i++)
+            x[i] = law_at(i < cells ? &s->history[i] : &s->law[i - cells], LAW[f].off);
         if (stp_h5_write_f64(g, LAW[f].name, 2, dims, x, err)) goto done;
     }
     for (f = 0; f < N_WORST; f++) {
@@ -186,15 +187,15 @@ int stp_h5_read_search(hid_t file, stp_search *s, stp_error *err)
     cells = (size_t)s->done * (size_t)s->n_specs;
     if (STP_ALLOC(err, s->history, cells + 1) || STP_ALLOC(err, s->objective, s->done + 1) ||
         STP_ALLOC(err, s->gamma, s->done + 1) || STP_ALLOC(err, s->elite, s->done + 1) ||
-        STP_ALLOC(err, x, cells + STP_MAX_SHOCKS) ||
+        STP_ALLOC(err, x, cells + 2 * STP_MAX_SHOCKS) ||
         stp_h5_read_ds(g, "objective", H5T_NATIVE_DOUBLE, s->objective, s->done, &n, err) ||
         stp_h5_read_ds(g, "gamma", H5T_NATIVE_DOUBLE, s->gamma, s->done, &n, err) ||
         stp_h5_read_ds(g, "elite_mean", H5T_NATIVE_DOUBLE, s->elite, s->done, &n, err))
         goto done;
     for (f = 0; f < N_LAW; f++) {
-        if (read_2d(g, LAW[f].name, x, s->done, s->n_specs, err)) goto done;
-        for (i = 0; i < cells; i++)
-            law_set(&s->history[i], LAW[f].off, x[i]);
+        if (read_2d(g, LAW[f].name, x, s->done + 1, s->n_specs, err)) goto done;
+        for (i = 0; i < cells + (size_t)s->n_specs; i++)
+            law_set(i < cells ? &s->history[i] : &s->law[i - cells], LAW[f].off, x[i]);
     }
     for (f = 0; f < N_WORST; f++) {
         if (stp_h5_read_ds(g, WORST[f].name, H5T_NATIVE_DOUBLE, x, s->n_specs, &n, err)) goto done;

@@ -7,7 +7,8 @@
  *     objective, gamma, elite_mean [iter]: the objective on each
  *       iteration's paths, the elite's lowest and mean score
  *     p, size_mean, size_sd, time_mean, time_sd, duration_mean,
- *       duration_sd [iter][spec]: the law each iteration drew from
+ *       duration_sd [iter + 1][spec]: the law each iteration drew from,
+ *       then (last row) the law the elite of the last one refitted
  *     worst_active, worst_size, worst_time_s, worst_duration_s [spec]:
  *       the worst scenario, re-run on fresh paths as /variants/worst
  *       beside /variants/random (see /comparison)
