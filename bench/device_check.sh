@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The device check of issues 10 and 11, one script for a lent GPU. Here,
+# The device check of issues 10, 11 and 12, one script for a lent GPU. Here,
 # from the project root:
 #
 #   bash ../shared/device/pack.sh stampede test_cuda test_kernel_order
@@ -8,7 +8,7 @@
 #
 #   bash bench/device_check.sh
 #
-# Each step has its own time budget (about 7.5 minutes in all) and logs to
+# Each step has its own time budget (at most about 9.5 minutes in all, usually far less) and logs to
 # $OUT/device_check.log; the table at the end is what to commit under
 # bench/results/ with the device, date and commit:
 #   1. test_cuda: cuRAND's device Philox words against Random123; GPU/CPU
@@ -18,7 +18,8 @@
 #   3. compute-sanitizer racecheck and synccheck on 2 paths of quickstart
 #      (the block's phases share memory between barriers);
 #   4. CLI parity, CUDA against OpenMP, h5 outcomes bit for bit: the
-#      validation pack's oracle-error case and the mitigation pack;
+#      validation pack's oracle-error case, the mitigation pack, and
+#      issue 12's scenario modes, importance with every tilt, and a search;
 #   5. speed: bench_1024, 65,536 paths in launches of 1,024 / 4,096 /
 #      16,384 / 65,536 (`stampede bench --batch`), and feb2026_exit as a
 #      real `stampede run` of 65,536 paths (launches of 16,384), its wall
@@ -74,6 +75,15 @@ PY
 }
 step "CLI parity: oracle_error case" 40 cli_parity configs/validation/oracle_error.json
 step "CLI parity: mitigation pack, 64" 90 cli_parity configs/mitigation_pack.json --paths 64
+# issue 12: every scenario mode and the search, shrunk (the modes are host
+# data; the first-mover draw and the jumps' likelihood ratio are kernel code)
+step "CLI parity: adversarial modes, 256" 45 cli_parity configs/adversarial.json --paths 256 \
+    --set scenario.qmc.points=128
+step "CLI parity: rare tail (importance)" 30 cli_parity configs/rare_tail.json --paths 1024 \
+    --set scenario.importance.pilot_paths=512 --set scenario.importance.count_tilt=1 \
+    --set scenario.importance.jump_tilt=1
+step "CLI parity: search, 2 x 64" 45 cli_parity configs/adversarial_search.json --paths 128 \
+    --set experiment.search.iterations=2 --set experiment.search.paths_per_iter=64
 
 for n in 1024 4096 16384 65536; do
     step "bench bench_1024, $n a launch" 40 "$bin/stampede" bench configs/bench_1024.json \
