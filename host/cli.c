@@ -12,6 +12,7 @@
 #include "stampede/config.h"
 #include "stampede/h5out.h"
 #include "stampede/run.h"
+#include "stampede/shard.h"
 #include "stampede/summary.h"
 
 #ifndef STP_VERSION
@@ -29,6 +30,8 @@ static const char usage[] =
     "  stampede run CONFIG.json [-o OUT.h5] [--paths N] [--seed S]\n"
     "               [--backend auto|cuda|openmp] [--threads N] [--batch N]\n"
     "               [--set a.b.c=VALUE]... [--resume] [--force] [--quiet]\n"
+    "               [--shard I/N]\n"
+    "  stampede merge OUT.h5 SHARD.h5... [--threads N] [--force] [--quiet]\n"
     "  stampede validate CONFIG.json [--set a.b.c=VALUE]...\n"
     "  stampede summary OUT.h5 [--format text|json|markdown]\n"
     "  stampede bench [CONFIG.json]... [--backend auto|cuda|openmp] [--threads N]\n"
@@ -46,8 +49,12 @@ static void on_signal(int sig)
     interrupted = 1;
 }
 
+#define MAX_SHARDS 4096
+
 typedef struct cli_args {
     const char *command, *input, *out_path, *backend, *format;
+    const char *shard_files[MAX_SHARDS]; /* merge: the shards after OUT.h5 */
+    int n_shard_files, shard, shards;
     const char *sets[STP_MAX_SETS + 3]; /* user --set plus --paths/--seed/--batch */
     char owned[3][64];
     int n_sets, n_owned, threads, force, quiet, resume;
@@ -122,12 +129,22 @@ static int parse_args(cli_args *a, int argc, char **argv)
     for (i = 2; i < argc; i++) {
         int rc;
         if (argv[i][0] != '-') {
+            if (a->input && !strcmp(a->command, "merge")) {
+                if (a->n_shard_files >= MAX_SHARDS) return fail_usage("too many shards", NULL);
+                a->shard_files[a->n_shard_files++] = argv[i];
+                continue;
+            }
             if (a->input) return fail_usage("unexpected argument", argv[i]);
             a->input = argv[i];
             continue;
         }
-        if (!strcmp(argv[i], "--shard"))
-            return fail_usage("not available in this version:", argv[i]);
+        if (!strcmp(argv[i], "--shard")) {
+            if (i + 1 >= argc || stp_shard_parse(argv[i + 1], &a->shard, &a->shards))
+                return fail_usage("--shard: expected I/N with 0 <= I < N <= 4096, got",
+                                  i + 1 < argc ? argv[i + 1] : "nothing");
+            i++;
+            continue;
+        }
         if ((rc = parse_option(a, argc, argv, &i)) != 0) return rc;
     }
     if (!a->input) return fail_usage("missing input file for", a->command);
@@ -206,11 +223,32 @@ static int cmd_run(const cli_args *a)
     o.resume = a->resume;
     o.interrupted = &interrupted;
     o.progress = a->quiet ? NULL : progress;
+    o.shard = a->shard;
+    o.shards = a->shards;
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     rc = stp_run(cfg, &o, &err) != STP_OK ? report(&err) : 0;
     stp_config_destroy(cfg);
-    if (rc == 0 && !a->quiet) rc = print_summary(o.out_path, STP_SUMMARY_TEXT);
+    if (rc == 0 && !a->quiet && a->shards > 0)
+        printf("stampede: shard %d/%d written to %s; when all %d are done: stampede merge OUT.h5 "
+               "SHARD.h5...\n",
+               a->shard, a->shards, o.out_path, a->shards);
+    else if (rc == 0 && !a->quiet)
+        rc = print_summary(o.out_path, STP_SUMMARY_TEXT);
+    return rc;
+}
+
+/* stampede merge OUT.h5 SHARD.h5...: the shards into one results file. */
+static int cmd_merge(const cli_args *a)
+{
+    stp_error err = {STP_OK, ""};
+    int rc;
+    if (a->shards > 0) return fail_usage("--shard does not apply to", "merge");
+    rc = stp_merge(a->input, a->shard_files, a->n_shard_files, a->threads, a->force, &err) !=
+                 STP_OK
+             ? report(&err)
+             : 0;
+    if (rc == 0 && !a->quiet) rc = print_summary(a->input, STP_SUMMARY_TEXT);
     return rc;
 }
 
@@ -351,10 +389,12 @@ int main(int argc, char **argv)
         return 0;
     }
     if (!strcmp(argv[1], "bench")) return cmd_bench(argc, argv);
-    if (strcmp(argv[1], "run") && strcmp(argv[1], "validate") && strcmp(argv[1], "summary"))
+    if (strcmp(argv[1], "run") && strcmp(argv[1], "validate") && strcmp(argv[1], "summary") &&
+        strcmp(argv[1], "merge"))
         return fail_usage("unknown command", argv[1]);
     if ((rc = parse_args(&a, argc, argv)) != 0) return rc;
     if (!strcmp(a.command, "run")) return cmd_run(&a);
+    if (!strcmp(a.command, "merge")) return cmd_merge(&a);
     if (!strcmp(a.command, "validate")) return cmd_validate(&a);
     return cmd_summary(&a);
 }

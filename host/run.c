@@ -19,6 +19,7 @@
 #include "stampede/pilot.h"
 #include "stampede/scenario.h"
 #include "stampede/search.h"
+#include "stampede/shard.h"
 #include "stampede/stats.h"
 
 #ifndef STP_VERSION
@@ -112,13 +113,20 @@ static stp_status simulate(const stp_sim_ctx *ctx, stp_cuda_engine *gpu, stp_sce
                            span sp, long long *simulated, stp_error *err)
 {
     const long long n = cfg->run.paths, batch = cfg->run.batch;
-    long long done = 0, path0;
+    long long done = 0, path0, lo = 0, hi = (n + batch - 1) / batch;
     int index = 0;
+    if (o->shards > 0) stp_shard_range(hi, o->shard, o->shards, &lo, &hi);
     for (path0 = 0; path0 < n; path0 += batch, index++) {
         const long long b = n - path0 < batch ? n - path0 : batch;
+        if (index < lo || index >= hi) continue; /* another shard's */
         ctx->out->base = path0;
         ctx->out->n = b;
         if (!stp_checkpoint_load(ck, index, path0, b, ctx->out, ctx->samples)) {
+            if (o->merge_backend)
+                return stp_error_set(err, STP_EIO,
+                                     "merge: batch %d (paths %lld-%lld) is in no shard or its "
+                                     "checksum failed; rerun that shard",
+                                     index, path0, path0 + b - 1);
             stp_status st = stp_backend_run_batch(ctx, scen, gpu, path0, b, o->threads, err);
             *simulated += b;
             if (st == STP_OK)
@@ -285,6 +293,10 @@ static unsigned long long run_fingerprint(const stp_config *cfg, const stp_popul
 
 static stp_status check_runnable(const stp_config *cfg, const stp_run_opts *o, stp_error *err)
 {
+    if (cfg->experiment.kind == STP_EXP_SEARCH && o->shards > 0)
+        return stp_error_set(err, STP_EUSAGE,
+                             "--shard: a search's iterations each need every path; run it in "
+                             "one process");
     if (cfg->experiment.kind == STP_EXP_SEARCH && cfg->scenario.mode != STP_SCENARIO_RANDOM)
         return stp_error_set(err, STP_EUSAGE,
                              "config error at scenario.mode: a search draws from its own laws "
@@ -332,6 +344,22 @@ static void point_results(run_state *r)
     r->var.samples = &r->samples;
 }
 
+/* The backend a run's checkpoint is keyed to: a merge's is its shards'. */
+static const char *backend_name(const stp_run_opts *o, int use_gpu)
+{
+    return o->merge_backend ? o->merge_backend : use_gpu ? "cuda" : "openmp";
+}
+
+/* Paths of a point that this process simulates: all, or its shard's. */
+static long long own_paths(const stp_config *cfg, const stp_run_opts *o)
+{
+    const long long n = cfg->run.paths, batch = cfg->run.batch;
+    long long lo, hi;
+    if (o->shards <= 0) return n;
+    stp_shard_range((n + batch - 1) / batch, o->shard, o->shards, &lo, &hi);
+    return (hi * batch < n ? hi * batch : n) - lo * batch;
+}
+
 /* Simulates and summarises point `index`; *agent_steps grows by what this
  * process simulated (batches reused on resume took no time). */
 static stp_status run_point(run_state *r, int index, const stp_run_opts *o, int use_gpu, span sp,
@@ -356,12 +384,13 @@ static stp_status run_point(run_state *r, int index, const stp_run_opts *o, int 
     ctx.samples = &r->samples;
     if (use_gpu && (st = stp_cuda_engine_create(&r->gpu, &ctx, batch, err)) != STP_OK) return st;
     if ((st = stp_checkpoint_open(&r->ck, o->out_path, index,
-                                  run_fingerprint(cfg, r->pop, r->plan, use_gpu ? "cuda" : "openmp"),
+                                  run_fingerprint(cfg, r->pop, r->plan, backend_name(o, use_gpu)),
                                   cfg->run.paths, cfg->run.batch, ctx.prm.n_steps, r->samples.k,
                                   o->resume, o->force, err)) != STP_OK ||
         (st = simulate(&ctx, r->gpu, r->scen, cfg, o, &r->ck, sp, &simulated, err)) != STP_OK)
         return st;
     *agent_steps += (double)simulated * ctx.prm.n_steps * r->pop->n_agents;
+    if (o->shards > 0) return STP_OK; /* a shard's batches are summarised by the merge */
     /* the writer needs the slot layout only, not a batch of rows */
     stp_scenario_table_destroy(r->scen);
     r->scen = NULL;
@@ -396,10 +425,14 @@ static stp_status write_results(run_state *runs, int n, const stp_config *cfg,
     res.cfg = cfg;
     res.pop = runs[0].pop;
     res.engine_version = STP_VERSION;
-    res.backend = use_gpu ? "cuda" : "openmp";
+    res.backend = backend_name(o, use_gpu);
     res.device = device;
     res.seed = cfg->run.seed;
     res.paths = cfg->run.paths;
+    if (o->merge_backend) { /* the shards' simulation, summed */
+        wall = o->merge_wall_s;
+        agent_steps = o->merge_agent_steps;
+    }
     res.wall_s = wall;
     res.agent_steps_per_s = agent_steps / (wall > 0.0 ? wall : 1e-9);
     res.n_variants = n;
@@ -594,9 +627,14 @@ stp_status stp_run(const stp_config *cfg, const stp_run_opts *o, stp_error *err)
     stp_status st;
     int use_gpu, n = 0, i;
     span sp;
-    if ((st = check_runnable(cfg, o, err)) != STP_OK ||
-        (st = stp_backend_choose(o->backend, &use_gpu, device, sizeof device, err)) != STP_OK)
+    if ((st = check_runnable(cfg, o, err)) != STP_OK) return st;
+    if (o->merge_backend) { /* nothing to simulate: no device needed */
+        use_gpu = 0;
+        snprintf(device, sizeof device, "%s", o->merge_device ? o->merge_device : "");
+    } else if ((st = stp_backend_choose(o->backend, &use_gpu, device, sizeof device, err)) !=
+               STP_OK) {
         return st;
+    }
     if (cfg->experiment.kind == STP_EXP_SEARCH) return run_search(cfg, o, use_gpu, device, err);
     t0 = now_s();
     if ((st = choose_tilt(cfg, &pilot, use_gpu, o, err)) != STP_OK) return st;
@@ -619,10 +657,10 @@ stp_status stp_run(const stp_config *cfg, const stp_run_opts *o, stp_error *err)
         if (runs[i].own) runs[i].own->scenario.importance_tilt = cfg->scenario.importance_tilt;
         runs[i].cfg = runs[i].own ? runs[i].own : cfg;
     }
-    sp.total = (long long)n * cfg->run.paths;
+    sp.total = (long long)n * own_paths(cfg, o);
     sp.t0 = t0;
     for (i = 0; i < n; i++) {
-        sp.done0 = (long long)i * cfg->run.paths;
+        sp.done0 = (long long)i * own_paths(cfg, o);
         st = run_point(&runs[i], i, o, use_gpu, sp, &agent_steps, err);
         run_state_free_batch(&runs[i]);
         if (i > 0) { /* only the first point's population is written */
@@ -632,9 +670,20 @@ stp_status stp_run(const stp_config *cfg, const stp_run_opts *o, stp_error *err)
         if (st != STP_OK) goto done;
     }
     wall = now_s() - t0;
-    if ((st = write_results(runs, n, cfg, pts, NULL, pilot.levels > 0 ? &pilot : NULL, o, use_gpu,
-                            device, wall, agent_steps, err)) == STP_OK)
+    if (o->shards > 0) { /* a shard: its batches, packed for the merge */
+        stp_shard_info si;
+        si.shard = o->shard;
+        si.shards = o->shards;
+        si.backend = backend_name(o, use_gpu);
+        si.device = device;
+        si.wall_s = wall;
+        si.agent_steps = agent_steps;
+        if ((st = stp_shard_pack(o->out_path, runs[0].ck.dir, cfg, &si, err)) == STP_OK)
+            stp_checkpoint_remove(&runs[0].ck);
+    } else if ((st = write_results(runs, n, cfg, pts, NULL, pilot.levels > 0 ? &pilot : NULL, o,
+                                   use_gpu, device, wall, agent_steps, err)) == STP_OK) {
         stp_checkpoint_remove(&runs[0].ck);
+    }
 done:
     for (i = 0; runs && i < n; i++)
         run_state_free(&runs[i]);

@@ -21,6 +21,15 @@ typedef struct stp_run_opts {
     const volatile sig_atomic_t *interrupted; /* checked between batches; may be NULL */
     stp_progress_fn progress;                 /* may be NULL */
     void *progress_user;
+    /* shards > 0: simulate only shard `shard` of `shards` (shard.h) and
+     * write out_path as a shard file instead of a results file */
+    int shard, shards;
+    /* merge (shard.h): every batch is in the checkpoint already; nothing is
+     * simulated and no device is needed. The shards' backend (for the
+     * fingerprint), device, and summed wall time and agent-steps. NULL: a
+     * normal run. */
+    const char *merge_backend, *merge_device;
+    double merge_wall_s, merge_agent_steps;
 } stp_run_opts;
 
 /* Runs cfg's experiment and writes the results file atomically: each

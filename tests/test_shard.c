@@ -1,0 +1,202 @@
+/* Shards and merge (shard.h, DESIGN §9): shards of a run, merged in any
+ * order, give the one-process results file (every dataset and attribute
+ * but the timings and the creation time, bit for bit); every mismatch is
+ * refused with one line and no output. Runs the built `stampede` binary
+ * and h5py (Debian's python3-h5py, which scripts/test.sh installs). */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "small_market.h"
+#include "tmpdir.h"
+
+TestSuite(shard, .init = tmpdir_make, .fini = tmpdir_remove, .timeout = 300);
+
+/* Runs `stampede ARGS` in dir; returns the exit code, stderr in err_out. */
+static int run(const char *args, char *err_out, size_t n)
+{
+    char cmd[4096], path[512];
+    FILE *f;
+    size_t got;
+    int rc;
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s 2>stderr.txt >stdout.txt", dir, STP_BINARY, args);
+    rc = system(cmd);
+    snprintf(path, sizeof path, "%s/stderr.txt", dir);
+    cr_assert_not_null(f = fopen(path, "r"));
+    got = fread(err_out, 1, n - 1, f);
+    err_out[got] = '\0';
+    fclose(f);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+static void ok(const char *args)
+{
+    char err[4096];
+    cr_assert_eq(run(args, err, sizeof err), 0, "'%s': %s", args, err);
+}
+
+static int exists(const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return access(path, F_OK) == 0;
+}
+
+/* The small market as a compare experiment (a baseline and a breaker), in
+ * batches of 4 over its 40 paths: 10 batches, so 3 shards split 3/3/4. */
+static void write_market(void)
+{
+    char text[4096], path[512];
+    FILE *f;
+    snprintf(text, sizeof text, small_market_fmt,
+             "{\"kind\": \"compare\", \"name\": \"base\", \"variants\": [{\"name\": \"breaker\","
+             " \"set\": {\"mitigations.circuit_breaker.enabled\": true}}]}",
+             4, 4);
+    snprintf(path, sizeof path, "%s/m.json", dir);
+    cr_assert_not_null(f = fopen(path, "w"));
+    fputs(text, f);
+    fclose(f);
+}
+
+/* The model paths of small_market are relative to the source tree. */
+#define RUN                                                                                        \
+    "run m.json --quiet --set 'population.families=[{\"model\": \"" STP_SOURCE_DIR                 \
+    "/models/consensus_mlp.json\", \"share\": 0.5}, {\"model\": \"" STP_SOURCE_DIR                 \
+    "/models/drawdown_rule.json\", \"share\": 0.5}]'"
+
+/* Every dataset and attribute of a and b equal, bit for bit, but the
+ * root's wall_s, agent_steps_per_s and created_utc. */
+static void assert_same_results(const char *a, const char *b)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && /usr/bin/python3 - '%s' '%s' <<'PY'\n"
+             "import sys, h5py, numpy as np\n"
+             "a, b = h5py.File(sys.argv[1], 'r'), h5py.File(sys.argv[2], 'r')\n"
+             "bad = []\n"
+             "def attrs(x, y, name):\n"
+             "    skip = ('wall_s', 'agent_steps_per_s', 'created_utc') if name == '/' else ()\n"
+             "    if sorted(x.attrs) != sorted(y.attrs): bad.append(name + ' attrs')\n"
+             "    for k in x.attrs:\n"
+             "        if k in skip or k not in y.attrs: continue\n"
+             "        if np.asarray(x.attrs[k]).tobytes() != np.asarray(y.attrs[k]).tobytes():\n"
+             "            bad.append(name + '@' + k)\n"
+             "def walk(name, x):\n"
+             "    if name not in b: bad.append(name + ' missing'); return\n"
+             "    y = b[name]\n"
+             "    attrs(x, y, name)\n"
+             "    if not isinstance(x, h5py.Dataset): return\n"
+             "    u, v = np.asarray(x[()]), np.asarray(y[()])\n"
+             "    same = u.tolist() == v.tolist() if u.dtype.kind == 'O' else \\\n"
+             "        u.dtype == v.dtype and u.tobytes() == v.tobytes()\n"
+             "    if not same: bad.append(name)\n"
+             "attrs(a, b, '/')\n"
+             "a.visititems(walk)\n"
+             "n = []\n"
+             "b.visit(lambda k: n.append(k) if k not in a else None)\n"
+             "bad += [k + ' extra' for k in n]\n"
+             "print(bad[:20])\n"
+             "sys.exit(1 if bad else 0)\n"
+             "PY",
+             dir, a, b);
+    cr_assert_eq(system(cmd), 0, "%s and %s differ (h5py's list above)", a, b);
+}
+
+/* Three shards, merged in the order 2, 0, 1, give the one-process file;
+ * their checkpoint directories are gone and so is the merge's. */
+Test(shard, shards_merged_in_any_order_equal_one_process)
+{
+    write_market();
+    ok(RUN " -o one.h5");
+    ok(RUN " --shard 2/3 -o s2.h5");
+    ok(RUN " --shard 0/3 -o s0.h5");
+    ok(RUN " --shard 1/3 -o s1.h5");
+    cr_assert(!exists("s0.h5.ckpt") && !exists("s1.h5.ckpt") && !exists("s2.h5.ckpt"));
+    ok("merge merged.h5 s2.h5 s0.h5 s1.h5 --quiet");
+    cr_assert(!exists("merged.h5.ckpt"));
+    assert_same_results("one.h5", "merged.h5");
+    /* one shard of one: the whole run */
+    ok(RUN " --shard 0/1 -o whole.h5");
+    ok("merge merged1.h5 whole.h5 --quiet");
+    assert_same_results("one.h5", "merged1.h5");
+}
+
+static void expect_refused(const char *args, int code, const char *needle)
+{
+    char err[4096];
+    const char *nl;
+    const int rc = run(args, err, sizeof err);
+    cr_expect_eq(rc, code, "exit %d for '%s': %s", rc, args, err);
+    nl = strchr(err, '\n');
+    cr_expect(nl && nl[1] == '\0', "stderr not one line for '%s': %s", args, err);
+    cr_expect_not_null(strstr(err, needle), "'%s' not in: %s", needle, err);
+    cr_expect(!exists("out.h5") && !exists("out.h5.ckpt"), "output left by '%s'", args);
+}
+
+/* Sets root attribute `key` of shard file `name` to the string `value`. */
+static void doctor(const char *name, const char *key, const char *value)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && /usr/bin/python3 -c \"import h5py; f = h5py.File('%s', 'r+'); "
+             "f.attrs['%s'] = '%s'\"",
+             dir, name, key, value);
+    cr_assert_eq(system(cmd), 0);
+}
+
+/* Every way shards can fail to make one run is refused before anything is
+ * written: missing, twice, another split, seed, config, engine, backend,
+ * run fingerprint, not a shard at all. */
+Test(shard, merge_refuses_shards_of_different_runs)
+{
+    char cmd[1024];
+    write_market();
+    ok(RUN " --shard 0/3 -o s0.h5");
+    ok(RUN " --shard 1/3 -o s1.h5");
+    ok(RUN " --shard 2/3 -o s2.h5");
+    ok(RUN " --shard 1/2 -o h1.h5");
+    ok(RUN " --shard 2/3 --seed 12 -o seed.h5");
+    ok(RUN " --shard 2/3 --set pool.fee=0.004 -o conf.h5");
+    ok(RUN " -o results.h5");
+    expect_refused("merge out.h5 s0.h5 s2.h5", 2, "shard 1/3 is missing");
+    expect_refused("merge out.h5 s0.h5 s1.h5 s1.h5 s2.h5", 2, "shard 1/3 is given twice");
+    expect_refused("merge out.h5 s0.h5 s1.h5 h1.h5", 2, "one of 3");
+    expect_refused("merge out.h5 s0.h5 s1.h5 seed.h5", 2, "seed 12");
+    expect_refused("merge out.h5 s0.h5 s1.h5 conf.h5", 2, "another config");
+    expect_refused("merge out.h5 s0.h5 s1.h5 results.h5", 3, "not a stampede shard");
+    expect_refused("merge out.h5 s0.h5 s1.h5 nothing.h5", 3, "nothing.h5");
+    snprintf(cmd, sizeof cmd, "cd '%s' && cp s2.h5 eng.h5 && cp s2.h5 back.h5 && cp s2.h5 fp.h5",
+             dir);
+    cr_assert_eq(system(cmd), 0);
+    doctor("eng.h5", "engine_version", "0.0.1");
+    expect_refused("merge out.h5 s0.h5 s1.h5 eng.h5", 2, "engine 0.0.1");
+    doctor("back.h5", "backend", "cuda");
+    expect_refused("merge out.h5 s0.h5 s1.h5 back.h5", 2, "cuda backend");
+    /* a manifest whose fingerprint is another run's */
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && /usr/bin/python3 -c \"import h5py, numpy as np; "
+             "f = h5py.File('fp.h5', 'r+'); m = bytes(f['files/manifest'][()]); "
+             "del f['files/manifest']; "
+             "f['files/manifest'] = np.frombuffer(m.replace(b'fingerprint ', b'fingerprint 9'), "
+             "dtype=np.uint8)\"",
+             dir);
+    cr_assert_eq(system(cmd), 0);
+    expect_refused("merge out.h5 s0.h5 s1.h5 fp.h5", 2, "another run fingerprint");
+    /* and the good set still merges */
+    ok("merge out.h5 s1.h5 s2.h5 s0.h5 --quiet");
+}
+
+/* A search needs every path at each iteration: refused as a shard. */
+Test(shard, a_search_is_not_sharded)
+{
+    char err[4096];
+    write_market();
+    cr_assert_eq(run(RUN " --set experiment.kind=search --shard 0/2 -o s.h5", err, sizeof err), 2,
+                 "%s", err);
+    cr_assert_not_null(strstr(err, "--shard"), "%s", err);
+    cr_assert(!exists("s.h5"));
+}
