@@ -12,6 +12,7 @@
 #include "stampede/config.h"
 #include "stampede/h5out.h"
 #include "stampede/run.h"
+#include "stampede/ranks.h"
 #include "stampede/shard.h"
 #include "stampede/summary.h"
 
@@ -151,9 +152,15 @@ static int parse_args(cli_args *a, int argc, char **argv)
     return 0;
 }
 
+/* Under mpirun rank 0 speaks for the run: the others print only a
+ * failure of their own (I/O, device), with their rank, since every rank
+ * checks the config and the arguments alike. */
 static int report(const stp_error *err)
 {
-    fprintf(stderr, "stampede: %s\n", err->msg);
+    if (stp_rank() == 0)
+        fprintf(stderr, "stampede: %s\n", err->msg);
+    else if (err->status == STP_EIO || err->status == STP_EDEVICE)
+        fprintf(stderr, "stampede (rank %d): %s\n", stp_rank(), err->msg);
     return err->status;
 }
 
@@ -219,16 +226,21 @@ static int cmd_run(const cli_args *a)
     o.out_path = a->out_path ? a->out_path : out;
     o.backend = a->backend;
     o.threads = a->threads;
+    if (!o.threads && stp_local_ranks() > 1) { /* the node's cores shared among its ranks */
+        const long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        o.threads = cores > stp_local_ranks() ? (int)(cores / stp_local_ranks()) : 1;
+    }
     o.force = a->force;
     o.resume = a->resume;
     o.interrupted = &interrupted;
-    o.progress = a->quiet ? NULL : progress;
+    o.progress = a->quiet || stp_rank() != 0 ? NULL : progress;
     o.shard = a->shard;
     o.shards = a->shards;
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     rc = stp_run(cfg, &o, &err) != STP_OK ? report(&err) : 0;
     stp_config_destroy(cfg);
+    if (stp_rank() != 0) return rc; /* rank 0 prints the summary */
     if (rc == 0 && !a->quiet && a->shards > 0)
         printf("stampede: shard %d/%d written to %s; when all %d are done: stampede merge OUT.h5 "
                "SHARD.h5...\n",
@@ -376,7 +388,7 @@ static int cmd_bench(int argc, char **argv)
     return 0;
 }
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
     cli_args a;
     int rc;
@@ -397,4 +409,13 @@ int main(int argc, char **argv)
     if (!strcmp(a.command, "merge")) return cmd_merge(&a);
     if (!strcmp(a.command, "validate")) return cmd_validate(&a);
     return cmd_summary(&a);
+}
+
+int main(int argc, char **argv)
+{
+    int rc;
+    stp_ranks_init(&argc, &argv);
+    rc = dispatch(argc, argv);
+    stp_ranks_finalize();
+    return rc;
 }

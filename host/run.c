@@ -17,6 +17,7 @@
 #include "stampede/experiment.h"
 #include "stampede/h5out.h"
 #include "stampede/pilot.h"
+#include "stampede/ranks.h"
 #include "stampede/scenario.h"
 #include "stampede/search.h"
 #include "stampede/shard.h"
@@ -115,7 +116,10 @@ static stp_status simulate(const stp_sim_ctx *ctx, stp_cuda_engine *gpu, stp_sce
     const long long n = cfg->run.paths, batch = cfg->run.batch;
     long long done = 0, path0, lo = 0, hi = (n + batch - 1) / batch;
     int index = 0;
-    if (o->shards > 0) stp_shard_range(hi, o->shard, o->shards, &lo, &hi);
+    if (o->shards > 0)
+        stp_shard_range(hi, o->shard, o->shards, &lo, &hi);
+    else if (stp_ranks() > 1) /* under mpirun, this rank's range (ranks.h) */
+        stp_shard_range(hi, stp_rank(), stp_ranks(), &lo, &hi);
     for (path0 = 0; path0 < n; path0 += batch, index++) {
         const long long b = n - path0 < batch ? n - path0 : batch;
         if (index < lo || index >= hi) continue; /* another shard's */
@@ -293,6 +297,11 @@ static unsigned long long run_fingerprint(const stp_config *cfg, const stp_popul
 
 static stp_status check_runnable(const stp_config *cfg, const stp_run_opts *o, stp_error *err)
 {
+    if (stp_ranks() > 1 && (o->shards > 0 || o->merge_backend))
+        return stp_error_set(err, STP_EUSAGE,
+                             "%s under mpirun: ranks split the run themselves; run %s in one "
+                             "process",
+                             o->shards > 0 ? "--shard" : "merge", o->shards > 0 ? "shards" : "merge");
     if (cfg->experiment.kind == STP_EXP_SEARCH && o->shards > 0)
         return stp_error_set(err, STP_EUSAGE,
                              "--shard: a search's iterations each need every path; run it in "
@@ -355,9 +364,47 @@ static long long own_paths(const stp_config *cfg, const stp_run_opts *o)
 {
     const long long n = cfg->run.paths, batch = cfg->run.batch;
     long long lo, hi;
-    if (o->shards <= 0) return n;
-    stp_shard_range((n + batch - 1) / batch, o->shard, o->shards, &lo, &hi);
+    if (o->shards > 0)
+        stp_shard_range((n + batch - 1) / batch, o->shard, o->shards, &lo, &hi);
+    else if (stp_ranks() > 1)
+        stp_shard_range((n + batch - 1) / batch, stp_rank(), stp_ranks(), &lo, &hi);
+    else
+        return n;
     return (hi * batch < n ? hi * batch : n) - lo * batch;
+}
+
+/* Under mpirun every rank learns whether any failed: the first status
+ * (the largest code) goes to all, so they stop together; a rank that did
+ * not fail itself says so (ranks.h). One process: st unchanged. */
+static stp_status ranks_agree(stp_status st, stp_error *err)
+{
+    const int any = stp_ranks_max((int)st);
+    if (st != STP_OK || any == STP_OK) return st;
+    if (any == STP_EINTR)
+        return stp_error_set(err, STP_EINTR,
+                             "interrupted on another rank; the finished batches are kept: rerun "
+                             "with --resume (any rank count)");
+    return stp_error_set(err, (stp_status)any, "another rank failed (its own line says why)");
+}
+
+/* Point index's checkpoint. Under mpirun rank 0 opens it first (it may
+ * create, clear or check the directory); the others then join it as a
+ * resume of the same run, so no two ranks write a manifest at once. */
+static stp_status open_checkpoint(run_state *r, int index, const stp_run_opts *o, int use_gpu,
+                                  int n_steps, stp_error *err)
+{
+    const stp_config *cfg = r->cfg;
+    const unsigned long long fp = run_fingerprint(cfg, r->pop, r->plan, backend_name(o, use_gpu));
+    const int rank = stp_rank();
+    stp_status st = STP_OK;
+    if (rank == 0)
+        st = stp_checkpoint_open(&r->ck, o->out_path, index, fp, cfg->run.paths, cfg->run.batch,
+                                 n_steps, r->samples.k, o->resume, o->force, err);
+    if (stp_ranks() == 1 || (st = ranks_agree(st, err)) != STP_OK) return st;
+    if (rank != 0)
+        st = stp_checkpoint_open(&r->ck, o->out_path, index, fp, cfg->run.paths, cfg->run.batch,
+                                 n_steps, r->samples.k, 1, 0, err);
+    return ranks_agree(st, err);
 }
 
 /* Simulates and summarises point `index`; *agent_steps grows by what this
@@ -383,14 +430,12 @@ static stp_status run_point(run_state *r, int index, const stp_run_opts *o, int 
     ctx.out = &r->out;
     ctx.samples = &r->samples;
     if (use_gpu && (st = stp_cuda_engine_create(&r->gpu, &ctx, batch, err)) != STP_OK) return st;
-    if ((st = stp_checkpoint_open(&r->ck, o->out_path, index,
-                                  run_fingerprint(cfg, r->pop, r->plan, backend_name(o, use_gpu)),
-                                  cfg->run.paths, cfg->run.batch, ctx.prm.n_steps, r->samples.k,
-                                  o->resume, o->force, err)) != STP_OK ||
-        (st = simulate(&ctx, r->gpu, r->scen, cfg, o, &r->ck, sp, &simulated, err)) != STP_OK)
-        return st;
+    if ((st = open_checkpoint(r, index, o, use_gpu, ctx.prm.n_steps, err)) != STP_OK) return st;
+    st = simulate(&ctx, r->gpu, r->scen, cfg, o, &r->ck, sp, &simulated, err);
+    if ((st = ranks_agree(st, err)) != STP_OK) return st;
     *agent_steps += (double)simulated * ctx.prm.n_steps * r->pop->n_agents;
     if (o->shards > 0) return STP_OK; /* a shard's batches are summarised by the merge */
+    if (stp_rank() != 0) return STP_OK; /* under mpirun rank 0 summarises and writes */
     /* the writer needs the slot layout only, not a batch of rows */
     stp_scenario_table_destroy(r->scen);
     r->scen = NULL;
@@ -584,8 +629,8 @@ static stp_status run_search(const stp_config *cfg, const stp_run_opts *o, int u
             goto done;
         run_state_free_batch(&runs[k]);
     }
-    if ((st = write_results(runs, 2, cfg, pts, &s, NULL, o, use_gpu, device, now_s() - t0,
-                            agent_steps, err)) == STP_OK)
+    if (stp_rank() == 0 && (st = write_results(runs, 2, cfg, pts, &s, NULL, o, use_gpu, device,
+                                               now_s() - t0, agent_steps, err)) == STP_OK)
         stp_checkpoint_remove(&runs[0].ck);
 done:
     stp_scenario_plan_destroy(plan);
@@ -680,6 +725,8 @@ stp_status stp_run(const stp_config *cfg, const stp_run_opts *o, stp_error *err)
         si.agent_steps = agent_steps;
         if ((st = stp_shard_pack(o->out_path, runs[0].ck.dir, cfg, &si, err)) == STP_OK)
             stp_checkpoint_remove(&runs[0].ck);
+    } else if (stp_rank() != 0) {
+        /* rank 0 writes the file from every rank's batches */
     } else if ((st = write_results(runs, n, cfg, pts, NULL, pilot.levels > 0 ? &pilot : NULL, o,
                                    use_gpu, device, wall, agent_steps, err)) == STP_OK) {
         stp_checkpoint_remove(&runs[0].ck);

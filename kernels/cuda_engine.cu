@@ -9,6 +9,7 @@
 #include "cuda_check.cuh"
 #include "path_kernel.cuh"
 #include "stampede/cuda.h"
+#include "stampede/ranks.h"
 #include "stampede/tables.h"
 
 #define MEM_FRACTION 0.7 // of the free device memory the scratch may take
@@ -160,7 +161,12 @@ extern "C" stp_status stp_cuda_engine_create(stp_cuda_engine **out, const stp_si
     e = (stp_cuda_engine *)calloc(1, sizeof *e);
     if (!e) return stp_error_set(err, STP_ENOMEM, "out of memory for the CUDA engine");
     stp_cuda_device_count(e->name, sizeof e->name);
-    if (STP_CUDA_CHECK(err, cudaSetDevice(0))) goto fail;
+    {   // under mpirun each rank on a node takes its own device (ranks.h)
+        int count = 0;
+        if (STP_CUDA_CHECK(err, cudaGetDeviceCount(&count)) ||
+            STP_CUDA_CHECK(err, cudaSetDevice(stp_local_rank() % (count > 0 ? count : 1))))
+            goto fail;
+    }
     if (stp_tables_create(&host, &ctx->prm, ctx->cfg, ctx->pop, ctx->scen, err) != STP_OK)
         goto fail;
     e->n_slots = host->view.n_slots;

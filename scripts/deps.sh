@@ -7,4 +7,4 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
   build-essential cmake pkg-config libhdf5-dev hdf5-tools libcjson-dev libcriterion-dev \
-  librandom123-dev libgsl-dev python3-h5py python3-numpy >/dev/null
+  librandom123-dev libgsl-dev python3-h5py python3-numpy libopenmpi-dev openmpi-bin >/dev/null

@@ -13,6 +13,7 @@
 
 #include "small_market.h"
 #include "tmpdir.h"
+#include "same_results.h" /* after tmpdir.h: it uses dir */
 
 TestSuite(shard, .init = tmpdir_make, .fini = tmpdir_remove, .timeout = 300);
 
@@ -67,44 +68,6 @@ static void write_market(void)
     "run m.json --quiet --set 'population.families=[{\"model\": \"" STP_SOURCE_DIR                 \
     "/models/consensus_mlp.json\", \"share\": 0.5}, {\"model\": \"" STP_SOURCE_DIR                 \
     "/models/drawdown_rule.json\", \"share\": 0.5}]'"
-
-/* Every dataset and attribute of a and b equal, bit for bit, but the
- * root's wall_s, agent_steps_per_s and created_utc. */
-static void assert_same_results(const char *a, const char *b)
-{
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd,
-             "cd '%s' && /usr/bin/python3 - '%s' '%s' <<'PY'\n"
-             "import sys, h5py, numpy as np\n"
-             "a, b = h5py.File(sys.argv[1], 'r'), h5py.File(sys.argv[2], 'r')\n"
-             "bad = []\n"
-             "def attrs(x, y, name):\n"
-             "    skip = ('wall_s', 'agent_steps_per_s', 'created_utc') if name == '/' else ()\n"
-             "    if sorted(x.attrs) != sorted(y.attrs): bad.append(name + ' attrs')\n"
-             "    for k in x.attrs:\n"
-             "        if k in skip or k not in y.attrs: continue\n"
-             "        if np.asarray(x.attrs[k]).tobytes() != np.asarray(y.attrs[k]).tobytes():\n"
-             "            bad.append(name + '@' + k)\n"
-             "def walk(name, x):\n"
-             "    if name not in b: bad.append(name + ' missing'); return\n"
-             "    y = b[name]\n"
-             "    attrs(x, y, name)\n"
-             "    if not isinstance(x, h5py.Dataset): return\n"
-             "    u, v = np.asarray(x[()]), np.asarray(y[()])\n"
-             "    same = u.tolist() == v.tolist() if u.dtype.kind == 'O' else \\\n"
-             "        u.dtype == v.dtype and u.tobytes() == v.tobytes()\n"
-             "    if not same: bad.append(name)\n"
-             "attrs(a, b, '/')\n"
-             "a.visititems(walk)\n"
-             "n = []\n"
-             "b.visit(lambda k: n.append(k) if k not in a else None)\n"
-             "bad += [k + ' extra' for k in n]\n"
-             "print(bad[:20])\n"
-             "sys.exit(1 if bad else 0)\n"
-             "PY",
-             dir, a, b);
-    cr_assert_eq(system(cmd), 0, "%s and %s differ (h5py's list above)", a, b);
-}
 
 /* Three shards, merged in the order 2, 0, 1, give the one-process file;
  * their checkpoint directories are gone and so is the merge's. */

@@ -1,0 +1,123 @@
+/* MPI ranks (ranks.h, DESIGN §9): `mpirun -np N stampede run` writes the
+ * one-process results file, every dataset and attribute but the timings,
+ * for 2 ranks and for 3 (an uneven split of the batches), for a single
+ * run, a compare experiment and a search; and a run interrupted under 2
+ * ranks resumes under 3 to the same file. Built only with MPI; runs
+ * mpirun with --oversubscribe (CI has 2 cores) and as root where CI is. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "small_market.h"
+#include "tmpdir.h"
+#include "same_results.h" /* after tmpdir.h: it uses dir */
+
+TestSuite(mpi, .init = tmpdir_make, .fini = tmpdir_remove, .timeout = 600);
+
+/* Runs `[mpirun -np ranks] stampede ARGS` in dir (ranks 0: no mpirun);
+ * returns the exit code. */
+static int run(int ranks, const char *args)
+{
+    char cmd[4096], launcher[256] = "";
+    int rc;
+    if (ranks > 0)
+        snprintf(launcher, sizeof launcher,
+                 "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
+                 "'%s' --oversubscribe -np %d ",
+                 STP_MPIEXEC, ranks);
+    snprintf(cmd, sizeof cmd, "cd '%s' && %s'%s' %s >stdout.txt 2>stderr.txt", dir, launcher,
+             STP_BINARY, args);
+    rc = system(cmd);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+static void ok(int ranks, const char *args)
+{
+    char cmd[512];
+    const int rc = run(ranks, args);
+    if (rc != 0) {
+        snprintf(cmd, sizeof cmd, "cat '%s/stderr.txt' >&2", dir);
+        cr_assert_eq(system(cmd), 0);
+    }
+    cr_assert_eq(rc, 0, "%d ranks: '%s' exited %d (stderr above)", ranks, args, rc);
+}
+
+static void write_market(const char *experiment)
+{
+    char text[4096], path[512];
+    FILE *f;
+    snprintf(text, sizeof text, small_market_fmt, experiment, 4, 4);
+    snprintf(path, sizeof path, "%s/m.json", dir);
+    cr_assert_not_null(f = fopen(path, "w"));
+    fputs(text, f);
+    fclose(f);
+}
+
+#define MODELS                                                                                     \
+    "--set 'population.families=[{\"model\": \"" STP_SOURCE_DIR "/models/consensus_mlp.json\","    \
+    " \"share\": 0.5}, {\"model\": \"" STP_SOURCE_DIR "/models/drawdown_rule.json\","              \
+    " \"share\": 0.5}]'"
+
+/* One process, 2 ranks and 3 ranks of the same run: the same file. */
+static void expect_ranks_equal_one_process(const char *experiment)
+{
+    write_market(experiment);
+    ok(0, "run m.json --quiet " MODELS " -o one.h5");
+    ok(2, "run m.json --quiet " MODELS " -o two.h5");
+    ok(3, "run m.json --quiet " MODELS " -o three.h5");
+    assert_same_results("one.h5", "two.h5");
+    assert_same_results("one.h5", "three.h5");
+    cr_assert_eq(access("two.h5.ckpt", F_OK), -1, "a checkpoint left behind");
+}
+
+Test(mpi, ranks_equal_one_process_single)
+{
+    expect_ranks_equal_one_process("{\"name\": \"base\"}");
+}
+
+Test(mpi, ranks_equal_one_process_compare)
+{
+    expect_ranks_equal_one_process(
+        "{\"kind\": \"compare\", \"name\": \"base\", \"variants\": [{\"name\": \"breaker\","
+        " \"set\": {\"mitigations.circuit_breaker.enabled\": true}}]}");
+}
+
+/* Every rank refits the search's law from the shared batch files, so the
+ * ranks agree on it without a broadcast, and rank 0 writes /search. */
+Test(mpi, ranks_equal_one_process_search)
+{
+    expect_ranks_equal_one_process(
+        "{\"kind\": \"search\", \"name\": \"s\", \"search\": {\"objective\": \"p_cascade\","
+        " \"iterations\": 2, \"paths_per_iter\": 16, \"elite_fraction\": 0.25}}");
+}
+
+/* SIGINT reaches every rank through mpirun; each stops after its batch in
+ * flight and the finished ones stay. 1,200 quickstart paths take about
+ * 15 s on 2 cores, so an interrupt at 6 s (after the population's draw,
+ * about 2 s) lands mid-run; resumed under 3 ranks it gives the
+ * one-process file. */
+Test(mpi, interrupted_under_two_ranks_resumes_under_three)
+{
+    char cmd[1024];
+    int rc;
+    const char *run_args = "run '" STP_SOURCE_DIR "/configs/quickstart.json' --paths 1200 "
+                           "--batch 32 --quiet -o r.h5";
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 timeout -s INT 6 "
+             "'%s' --oversubscribe -np 2 '%s' %s >/dev/null 2>&1",
+             dir, STP_MPIEXEC, STP_BINARY, run_args);
+    rc = system(cmd);
+    (void)rc; /* timeout's own status: the files tell what happened */
+    snprintf(cmd, sizeof cmd, "test -d '%s/r.h5.ckpt' && ! test -e '%s/r.h5'", dir, dir);
+    cr_assert_eq(system(cmd), 0, "the interrupt did not land mid-run (no checkpoint, or done)");
+    snprintf(cmd, sizeof cmd, "%s --resume", run_args);
+    ok(3, cmd);
+    snprintf(cmd, sizeof cmd,
+             "run '" STP_SOURCE_DIR "/configs/quickstart.json' --paths 1200 --batch 32 --quiet "
+             "-o one.h5");
+    ok(0, cmd);
+    assert_same_results("one.h5", "r.h5");
+}
