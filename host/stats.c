@@ -255,6 +255,7 @@ fail:
 stp_cascade_stats stp_wilson(long long k, long long n)
 {
     stp_cascade_stats c;
+    memset(&c, 0, sizeof c); /* every field, replicates too, is written to the file */
     c.n = n;
     c.k = k;
     c.weighted = 0;
