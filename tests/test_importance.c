@@ -130,21 +130,28 @@ Test(importance, each_ratio_matches_its_closed_form_also_on_the_cap)
  * (20,000 paths) each lie within 4 of their standard errors of it, and the
  * tilted law's variance per path is at least 10x below plain sampling's
  * (measured about 30x). */
-static void cascade_estimate(const char *const *sets, int n_sets, long long paths, double *p,
-                             double *se)
+/* Opens the one-gap market with sets (and run.paths = paths) and runs
+ * every path on the CPU backend into e->out. */
+static void run_breach(engine *e, const char *const *sets, int n_sets, long long paths)
 {
-    const char *all[10];
+    const char *all[16];
     char n_paths[64];
-    engine e;
     stp_error err = {STP_OK, ""};
-    stp_cascade_stats r;
-    cr_assert(n_sets < 10);
+    cr_assert(n_sets < 16);
     memcpy(all, sets, (size_t)n_sets * sizeof *all);
     snprintf(n_paths, sizeof n_paths, "run.paths=%lld", paths);
     all[n_sets] = n_paths;
-    engine_open_file(&e, BREACH, all, n_sets + 1);
-    cr_assert_eq(stp_backend_run_batch(&e.ctx, e.scen, NULL, 0, paths, 0, &err), STP_OK, "%s",
+    engine_open_file(e, BREACH, all, n_sets + 1);
+    cr_assert_eq(stp_backend_run_batch(&e->ctx, e->scen, NULL, 0, paths, 0, &err), STP_OK, "%s",
                  err.msg);
+}
+
+static void cascade_estimate(const char *const *sets, int n_sets, long long paths, double *p,
+                             double *se)
+{
+    engine e;
+    stp_cascade_stats r;
+    run_breach(&e, sets, n_sets, paths);
     r = stp_weighted_probability(e.out.v[STP_OUT_CASCADE], e.out.v[STP_OUT_WEIGHT], (size_t)paths);
     *p = r.p;
     *se = r.se;
@@ -292,20 +299,11 @@ static void jump_estimate(const char *seed, int tilted, long long paths, double 
                             "scenario.importance.tilt=0",
                             "scenario.importance.count_tilt=1",
                             "scenario.importance.jump_tilt=1"};
-    char n_paths[64];
-    const char *all[13];
     engine e;
-    stp_error err = {STP_OK, ""};
     stp_cascade_stats r;
     double s = 0.0, s2 = 0.0;
     long long i;
-    const int n_sets = tilted ? 12 : 8;
-    memcpy(all, sets, sizeof(char *) * (size_t)n_sets);
-    snprintf(n_paths, sizeof n_paths, "run.paths=%lld", paths);
-    all[n_sets] = n_paths;
-    engine_open_file(&e, BREACH, all, n_sets + 1);
-    cr_assert_eq(stp_backend_run_batch(&e.ctx, e.scen, NULL, 0, paths, 0, &err), STP_OK, "%s",
-                 err.msg);
+    run_breach(&e, sets, tilted ? 12 : 8, paths);
     r = stp_weighted_probability(e.out.v[STP_OUT_CASCADE], e.out.v[STP_OUT_WEIGHT], (size_t)paths);
     for (i = 0; i < paths; i++) {
         s += e.out.v[STP_OUT_WEIGHT][i];
