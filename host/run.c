@@ -102,6 +102,18 @@ static stp_status alloc_outputs(run_state *r, const stp_config *cfg, int n_steps
 /* Runs every batch not already in the checkpoint, saving each as it
  * finishes. Batch b covers paths [b * batch, ...): the split is fixed by the
  * config, so a resumed run reuses exactly the batches it finished. */
+/* The batches [*lo, *hi) of a point this process runs: all of them, its
+ * shard's (--shard) or, under mpirun, its rank's (ranks.h). */
+static void own_batches(const stp_config *cfg, const stp_run_opts *o, long long *lo,
+                        long long *hi)
+{
+    const long long n_batches = (cfg->run.paths + cfg->run.batch - 1) / cfg->run.batch;
+    if (o->shards > 0)
+        stp_shard_range(n_batches, o->shard, o->shards, lo, hi);
+    else
+        stp_shard_range(n_batches, stp_rank(), stp_ranks(), lo, hi);
+}
+
 /* Progress over the whole experiment: this point's paths start at done0
  * of total, the run started at t0. */
 typedef struct span {
@@ -114,12 +126,9 @@ static stp_status simulate(const stp_sim_ctx *ctx, stp_cuda_engine *gpu, stp_sce
                            span sp, long long *simulated, stp_error *err)
 {
     const long long n = cfg->run.paths, batch = cfg->run.batch;
-    long long done = 0, path0, lo = 0, hi = (n + batch - 1) / batch;
+    long long done = 0, path0, lo, hi;
     int index = 0;
-    if (o->shards > 0)
-        stp_shard_range(hi, o->shard, o->shards, &lo, &hi);
-    else if (stp_ranks() > 1) /* under mpirun, this rank's range (ranks.h) */
-        stp_shard_range(hi, stp_rank(), stp_ranks(), &lo, &hi);
+    own_batches(cfg, o, &lo, &hi);
     for (path0 = 0; path0 < n; path0 += batch, index++) {
         const long long b = n - path0 < batch ? n - path0 : batch;
         if (index < lo || index >= hi) continue; /* another shard's */
@@ -359,17 +368,13 @@ static const char *backend_name(const stp_run_opts *o, int use_gpu)
     return o->merge_backend ? o->merge_backend : use_gpu ? "cuda" : "openmp";
 }
 
-/* Paths of a point that this process simulates: all, or its shard's. */
+/* Paths of a point that this process simulates: all, its shard's or its
+ * rank's. */
 static long long own_paths(const stp_config *cfg, const stp_run_opts *o)
 {
     const long long n = cfg->run.paths, batch = cfg->run.batch;
     long long lo, hi;
-    if (o->shards > 0)
-        stp_shard_range((n + batch - 1) / batch, o->shard, o->shards, &lo, &hi);
-    else if (stp_ranks() > 1)
-        stp_shard_range((n + batch - 1) / batch, stp_rank(), stp_ranks(), &lo, &hi);
-    else
-        return n;
+    own_batches(cfg, o, &lo, &hi);
     return (hi * batch < n ? hi * batch : n) - lo * batch;
 }
 

@@ -106,7 +106,7 @@ static double sample_slot(row r, const stp_scenario_plan *pl, long long path, in
         r.time_s[cell] = r.duration_s[cell] = r.size[cell] = NAN;
         return 0.0;
     }
-    if (pl->draw == STP_DRAW_QMC) {
+    if (pl->qmc_net) {
         const int *d = pl->cell_dim + 3 * cell;
         dsize = d[0];
         if (d[1] >= 0) ut = qmc_uniform(pl, path, d[1]);
@@ -148,7 +148,7 @@ static int event_count(const stp_scenario_plan *pl, long long path, int spec)
     const stp_shock_law *l = &pl->law[spec];
     double u;
     if (l->count_law == STP_COUNT_EXACT) return l->count;
-    if (pl->draw == STP_DRAW_QMC && pl->count_dim[spec] >= 0) {
+    if (pl->qmc_net && pl->count_dim[spec] >= 0) {
         u = qmc_uniform(pl, path, pl->count_dim[spec]);
     } else {
         const stp_u32x4 w = stp_philox(pl->cfg->run.seed, STP_STREAM_SCENARIO, (uint32_t)path,
@@ -202,8 +202,8 @@ static stp_shock_law configured_law(const stp_config *cfg, const stp_shock_spec 
     l.size_sd = s->size.sd;
     l.size_cap = stp_shock_size_cap(s);
     if (cfg->scenario.mode == STP_SCENARIO_IMPORTANCE && stp_scenario_tiltable(s))
-        l.tilt = s->size.mean < 0.0 ? -cfg->scenario.importance_tilt
-                                    : cfg->scenario.importance_tilt;
+        l.tilt =
+            s->size.mean < 0.0 ? -cfg->scenario.importance_tilt : cfg->scenario.importance_tilt;
     l.time_s.lo = s->time_s.lo;
     l.time_s.hi = s->time_s.hi;
     l.duration_s.lo = s->duration_s.lo;
@@ -246,9 +246,8 @@ static stp_status qmc_layout(stp_scenario_plan *pl, stp_error *err)
     for (k = 0; k < 3 * pl->n_slots; k++)
         pl->cell_dim[k] = -1;
     for (spec = 0, k = 0; spec < pl->n_specs; spec++) {
-        pl->count_dim[spec] = pl->law[spec].count_law != STP_COUNT_EXACT && d < STP_QMC_MAX_DIMS
-                                  ? d++
-                                  : -1;
+        pl->count_dim[spec] =
+            pl->law[spec].count_law != STP_COUNT_EXACT && d < STP_QMC_MAX_DIMS ? d++ : -1;
         first[spec] = k;
         k += pl->law[spec].slots;
         max_slots = pl->law[spec].slots > max_slots ? pl->law[spec].slots : max_slots;
@@ -278,7 +277,6 @@ static stp_status qmc_layout(stp_scenario_plan *pl, stp_error *err)
     for (i = 1; i < pts; i++)
         gsl_qrng_get(q, pl->qmc_net + (size_t)i * (size_t)pl->qmc_dims);
     gsl_qrng_free(q);
-    pl->draw = STP_DRAW_QMC;
     return STP_OK;
 fail:
     free(first);
@@ -295,11 +293,9 @@ stp_status stp_scenario_plan_create(stp_scenario_plan **out, const stp_config *c
     pl->cfg = cfg;
     pl->mode = cfg->scenario.mode;
     pl->n_specs = cfg->scenario.n_shocks;
-    pl->draw = STP_DRAW_PHILOX;
-    for (spec = 0; spec < pl->n_specs; spec++) {
+    for (spec = 0; spec < pl->n_specs; spec++)
         pl->law[spec] = configured_law(cfg, &cfg->scenario.shocks[spec]);
-        pl->n_slots += pl->law[spec].slots;
-    }
+    stp_scenario_plan_layout(pl);
     if (pl->mode == STP_SCENARIO_QMC && qmc_layout(pl, err) != STP_OK) goto fail;
     if (pl->mode == STP_SCENARIO_BLIND_SPOT) {
         if (!pop) {
@@ -310,25 +306,33 @@ stp_status stp_scenario_plan_create(stp_scenario_plan **out, const stp_config *c
         for (spec = 0; spec < pl->n_specs; spec++) {
             stp_blind_probe *b = &pl->blind[spec];
             if (stp_blind_spot_probe(b, cfg, pop, spec, err) != STP_OK) goto fail;
-            if (b->probed && b->agents_firing > 0) { /* once on every path, at the herd's triggers */
+            if (b->probed &&
+                b->agents_firing > 0) { /* once on every path, at the herd's triggers */
                 stp_shock_law *l = &pl->law[spec];
-                pl->n_slots -= l->slots;
                 l->count_law = STP_COUNT_EXACT;
                 l->count = l->count > 1 ? l->count : 1;
                 l->slots = l->count;
-                pl->n_slots += l->slots;
                 l->size_mean = b->center;
                 l->size_sd = -1.0;
                 l->size_lo = b->lo;
                 l->size_hi = b->hi;
             }
         }
+        stp_scenario_plan_layout(pl);
     }
     *out = pl;
     return STP_OK;
 fail:
     stp_scenario_plan_destroy(pl);
     return err->status;
+}
+
+void stp_scenario_plan_layout(stp_scenario_plan *pl)
+{
+    int spec;
+    pl->n_slots = 0;
+    for (spec = 0; spec < pl->n_specs; spec++)
+        pl->n_slots += pl->law[spec].slots;
 }
 
 void stp_scenario_plan_destroy(stp_scenario_plan *pl)
@@ -341,7 +345,7 @@ void stp_scenario_plan_destroy(stp_scenario_plan *pl)
 
 int stp_scenario_replicates(const stp_scenario_plan *pl)
 {
-    return pl->draw == STP_DRAW_QMC ? (int)(pl->cfg->run.paths / pl->qmc_points) : 0;
+    return pl->qmc_net ? (int)(pl->cfg->run.paths / pl->qmc_points) : 0;
 }
 
 void stp_scenario_sample_path(stp_scenario_table *t, long long path)

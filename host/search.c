@@ -52,7 +52,6 @@ stp_status stp_search_plan(stp_scenario_plan **out, const stp_config *cfg,
     pl = *out;
     pl->mode = STP_SCENARIO_RANDOM;
     pl->search = 1;
-    pl->n_slots = pl->n_specs;
     for (k = 0; k < pl->n_specs; k++) {
         stp_shock_law *l = &pl->law[k];
         l->count_law = STP_COUNT_BERNOULLI;
@@ -66,6 +65,7 @@ stp_status stp_search_plan(stp_scenario_plan **out, const stp_config *cfg,
         l->duration_s.mean = law[k].duration_mean;
         l->duration_s.sd = law[k].duration_sd;
     }
+    stp_scenario_plan_layout(pl);
     return STP_OK;
 }
 

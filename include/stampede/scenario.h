@@ -40,20 +40,15 @@ typedef struct stp_span_law {
 /* The law one spec's rows are drawn from. */
 typedef struct stp_shock_law {
     stp_count_law count_law;
-    int count;     /* EXACT */
-    double rate;   /* POISSON mean (as drawn), BERNOULLI probability */
-    double count_tilt, rate0; /* importance: rate = rate0 e^count_tilt (0: untilted) */
-    int slots;     /* cells the spec occupies in a row */
+    int count;                           /* EXACT */
+    double rate;                         /* POISSON mean (as drawn), BERNOULLI probability */
+    double count_tilt, rate0;            /* importance: rate = rate0 e^count_tilt (0: untilted) */
+    int slots;                           /* cells the spec occupies in a row */
     double size_mean, size_sd, size_cap; /* normal, clamped to [-cap, cap] */
     double size_lo, size_hi;             /* size_sd < 0: uniform on [lo, hi] instead */
     double tilt;                         /* importance: signed shift of z (0: none) */
     stp_span_law time_s, duration_s;
 } stp_shock_law;
-
-typedef enum {
-    STP_DRAW_PHILOX, /* every uniform from the path's Philox counters */
-    STP_DRAW_QMC     /* the leading dimensions from a shifted Sobol net */
-} stp_draw;
 
 /* blind_spot: what the probe found for one spec (NaN where not probed). */
 typedef struct stp_blind_probe {
@@ -67,15 +62,14 @@ typedef struct stp_blind_probe {
 typedef struct stp_scenario_plan {
     const stp_config *cfg; /* borrowed: the seed and the specs' kinds */
     stp_scenario_mode mode;
-    int search; /* 1: a search's laws (search.h) */
-    int n_specs, n_slots;
+    int search;           /* 1: a search's laws (search.h) */
+    int n_specs, n_slots; /* n_slots: the laws' slots summed (stp_scenario_plan_layout) */
     stp_shock_law law[STP_MAX_SHOCKS];
-    stp_draw draw;
-    /* qmc: paths [r P, (r + 1) P) are replicate r over the P points of one
+    /* qmc (qmc_net set): paths [r P, (r + 1) P) are replicate r over the P points of one
      * Sobol net, each replicate shifted by its own uniform vector */
     int qmc_points, qmc_dims;
-    double *qmc_net;      /* [point][dim], owned */
-    int *cell_dim;        /* [slot][3]: dims of (size, time, duration), -1: Philox */
+    double *qmc_net; /* [point][dim], owned */
+    int *cell_dim;   /* [slot][3]: dims of (size, time, duration), -1: Philox */
     int count_dim[STP_MAX_SHOCKS];
     stp_blind_probe blind[STP_MAX_SHOCKS];
 } stp_scenario_plan;
@@ -93,6 +87,9 @@ int stp_scenario_tiltable(const stp_shock_spec *s);
 stp_status stp_scenario_plan_create(stp_scenario_plan **out, const stp_config *cfg,
                                     const stp_population *pop, stp_error *err);
 void stp_scenario_plan_destroy(stp_scenario_plan *plan);
+
+/* Sets plan->n_slots from its laws, after a caller reshaped them. */
+void stp_scenario_plan_layout(stp_scenario_plan *plan);
 
 /* qmc: replicates in a run of cfg (run.paths / points); 0 in other modes. */
 int stp_scenario_replicates(const stp_scenario_plan *plan);
