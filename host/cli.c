@@ -11,6 +11,7 @@
 #include "stampede/bench.h"
 #include "stampede/config.h"
 #include "stampede/h5out.h"
+#include "stampede/plot.h"
 #include "stampede/run.h"
 #include "stampede/ranks.h"
 #include "stampede/shard.h"
@@ -34,7 +35,7 @@ static const char usage[] =
     "               [--shard I/N]\n"
     "  stampede merge OUT.h5 SHARD.h5... [--threads N] [--force] [--quiet]\n"
     "  stampede validate CONFIG.json [--set a.b.c=VALUE]...\n"
-    "  stampede summary OUT.h5 [--format text|json|markdown]\n"
+    "  stampede summary OUT.h5 [--format text|json|markdown] [--plot DIR]\n"
     "  stampede bench [CONFIG.json]... [--backend auto|cuda|openmp] [--threads N]\n"
     "                 [--paths N] [--batch N] [--json]\n"
     "  stampede --version | --help\n"
@@ -53,7 +54,7 @@ static void on_signal(int sig)
 #define MAX_SHARDS 4096
 
 typedef struct cli_args {
-    const char *command, *input, *out_path, *backend, *format;
+    const char *command, *input, *out_path, *backend, *format, *plot_dir;
     const char *shard_files[MAX_SHARDS]; /* merge: the shards after OUT.h5 */
     int n_shard_files, shard, shards;
     const char *sets[STP_MAX_SETS + 3]; /* user --set plus --paths/--seed/--batch */
@@ -105,6 +106,7 @@ static int parse_option(cli_args *a, int argc, char **argv, int *i)
     if (!strcmp(opt, "-o")) return a->out_path = val, 0;
     if (!strcmp(opt, "--backend")) return a->backend = val, 0;
     if (!strcmp(opt, "--format")) return a->format = val, 0;
+    if (!strcmp(opt, "--plot")) return a->plot_dir = val, 0;
     if (!strcmp(opt, "--paths")) return add_owned_set(a, "paths", val);
     if (!strcmp(opt, "--seed")) return add_owned_set(a, "seed", val);
     if (!strcmp(opt, "--batch")) return add_owned_set(a, "batch", val);
@@ -149,6 +151,8 @@ static int parse_args(cli_args *a, int argc, char **argv)
         if ((rc = parse_option(a, argc, argv, &i)) != 0) return rc;
     }
     if (!a->input) return fail_usage("missing input file for", a->command);
+    if (a->plot_dir && strcmp(a->command, "summary"))
+        return fail_usage("--plot DIR belongs to summary, not", a->command);
     return 0;
 }
 
@@ -174,12 +178,34 @@ static int print_summary(const char *path, stp_summary_format fmt)
     return 0;
 }
 
+/* The figures go to DIR; their paths to stderr, so stdout stays the
+ * summary (JSON stays parseable). */
+static int plot_figures(const cli_args *a)
+{
+    char log[16384];
+    stp_error err = {STP_OK, ""};
+    const stp_status st = stp_plot_write(a->input, a->plot_dir, log, sizeof log, &err);
+    if (st != STP_OK) return report(&err);
+    fputs(log, stderr);
+    return 0;
+}
+
 static int cmd_summary(const cli_args *a)
 {
-    if (!strcmp(a->format, "text")) return print_summary(a->input, STP_SUMMARY_TEXT);
-    if (!strcmp(a->format, "json")) return print_summary(a->input, STP_SUMMARY_JSON);
-    if (!strcmp(a->format, "markdown")) return print_summary(a->input, STP_SUMMARY_MARKDOWN);
-    return fail_usage("--format: expected text, json or markdown, got", a->format);
+    stp_summary_format fmt;
+    int rc;
+    if (!strcmp(a->format, "text"))
+        fmt = STP_SUMMARY_TEXT;
+    else if (!strcmp(a->format, "json"))
+        fmt = STP_SUMMARY_JSON;
+    else if (!strcmp(a->format, "markdown"))
+        fmt = STP_SUMMARY_MARKDOWN;
+    else
+        return fail_usage("--format: expected text, json or markdown, got", a->format);
+    /* the summary reads and verifies the file first: a damaged one is exit 3 before any plot */
+    if ((rc = print_summary(a->input, fmt)) != 0 || !a->plot_dir) return rc;
+    fflush(stdout);
+    return plot_figures(a);
 }
 
 static int cmd_validate(const cli_args *a)

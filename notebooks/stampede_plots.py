@@ -1,0 +1,559 @@
+"""Figures of a stampede results file (README "The results file"), shared by
+the notebooks beside this file and by `stampede summary --plot DIR`.
+
+Every figure is a function of one open results file (or, for the nightly
+history, of one JSON Lines file) and returns a matplotlib Figure; nothing
+here runs the engine or reads anything else. `open_results` checks the
+root attributes `format` and `format_version` as every reader must.
+
+    /usr/bin/python3 notebooks/stampede_plots.py RESULTS.h5 OUTDIR
+        writes every figure that applies to the file's experiment kind as
+        OUTDIR/<name>.png and prints one path per line.
+    /usr/bin/python3 notebooks/stampede_plots.py --history HISTORY.jsonl OUTDIR
+        the nightly history's figures.
+
+Exit status (the engine's codes): 0 written; 2 usage, or h5py/matplotlib
+missing; 3 the input cannot be read or a figure cannot be written. A
+failure prints one line, last.
+"""
+import json
+import os
+import sys
+
+try:
+    import h5py
+    import matplotlib
+    import numpy as np
+except ImportError as e:  # pragma: no cover - the environment, not the code
+    if __name__ != "__main__":
+        raise
+    print(f"needs h5py, matplotlib and numpy ({e}): apt-get install python3-h5py "
+          "python3-matplotlib (bash scripts/deps.sh)", file=sys.stderr)
+    sys.exit(2)
+
+matplotlib.use("Agg")  # headless: the notebooks display the saved PNGs
+import matplotlib.pyplot as plt  # noqa: E402
+
+FORMAT, FORMAT_VERSION = "stampede-results", 1
+LOSS_METRICS = ("bad_debt_usd", "max_drawdown", "liquidated_usd")
+
+
+class ResultsError(Exception):
+    """A file that is not a results file this reader understands."""
+
+
+def _s(v):
+    return v.decode() if isinstance(v, bytes) else str(v)
+
+
+def open_results(path):
+    """Opens a results file read-only after checking its format attributes."""
+    try:
+        f = h5py.File(path, "r")
+    except OSError as e:
+        raise ResultsError(f"{path}: cannot open as HDF5 ({e}); pass a stampede results file")
+    if _s(f.attrs.get("format", "")) != FORMAT:
+        f.close()
+        raise ResultsError(f"{path}: root attribute format is not {FORMAT!r}")
+    version = int(f.attrs.get("format_version", -1))
+    if version != FORMAT_VERSION:
+        f.close()
+        raise ResultsError(f"{path}: format_version {version}, this reader knows "
+                           f"{FORMAT_VERSION}; use the notebooks of the engine that wrote it")
+    return f
+
+
+def config(f):
+    return json.loads(_s(f.attrs["config_json"]))
+
+
+def experiment_kind(f):
+    return config(f)["experiment"].get("kind", "single")
+
+
+def variants(f):
+    """Variant names in the order of /comparison when there is one."""
+    if "comparison" in f:
+        return list(f["comparison/name"].asstr()[:])
+    return list(f["variants"].keys())
+
+
+def _strings(ds):
+    return [_s(x) for x in ds[:]]
+
+
+def _money(x, _pos=None):
+    a = abs(x)
+    for div, suf in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if a >= div:
+            return f"${x / div:.3g}{suf}"
+    return f"${x:.3g}"
+
+
+def _label(metric):
+    return {"bad_debt_usd": "bad debt (USD)", "max_drawdown": "max drawdown (fraction)",
+            "liquidated_usd": "liquidated (USD)"}.get(metric, metric)
+
+
+def _weights(v):
+    w = v["outcomes/weight"][:] if "outcomes/weight" in v else None
+    return None if w is None or np.all(w == 1.0) else w
+
+
+# ---------------------------------------------------------------------------
+# A single run
+# ---------------------------------------------------------------------------
+
+def loss_distribution(f, variant=None, metric="bad_debt_usd"):
+    """The metric's distribution: the stored histogram (counts, or importance
+    mass) and the exceedance curve P(X > x) from the outcomes, with each
+    VaR and ES level marked and its 95% interval shaded."""
+    variant = variant or variants(f)[0]
+    v = f["variants"][variant]
+    st = v["stats"][metric]
+    fig, (ax_h, ax_e) = plt.subplots(1, 2, figsize=(11, 4))
+    h = v["histograms"][metric]
+    edges = h["edges"][:]
+    height = h["mass"][:] if "mass" in h else h["counts"][:] / max(1, h["counts"][:].sum())
+    ax_h.stairs(height, edges, fill=True, alpha=0.6)
+    ax_h.set_yscale("log")
+    ax_h.set_xlabel(_label(metric))
+    ax_h.set_ylabel("share of paths" + (" (importance mass)" if "mass" in h else ""))
+    x = v["outcomes"][metric][:]
+    w = _weights(v)
+    order = np.argsort(x)
+    xs = x[order]
+    ws = np.ones_like(xs) if w is None else w[order]
+    exceed = 1.0 - np.cumsum(ws) / ws.sum()
+    keep = exceed > 0
+    ax_e.step(xs[keep], exceed[keep], where="post", color="k", lw=1)
+    ax_e.set_yscale("log")
+    ax_e.set_xlabel(_label(metric))
+    ax_e.set_ylabel("P(X > x)")
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for i, lvl in enumerate(st["es_levels"][:]):
+        c = colors[(i + 1) % len(colors)]
+        for ax in (ax_h, ax_e):
+            ax.axvspan(st["var_ci_lo"][i], st["var_ci_hi"][i], color=c, alpha=0.12)
+            ax.axvline(st["var"][i], color=c, ls="--", lw=1,
+                       label=f"VaR {lvl:g}: {_fmt(metric, st['var'][i])}")
+            ax.axvspan(st["es_ci_lo"][i], st["es_ci_hi"][i], color=c, alpha=0.08, hatch="//")
+            ax.axvline(st["es"][i], color=c, lw=1.5,
+                       label=f"ES {lvl:g}: {_fmt(metric, st['es'][i])} "
+                             f"[{_fmt(metric, st['es_ci_lo'][i])}, "
+                             f"{_fmt(metric, st['es_ci_hi'][i])}]")
+    if metric.endswith("_usd"):
+        for ax in (ax_h, ax_e):
+            ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_money))
+    ax_e.legend(fontsize=7, loc="lower left")
+    n = int(st["n"][()])
+    fig.suptitle(f"{variant}: {_label(metric)} over {n:,} paths (shaded: 95% CIs)")
+    fig.tight_layout()
+    return fig
+
+
+def _fmt(metric, x):
+    return _money(x) if metric.endswith("_usd") else f"{x:.3g}"
+
+
+def cascade_probability(f):
+    """P(cascade) per variant with its interval, and the drawdown
+    distribution against the cascade's drawdown threshold."""
+    names = variants(f)
+    cfg = config(f)
+    p = np.array([f["variants"][n]["cascade"].attrs["p"] for n in names])
+    lo = np.array([f["variants"][n]["cascade"].attrs["ci_lo"] for n in names])
+    hi = np.array([f["variants"][n]["cascade"].attrs["ci_hi"] for n in names])
+    fig, (ax_p, ax_d) = plt.subplots(1, 2, figsize=(11, max(3.5, 0.35 * len(names) + 1.5)))
+    y = np.arange(len(names))
+    ax_p.errorbar(p, y, xerr=[p - lo, hi - p], fmt="o", capsize=3)
+    ax_p.set_yticks(y, names)
+    ax_p.invert_yaxis()
+    ax_p.set_xlabel("P(cascade), 95% interval")
+    ax_p.set_xlim(left=0)
+    for yi, pi in zip(y, p):
+        ax_p.annotate(f"{100 * pi:.2f}%", (pi, yi), textcoords="offset points", xytext=(4, 4),
+                      fontsize=7)
+    v = f["variants"][names[0]]
+    dd = v["outcomes/max_drawdown"][:]
+    ax_d.hist(dd, bins=60, weights=_weights(v), color="C0", alpha=0.7)
+    ax_d.set_yscale("log")
+    thr = cfg.get("cascade", {}).get("drawdown", 0.2)
+    ax_d.axvline(thr, color="C3", ls="--", label=f"cascade drawdown {thr:g}")
+    ax_d.set_xlabel(f"max drawdown ({names[0]})")
+    ax_d.set_ylabel("paths")
+    ax_d.legend(fontsize=8)
+    usd = cfg.get("cascade", {}).get("liquidation_usd", 0)
+    fig.suptitle(f"cascade: drawdown >= {thr:g} or liquidations >= {_money(usd)}")
+    fig.tight_layout()
+    return fig
+
+
+def sample_paths(f, variant=None):
+    """The first K paths' price, pool depth, synchronisation and liquidations."""
+    variant = variant or variants(f)[0]
+    s = f["variants"][variant]["samples"]
+    dt = float(s.attrs.get("dt_s", 1.0))
+    fig, axes = plt.subplots(2, 2, figsize=(11, 6), sharex=True)
+    panels = (("price", "price (USD)"), ("pool_depth", "pool depth (USD)"),
+              ("sync", "share of agents acting"), ("liquidations", "liquidated (USD / step)"))
+    cascade = f["variants"][variant]["outcomes/cascade"][:]
+    for ax, (key, label) in zip(axes.flat, panels):
+        data = s[key][:]
+        t = np.arange(data.shape[1]) * dt
+        for k in range(data.shape[0]):
+            hit = k < len(cascade) and cascade[k] > 0
+            ax.plot(t, data[k], lw=0.8 if hit else 0.5, color="C3" if hit else "0.4",
+                    alpha=0.9 if hit else 0.5)
+        ax.set_ylabel(label)
+        if key.endswith("depth") or key == "liquidations":
+            ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_money))
+    for ax in axes[1]:
+        ax.set_xlabel("time (s)")
+    fig.suptitle(f"{variant}: the first {s['price'].shape[0]} paths (red: cascades)")
+    fig.tight_layout()
+    return fig
+
+
+def population(f):
+    """The drawn population: family mix by role, thresholds by family, hf0."""
+    g = f["population"]
+    fams = _s(g.attrs["families"]).split(",")
+    role, fam = g["role"][:], g["family"][:]
+    ai = role != 2
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
+    for r, name in ((0, "borrower"), (1, "lp")):
+        counts = [np.sum((role == r) & (fam == i)) for i in range(len(fams))]
+        axes[0].barh(fams, counts, left=None if r == 0 else base, label=name)
+        base = counts
+    axes[0].invert_yaxis()
+    axes[0].set_xlabel("AI agents")
+    axes[0].legend(fontsize=8)
+    axes[0].set_title(f"families (Herfindahl {g.attrs['herfindahl']:.3f})", fontsize=10)
+    thr = g["threshold"][:]
+    for i, name in enumerate(fams):
+        sel = ai & (fam == i)
+        if sel.any():
+            axes[1].hist(thr[sel], bins=30, histtype="step", label=name)
+    axes[1].set_xlabel("threshold (risk score)")
+    axes[1].legend(fontsize=7)
+    hf0 = g["hf0"][:]
+    bor, pas = role == 0, role == 2
+    bins = np.linspace(hf0[bor | pas].min(), np.percentile(hf0[bor | pas], 99.5), 40)
+    axes[2].hist([hf0[bor], hf0[pas]], bins=bins, label=["AI borrowers", "passive"],
+                 histtype="stepfilled", alpha=0.5)
+    axes[2].set_xlabel("initial health factor hf0")
+    axes[2].legend(fontsize=8)
+    fig.suptitle(f"population: {int(ai.sum())} AI agents, {int(pas.sum())} passive positions")
+    fig.tight_layout()
+    return fig
+
+
+def attribution(f, variant=None):
+    """Which shock kinds the worst 1% and the cascades carry, against all
+    paths, and which family moved first on cascades against its share."""
+    variant = variant or variants(f)[0]
+    a = f["variants"][variant]["attribution"]
+    kinds, groups = _strings(a["kinds"]), _strings(a["groups"])
+    share = a["share"][:]
+    fig, (ax_k, ax_f) = plt.subplots(1, 2, figsize=(12, 4))
+    width = 0.8 / len(groups)
+    x = np.arange(len(kinds))
+    for i, gname in enumerate(groups):
+        ax_k.bar(x + i * width, share[i], width, label=f"{gname} ({int(a['paths'][i]):,})")
+    ax_k.set_xticks(x + width * (len(groups) - 1) / 2, kinds, rotation=20, fontsize=8)
+    ax_k.set_ylabel("share of the group's paths with the shock")
+    ax_k.legend(fontsize=8)
+    fm = a["first_movers"]
+    fams = _strings(fm["families"])
+    xf = np.arange(len(fams))
+    ax_f.bar(xf - 0.2, fm["population_share"][:], 0.4, label="share of AI agents")
+    ax_f.bar(xf + 0.2, fm["cascade_share"][:], 0.4,
+             label=f"moved first on cascades ({int(np.sum(fm['cascade_count'][:])):,})")
+    ax_f.set_xticks(xf, fams, rotation=20, fontsize=8)
+    ax_f.legend(fontsize=8)
+    for xi, lift in zip(xf, fm["lift"][:]):
+        if np.isfinite(lift) and lift > 0:
+            ax_f.annotate(f"lift {lift:.2g}", (xi + 0.2, 0), textcoords="offset points",
+                          xytext=(0, 2), ha="center", fontsize=7, rotation=90, va="bottom")
+    fig.suptitle(f"{variant}: tail attribution and who moved first")
+    fig.tight_layout()
+    return fig
+
+
+# ---------------------------------------------------------------------------
+# A comparison: the forest plot
+# ---------------------------------------------------------------------------
+
+def forest(f):
+    """Each variant's reduction against the baseline (baseline - variant, so
+    right of zero is better) in P(cascade) and in ES of bad debt: the paired
+    95% interval (thick) and the unpaired one (thin), the interval the same
+    difference would have on independent paths. Absolute, not relative: a
+    rare baseline makes relative reductions explode; each point's relative
+    reduction is written beside it."""
+    c = f["comparison"]
+    names = list(c["name"].asstr()[:])[1:]
+    base = _s(c.attrs["baseline"])
+    fig, axes = plt.subplots(1, 2, figsize=(12, 0.45 * len(names) + 1.8), sharey=True)
+    y = np.arange(len(names))
+    for ax, key, title, scale in ((axes[0], "d_cascade", "P(cascade), percentage points", 100.0),
+                                  (axes[1], "d_es", f"ES {c.attrs['es_level']:g} of bad debt",
+                                   1.0)):
+        d = c[key + "_diff"][1:] * scale
+        lo, hi = c[key + "_ci_lo"][1:] * scale, c[key + "_ci_hi"][1:] * scale
+        ulo = c[key + "_unpaired_ci_lo"][1:] * scale
+        uhi = c[key + "_unpaired_ci_hi"][1:] * scale
+        ax.hlines(y, ulo, uhi, color="0.6", lw=1, label="unpaired 95%")
+        ax.hlines(y, lo, hi, color="C0", lw=4, label="paired 95%")
+        ax.plot(d, y, "o", color="k", ms=4)
+        ax.axvline(0, color="k", lw=0.8)
+        for yi, di, rel in zip(y, d, c[key + "_rel"][1:]):
+            if np.isfinite(rel):
+                ax.annotate(f"{100 * rel:+.0f}%", (di, yi), textcoords="offset points",
+                            xytext=(0, 5), ha="center", fontsize=7)
+        ax.set_title(f"reduction in {title}", fontsize=10)
+        ax.set_xlabel(f"{base} - variant")
+        if key == "d_es":
+            ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_money))
+    axes[0].set_yticks(y, names)
+    axes[0].invert_yaxis()
+    axes[0].legend(fontsize=8, loc="lower left")
+    p0 = c["p_cascade"][0]
+    fig.suptitle(f"mitigations against {base} (P(cascade) {100 * p0:.2f}%; "
+                 f"{int(c['paths'][0]):,} paths per variant, common random numbers)")
+    fig.tight_layout()
+    return fig
+
+
+# ---------------------------------------------------------------------------
+# A sweep
+# ---------------------------------------------------------------------------
+
+def _herfindahl(f, series):
+    """Herfindahl index of the family shares a series' overrides set (or the
+    base config's), the population's concentration before per-agent noise."""
+    cfg = config(f)
+    fams = cfg["population"]["families"]
+    for v in cfg["experiment"].get("variants", []):
+        if v["name"] == series and "population.families" in v.get("set", {}):
+            fams = v["set"]["population.families"]
+    return sum(x["share"] ** 2 for x in fams), len(fams)
+
+
+def sweep(f):
+    """P(cascade) and ES against the swept parameter, one line per series
+    (for the monoculture sweep: per family count), with 95% intervals."""
+    s = f["sweep"]
+    param = _s(s.attrs["param"])
+    series = list(s["series"].asstr()[:])
+    value = s["value"][:]
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+    order = list(dict.fromkeys(series))
+    base_value = value[0]
+    hhi, p0, p0lo, p0hi = [], [], [], []
+    for i, name in enumerate(order):
+        sel = np.array([x == name for x in series])
+        h, nfam = _herfindahl(f, name)
+        lab = f"{name} (HHI {h:.2f})"
+        x = value[sel]
+        off = (i - (len(order) - 1) / 2) * 0.004 * (x.max() - x.min() or 1)
+        for ax, key in ((axes[0], "p"), (axes[1], "es")):
+            mid = s["p_cascade" if key == "p" else "es"][sel]
+            lo, hi = s[f"{key}_ci_lo"][sel], s[f"{key}_ci_hi"][sel]
+            ax.errorbar(x + off, mid, yerr=[mid - np.maximum(lo, 0), hi - mid], marker="o",
+                        capsize=3, ms=4, label=lab)
+        at = sel & (value == base_value)
+        if at.any():
+            hhi.append(h)
+            p0.append(s["p_cascade"][at][0])
+            p0lo.append(s["p_ci_lo"][at][0])
+            p0hi.append(s["p_ci_hi"][at][0])
+    axes[0].set_ylabel("P(cascade)")
+    axes[1].set_ylabel(f"ES {f['comparison'].attrs['es_level']:g} of bad debt")
+    axes[1].yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_money))
+    for ax in axes[:2]:
+        ax.set_xlabel(param)
+        ax.set_ylim(bottom=0)
+    axes[0].legend(fontsize=8)
+    p0, p0lo, p0hi = map(np.array, (p0, p0lo, p0hi))
+    axes[2].errorbar(hhi, p0, yerr=[p0 - p0lo, p0hi - p0], fmt="o", capsize=3)
+    axes[2].set_xlabel("Herfindahl index of the family shares")
+    axes[2].set_ylabel(f"P(cascade) at {param} = {base_value:g}")
+    axes[2].set_ylim(bottom=0)
+    fig.suptitle(f"sweep of {param} (95% intervals)")
+    fig.tight_layout()
+    return fig
+
+
+# ---------------------------------------------------------------------------
+# An adversarial search
+# ---------------------------------------------------------------------------
+
+def search(f):
+    """The cross-entropy search: the objective and elite threshold per
+    iteration, each spec's law (probability and size) as it moved, and the
+    worst scenario re-run beside random paths."""
+    s = f["search"]
+    kinds = _strings(s["kind"])
+    obj = _s(s.attrs["objective"])
+    fig, axes = plt.subplots(1, 4, figsize=(17, 4))
+    it = np.arange(len(s["objective"][:]))
+    axes[0].plot(it, s["objective"][:], "o-", label=f"{obj} of the iteration's paths")
+    axes[0].plot(it, s["gamma"][:], "s--", label="elite threshold")
+    axes[0].set_xlabel("iteration")
+    axes[0].legend(fontsize=8)
+    law = np.arange(s["p"].shape[0])
+    for j, k in enumerate(kinds):
+        axes[1].plot(law, s["p"][:, j], "o-", label=k)
+        m, sd = s["size_mean"][:, j], s["size_sd"][:, j]
+        axes[2].plot(law, m, "o-", label=k)
+        axes[2].fill_between(law, m - sd, m + sd, alpha=0.2)
+    axes[1].set_ylabel("probability the shock occurs")
+    axes[1].set_xlabel("law (0: the config's; last: the final refit)")
+    axes[1].legend(fontsize=8)
+    axes[2].set_ylabel("shock size (mean +- sd)")
+    axes[2].set_xlabel("law")
+    names = [n for n in ("random", "worst") if n in f["variants"]]
+    p = np.array([f["variants"][n]["cascade"].attrs["p"] for n in names])
+    lo = np.array([f["variants"][n]["cascade"].attrs["ci_lo"] for n in names])
+    hi = np.array([f["variants"][n]["cascade"].attrs["ci_hi"] for n in names])
+    axes[3].bar(names, p, yerr=[p - lo, hi - p], capsize=5, color=["0.6", "C3"][:len(names)])
+    axes[3].set_ylabel("P(cascade) on fresh paths, 95% interval")
+    worst = ", ".join(f"{k} {sz:+.3g}" for k, a, sz in
+                      zip(kinds, s["worst_active"][:], s["worst_size"][:]) if a)
+    axes[3].set_title(f"worst: {worst or 'no shock'}", fontsize=9)
+    fig.suptitle(f"adversarial search ({obj}, {int(s.attrs['iterations'])} iterations of "
+                 f"{int(s.attrs['paths_per_iter'])} paths)")
+    fig.tight_layout()
+    return fig
+
+
+# ---------------------------------------------------------------------------
+# The nightly history
+# ---------------------------------------------------------------------------
+
+def read_history(path):
+    """The records of bench/results/history.jsonl, one per line, oldest first."""
+    out = []
+    with open(path) as fh:
+        for n, line in enumerate(fh, 1):
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                out.append(json.loads(line))
+            except json.JSONDecodeError as e:
+                raise ResultsError(f"{path}:{n}: not a JSON record ({e.msg})")
+    if not out:
+        raise ResultsError(f"{path}: no records; append one with bench/nightly.sh")
+    return out
+
+
+def history(records):
+    """Throughput and each fixed config's tail statistics over the records,
+    one line per (config, backend, machine)."""
+    lines = {}
+    for i, rec in enumerate(records):
+        for r in rec["results"]:
+            key = (r["name"], r["backend"], rec.get("machine", "?"))
+            lines.setdefault(key, []).append((i, rec, r))
+    fig, axes = plt.subplots(1, 3, figsize=(16, 4.2))
+    for key, pts in sorted(lines.items()):
+        idx = [p[0] for p in pts]
+        lab = f"{key[0]} / {key[1]}"
+        axes[0].plot(idx, [p[2]["agent_steps_per_s"] for p in pts], "o-", label=lab)
+        tails = [p[2].get("tail", {}) for p in pts]
+        pc = np.array([t.get("p_cascade", np.nan) for t in tails], dtype=float)
+        lo = np.array([t.get("p_ci_lo", np.nan) for t in tails], dtype=float)
+        hi = np.array([t.get("p_ci_hi", np.nan) for t in tails], dtype=float)
+        axes[1].errorbar(idx, pc, yerr=[pc - lo, hi - pc], fmt="o-", capsize=3, label=lab)
+        es = np.array([t.get("es_bad_debt_usd", np.nan) for t in tails], dtype=float)
+        elo = np.array([t.get("es_ci_lo", np.nan) for t in tails], dtype=float)
+        ehi = np.array([t.get("es_ci_hi", np.nan) for t in tails], dtype=float)
+        axes[2].errorbar(idx, es, yerr=[es - elo, ehi - es], fmt="o-", capsize=3, label=lab)
+    ticks = [f"{r['commit']}\n{r['date'][:10]}" for r in records]
+    for ax in axes:
+        ax.set_xticks(range(len(records)), ticks, fontsize=7, rotation=45)
+    axes[0].set_yscale("log")
+    axes[0].set_ylabel("agent-steps/s")
+    axes[0].legend(fontsize=7)
+    axes[1].set_ylabel("P(cascade), 95% interval")
+    axes[2].set_ylabel("ES 0.99 of bad debt, 95% interval")
+    axes[2].yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_money))
+    machines = sorted({r.get("machine", "?") for r in records})
+    fig.suptitle("nightly benchmark history (" + "; ".join(machines) + ")", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+# ---------------------------------------------------------------------------
+# Everything that applies to one file
+# ---------------------------------------------------------------------------
+
+NOTEBOOK = {"single": "single_run.ipynb", "compare": "comparison.ipynb",
+            "sweep": "sweep.ipynb", "search": "search.ipynb"}
+
+
+def figures_for(f):
+    """(name, thunk) of every figure that applies to the file's experiment."""
+    kind = experiment_kind(f)
+    first = variants(f)[0]
+    out = [("cascade", lambda: cascade_probability(f))]
+    if kind == "single":
+        out += [("loss_bad_debt", lambda: loss_distribution(f, first, "bad_debt_usd")),
+                ("loss_drawdown", lambda: loss_distribution(f, first, "max_drawdown")),
+                ("samples", lambda: sample_paths(f, first))]
+    if kind == "compare":
+        out.append(("forest", lambda: forest(f)))
+    if kind == "sweep":
+        out.append(("sweep", lambda: sweep(f)))
+    if kind == "search":
+        out += [("search", lambda: search(f)),
+                ("samples_worst", lambda: sample_paths(f, "worst"))]
+    tail = "worst" if kind == "search" else first
+    if "attribution" in f["variants"][tail]:
+        out.append(("attribution", lambda: attribution(f, tail)))
+    out.append(("population", lambda: population(f)))
+    return out
+
+
+def save(fig, outdir, name):
+    """Writes fig as OUTDIR/name.png, atomically, and closes it."""
+    path = os.path.join(outdir, name + ".png")
+    tmp = path + f".tmp.{os.getpid()}"
+    fig.savefig(tmp, dpi=110, format="png")
+    plt.close(fig)
+    os.replace(tmp, path)
+    return path
+
+
+def main(argv):
+    args = argv[1:]
+    hist = bool(args) and args[0] == "--history"
+    if hist:
+        args = args[1:]
+    if len(args) != 2 or args[0] in ("-h", "--help"):
+        print(__doc__.strip().split("\n\n")[1], file=sys.stderr)
+        return 2
+    src, outdir = args
+    try:
+        os.makedirs(outdir, exist_ok=True)
+        if hist:
+            print(save(history(read_history(src)), outdir, "history"))
+            print("notebook: notebooks/history.ipynb (STAMPEDE_RESULTS=" + src + ")")
+            return 0
+        with open_results(src) as f:
+            for name, make in figures_for(f):
+                print(save(make(), outdir, name))
+            print(f"notebook: notebooks/{NOTEBOOK[experiment_kind(f)]} "
+                  f"(STAMPEDE_RESULTS={src})")
+    except (ResultsError, OSError, KeyError, ValueError) as e:
+        sys.stdout.flush()
+        print(f"{type(e).__name__}: {e}", file=sys.stderr)
+        return 3
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
