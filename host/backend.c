@@ -6,8 +6,7 @@
 
 #include "stampede/scenario.h"
 
-/* "model name" of the first CPU, for the results file's device attribute. */
-static void cpu_name(char *buf, size_t n)
+void stp_cpu_name(char *buf, size_t n)
 {
     FILE *f = fopen("/proc/cpuinfo", "r");
     char line[512];
@@ -43,7 +42,7 @@ stp_status stp_backend_choose(const char *want, int *use_gpu, char *device, size
     if (*use_gpu)
         snprintf(device, n, "%s", gpu);
     else
-        cpu_name(device, n);
+        stp_cpu_name(device, n);
     return STP_OK;
 }
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "stampede/backend.h"
 #include "stampede/scenario.h"
@@ -18,11 +19,17 @@ static long long cpu_paths(const stp_config *cfg, const stp_params *prm)
     return p < 16 ? 16 : (p < cfg->run.paths ? p : cfg->run.paths);
 }
 
+/* The outcomes the record's tail statistics need, kept over all paths. */
+enum { KEEP_CASCADE, KEEP_BAD_DEBT, KEEP_DRAWDOWN, KEEP_WEIGHT, N_KEEP };
+static const int keep_outcome[N_KEEP] = {STP_OUT_CASCADE, STP_OUT_BAD_DEBT_USD,
+                                         STP_OUT_MAX_DRAWDOWN, STP_OUT_WEIGHT};
+
 typedef struct bench_state {
     stp_population *pop;
     stp_scenario_table *scen;
     stp_outcomes out;
     stp_cuda_engine *gpu;
+    double *kept[N_KEEP]; /* [path] */
 } bench_state;
 
 static void bench_state_free(bench_state *b)
@@ -33,6 +40,32 @@ static void bench_state_free(bench_state *b)
     stp_population_destroy(b->pop);
     for (m = 0; m < STP_N_OUTCOMES; m++)
         free(b->out.v[m]);
+    for (m = 0; m < N_KEEP; m++)
+        free(b->kept[m]);
+}
+
+/* P(cascade), the ES of bad debt and the mean drawdown over the kept paths:
+ * weighted when any path carries a likelihood ratio (importance), as the
+ * results file's statistics are. */
+static stp_status tail_stats(const bench_state *b, long long n, stp_bench_result *r,
+                             stp_error *err)
+{
+    const double es_level = STP_BENCH_ES_LEVEL, *w = b->kept[KEEP_WEIGHT];
+    double sum_w = 0.0, sum_wd = 0.0;
+    long long i, k = 0;
+    int weighted = 0;
+    for (i = 0; i < n; i++) {
+        weighted |= w[i] != 1.0;
+        k += b->kept[KEEP_CASCADE][i] > 0.5;
+        sum_w += w[i];
+        sum_wd += w[i] * b->kept[KEEP_DRAWDOWN][i];
+    }
+    r->cascade = weighted ? stp_weighted_probability(b->kept[KEEP_CASCADE], w, (size_t)n)
+                          : stp_wilson(k, n);
+    /* self-normalised, as stp_stats_compute takes a weighted mean */
+    r->mean_max_drawdown = sum_w > 0.0 ? sum_wd / sum_w : 0.0;
+    return stp_stats_compute(&r->bad_debt, b->kept[KEEP_BAD_DEBT], weighted ? w : NULL,
+                             (size_t)n, NULL, 0, &es_level, 1, "bad_debt_usd", err);
 }
 
 stp_status stp_bench_config(const stp_config *cfg, const char *backend, int threads,
@@ -60,6 +93,11 @@ stp_status stp_bench_config(const stp_config *cfg, const char *backend, int thre
             st = err->status;
             goto done;
         }
+    for (m = 0; m < N_KEEP; m++)
+        if (STP_ALLOC(err, b.kept[m], n)) {
+            st = err->status;
+            goto done;
+        }
     ctx.cfg = cfg;
     ctx.pop = b.pop;
     ctx.scen = b.scen;
@@ -73,9 +111,14 @@ stp_status stp_bench_config(const stp_config *cfg, const char *backend, int thre
         st = stp_backend_run_batch(&ctx, b.scen, b.gpu, p0, k, threads, err);
         r->sim_s += omp_get_wtime() - t0;
         if (st != STP_OK) goto done;
+        for (m = 0; m < N_KEEP; m++)
+            memcpy(b.kept[m] + p0, b.out.v[keep_outcome[m]], (size_t)k * sizeof(double));
     }
+    if ((st = tail_stats(&b, n, r, err)) != STP_OK) goto done;
     snprintf(r->name, sizeof r->name, "%s", cfg->experiment.name);
     snprintf(r->backend, sizeof r->backend, "%s", use_gpu ? "cuda" : "openmp");
+    stp_cpu_name(r->cpu, sizeof r->cpu);
+    r->cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
     r->paths = n;
     r->launch_paths = stp_cuda_engine_capacity(b.gpu);
     r->agents = b.pop->n_agents;

@@ -1,6 +1,7 @@
 /* cli.c: the `stampede` command line (DESIGN §5). The only file that calls
  * exit or prints to the user; everything else returns stp_status. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +38,7 @@ static const char usage[] =
     "  stampede validate CONFIG.json [--set a.b.c=VALUE]...\n"
     "  stampede summary OUT.h5 [--format text|json|markdown] [--plot DIR]\n"
     "  stampede bench [CONFIG.json]... [--backend auto|cuda|openmp] [--threads N]\n"
-    "                 [--paths N] [--batch N] [--json]\n"
+    "                 [--paths N] [--batch N] [--json] [--history FILE.jsonl]\n"
     "  stampede --version | --help\n"
     "exit codes: 0 ok, 2 usage or config error, 3 I/O error, 4 device error,\n"
     "            130 interrupted\n";
@@ -300,6 +301,7 @@ typedef struct bench_args {
     const char *configs[BENCH_MAX_CONFIGS];
     const char *backend;
     int n_configs, threads, json;
+    const char *history; /* --history FILE: append the record as one JSON line */
     long long paths; /* 0: stp_bench_config's default */
     long long batch; /* paths a launch; 0: the config's run.batch */
 } bench_args;
@@ -325,6 +327,8 @@ static int parse_bench(bench_args *b, int argc, char **argv)
         i++;
         if (!strcmp(opt, "--backend")) {
             b->backend = val;
+        } else if (!strcmp(opt, "--history")) {
+            b->history = val;
         } else if (!strcmp(opt, "--threads")) {
             if (parse_int(val, 1, 4096, &v))
                 return fail_usage("--threads: expected an integer in [1, 4096], got", val);
@@ -366,30 +370,88 @@ static int bench_one(const bench_args *b, const char *path, stp_bench_result *r)
     return rc;
 }
 
-static void bench_print(const bench_args *b, const char *const *paths, const stp_bench_result *r,
-                        int n, const char *date)
+static void bench_print_text(const stp_bench_result *r, int n)
 {
     int i;
-    if (!b->json) {
-        for (i = 0; i < n; i++)
-            printf("%-16s %-6s %6d agents %6d steps %9lld paths  %8.2f s  %.3e agent-steps/s  "
-                   "%.1f paths/s  (%s)\n",
-                   r[i].name, r[i].backend, r[i].agents, r[i].steps, r[i].paths, r[i].sim_s,
-                   r[i].agent_steps_per_s, r[i].paths_per_s, r[i].device);
-        return;
-    }
-    printf("{\"format\": \"stampede-bench\", \"version\": \"%s\", \"commit\": \"%s\", "
-           "\"date\": \"%s\",\n \"results\": [",
-           STP_VERSION, STP_GIT_COMMIT, date);
     for (i = 0; i < n; i++)
-        printf("%s\n  {\"config\": \"%s\", \"name\": \"%s\", \"backend\": \"%s\", "
-               "\"device\": \"%s\", \"threads\": %d, \"paths\": %lld, \"launch_paths\": %lld, "
-               "\"agents\": %d, \"steps\": %d, \"sim_s\": %.6g, \"agent_steps_per_s\": %.6g, "
-               "\"paths_per_s\": %.6g}",
-               i ? "," : "", paths[i], r[i].name, r[i].backend, r[i].device, r[i].threads,
-               r[i].paths, r[i].launch_paths, r[i].agents, r[i].steps, r[i].sim_s,
-               r[i].agent_steps_per_s, r[i].paths_per_s);
-    printf("\n]}\n");
+        printf("%-16s %-6s %6d agents %6d steps %9lld paths  %8.2f s  %.3e agent-steps/s  "
+               "%.1f paths/s  P(cascade) %.4g [%.4g, %.4g]  (%s)\n",
+               r[i].name, r[i].backend, r[i].agents, r[i].steps, r[i].paths, r[i].sim_s,
+               r[i].agent_steps_per_s, r[i].paths_per_s, r[i].cascade.p, r[i].cascade.ci_lo,
+               r[i].cascade.ci_hi, r[i].device);
+}
+
+/* One config's tail statistics: the figures a speed change must not move. */
+static void bench_tail_json(FILE *f, const stp_bench_result *r)
+{
+    const stp_metric_stats *bd = &r->bad_debt;
+    fprintf(f,
+            "\"tail\": {\"p_cascade\": %.9g, \"p_ci_lo\": %.9g, \"p_ci_hi\": %.9g, "
+            "\"cascades\": %lld, \"weighted\": %d, \"es_level\": %.9g, "
+            "\"es_bad_debt_usd\": %.9g, \"es_ci_lo\": %.9g, \"es_ci_hi\": %.9g, "
+            "\"mean_bad_debt_usd\": %.9g, \"mean_max_drawdown\": %.9g}",
+            r->cascade.p, r->cascade.ci_lo, r->cascade.ci_hi, r->cascade.k, r->cascade.weighted,
+            bd->es_levels[0], bd->es[0], bd->es_ci_lo[0], bd->es_ci_hi[0], bd->mean,
+            r->mean_max_drawdown);
+}
+
+/* The record: pretty for the terminal, one line (nl = "") for a history
+ * file of JSON Lines. */
+static void bench_json(FILE *f, const char *const *paths, const stp_bench_result *r, int n,
+                       const char *date, const char *nl)
+{
+    char host[256] = "unknown";
+    int i;
+    gethostname(host, sizeof host - 1);
+    fprintf(f,
+            "{\"format\": \"stampede-bench\", \"version\": \"%s\", \"commit\": \"%s\", "
+            "\"date\": \"%s\", \"machine\": \"%s, %d cores\", \"host\": \"%s\",%s "
+            "\"results\": [",
+            STP_VERSION, STP_GIT_COMMIT, date, n ? r[0].cpu : "", n ? r[0].cores : 0, host, nl);
+    for (i = 0; i < n; i++) {
+        fprintf(f,
+                "%s%s  {\"config\": \"%s\", \"name\": \"%s\", \"backend\": \"%s\", "
+                "\"device\": \"%s\", \"threads\": %d, \"paths\": %lld, \"launch_paths\": "
+                "%lld, \"agents\": %d, \"steps\": %d, \"sim_s\": %.6g, "
+                "\"agent_steps_per_s\": %.6g, \"paths_per_s\": %.6g,%s   ",
+                i ? "," : "", nl, paths[i], r[i].name, r[i].backend, r[i].device, r[i].threads,
+                r[i].paths, r[i].launch_paths, r[i].agents, r[i].steps, r[i].sim_s,
+                r[i].agent_steps_per_s, r[i].paths_per_s, nl);
+        bench_tail_json(f, &r[i]);
+        fputc('}', f);
+    }
+    fprintf(f, "%s]}\n", nl);
+}
+
+/* Appends the record to `path` as one line, in one write(2) on an O_APPEND
+ * descriptor, so concurrent nightly jobs never interleave records and a
+ * failed write leaves no half line behind. */
+static int bench_append(const char *path, const char *const *paths, const stp_bench_result *r,
+                        int n, const char *date)
+{
+    char *line = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&line, &len);
+    ssize_t wrote = -1;
+    int fd, saved = 0;
+    if (!mem) return fprintf(stderr, "stampede: --history: out of memory\n"), STP_ENOMEM;
+    bench_json(mem, paths, r, n, date, "");
+    fclose(mem);
+    fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0644);
+    if (fd >= 0) {
+        wrote = write(fd, line, len);
+        saved = errno;
+        if (wrote >= 0 && (size_t)wrote != len && ftruncate(fd, lseek(fd, 0, SEEK_END) - wrote))
+            saved = errno;
+        if (close(fd) != 0 && wrote == (ssize_t)len) wrote = -1, saved = errno;
+    } else {
+        saved = errno;
+    }
+    free(line);
+    if (wrote == (ssize_t)len) return 0;
+    fprintf(stderr, "stampede: --history %s: cannot append the record (%s); check the path and "
+            "free space\n", path, strerror(saved ? saved : EIO));
+    return STP_EIO;
 }
 
 static int cmd_bench(int argc, char **argv)
@@ -410,8 +472,11 @@ static int cmd_bench(int argc, char **argv)
     strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
     for (i = 0; i < b.n_configs; i++)
         if ((rc = bench_one(&b, b.configs[i], &r[i])) != 0) return rc;
-    bench_print(&b, b.configs, r, b.n_configs, date);
-    return 0;
+    if (b.json)
+        bench_json(stdout, b.configs, r, b.n_configs, date, "\n");
+    else
+        bench_print_text(r, b.n_configs);
+    return b.history ? bench_append(b.history, b.configs, r, b.n_configs, date) : 0;
 }
 
 static int dispatch(int argc, char **argv)

@@ -456,33 +456,41 @@ def history(records):
     lines = {}
     for i, rec in enumerate(records):
         for r in rec["results"]:
-            key = (r["name"], r["backend"], rec.get("machine", "?"))
+            key = (r["name"], r["backend"], r.get("threads", 0), rec.get("machine", "?"))
             lines.setdefault(key, []).append((i, rec, r))
-    fig, axes = plt.subplots(1, 3, figsize=(16, 4.2))
+    fig, axes = plt.subplots(1, 3, figsize=(16, 4.6))
+    machines = sorted({k[3] for k in lines})
+    markers = "os^vD"
     for key, pts in sorted(lines.items()):
         idx = [p[0] for p in pts]
-        lab = f"{key[0]} / {key[1]}"
-        axes[0].plot(idx, [p[2]["agent_steps_per_s"] for p in pts], "o-", label=lab)
+        threads = f", {key[2]} thr" if key[2] else ""
+        lab = f"{key[0]} / {key[1]}{threads} / host {machines.index(key[3]) + 1}"
+        mk = markers[machines.index(key[3]) % len(markers)]
+        axes[0].plot(idx, [p[2]["agent_steps_per_s"] for p in pts], mk + "-", label=lab)
         tails = [p[2].get("tail", {}) for p in pts]
         pc = np.array([t.get("p_cascade", np.nan) for t in tails], dtype=float)
         lo = np.array([t.get("p_ci_lo", np.nan) for t in tails], dtype=float)
         hi = np.array([t.get("p_ci_hi", np.nan) for t in tails], dtype=float)
-        axes[1].errorbar(idx, pc, yerr=[pc - lo, hi - pc], fmt="o-", capsize=3, label=lab)
+        if np.all(np.isnan(pc)):
+            continue  # throughput-only records
+        axes[1].errorbar(idx, pc, yerr=[pc - lo, hi - pc], fmt=mk + "-", capsize=3, label=lab)
         es = np.array([t.get("es_bad_debt_usd", np.nan) for t in tails], dtype=float)
         elo = np.array([t.get("es_ci_lo", np.nan) for t in tails], dtype=float)
         ehi = np.array([t.get("es_ci_hi", np.nan) for t in tails], dtype=float)
-        axes[2].errorbar(idx, es, yerr=[es - elo, ehi - es], fmt="o-", capsize=3, label=lab)
+        axes[2].errorbar(idx, es, yerr=[es - elo, ehi - es], fmt=mk + "-", capsize=3, label=lab)
     ticks = [f"{r['commit']}\n{r['date'][:10]}" for r in records]
     for ax in axes:
         ax.set_xticks(range(len(records)), ticks, fontsize=7, rotation=45)
     axes[0].set_yscale("log")
     axes[0].set_ylabel("agent-steps/s")
-    axes[0].legend(fontsize=7)
+    axes[0].legend(fontsize=6)
+    if axes[1].lines:
+        axes[1].legend(fontsize=6)
     axes[1].set_ylabel("P(cascade), 95% interval")
     axes[2].set_ylabel("ES 0.99 of bad debt, 95% interval")
     axes[2].yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_money))
-    machines = sorted({r.get("machine", "?") for r in records})
-    fig.suptitle("nightly benchmark history (" + "; ".join(machines) + ")", fontsize=9)
+    fig.suptitle("nightly benchmark history: " +
+                 "; ".join(f"host {i + 1} = {m}" for i, m in enumerate(machines)), fontsize=8)
     fig.tight_layout()
     return fig
 

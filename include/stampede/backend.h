@@ -14,6 +14,9 @@
 stp_status stp_backend_choose(const char *want, int *use_gpu, char *device, size_t n,
                               stp_error *err);
 
+/* The first CPU's "model name" (/proc/cpuinfo), else "cpu", into buf[0, n). */
+void stp_cpu_name(char *buf, size_t n);
+
 /* One batch: draws the scenario rows of paths [path0, path0 + n) into scen
  * (the table ctx->scen points at) and simulates them on gpu, or with the
  * OpenMP backend on `threads` threads when gpu is NULL. ctx->out must hold

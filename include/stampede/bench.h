@@ -1,25 +1,39 @@
 /* bench.h: `stampede bench` (DESIGN §5, §7): simulation throughput of a
  * config on a backend, in agent-steps/s and paths/s, without the results
- * file (what a nightly record tracks). */
+ * file, and the tail statistics of the paths it simulated (what a nightly
+ * record tracks: a speed-up that changes the answer shows up beside it). */
 #ifndef STAMPEDE_BENCH_H
 #define STAMPEDE_BENCH_H
 
 #include "stampede/config.h"
+#include "stampede/stats.h"
+
+/* The ES level of the bench record's tail statistics. */
+#define STP_BENCH_ES_LEVEL 0.99
 
 typedef struct stp_bench_result {
     char name[STP_NAME_MAX]; /* experiment.name */
     char backend[16];        /* "cuda" | "openmp" */
     char device[256];
+    char cpu[256]; /* the host's CPU model, and its online cores */
+    int cores;
     long long paths, launch_paths; /* launch_paths: paths per GPU launch, else 0 */
     int agents, steps, threads;
     double sim_s; /* seconds in the batches (scenario rows and simulation), setup excluded */
     double agent_steps_per_s, paths_per_s;
+    /* over the same paths, the same figures `stampede run` of cfg with
+     * run.paths = paths would write (the paths are a function of the seed
+     * and the path index, not of the batch or backend): */
+    stp_cascade_stats cascade;
+    stp_metric_stats bad_debt;  /* bad_debt_usd; ES at STP_BENCH_ES_LEVEL */
+    double mean_max_drawdown;   /* weighted under importance sampling */
 } stp_bench_result;
 
 /* Simulates `paths` paths of cfg (0: the default below) in batches of
  * cfg->run.batch on the backend `backend` chooses (backend.h) with
- * `threads` OpenMP threads (0: default) and fills r; the outcomes are
- * discarded. By default a GPU runs cfg->run.paths, the CPU about
+ * `threads` OpenMP threads (0: default) and fills r; of the outcomes it
+ * keeps the cascade flags, bad debt, drawdown and weight (4 doubles a path,
+ * 32 MB at 1M paths) for the tail statistics, computed after the timing. By default a GPU runs cfg->run.paths, the CPU about
  * STP_BENCH_CPU_AGENT_STEPS agent-steps (at least 16 paths), so a default
  * bench takes seconds there, not hours. */
 #define STP_BENCH_CPU_AGENT_STEPS 2e9
