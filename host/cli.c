@@ -38,7 +38,8 @@ static const char usage[] =
     "  stampede validate CONFIG.json [--set a.b.c=VALUE]...\n"
     "  stampede summary OUT.h5 [--format text|json|markdown] [--plot DIR]\n"
     "  stampede bench [CONFIG.json]... [--backend auto|cuda|openmp] [--threads N]\n"
-    "                 [--paths N] [--batch N] [--json] [--history FILE.jsonl]\n"
+    "                 [--paths N] [--batch N] [--seed S] [--set a.b.c=VALUE]...\n"
+    "                 [--json] [--history FILE.jsonl]\n"
     "  stampede --version | --help\n"
     "exit codes: 0 ok, 2 usage or config error, 3 I/O error, 4 device error,\n"
     "            130 interrupted\n";
@@ -302,6 +303,9 @@ typedef struct bench_args {
     const char *backend;
     int n_configs, threads, json;
     const char *history; /* --history FILE: append the record as one JSON line */
+    const char *sets[STP_MAX_SETS + 1]; /* --set and --seed overrides, then run.batch */
+    char seed[64];
+    int n_sets;
     long long paths; /* 0: stp_bench_config's default */
     long long batch; /* paths a launch; 0: the config's run.batch */
 } bench_args;
@@ -329,6 +333,15 @@ static int parse_bench(bench_args *b, int argc, char **argv)
             b->backend = val;
         } else if (!strcmp(opt, "--history")) {
             b->history = val;
+        } else if (!strcmp(opt, "--set") || !strcmp(opt, "--seed")) {
+            if (b->n_sets >= STP_MAX_SETS) return fail_usage("too many --set options", NULL);
+            if (!strcmp(opt, "--seed")) {
+                if (parse_int(val, 0, (1LL << 53) - 1, &v))
+                    return fail_usage("--seed: expected a non-negative integer, got", val);
+                snprintf(b->seed, sizeof b->seed, "run.seed=%lld", v);
+                val = b->seed;
+            }
+            b->sets[b->n_sets++] = val;
         } else if (!strcmp(opt, "--threads")) {
             if (parse_int(val, 1, 4096, &v))
                 return fail_usage("--threads: expected an integer in [1, 4096], got", val);
@@ -361,9 +374,12 @@ static int bench_one(const bench_args *b, const char *path, stp_bench_result *r)
     stp_error err = {STP_OK, ""};
     int rc = 0;
     char batch[64];
-    const char *sets[1] = {batch};
+    const char *sets[STP_MAX_SETS + 1];
+    int n = b->n_sets;
+    memcpy(sets, b->sets, (size_t)n * sizeof sets[0]);
     snprintf(batch, sizeof batch, "run.batch=%lld", b->batch);
-    if (stp_config_load(&cfg, path, sets, b->batch > 0, &err) != STP_OK ||
+    if (b->batch > 0) sets[n++] = batch;
+    if (stp_config_load(&cfg, path, sets, n, &err) != STP_OK ||
         stp_bench_config(cfg, b->backend, b->threads, b->paths, r, &err) != STP_OK)
         rc = report(&err);
     stp_config_destroy(cfg);

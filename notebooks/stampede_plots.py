@@ -48,6 +48,9 @@ def _s(v):
 
 def open_results(path):
     """Opens a results file read-only after checking its format attributes."""
+    if not os.path.exists(path):
+        raise ResultsError(f"{path}: no such file; set STAMPEDE_RESULTS to a results file, or "
+                           "make the notebooks' defaults with bash scripts/figures.sh")
     try:
         f = h5py.File(path, "r")
     except OSError as e:
@@ -83,11 +86,11 @@ def _strings(ds):
 
 
 def _money(x, _pos=None):
-    a = abs(x)
+    sign, a = ("-" if x < 0 else ""), abs(x)
     for div, suf in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
         if a >= div:
-            return f"${x / div:.3g}{suf}"
-    return f"${x:.3g}"
+            return f"{sign}${a / div:.3g}{suf}"
+    return f"{sign}${a:.3g}"
 
 
 def _label(metric):
@@ -95,9 +98,67 @@ def _label(metric):
             "liquidated_usd": "liquidated (USD)"}.get(metric, metric)
 
 
+def _legend(ax, **kw):
+    """A legend when the axes have labelled artists (an empty population has none)."""
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(**kw)
+
+
 def _weights(v):
     w = v["outcomes/weight"][:] if "outcomes/weight" in v else None
     return None if w is None or np.all(w == 1.0) else w
+
+
+# ---------------------------------------------------------------------------
+# Tables
+# ---------------------------------------------------------------------------
+
+def tail_table(f, variant=None, metrics=LOSS_METRICS):
+    """A markdown table of P(cascade) and each metric's mean, VaR and ES
+    with their 95% intervals, as the file's stats/ hold them."""
+    variant = variant or variants(f)[0]
+    v = f["variants"][variant]
+    c = v["cascade"].attrs
+    rows = [f"**{variant}**: P(cascade) = {100 * c['p']:.3g}% "
+            f"[{100 * c['ci_lo']:.3g}%, {100 * c['ci_hi']:.3g}%] over {int(c['n']):,} paths", "",
+            "| outcome | mean | " + " | ".join(
+                f"VaR {x:g} | ES {x:g}" for x in v["stats"][metrics[0]]["es_levels"][:]) + " |",
+            "|---|---:|" + "---:|---:|" * len(v["stats"][metrics[0]]["es_levels"][:])]
+    for m in metrics:
+        st = v["stats"][m]
+        cell = [f"{_fmt(m, st['mean'][()])} [{_fmt(m, st['mean_ci_lo'][()])}, "
+                f"{_fmt(m, st['mean_ci_hi'][()])}]"]
+        for i in range(len(st["es_levels"][:])):
+            cell.append(f"{_fmt(m, st['var'][i])} [{_fmt(m, st['var_ci_lo'][i])}, "
+                        f"{_fmt(m, st['var_ci_hi'][i])}]")
+            cell.append(f"{_fmt(m, st['es'][i])} [{_fmt(m, st['es_ci_lo'][i])}, "
+                        f"{_fmt(m, st['es_ci_hi'][i])}]")
+        rows.append(f"| {m} | " + " | ".join(cell) + " |")
+    return "\n".join(rows)
+
+
+def comparison_table(f):
+    """A markdown table of /comparison: P(cascade), ES and the paired
+    reductions against the baseline with their intervals."""
+    c = f["comparison"]
+    names = list(c["name"].asstr()[:])
+    rows = ["| point | P(cascade) | reduction (pp), paired | unpaired | ES of bad debt | "
+            "ES reduction, paired |", "|---|---:|---:|---:|---:|---:|"]
+    for i, n in enumerate(names):
+        pc = f"{100 * c['p_cascade'][i]:.3g}% [{100 * c['p_ci_lo'][i]:.3g}, " \
+             f"{100 * c['p_ci_hi'][i]:.3g}]"
+        es = f"{_money(c['es'][i])} [{_money(c['es_ci_lo'][i])}, {_money(c['es_ci_hi'][i])}]"
+        if i == 0:
+            rows.append(f"| {n} (baseline) | {pc} | - | - | {es} | - |")
+            continue
+        d = f"{100 * c['d_cascade_diff'][i]:.3g} [{100 * c['d_cascade_ci_lo'][i]:.3g}, " \
+            f"{100 * c['d_cascade_ci_hi'][i]:.3g}]"
+        u = f"[{100 * c['d_cascade_unpaired_ci_lo'][i]:.3g}, " \
+            f"{100 * c['d_cascade_unpaired_ci_hi'][i]:.3g}]"
+        de = f"{_money(c['d_es_diff'][i])} [{_money(c['d_es_ci_lo'][i])}, " \
+             f"{_money(c['d_es_ci_hi'][i])}]"
+        rows.append(f"| {n} | {pc} | {d} | {u} | {es} | {de} |")
+    return "\n".join(rows)
 
 
 # ---------------------------------------------------------------------------
@@ -145,7 +206,7 @@ def loss_distribution(f, variant=None, metric="bad_debt_usd"):
     if metric.endswith("_usd"):
         for ax in (ax_h, ax_e):
             ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_money))
-    ax_e.legend(fontsize=7, loc="lower left")
+    _legend(ax_e, fontsize=7, loc="lower left")
     n = int(st["n"][()])
     fig.suptitle(f"{variant}: {_label(metric)} over {n:,} paths (shaded: 95% CIs)")
     fig.tight_layout()
@@ -182,7 +243,7 @@ def cascade_probability(f):
     ax_d.axvline(thr, color="C3", ls="--", label=f"cascade drawdown {thr:g}")
     ax_d.set_xlabel(f"max drawdown ({names[0]})")
     ax_d.set_ylabel("paths")
-    ax_d.legend(fontsize=8)
+    _legend(ax_d, fontsize=8)
     usd = cfg.get("cascade", {}).get("liquidation_usd", 0)
     fig.suptitle(f"cascade: drawdown >= {thr:g} or liquidations >= {_money(usd)}")
     fig.tight_layout()
@@ -228,7 +289,7 @@ def population(f):
         base = counts
     axes[0].invert_yaxis()
     axes[0].set_xlabel("AI agents")
-    axes[0].legend(fontsize=8)
+    _legend(axes[0], fontsize=8)
     axes[0].set_title(f"families (Herfindahl {g.attrs['herfindahl']:.3f})", fontsize=10)
     thr = g["threshold"][:]
     for i, name in enumerate(fams):
@@ -236,14 +297,14 @@ def population(f):
         if sel.any():
             axes[1].hist(thr[sel], bins=30, histtype="step", label=name)
     axes[1].set_xlabel("threshold (risk score)")
-    axes[1].legend(fontsize=7)
+    _legend(axes[1], fontsize=7)
     hf0 = g["hf0"][:]
     bor, pas = role == 0, role == 2
     bins = np.linspace(hf0[bor | pas].min(), np.percentile(hf0[bor | pas], 99.5), 40)
     axes[2].hist([hf0[bor], hf0[pas]], bins=bins, label=["AI borrowers", "passive"],
                  histtype="stepfilled", alpha=0.5)
     axes[2].set_xlabel("initial health factor hf0")
-    axes[2].legend(fontsize=8)
+    _legend(axes[2], fontsize=8)
     fig.suptitle(f"population: {int(ai.sum())} AI agents, {int(pas.sum())} passive positions")
     fig.tight_layout()
     return fig
@@ -263,7 +324,7 @@ def attribution(f, variant=None):
         ax_k.bar(x + i * width, share[i], width, label=f"{gname} ({int(a['paths'][i]):,})")
     ax_k.set_xticks(x + width * (len(groups) - 1) / 2, kinds, rotation=20, fontsize=8)
     ax_k.set_ylabel("share of the group's paths with the shock")
-    ax_k.legend(fontsize=8)
+    _legend(ax_k, fontsize=8)
     fm = a["first_movers"]
     fams = _strings(fm["families"])
     xf = np.arange(len(fams))
@@ -271,7 +332,7 @@ def attribution(f, variant=None):
     ax_f.bar(xf + 0.2, fm["cascade_share"][:], 0.4,
              label=f"moved first on cascades ({int(np.sum(fm['cascade_count'][:])):,})")
     ax_f.set_xticks(xf, fams, rotation=20, fontsize=8)
-    ax_f.legend(fontsize=8)
+    _legend(ax_f, fontsize=8)
     for xi, lift in zip(xf, fm["lift"][:]):
         if np.isfinite(lift) and lift > 0:
             ax_f.annotate(f"lift {lift:.2g}", (xi + 0.2, 0), textcoords="offset points",
@@ -318,7 +379,7 @@ def forest(f):
             ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_money))
     axes[0].set_yticks(y, names)
     axes[0].invert_yaxis()
-    axes[0].legend(fontsize=8, loc="lower left")
+    _legend(axes[0], fontsize=8, loc="lower left")
     p0 = c["p_cascade"][0]
     fig.suptitle(f"mitigations against {base} (P(cascade) {100 * p0:.2f}%; "
                  f"{int(c['paths'][0]):,} paths per variant, common random numbers)")
@@ -375,7 +436,7 @@ def sweep(f):
     for ax in axes[:2]:
         ax.set_xlabel(param)
         ax.set_ylim(bottom=0)
-    axes[0].legend(fontsize=8)
+    _legend(axes[0], fontsize=8)
     p0, p0lo, p0hi = map(np.array, (p0, p0lo, p0hi))
     axes[2].errorbar(hhi, p0, yerr=[p0 - p0lo, p0hi - p0], fmt="o", capsize=3)
     axes[2].set_xlabel("Herfindahl index of the family shares")
@@ -402,7 +463,7 @@ def search(f):
     axes[0].plot(it, s["objective"][:], "o-", label=f"{obj} of the iteration's paths")
     axes[0].plot(it, s["gamma"][:], "s--", label="elite threshold")
     axes[0].set_xlabel("iteration")
-    axes[0].legend(fontsize=8)
+    _legend(axes[0], fontsize=8)
     law = np.arange(s["p"].shape[0])
     for j, k in enumerate(kinds):
         axes[1].plot(law, s["p"][:, j], "o-", label=k)
@@ -411,7 +472,7 @@ def search(f):
         axes[2].fill_between(law, m - sd, m + sd, alpha=0.2)
     axes[1].set_ylabel("probability the shock occurs")
     axes[1].set_xlabel("law (0: the config's; last: the final refit)")
-    axes[1].legend(fontsize=8)
+    _legend(axes[1], fontsize=8)
     axes[2].set_ylabel("shock size (mean +- sd)")
     axes[2].set_xlabel("law")
     names = [n for n in ("random", "worst") if n in f["variants"]]
@@ -483,9 +544,9 @@ def history(records):
         ax.set_xticks(range(len(records)), ticks, fontsize=7, rotation=45)
     axes[0].set_yscale("log")
     axes[0].set_ylabel("agent-steps/s")
-    axes[0].legend(fontsize=6)
+    _legend(axes[0], fontsize=6)
     if axes[1].lines:
-        axes[1].legend(fontsize=6)
+        _legend(axes[1], fontsize=6)
     axes[1].set_ylabel("P(cascade), 95% interval")
     axes[2].set_ylabel("ES 0.99 of bad debt, 95% interval")
     axes[2].yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_money))

@@ -20,4 +20,4 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSTP_SANITIZE=address,undefin
 cmake --build build-asan -j "$jobs"
 # the calibration and kernel-order tests (label slow) run only in the optimised build
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ctest --test-dir build-asan --output-on-failure \
-  -LE 'slow|gpu|mpi'
+  -LE 'slow|gpu|mpi|notebooks'
