@@ -90,7 +90,7 @@ commit 0ef89cd):
     minimum, 0 if it never fell below P0 (path.h:831-840);
   * the horizon shortfall is valued at the oracle without oracle_error or
     oracle_delay shocks: the pool price at the end of step
-    n_steps - 1 - round(delay_s / dt) (path.h:849);
+    n_steps - 1 - round(delay_s / dt) (path.h:855);
   * before step 0 the lagged agents see the flat calm market at P0 (VOL 1,
     no drawdown) with their own HF at P0 (path.h:175-186);
   * the /population file layout: LP rows have protocol -1, collateral 0,
