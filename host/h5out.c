@@ -473,6 +473,7 @@ static int write_population(hid_t file, const stp_population *p, stp_error *err)
         pop_float_column(g, "collateral_units", p, p->collateral, p->p_collateral, err) ||
         pop_float_column(g, "debt_usd", p, p->debt_usd, p->p_debt_usd, err) ||
         pop_float_column(g, "hf0", p, p->hf0, p->p_hf0, err) ||
+        pop_float_column(g, "lp_share", p, p->lp_share, NULL, err) ||
         stp_h5_attr_str(g, ".", "families", families, err) ||
         stp_h5_attr_f64(g, ".", "herfindahl", p->herfindahl, err) ||
         stp_h5_attr_i32(g, ".", "equilibrium_redraws", p->equilibrium_redraws, err) ||

@@ -73,6 +73,8 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--perturb", choices=sorted(PERTURB), default=None)
     ap.add_argument("--keep", help="keep the engine's results file at this path")
+    ap.add_argument("--set", action="append", default=[], metavar="a.b.c=VALUE",
+                    help="a config override for the engine (the peer reads the resolved config)")
     a = ap.parse_args()
     seed = a.seed if a.seed is not None else int.from_bytes(os.urandom(4), "little") or 1
     peer_seed = a.peer_seed if a.peer_seed is not None else (seed * 2654435761 + 12345) % 2**32
@@ -87,6 +89,8 @@ def main():
         cmd = [a.stampede, "run", CONFIG, "-o", h5, "--force", "--quiet", "--paths",
                str(a.paths), "--seed", str(seed), "--backend", "openmp",
                "--threads", str(a.threads)]
+        for kv in a.set:
+            cmd += ["--set", kv]
         r = subprocess.run(cmd, cwd=ROOT)
         if r.returncode != 0:
             print("engine run failed (%d): %s" % (r.returncode, " ".join(cmd)))

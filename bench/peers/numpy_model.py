@@ -34,11 +34,12 @@ step's deciders at random), the population draw and the equilibrium rule
 (conditioned on: the file's population is used as drawn), per-agent weight
 noise (the file does not store weights: the peer requires weight_noise 0).
 
-Conditioning on /population: the file stores no LP pool shares (LP rows
-have collateral_units 0 and hf0 NaN). With collateral_usd.log_sd = 0 every
-LP holds lp_pool_share / n_LP, which the peer then knows exactly; otherwise
-the peer draws its own lognormal split (a warning is printed) and agreement
-is only in distribution over that draw.
+Conditioning on /population: the LP agents' pool shares come from its
+lp_share column. Files written before that column existed store none (LP
+rows have collateral_units 0 and hf0 NaN); then with collateral_usd.log_sd
+= 0 every LP holds lp_pool_share / n_LP, which the peer knows exactly, and
+otherwise the peer draws its own lognormal split (a warning is printed) and
+agreement is only in distribution over that draw.
 
 Read from the code because the docs do not say (engine file:line as of
 commit 0ef89cd):
@@ -266,10 +267,13 @@ class Model:
         self.pos_cf = np.where(prot >= 0, self.cf[pk], 0.0)
         self.pos_fchf = np.where(prot >= 0, self.fchf[pk], 0.0)
         self.pos_k = pk
-        # LP shares: not in the file
+        # LP shares: in the file since lp_share was added to /population;
+        # older files do not have them
         n_lp = int(self.is_lp.sum())
         self.lp_share = np.zeros(A)
-        if n_lp:
+        if n_lp and "lp_share" in pop:
+            self.lp_share[self.is_lp] = np.asarray(pop["lp_share"][:A], float)[self.is_lp]
+        elif n_lp:
             log_sd = float(popc.get("collateral_usd", {}).get("log_sd", 1.0))
             w = np.ones(n_lp)
             if log_sd != 0.0:
