@@ -467,14 +467,18 @@ def search(f):
     law = np.arange(s["p"].shape[0])
     for j, k in enumerate(kinds):
         axes[1].plot(law, s["p"][:, j], "o-", label=k)
+        # sizes in units of the configured mean's magnitude: kinds have
+        # different units (a log return, a pool fraction, seconds)
         m, sd = s["size_mean"][:, j], s["size_sd"][:, j]
-        axes[2].plot(law, m, "o-", label=k)
-        axes[2].fill_between(law, m - sd, m + sd, alpha=0.2)
+        unit = abs(m[0]) if m[0] != 0 else 1.0
+        axes[2].plot(law, m / unit, "o-", label=f"{k} (1 = {m[0]:+.3g})")
+        axes[2].fill_between(law, (m - sd) / unit, (m + sd) / unit, alpha=0.15)
     axes[1].set_ylabel("probability the shock occurs")
     axes[1].set_xlabel("law (0: the config's; last: the final refit)")
     _legend(axes[1], fontsize=8)
-    axes[2].set_ylabel("shock size (mean +- sd)")
+    axes[2].set_ylabel("shock size / |configured mean| (mean +- sd)")
     axes[2].set_xlabel("law")
+    _legend(axes[2], fontsize=7)
     names = [n for n in ("random", "worst") if n in f["variants"]]
     p = np.array([f["variants"][n]["cascade"].attrs["p"] for n in names])
     lo = np.array([f["variants"][n]["cascade"].attrs["ci_lo"] for n in names])
