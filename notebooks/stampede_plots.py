@@ -551,8 +551,12 @@ def history(records):
     _legend(axes[0], fontsize=6)
     if axes[1].lines:
         _legend(axes[1], fontsize=6)
-    axes[1].set_ylabel("P(cascade), 95% interval")
-    axes[2].set_ylabel("ES 0.99 of bad debt, 95% interval")
+    # the fixed configs' tails differ by orders of magnitude (feb2026 always
+    # cascades, the quickstart about 1% of paths): log axes keep each legible
+    axes[1].set_yscale("log", nonpositive="clip")
+    axes[2].set_yscale("log", nonpositive="clip")
+    axes[1].set_ylabel("P(cascade), 95% interval (log)")
+    axes[2].set_ylabel("ES 0.99 of bad debt, 95% interval (log)")
     axes[2].yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_money))
     fig.suptitle("nightly benchmark history: " +
                  "; ".join(f"host {i + 1} = {m}" for i, m in enumerate(machines)), fontsize=8)
