@@ -175,6 +175,9 @@ static int print_summary(const char *path, stp_summary_format fmt)
     stp_summary s;
     stp_error err = {STP_OK, ""};
     if (stp_h5_read_summary(path, &s, &err) != STP_OK) return report(&err);
+    if (!s.sealed)
+        fprintf(stderr, "stampede: warning: %s has format_version %d, from before checksums: its "
+                "content is not verified\n", path, s.format_version);
     stp_summary_print(stdout, &s, fmt);
     stp_summary_free(&s);
     return 0;
@@ -220,9 +223,12 @@ static int cmd_validate(const cli_args *a)
     return 0;
 }
 
-static void progress(void *user, long long done, long long total, double elapsed_s)
+/* The rate counts the paths this process simulated: after a resume the
+ * restored batches took no time and would inflate it. */
+static void progress(void *user, long long done, long long total, long long simulated,
+                     double elapsed_s)
 {
-    const double rate = elapsed_s > 0.0 ? (double)done / elapsed_s : 0.0;
+    const double rate = elapsed_s > 0.0 ? (double)simulated / elapsed_s : 0.0;
     const double eta = rate > 0.0 ? (double)(total - done) / rate : 0.0;
     (void)user;
     fprintf(stderr, "\rstampede: %lld/%lld paths  %.0f paths/s  ETA %.0f s   ", done, total, rate,
@@ -521,6 +527,7 @@ static int dispatch(int argc, char **argv)
 int main(int argc, char **argv)
 {
     int rc;
+    stp_h5_library_init();
     stp_ranks_init(&argc, &argv);
     rc = dispatch(argc, argv);
     stp_ranks_finalize();

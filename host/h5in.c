@@ -14,6 +14,7 @@
 #include "h5_comparison.h"
 #include "h5_plan.h"
 #include "h5_search.h"
+#include "h5_seal.h"
 #include "h5util.h"
 #include "stampede/experiment.h"
 
@@ -201,10 +202,14 @@ fail:
 }
 
 /* Every read starts here (DESIGN §6): the file says what it is. */
-static int check_format(hid_t file, stp_error *err)
+/* format and format_version, the first thing every reader checks; a
+ * format_version 2 file must carry its seal. */
+static int check_format(hid_t file, void *user, stp_error *err)
 {
     char format[64] = "";
     int version = -1;
+    htri_t sealed;
+    (void)user;
     if (H5Aexists(file, "format") <= 0 ||
         stp_h5_read_str_attr(file, ".", "format", format, sizeof format, err) ||
         strcmp(format, STP_H5_FORMAT) != 0) {
@@ -215,12 +220,20 @@ static int check_format(hid_t file, stp_error *err)
     }
     if (H5Aexists(file, "format_version") <= 0 ||
         stp_h5_read_attr(file, ".", "format_version", H5T_NATIVE_INT, &version, err) ||
-        version != STP_H5_FORMAT_VERSION) {
+        version < STP_H5_FORMAT_VERSION_MIN || version > STP_H5_FORMAT_VERSION) {
         H5Eclear2(H5E_DEFAULT);
         stp_error_set(err, STP_EIO,
                       "not a stampede results file this version reads (format_version %d, "
-                      "expected %d)",
-                      version, STP_H5_FORMAT_VERSION);
+                      "expected %d to %d: a newer engine wrote it? upgrade stampede)",
+                      version, STP_H5_FORMAT_VERSION_MIN, STP_H5_FORMAT_VERSION);
+        return -1;
+    }
+    if (version >= 2 && (sealed = H5Aexists(file, STP_SEAL_ATTR)) <= 0) {
+        H5Eclear2(H5E_DEFAULT);
+        stp_error_set(err, STP_EIO,
+                      "/: format_version %d but no root checksum: the file is damaged (rerun, or "
+                      "restore the file from a copy)",
+                      version);
         return -1;
     }
     return 0;
@@ -285,8 +298,12 @@ stp_status stp_h5_read_summary(const char *path, stp_summary *out, stp_error *er
         stp_error_set(err, STP_EIO, "not a stampede results file (not HDF5 at all)");
         goto fail;
     }
-    if (STP_H5_CHECK(err, file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT)) ||
-        check_format(file, err) || read_root(file, out, err) || read_variants(file, out, err) ||
+    if (stp_h5_verify(path, check_format, NULL, &out->sealed, err) ||
+        STP_H5_CHECK(err, file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT)) ||
+        check_format(file, NULL, err) ||
+        stp_h5_read_attr(file, ".", "format_version", H5T_NATIVE_INT, &out->format_version,
+                         err) ||
+        read_root(file, out, err) || read_variants(file, out, err) ||
         stp_h5_read_comparison(file, &out->comparison, out->ci_method, sizeof out->ci_method,
                                err) ||
         stp_h5_read_search(file, &out->search, err) || stp_h5_read_pilot(file, &out->pilot, err))

@@ -18,6 +18,7 @@
 #include "h5_comparison.h"
 #include "h5_plan.h"
 #include "h5_search.h"
+#include "h5_seal.h"
 #include "h5util.h"
 
 #include <assert.h>
@@ -520,9 +521,12 @@ fail:
     return rc;
 }
 
-/* 1.8 object headers (low bound V18): a resolved config_json past 64 KiB
- * needs dense attribute storage, which the default 1.6-compatible format
- * lacks; the high bound V18 keeps the file readable by any HDF5 >= 1.8.
+/* The HDF5 1.10 file format (bounds V110): object headers that HDF5
+ * checksums itself, dense attribute storage for a resolved config_json past
+ * 64 KiB, and chunk indexes sized to the dataset, so the few hundred small
+ * Fletcher-32 datasets of a results file cost kilobytes, not a 2 KiB B-tree
+ * node each (a 4-path file: 169 KB against 820 KB with 1.8's). Readable by
+ * HDF5 >= 1.10 (2016), which Debian 12's h5py is.
  * CLOSE_STRONG: closing the file on a failure also closes anything a failed
  * helper left open, so the temporary can be removed. */
 static int create_file(const char *name, hid_t *out, stp_error *err)
@@ -531,7 +535,7 @@ static int create_file(const char *name, hid_t *out, stp_error *err)
     int rc = -1;
     *out = -1;
     if (STP_H5_CHECK(err, fapl = H5Pcreate(H5P_FILE_ACCESS)) ||
-        STP_H5_CHECK(err, H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18)) ||
+        STP_H5_CHECK(err, H5Pset_libver_bounds(fapl, H5F_LIBVER_V110, H5F_LIBVER_V110)) ||
         STP_H5_CHECK(err, H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG)) ||
         STP_H5_CHECK(err, *out = H5Fcreate(name, H5F_ACC_TRUNC, H5P_DEFAULT, fapl)))
         goto fail;
@@ -561,21 +565,19 @@ stp_status stp_h5_write_results(const char *path, const stp_results *r, int forc
         write_population(file, r->pop, err) || write_variants(file, r, err) ||
         (r->comparison && stp_h5_write_comparison(file, r->comparison, err)) ||
         (r->search && stp_h5_write_search(file, r->search, err)) ||
-        (r->pilot && stp_h5_write_pilot(file, r->pilot, err)))
+        (r->pilot && stp_h5_write_pilot(file, r->pilot, err)) || stp_h5_seal(file, err))
         goto fail;
     close_failed = STP_H5_CHECK(err, H5Fclose(file)); /* flushes: may fail on a full disk */
     file = -1;
     if (close_failed) goto fail;
-    if (rename(tmp, path) != 0) {
-        stp_error_set(err, STP_EIO, "cannot rename '%s' into place: %s", tmp, strerror(errno));
-        goto fail;
-    }
+    if (stp_h5_commit_file(tmp, path, err)) goto fail;
     free(tmp);
     return STP_OK;
 fail:
     stp_h5_close(file);
     remove(tmp); /* may not exist (H5Fcreate failed): nothing to do then */
-    stp_h5_prefix_error(err, "cannot write '%s': ", path);
+    stp_h5_prefix_error(err, "cannot write '%s' (check free space and that its folder is writable): ",
+                        path);
     free(tmp);
     return err->status;
 }

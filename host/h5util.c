@@ -3,18 +3,53 @@
  * (h5in.c, h5_comparison.c) share. */
 #include "h5util.h"
 
+#include "stampede/h5out.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 // ----------------------------------------------------------------------------
 // error checking
+
+/* HDF5's text of a failed system call spans lines ("file write failed:
+ * time = ...\n, filename = ..., errno = 27, error message = 'File too
+ * large', buf = ..."): keep its first clause and the system's message, on
+ * one line. */
+static void one_line(char *s, size_t cap)
+{
+    const char *msg = strstr(s, "error message = '");
+    char *colon = strchr(s, ':');
+    if (msg && colon && colon < msg) {
+        char sys[120];
+        const char *end;
+        msg += strlen("error message = '");
+        end = strchr(msg, '\'');
+        snprintf(sys, sizeof sys, "%.*s", (int)(end ? end - msg : 100), msg);
+        snprintf(colon, cap - (size_t)(colon - s), ": %s", sys);
+    }
+    for (; *s; s++)
+        if (*s == '\n' || *s == '\r' || *s == '\t') *s = ' ';
+}
 
 static herr_t keep_innermost(unsigned n, const H5E_error2_t *e, void *data)
 {
     /* Walked upward, entry 0 is the routine that detected the error; its text
      * ("unable to open file: ... errno = 2 ...") is the one a user can act on. */
-    if (n == 0 && e->desc) snprintf((char *)data, 200, "%s", e->desc);
+    if (n == 0 && e->desc) {
+        snprintf((char *)data, 200, "%s", e->desc);
+        one_line((char *)data, 200);
+    }
     return 0;
+}
+
+void stp_h5_library_init(void)
+{
+    H5dont_atexit();
 }
 
 int stp_h5_failed(int64_t rc, stp_error *err, const char *call, const char *file, int line)
@@ -167,10 +202,13 @@ static void chunk_dims(int rank, const hsize_t *dims, hsize_t *chunk)
     chunk[1] = dims[1];
 }
 
-/* Creates dataset `name`: rank 0 (scalar), 1 or 2. With `compress`
- * it is chunked, byte-shuffled (float bytes compress far better grouped by
- * significance) and deflated; empty datasets stay contiguous because a chunk
- * may not exceed a fixed dimension. */
+/* Creates dataset `name`: rank 0 (scalar), 1 or 2. Every non-empty array
+ * is chunked and carries HDF5's Fletcher-32 filter, so a damaged chunk is
+ * an error on read, never data (DESIGN §6; scalars, empty arrays and
+ * variable-length strings cannot be filtered: the seal, h5_seal.h, covers
+ * them). With `compress` it is also
+ * byte-shuffled (float bytes compress far better grouped by significance)
+ * and deflated; Fletcher-32 comes last, so it checks the bytes stored. */
 int stp_h5_create_dataset(hid_t loc, const char *name, hid_t ftype, int rank, const hsize_t *dims,
                           int compress, hid_t *out, stp_error *err)
 {
@@ -184,11 +222,13 @@ int stp_h5_create_dataset(hid_t loc, const char *name, hid_t ftype, int rank, co
                      space = rank ? H5Screate_simple(rank, dims, NULL) : H5Screate(H5S_SCALAR)) ||
         STP_H5_CHECK(err, dcpl = H5Pcreate(H5P_DATASET_CREATE)))
         goto fail;
-    if (compress && rank > 0 && total > 0) {
+    /* variable-length strings cannot pass through filters: the seal covers them */
+    if (rank > 0 && total > 0 && H5Tis_variable_str(ftype) <= 0) {
         chunk_dims(rank, dims, chunk);
         if (STP_H5_CHECK(err, H5Pset_chunk(dcpl, rank, chunk)) ||
-            STP_H5_CHECK(err, H5Pset_shuffle(dcpl)) ||
-            STP_H5_CHECK(err, H5Pset_deflate(dcpl, DEFLATE_LEVEL)))
+            (compress && (STP_H5_CHECK(err, H5Pset_shuffle(dcpl)) ||
+                          STP_H5_CHECK(err, H5Pset_deflate(dcpl, DEFLATE_LEVEL)))) ||
+            STP_H5_CHECK(err, H5Pset_fletcher32(dcpl)))
             goto fail;
     }
     if (STP_H5_CHECK(err,
@@ -367,4 +407,35 @@ int stp_h5_write_strings(hid_t loc, const char *name, const char *const *s, int 
         rc = stp_h5_write_dataset(loc, name, t, t, 1, &dims, s, 0, err);
     stp_h5_close(t);
     return rc;
+}
+
+// ----------------------------------------------------------------------------
+// committing a finished file
+
+/* fsync of an open descriptor of `path`'s bytes or of its folder. */
+static int sync_path(const char *path, int flags)
+{
+    const int fd = open(path, flags);
+    int rc;
+    if (fd < 0) return -1;
+    rc = fsync(fd);
+    if (close(fd) != 0) rc = -1;
+    return rc;
+}
+
+int stp_h5_commit_file(const char *tmp, const char *path, stp_error *err)
+{
+    char *copy = NULL;
+    if (sync_path(tmp, O_RDONLY) != 0 || rename(tmp, path) != 0) {
+        stp_error_set(err, STP_EIO, "cannot put '%s' in place as '%s': %s", tmp, path,
+                      strerror(errno));
+        return -1;
+    }
+    /* the rename itself is durable once the folder's entry is on disk; a
+     * folder that refuses fsync (some network filesystems) is not an error */
+    if (STP_ALLOC(err, copy, strlen(path) + 1)) return -1;
+    memcpy(copy, path, strlen(path) + 1);
+    (void)sync_path(dirname(copy), O_RDONLY | O_DIRECTORY);
+    free(copy);
+    return 0;
 }

@@ -97,4 +97,10 @@ int stp_h5_read_str_attr(hid_t loc, const char *obj, const char *name, char *buf
 int stp_h5_read_ds(hid_t loc, const char *name, hid_t mtype, void *out, int max, int *n,
                    stp_error *err);
 
+/* Puts a finished file in place: fsyncs `tmp`, renames it to `path` and
+ * fsyncs the folder, so a crash leaves the old file or the whole new one,
+ * never a torn one. -1 with STP_EIO naming both on failure (tmp is left
+ * for the caller to remove). */
+int stp_h5_commit_file(const char *tmp, const char *path, stp_error *err);
+
 #endif

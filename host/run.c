@@ -119,6 +119,7 @@ static void own_batches(const stp_config *cfg, const stp_run_opts *o, long long 
 typedef struct span {
     long long done0, total;
     double t0;
+    long long *simulated; /* the run's paths this process simulated so far */
 } span;
 
 static stp_status simulate(const stp_sim_ctx *ctx, stp_cuda_engine *gpu, stp_scenario_table *scen,
@@ -142,12 +143,15 @@ static stp_status simulate(const stp_sim_ctx *ctx, stp_cuda_engine *gpu, stp_sce
                                      index, path0, path0 + b - 1);
             stp_status st = stp_backend_run_batch(ctx, scen, gpu, path0, b, o->threads, err);
             *simulated += b;
+            *sp.simulated += b;
             if (st == STP_OK)
                 st = stp_checkpoint_save(ck, index, path0, b, ctx->out, ctx->samples, err);
             if (st != STP_OK) return st;
         }
         done += b;
-        if (o->progress) o->progress(o->progress_user, sp.done0 + done, sp.total, now_s() - sp.t0);
+        if (o->progress)
+            o->progress(o->progress_user, sp.done0 + done, sp.total, *sp.simulated,
+                        now_s() - sp.t0);
         if (sp.done0 + done < sp.total && o->interrupted && *o->interrupted)
             return stp_error_set(err, STP_EINTR,
                                  "interrupted after %lld of %lld paths; the "
@@ -491,6 +495,13 @@ static stp_status write_results(run_state *runs, int n, const stp_config *cfg,
     res.search = search;
     res.pilot = pilot;
     st = stp_h5_write_results(o->out_path, &res, o->force || o->resume, err);
+    if (st == STP_EIO) { /* nothing simulated is lost: say where it is */
+        char why[STP_ERROR_MAX];
+        memcpy(why, err->msg, sizeof why);
+        stp_error_set(err, STP_EIO, "%s; every batch is kept in '%s.ckpt': fix that and rerun "
+                      "with --resume",
+                      why, o->out_path);
+    }
     stp_comparison_free(&cmp);
     free(vars);
     return st;
@@ -585,6 +596,7 @@ static stp_status run_search(const stp_config *cfg, const stp_run_opts *o, int u
     stp_point_spec pts[2];
     stp_scenario_plan *plan = NULL;
     double t0 = now_s(), agent_steps = 0.0;
+    long long simulated_run = 0;
     stp_status st;
     span sp;
     int k;
@@ -595,6 +607,7 @@ static stp_status run_search(const stp_config *cfg, const stp_run_opts *o, int u
     if ((st = stp_population_create(&pop, cfg, err)) != STP_OK) goto done;
     sp.total = (long long)iters * ppi + 2 * cfg->run.paths;
     sp.t0 = t0;
+    sp.simulated = &simulated_run;
     for (k = 0; k < iters; k++) {
         char name[STP_NAME_MAX];
         snprintf(name, sizeof name, "search_%03d", k);
@@ -674,6 +687,7 @@ stp_status stp_run(const stp_config *cfg, const stp_run_opts *o, stp_error *err)
     stp_pilot pilot;
     char device[256] = "";
     double t0, wall, agent_steps = 0.0;
+    long long simulated_run = 0;
     stp_status st;
     int use_gpu, n = 0, i;
     span sp;
@@ -709,6 +723,7 @@ stp_status stp_run(const stp_config *cfg, const stp_run_opts *o, stp_error *err)
     }
     sp.total = (long long)n * own_paths(cfg, o);
     sp.t0 = t0;
+    sp.simulated = &simulated_run;
     for (i = 0; i < n; i++) {
         sp.done0 = (long long)i * own_paths(cfg, o);
         st = run_point(&runs[i], i, o, use_gpu, sp, &agent_steps, err);

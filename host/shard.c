@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "h5_seal.h"
 #include "h5util.h"
 #include "stampede/checkpoint.h"
 #include "stampede/run.h"
@@ -98,11 +99,14 @@ stp_status stp_shard_pack(const char *out_path, const char *ckpt_dir, const stp_
                           const stp_shard_info *info, stp_error *err)
 {
     char tmp[1200];
-    hid_t file = -1;
+    hid_t file = -1, fapl = -1;
     int failed;
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", out_path, (long)getpid());
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    failed = STP_H5_CHECK(err, file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT)) ||
+    failed = STP_H5_CHECK(err, fapl = H5Pcreate(H5P_FILE_ACCESS)) ||
+             /* the 1.10 format, as results files (h5out.c): HDF5 checksums its own metadata */
+             STP_H5_CHECK(err, H5Pset_libver_bounds(fapl, H5F_LIBVER_V110, H5F_LIBVER_V110)) ||
+             STP_H5_CHECK(err, file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl)) ||
              stp_h5_attr_str(file, ".", "format", STP_SHARD_FORMAT, err) ||
              stp_h5_attr_i32(file, ".", "format_version", STP_SHARD_FORMAT_VERSION, err) ||
              stp_h5_attr_str(file, ".", "engine_version", STP_VERSION, err) ||
@@ -116,12 +120,10 @@ stp_status stp_shard_pack(const char *out_path, const char *ckpt_dir, const stp_
              stp_h5_attr_i32(file, ".", "shards", info->shards, err) ||
              stp_h5_attr_f64(file, ".", "wall_s", info->wall_s, err) ||
              stp_h5_attr_f64(file, ".", "agent_steps", info->agent_steps, err) ||
-             write_files(file, ckpt_dir, err);
+             write_files(file, ckpt_dir, err) || stp_h5_seal(file, err);
+    stp_h5_close(fapl);
     if (file >= 0 && STP_H5_CHECK(err, H5Fclose(file))) failed = 1;
-    if (!failed && rename(tmp, out_path) != 0) {
-        stp_error_set(err, STP_EIO, "cannot rename '%s' into place: %s", tmp, strerror(errno));
-        failed = 1;
-    }
+    if (!failed && stp_h5_commit_file(tmp, out_path, err)) failed = 1;
     if (failed) {
         remove(tmp);
         stp_h5_prefix_error(err, "cannot write shard '%s': ", out_path);
@@ -142,6 +144,30 @@ typedef struct shard_file {
     int shard, shards;
     double wall_s, agent_steps;
 } shard_file;
+
+/* The verifier's first check (h5_seal.h): a shard file, sealed. */
+static int check_shard_format(hid_t f, void *user, stp_error *err)
+{
+    char format[64] = "";
+    (void)user;
+    if (H5Aexists(f, "format") <= 0 ||
+        stp_h5_read_str_attr(f, ".", "format", format, sizeof format, err) ||
+        strcmp(format, STP_SHARD_FORMAT) != 0) {
+        H5Eclear2(H5E_DEFAULT);
+        stp_error_set(err, STP_EIO,
+                      "not a stampede shard (format '%s'); pass the files `stampede run --shard "
+                      "I/N` wrote",
+                      format);
+        return -1;
+    }
+    if (H5Aexists(f, STP_SEAL_ATTR) <= 0) {
+        H5Eclear2(H5E_DEFAULT);
+        stp_error_set(err, STP_EIO, "/: no root checksum: the shard is damaged (or from before "
+                      "0.3.0: rerun that shard)");
+        return -1;
+    }
+    return 0;
+}
 
 static stp_status read_head(shard_file *s, hid_t f, stp_error *err)
 {
@@ -310,7 +336,13 @@ stp_status stp_merge(const char *out_path, const char *const *paths, int n, int 
     if (STP_ALLOC(err, s, n)) return err->status;
     for (i = 0; i < n && st == STP_OK; i++) {
         hid_t f = -1;
+        int sealed = 0;
         s[i].path = paths[i];
+        if (stp_h5_verify(paths[i], check_shard_format, NULL, &sealed, err)) {
+            stp_h5_prefix_error(err, "merge: '%s': ", paths[i]);
+            st = STP_EIO;
+            break;
+        }
         if (STP_H5_CHECK(err, f = H5Fopen(paths[i], H5F_ACC_RDONLY, H5P_DEFAULT))) {
             st = stp_error_set(err, STP_EIO, "merge: cannot open '%s' as a shard file", paths[i]);
             break;

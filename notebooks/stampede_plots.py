@@ -34,7 +34,8 @@ except ImportError as e:  # pragma: no cover - the environment, not the code
 matplotlib.use("Agg")  # headless: the notebooks display the saved PNGs
 import matplotlib.pyplot as plt  # noqa: E402
 
-FORMAT, FORMAT_VERSION = "stampede-results", 1
+FORMAT = "stampede-results"
+FORMAT_VERSIONS = (1, 2)  # 2: sealed (the engine verifies the checksums; this reader does not)
 LOSS_METRICS = ("bad_debt_usd", "max_drawdown", "liquidated_usd")
 
 
@@ -59,10 +60,10 @@ def open_results(path):
         f.close()
         raise ResultsError(f"{path}: root attribute format is not {FORMAT!r}")
     version = int(f.attrs.get("format_version", -1))
-    if version != FORMAT_VERSION:
+    if version not in FORMAT_VERSIONS:
         f.close()
         raise ResultsError(f"{path}: format_version {version}, this reader knows "
-                           f"{FORMAT_VERSION}; use the notebooks of the engine that wrote it")
+                           f"{FORMAT_VERSIONS}; use the notebooks of the engine that wrote it")
     return f
 
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command of the README and of CI: installs the dependencies,
 # builds (with CUDA where nvcc is present), and runs every test; then runs
-# the whole suite again under AddressSanitizer and UBSan.
+# the whole suite again under AddressSanitizer and UBSan; then fuzzes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
@@ -20,4 +20,7 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSTP_SANITIZE=address,undefin
 cmake --build build-asan -j "$jobs"
 # the calibration and kernel-order tests (label slow) run only in the optimised build
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ctest --test-dir build-asan --output-on-failure \
-  -LE 'slow|gpu|mpi|notebooks'
+  -LE 'slow|gpu|mpi|notebooks|python'
+# libFuzzer on the config parser, the model loader and the results reader,
+# 30 s each (clang; scripts/fuzz.sh prints each target's executions)
+bash scripts/fuzz.sh 30

@@ -11,10 +11,12 @@ typedef struct stopper {
     long long stop_after;
 } stopper;
 
-static void stop_progress(void *user, long long done, long long total, double elapsed_s)
+static void stop_progress(void *user, long long done, long long total, long long simulated,
+                          double elapsed_s)
 {
     stopper *s = user;
     (void)total;
+    (void)simulated;
     (void)elapsed_s;
     if (done >= s->stop_after) s->flag = 1;
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "stampede/cuda.h"
+#include "stampede/h5out.h"
 #include "tmpdir.h"
 
 TestSuite(cli, .init = tmpdir_make, .fini = tmpdir_remove, .timeout = 120);
@@ -313,4 +314,136 @@ Test(cli, importance_variant_changing_the_scenario_is_refused)
                "'experiment.variants=[{\"name\": \"imp\", \"set\": "
                "{\"scenario.importance.tilt\": 2}}]'",
                2, "experiment.variants[0].set.scenario.importance.tilt");
+}
+
+// ----------------------------------------------------------------------------
+// the bad-input catalogue (README "Bad input"): one row per way a user can go
+// wrong; each must give its exit code and one line naming the field and the
+// fix, leave no output behind, and leave an existing output untouched
+
+/* `stampede ARGS` run by the shell after `prefix` (ulimit, trap), in dir. */
+static int run_after(const char *prefix, const char *args, char *err_out, size_t n)
+{
+    char cmd[2048], path[512];
+    FILE *f;
+    size_t got;
+    int rc;
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && (%s STP_MODELS='%s/models' exec '%s' %s) 2>stderr.txt >stdout.txt", dir,
+             prefix, STP_SOURCE_DIR, STP_BINARY, args);
+    rc = system(cmd);
+    snprintf(path, sizeof path, "%s/stderr.txt", dir);
+    cr_assert_not_null(f = fopen(path, "r"));
+    got = fread(err_out, 1, n - 1, f);
+    err_out[got] = '\0';
+    fclose(f);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+/* Nothing named out.h5* is left in dir but what was there before. */
+static int leftovers(void)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "cd '%s' && ls -d out.h5.tmp.* out.h5.ckpt >/dev/null 2>&1", dir);
+    return system(cmd) == 0;
+}
+
+typedef struct catalogue_row {
+    const char *what, *prefix, *args, *needle;
+    int code;
+    int keeps_checkpoint; /* the run's batches stay in out.h5.ckpt for --resume */
+} catalogue_row;
+
+static void check_row(const catalogue_row *r, int with_existing)
+{
+    static const char sentinel[] = "an earlier result, not to be touched\n";
+    char err[4096], path[512], kept[128] = "";
+    FILE *f;
+    if (with_existing) write_file("out.h5", sentinel);
+    const int rc = run_after(r->prefix, r->args, err, sizeof err);
+    cr_expect_eq(rc, r->code, "%s: exit %d, expected %d: %s", r->what, rc, r->code, err);
+    cr_expect_eq(count_lines(err), 1, "%s: stderr is not one line: %s", r->what, err);
+    cr_expect_not_null(strstr(err, r->needle), "%s: '%s' not in: %s", r->what, r->needle, err);
+    cr_expect_not(leftovers() && !r->keeps_checkpoint, "%s: left a temporary file or checkpoint",
+                  r->what);
+    if (r->keeps_checkpoint) {
+        char cmd[512];
+        cr_expect_not_null(strstr(err, "--resume"), "%s: does not say how to resume: %s", r->what,
+                           err);
+        snprintf(cmd, sizeof cmd, "cd '%s' && ls out.h5.tmp.* >/dev/null 2>&1", dir);
+        cr_expect_neq(system(cmd), 0, "%s: left a temporary file", r->what);
+        snprintf(cmd, sizeof cmd, "cd '%s' && rm -rf out.h5.ckpt", dir);
+        cr_assert_eq(system(cmd), 0);
+    }
+    if (!with_existing) {
+        cr_expect_not(exists("out.h5"), "%s: wrote out.h5", r->what);
+        return;
+    }
+    snprintf(path, sizeof path, "%s/out.h5", dir);
+    cr_assert_not_null(f = fopen(path, "r"), "%s: removed the existing out.h5", r->what);
+    if (!fgets(kept, sizeof kept, f)) kept[0] = '\0';
+    fclose(f);
+    cr_expect_str_eq(kept, sentinel, "%s: changed the existing out.h5", r->what);
+    remove(path);
+}
+
+Test(cli, bad_input_catalogue)
+{
+    char why[256], cmd[1024];
+    const int gpu = stp_cuda_device_count(why, sizeof why) > 0;
+    write_config("ok.json", "", "{\"depth_usd\": 8e8}");
+    write_file("bad.json", "{\n  \"run\": {\"paths\": 8,,}\n}\n");
+    write_config("typo.json", ", \"weight_nosie\": 0.1", "{\"depth_usd\": 8e8}");
+    write_config("type.json", "", "{\"depth_usd\": \"deep\"}");
+    write_config("range.json", "", "{\"fee\": 1.5}");
+    write_config("inf.json", "", "{\"depth_usd\": 1e999}");
+    write_file("broken_model.json", "{\"format\": \"stampede-model\", \"format_version\": 1,");
+    write_file("not_a_dir", "a file where a folder should be\n");
+    const catalogue_row rows[] = {
+        {"malformed JSON", "", "run bad.json -o out.h5 --force", "bad.json:2:", 2},
+        {"unknown key", "", "run typo.json -o out.h5 --force", "weight_noise", 2},
+        {"wrong type", "", "run type.json -o out.h5 --force", "pool.depth_usd", 2},
+        {"out of range", "", "run range.json -o out.h5 --force", "pool.fee", 2},
+        {"shares not summing to 1", "",
+         "run ok.json -o out.h5 --force --set protocols.0.share=0.7", "protocols", 2},
+        {"missing model file", "",
+         "run ok.json -o out.h5 --force --set population.families.0.model=nowhere.json",
+         "nowhere.json", 2},
+        {"malformed model file", "",
+         "run ok.json -o out.h5 --force --set population.families.0.model=broken_model.json",
+         "broken_model.json", 2},
+        {"non-finite number", "", "run inf.json -o out.h5 --force", "pool.depth_usd", 2},
+        {"unknown option", "", "run ok.json -o out.h5 --force --pths 8", "--pths", 2},
+        {"unwritable output folder", "", "run ok.json -o not_a_dir/out.h5 --force --quiet",
+         "not_a_dir", 3},
+        /* a full disk, as the kernel reports a write past RLIMIT_FSIZE: EFBIG */
+        {"full disk", "trap '' XFSZ; ulimit -f 64;", "run ok.json -o out.h5 --force --quiet",
+         "check free space", 3, 1},
+        {"newer results format", "", "summary newer.h5", "upgrade stampede", 3},
+    };
+    /* a results file from a future format: sealed, so only its version is wrong */
+    cr_assert_eq(run("run ok.json -o newer.h5 --quiet", why, sizeof why), 0, "%s", why);
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && /usr/bin/python3 -c \"import h5py; h5py.File('newer.h5', 'r+')"
+             ".attrs['format_version'] = 99\"",
+             dir);
+    cr_assert_eq(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "%s/newer.h5", dir);
+    stp_error e = {STP_OK, ""};
+    cr_assert_eq(stp_h5_reseal_file(cmd, 1, &e), STP_OK, "%s", e.msg);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        check_row(&rows[i], 0);
+        check_row(&rows[i], 1);
+    }
+    /* an existing output without --force: refused, and it stays (check_row
+     * writes the sentinel first and checks it after) */
+    const catalogue_row no_force = {"existing output without --force", "",
+                                    "run ok.json -o out.h5 --quiet", "--force", 2};
+    check_row(&no_force, 1);
+    if (!gpu) {
+        const catalogue_row cuda = {"CUDA backend without a GPU", "",
+                                    "run ok.json -o out.h5 --force --backend cuda", "cuda", 4};
+        check_row(&cuda, 0);
+        check_row(&cuda, 1);
+    }
 }

@@ -317,7 +317,7 @@ Test(h5out, root_attributes_identify_the_format, .init = setup, .fini = teardown
     attr_string(f, ".", "format", buf, sizeof buf);
     cr_assert_str_eq(buf, "stampede-results");
     attr_num(f, ".", "format_version", H5T_NATIVE_INT, &version);
-    cr_assert_eq(version, 1);
+    cr_assert_eq(version, STP_H5_FORMAT_VERSION);
     attr_num(f, ".", "seed", H5T_NATIVE_ULLONG, &seed);
     cr_assert_eq(seed, 42ULL);
     attr_num(f, ".", "paths", H5T_NATIVE_LLONG, &paths);
@@ -349,7 +349,7 @@ Test(h5out, outcomes_round_trip_bit_for_bit, .init = setup, .fini = teardown)
     free(x);
 }
 
-/* Checks shuffle then deflate level 4 and the chunk length of one dataset. */
+/* Checks shuffle, deflate level 4, then Fletcher-32, and the chunk length of one dataset. */
 static void expect_chunked_deflate(const char *path, const char *name, hsize_t chunk0)
 {
     hid_t f = open_ro(path), d = H5Dopen2(f, name, H5P_DEFAULT), dcpl = H5Dget_create_plist(d);
@@ -359,11 +359,13 @@ static void expect_chunked_deflate(const char *path, const char *name, hsize_t c
     cr_assert_eq(H5Pget_layout(dcpl), H5D_CHUNKED);
     cr_assert_geq(H5Pget_chunk(dcpl, 2, chunk), 1);
     cr_assert_eq(chunk[0], chunk0);
-    cr_assert_eq(H5Pget_nfilters(dcpl), 2);
+    cr_assert_eq(H5Pget_nfilters(dcpl), 3);
     cr_assert_eq(H5Pget_filter2(dcpl, 0, &flags, &n_cd, cd, 0, NULL, NULL), H5Z_FILTER_SHUFFLE);
     n_cd = 4;
     cr_assert_eq(H5Pget_filter2(dcpl, 1, &flags, &n_cd, cd, 0, NULL, NULL), H5Z_FILTER_DEFLATE);
     cr_assert_eq(cd[0], 4, "deflate level %u", cd[0]);
+    n_cd = 4;
+    cr_assert_eq(H5Pget_filter2(dcpl, 2, &flags, &n_cd, cd, 0, NULL, NULL), H5Z_FILTER_FLETCHER32);
     H5Pclose(dcpl);
     H5Dclose(d);
     H5Fclose(f);
@@ -650,6 +652,14 @@ Test(h5out, read_summary_round_trips, .init = setup, .fini = teardown)
     cr_assert_null(s.variants);
 }
 
+/* A deliberate edit: recompute the checksums, so the reader gets past them
+ * to the check under test. */
+static void reseal(const char *path)
+{
+    stp_error err = {STP_OK, ""};
+    cr_assert_eq(stp_h5_reseal_file(path, 1, &err), STP_OK, "%s", err.msg);
+}
+
 static void set_root_attr(const char *path, const char *name, const char *s, int version)
 {
     hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT), space = H5Screate(H5S_SCALAR);
@@ -663,6 +673,7 @@ static void set_root_attr(const char *path, const char *name, const char *s, int
     H5Tclose(t);
     H5Sclose(space);
     H5Fclose(f);
+    reseal(path);
 }
 
 /* Files written before 0.2.0 have no equilibrium counts: -1, not an error. */
@@ -676,6 +687,7 @@ Test(h5out, read_takes_files_without_equilibrium_counts, .init = setup, .fini = 
     cr_assert_geq(H5Adelete_by_name(f, "population", "equilibrium_redraws", H5P_DEFAULT), 0);
     cr_assert_geq(H5Adelete_by_name(f, "population", "equilibrium_fallbacks", H5P_DEFAULT), 0);
     H5Fclose(f);
+    reseal(fx->path);
     cr_assert_eq(stp_h5_read_summary(fx->path, &s, &err), STP_OK, "%s", err.msg);
     cr_assert(s.equilibrium_redraws == -1 && s.equilibrium_fallbacks == -1);
     stp_summary_free(&s);
@@ -694,9 +706,10 @@ Test(h5out, read_rejects_other_formats, .init = setup, .fini = teardown)
     cr_assert_eq(strncmp(err.msg, fx->path, strlen(fx->path)), 0, "%s", err.msg);
     cr_assert_null(s.variants);
     set_root_attr(fx->path, "format", "stampede-results", 0);
-    set_root_attr(fx->path, "format_version", NULL, 2);
+    set_root_attr(fx->path, "format_version", NULL, STP_H5_FORMAT_VERSION + 1);
     cr_assert_eq(stp_h5_read_summary(fx->path, &s, &err), STP_EIO);
-    cr_assert_not_null(strstr(err.msg, "format_version 2"), "%s", err.msg);
+    cr_assert_not_null(strstr(err.msg, "format_version 3"), "%s", err.msg);
+    cr_assert_not_null(strstr(err.msg, "upgrade stampede"), "%s", err.msg);
     snprintf(txt, sizeof txt, "%s/plain.txt", fx->dir);
     FILE *f = fopen(txt, "w");
     fputs("hello\n", f);
@@ -716,7 +729,7 @@ Test(h5out, h5py_reads_the_file, .init = setup, .fini = teardown)
     snprintf(cmd, sizeof cmd,
              PYTHON " -c \"import h5py, sys, numpy as np; f = h5py.File(sys.argv[1], 'r'); "
                     "assert f.attrs['format'] == 'stampede-results', f.attrs['format']; "
-                    "assert f.attrs['format_version'] == 1; "
+                    "assert f.attrs['format_version'] == 2; "
                     "v = f['variants/baseline']; "
                     "assert v['outcomes/bad_debt_usd'].shape == (%d,); "
                     "assert np.isclose(v['outcomes/bad_debt_usd'][3], 3 * 1.1 + 5 / 7); "
@@ -837,4 +850,131 @@ Test(summary, format_names_parse)
     cr_assert_eq(f, STP_SUMMARY_JSON);
     cr_assert_eq(stp_summary_format_parse("yaml", &f), -1);
     cr_assert_eq(f, STP_SUMMARY_JSON);
+}
+
+// ----------------------------------------------------------------------------
+// checksums (DESIGN §6, h5_seal.h): an edit the writer did not seal is damage
+
+/* Overwrites one double of a dataset in place through HDF5, which keeps the
+ * chunk's Fletcher-32 valid: only the seal can tell. */
+static void poke_f64(const char *path, const char *name, hsize_t at, double x)
+{
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT), d = H5Dopen2(f, name, H5P_DEFAULT);
+    hid_t fs = H5Dget_space(d), ms;
+    const hsize_t one = 1;
+    cr_assert_geq(H5Sselect_hyperslab(fs, H5S_SELECT_SET, &at, NULL, &one, NULL), 0);
+    ms = H5Screate_simple(1, &one, NULL);
+    cr_assert_geq(H5Dwrite(d, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, &x), 0);
+    H5Sclose(ms);
+    H5Sclose(fs);
+    H5Dclose(d);
+    H5Fclose(f);
+}
+
+static void expect_damaged(const char *object)
+{
+    stp_summary s;
+    stp_error err = {STP_OK, ""};
+    cr_assert_eq(stp_h5_read_summary(fx->path, &s, &err), STP_EIO, "read an edited file");
+    cr_expect_not_null(strstr(err.msg, object), "'%s' not named in: %s", object, err.msg);
+    cr_expect_not_null(strstr(err.msg, "damaged"), "%s", err.msg);
+    cr_expect_null(strchr(err.msg, '\n'), "not one line: %s", err.msg);
+    cr_expect_null(s.variants);
+}
+
+Test(h5out, an_unsealed_edit_to_an_outcome_is_damage, .init = setup, .fini = teardown)
+{
+    write_ok();
+    /* an outcome summary never reads: the seal must still see it */
+    poke_f64(fx->path, "/variants/baseline/outcomes/bad_debt_usd", 7, 12345.0);
+    expect_damaged("/variants/baseline/outcomes/bad_debt_usd");
+}
+
+/* Rewrites a scalar double attribute by deleting and recreating it (HDF5
+ * 1.10 cannot rewrite one in dense attribute storage in place). */
+static void replace_attr_f64(const char *path, const char *obj, const char *name, double x)
+{
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT), sp = H5Screate(H5S_SCALAR), a;
+    cr_assert_geq(H5Adelete_by_name(f, obj, name, H5P_DEFAULT), 0);
+    a = H5Acreate_by_name(f, obj, name, H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT,
+                          H5P_DEFAULT);
+    cr_assert_geq(H5Awrite(a, H5T_NATIVE_DOUBLE, &x), 0);
+    H5Aclose(a);
+    H5Sclose(sp);
+    H5Fclose(f);
+}
+
+Test(h5out, an_unsealed_edit_to_an_attribute_is_damage, .init = setup, .fini = teardown)
+{
+    write_ok();
+    replace_attr_f64(fx->path, "variants/baseline/cascade", "p", 0.5);
+    expect_damaged("/variants/baseline/cascade");
+}
+
+Test(h5out, an_unsealed_edit_to_a_root_attribute_is_damage, .init = setup, .fini = teardown)
+{
+    write_ok();
+    replace_attr_f64(fx->path, ".", "wall_s", 1.0);
+    expect_damaged("root checksum");
+}
+
+Test(h5out, a_removed_object_breaks_the_root_checksum, .init = setup, .fini = teardown)
+{
+    hid_t f;
+    write_ok();
+    f = H5Fopen(fx->path, H5F_ACC_RDWR, H5P_DEFAULT);
+    cr_assert_geq(H5Ldelete(f, "variants/baseline/histograms", H5P_DEFAULT), 0);
+    H5Fclose(f);
+    expect_damaged("root checksum");
+}
+
+/* Resealed after the edit, the same file reads, with the edit: the seal is
+ * what tells the two apart. */
+Test(h5out, a_resealed_edit_reads, .init = setup, .fini = teardown)
+{
+    stp_summary s;
+    stp_error err = {STP_OK, ""};
+    write_ok();
+    poke_f64(fx->path, "/variants/baseline/outcomes/bad_debt_usd", 7, 12345.0);
+    reseal(fx->path);
+    cr_assert_eq(stp_h5_read_summary(fx->path, &s, &err), STP_OK, "%s", err.msg);
+    cr_expect_eq(s.sealed, 1);
+    cr_expect_eq(s.format_version, STP_H5_FORMAT_VERSION);
+    stp_summary_free(&s);
+}
+
+/* A file from before checksums (format_version 1) still reads, flagged
+ * unverified; a format_version 2 file without its seal does not. */
+Test(h5out, format_1_reads_unverified_and_format_2_needs_its_seal, .init = setup, .fini = teardown)
+{
+    stp_summary s;
+    stp_error err = {STP_OK, ""};
+    write_ok();
+    cr_assert_eq(stp_h5_reseal_file(fx->path, 0, &err), STP_OK, "%s", err.msg);
+    expect_damaged("no root checksum");
+    set_root_attr(fx->path, "format_version", NULL, 1); /* reseals: undo that */
+    cr_assert_eq(stp_h5_reseal_file(fx->path, 0, &err), STP_OK, "%s", err.msg);
+    cr_assert_eq(stp_h5_read_summary(fx->path, &s, &err), STP_OK, "%s", err.msg);
+    cr_expect_eq(s.sealed, 0);
+    cr_expect_eq(s.format_version, 1);
+    stp_summary_free(&s);
+}
+
+/* Every array that can carry a filter carries Fletcher-32 (h5py's view). */
+Test(h5out, every_filterable_dataset_has_fletcher32, .init = setup, .fini = teardown)
+{
+    char cmd[1024];
+    if (access(PYTHON, X_OK) != 0 || system(PYTHON " -c 'import h5py' 2>/dev/null") != 0)
+        cr_skip_test("no " PYTHON " with h5py");
+    write_ok();
+    snprintf(cmd, sizeof cmd,
+             PYTHON " -c \"import h5py, sys; f = h5py.File(sys.argv[1], 'r'); bad = []; n = [0]\n"
+                    "def v(name, o):\n"
+                    "    if not isinstance(o, h5py.Dataset) or o.shape in ((), None) or o.size == 0"
+                    " or h5py.check_string_dtype(o.dtype): return\n"
+                    "    n[0] += 1\n"
+                    "    if not o.fletcher32: bad.append(name)\n"
+                    "f.visititems(v); assert n[0] > 50 and not bad, (n, bad)\" '%s'",
+             fx->path);
+    cr_assert_eq(system(cmd), 0, "a dataset without Fletcher-32 in %s", fx->path);
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "small_market.h"
+#include "stampede/h5out.h"
 #include "tmpdir.h"
 #include "same_results.h" /* after tmpdir.h: it uses dir */
 
@@ -100,7 +101,17 @@ static void expect_refused(const char *args, int code, const char *needle)
     cr_expect(!exists("out.h5") && !exists("out.h5.ckpt"), "output left by '%s'", args);
 }
 
-/* Sets root attribute `key` of shard file `name` to the string `value`. */
+/* Recomputes a deliberately edited shard's checksums, so merge gets past
+ * them to the check under test; unsealed, the edit reads as damage. */
+static void reseal(const char *name)
+{
+    char path[1024];
+    stp_error err = {STP_OK, ""};
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    cr_assert_eq(stp_h5_reseal_file(path, 1, &err), STP_OK, "%s", err.msg);
+}
+
+/* Sets root attribute `key` of shard file `name` (resealed) to the string `value`. */
 static void doctor(const char *name, const char *key, const char *value)
 {
     char cmd[1024];
@@ -109,6 +120,7 @@ static void doctor(const char *name, const char *key, const char *value)
              "f.attrs['%s'] = '%s'\"",
              dir, name, key, value);
     cr_assert_eq(system(cmd), 0);
+    reseal(name);
 }
 
 /* Every way shards can fail to make one run is refused before anything is
@@ -148,6 +160,8 @@ Test(shard, merge_refuses_shards_of_different_runs)
              "dtype=np.uint8)\"",
              dir);
     cr_assert_eq(system(cmd), 0);
+    expect_refused("merge out.h5 s0.h5 s1.h5 fp.h5", 3, "damaged"); /* not resealed */
+    reseal("fp.h5");
     expect_refused("merge out.h5 s0.h5 s1.h5 fp.h5", 2, "another run fingerprint");
     /* and the good set still merges */
     ok("merge out.h5 s1.h5 s2.h5 s0.h5 --quiet");

@@ -14,7 +14,10 @@
 #include "stampede/stats.h"
 
 #define STP_H5_FORMAT         "stampede-results"
-#define STP_H5_FORMAT_VERSION 1
+/* 2 (0.3.0): every object sealed (h5_seal.h) and every array Fletcher-32;
+ * readers still read 1, unverified, with a warning. */
+#define STP_H5_FORMAT_VERSION 2
+#define STP_H5_FORMAT_VERSION_MIN 1
 #define STP_H5_STR_MAX        256 /* longest root string attribute kept by the reader */
 
 /* Writes `r` to `path` (layout: DESIGN §6, one group per variant under
@@ -41,6 +44,8 @@ typedef struct stp_variant_summary {
 } stp_variant_summary;
 
 typedef struct stp_summary {
+    int format_version;
+    int sealed; /* 1: every checksum verified; 0: a format_version 1 file, unverified */
     char engine_version[STP_H5_STR_MAX];
     char backend[STP_H5_STR_MAX];
     char device[STP_H5_STR_MAX];
@@ -69,14 +74,26 @@ typedef struct stp_summary {
     stp_pilot pilot; /* /importance_pilot; pilot.levels 0 when absent */
 } stp_summary;
 
-/* Reads the summary of a results file. Checks the root attributes format ==
- * STP_H5_FORMAT and format_version == STP_H5_FORMAT_VERSION first (STP_EIO,
- * "x.h5: not a stampede results file (...)"). Root strings longer than
+/* Reads the summary of a results file. First verifies the whole file in a
+ * child process (h5_seal.h: format == STP_H5_FORMAT, format_version from
+ * STP_H5_FORMAT_VERSION_MIN to STP_H5_FORMAT_VERSION, then every checksum;
+ * a crash or hang of HDF5 on a damaged file is the child's): any failure is
+ * STP_EIO, "x.h5: ..." naming the object. Root strings longer than
  * STP_H5_STR_MAX - 1 bytes are truncated. A /comparison or /sweep that is
  * there but incomplete or inconsistent (a column missing or of another
  * length, /sweep rows not /comparison's) is an error (STP_EIO) naming it. On failure *out is zeroed
  * and owns nothing; on success free it with stp_summary_free. */
 stp_status stp_h5_read_summary(const char *path, stp_summary *out, stp_error *err);
+
+/* Recomputes every checksum of the results file at `path` (seal = 1) or
+ * removes them all (seal = 0), for tests and tools that edit a file on
+ * purpose: a file edited any other way reads as damaged. */
+stp_status stp_h5_reseal_file(const char *path, int seal, stp_error *err);
+
+/* Call first in main, before any HDF5 call: HDF5 1.10's exit-time cleanup
+ * crashes on a file whose close failed (a full disk), so the process takes
+ * none; every file is closed explicitly anyway. */
+void stp_h5_library_init(void);
 
 /* Frees what *s owns and zeroes it; NULL is a no-op. */
 void stp_summary_free(stp_summary *s);

@@ -10,7 +10,11 @@
 #include "stampede/config.h"
 #include "stampede/error.h"
 
-typedef void (*stp_progress_fn)(void *user, long long done, long long total, double elapsed_s);
+/* done of total paths are finished (reused on resume or simulated); this
+ * process simulated `simulated` of them in elapsed_s, so a rate is
+ * simulated / elapsed_s: restored batches took no time. */
+typedef void (*stp_progress_fn)(void *user, long long done, long long total, long long simulated,
+                                double elapsed_s);
 
 typedef struct stp_run_opts {
     const char *out_path;

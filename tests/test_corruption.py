@@ -1,0 +1,94 @@
+#!/usr/bin/python3
+"""A damaged results file is never read as valid (issue 15): random bit
+flips and truncations of a real results file, each read by
+`stampede summary --format json` under a time limit. Every case must end
+in exit 3 with one line on stderr, or in exit 0 with content identical to
+the original's (a flip in unused bytes changes nothing: the summary and
+h5dump's full dump must both be unchanged). A hang past the limit, a crash
+(a signal), any other exit code, or exit 0 with different content fails.
+
+Usage: tests/test_corruption.py --stampede BIN [--cases N] [--seed S]
+Prints the seed; --seed S reproduces a run.
+"""
+import argparse
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+
+LIMIT_S = 60
+
+
+def summary(binary, path):
+    try:
+        r = subprocess.run([binary, "summary", path, "--format", "json"], capture_output=True,
+                           timeout=LIMIT_S)
+    except subprocess.TimeoutExpired:
+        return "hang", b"", b""
+    return r.returncode, r.stdout, r.stderr
+
+
+def dump(path):
+    """h5dump's whole dump without its first line, which names the file."""
+    r = subprocess.run(["h5dump", path], capture_output=True, timeout=LIMIT_S)
+    return r.returncode, r.stdout.split(b"\n", 1)[-1]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--stampede", required=True)
+    ap.add_argument("--cases", type=int, default=60)
+    ap.add_argument("--seed", type=int, default=None)
+    a = ap.parse_args()
+    seed = a.seed if a.seed is not None else int.from_bytes(os.urandom(4), "little")
+    rng = random.Random(seed)
+    print(f"seed {seed} ({a.cases} cases: bit flips and truncations)")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with tempfile.TemporaryDirectory() as tmp:
+        good = os.path.join(tmp, "good.h5")
+        subprocess.run([a.stampede, "run", os.path.join(root, "configs", "quickstart.json"),
+                        "-o", good, "--paths", "48", "--seed", str(seed % 100000 + 1),
+                        "--quiet", "--backend", "openmp"], check=True,
+                       env=dict(os.environ, STP_MODELS=os.path.join(root, "models")))
+        rc, ref, err = summary(a.stampede, good)
+        assert rc == 0, err
+        ref_dump = dump(good)
+        data = open(good, "rb").read()
+        tally = {"detected": 0, "unchanged": 0}
+        bad = []
+        for case in range(a.cases):
+            buf = bytearray(data)
+            if case % 4 == 3:  # a quarter truncations, the rest 8 flipped bits each
+                cut = rng.randrange(1, len(buf))
+                buf = buf[:cut]
+                what = f"truncated at {cut} of {len(data)} bytes"
+            else:
+                bits = [rng.randrange(len(buf) * 8) for _ in range(8)]
+                for b in bits:
+                    buf[b // 8] ^= 1 << (b % 8)
+                what = "bits " + ",".join(str(b) for b in bits)
+            path = os.path.join(tmp, f"case{case}.h5")
+            open(path, "wb").write(bytes(buf))
+            rc, out, err = summary(a.stampede, path)
+            lines = [x for x in err.decode(errors="replace").splitlines() if x.strip()]
+            if rc == 3 and len(lines) == 1:
+                tally["detected"] += 1
+            elif rc == 0 and out == ref and dump(path) == ref_dump:
+                tally["unchanged"] += 1
+            else:
+                kind = ("hang" if rc == "hang" else f"signal {-rc}" if rc < 0 else
+                        "read as valid with different content" if rc == 0 else f"exit {rc}")
+                bad.append(f"case {case} ({what}): {kind}; stderr: {' | '.join(lines)[:300]}")
+                shutil.copy(path, os.path.join(tmp, "keep.h5"))
+            os.remove(path)
+    print(f"detected (exit 3, one line): {tally['detected']}, unchanged content (exit 0): "
+          f"{tally['unchanged']}, failures: {len(bad)}")
+    for line in bad:
+        print("FAIL " + line)
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
