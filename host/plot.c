@@ -1,5 +1,7 @@
 /* plot.c: `stampede summary --plot`, a child python3 running the notebooks'
  * plotting module (plot.h). */
+/* realpath */
+#define _XOPEN_SOURCE 700
 #include "stampede/plot.h"
 
 #include <errno.h>
@@ -39,8 +41,12 @@ int stp_plot_script(char *buf, size_t n)
 static void exec_child(int fd, const char *script, const char *results, const char *dir)
 {
     const char *py = getenv("STAMPEDE_PYTHON");
+    char *abs = realpath(results, NULL);
     if (dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDERR_FILENO) < 0) _exit(EXEC_FAILED);
     close(fd);
+    /* the summary verified every checksum of this file just now: the
+     * plotting module need not hash it again in Python */
+    if (abs) setenv("STAMPEDE_VERIFIED", abs, 1);
     if (py && *py) {
         execlp(py, py, script, results, dir, (char *)NULL);
     } else {

@@ -4,7 +4,8 @@ the notebooks beside this file and by `stampede summary --plot DIR`.
 Every figure is a function of one open results file (or, for the nightly
 history, of one JSON Lines file) and returns a matplotlib Figure; nothing
 here runs the engine or reads anything else. `open_results` checks the
-root attributes `format` and `format_version` as every reader must.
+root attributes `format` and `format_version` as every reader must, and
+recomputes the engine's checksums (`verify`), so a damaged file is refused.
 
     /usr/bin/python3 notebooks/stampede_plots.py RESULTS.h5 OUTDIR
         writes every figure that applies to the file's experiment kind as
@@ -35,7 +36,7 @@ matplotlib.use("Agg")  # headless: the notebooks display the saved PNGs
 import matplotlib.pyplot as plt  # noqa: E402
 
 FORMAT = "stampede-results"
-FORMAT_VERSIONS = (1, 2)  # 2: sealed (the engine verifies the checksums; this reader does not)
+FORMAT_VERSIONS = (1, 2)  # 2: sealed; open_results verifies the checksums (verify)
 LOSS_METRICS = ("bad_debt_usd", "max_drawdown", "liquidated_usd")
 
 
@@ -64,7 +65,102 @@ def open_results(path):
         f.close()
         raise ResultsError(f"{path}: format_version {version}, this reader knows "
                            f"{FORMAT_VERSIONS}; use the notebooks of the engine that wrote it")
+    try:
+        # `stampede summary --plot` verified this very file a moment ago (in C)
+        if os.environ.get("STAMPEDE_VERIFIED") != os.path.abspath(path):
+            verify(f)
+    except ResultsError:
+        f.close()
+        raise
+    except (KeyError, OSError, ValueError) as e:  # HDF5 could not read a part of it
+        f.close()
+        raise ResultsError(f"{path}: unreadable ({e}): the file is damaged")
     return f
+
+
+# ---------------------------------------------------------------------------
+# The engine's checksums (host/h5_seal.h), recomputed independently
+# ---------------------------------------------------------------------------
+
+FNV_OFFSET, FNV_PRIME, MASK64 = 1469598103934665603, 0x100000001b3, (1 << 64) - 1
+SEAL_ATTR = "stp_checksum"
+VERIFY_MAX_BYTES = 32 << 20  # pure Python hashes ~10 MB/s: larger files are left to the engine
+
+
+def _fnv(h, data, prime=FNV_PRIME, mask=MASK64):
+    for b in data:
+        h = ((h ^ b) * prime) & mask
+    return h
+
+
+def _mix_int(h, v):
+    return _fnv(h, int(v).to_bytes(8, "little", signed=True))
+
+
+def _mix_str(h, s):
+    return _fnv(h, (s.encode() if isinstance(s, str) else bytes(s)) + b"\0")
+
+
+def _mix_type(h, tid):
+    cls = tid.get_class()
+    vlen = int(cls == h5py.h5t.STRING and tid.is_variable_str())
+    return _mix_int(_mix_int(_mix_int(h, cls), tid.get_size()), vlen), vlen
+
+
+def _mix_values(h, values, vlen):
+    if not vlen:
+        return _fnv(h, np.ascontiguousarray(values).tobytes())
+    for v in np.asarray(values, dtype=object).ravel():
+        h = _mix_str(h, v if v is not None else b"")
+    return h
+
+
+def _object_seal(obj, name, is_dataset):
+    h = _mix_int(_mix_str(FNV_OFFSET, name), 1 if is_dataset else 0)
+    for key in sorted(obj.attrs.keys(), key=lambda k: k.encode()):
+        if key == SEAL_ATTR:
+            continue
+        aid = h5py.h5a.open(obj.id, key.encode())
+        h, vlen = _mix_type(_mix_str(h, key), aid.get_type())
+        h = _mix_int(h, aid.get_space().get_simple_extent_npoints())
+        h = _mix_values(h, obj.attrs[key], vlen)
+    if is_dataset:
+        h, vlen = _mix_type(h, obj.id.get_type())
+        h = _mix_int(h, len(obj.shape))
+        for d in obj.shape:
+            h = _mix_int(h, d)
+        if obj.size:
+            h = _mix_values(h, obj[()], vlen)
+    return h
+
+
+def verify(f):
+    """Recomputes the engine's checksums of every object (h5_seal.h) and
+    raises ResultsError naming the first that does not match. Returns True
+    when verified, False for a file from before checksums or one whose data
+    is too large to hash here (stampede summary verifies those)."""
+    if SEAL_ATTR not in f.attrs:
+        if int(f.attrs.get("format_version", 1)) >= 2:
+            raise ResultsError(f"{f.filename}: format_version 2 but no root checksum: damaged")
+        return False
+    names = []
+    h5py.h5o.visit(f.id, names.append, idx_type=h5py.h5.INDEX_NAME, order=h5py.h5.ITER_INC)
+    total = sum(f[n].nbytes for n in map(bytes.decode, names) if isinstance(f[n], h5py.Dataset))
+    if total > VERIFY_MAX_BYTES:
+        return False
+    root = _fnv(FNV_OFFSET, _object_seal(f, ".", False).to_bytes(8, "little"))
+    for raw in names:
+        name = raw.decode()
+        obj = f[name]
+        seal = _object_seal(obj, name, isinstance(obj, h5py.Dataset))
+        if int(obj.attrs.get(SEAL_ATTR, -1)) != seal:
+            raise ResultsError(f"{f.filename}: /{name}: content does not match its checksum: the "
+                               "file is damaged")
+        root = _fnv(_mix_str(root, name), seal.to_bytes(8, "little"))
+    if int(f.attrs[SEAL_ATTR]) != root:
+        raise ResultsError(f"{f.filename}: /: the root checksum does not match: the file is "
+                           "damaged")
+    return True
 
 
 def config(f):

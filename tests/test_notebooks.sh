@@ -55,6 +55,37 @@ print(f"bench record = run: P(cascade) {t['p_cascade']:.4g}, ES {t['es_bad_debt_
       f"{len(recs)} history records parse")
 PY
 
+expect_fail() { # CODE NEEDLE CMD...: exit CODE with one line on stderr naming NEEDLE, no figures
+  local code=$1 needle=$2 rc=0
+  shift 2
+  "$@" >/dev/null 2>"$tmp/fail.err" || rc=$?
+  [ "$rc" = "$code" ] && [ "$(wc -l <"$tmp/fail.err")" = 1 ] && grep -q -- "$needle" "$tmp/fail.err" ||
+    { echo "expected exit $code naming '$needle' from: $*"; echo "got $rc:"; cat "$tmp/fail.err"; exit 1; }
+}
+# the notebooks' loader recomputes the engine's checksums independently
+# (stampede_plots.verify): both must accept every kind's file, and both must
+# refuse one value changed behind the writer's back, naming the dataset
+cp "$tmp/single.h5" "$tmp/edited.h5"
+$py - "$tmp" <<'PY'
+import os, sys
+import h5py
+sys.path.insert(0, "notebooks")
+import stampede_plots as sp
+tmp = sys.argv[1]
+for k in ("single", "compare", "sweep", "search"):
+    with sp.open_results(os.path.join(tmp, k + ".h5")) as f:
+        assert sp.verify(f) is True, k
+with h5py.File(os.path.join(tmp, "edited.h5"), "r+") as f:
+    f["variants/quickstart/outcomes/max_drawdown"][5] = 0.5
+try:
+    sp.open_results(os.path.join(tmp, "edited.h5"))
+    raise SystemExit("the loader read an edited file")
+except sp.ResultsError as e:
+    assert "outcomes/max_drawdown" in str(e), e
+print("checksums: the Python loader verifies all four kinds and refuses an edited file")
+PY
+expect_fail 3 outcomes/max_drawdown "$bin" summary "$tmp/edited.h5"
+
 nb() { # NOTEBOOK INPUT FIGURES...
   local name=$1 input=$2
   shift 2
@@ -79,13 +110,6 @@ for k in single compare sweep search; do
   grep -q "^notebook: notebooks/" "$tmp/$k.err"
   echo "summary --plot $k: $n figures"
 done
-expect_fail() { # CODE NEEDLE CMD...: exit CODE with one line on stderr naming NEEDLE, no figures
-  local code=$1 needle=$2 rc=0
-  shift 2
-  "$@" >/dev/null 2>"$tmp/fail.err" || rc=$?
-  [ "$rc" = "$code" ] && [ "$(wc -l <"$tmp/fail.err")" = 1 ] && grep -q -- "$needle" "$tmp/fail.err" ||
-    { echo "expected exit $code naming '$needle' from: $*"; echo "got $rc:"; cat "$tmp/fail.err"; exit 1; }
-}
 head -c 20000 "$tmp/single.h5" >"$tmp/truncated.h5"
 expect_fail 3 truncated.h5 "$bin" summary "$tmp/truncated.h5" --plot "$tmp/plot_bad"
 [ ! -e "$tmp/plot_bad" ] || { echo "a damaged file left figures"; exit 1; }
