@@ -187,8 +187,10 @@ stp_status stp_checkpoint_open(stp_checkpoint *ck, const char *out_path, int var
         }
     }
     if (mkdir(ck->dir, 0755) != 0)
-        return stp_error_set(err, STP_EIO, "cannot create checkpoint directory '%s': %s", ck->dir,
-                             strerror(errno));
+        return stp_error_set(err, STP_EIO,
+                             "cannot create checkpoint directory '%s': %s; choose an -o in a "
+                             "writable folder",
+                             ck->dir, strerror(errno));
     part = want;
     len = strlen(want);
     return write_atomic(manifest, &part, &len, 1, err);
