@@ -244,3 +244,50 @@ Test(run, sigint_exits_130_and_resume_finishes)
              dir, STP_BINARY, STP_SOURCE_DIR, STP_SOURCE_DIR);
     cr_assert_eq(system(cmd), 0, "--resume did not finish the run");
 }
+
+/* Progress after --resume counts the paths this process simulates: the
+ * restored batches took no time, so a rate over all done paths would
+ * report them as thousands of paths a second. */
+typedef struct progress_log {
+    int n;
+    long long done[64], simulated[64], total;
+} progress_log;
+
+static void log_progress(void *user, long long done, long long total, long long simulated,
+                         double elapsed_s)
+{
+    progress_log *p = user;
+    (void)elapsed_s;
+    p->total = total;
+    if (p->n < 64) {
+        p->done[p->n] = done;
+        p->simulated[p->n] = simulated;
+        p->n++;
+    }
+}
+
+Test(run, progress_after_resume_counts_only_new_paths)
+{
+    stp_config *cfg = load();
+    stp_error err = {STP_OK, ""};
+    stopper stop = {0, 16};
+    progress_log log;
+    stp_run_opts o;
+    char part[300];
+    snprintf(part, sizeof part, "%s/part.h5", dir);
+    cr_assert_eq(run_to(cfg, part, 0, 0, &stop, &err), STP_EINTR, "%s", err.msg);
+    memset(&log, 0, sizeof log);
+    memset(&o, 0, sizeof o);
+    o.out_path = part;
+    o.threads = 2;
+    o.resume = 1;
+    o.progress = log_progress;
+    o.progress_user = &log;
+    cr_assert_eq(stp_run(cfg, &o, &err), STP_OK, "%s", err.msg);
+    cr_assert_gt(log.n, 2);
+    for (int i = 0; i < log.n; i++) /* 16 paths (two batches of 8) were restored */
+        cr_expect_eq(log.simulated[i], log.done[i] > 16 ? log.done[i] - 16 : 0,
+                     "call %d: %lld done, %lld simulated", i, log.done[i], log.simulated[i]);
+    cr_expect_eq(log.done[log.n - 1], log.total);
+    stp_config_destroy(cfg);
+}
