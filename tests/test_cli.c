@@ -26,23 +26,29 @@ static void write_file(const char *name, const char *text)
     fclose(f);
 }
 
-/* Runs `stampede ARGS` in dir; returns the exit code, stderr in err_out. */
-static int run(const char *args, char *err_out, size_t n)
+/* `stampede ARGS` run by the shell after `prefix` (ulimit, trap), in dir. */
+static int run_after(const char *prefix, const char *args, char *err_out, size_t n)
 {
     char cmd[2048], path[512];
     FILE *f;
     size_t got;
     int rc;
-    snprintf(cmd, sizeof cmd, "cd '%s' && STP_MODELS='%s/models' '%s' %s 2>stderr.txt >stdout.txt",
-             dir, STP_SOURCE_DIR, STP_BINARY, args);
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && (%s STP_MODELS='%s/models' exec '%s' %s) 2>stderr.txt >stdout.txt", dir,
+             prefix, STP_SOURCE_DIR, STP_BINARY, args);
     rc = system(cmd);
     snprintf(path, sizeof path, "%s/stderr.txt", dir);
-    f = fopen(path, "r");
-    cr_assert_not_null(f);
+    cr_assert_not_null(f = fopen(path, "r"));
     got = fread(err_out, 1, n - 1, f);
     err_out[got] = '\0';
     fclose(f);
     return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+/* Runs `stampede ARGS` in dir; returns the exit code, stderr in err_out. */
+static int run(const char *args, char *err_out, size_t n)
+{
+    return run_after("", args, err_out, n);
 }
 
 static int count_lines(const char *s)
@@ -321,24 +327,6 @@ Test(cli, importance_variant_changing_the_scenario_is_refused)
 // wrong; each must give its exit code and one line naming the field and the
 // fix, leave no output behind, and leave an existing output untouched
 
-/* `stampede ARGS` run by the shell after `prefix` (ulimit, trap), in dir. */
-static int run_after(const char *prefix, const char *args, char *err_out, size_t n)
-{
-    char cmd[2048], path[512];
-    FILE *f;
-    size_t got;
-    int rc;
-    snprintf(cmd, sizeof cmd,
-             "cd '%s' && (%s STP_MODELS='%s/models' exec '%s' %s) 2>stderr.txt >stdout.txt", dir,
-             prefix, STP_SOURCE_DIR, STP_BINARY, args);
-    rc = system(cmd);
-    snprintf(path, sizeof path, "%s/stderr.txt", dir);
-    cr_assert_not_null(f = fopen(path, "r"));
-    got = fread(err_out, 1, n - 1, f);
-    err_out[got] = '\0';
-    fclose(f);
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
 
 /* Nothing named out.h5* is left in dir but what was there before. */
 static int leftovers(void)
