@@ -25,6 +25,7 @@
 int stp_plot_script(char *buf, size_t n)
 {
     const char *env = getenv("STAMPEDE_PLOTS");
+    if (!buf || n == 0) return -1;
     if (env && *env) {
         snprintf(buf, n, "%s", env);
         return access(buf, R_OK) == 0 ? 0 : -1;
