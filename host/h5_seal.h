@@ -34,7 +34,8 @@ typedef int (*stp_h5_check_fn)(hid_t file, void *user, stp_error *err);
  * child process (HDF5 can crash or hang on a damaged file; the child's
  * death is then the answer, never the reader's), opens it, runs `check`,
  * then stp_h5_check_seal, under a time limit of 60 s plus 1 s per 10 MB
- * (STAMPEDE_VERIFY_TIMEOUT_S overrides it). 0 when the file is sound
+ * (STAMPEDE_VERIFY_TIMEOUT_S overrides it), after which the parent kills
+ * the child. 0 when the file is sound
  * (*sealed as stp_h5_check_seal says); -1 with STP_EIO and one line: the
  * child's error, or that reading the file crashed HDF5 or timed out. */
 int stp_h5_verify(const char *path, stp_h5_check_fn check, void *user, int *sealed,

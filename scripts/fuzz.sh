@@ -19,9 +19,10 @@ for t in config model results; do
 done
 cp configs/*.json tests/fuzz/corpus/config/* "$out/corpus_config/" 2>/dev/null || true
 cp models/*.json "$out/corpus_model/"
-cp tests/fuzz/corpus/results/* "$out/corpus_results/"
+# the inputs HDF5 once crashed or hung on start the run: the sandbox is tested first thing
+cp tests/fuzz/corpus/results/* tests/fuzz/regressions/results/* "$out/corpus_results/"
 # the reader's own time limit on a file HDF5 hangs on, well inside -timeout
-export STAMPEDE_VERIFY_TIMEOUT_S=5
+export STAMPEDE_VERIFY_TIMEOUT_S=2
 run() { # TARGET MAX_LEN: one target for $secs seconds; the last line of its log says how many runs
   local t=$1 len=$2 log="$out/fuzz_$1.log" rc=0
   (cd "$out" && ASAN_OPTIONS=detect_leaks=1 "./fuzz_$t" -max_total_time="$secs" \
