@@ -24,5 +24,5 @@ cmake --build build-asan -j "$jobs"
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ctest --test-dir build-asan --output-on-failure \
   -LE 'slow|gpu|mpi|notebooks|python'
 # libFuzzer on the config parser, the model loader and the results reader,
-# 30 s each (clang; scripts/fuzz.sh prints each target's executions)
-bash scripts/fuzz.sh 30
+# 20 s each (clang; scripts/fuzz.sh prints each target's executions)
+bash scripts/fuzz.sh 20
