@@ -47,21 +47,22 @@ static void bench_state_free(bench_state *b)
 /* P(cascade), the ES of bad debt and the mean drawdown over the kept paths:
  * weighted when any path carries a likelihood ratio (importance), as the
  * results file's statistics are. */
-static stp_status tail_stats(const bench_state *b, long long n, stp_bench_result *r,
-                             stp_error *err)
+static stp_status tail_stats(const bench_state *b, const stp_config *cfg, long long n,
+                             stp_bench_result *r, stp_error *err)
 {
     const double es_level = STP_BENCH_ES_LEVEL, *w = b->kept[KEEP_WEIGHT];
+    /* qmc's replicates are whole nets of the run's paths: only a bench of
+     * exactly run.paths has them */
+    const int reps = n == cfg->run.paths ? stp_scenario_replicates(b->scen->plan) : 0;
     double sum_w = 0.0, sum_wd = 0.0;
-    long long i, k = 0;
+    long long i;
     int weighted = 0;
     for (i = 0; i < n; i++) {
         weighted |= w[i] != 1.0;
-        k += b->kept[KEEP_CASCADE][i] > 0.5;
         sum_w += w[i];
         sum_wd += w[i] * b->kept[KEEP_DRAWDOWN][i];
     }
-    r->cascade = weighted ? stp_weighted_probability(b->kept[KEEP_CASCADE], w, (size_t)n)
-                          : stp_wilson(k, n);
+    r->cascade = stp_cascade_estimate(b->kept[KEEP_CASCADE], weighted ? w : NULL, (size_t)n, reps);
     /* self-normalised, as stp_stats_compute takes a weighted mean */
     r->mean_max_drawdown = sum_w > 0.0 ? sum_wd / sum_w : 0.0;
     return stp_stats_compute(&r->bad_debt, b->kept[KEEP_BAD_DEBT], weighted ? w : NULL,
@@ -114,7 +115,7 @@ stp_status stp_bench_config(const stp_config *cfg, const char *backend, int thre
         for (m = 0; m < N_KEEP; m++)
             memcpy(b.kept[m] + p0, b.out.v[keep_outcome[m]], (size_t)k * sizeof(double));
     }
-    if ((st = tail_stats(&b, n, r, err)) != STP_OK) goto done;
+    if ((st = tail_stats(&b, cfg, n, r, err)) != STP_OK) goto done;
     snprintf(r->name, sizeof r->name, "%s", cfg->experiment.name);
     snprintf(r->backend, sizeof r->backend, "%s", use_gpu ? "cuda" : "openmp");
     stp_cpu_name(r->cpu, sizeof r->cpu);

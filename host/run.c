@@ -245,7 +245,6 @@ static stp_status summarise(run_state *r, const stp_config *cfg, const stp_check
     const long long n = cfg->run.paths;
     const int reps = stp_scenario_replicates(r->plan);
     double *col = NULL, *aux = NULL, *w = NULL;
-    long long k = 0, i;
     stp_status st = STP_OK;
     int m, weighted = 0;
     if (STP_ALLOC(err, col, n) || STP_ALLOC(err, aux, n) || STP_ALLOC(err, w, n)) goto done;
@@ -264,15 +263,8 @@ static stp_status summarise(run_state *r, const stp_config *cfg, const stp_check
             r->var.stats[m].mean_ci_lo = rm.ci_lo;
             r->var.stats[m].mean_ci_hi = rm.ci_hi;
         }
-        if (m == STP_OUT_CASCADE && reps > 0)
-            r->var.cascade = stp_replicate_probability(col, (size_t)n, reps);
-        else if (m == STP_OUT_CASCADE && weighted)
-            r->var.cascade = stp_weighted_probability(col, w, (size_t)n);
-        else if (m == STP_OUT_CASCADE) {
-            for (i = 0; i < n; i++)
-                k += col[i] > 0.5;
-            r->var.cascade = stp_wilson(k, n);
-        }
+        if (m == STP_OUT_CASCADE)
+            r->var.cascade = stp_cascade_estimate(col, weighted ? w : NULL, (size_t)n, reps);
         if (m == STP_OUT_BAD_DEBT_USD) st = rank_worst(r, col, n, cfg->output.worst_paths, err);
         /* agents_acted comes before peak_sync: keep it for the acted-only figure */
         if (m == STP_OUT_AGENTS_ACTED) memcpy(aux, col, sizeof(double) * (size_t)n);

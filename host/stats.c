@@ -445,3 +445,13 @@ void stp_histogram_free(stp_histogram *h)
     free(h->mass);
     memset(h, 0, sizeof *h);
 }
+
+stp_cascade_stats stp_cascade_estimate(const double *c, const double *w, size_t n, int replicates)
+{
+    long long k = 0;
+    if (replicates > 0) return stp_replicate_probability(c, n, replicates);
+    if (w) return stp_weighted_probability(c, w, n);
+    for (size_t i = 0; i < n; i++)
+        k += c[i] > 0.5;
+    return stp_wilson(k, (long long)n);
+}

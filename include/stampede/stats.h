@@ -97,6 +97,13 @@ stp_replicate_mean stp_replicate_estimate(const double *x, size_t n, int replica
  * clamped to [0, 1]); replicates set, weighted 0, ess = n. */
 stp_cascade_stats stp_replicate_probability(const double *c, size_t n, int replicates);
 
+/* P(cascade) from indicators c[0..n) as every reader of a run takes it:
+ * under qmc (replicates > 0) stp_replicate_probability, else with weights
+ * (w not NULL: importance sampling) stp_weighted_probability, else
+ * Wilson's interval on the count. */
+stp_cascade_stats stp_cascade_estimate(const double *c, const double *w, size_t n,
+                                       int replicates);
+
 /* Equal-width histogram over [min, max] of x (a single bin edge pair when
  * all values are equal). With weights w (importance sampling; finite and
  * positive, else STP_EUSAGE) it also fills mass; w NULL leaves mass NULL.
