@@ -10,15 +10,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAGIC "STPCKPT1"
+/* 2: every batch carries its run's fingerprint, so a batch file copied from
+ * another run's checkpoint is recomputed, never used */
+#define MAGIC "STPCKPT2"
 #define MANIFEST_FMT                                                                               \
-    "stampede-checkpoint 1\nfingerprint %llu\npaths %lld\nbatch %d\nsteps %d\nsamples %d\n"
+    "stampede-checkpoint 2\nfingerprint %llu\npaths %lld\nbatch %d\nsteps %d\nsamples %d\n"
 
 typedef struct batch_header {
     char magic[8];
     long long index, path0, n;
     int n_metrics, n_steps, sample_rows, pad;
-    unsigned long long checksum; /* FNV-1a of the payload */
+    unsigned long long checksum;    /* FNV-1a of the payload */
+    unsigned long long fingerprint; /* the run's (the manifest's) */
 } batch_header;
 
 unsigned long long stp_fnv1a(unsigned long long h, const void *data, size_t n)
@@ -236,6 +239,7 @@ stp_status stp_checkpoint_save(const stp_checkpoint *ck, int index, long long pa
     h.n_steps = samples->n_steps;
     h.sample_rows = (int)rows;
     h.checksum = STP_FNV_OFFSET;
+    h.fingerprint = ck->fingerprint;
     for (m = 0; m < STP_N_OUTCOMES; m++, k++) {
         parts[k] = out->v[m] + (path0 - out->base);
         lens[k] = sizeof(double) * (size_t)n;
@@ -272,8 +276,8 @@ int stp_checkpoint_load(const stp_checkpoint *ck, int index, long long path0, lo
     batch_path(ck, index, path, sizeof path);
     if ((f = fopen(path, "rb")) == NULL) return 0;
     if (fread(&hd, sizeof hd, 1, f) != 1 || memcmp(hd.magic, MAGIC, 8) != 0 || hd.index != index ||
-        hd.path0 != path0 || hd.n != n || hd.n_metrics != STP_N_OUTCOMES ||
-        hd.n_steps != samples->n_steps || hd.sample_rows != rows)
+        hd.path0 != path0 || hd.n != n || hd.fingerprint != ck->fingerprint ||
+        hd.n_metrics != STP_N_OUTCOMES || hd.n_steps != samples->n_steps || hd.sample_rows != rows)
         ok = 0;
     /* Read into the run's arrays; a bad checksum leaves garbage there, but
      * the batch is then recomputed and overwrites it. */

@@ -12,6 +12,7 @@
 #include "stampede/bench.h"
 #include "stampede/config.h"
 #include "stampede/h5out.h"
+#include "stampede/interrupt.h"
 #include "stampede/plot.h"
 #include "stampede/run.h"
 #include "stampede/ranks.h"
@@ -35,22 +36,40 @@ static const char usage[] =
     "               [--set a.b.c=VALUE]... [--resume] [--force] [--quiet]\n"
     "               [--shard I/N]\n"
     "  stampede merge OUT.h5 SHARD.h5... [--threads N] [--force] [--quiet]\n"
-    "  stampede validate CONFIG.json [--set a.b.c=VALUE]...\n"
+    "  stampede validate CONFIG.json [--set a.b.c=VALUE]... [--paths N] [--seed S]\n"
+    "                    [--batch N] [--threads N]\n"
     "  stampede summary OUT.h5 [--format text|json|markdown] [--plot DIR]\n"
     "  stampede bench [CONFIG.json]... [--backend auto|cuda|openmp] [--threads N]\n"
     "                 [--paths N] [--batch N] [--seed S] [--set a.b.c=VALUE]...\n"
     "                 [--json] [--history FILE.jsonl]\n"
-    "  stampede --version | --help\n"
-    "exit codes: 0 ok, 2 usage or config error, 3 I/O error, 4 device error,\n"
-    "            130 interrupted\n";
+    "  stampede --version | --help | COMMAND --help\n"
+    "exit codes: 0 ok, 2 usage or config error, 3 I/O error or damaged file,\n"
+    "            4 device error, 5 out of memory (or the run cannot fit in it),\n"
+    "            130 interrupted (SIGINT or SIGTERM; a second one ends at once)\n";
 
-/* SIGINT/SIGTERM set this; the run stops after the batch in flight. */
+/* SIGINT/SIGTERM: the first asks every loop of the run to stop
+ * (interrupt.h), which it does within about a second, keeping finished
+ * batches and writing nothing partial; the second ends the process at
+ * once (a half-written "OUT.h5.tmp.<pid>" it may leave is removed by the
+ * next run on that output, which owns it then). */
 static volatile sig_atomic_t interrupted;
 
 static void on_signal(int sig)
 {
     (void)sig;
+    if (interrupted) _exit(STP_EINTR);
     interrupted = 1;
+    stp_interrupt_raise();
+}
+
+static void catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
 }
 
 #define MAX_SHARDS 4096
@@ -96,10 +115,35 @@ static int add_owned_set(cli_args *a, const char *key, const char *value)
     return 0;
 }
 
+/* The options each command takes: one it does not take is refused, not
+ * ignored (a `summary --paths 10` that printed the whole file would mislead). */
+static int takes(const char *command, const char *opt)
+{
+    static const char *const run[] = {"-o",        "--paths", "--seed",  "--backend",
+                                      "--threads", "--batch", "--set",   "--resume",
+                                      "--force",   "--quiet", "--shard", NULL};
+    static const char *const merge[] = {"--threads", "--force", "--quiet", NULL};
+    static const char *const validate[] = {"--set",   "--paths",   "--seed",
+                                           "--batch", "--threads", NULL};
+    static const char *const summary[] = {"--format", "--plot", NULL};
+    const char *const *ok = !strcmp(command, "run")        ? run
+                            : !strcmp(command, "merge")    ? merge
+                            : !strcmp(command, "validate") ? validate
+                                                           : summary;
+    for (; *ok; ok++)
+        if (!strcmp(*ok, opt)) return 1;
+    return 0;
+}
+
 static int parse_option(cli_args *a, int argc, char **argv, int *i)
 {
     const char *opt = argv[*i], *val = *i + 1 < argc ? argv[*i + 1] : NULL;
     long long v;
+    if (!takes(a->command, opt)) {
+        char what[96];
+        snprintf(what, sizeof what, "%s does not take", a->command);
+        return fail_usage(what, opt);
+    }
     if (!strcmp(opt, "--force")) return a->force = 1, 0;
     if (!strcmp(opt, "--quiet")) return a->quiet = 1, 0;
     if (!strcmp(opt, "--resume")) return a->resume = 1, 0;
@@ -144,6 +188,8 @@ static int parse_args(cli_args *a, int argc, char **argv)
             continue;
         }
         if (!strcmp(argv[i], "--shard")) {
+            if (!takes(a->command, "--shard"))
+                return fail_usage("--shard belongs to run, not", a->command);
             if (i + 1 >= argc || stp_shard_parse(argv[i + 1], &a->shard, &a->shards))
                 return fail_usage("--shard: expected I/N with 0 <= I < N <= 4096, got",
                                   i + 1 < argc ? argv[i + 1] : "nothing");
@@ -153,8 +199,6 @@ static int parse_args(cli_args *a, int argc, char **argv)
         if ((rc = parse_option(a, argc, argv, &i)) != 0) return rc;
     }
     if (!a->input) return fail_usage("missing input file for", a->command);
-    if (a->plot_dir && strcmp(a->command, "summary"))
-        return fail_usage("--plot DIR belongs to summary, not", a->command);
     return 0;
 }
 
@@ -176,8 +220,10 @@ static int print_summary(const char *path, stp_summary_format fmt)
     stp_error err = {STP_OK, ""};
     if (stp_h5_read_summary(path, &s, &err) != STP_OK) return report(&err);
     if (!s.sealed)
-        fprintf(stderr, "stampede: warning: %s has format_version %d, from before checksums: its "
-                "content is not verified\n", path, s.format_version);
+        fprintf(stderr,
+                "stampede: warning: %s has format_version %d, from before checksums: its "
+                "content is not verified\n",
+                path, s.format_version);
     stp_summary_print(stdout, &s, fmt);
     stp_summary_free(&s);
     return 0;
@@ -218,6 +264,11 @@ static int cmd_validate(const cli_args *a)
     stp_config *cfg = NULL;
     stp_error err = {STP_OK, ""};
     if (stp_config_load(&cfg, a->input, a->sets, a->n_sets, &err) != STP_OK) return report(&err);
+    /* what run checks before its first path, beyond the config's own rules */
+    if (stp_run_check(cfg, a->threads, &err) != STP_OK) {
+        stp_config_destroy(cfg);
+        return report(&err);
+    }
     printf("%s\n", cfg->resolved_json);
     stp_config_destroy(cfg);
     return 0;
@@ -230,7 +281,8 @@ static void progress(void *user, long long done, long long total, long long simu
 {
     const double rate = elapsed_s > 0.0 ? (double)simulated / elapsed_s : 0.0;
     const double eta = rate > 0.0 ? (double)(total - done) / rate : 0.0;
-    (void)user;
+    int *line_open = user; /* the progress line has no newline yet */
+    *line_open = done != total;
     fprintf(stderr, "\rstampede: %lld/%lld paths  %.0f paths/s  ETA %.0f s   ", done, total, rate,
             eta);
     if (done == total) fputc('\n', stderr);
@@ -253,7 +305,7 @@ static int cmd_run(const cli_args *a)
     stp_error err = {STP_OK, ""};
     stp_run_opts o;
     char out[1024];
-    int rc;
+    int rc, line_open = 0;
     if (stp_config_load(&cfg, a->input, a->sets, a->n_sets, &err) != STP_OK) return report(&err);
     default_out(out, sizeof out, a->input);
     memset(&o, 0, sizeof o);
@@ -268,11 +320,16 @@ static int cmd_run(const cli_args *a)
     o.resume = a->resume;
     o.interrupted = &interrupted;
     o.progress = a->quiet || stp_rank() != 0 ? NULL : progress;
+    o.progress_user = &line_open;
     o.shard = a->shard;
     o.shards = a->shards;
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
-    rc = stp_run(cfg, &o, &err) != STP_OK ? report(&err) : 0;
+    catch_signals();
+    if (stp_run(cfg, &o, &err) != STP_OK) {
+        if (line_open) fputc('\n', stderr); /* the error starts its own line */
+        rc = report(&err);
+    } else {
+        rc = 0;
+    }
     stp_config_destroy(cfg);
     if (stp_rank() != 0) return rc; /* rank 0 prints the summary */
     if (rc == 0 && !a->quiet && a->shards > 0)
@@ -289,9 +346,8 @@ static int cmd_merge(const cli_args *a)
 {
     stp_error err = {STP_OK, ""};
     int rc;
-    if (a->shards > 0) return fail_usage("--shard does not apply to", "merge");
-    rc = stp_merge(a->input, a->shard_files, a->n_shard_files, a->threads, a->force, &err) !=
-                 STP_OK
+    catch_signals();
+    rc = stp_merge(a->input, a->shard_files, a->n_shard_files, a->threads, a->force, &err) != STP_OK
              ? report(&err)
              : 0;
     if (rc == 0 && !a->quiet) rc = print_summary(a->input, STP_SUMMARY_TEXT);
@@ -308,7 +364,7 @@ typedef struct bench_args {
     const char *configs[BENCH_MAX_CONFIGS];
     const char *backend;
     int n_configs, threads, json;
-    const char *history; /* --history FILE: append the record as one JSON line */
+    const char *history;                /* --history FILE: append the record as one JSON line */
     const char *sets[STP_MAX_SETS + 1]; /* --set and --seed overrides, then run.batch */
     char seed[64];
     int n_sets;
@@ -434,10 +490,12 @@ static void bench_json(FILE *f, const char *const *paths, const stp_bench_result
         fprintf(f,
                 "%s%s  {\"config\": \"%s\", \"name\": \"%s\", \"backend\": \"%s\", "
                 "\"device\": \"%s\", \"threads\": %d, \"paths\": %lld, \"launch_paths\": "
-                "%lld, \"agents\": %d, \"steps\": %d, \"sim_s\": %.6g, "
+                "%lld, \"launch_blocks\": %lld, \"device_sms\": %d, \"fills_device\": %s, "
+                "\"agents\": %d, \"steps\": %d, \"sim_s\": %.6g, "
                 "\"agent_steps_per_s\": %.6g, \"paths_per_s\": %.6g,%s   ",
                 i ? "," : "", nl, paths[i], r[i].name, r[i].backend, r[i].device, r[i].threads,
-                r[i].paths, r[i].launch_paths, r[i].agents, r[i].steps, r[i].sim_s,
+                r[i].paths, r[i].launch_paths, r[i].launch_blocks, r[i].device_sms,
+                r[i].fills_device ? "true" : "false", r[i].agents, r[i].steps, r[i].sim_s,
                 r[i].agent_steps_per_s, r[i].paths_per_s, nl);
         bench_tail_json(f, &r[i]);
         fputc('}', f);
@@ -471,9 +529,24 @@ static int bench_append(const char *path, const char *const *paths, const stp_be
     }
     free(line);
     if (wrote == (ssize_t)len) return 0;
-    fprintf(stderr, "stampede: --history %s: cannot append the record (%s); check the path and "
-            "free space\n", path, strerror(saved ? saved : EIO));
+    fprintf(stderr,
+            "stampede: --history %s: cannot append the record (%s); check the path and "
+            "free space\n",
+            path, strerror(saved ? saved : EIO));
     return STP_EIO;
+}
+
+/* One line on stderr when a GPU launch is too small to fill the device:
+ * its figure is the launch's latency and ragged tail, not the kernel's. */
+static void bench_warn_fill(const char *path, const stp_bench_result *r)
+{
+    if (r->fills_device) return;
+    fprintf(stderr,
+            "stampede bench: warning: %s: launches of %lld paths are %lld blocks, under %d per "
+            "SM of the device's %d: the figure measures the launch, not the kernel (use "
+            "--batch %lld or more)\n",
+            path, r->launch_paths, r->launch_blocks, STP_BENCH_FILL_BLOCKS_PER_SM, r->device_sms,
+            r->fill_paths);
 }
 
 static int cmd_bench(int argc, char **argv)
@@ -492,8 +565,10 @@ static int cmd_bench(int argc, char **argv)
         b.n_configs = 2;
     }
     strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-    for (i = 0; i < b.n_configs; i++)
+    for (i = 0; i < b.n_configs; i++) {
         if ((rc = bench_one(&b, b.configs[i], &r[i])) != 0) return rc;
+        bench_warn_fill(b.configs[i], &r[i]);
+    }
     if (b.json)
         bench_json(stdout, b.configs, r, b.n_configs, date, "\n");
     else
@@ -513,10 +588,19 @@ static int dispatch(int argc, char **argv)
         printf("stampede %s\n", STP_VERSION);
         return 0;
     }
+    if (!strcmp(argv[1], "bench") && argc > 2 &&
+        (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+        fputs(usage, stdout);
+        return 0;
+    }
     if (!strcmp(argv[1], "bench")) return cmd_bench(argc, argv);
     if (strcmp(argv[1], "run") && strcmp(argv[1], "validate") && strcmp(argv[1], "summary") &&
         strcmp(argv[1], "merge"))
         return fail_usage("unknown command", argv[1]);
+    if (argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+        fputs(usage, stdout);
+        return 0;
+    }
     if ((rc = parse_args(&a, argc, argv)) != 0) return rc;
     if (!strcmp(a.command, "run")) return cmd_run(&a);
     if (!strcmp(a.command, "merge")) return cmd_merge(&a);

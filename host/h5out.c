@@ -13,6 +13,7 @@
 #endif
 
 #include "stampede/h5out.h"
+#include "stampede/interrupt.h"
 
 #include "h5_attribution.h"
 #include "h5_comparison.h"
@@ -453,6 +454,14 @@ static int pop_float_column(hid_t g, const char *name, const stp_population *pop
     return rc;
 }
 
+/* -1 with STP_EINTR once a stop was requested: the writer looks between
+ * datasets, so a stop during writing ends within one dataset's time and
+ * the temporary file is removed (interrupt.h). */
+static int stopped(stp_error *err)
+{
+    return stp_interrupt_check(err, "the results' writing") != STP_OK ? -1 : 0;
+}
+
 static int write_population(hid_t file, const stp_population *p, stp_error *err)
 {
     char families[STP_MAX_FAMILIES * (STP_MODEL_NAME_MAX + 1) + 1] = "";
@@ -462,18 +471,19 @@ static int write_population(hid_t file, const stp_population *p, stp_error *err)
     for (int f = 0; f < p->n_families && f < STP_MAX_FAMILIES; f++)
         used += (size_t)snprintf(families + used, sizeof families - used, "%s%.*s", f ? "," : "",
                                  STP_MODEL_NAME_MAX, p->models[f].name);
-    if (stp_h5_make_group(file, "population", 0, &g, err) ||
+    if (stp_h5_make_group(file, "population", 0, &g, err) || stopped(err) ||
         pop_int_column(g, "role", H5T_STD_I8LE, p, p->role, NULL, STP_ROLE_PASSIVE, err) ||
-        stp_h5_attr_str(g, "role", "roles", ROLE_NAMES, err) ||
-        pop_int_column(g, "family", H5T_STD_I32LE, p, p->family, NULL, -1, err) ||
+        stp_h5_attr_str(g, "role", "roles", ROLE_NAMES, err) || stopped(err) ||
+        pop_int_column(g, "family", H5T_STD_I32LE, p, p->family, NULL, -1, err) || stopped(err) ||
         pop_int_column(g, "protocol", H5T_STD_I32LE, p, p->protocol, p->p_protocol, -1, err) ||
-        pop_float_column(g, "threshold", p, p->threshold, NULL, err) ||
-        pop_float_column(g, "latency_s", p, p->latency_s, NULL, err) ||
-        pop_float_column(g, "sell_fraction", p, p->sell_fraction, NULL, err) ||
-        pop_float_column(g, "cooldown_s", p, p->cooldown_s, NULL, err) ||
+        stopped(err) || pop_float_column(g, "threshold", p, p->threshold, NULL, err) ||
+        stopped(err) || pop_float_column(g, "latency_s", p, p->latency_s, NULL, err) ||
+        stopped(err) || pop_float_column(g, "sell_fraction", p, p->sell_fraction, NULL, err) ||
+        stopped(err) || pop_float_column(g, "cooldown_s", p, p->cooldown_s, NULL, err) ||
+        stopped(err) ||
         pop_float_column(g, "collateral_units", p, p->collateral, p->p_collateral, err) ||
-        pop_float_column(g, "debt_usd", p, p->debt_usd, p->p_debt_usd, err) ||
-        pop_float_column(g, "hf0", p, p->hf0, p->p_hf0, err) ||
+        stopped(err) || pop_float_column(g, "debt_usd", p, p->debt_usd, p->p_debt_usd, err) ||
+        stopped(err) || pop_float_column(g, "hf0", p, p->hf0, p->p_hf0, err) || stopped(err) ||
         pop_float_column(g, "lp_share", p, p->lp_share, NULL, err) ||
         stp_h5_attr_str(g, ".", "families", families, err) ||
         stp_h5_attr_f64(g, ".", "herfindahl", p->herfindahl, err) ||
@@ -514,7 +524,7 @@ static int write_variants(hid_t file, const stp_results *r, stp_error *err)
     int rc = -1;
     if (stp_h5_make_group(file, "variants", 1, &g, err)) goto fail;
     for (int v = 0; v < r->n_variants; v++)
-        if (write_variant(g, &r->variants[v], err)) goto fail;
+        if (stopped(err) || write_variant(g, &r->variants[v], err)) goto fail;
     rc = 0;
 fail:
     stp_h5_close(g);
@@ -545,6 +555,27 @@ fail:
     return rc;
 }
 
+/* The verification's own check: the seal (stp_h5_verify) covers every
+ * object the writer made. */
+static int written_by_us(hid_t file, void *user, stp_error *err)
+{
+    (void)file;
+    (void)user;
+    (void)err;
+    return 0;
+}
+
+/* The last moment a stop request can still leave the output untouched:
+ * after the file is whole, before it replaces anything. With r->verify,
+ * the file is first read back and its seal checked, in a child, as every
+ * reader does (h5_seal.h). */
+static int ready_to_commit(const char *tmp, const stp_results *r, stp_error *err)
+{
+    int sealed = 0;
+    if (stopped(err)) return -1;
+    return r->verify ? stp_h5_verify(tmp, written_by_us, NULL, &sealed, err) : 0;
+}
+
 stp_status stp_h5_write_results(const char *path, const stp_results *r, int force, stp_error *err)
 {
     stp_error local;
@@ -562,7 +593,7 @@ stp_status stp_h5_write_results(const char *path, const stp_results *r, int forc
     snprintf(tmp, strlen(path) + 32, "%s.tmp.%ld", path, (long)getpid());
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* users get our one line, not HDF5's stack dump */
     if (create_file(tmp, &file, err) || write_root(file, r, err) ||
-        write_population(file, r->pop, err) || write_variants(file, r, err) ||
+        write_population(file, r->pop, err) || write_variants(file, r, err) || stopped(err) ||
         (r->comparison && stp_h5_write_comparison(file, r->comparison, err)) ||
         (r->search && stp_h5_write_search(file, r->search, err)) ||
         (r->pilot && stp_h5_write_pilot(file, r->pilot, err)) || stp_h5_seal(file, err))
@@ -570,14 +601,18 @@ stp_status stp_h5_write_results(const char *path, const stp_results *r, int forc
     close_failed = STP_H5_CHECK(err, H5Fclose(file)); /* flushes: may fail on a full disk */
     file = -1;
     if (close_failed) goto fail;
-    if (stp_h5_commit_file(tmp, path, err)) goto fail;
+    if (ready_to_commit(tmp, r, err) || stp_h5_commit_file(tmp, path, err)) goto fail;
     free(tmp);
     return STP_OK;
 fail:
     stp_h5_close(file);
     remove(tmp); /* may not exist (H5Fcreate failed): nothing to do then */
-    stp_h5_prefix_error(err, "cannot write '%s' (check free space and that its folder is writable): ",
-                        path);
+    if (err->status == STP_EINTR) {
+        free(tmp);
+        return STP_EINTR;
+    }
+    stp_h5_prefix_error(
+        err, "cannot write '%s' (check free space and that its folder is writable): ", path);
     free(tmp);
     return err->status;
 }

@@ -15,7 +15,10 @@
 #include "stampede/cuda.h"
 #include "stampede/engine.h"
 #include "stampede/experiment.h"
+#include "stampede/footprint.h"
 #include "stampede/h5out.h"
+#include "stampede/interrupt.h"
+#include "stampede/outlock.h"
 #include "stampede/pilot.h"
 #include "stampede/ranks.h"
 #include "stampede/scenario.h"
@@ -104,8 +107,7 @@ static stp_status alloc_outputs(run_state *r, const stp_config *cfg, int n_steps
  * config, so a resumed run reuses exactly the batches it finished. */
 /* The batches [*lo, *hi) of a point this process runs: all of them, its
  * shard's (--shard) or, under mpirun, its rank's (ranks.h). */
-static void own_batches(const stp_config *cfg, const stp_run_opts *o, long long *lo,
-                        long long *hi)
+static void own_batches(const stp_config *cfg, const stp_run_opts *o, long long *lo, long long *hi)
 {
     const long long n_batches = (cfg->run.paths + cfg->run.batch - 1) / cfg->run.batch;
     if (o->shards > 0)
@@ -121,6 +123,47 @@ typedef struct span {
     double t0;
     long long *simulated; /* the run's paths this process simulated so far */
 } span;
+
+/* A stop asked for by the caller's flag or by a signal (interrupt.h). */
+static int stop_requested(const stp_run_opts *o)
+{
+    return (o->interrupted && *o->interrupted) || stp_interrupt_pending();
+}
+
+/* The config keys that feed each group of outcomes: what to look at when a
+ * path's float arithmetic overflowed (validation bounds every key, so this
+ * takes values at the edge of several ranges at once). */
+static const char *feeding_keys(int metric)
+{
+    switch (metric) {
+    case STP_OUT_BAD_DEBT_USD:
+    case STP_OUT_LIQUIDATED_USD:
+        return "protocols[*] (liquidation threshold, bonus), population.collateral_usd.total, "
+               "population.hf0.*, pool.depth_usd, market.price0_usd";
+    default:
+        return "market.price0_usd, market.vol.*, market.jumps.*, pool.depth_usd, pool.fee, "
+               "population.collateral_usd.total, scenario.shocks[*] sizes";
+    }
+}
+
+/* Every outcome of the batch just simulated is a number: a path that
+ * overflowed is refused here, at its batch, naming what feeds it, instead
+ * of by the statistics after the whole simulation. */
+static stp_status check_finite(const stp_outcomes *out, long long path0, long long n,
+                               stp_error *err)
+{
+    long long i;
+    int m;
+    for (m = 0; m < STP_N_OUTCOMES; m++)
+        for (i = 0; i < n; i++)
+            if (!isfinite(out->v[m][path0 - out->base + i]))
+                return stp_error_set(err, STP_EUSAGE,
+                                     "outcome %s of path %lld is not finite: the model's "
+                                     "arithmetic overflowed; bring the keys that feed it toward "
+                                     "realistic values: %s",
+                                     stp_outcome_names[m], path0 + i, feeding_keys(m));
+    return STP_OK;
+}
 
 static stp_status simulate(const stp_sim_ctx *ctx, stp_cuda_engine *gpu, stp_scenario_table *scen,
                            const stp_config *cfg, const stp_run_opts *o, const stp_checkpoint *ck,
@@ -144,6 +187,10 @@ static stp_status simulate(const stp_sim_ctx *ctx, stp_cuda_engine *gpu, stp_sce
             stp_status st = stp_backend_run_batch(ctx, scen, gpu, path0, b, o->threads, err);
             *simulated += b;
             *sp.simulated += b;
+            if (st == STP_OK) st = check_finite(ctx->out, path0, b, err);
+            if (st == STP_EINTR)
+                return stp_error_set(err, STP_EINTR, "interrupted after %lld of %lld paths",
+                                     sp.done0 + done, sp.total);
             if (st == STP_OK)
                 st = stp_checkpoint_save(ck, index, path0, b, ctx->out, ctx->samples, err);
             if (st != STP_OK) return st;
@@ -152,11 +199,9 @@ static stp_status simulate(const stp_sim_ctx *ctx, stp_cuda_engine *gpu, stp_sce
         if (o->progress)
             o->progress(o->progress_user, sp.done0 + done, sp.total, *sp.simulated,
                         now_s() - sp.t0);
-        if (sp.done0 + done < sp.total && o->interrupted && *o->interrupted)
-            return stp_error_set(err, STP_EINTR,
-                                 "interrupted after %lld of %lld paths; the "
-                                 "finished batches are kept in '%s': rerun with --resume",
-                                 sp.done0 + done, sp.total, ck->dir);
+        if (sp.done0 + done < sp.total && stop_requested(o))
+            return stp_error_set(err, STP_EINTR, "interrupted after %lld of %lld paths",
+                                 sp.done0 + done, sp.total);
     }
     return STP_OK;
 }
@@ -250,7 +295,8 @@ static stp_status summarise(run_state *r, const stp_config *cfg, const stp_check
     if (STP_ALLOC(err, col, n) || STP_ALLOC(err, aux, n) || STP_ALLOC(err, w, n)) goto done;
     if ((st = read_weights(ck, n, w, &weighted, err)) != STP_OK) goto done;
     for (m = 0; m < STP_N_OUTCOMES && st == STP_OK; m++) {
-        if ((st = stp_checkpoint_column(ck, m, col, err)) != STP_OK ||
+        if ((st = stp_interrupt_check(err, "the statistics")) != STP_OK ||
+            (st = stp_checkpoint_column(ck, m, col, err)) != STP_OK ||
             (st = stp_stats_compute(&r->var.stats[m], col, weighted ? w : NULL, (size_t)n,
                                     cfg->output.quantiles, cfg->output.n_quantiles,
                                     cfg->output.es_levels, cfg->output.n_es_levels,
@@ -300,13 +346,16 @@ static unsigned long long run_fingerprint(const stp_config *cfg, const stp_popul
     return stp_fnv1a(h, STP_VERSION, strlen(STP_VERSION));
 }
 
+static stp_status ranks_agree(stp_status st, stp_error *err);
+
 static stp_status check_runnable(const stp_config *cfg, const stp_run_opts *o, stp_error *err)
 {
     if (stp_ranks() > 1 && (o->shards > 0 || o->merge_backend))
         return stp_error_set(err, STP_EUSAGE,
                              "%s under mpirun: ranks split the run themselves; run %s in one "
                              "process",
-                             o->shards > 0 ? "--shard" : "merge", o->shards > 0 ? "shards" : "merge");
+                             o->shards > 0 ? "--shard" : "merge",
+                             o->shards > 0 ? "shards" : "merge");
     if (cfg->experiment.kind == STP_EXP_SEARCH && o->shards > 0)
         return stp_error_set(err, STP_EUSAGE,
                              "--shard: a search's iterations each need every path; run it in "
@@ -319,10 +368,13 @@ static stp_status check_runnable(const stp_config *cfg, const stp_run_opts *o, s
         return stp_error_set(err, STP_EUSAGE,
                              "config error at scenario.shocks: a search needs at least one shock "
                              "spec to move; add one");
-    if (cfg->run.paths > 4294967295LL) /* the path is a 32-bit Philox counter word */
-        return stp_error_set(err, STP_EUSAGE,
-                             "config error at run.paths: at most 4294967295 "
-                             "paths per run; split larger studies by seed");
+    return STP_OK;
+}
+
+/* What an existing output or checkpoint allows, checked under the lock:
+ * before it, a live run's files would look like an interrupted run's. */
+static stp_status check_output(const stp_run_opts *o, stp_error *err)
+{
     if (o->resume && !o->force && access(o->out_path, F_OK) == 0) {
         char ckpt[1100];
         if (stp_checkpoint_dir(ckpt, sizeof ckpt, o->out_path) || access(ckpt, F_OK) != 0)
@@ -337,6 +389,32 @@ static stp_status check_runnable(const stp_config *cfg, const stp_run_opts *o, s
                              "choose another -o",
                              o->out_path);
     return STP_OK;
+}
+
+stp_status stp_run_check(const stp_config *cfg, int threads, stp_error *err)
+{
+    if (cfg->run.paths > 4294967295LL) /* the path is a 32-bit Philox counter word */
+        return stp_error_set(err, STP_EUSAGE,
+                             "config error at run.paths: at most 4294967295 "
+                             "paths per run; split larger studies by seed");
+    return stp_footprint_check(cfg, threads, err);
+}
+
+/* Everything a run checks before it writes a byte: the config's rules for
+ * this kind of run, the memory it needs, then the output: a path a run may
+ * write, its lock (rank 0 owns the output under mpirun; a merge holds the
+ * lock already), and what an existing output or checkpoint allows. */
+static stp_status take_output(const stp_config *cfg, const stp_run_opts *o, stp_outlock *lock,
+                              stp_error *err)
+{
+    stp_status st = check_runnable(cfg, o, err);
+    if (st == STP_OK) st = stp_run_check(cfg, o->threads, err);
+    if (st == STP_OK && stp_rank() == 0 && !o->output_locked) {
+        st = stp_output_check(o->out_path, o->shards > 0 ? "--shard output" : "-o", err);
+        if (st == STP_OK) st = stp_outlock_take(lock, o->out_path, err);
+    }
+    if ((st = ranks_agree(st, err)) != STP_OK) return st;
+    return check_output(o, err);
 }
 
 /* The writer's view of a finished point. */
@@ -381,10 +459,7 @@ static stp_status ranks_agree(stp_status st, stp_error *err)
 {
     const int any = stp_ranks_max((int)st);
     if (st != STP_OK || any == STP_OK) return st;
-    if (any == STP_EINTR)
-        return stp_error_set(err, STP_EINTR,
-                             "interrupted on another rank; the finished batches are kept: rerun "
-                             "with --resume (any rank count)");
+    if (any == STP_EINTR) return stp_error_set(err, STP_EINTR, "interrupted on another rank");
     return stp_error_set(err, (stp_status)any, "another rank failed (its own line says why)");
 }
 
@@ -435,7 +510,7 @@ static stp_status run_point(run_state *r, int index, const stp_run_opts *o, int 
     st = simulate(&ctx, r->gpu, r->scen, cfg, o, &r->ck, sp, &simulated, err);
     if ((st = ranks_agree(st, err)) != STP_OK) return st;
     *agent_steps += (double)simulated * ctx.prm.n_steps * r->pop->n_agents;
-    if (o->shards > 0) return STP_OK; /* a shard's batches are summarised by the merge */
+    if (o->shards > 0) return STP_OK;   /* a shard's batches are summarised by the merge */
     if (stp_rank() != 0) return STP_OK; /* under mpirun rank 0 summarises and writes */
     /* the writer needs the slot layout only, not a batch of rows */
     stp_scenario_table_destroy(r->scen);
@@ -450,8 +525,7 @@ static stp_status run_point(run_state *r, int index, const stp_run_opts *o, int 
 static stp_status write_results(run_state *runs, int n, const stp_config *cfg,
                                 const stp_point_spec *pts, const stp_search *search,
                                 const stp_pilot *pilot, const stp_run_opts *o, int use_gpu,
-                                const char *device, double wall, double agent_steps,
-                                stp_error *err)
+                                const char *device, double wall, double agent_steps, stp_error *err)
 {
     stp_variant_results *vars = NULL;
     stp_comparison cmp;
@@ -486,11 +560,17 @@ static stp_status write_results(run_state *runs, int n, const stp_config *cfg,
     res.comparison = cfg->experiment.kind != STP_EXP_SINGLE ? &cmp : NULL;
     res.search = search;
     res.pilot = pilot;
+    res.verify = o->merge_backend != NULL; /* a merge replaces its output only with a sound file */
     st = stp_h5_write_results(o->out_path, &res, o->force || o->resume, err);
-    if (st == STP_EIO) { /* nothing simulated is lost: say where it is */
+    if (st == STP_EIO && o->merge_backend) { /* merge: its shards are the batches */
         char why[STP_ERROR_MAX];
         memcpy(why, err->msg, sizeof why);
-        stp_error_set(err, STP_EIO, "%s; every batch is kept in '%s.ckpt': fix that and rerun "
+        stp_error_set(err, STP_EIO, "%s; the shards are untouched: fix that and merge again", why);
+    } else if (st == STP_EIO) { /* nothing simulated is lost: say where it is */
+        char why[STP_ERROR_MAX];
+        memcpy(why, err->msg, sizeof why);
+        stp_error_set(err, STP_EIO,
+                      "%s; every batch is kept in '%s.ckpt': fix that and rerun "
                       "with --resume",
                       why, o->out_path);
     }
@@ -519,8 +599,8 @@ static stp_status search_point(run_state *r, const stp_config *cfg, const char *
     snprintf(ovr, sizeof ovr, "{\"run.paths\": %lld, \"run.seed\": %llu}", paths, seed);
     free(r->overrides_json);
     r->overrides_json = strdup(ovr);
-    if (!r->overrides_json) return stp_error_set(err, STP_ENOMEM, "%s:%d: out of memory",
-                                                 __FILE__, __LINE__);
+    if (!r->overrides_json)
+        return stp_error_set(err, STP_ENOMEM, "%s:%d: out of memory", __FILE__, __LINE__);
     r->plan->cfg = r->own; /* its seed is the point's */
     return STP_OK;
 }
@@ -630,9 +710,8 @@ static stp_status run_search(const stp_config *cfg, const stp_run_opts *o, int u
         sp.done0 = (long long)iters * ppi + k * cfg->run.paths;
         st = k == 0 ? stp_scenario_plan_create(&plan, cfg, pop, err)
                     : stp_search_plan(&plan, cfg, s.worst, err);
-        if (st != STP_OK ||
-            (st = search_point(&runs[k], cfg, name, cfg->run.paths, seed2, plan, pop, err)) !=
-                STP_OK)
+        if (st != STP_OK || (st = search_point(&runs[k], cfg, name, cfg->run.paths, seed2, plan,
+                                               pop, err)) != STP_OK)
             goto done;
         plan = NULL;
         if ((st = run_point(&runs[k], iters + k, o, use_gpu, sp, &agent_steps, err)) != STP_OK)
@@ -671,7 +750,7 @@ static stp_status choose_tilt(const stp_config *cfg, stp_pilot *pilot, int use_g
     return st;
 }
 
-stp_status stp_run(const stp_config *cfg, const stp_run_opts *o, stp_error *err)
+static stp_status run_locked(const stp_config *cfg, const stp_run_opts *o, stp_error *err)
 {
     stp_point_spec *pts = NULL;
     run_state *runs = NULL;
@@ -683,7 +762,6 @@ stp_status stp_run(const stp_config *cfg, const stp_run_opts *o, stp_error *err)
     stp_status st;
     int use_gpu, n = 0, i;
     span sp;
-    if ((st = check_runnable(cfg, o, err)) != STP_OK) return st;
     if (o->merge_backend) { /* nothing to simulate: no device needed */
         use_gpu = 0;
         snprintf(device, sizeof device, "%s", o->merge_device ? o->merge_device : "");
@@ -753,4 +831,33 @@ done:
 fail:
     free(tuned);
     return err->status;
+}
+
+/* An interrupted run's one line ends with what is left: the finished
+ * batches and how to continue, or nothing; a merge's shards are its batches. */
+static void say_what_is_kept(const stp_run_opts *o, stp_error *err)
+{
+    char why[STP_ERROR_MAX], dir[1100];
+    memcpy(why, err->msg, sizeof why);
+    if (o->merge_backend)
+        stp_error_set(err, STP_EINTR, "merge %s; nothing was written and the shards are untouched",
+                      why);
+    else if (!stp_checkpoint_dir(dir, sizeof dir, o->out_path) && access(dir, F_OK) == 0)
+        stp_error_set(err, STP_EINTR,
+                      "%s; the finished batches are kept in '%s': rerun with "
+                      "--resume (under mpirun, any rank count)",
+                      why, dir);
+    else
+        stp_error_set(err, STP_EINTR, "%s; nothing was written", why);
+}
+
+stp_status stp_run(const stp_config *cfg, const stp_run_opts *o, stp_error *err)
+{
+    stp_outlock lock;
+    stp_status st;
+    lock.fd = -1;
+    if ((st = take_output(cfg, o, &lock, err)) == STP_OK) st = run_locked(cfg, o, err);
+    if (st == STP_EINTR) say_what_is_kept(o, err);
+    stp_outlock_release(&lock); /* after the rename and the checkpoint's removal */
+    return st;
 }

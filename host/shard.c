@@ -13,6 +13,9 @@
 #include "h5_seal.h"
 #include "h5util.h"
 #include "stampede/checkpoint.h"
+#include "stampede/interrupt.h"
+#include "stampede/outlock.h"
+#include "stampede/ranks.h"
 #include "stampede/run.h"
 
 #ifndef STP_VERSION
@@ -162,7 +165,8 @@ static int check_shard_format(hid_t f, void *user, stp_error *err)
     }
     if (H5Aexists(f, STP_SEAL_ATTR) <= 0) {
         H5Eclear2(H5E_DEFAULT);
-        stp_error_set(err, STP_EIO, "/: no root checksum: the shard is damaged (or from before "
+        stp_error_set(err, STP_EIO,
+                      "/: no root checksum: the shard is damaged (or from before "
                       "0.3.0: rerun that shard)");
         return -1;
     }
@@ -310,83 +314,121 @@ static void remove_dir(const char *dir)
     stp_checkpoint_remove(&ck);
 }
 
-stp_status stp_merge(const char *out_path, const char *const *paths, int n, int threads, int force,
-                     stp_error *err)
+/* 1 when path names the same file as one of the inputs: the merge would
+ * replace a shard it reads. */
+static int is_an_input(const char *out_path, const char *const *paths, int n, int *which)
 {
-    shard_file *s = NULL;
-    int *seen = NULL, i, made_dir = 0;
-    char dir[1100];
-    stp_config *cfg = NULL;
-    stp_status st = STP_OK;
-    double wall = 0.0, steps = 0.0;
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    struct stat o, p;
+    const int out_exists = stat(out_path, &o) == 0;
+    int i;
+    for (i = 0; i < n; i++)
+        if (!strcmp(out_path, paths[i]) || (out_exists && stat(paths[i], &p) == 0 &&
+                                            p.st_dev == o.st_dev && p.st_ino == o.st_ino)) {
+            *which = i;
+            return 1;
+        }
+    return 0;
+}
+
+/* What merge refuses before it reads a shard: a run under mpirun (one
+ * process owns the output), an output it may not write, one of its own
+ * inputs, an existing output or checkpoint without --force. */
+static stp_status merge_preflight(const char *out_path, const char *const *paths, int n,
+                                  char dir[1100], stp_error *err)
+{
+    int which;
+    stp_status st;
     if (n < 1) return stp_error_set(err, STP_EUSAGE, "merge: no shards given; pass SHARD.h5...");
-    if (stp_checkpoint_dir(dir, sizeof dir, out_path))
+    if (stp_ranks() > 1)
+        return stp_error_set(err, STP_EUSAGE,
+                             "merge under mpirun: ranks split a run themselves; run merge in one "
+                             "process");
+    if ((st = stp_output_check(out_path, "merge: OUT.h5", err)) != STP_OK) return st;
+    if (is_an_input(out_path, paths, n, &which))
+        return stp_error_set(err, STP_EUSAGE,
+                             "merge: the output '%s' is also shard '%s'; name a new file for the "
+                             "merged results",
+                             out_path, paths[which]);
+    if (stp_checkpoint_dir(dir, 1100, out_path))
         return stp_error_set(err, STP_EUSAGE, "merge: output path too long; use a shorter one");
+    return STP_OK;
+}
+
+/* Under the output's lock: an existing output or checkpoint is no live
+ * run's, so --force may replace it (the output only by the final rename). */
+static stp_status merge_existing(const char *out_path, const char *dir, int force, stp_error *err)
+{
     if (!force && access(out_path, F_OK) == 0)
         return stp_error_set(err, STP_EUSAGE,
-                             "merge: output '%s' exists; pass --force to overwrite or choose "
+                             "merge: output '%s' exists; pass --force to replace it or choose "
                              "another",
                              out_path);
     if (!force && access(dir, F_OK) == 0)
         return stp_error_set(err, STP_EUSAGE,
-                             "merge: '%s' exists (an interrupted run or merge); pass --force to "
-                             "replace it",
+                             "merge: '%s' is left by an interrupted run or merge; pass --force "
+                             "to discard it",
                              dir);
-    if (STP_ALLOC(err, s, n)) return err->status;
+    if (force) remove_dir(dir);
+    return STP_OK;
+}
+
+/* Reads and checks every shard's head: sealed, one run, each shard once,
+ * none missing; their simulation's wall time and agent-steps summed. */
+static stp_status read_shards(shard_file *s, const char *const *paths, int n, double *wall,
+                              double *steps, stp_error *err)
+{
+    int *seen = NULL, i;
+    stp_status st = STP_OK;
     for (i = 0; i < n && st == STP_OK; i++) {
         hid_t f = -1;
         int sealed = 0;
         s[i].path = paths[i];
+        if ((st = stp_interrupt_check(err, "the shards' check")) != STP_OK) break;
         if (stp_h5_verify(paths[i], check_shard_format, NULL, &sealed, err)) {
             stp_h5_prefix_error(err, "merge: '%s': ", paths[i]);
-            st = STP_EIO;
-            break;
+            return STP_EIO;
         }
-        if (STP_H5_CHECK(err, f = H5Fopen(paths[i], H5F_ACC_RDONLY, H5P_DEFAULT))) {
-            st = stp_error_set(err, STP_EIO, "merge: cannot open '%s' as a shard file", paths[i]);
-            break;
-        }
+        if (STP_H5_CHECK(err, f = H5Fopen(paths[i], H5F_ACC_RDONLY, H5P_DEFAULT)))
+            return stp_error_set(err, STP_EIO, "merge: cannot open '%s' as a shard file", paths[i]);
         st = read_head(&s[i], f, err);
         stp_h5_close(f);
         if (st == STP_OK && i > 0) st = same_run(&s[0], &s[i], err);
     }
-    if (st != STP_OK) goto done;
-    if (STP_ALLOC(err, seen, s[0].shards)) goto fail;
-    for (i = 0; i < n; i++) {
-        if (seen[s[i].shard]) {
+    if (st != STP_OK) return st;
+    if (STP_ALLOC(err, seen, s[0].shards)) return err->status;
+    for (i = 0; i < n && st == STP_OK; i++) {
+        if (seen[s[i].shard])
             st = stp_error_set(err, STP_EUSAGE,
-                               "merge: shard %d/%d is given twice ('%s' and '%s'); pass each "
-                               "once",
+                               "merge: shard %d/%d is given twice ('%s' and '%s'); pass each once",
                                s[i].shard, s[i].shards, paths[seen[s[i].shard] - 1], paths[i]);
-            goto done;
-        }
         seen[s[i].shard] = i + 1;
-        wall += s[i].wall_s;
-        steps += s[i].agent_steps;
+        *wall += s[i].wall_s;
+        *steps += s[i].agent_steps;
     }
-    for (i = 0; i < s[0].shards; i++)
-        if (!seen[i]) {
+    for (i = 0; i < s[0].shards && st == STP_OK; i++)
+        if (!seen[i])
             st = stp_error_set(err, STP_EUSAGE,
                                "merge: shard %d/%d is missing; pass all %d shards of the run", i,
                                s[0].shards, s[0].shards);
-            goto done;
-        }
-    if (force) {
-        remove_dir(dir);
-        remove(out_path);
-    }
-    if (mkdir(dir, 0755) != 0) {
-        st = stp_error_set(err, STP_EIO, "merge: cannot create '%s': %s", dir, strerror(errno));
-        goto done;
-    }
-    made_dir = 1;
+    free(seen);
+    return st;
+}
+
+/* The shards' batches into the merge's checkpoint dir, then the run that
+ * reads them back (nothing simulated) and writes out_path, which holds the
+ * output's lock already. */
+static stp_status merge_run(const char *out_path, const char *dir, const shard_file *s, int n,
+                            int threads, double wall, double steps, stp_error *err)
+{
+    stp_config *cfg = NULL;
+    stp_status st = STP_OK;
+    int i;
     for (i = 0; i < n && st == STP_OK; i++) {
         hid_t f = -1;
-        if (STP_H5_CHECK(err, f = H5Fopen(paths[i], H5F_ACC_RDONLY, H5P_DEFAULT))) {
-            st = stp_error_set(err, STP_EIO, "merge: cannot open '%s' as a shard file", paths[i]);
-            break;
-        }
+        if ((st = stp_interrupt_check(err, "the shards' unpacking")) != STP_OK) break;
+        if (STP_H5_CHECK(err, f = H5Fopen(s[i].path, H5F_ACC_RDONLY, H5P_DEFAULT)))
+            return stp_error_set(err, STP_EIO, "merge: cannot open '%s' as a shard file",
+                                 s[i].path);
         st = lay_shard(dir, &s[i], f, err);
         stp_h5_close(f);
     }
@@ -399,21 +441,55 @@ stp_status stp_merge(const char *out_path, const char *const *paths, int n, int 
         o.out_path = out_path;
         o.threads = threads;
         o.resume = 1;
+        o.output_locked = 1;
         o.merge_backend = s[0].backend;
         o.merge_device = s[0].device;
         o.merge_wall_s = wall;
         o.merge_agent_steps = steps;
         st = stp_run(cfg, &o, err);
     }
-    goto done;
-fail:
-    st = err->status;
+    stp_config_destroy(cfg);
+    return st;
+}
+
+stp_status stp_merge(const char *out_path, const char *const *paths, int n, int threads, int force,
+                     stp_error *err)
+{
+    shard_file *s = NULL;
+    stp_outlock lock;
+    char dir[1100];
+    stp_status st;
+    double wall = 0.0, steps = 0.0;
+    int i, made_dir = 0;
+    lock.fd = -1;
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    if ((st = merge_preflight(out_path, paths, n, dir, err)) != STP_OK ||
+        (st = stp_outlock_take(&lock, out_path, err)) != STP_OK)
+        return st;
+    if ((st = merge_existing(out_path, dir, force, err)) != STP_OK) goto done;
+    if (STP_ALLOC(err, s, n)) {
+        st = err->status;
+        goto done;
+    }
+    if ((st = read_shards(s, paths, n, &wall, &steps, err)) != STP_OK) goto done;
+    if (mkdir(dir, 0755) != 0) {
+        st = stp_error_set(err, STP_EIO, "merge: cannot create '%s': %s", dir, strerror(errno));
+        goto done;
+    }
+    made_dir = 1;
+    st = merge_run(out_path, dir, s, n, threads, wall, steps, err);
+    if (st == STP_EINTR && strncmp(err->msg, "merge", 5) != 0) {
+        char why[STP_ERROR_MAX];
+        memcpy(why, err->msg, sizeof why);
+        stp_error_set(err, STP_EINTR, "merge %s; nothing was written and the shards are untouched",
+                      why);
+    }
 done:
+    /* the merge's checkpoint is rebuilt from the shards by any rerun: never kept */
     if (st != STP_OK && made_dir) remove_dir(dir);
     for (i = 0; s && i < n; i++)
         free(s[i].config);
     free(s);
-    free(seen);
-    stp_config_destroy(cfg);
+    stp_outlock_release(&lock);
     return st;
 }

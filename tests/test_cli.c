@@ -332,7 +332,8 @@ Test(cli, importance_variant_changing_the_scenario_is_refused)
 static int leftovers(void)
 {
     char cmd[512];
-    snprintf(cmd, sizeof cmd, "cd '%s' && ls -d out.h5.tmp.* out.h5.ckpt >/dev/null 2>&1", dir);
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && ls -d out.h5.tmp.* out.h5.ckpt out.h5.lock >/dev/null 2>&1", dir);
     return system(cmd) == 0;
 }
 
@@ -340,6 +341,7 @@ typedef struct catalogue_row {
     const char *what, *prefix, *args, *needle;
     int code;
     int keeps_checkpoint; /* the run's batches stay in out.h5.ckpt for --resume */
+    const char *after;    /* shell run after the row (before the checks): NULL for none */
 } catalogue_row;
 
 static void check_row(const catalogue_row *r, int with_existing)
@@ -349,6 +351,11 @@ static void check_row(const catalogue_row *r, int with_existing)
     FILE *f;
     if (with_existing) write_file("out.h5", sentinel);
     const int rc = run_after(r->prefix, r->args, err, sizeof err);
+    if (r->after) {
+        char cmd[512];
+        snprintf(cmd, sizeof cmd, "cd '%s' && %s", dir, r->after);
+        cr_assert_eq(system(cmd), 0, "%s: %s failed", r->what, r->after);
+    }
     cr_expect_eq(rc, r->code, "%s: exit %d, expected %d: %s", r->what, rc, r->code, err);
     cr_expect_eq(count_lines(err), 1, "%s: stderr is not one line: %s", r->what, err);
     cr_expect_not_null(strstr(err, r->needle), "%s: '%s' not in: %s", r->what, r->needle, err);
@@ -373,6 +380,46 @@ static void check_row(const catalogue_row *r, int with_existing)
     fclose(f);
     cr_expect_str_eq(kept, sentinel, "%s: changed the existing out.h5", r->what);
     remove(path);
+}
+
+/* Every config error run refuses before its first path, validate refuses
+ * too, with the same exit code and the same key named. */
+Test(cli, validate_refuses_what_run_refuses)
+{
+    static const struct {
+        const char *sets, *needle;
+        int code;
+    } cases[] = {
+        {"--set population.families.0.model=broken_model.json", "broken_model.json", 2},
+        {"--set population.agents=10000000 --threads 4096", "needs about", 5},
+        {"--set run.paths=1e15", "run.paths", 2},
+        {"--set experiment.kind=search --set scenario.mode=qmc", "scenario.mode", 2},
+    };
+    char err[4096], args[1024];
+    write_config("ok.json", "", "{\"depth_usd\": 8e8}");
+    write_file("broken_model.json", "{\"format\": \"stampede-model\", \"format_version\": 1,");
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        snprintf(args, sizeof args, "validate ok.json %s", cases[i].sets);
+        int rc = run(args, err, sizeof err);
+        cr_expect_eq(rc, cases[i].code, "validate, %s: exit %d: %s", cases[i].sets, rc, err);
+        cr_expect_not_null(strstr(err, cases[i].needle), "validate, %s: %s", cases[i].sets, err);
+        snprintf(args, sizeof args, "run ok.json -o out.h5 --quiet %s", cases[i].sets);
+        rc = run(args, err, sizeof err);
+        cr_expect_eq(rc, cases[i].code, "run, %s: exit %d: %s", cases[i].sets, rc, err);
+        cr_expect_not_null(strstr(err, cases[i].needle), "run, %s: %s", cases[i].sets, err);
+        cr_expect_not(exists("out.h5") || exists("out.h5.ckpt") || exists("out.h5.lock"),
+                      "run, %s: left files", cases[i].sets);
+    }
+}
+
+/* `stampede COMMAND --help` prints the usage, exit 0. */
+Test(cli, command_help_is_usage)
+{
+    char err[4096];
+    cr_expect_eq(run("run --help", err, sizeof err), 0, "%s", err);
+    cr_expect_eq(run("merge -h", err, sizeof err), 0, "%s", err);
+    cr_expect_not_null(strstr(last_stdout(), "exit codes"), "%s", last_stdout());
+    cr_expect_not_null(strstr(last_stdout(), "5 out of memory"), "%s", last_stdout());
 }
 
 Test(cli, bad_input_catalogue)
@@ -408,6 +455,23 @@ Test(cli, bad_input_catalogue)
         {"full disk", "trap '' XFSZ; ulimit -f 64;", "run ok.json -o out.h5 --force --quiet",
          "check free space", 3, 1},
         {"newer results format", "", "summary newer.h5", "upgrade stampede", 3},
+        /* issue 21: outputs no run may write, refused before anything is */
+        {"empty output path", "", "run ok.json -o '' --force", "empty", 2},
+        {"output is a folder", "mkdir -p adir;", "run ok.json -o adir --force", "a directory", 2},
+        {"output names a folder", "", "run ok.json -o adir/ --force", "names a folder", 2},
+        {"output is a FIFO", "rm -f fifo.h5; mkfifo fifo.h5;", "run ok.json -o fifo.h5 --force",
+         "FIFO", 2},
+        {"output is a device", "", "run ok.json -o /dev/null --force", "a device", 2},
+        /* a live run owns its output: the holder is flock(1) on the lock file */
+        {"output in use by a running run", "(flock out.h5.lock sleep 2 &); sleep 0.5;",
+         "run ok.json -o out.h5 --force --quiet", "in use by a running stampede", 2, 0,
+         "sleep 2; rm -f out.h5.lock"},
+        {"more memory than the machine has", "",
+         "run ok.json -o out.h5 --force --threads 4096 --set population.agents=10000000",
+         "needs about", 5},
+        {"an option the command does not take", "", "summary out.h5 --paths 8", "does not take",
+         2},
+        {"merge into one of its shards", "", "merge out.h5 out.h5 --force", "is also shard", 2},
     };
     /* a results file from a future format: sealed, so only its version is wrong */
     cr_assert_eq(run("run ok.json -o newer.h5 --quiet", why, sizeof why), 0, "%s", why);

@@ -177,3 +177,58 @@ Test(shard, a_search_is_not_sharded)
     cr_assert_not_null(strstr(err, "--shard"), "%s", err);
     cr_assert(!exists("s.h5"));
 }
+
+/* The file's bytes, to compare an input before and after a merge. */
+static long file_hash(const char *name)
+{
+    char path[512];
+    FILE *f;
+    long h = 5381;
+    int c;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    if (!(f = fopen(path, "rb"))) return -1;
+    while ((c = fgetc(f)) != EOF)
+        h = h * 33 + c;
+    fclose(f);
+    return h;
+}
+
+/* merge --force never deletes before it has succeeded: an output that is
+ * one of its shards (by name or by another path to the same file) is
+ * refused up front and the shard stays whole; a merge that fails keeps the
+ * previous output; under the output's lock, a second merge is refused. */
+Test(shard, merge_never_removes_an_input_or_the_previous_output)
+{
+    char err[4096];
+    long h0, h1, prev;
+    write_market();
+    ok(RUN " -o one.h5");
+    ok(RUN " --shard 0/2 -o s0.h5");
+    ok(RUN " --shard 1/2 -o s1.h5");
+    h0 = file_hash("s0.h5");
+    h1 = file_hash("s1.h5");
+    cr_assert_eq(run("merge s0.h5 s0.h5 s1.h5 --force", err, sizeof err), 2, "%s", err);
+    cr_expect_not_null(strstr(err, "is also shard"), "%s", err);
+    cr_assert_eq(run("merge ./s1.h5 s0.h5 s1.h5 --force", err, sizeof err), 2, "%s", err);
+    cr_expect_eq(file_hash("s0.h5"), h0, "shard s0.h5 changed");
+    cr_expect_eq(file_hash("s1.h5"), h1, "shard s1.h5 changed");
+    cr_expect(!exists("s0.h5.ckpt") && !exists("s1.h5.ckpt") && !exists("s0.h5.lock"));
+    /* a previous output survives a merge that fails (a missing shard) */
+    ok("merge out.h5 s0.h5 s1.h5 --quiet");
+    prev = file_hash("out.h5");
+    cr_assert_eq(run("merge out.h5 s0.h5 --force", err, sizeof err), 2, "%s", err);
+    cr_expect_eq(file_hash("out.h5"), prev, "a failed merge changed the previous output");
+    cr_expect(!exists("out.h5.ckpt") && !exists("out.h5.lock"), "a failed merge left files");
+    /* another process holding the output: refused, naming it, output kept */
+    {
+        char cmd[2048];
+        snprintf(cmd, sizeof cmd,
+                 "cd '%s' && (flock out.h5.lock sleep 3 &) && sleep 0.5 && '%s' merge out.h5 "
+                 "s0.h5 s1.h5 --force 2>stderr.txt; rc=$?; grep -q 'in use by a running' "
+                 "stderr.txt && exit $rc; exit 99",
+                 dir, STP_BINARY);
+        const int rc = system(cmd);
+        cr_expect_eq(WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, 2, "a held output was not refused");
+        cr_expect_eq(file_hash("out.h5"), prev, "a refused merge changed the output");
+    }
+}

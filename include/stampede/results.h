@@ -117,7 +117,8 @@ typedef struct stp_results {
     stp_variant_results *variants;
     const stp_comparison *comparison; /* NULL for a single experiment */
     const struct stp_search *search;  /* search experiments: /search, else NULL */
-    const struct stp_pilot *pilot;    /* the importance tilt's pilot: /importance_pilot, else NULL */
+    const struct stp_pilot *pilot; /* the importance tilt's pilot: /importance_pilot, else NULL */
+    int verify; /* read the finished file back as a reader would before it replaces the output */
 } stp_results;
 
 #endif

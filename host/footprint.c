@@ -1,0 +1,89 @@
+/* footprint.c: the memory a run needs, before it starts (footprint.h). */
+#include "stampede/footprint.h"
+
+#include <omp.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "stampede/models.h"
+#include "stampede/outcomes.h"
+
+/* Per AI agent: 4 int and 12 float fields (population.h), its copy of the
+ * family weights, and the backend's per-agent state (cpu_backend.c). */
+#define AGENT_BYTES    64.0
+#define PASSIVE_BYTES  16.0
+#define WS_AGENT_BYTES 48.0
+#define WS_POS_BYTES   40.0
+#define SLOT_ROW_BYTES 16.0
+#define SAMPLE_SERIES  4.0
+/* summarise (run.c): col, aux and w, then rank_worst's (key, path) pairs */
+#define SUMMARY_PATH_BYTES 40.0
+
+stp_footprint stp_footprint_estimate(const stp_config *cfg, int n_params, int threads)
+{
+    const double agents = cfg->population.agents, passive = cfg->population.passive_positions;
+    const double paths = (double)cfg->run.paths;
+    const double batch = paths < cfg->run.batch ? paths : cfg->run.batch;
+    const double steps = cfg->time.horizon_s / cfg->time.dt_s;
+    const double sampled = cfg->output.sample_paths < paths ? cfg->output.sample_paths : paths;
+    const int t = threads > 0 ? threads : omp_get_max_threads();
+    stp_footprint f;
+    f.population_bytes = agents * (AGENT_BYTES + 4.0 * n_params) + passive * PASSIVE_BYTES;
+    f.workspace_bytes = t * (agents * WS_AGENT_BYTES + (agents + passive) * WS_POS_BYTES);
+    f.batch_bytes = batch * (8.0 * STP_N_OUTCOMES + SLOT_ROW_BYTES * (cfg->scenario.n_shocks + 1)) +
+                    sampled * steps * 4.0 * SAMPLE_SERIES;
+    f.summary_bytes = paths * SUMMARY_PATH_BYTES;
+    f.total_bytes = f.population_bytes + f.workspace_bytes + f.batch_bytes + f.summary_bytes;
+    return f;
+}
+
+/* cgroup v2's limit on this process's memory, or 0 when none is set. */
+static double cgroup_limit_bytes(void)
+{
+    FILE *f = fopen("/sys/fs/cgroup/memory.max", "r");
+    double v = 0.0;
+    if (!f) return 0.0;
+    if (fscanf(f, "%lf", &v) != 1) v = 0.0; /* "max": no limit */
+    fclose(f);
+    return v;
+}
+
+double stp_memory_available_bytes(void)
+{
+    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+    const double phys = pages > 0 && page > 0 ? (double)pages * (double)page : 0.0;
+    const double cg = cgroup_limit_bytes();
+    return cg > 0.0 && (phys == 0.0 || cg < phys) ? cg : phys;
+}
+
+/* The largest family's parameter count, from its model file. */
+static stp_status largest_model(const stp_config *cfg, int *n_params, stp_error *err)
+{
+    int i;
+    *n_params = 0;
+    for (i = 0; i < cfg->population.n_families; i++) {
+        stp_model m;
+        const stp_status st = stp_model_load(&m, cfg->population.families[i].model_resolved, err);
+        if (st != STP_OK) return st;
+        if (m.n_params > *n_params) *n_params = m.n_params;
+    }
+    return STP_OK;
+}
+
+stp_status stp_footprint_check(const stp_config *cfg, int threads, stp_error *err)
+{
+    const double gb = 1e9, have = stp_memory_available_bytes();
+    stp_footprint f;
+    int n_params;
+    const stp_status st = largest_model(cfg, &n_params, err);
+    if (st != STP_OK) return st;
+    f = stp_footprint_estimate(cfg, n_params, threads);
+    if (have <= 0.0 || f.total_bytes <= 0.9 * have) return STP_OK;
+    return stp_error_set(err, STP_ENOMEM,
+                         "the run needs about %.1f GB of memory (agents and positions %.1f GB, "
+                         "path state %.1f GB, a batch %.1f GB, statistics over run.paths %.1f GB) "
+                         "and this machine allows %.1f GB; reduce population.agents, "
+                         "population.passive_positions, run.paths, run.batch or --threads",
+                         f.total_bytes / gb, f.population_bytes / gb, f.workspace_bytes / gb,
+                         f.batch_bytes / gb, f.summary_bytes / gb, have / gb);
+}
