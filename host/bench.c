@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "stampede/backend.h"
+#include "stampede/block.h" /* STP_BLOCK_PATHS: the kernel's paths per block */
 #include "stampede/scenario.h"
 
 /* The CPU default: about STP_BENCH_CPU_AGENT_STEPS agent-steps. */
@@ -69,6 +70,17 @@ static stp_status tail_stats(const bench_state *b, const stp_config *cfg, long l
                              (size_t)n, NULL, 0, &es_level, 1, "bad_debt_usd", err);
 }
 
+/* Whether a launch of r->launch_paths paths fills a device of `sms` SMs:
+ * kernels/path_kernel.cu runs one block per STP_BLOCK_PATHS paths. */
+static void fill_figures(stp_bench_result *r, int sms)
+{
+    r->launch_blocks = (r->launch_paths + STP_BLOCK_PATHS - 1) / STP_BLOCK_PATHS;
+    r->device_sms = sms;
+    r->fill_paths = (long long)STP_BENCH_FILL_BLOCKS_PER_SM * sms * STP_BLOCK_PATHS;
+    r->fills_device =
+        r->launch_paths == 0 || r->launch_blocks >= (long long)STP_BENCH_FILL_BLOCKS_PER_SM * sms;
+}
+
 stp_status stp_bench_config(const stp_config *cfg, const char *backend, int threads,
                             long long paths, stp_bench_result *r, stp_error *err)
 {
@@ -122,6 +134,7 @@ stp_status stp_bench_config(const stp_config *cfg, const char *backend, int thre
     r->cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
     r->paths = n;
     r->launch_paths = stp_cuda_engine_capacity(b.gpu);
+    fill_figures(r, stp_cuda_engine_sms(b.gpu));
     r->agents = b.pop->n_agents;
     r->steps = ctx.prm.n_steps;
     r->threads = use_gpu ? 0 : (threads > 0 ? threads : omp_get_max_threads());

@@ -39,6 +39,12 @@ long long stp_cuda_engine_capacity(const stp_cuda_engine *e)
     return 0;
 }
 
+int stp_cuda_engine_sms(const stp_cuda_engine *e)
+{
+    (void)e;
+    return 0;
+}
+
 void stp_cuda_engine_destroy(stp_cuda_engine *e)
 {
     (void)e;

@@ -21,6 +21,7 @@ struct stp_cuda_engine {
     void *owned[OWNED_MAX]; // device arrays of the tables, freed on destroy
     int n_owned;
     long long cap; // paths per launch
+    int sms;       // streaming multiprocessors of the bound device
     int n_slots;
     unsigned char *active; // [cap][slot]
     float *time_s, *duration_s, *size;
@@ -167,6 +168,13 @@ extern "C" stp_status stp_cuda_engine_create(stp_cuda_engine **out, const stp_si
             STP_CUDA_CHECK(err, cudaSetDevice(stp_local_rank() % (count > 0 ? count : 1))))
             goto fail;
     }
+    {   // for stp_cuda_engine_sms: whether a launch fills the device
+        int dev = 0;
+        if (STP_CUDA_CHECK(err, cudaGetDevice(&dev)) ||
+            STP_CUDA_CHECK(err, cudaDeviceGetAttribute(&e->sms, cudaDevAttrMultiProcessorCount,
+                                                       dev)))
+            goto fail;
+    }
     if (stp_tables_create(&host, &ctx->prm, ctx->cfg, ctx->pop, ctx->scen, err) != STP_OK)
         goto fail;
     e->n_slots = host->view.n_slots;
@@ -252,6 +260,11 @@ extern "C" stp_status stp_cuda_run_batch(stp_cuda_engine *e, const stp_sim_ctx *
 extern "C" long long stp_cuda_engine_capacity(const stp_cuda_engine *e)
 {
     return e ? e->cap : 0;
+}
+
+extern "C" int stp_cuda_engine_sms(const stp_cuda_engine *e)
+{
+    return e ? e->sms : 0;
 }
 
 extern "C" void stp_cuda_engine_destroy(stp_cuda_engine *e)

@@ -11,6 +11,13 @@
 /* The ES level of the bench record's tail statistics. */
 #define STP_BENCH_ES_LEVEL 0.99
 
+/* Blocks per SM a launch needs to fill the device: the lockstep kernel
+ * keeps 2 blocks resident per SM on sm_90 (bench/NOTES.md: 128 registers,
+ * 39 KB of shared memory), so 8 is four waves and the last, ragged wave
+ * costs at most about a fifth of the launch. 132 SMs: 1,056 blocks,
+ * 8,448 paths a launch. */
+#define STP_BENCH_FILL_BLOCKS_PER_SM 8
+
 typedef struct stp_bench_result {
     char name[STP_NAME_MAX]; /* experiment.name */
     char backend[16];        /* "cuda" | "openmp" */
@@ -18,6 +25,13 @@ typedef struct stp_bench_result {
     char cpu[256]; /* the host's CPU model, and its online cores */
     int cores;
     long long paths, launch_paths; /* launch_paths: paths per GPU launch, else 0 */
+    /* a GPU launch's blocks (STP_BLOCK_PATHS paths each) and the device's
+     * SMs; fills_device is 0 when the blocks are under
+     * STP_BENCH_FILL_BLOCKS_PER_SM per SM: then the figure measures the
+     * launch and its tail, not the kernel; fill_paths is the smallest
+     * launch that fills it. The CPU: fills_device 1, the rest 0. */
+    long long launch_blocks, fill_paths;
+    int device_sms, fills_device;
     int agents, steps, threads;
     double sim_s; /* seconds in the batches (scenario rows and simulation), setup excluded */
     double agent_steps_per_s, paths_per_s;

@@ -31,6 +31,10 @@ stp_status stp_cuda_run_batch(stp_cuda_engine *e, const stp_sim_ctx *ctx, long l
 /* Paths the device buffers hold per launch. */
 long long stp_cuda_engine_capacity(const stp_cuda_engine *e);
 
+/* Streaming multiprocessors of the device e runs on (0 for NULL): with
+ * the paths a launch carries it says whether a launch fills the device. */
+int stp_cuda_engine_sms(const stp_cuda_engine *e);
+
 void stp_cuda_engine_destroy(stp_cuda_engine *e);
 
 /* Test support (DESIGN §4): for each i in [0, n), the four words of
