@@ -291,3 +291,34 @@ Test(run, progress_after_resume_counts_only_new_paths)
     cr_expect_eq(log.done[log.n - 1], log.total);
     stp_config_destroy(cfg);
 }
+
+/* A batch file copied from another run's checkpoint (same index, same
+ * paths, same checksum rules: only its run differs) is recomputed on
+ * resume, never used: every batch carries its run's fingerprint. */
+Test(run, a_batch_from_another_run_is_recomputed)
+{
+    stp_config *cfg = load(), *other = NULL;
+    stp_error err = {STP_OK, ""};
+    stopper stop_a = {0, 24}, stop_b = {0, 24};
+    const unsigned seed = (unsigned)time(NULL) % 1000000u + 13u;
+    char sets_buf[64], full[300], a[300], b[300], cmd[1200];
+    const char *sets[1] = {sets_buf};
+    snprintf(sets_buf, sizeof sets_buf, "run.seed=%u", seed);
+    cr_log_info("other run's seed %u", seed);
+    cr_assert_eq(
+        stp_config_parse(&other, config_text(), STP_SOURCE_DIR "/configs/t.json", sets, 1, &err),
+        STP_OK, "%s", err.msg);
+    snprintf(full, sizeof full, "%s/full.h5", dir);
+    snprintf(a, sizeof a, "%s/a.h5", dir);
+    snprintf(b, sizeof b, "%s/b.h5", dir);
+    cr_assert_eq(run_to(cfg, full, 0, 0, NULL, &err), STP_OK, "%s", err.msg);
+    cr_assert_eq(run_to(cfg, a, 0, 0, &stop_a, &err), STP_EINTR, "%s", err.msg);
+    cr_assert_eq(run_to(other, b, 0, 0, &stop_b, &err), STP_EINTR, "%s", err.msg);
+    /* b's first batches over a's, as a careless copy would */
+    snprintf(cmd, sizeof cmd, "cp '%s.ckpt'/batch-00000[01].bin '%s.ckpt'/", b, a);
+    cr_assert_eq(system(cmd), 0);
+    cr_assert_eq(run_to(cfg, a, 1, 0, NULL, &err), STP_OK, "%s", err.msg);
+    assert_same_files(full, a);
+    stp_config_destroy(other);
+    stp_config_destroy(cfg);
+}
