@@ -366,7 +366,7 @@ typedef struct bench_args {
     int n_configs, threads, json;
     const char *history;                /* --history FILE: append the record as one JSON line */
     const char *sets[STP_MAX_SETS + 1]; /* --set and --seed overrides, then run.batch */
-    char seed[64];
+    char seed[64], paths_set[64];
     int n_sets;
     long long paths; /* 0: stp_bench_config's default */
     long long batch; /* paths a launch; 0: the config's run.batch */
@@ -409,12 +409,16 @@ static int parse_bench(bench_args *b, int argc, char **argv)
                 return fail_usage("--threads: expected an integer in [1, 4096], got", val);
             b->threads = (int)v;
         } else if (!strcmp(opt, "--paths")) {
-            if (parse_int(val, 1, 4294967295LL, &v))
-                return fail_usage("--paths: expected an integer in [1, 4294967295], got", val);
+            /* syntax here; the limit is the config's (run.paths), one message for it */
+            if (parse_int(val, 1, (1LL << 53) - 1, &v) || b->n_sets >= STP_MAX_SETS)
+                return fail_usage("--paths: expected a positive integer, got", val);
+            snprintf(b->paths_set, sizeof b->paths_set, "run.paths=%lld", v);
+            b->sets[b->n_sets++] = b->paths_set;
             b->paths = v;
         } else if (!strcmp(opt, "--batch")) {
-            if (parse_int(val, 1, 4294967295LL, &v))
-                return fail_usage("--batch: expected an integer in [1, 4294967295], got", val);
+            /* checked as run.batch by the config (bench_one) */
+            if (parse_int(val, 1, (1LL << 53) - 1, &v))
+                return fail_usage("--batch: expected a positive integer, got", val);
             b->batch = v;
         } else {
             return fail_usage("unknown option", opt);

@@ -2,25 +2,31 @@
  * validated stp_config.
  *
  * Pipeline (stp_config_parse):
- * - parse_text: cJSON; malformed text is reported as FILE:LINE:COL.
+ * - parse_text: stp_json_strict (RFC 8259, depth), then cJSON; malformed
+ *   text is reported as FILE:LINE:COL.
  * - resolve_object: against stp_cfg_schema_json (config_schema.c): unknown
  *   keys (with the nearest valid name), duplicate keys, object and array
  *   shapes; fills in defaults and puts keys in the schema's order.
  * - apply_sets: the --set overrides; then resolve again, so an override
  *   naming an unknown key gets the same error.
  * - stp_cfg_read (config_schema.c): leaf types, ranges, cross-key rules,
- *   model file search, into stp_config.
+ *   model file search and load, into stp_config.
  * - check_variants, check_sweep: each experiment variant and sweep value is
  *   applied to a copy and validated like the base, so `validate` finds them.
+ * - stp_experiment_check (experiment.c): every point built as the run
+ *   builds it (names, count, series x value pairs, importance pairing).
  * The resolved tree, printed, is cfg->resolved_json. */
 #include "config_schema.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "stampede/experiment.h"
 
 #define CONFIG_MAX_SIZE (64u << 20) /* a config is a few KiB; refuse to slurp a disk image */
 #define SET_DEPTH       16          /* levels in one --set key */
@@ -393,22 +399,42 @@ static stp_status set_path(cJSON *root, const char *key, cJSON *value, char *why
     return strcmp(why, "out of memory") == 0 ? STP_ENOMEM : STP_EUSAGE;
 }
 
+static int utf8_len(const unsigned char *p);
+
+/* Whether s is well-formed UTF-8 (utf8_len). */
+static int utf8_text(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    int n;
+    for (; *p; p += n)
+        if (!(n = utf8_len(p))) return 0;
+    return 1;
+}
+
 static stp_status apply_set(ctx *c, cJSON *root, const char *set)
 {
     const char *eq = strchr(set, '='), *end = NULL;
     char key[STP_NAME_MAX * 4], why[200], shown[120], first;
     cJSON *value;
+    stp_json_issue issue;
     stp_status st;
+    int strict, detail;
     stp_cfg_sanitize(shown, sizeof shown, set, 100);
     if (!eq || eq == set || (size_t)(eq - set) >= sizeof key)
         return stp_error_set(c->err, STP_EUSAGE, "--set '%s': expected a.b.c=VALUE", shown);
     memcpy(key, set, (size_t)(eq - set));
     key[eq - set] = '\0';
-    /* VALUE is JSON when it parses; a bare word is a string */
-    value = cJSON_ParseWithOpts(eq + 1, &end, 1);
+    /* VALUE is JSON when it parses, strictly (01 is the string "01"); a
+     * bare word is a string */
+    strict = stp_json_strict(eq + 1, &issue) == 0;
+    detail = !strict && !issue.structural;
+    value = strict ? cJSON_ParseWithOpts(eq + 1, &end, 1) : NULL;
     first = eq[1 + strspn(eq + 1, " \t")];
     if (!value && first && strchr("[{\"", first))
-        return stp_error_set(c->err, STP_EUSAGE, "--set '%s': VALUE is not valid JSON", shown);
+        return stp_error_set(c->err, STP_EUSAGE, "--set '%s': VALUE is not valid JSON%s%s%s", shown,
+                             detail ? " (" : "", detail ? issue.why : "", detail ? ")" : "");
+    if (!value && !utf8_text(eq + 1)) /* the resolved config must read back */
+        return stp_error_set(c->err, STP_EUSAGE, "--set '%s': VALUE is not UTF-8 text", shown);
     if (!value && !(value = cJSON_CreateString(eq + 1))) return stp_cfg_oom(c);
     st = set_path(root, key, value, why, sizeof why);
     if (st == STP_ENOMEM) return stp_cfg_oom(c);
@@ -536,16 +562,311 @@ static stp_status build(ctx *c, cJSON *root, const cJSON *schema, stp_config *cf
 }
 
 /* ---------------------------------------------------------------------------
- * Text, files, API */
+ * Strict JSON (RFC 8259), before cJSON: cJSON reads 00.003 and 01, "1.",
+ * raw control characters and invalid UTF-8 in strings, control bytes as
+ * white space, and \u0000, which silently ends a C string. A recursive
+ * descent over the grammar, at most STP_JSON_MAX_DEPTH deep, finds the
+ * first problem; a syntax error cJSON also refuses is left to cJSON's
+ * message (its column is the one users know), the rest are reported here
+ * with the value's JSON path. Shared with models.c (config_schema.h). */
 
-static void line_col(const char *json, size_t off, size_t *line, size_t *col)
+typedef struct scan {
+    const unsigned char *s; /* borrowed: the NUL-terminated text */
+    size_t i;               /* next byte */
+    int depth;              /* objects and arrays open around s[i] */
+    size_t len;             /* of out->path */
+    stp_json_issue *out;
+} scan;
+
+static int scan_value(scan *k);
+
+static int scan_fail(scan *k, size_t off, int structural, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int scan_fail(scan *k, size_t off, int structural, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(k->out->why, sizeof k->out->why, fmt, ap);
+    va_end(ap);
+    k->out->off = off;
+    k->out->structural = structural;
+    return -1;
+}
+
+static void skip_ws(scan *k)
+{
+    while (k->s[k->i] == ' ' || k->s[k->i] == '\t' || k->s[k->i] == '\n' || k->s[k->i] == '\r')
+        k->i++;
+}
+
+/* Path segments: ".key" (raw text between the quotes, at most 64 bytes)
+ * or "[i]"; a segment that does not fit is left out. */
+static size_t scan_push(scan *k, const char *part)
+{
+    const size_t mark = k->len, n = strlen(part);
+    if (k->len + n < sizeof k->out->path) {
+        memcpy(k->out->path + k->len, part, n + 1);
+        k->len += n;
+    }
+    return mark;
+}
+
+static size_t scan_push_key(scan *k, size_t from, size_t to)
+{
+    char raw[65], part[72];
+    const size_t n = to - from < 64 ? to - from : 64;
+    memcpy(raw, k->s + from, n);
+    raw[n] = '\0';
+    stp_cfg_sanitize(part + 1, sizeof part - 1, raw, 64);
+    part[0] = '.';
+    return scan_push(k, k->len ? part : part + 1);
+}
+
+static void scan_pop(scan *k, size_t mark)
+{
+    k->len = mark;
+    k->out->path[mark] = '\0';
+}
+
+/* Bytes in the well-formed UTF-8 sequence at p (RFC 3629 §4: no overlong
+ * forms, no surrogates, nothing past U+10FFFF); 0 when it is not one. The
+ * text ends in NUL, which is no continuation byte, so a truncated
+ * sequence stops there. */
+static int utf8_len(const unsigned char *p)
+{
+    if (p[0] < 0x80) return 1;
+    if (p[0] >= 0xc2 && p[0] <= 0xdf) return (p[1] & 0xc0) == 0x80 ? 2 : 0;
+    if (p[0] >= 0xe0 && p[0] <= 0xef) {
+        const unsigned lo = p[0] == 0xe0 ? 0xa0 : 0x80, hi = p[0] == 0xed ? 0x9f : 0xbf;
+        return p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 ? 3 : 0;
+    }
+    if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+        const unsigned lo = p[0] == 0xf0 ? 0x90 : 0x80, hi = p[0] == 0xf4 ? 0x8f : 0xbf;
+        return p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 && (p[3] & 0xc0) == 0x80 ? 4 : 0;
+    }
+    return 0;
+}
+
+static int hex4(const unsigned char *p, unsigned *out)
+{
+    int j;
+    *out = 0;
+    for (j = 0; j < 4; j++) {
+        const int d = isdigit(p[j]) ? p[j] - '0' : isxdigit(p[j]) ? (tolower(p[j]) - 'a' + 10) : -1;
+        if (d < 0) return -1;
+        *out = *out * 16 + (unsigned)d;
+    }
+    return 0;
+}
+
+/* The escape at s[i] == '\\'; a \u escape of U+0000 or of half a
+ * surrogate pair is refused. */
+static int scan_escape(scan *k, const char *what)
+{
+    const size_t at = k->i;
+    const unsigned char e = k->s[at + 1];
+    unsigned u, lo;
+    if (e && strchr("\"\\/bfnrt", e)) {
+        k->i += 2;
+        return 0;
+    }
+    if (e != 'u')
+        return scan_fail(k, at, 0,
+                         "unknown escape '\\%c' in %s; JSON has \\\" \\\\ \\/ \\b \\f \\n \\r "
+                         "\\t and \\uXXXX",
+                         e >= 0x20 && e < 0x7f ? e : '?', what);
+    if (hex4(k->s + at + 2, &u)) return scan_fail(k, at, 0, "'\\u' needs 4 hex digits in %s", what);
+    if (u == 0) return scan_fail(k, at, 0, "\\u0000 (a NUL character) in %s; remove it", what);
+    k->i += 6;
+    if (u >= 0xdc00 && u <= 0xdfff)
+        return scan_fail(k, at, 0, "unpaired UTF-16 surrogate \\u%04X in %s; write the character",
+                         u, what);
+    if (u < 0xd800 || u > 0xdbff) return 0;
+    if (k->s[k->i] != '\\' || k->s[k->i + 1] != 'u' || hex4(k->s + k->i + 2, &lo) || lo < 0xdc00 ||
+        lo > 0xdfff)
+        return scan_fail(k, at, 0,
+                         "unpaired UTF-16 surrogate \\u%04X in %s: a low one (\\uDC00 to "
+                         "\\uDFFF) must follow it",
+                         u, what);
+    k->i += 6;
+    return 0;
+}
+
+/* The string at s[i] == '"'; i ends past its closing quote. */
+static int scan_string(scan *k, const char *what)
+{
+    const size_t open = k->i++;
+    for (;;) {
+        const unsigned char ch = k->s[k->i];
+        int n;
+        if (ch == '"') {
+            k->i++;
+            return 0;
+        }
+        if (ch == '\0') return scan_fail(k, open, 1, "unterminated string");
+        if (ch < 0x20)
+            return scan_fail(k, k->i, 0,
+                             "a raw control character (0x%02x) in %s; escape it (\\n, \\t, "
+                             "\\u00%02x)",
+                             ch, what, ch);
+        if (ch == '\\') {
+            if (scan_escape(k, what)) return -1;
+            continue;
+        }
+        if (!(n = utf8_len(k->s + k->i)))
+            return scan_fail(k, k->i, 0,
+                             "invalid UTF-8 (byte 0x%02x) in %s; save the file as UTF-8", ch, what);
+        k->i += (size_t)n;
+    }
+}
+
+/* RFC 8259 §6: -? (0 | [1-9][0-9]*) (.[0-9]+)? ([eE][+-]?[0-9]+)?, over the
+ * bytes cJSON would take for the number ([0-9+-.eE]), so the message shows
+ * what was written. */
+static int scan_number(scan *k)
+{
+    const char *p = (const char *)k->s + k->i, *q = p + (*p == '-');
+    const size_t n = strspn(p, "0123456789+-.eE");
+    const char *why = NULL;
+    char tok[40], fix[40];
+    if (*q == '0' && isdigit((unsigned char)q[1])) {
+        const char *digits = q + strspn(q, "0");
+        if (!isdigit((unsigned char)*digits)) digits--; /* "00.5": keep one zero */
+        snprintf(fix, sizeof fix, "%s%.*s", *p == '-' ? "-" : "",
+                 (int)(p + n - digits < 24 ? p + n - digits : 24), digits);
+        why = "has a leading zero";
+    } else if (!isdigit((unsigned char)*q)) {
+        why = "needs a digit after its '-'";
+    } else {
+        q += strspn(q, "0123456789");
+        if (*q == '.' && !isdigit((unsigned char)q[1])) why = "needs a digit after its '.'";
+        q += *q == '.';
+        q += strspn(q, "0123456789");
+        if (!why && (*q == 'e' || *q == 'E')) {
+            q += 1 + (q[1] == '+' || q[1] == '-');
+            if (!isdigit((unsigned char)*q)) why = "needs digits in its exponent";
+            q += strspn(q, "0123456789");
+        }
+        if (!why && q != p + n) why = "is not one number";
+    }
+    if (!why) {
+        k->i += n;
+        return 0;
+    }
+    snprintf(tok, sizeof tok, "%.*s", (int)(n < 24 ? n : 24), p);
+    if (strcmp(why, "has a leading zero") == 0)
+        return scan_fail(k, k->i, 0, "number '%s' has a leading zero (RFC 8259); write %s", tok,
+                         fix);
+    return scan_fail(k, k->i, 0, "number '%s' %s (RFC 8259)", tok, why);
+}
+
+static int scan_literal(scan *k, const char *word)
+{
+    const size_t n = strlen(word);
+    if (strncmp((const char *)k->s + k->i, word, n) != 0)
+        return scan_fail(k, k->i, 1, "unexpected text");
+    k->i += n;
+    return 0;
+}
+
+/* Steps past the closing '}' or ']' at s[i]. */
+static int scan_close(scan *k)
+{
+    k->i++;
+    return 0;
+}
+
+/* Members or items up to the closing byte; the opening one is at s[i]. */
+static int scan_members(scan *k, int object)
+{
+    const char close = object ? '}' : ']';
+    long index = 0;
+    k->i++;
+    skip_ws(k);
+    if (k->s[k->i] == close) return scan_close(k);
+    for (;; index++) {
+        size_t mark;
+        char part[24];
+        if (object) {
+            const size_t key = k->i;
+            if (k->s[k->i] != '"') return scan_fail(k, k->i, 1, "expected a key");
+            if (scan_string(k, "a key")) return -1;
+            mark = scan_push_key(k, key + 1, k->i - 1);
+            skip_ws(k);
+            if (k->s[k->i++] != ':') return scan_fail(k, k->i - 1, 1, "expected ':'");
+        } else {
+            snprintf(part, sizeof part, "[%ld]", index);
+            mark = scan_push(k, part);
+        }
+        if (scan_value(k)) return -1;
+        scan_pop(k, mark);
+        skip_ws(k);
+        if (k->s[k->i] == close) return scan_close(k);
+        if (k->s[k->i] != ',') return scan_fail(k, k->i, 1, "expected ',' or '%c'", close);
+        k->i++;
+        skip_ws(k);
+    }
+}
+
+static int scan_value(scan *k)
+{
+    unsigned char ch;
+    int st;
+    skip_ws(k);
+    ch = k->s[k->i];
+    if (ch == '"') return scan_string(k, "a string");
+    if (ch == '-' || isdigit(ch)) return scan_number(k);
+    if (ch == 't' || ch == 'f' || ch == 'n')
+        return scan_literal(k, ch == 't' ? "true" : ch == 'f' ? "false" : "null");
+    if (ch != '{' && ch != '[') return scan_fail(k, k->i, 1, "expected a value");
+    if (++k->depth > STP_JSON_MAX_DEPTH) {
+        k->out->too_deep = 1;
+        return scan_fail(k, k->i, 0,
+                         "JSON nested too deeply (limit %d levels of objects and arrays)",
+                         STP_JSON_MAX_DEPTH);
+    }
+    st = scan_members(k, ch == '{');
+    k->depth--;
+    return st;
+}
+
+int stp_json_strict(const char *text, stp_json_issue *issue)
+{
+    scan k;
+    memset(issue, 0, sizeof *issue);
+    k.s = (const unsigned char *)text;
+    k.i = strncmp(text, "\xef\xbb\xbf", 3) == 0 ? 3 : 0; /* a BOM may be ignored (RFC 8259 §8.1) */
+    k.depth = 0;
+    k.len = 0;
+    k.out = issue;
+    if (scan_value(&k)) return -1;
+    skip_ws(&k);
+    return k.s[k.i] ? scan_fail(&k, k.i, 1, "text after the value") : 0;
+}
+
+void stp_json_line_col(const char *text, size_t off, size_t *line, size_t *col)
 {
     size_t i, line_start = 0;
     *line = 1;
-    for (i = 0; i < off && json[i]; i++)
-        if (json[i] == '\n') ++*line, line_start = i + 1;
+    for (i = 0; i < off && text[i]; i++)
+        if (text[i] == '\n') ++*line, line_start = i + 1;
     *col = off - line_start + 1;
 }
+
+stp_status stp_json_issue_report(stp_error *err, const char *origin, const char *text,
+                                 const stp_json_issue *issue)
+{
+    size_t line, col;
+    stp_json_line_col(text, issue->off, &line, &col);
+    if (issue->too_deep)
+        return stp_error_set(err, STP_EUSAGE, "%s:%zu:%zu: %s", origin, line, col, issue->why);
+    return stp_error_set(err, STP_EUSAGE, "%s:%zu:%zu: malformed JSON%s%s: %s", origin, line, col,
+                         issue->path[0] ? " at " : "", issue->path, issue->why);
+}
+
+/* ---------------------------------------------------------------------------
+ * Text, files, API */
 
 /* cJSON stops at (or one past) the first bad byte: report it as LINE:COL
  * with the text before it on its line. */
@@ -553,7 +874,7 @@ static stp_status malformed(ctx *c, const char *json, size_t off)
 {
     size_t line, col, from, to;
     char near[64];
-    line_col(json, off, &line, &col);
+    stp_json_line_col(json, off, &line, &col);
     if (json[strspn(json, " \t\r\n")] == '\0')
         return stp_error_set(c->err, STP_EUSAGE, "%s:%zu:%zu: malformed JSON: the text is empty",
                              c->origin, line, col);
@@ -567,12 +888,20 @@ static stp_status malformed(ctx *c, const char *json, size_t off)
                          line, col, near);
 }
 
+/* Strict first (stp_json_strict); a syntax error keeps cJSON's message,
+ * or, where cJSON accepts the text anyway (a control byte as white space),
+ * the scan's offset in the same form. */
 static stp_status parse_text(ctx *c, const char *json, cJSON **out)
 {
     const char *end = NULL;
     char got[96];
+    stp_json_issue issue;
+    const int strict = stp_json_strict(json, &issue) == 0;
+    *out = NULL;
+    if (!strict && !issue.structural) return stp_json_issue_report(c->err, c->origin, json, &issue);
     *out = cJSON_ParseWithOpts(json, &end, 1);
     if (!*out) return malformed(c, json, end ? (size_t)(end - json) : 0);
+    if (!strict) return malformed(c, json, issue.off);
     if (cJSON_IsObject(*out)) return STP_OK;
     stp_cfg_describe(got, sizeof got, *out);
     return stp_cfg_fail(c, NULL, "the config must be a JSON object {...}; got %s", got);
@@ -634,13 +963,17 @@ static stp_status one_line(stp_error *err, stp_status st)
     return st;
 }
 
+/* origin: the file, the base of model paths; shown: its name in messages
+ * (NULL: origin). */
 static stp_status parse_config(stp_config **out, const char *json, const char *origin,
-                               const char *const *sets, int n_sets, stp_error *err)
+                               const char *shown, const char *const *sets, int n_sets,
+                               stp_error *err)
 {
     stp_config *cfg = NULL;
     cJSON *root = NULL, *schema = NULL;
     ctx c;
     if (init_ctx(&c, origin, err)) return err->status;
+    if (shown) c.origin = shown;
     if (!json) return stp_error_set(err, STP_EUSAGE, "%s: no config text", c.origin);
     if (parse_text(&c, json, &root)) goto fail;
     if (!(schema = cJSON_Parse(stp_cfg_schema_json))) {
@@ -650,7 +983,9 @@ static stp_status parse_config(stp_config **out, const char *json, const char *o
     /* resolve before the overrides so they can index arrays that only
      * exist as defaults (mitigations.tiered_liquidation.bands.0...) */
     if (resolve_object(&c, root, schema) || apply_sets(&c, root, sets, n_sets)) goto fail;
-    if (STP_ALLOC(err, cfg, 1) || build(&c, root, schema, cfg) || finish(&c, root, origin, cfg))
+    /* the points last: they are built from the resolved text, as run does */
+    if (STP_ALLOC(err, cfg, 1) || build(&c, root, schema, cfg) || finish(&c, root, origin, cfg) ||
+        stp_experiment_check(cfg, err))
         goto fail;
     *out = cfg;
     cJSON_Delete(root);
@@ -669,7 +1004,7 @@ stp_status stp_config_parse(stp_config **out, const char *json, const char *orig
     stp_error local;
     *out = NULL;
     if (!err) err = &local;
-    return one_line(err, parse_config(out, json, origin, sets, n_sets, err));
+    return one_line(err, parse_config(out, json, origin, NULL, sets, n_sets, err));
 }
 
 /* The whole file as a NUL-terminated string of *len bytes (*text owned by
@@ -719,7 +1054,7 @@ stp_status stp_config_load(stp_config **out, const char *path, const char *const
     if (!path) return stp_error_set(err, STP_EUSAGE, "no config file given");
     if (read_file(path, &text, &len, err)) return one_line(err, err->status);
     if (strlen(text) != len) { /* cJSON would stop there and miss the rest */
-        line_col(text, strlen(text), &line, &col);
+        stp_json_line_col(text, strlen(text), &line, &col);
         st = stp_error_set(err, STP_EUSAGE, "%s:%zu:%zu: malformed JSON: a NUL byte", path, line,
                            col);
     } else {
@@ -820,7 +1155,8 @@ stp_status stp_config_point(stp_config **out, char **overrides_json, const stp_c
 {
     cJSON *root = cJSON_Parse(base->resolved_json),
           *o = point_overrides(base, variant, sweep_value);
-    char *text = NULL, *set_text = NULL;
+    const char *source = base->source_path[0] ? base->source_path : NULL;
+    char *text = NULL, *set_text = NULL, shown[STP_PATH_MAX + 96];
     stp_status st = STP_OK;
     *out = NULL;
     *overrides_json = NULL;
@@ -833,9 +1169,9 @@ stp_status stp_config_point(stp_config **out, char **overrides_json, const stp_c
     cJSON_Delete(root);
     cJSON_Delete(o);
     cJSON_free(set_text);
-    if (!st)
-        st = stp_config_parse(out, text, base->source_path[0] ? base->source_path : NULL, NULL, 0,
-                              err);
+    /* messages name the point: "cfg.json (point 'breaker@0.1'): ..." */
+    snprintf(shown, sizeof shown, "%s (point '%s')", source ? source : "<config>", name);
+    if (!st) st = one_line(err, parse_config(out, text, source, shown, NULL, 0, err));
     cJSON_free(text);
     if (st) {
         free(*overrides_json);

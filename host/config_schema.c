@@ -6,6 +6,8 @@
 #endif
 #include "config_schema.h"
 
+#include "stampede/models.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,8 +22,14 @@
 
 #define N_ITEMS(a) (sizeof(a) / sizeof((a)[0]))
 #define SHARE_TOL  1e-6
-#define MAX_STEPS  1e9                /* horizon_s / dt_s: step indices stay well inside int */
-#define TWO_POW_53 9007199254740992.0 /* integers above it are not exact in JSON numbers */
+#define MAX_STEPS  1e7 /* horizon_s / dt_s: per-step arrays and 4x the step count stay ints */
+/* The log price's reach over a run (check_log_reach): on a 6-sd path e^30,
+ * so USD x price / price0 stays near 1e28, ten orders inside float32. */
+#define LOG_REACH_MAX 5.0
+/* |size.mean| + 6 size.sd of a shock whose size is a log return or a
+ * factor (gap, exploit, oracle_error): sizes are clamped to it (scenario.h) */
+#define SIZE_CAP_MAX 10.0
+#define TWO_POW_53   9007199254740992.0 /* integers above it are not exact in JSON numbers */
 
 typedef stp_cfg_ctx ctx;
 
@@ -104,6 +112,7 @@ typedef enum { F_NUM, F_INT, F_LLONG, F_SEED, F_BOOL, F_RANGE } field_kind;
 typedef struct bounds {
     double lo, hi;
     int lo_open, hi_open;
+    const char *why; /* the bound's reason, shown in its message; NULL: evident */
 } bounds;
 typedef struct field {
     const char *key;
@@ -112,18 +121,56 @@ typedef struct field {
     size_t off;
 } field;
 
+/* Every numeric key has an upper bound (issue 21): a value that passed
+ * validation must never turn a path non-finite after the simulation. The
+ * per-step model is float32 (step.h, path.h): prices, collateral units,
+ * debts and collateral x price must stay far below FLT_MAX = 3.4e38, and
+ * counts must fit an int. Key by key:
+ * - money held in float state (pool.depth_usd, collateral_usd.total):
+ *   <= 1e15 USD, a thousand times all of DeFi. Collateral units are USD /
+ *   price0 <= 1e21, and collateral x price = USD x price / price0, which
+ *   check_log_reach keeps below e^30 on a 6-sd path: <= 1e28;
+ * - market.price0_usd in [1e-6, 1e9]: the float prices and units above;
+ * - money only in double sums (the liquidators' budget, the cascade's
+ *   threshold): <= 1e30 (the shipped configs' "unlimited" budget is 1e18);
+ * - time.dt_s >= 1e-3: the agents' calm history of an hour is 3600 / dt_s
+ *   steps, four of them counted in one int (equilibrium.c); seconds keys
+ *   <= 1e9, and steps (horizon / dt) <= MAX_STEPS (check_steps);
+ * - rates per second <= 1e6: they enter 1 - exp(-rate dt), 1 already;
+ * - lognormal spreads (log_sd) <= 5: e^(5 x 6.7), at the largest
+ *   Box-Muller draw of a 32-bit word, is 3e14, inside float and double;
+ * - counts: run.paths <= 2^32 - 1 (the path is a 32-bit Philox counter
+ *   word); agents <= 1e7 and passive positions <= 1e8 (positions, and
+ *   agents x 161 parameters, index an int); a shock's rate_per_path and
+ *   count <= 64 (slots per path: rate + 10 sqrt(rate) + 10, an int);
+ * - importance tilts: a size tilt of 10 is a 10-sd shift (every weight
+ *   underflows far before), a count tilt of 5 multiplies rates by 148. */
 /* brace initializers of `bounds`, kept on one line each */
 /* clang-format off */
-#define ANY      {-HUGE_VAL, HUGE_VAL, 0, 0}
-#define POS      {0, HUGE_VAL, 1, 0} /* > 0 */
-#define NONNEG   {0, HUGE_VAL, 0, 0} /* >= 0 */
-#define FRAC     {0, 1, 0, 0}        /* [0, 1] */
-#define FRAC_LT1 {0, 1, 0, 1}        /* [0, 1) */
-#define FRAC_GT0 {0, 1, 1, 0}        /* (0, 1] */
-#define OPEN01   {0, 1, 1, 1}        /* (0, 1) */
-#define INT_TO(lo, hi) {lo, hi, 0, 0}
-#define BELOW_2_53(lo) {lo, TWO_POW_53, 0, 1}
-#define ABOVE_2  {2, HUGE_VAL, 1, 0}
+#define ANY      {-HUGE_VAL, HUGE_VAL, 0, 0, NULL}
+#define FRAC     {0, 1, 0, 0, NULL}        /* [0, 1] */
+#define FRAC_LT1 {0, 1, 0, 1, NULL}        /* [0, 1) */
+#define FRAC_GT0 {0, 1, 1, 0, NULL}        /* (0, 1] */
+#define OPEN01   {0, 1, 1, 1, NULL}        /* (0, 1) */
+#define UP_TO(lo, hi) {lo, hi, 0, 0, NULL} /* [lo, hi] */
+#define ABOVE(lo, hi) {lo, hi, 1, 0, NULL} /* (lo, hi] */
+#define INT_TO(lo, hi) {lo, hi, 0, 0, NULL}
+#define BELOW_2_53(lo) {lo, TWO_POW_53, 0, 1, NULL}
+#define WHY_PATHS "a path is a 32-bit Philox counter word; split larger studies by seed"
+#define WHY_USD   "USD held in float32: positions x prices stay far below 3.4e38"
+#define WHY_PRICE "float32 prices; collateral units are USD / price0"
+#define WHY_DT    "an hour of calm history is 3600 / dt_s steps"
+#define PATHS    {1, 4294967295.0, 0, 0, WHY_PATHS}
+#define USD_F32  {0, 1e15, 1, 0, WHY_USD}
+#define USD_F64  {0, 1e30, 0, 0, NULL}     /* [0, 1e30] */
+#define PRICE    {1e-6, 1e9, 0, 0, WHY_PRICE}
+#define DT       {1e-3, 86400, 0, 0, WHY_DT}
+#define SECONDS  {0, 1e9, 0, 0, NULL}      /* [0, 1e9]: saturates at the horizon */
+#define SECONDS_GT0 {0, 1e9, 1, 0, NULL}   /* (0, 1e9] */
+#define RATE     {0, 1e6, 0, 0, NULL}      /* per second, in 1 - exp(-rate dt) */
+#define LOG_SD   {0, 5, 0, 0, NULL}
+#define HF       {0.01, 1e6, 0, 0, NULL}
+#define ABOVE_2  {2, 1e6, 1, 0, NULL}      /* beyond 1e6 a Student-t is a normal */
 /* a key of the config, of protocols[], of scenario.shocks[] */
 #define C(key, kind, b, member) {key, kind, b, offsetof(stp_config, member)}
 #define P(key, kind, b, member) {key, kind, b, offsetof(stp_protocol_spec, member)}
@@ -136,28 +183,29 @@ static const field FIELDS[] = {
     C("experiment.search.paths_per_iter", F_INT, INT_TO(1, 2147483647.0),
       experiment.search_paths_per_iter),
     C("experiment.search.elite_fraction", F_NUM, OPEN01, experiment.search_elite_fraction),
-    C("run.paths", F_LLONG, BELOW_2_53(1), run.paths),
+    C("run.paths", F_LLONG, PATHS, run.paths),
     C("run.seed", F_SEED, BELOW_2_53(0), run.seed),
     C("run.batch", F_INT, INT_TO(1, 2147483647.0), run.batch),
-    C("time.dt_s", F_NUM, POS, time.dt_s),
-    C("time.horizon_s", F_NUM, POS, time.horizon_s),
-    C("market.price0_usd", F_NUM, POS, market.price0_usd),
-    C("market.mu_per_s", F_NUM, ANY, market.mu_per_s),
-    C("market.vol.calm_per_sqrt_s", F_NUM, NONNEG, market.vol_calm_per_sqrt_s),
-    C("market.vol.stress_per_sqrt_s", F_NUM, NONNEG, market.vol_stress_per_sqrt_s),
-    C("market.vol.calm_to_stress_per_s", F_NUM, NONNEG, market.calm_to_stress_per_s),
-    C("market.vol.stress_to_calm_per_s", F_NUM, NONNEG, market.stress_to_calm_per_s),
+    C("time.dt_s", F_NUM, DT, time.dt_s),
+    C("time.horizon_s", F_NUM, SECONDS_GT0, time.horizon_s),
+    C("market.price0_usd", F_NUM, PRICE, market.price0_usd),
+    /* drift and volatility are also bounded over the horizon: check_log_reach */
+    C("market.mu_per_s", F_NUM, UP_TO(-1, 1), market.mu_per_s),
+    C("market.vol.calm_per_sqrt_s", F_NUM, UP_TO(0, 1), market.vol_calm_per_sqrt_s),
+    C("market.vol.stress_per_sqrt_s", F_NUM, UP_TO(0, 1), market.vol_stress_per_sqrt_s),
+    C("market.vol.calm_to_stress_per_s", F_NUM, RATE, market.calm_to_stress_per_s),
+    C("market.vol.stress_to_calm_per_s", F_NUM, RATE, market.stress_to_calm_per_s),
     /* unit-variance Student-t scales by sqrt((nu-2)/nu): finite only for nu > 2 */
     C("market.noise.nu", F_NUM, ABOVE_2, market.noise_nu),
-    C("market.jumps.rate_per_s", F_NUM, NONNEG, market.jump_rate_per_s),
-    C("market.jumps.log_mean", F_NUM, ANY, market.jump_log_mean),
-    C("market.jumps.log_sd", F_NUM, NONNEG, market.jump_log_sd),
-    C("pool.depth_usd", F_NUM, POS, pool.depth_usd),
+    C("market.jumps.rate_per_s", F_NUM, UP_TO(0, 1), market.jump_rate_per_s),
+    C("market.jumps.log_mean", F_NUM, UP_TO(-1, 1), market.jump_log_mean),
+    C("market.jumps.log_sd", F_NUM, UP_TO(0, 1), market.jump_log_sd),
+    C("pool.depth_usd", F_NUM, USD_F32, pool.depth_usd),
     C("pool.fee", F_NUM, FRAC_LT1, pool.fee),
-    C("pool.arb_half_life_s", F_NUM, POS, pool.arb_half_life_s),
-    C("pool.refill_per_s", F_NUM, NONNEG, pool.refill_per_s),
-    C("oracle.delay_s", F_NUM, NONNEG, oracle.delay_s),
-    C("liquidators.capital_usd_per_s", F_NUM, NONNEG, liquidators.capital_usd_per_s),
+    C("pool.arb_half_life_s", F_NUM, ABOVE(0, 1e15), pool.arb_half_life_s),
+    C("pool.refill_per_s", F_NUM, RATE, pool.refill_per_s),
+    C("oracle.delay_s", F_NUM, SECONDS, oracle.delay_s),
+    C("liquidators.capital_usd_per_s", F_NUM, USD_F64, liquidators.capital_usd_per_s),
     C("population.agents", F_INT, INT_TO(0, 1e7), population.agents),
     C("population.passive_share", F_NUM, FRAC, population.passive_share),
     C("population.passive_positions", F_INT, INT_TO(0, 1e8), population.passive_positions),
@@ -166,32 +214,34 @@ static const field FIELDS[] = {
     C("population.max_family_share", F_NUM, FRAC_GT0, population.max_family_share),
     C("population.weight_noise", F_NUM, FRAC, population.weight_noise),
     C("population.threshold.mean", F_NUM, OPEN01, population.threshold.mean),
-    C("population.threshold.sd", F_NUM, NONNEG, population.threshold.sd),
-    C("population.latency_s.median", F_NUM, POS, population.latency_median_s),
-    C("population.latency_s.log_sd", F_NUM, NONNEG, population.latency_log_sd),
+    C("population.threshold.sd", F_NUM, FRAC, population.threshold.sd),
+    C("population.latency_s.median", F_NUM, ABOVE(0, 1e6), population.latency_median_s),
+    C("population.latency_s.log_sd", F_NUM, LOG_SD, population.latency_log_sd),
     C("population.sell_fraction", F_NUM, FRAC_GT0, population.sell_fraction),
-    C("population.cooldown_s", F_NUM, NONNEG, population.cooldown_s),
-    C("population.collateral_usd.total", F_NUM, POS, population.collateral_total_usd),
-    C("population.collateral_usd.log_sd", F_NUM, NONNEG, population.collateral_log_sd),
-    C("population.hf0.min", F_NUM, POS, population.hf0_min),
-    C("population.hf0.median", F_NUM, POS, population.hf0_median),
-    C("population.hf0.log_sd", F_NUM, NONNEG, population.hf0_log_sd),
+    C("population.cooldown_s", F_NUM, SECONDS, population.cooldown_s),
+    C("population.collateral_usd.total", F_NUM, USD_F32, population.collateral_total_usd),
+    C("population.collateral_usd.log_sd", F_NUM, LOG_SD, population.collateral_log_sd),
+    /* debt = collateral x LT / hf0, in float */
+    C("population.hf0.min", F_NUM, HF, population.hf0_min),
+    C("population.hf0.median", F_NUM, HF, population.hf0_median),
+    C("population.hf0.log_sd", F_NUM, LOG_SD, population.hf0_log_sd),
     C("mitigations.circuit_breaker.enabled", F_BOOL, ANY, mitigations.circuit_breaker.enabled),
-    C("mitigations.circuit_breaker.window_s", F_NUM, POS, mitigations.circuit_breaker.window_s),
+    C("mitigations.circuit_breaker.window_s", F_NUM, SECONDS_GT0,
+      mitigations.circuit_breaker.window_s),
     C("mitigations.circuit_breaker.max_sync_fraction", F_NUM, FRAC,
       mitigations.circuit_breaker.max_sync_fraction),
-    C("mitigations.circuit_breaker.cooldown_s", F_NUM, NONNEG,
+    C("mitigations.circuit_breaker.cooldown_s", F_NUM, SECONDS,
       mitigations.circuit_breaker.cooldown_s),
-    C("mitigations.circuit_breaker.release_s", F_NUM, NONNEG,
+    C("mitigations.circuit_breaker.release_s", F_NUM, SECONDS,
       mitigations.circuit_breaker.release_s),
     C("mitigations.random_delay.enabled", F_BOOL, ANY, mitigations.random_delay.enabled),
-    C("mitigations.random_delay.max_s", F_NUM, NONNEG, mitigations.random_delay.max_s),
+    C("mitigations.random_delay.max_s", F_NUM, SECONDS, mitigations.random_delay.max_s),
     C("mitigations.progressive_fee.enabled", F_BOOL, ANY, mitigations.progressive_fee.enabled),
     C("mitigations.progressive_fee.base", F_NUM, FRAC_LT1, mitigations.progressive_fee.base),
-    C("mitigations.progressive_fee.slope", F_NUM, NONNEG, mitigations.progressive_fee.slope),
-    C("mitigations.progressive_fee.tolerance.mean", F_NUM, NONNEG,
+    C("mitigations.progressive_fee.slope", F_NUM, FRAC, mitigations.progressive_fee.slope),
+    C("mitigations.progressive_fee.tolerance.mean", F_NUM, FRAC,
       mitigations.progressive_fee.tolerance.mean),
-    C("mitigations.progressive_fee.tolerance.sd", F_NUM, NONNEG,
+    C("mitigations.progressive_fee.tolerance.sd", F_NUM, FRAC,
       mitigations.progressive_fee.tolerance.sd),
     C("mitigations.progressive_fee.exempt_liquidations", F_BOOL, ANY,
       mitigations.progressive_fee.exempt_liquidations),
@@ -200,23 +250,23 @@ static const field FIELDS[] = {
     C("mitigations.tiered_liquidation.max_step_fraction", F_NUM, FRAC_GT0,
       mitigations.tiered_liquidation.max_step_fraction),
     C("mitigations.risk_signal.enabled", F_BOOL, ANY, mitigations.risk_signal.enabled),
-    C("mitigations.risk_signal.stagger_s", F_NUM, NONNEG, mitigations.risk_signal.stagger_s),
+    C("mitigations.risk_signal.stagger_s", F_NUM, SECONDS, mitigations.risk_signal.stagger_s),
     C("mitigations.grace_period.enabled", F_BOOL, ANY, mitigations.grace_period.enabled),
     C("mitigations.grace_period.sync_threshold", F_NUM, FRAC,
       mitigations.grace_period.sync_threshold),
     C("mitigations.grace_period.hf_floor", F_NUM, FRAC_GT0, mitigations.grace_period.hf_floor),
-    C("mitigations.grace_period.grace_s", F_NUM, NONNEG, mitigations.grace_period.grace_s),
-    C("scenario.importance.tilt", F_NUM, NONNEG, scenario.importance_tilt),
+    C("mitigations.grace_period.grace_s", F_NUM, SECONDS, mitigations.grace_period.grace_s),
+    C("scenario.importance.tilt", F_NUM, UP_TO(0, 10), scenario.importance_tilt),
     C("scenario.importance.pilot_paths", F_INT, INT_TO(0, 1e8), scenario.importance_pilot_paths),
-    C("scenario.importance.count_tilt", F_NUM, NONNEG, scenario.importance_count_tilt),
-    C("scenario.importance.jump_tilt", F_NUM, NONNEG, scenario.importance_jump_tilt),
+    C("scenario.importance.count_tilt", F_NUM, UP_TO(0, 5), scenario.importance_count_tilt),
+    C("scenario.importance.jump_tilt", F_NUM, UP_TO(0, 10), scenario.importance_jump_tilt),
     C("scenario.qmc.points", F_INT, INT_TO(1, 1e7), scenario.qmc_points),
     C("cascade.drawdown", F_NUM, FRAC_GT0, cascade.drawdown),
-    C("cascade.liquidation_usd", F_NUM, NONNEG, cascade.liquidation_usd),
+    C("cascade.liquidation_usd", F_NUM, USD_F64, cascade.liquidation_usd),
     C("output.worst_paths", F_INT, INT_TO(0, 4096), output.worst_paths),
     C("output.sample_paths", F_INT, INT_TO(0, 4096), output.sample_paths),
     C("output.histogram_bins", F_INT, INT_TO(1, 100000), output.histogram_bins),
-    C("output.sync_window_s", F_NUM, POS, output.sync_window_s),
+    C("output.sync_window_s", F_NUM, SECONDS_GT0, output.sync_window_s),
 };
 
 static const field PROTOCOL_FIELDS[] = {
@@ -229,11 +279,14 @@ static const field PROTOCOL_FIELDS[] = {
 static const field FAMILY_FIELDS[] = {
     {"share", F_NUM, FRAC, offsetof(stp_family_spec, share)},
 };
+/* size is a log return (gap, exploit), a fraction (liquidity_withdrawal,
+ * oracle_error) or seconds (oracle_delay): the kinds' own caps are in
+ * read_shock and check_size_cap */
 static const field SHOCK_FIELDS[] = {
-    S("time_s", F_RANGE, NONNEG, time_s),
-    S("duration_s", F_RANGE, NONNEG, duration_s),
-    S("size.mean", F_NUM, ANY, size.mean),
-    S("size.sd", F_NUM, NONNEG, size.sd),
+    S("time_s", F_RANGE, SECONDS, time_s),
+    S("duration_s", F_RANGE, SECONDS, duration_s),
+    S("size.mean", F_NUM, UP_TO(-1e9, 1e9), size.mean),
+    S("size.sd", F_NUM, UP_TO(0, 1e9), size.sd),
 };
 static const field BAND_FIELDS[] = {
     {"hf_below", F_NUM, FRAC_GT0, offsetof(stp_band_spec, hf_below)},
@@ -262,26 +315,46 @@ static int in_bounds(double x, bounds b)
     return (b.lo_open ? x > b.lo : x >= b.lo) && (b.hi_open ? x < b.hi : x <= b.hi);
 }
 
-/* "a number in [0, 1)", "an integer >= 0", ... */
+/* A bound as people write it: 1e15 and 1e-6 rather than 1000000000000000
+ * and 1e-06; other numbers as stp_cfg_fmt_num. */
+static void fmt_bound(char *buf, size_t cap, double x)
+{
+    char sci[40], *e, *m;
+    int exponent;
+    stp_cfg_fmt_num(buf, cap, x);
+    snprintf(sci, sizeof sci, "%.14e", x); /* d.dddddddddddddde+XX */
+    if (!(e = strchr(sci, 'e'))) return;
+    exponent = atoi(e + 1);
+    for (m = e; m[-1] == '0'; m--)
+        ;
+    if (m[-1] == '.') m--;
+    snprintf(m, sizeof sci - (size_t)(m - sci), "e%d", exponent);
+    /* printf's own exponents (1e-06, 1e+15) always; 1e7 over 10000000 */
+    if (strtod(sci, NULL) == x && (strchr(buf, 'e') || strlen(sci) + 2 <= strlen(buf)))
+        snprintf(buf, cap, "%s", sci);
+}
+
+/* "a number in [0, 1)", "an integer >= 0", ..., with the bound's reason */
 static void fmt_bounds(char *buf, size_t cap, bounds b, int integer)
 {
     const char *what = integer ? "an integer" : "a number";
-    char lo[40], hi[40];
-    stp_cfg_fmt_num(lo, sizeof lo, b.lo);
-    stp_cfg_fmt_num(hi, sizeof hi, b.hi);
+    char lo[40], hi[40], why[128] = "";
+    fmt_bound(lo, sizeof lo, b.lo);
+    fmt_bound(hi, sizeof hi, b.hi);
+    if (b.why) snprintf(why, sizeof why, " (%s)", b.why);
     if (isinf(b.lo) && isinf(b.hi))
         snprintf(buf, cap, "%s", what);
     else if (isinf(b.hi))
-        snprintf(buf, cap, "%s %s %s", what, b.lo_open ? ">" : ">=", lo);
+        snprintf(buf, cap, "%s %s %s%s", what, b.lo_open ? ">" : ">=", lo, why);
     else
-        snprintf(buf, cap, "%s in %c%s, %s%c", what, b.lo_open ? '(' : '[', lo, hi,
-                 b.hi_open ? ')' : ']');
+        snprintf(buf, cap, "%s in %c%s, %s%c%s", what, b.lo_open ? '(' : '[', lo, hi,
+                 b.hi_open ? ')' : ']', why);
 }
 
 static stp_status get_number(ctx *c, const char *key, const cJSON *v, int integer, bounds b,
                              double *x)
 {
-    char want[128], got[96];
+    char want[256], got[96];
     if (cJSON_IsNumber(v) && isfinite(v->valuedouble) &&
         (!integer || v->valuedouble == floor(v->valuedouble)) && in_bounds(v->valuedouble, b)) {
         *x = v->valuedouble;
@@ -304,7 +377,7 @@ static stp_status range_end(ctx *c, const cJSON *v, int i, bounds b, double *x)
 /* A number (lo == hi) or [lo, hi] with lo <= hi, both within b. */
 static stp_status read_range(ctx *c, const char *key, const cJSON *v, bounds b, stp_range *out)
 {
-    char want[128], got[96];
+    char want[256], got[96];
     size_t mark;
     stp_status st;
     if (cJSON_IsNumber(v)) {
@@ -385,8 +458,9 @@ static stp_status get_enum(ctx *c, const cJSON *obj, const char *key, const char
     return stp_cfg_fail(c, key, "must be one of %s; got %s", list, got);
 }
 
-/* A non-empty string shorter than cap; with `name`, also no '/' (names
- * become HDF5 group names) and no control characters. */
+/* A non-empty string shorter than cap; with `name`, also no '/', no
+ * control characters and not "." or ".." (names become HDF5 group names,
+ * where those mean paths). */
 static stp_status get_string(ctx *c, const cJSON *obj, const char *key, char *out, size_t cap,
                              int name)
 {
@@ -396,6 +470,7 @@ static stp_status get_string(ctx *c, const cJSON *obj, const char *key, char *ou
     int ok = cJSON_IsString(v) && v->valuestring[0] && strlen(v->valuestring) < cap;
     for (p = ok && name ? v->valuestring : ""; *p; p++)
         if (*p == '/' || (unsigned char)*p < 0x20 || *p == 0x7f) ok = 0;
+    if (ok && name && (!strcmp(v->valuestring, ".") || !strcmp(v->valuestring, ".."))) ok = 0;
     if (ok) {
         memcpy(out, v->valuestring, strlen(v->valuestring) + 1);
         return STP_OK;
@@ -403,7 +478,9 @@ static stp_status get_string(ctx *c, const cJSON *obj, const char *key, char *ou
     if (!v) return stp_cfg_fail(c, key, "missing required key");
     stp_cfg_describe(got, sizeof got, v);
     if (name)
-        return stp_cfg_fail(c, key, "must be a name of 1 to %zu characters without '/'; got %s",
+        return stp_cfg_fail(c, key,
+                            "must be a name of 1 to %zu characters without '/' or control "
+                            "characters, not \".\" or \"..\"; got %s",
                             cap - 1, got);
     return stp_cfg_fail(c, key, "must be a non-empty string of at most %zu bytes; got %s", cap - 1,
                         got);
@@ -520,13 +597,30 @@ static stp_status resolve_model(ctx *c, stp_family_spec *f)
                         f->model, tried);
 }
 
+/* The family's model file, loaded and checked by the loader the population
+ * uses (stp_model_load), so a file `validate` accepts is one `run` loads.
+ * Keeps the loader's status: a file that cannot be read is STP_EIO. */
+static stp_status check_model(ctx *c, const stp_family_spec *f)
+{
+    stp_model m;
+    stp_error why = {STP_OK, ""};
+    const stp_status st = stp_model_load(&m, f->model_resolved, &why);
+    if (st == STP_OK) return STP_OK;
+    if (st == STP_ENOMEM) return stp_cfg_oom(c);
+    stp_cfg_fail(c, "model",
+                 "model file '%s' cannot be used (%s); fix or regenerate it, or choose another",
+                 f->model, why.msg);
+    c->err->status = st;
+    return st;
+}
+
 static stp_status read_family(ctx *c, cJSON *it, int i, stp_config *cfg)
 {
     stp_family_spec *f = &cfg->population.families[i];
     if (get_string(c, it, "model", f->model, sizeof f->model, 0) ||
-        read_fields(c, it, FAMILY_FIELDS, N_ITEMS(FAMILY_FIELDS), f))
+        read_fields(c, it, FAMILY_FIELDS, N_ITEMS(FAMILY_FIELDS), f) || resolve_model(c, f))
         return c->err->status;
-    return resolve_model(c, f);
+    return check_model(c, f);
 }
 
 /* Model diversity (DESIGN §3.5) is a requirement on the population. */
@@ -615,7 +709,7 @@ static stp_status read_shock_count(ctx *c, const cJSON *it, stp_shock_spec *s)
 {
     const cJSON *rate = cJSON_GetObjectItemCaseSensitive(it, "rate_per_path");
     const cJSON *count = cJSON_GetObjectItemCaseSensitive(it, "count");
-    const bounds rate_b = NONNEG, count_b = INT_TO(0, 64);
+    const bounds rate_b = UP_TO(0, 64), count_b = INT_TO(0, 64); /* slots: an int */
     double x;
     if (!rate && !count)
         return stp_cfg_fail(c, NULL,
@@ -669,6 +763,25 @@ static stp_status default_size_mean(ctx *c, cJSON *size)
     return STP_OK;
 }
 
+/* A gap's or an exploit's size is a log return, an oracle_error's a
+ * factor 1 + size: the largest drawn, |mean| + 6 sd (scenario.h clamps to
+ * it), must keep float32 prices finite. Withdrawals are clamped to the
+ * pool, delays to the horizon, and a vol regime has no size. */
+static stp_status check_size_cap(ctx *c, const stp_shock_spec *s)
+{
+    const double cap = fabs(s->size.mean) + 6.0 * s->size.sd;
+    char got[40];
+    if (s->kind != STP_SHOCK_GAP && s->kind != STP_SHOCK_EXPLOIT &&
+        s->kind != STP_SHOCK_ORACLE_ERROR)
+        return STP_OK;
+    if (cap <= SIZE_CAP_MAX) return STP_OK;
+    stp_cfg_fmt_num(got, sizeof got, cap);
+    return stp_cfg_fail(c, "size",
+                        "|size.mean| + 6 size.sd is %s, the largest %s size drawn; at most 10, "
+                        "or float32 prices overflow: lower size.mean or size.sd",
+                        got, stp_shock_kind_name(s->kind));
+}
+
 static stp_status read_shock(ctx *c, cJSON *it, int i, stp_config *cfg)
 {
     stp_shock_spec *s = &cfg->scenario.shocks[i];
@@ -690,7 +803,7 @@ static stp_status read_shock(ctx *c, cJSON *it, int i, stp_config *cfg)
                             "times 1 + size)");
     if (s->time_s.hi > cfg->time.horizon_s)
         return stp_cfg_fail(c, "time_s", "must end by time.horizon_s; a later shock never happens");
-    return STP_OK;
+    return check_size_cap(c, s);
 }
 
 static stp_status read_levels(ctx *c, const cJSON *output, const char *key, double *dst, int *n)
@@ -744,15 +857,57 @@ static stp_status read_enums(ctx *c, const cJSON *root, stp_config *cfg)
     return STP_OK;
 }
 
-/* Rules across keys. */
-static stp_status check_cross(ctx *c, const stp_config *cfg)
+/* Steps are ints everywhere (params.h); counted in double here, so a
+ * horizon of 1e9 steps is refused instead of wrapping. */
+static stp_status check_steps(ctx *c, const stp_config *cfg)
 {
-    char dt[40];
+    char dt[40], steps[40];
+    const double n = cfg->time.horizon_s / cfg->time.dt_s;
     stp_cfg_fmt_num(dt, sizeof dt, cfg->time.dt_s);
     if (cfg->time.horizon_s < cfg->time.dt_s)
         return stp_cfg_fail(c, "time.horizon_s", "must be >= time.dt_s (%s)", dt);
-    if (cfg->time.horizon_s / cfg->time.dt_s > MAX_STEPS)
-        return stp_cfg_fail(c, "time.horizon_s", "must be at most 1e9 steps of time.dt_s (%s)", dt);
+    if (n <= MAX_STEPS) return STP_OK;
+    snprintf(steps, sizeof steps, "%.4g", n);
+    return stp_cfg_fail(c, "time.horizon_s",
+                        "time.horizon_s / time.dt_s is %s steps; at most 1e7 (step counts and "
+                        "per-step arrays): shorten the horizon or raise time.dt_s (%s)",
+                        steps, dt);
+}
+
+/* How far the log price can reach over the run, term by term: the drift
+ * |mu| H, the larger volatility's sd vol sqrt(H), and the jumps' mean
+ * absolute move rate H (|log_mean| + log_sd). Prices, collateral units and
+ * collateral x price are float32 (step.h): LOG_REACH_MAX keeps even a 6-sd
+ * path far inside its range. The message names the largest term's key. */
+static stp_status check_log_reach(ctx *c, const stp_config *cfg)
+{
+    const double h = cfg->time.horizon_s;
+    const int stress = cfg->market.vol_stress_per_sqrt_s > cfg->market.vol_calm_per_sqrt_s;
+    const double term[3] = {
+        fabs(cfg->market.mu_per_s) * h,
+        (stress ? cfg->market.vol_stress_per_sqrt_s : cfg->market.vol_calm_per_sqrt_s) * sqrt(h),
+        cfg->market.jump_rate_per_s * h *
+            (fabs(cfg->market.jump_log_mean) + cfg->market.jump_log_sd)};
+    const char *const keys[3] = {
+        "market.mu_per_s", stress ? "market.vol.stress_per_sqrt_s" : "market.vol.calm_per_sqrt_s",
+        "market.jumps.rate_per_s"};
+    char reach[40];
+    int k, big = 0;
+    for (k = 1; k < 3; k++)
+        if (term[k] > term[big]) big = k;
+    if (term[0] + term[1] + term[2] <= LOG_REACH_MAX) return STP_OK;
+    snprintf(reach, sizeof reach, "%.4g", term[0] + term[1] + term[2]);
+    return stp_cfg_fail(c, keys[big],
+                        "over time.horizon_s the log price reaches %s (|mu_per_s| H + vol "
+                        "sqrt(H) + jumps.rate_per_s H (|log_mean| + log_sd)); it must stay <= 5 "
+                        "so float32 prices stay finite: lower this key or shorten the horizon",
+                        reach);
+}
+
+/* Rules across keys. */
+static stp_status check_cross(ctx *c, const stp_config *cfg)
+{
+    if (check_steps(c, cfg) || check_log_reach(c, cfg)) return c->err->status;
     if (cfg->population.hf0_median < cfg->population.hf0_min)
         return stp_cfg_fail(c, "population.hf0.median", "must be >= population.hf0.min");
     /* agents == 0 leaves all collateral to passive positions (passive_share
@@ -762,6 +917,40 @@ static stp_status check_cross(ctx *c, const stp_config *cfg)
         return stp_cfg_fail(c, "population.passive_positions",
                             "must be > 0 when passive_share > 0 or agents is 0");
     return STP_OK;
+}
+
+stp_status stp_config_check_qmc(const stp_config *cfg, stp_error *err)
+{
+    const long long pts = cfg->scenario.qmc_points;
+    if (cfg->scenario.mode != STP_SCENARIO_QMC) return STP_OK;
+    if (pts <= 0 || (pts & (pts - 1)) != 0)
+        return stp_error_set(err, STP_EUSAGE,
+                             "config error at scenario.qmc.points: %lld is not a power of two "
+                             "(a Sobol net is balanced at 2^k points); use e.g. 1024",
+                             pts);
+    if (cfg->run.paths % pts != 0 || cfg->run.paths / pts < 2)
+        return stp_error_set(err, STP_EUSAGE,
+                             "config error at run.paths: qmc needs whole replicates of "
+                             "scenario.qmc.points = %lld paths, at least 2 of them (for the "
+                             "error estimate); use run.paths = k x %lld with k >= 2",
+                             pts, pts);
+    return STP_OK;
+}
+
+/* What a scenario mode or the search needs of the rest (run refuses the
+ * same before it simulates; README "Config reference"). */
+static stp_status check_modes(ctx *c, const stp_config *cfg)
+{
+    stp_error qmc = {STP_OK, ""};
+    if (cfg->experiment.kind == STP_EXP_SEARCH && cfg->scenario.mode != STP_SCENARIO_RANDOM)
+        return stp_cfg_fail(c, "scenario.mode",
+                            "a search draws from its own laws and re-runs against \"random\"; "
+                            "set scenario.mode to \"random\"");
+    if (cfg->experiment.kind == STP_EXP_SEARCH && cfg->scenario.n_shocks == 0)
+        return stp_cfg_fail(c, "scenario.shocks",
+                            "a search needs at least one shock spec to move; add one");
+    if (stp_config_check_qmc(cfg, &qmc) == STP_OK) return STP_OK;
+    return stp_error_set(c->err, qmc.status, "%s: %s", c->origin, qmc.msg);
 }
 
 /* ---------------------------------------------------------------------------
@@ -897,7 +1086,7 @@ stp_status stp_cfg_read(ctx *c, cJSON *root, stp_config *cfg)
     if (read_fields(c, root, FIELDS, N_ITEMS(FIELDS), cfg) || read_enums(c, root, cfg) ||
         check_cross(c, cfg) || read_protocols(c, root, cfg) || read_population(c, root, cfg) ||
         read_bands(c, root, cfg) || check_fee(c, cfg) || read_scenario(c, root, cfg) ||
-        read_output(c, root, cfg) || read_experiment(c, root, cfg))
+        read_output(c, root, cfg) || read_experiment(c, root, cfg) || check_modes(c, cfg))
         return c->err->status;
     return STP_OK;
 }

@@ -124,6 +124,40 @@ stp_status stp_experiment_point_config(stp_config **out, char **overrides_json,
     return STP_OK;
 }
 
+/* err's message, prefixed by the config's name: the rules above do not
+ * know it, and config loading reports in "FILE: config error at ..." form. */
+static stp_status with_origin(const stp_config *cfg, stp_error *err)
+{
+    char msg[STP_ERROR_MAX];
+    memcpy(msg, err->msg, sizeof msg);
+    return stp_error_set(err, err->status, "%s: %s",
+                         cfg->source_path[0] ? cfg->source_path : "<config>", msg);
+}
+
+stp_status stp_experiment_check(const stp_config *cfg, stp_error *err)
+{
+    stp_point_spec *pts = NULL;
+    stp_status st;
+    int n = 0, i;
+    /* a single run is its own point; a search's points are its iterations */
+    if (cfg->experiment.kind == STP_EXP_SINGLE || cfg->experiment.kind == STP_EXP_SEARCH)
+        return STP_OK;
+    if (STP_ALLOC(err, pts, STP_MAX_POINTS)) return err->status;
+    if ((st = stp_experiment_points(cfg, pts, &n, err)) == STP_EUSAGE) with_origin(cfg, err);
+    for (i = 0; st == STP_OK && i < n; i++) {
+        stp_config *own = NULL;
+        char *overrides = NULL;
+        st = stp_config_point(&own, &overrides, cfg, pts[i].variant,
+                              pts[i].has_value ? &pts[i].value : NULL, pts[i].name, err);
+        if (st == STP_OK && (st = check_pairable(cfg, own, &pts[i], err)) == STP_EUSAGE)
+            with_origin(cfg, err);
+        stp_config_destroy(own);
+        free(overrides);
+    }
+    free(pts);
+    return st;
+}
+
 void stp_comparison_free(stp_comparison *cmp)
 {
     free(cmp->rows);

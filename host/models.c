@@ -15,6 +15,8 @@
  */
 #include "stampede/models.h"
 
+#include "config_schema.h"
+
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <limits.h>
@@ -127,34 +129,35 @@ static stp_status read_file(const load_ctx *c, char **text, size_t *len)
                          MODEL_MAX_SIZE >> 20);
 }
 
-/* 1-based line and column of byte `off`. */
-static void line_col(const char *text, size_t off, size_t *line, size_t *col)
-{
-    size_t i, line_start = 0;
-    *line = 1;
-    for (i = 0; i < off && text[i]; i++)
-        if (text[i] == '\n') ++*line, line_start = i + 1;
-    *col = off - line_start + 1;
-}
-
-/* Parses the text; must be one JSON object with nothing after it. A NUL
- * byte inside the file would end the text early, so it is an error too. */
+/* Parses the text; must be one JSON object with nothing after it, strict
+ * RFC 8259 JSON (stp_json_strict, as configs: cJSON alone reads 01 and
+ * invalid UTF-8). A NUL byte inside the file would end the text early, so
+ * it is an error too. */
 static stp_status parse_text(const load_ctx *c, const char *text, size_t len, cJSON **out)
 {
     const char *end = NULL;
     size_t line, col, off;
+    stp_json_issue issue;
+    int strict;
     *out = NULL;
     if (memchr(text, '\0', len)) {
         off = strlen(text);
-        line_col(text, off, &line, &col);
+        stp_json_line_col(text, off, &line, &col);
         return stp_error_set(c->err, STP_EUSAGE, "%s:%zu:%zu: malformed JSON: a NUL byte", c->path,
                              line, col);
     }
+    strict = stp_json_strict(text, &issue) == 0;
+    if (!strict && !issue.structural) return stp_json_issue_report(c->err, c->path, text, &issue);
     /* require_null_terminated: trailing text after the object is an error */
     *out = cJSON_ParseWithOpts(text, &end, 1);
+    if (*out && !strict) { /* cJSON took what RFC 8259 refuses: the scan's offset */
+        cJSON_Delete(*out);
+        *out = NULL;
+        end = NULL;
+    }
     if (!*out) {
-        off = end && end >= text && end <= text + len ? (size_t)(end - text) : 0;
-        line_col(text, off, &line, &col);
+        off = end && end >= text && end <= text + len ? (size_t)(end - text) : issue.off;
+        stp_json_line_col(text, off, &line, &col);
         if (text[strspn(text, " \t\r\n")] == '\0')
             return stp_error_set(c->err, STP_EUSAGE,
                                  "%s:%zu:%zu: malformed JSON: the file is empty", c->path, line,

@@ -360,14 +360,8 @@ static stp_status check_runnable(const stp_config *cfg, const stp_run_opts *o, s
         return stp_error_set(err, STP_EUSAGE,
                              "--shard: a search's iterations each need every path; run it in "
                              "one process");
-    if (cfg->experiment.kind == STP_EXP_SEARCH && cfg->scenario.mode != STP_SCENARIO_RANDOM)
-        return stp_error_set(err, STP_EUSAGE,
-                             "config error at scenario.mode: a search draws from its own laws "
-                             "and re-runs against \"random\"; set scenario.mode to \"random\"");
-    if (cfg->experiment.kind == STP_EXP_SEARCH && cfg->scenario.n_shocks == 0)
-        return stp_error_set(err, STP_EUSAGE,
-                             "config error at scenario.shocks: a search needs at least one shock "
-                             "spec to move; add one");
+    /* the config's own rules (a search's scenario mode and shocks, the path
+     * count, qmc nets) are stp_config_load's, which validate runs too */
     return STP_OK;
 }
 
@@ -393,10 +387,6 @@ static stp_status check_output(const stp_run_opts *o, stp_error *err)
 
 stp_status stp_run_check(const stp_config *cfg, int threads, stp_error *err)
 {
-    if (cfg->run.paths > 4294967295LL) /* the path is a 32-bit Philox counter word */
-        return stp_error_set(err, STP_EUSAGE,
-                             "config error at run.paths: at most 4294967295 "
-                             "paths per run; split larger studies by seed");
     return stp_footprint_check(cfg, threads, err);
 }
 

@@ -81,8 +81,8 @@ static const char EXAMPLE[] =
 static const char *const MODELS[] = {"consensus_mlp.json", "second_mlp.json", "drawdown_rule.json",
                                      "vol_target_rule.json"};
 
-/* A temporary tree DIR/{configs,models}/ with placeholder model files
- * (resolution only checks that they exist). One per test process. */
+/* A temporary tree DIR/{configs,models}/ with copies of the shipped model
+ * files (loading a config loads its models). One per test process. */
 static char dir[64];
 
 static void write_file(const char *path, const char *text)
@@ -91,6 +91,22 @@ static void write_file(const char *path, const char *text)
     cr_assert_not_null(f, "cannot write %s", path);
     fputs(text, f);
     fclose(f);
+}
+
+/* The shipped models/NAME copied to path. */
+static void copy_model(const char *name, const char *path)
+{
+    char from[512], buf[4096];
+    FILE *in, *out;
+    size_t n;
+    snprintf(from, sizeof from, "%s/models/%s", STP_SOURCE_DIR, name);
+    in = fopen(from, "rb");
+    out = fopen(path, "wb");
+    cr_assert(in && out, "cannot copy %s to %s", from, path);
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        cr_assert_eq(fwrite(buf, 1, n, out), n);
+    fclose(in);
+    fclose(out);
 }
 
 static void make_tree(void)
@@ -105,7 +121,7 @@ static void make_tree(void)
     cr_assert_eq(mkdir(path, 0700), 0);
     for (i = 0; i < sizeof MODELS / sizeof *MODELS; i++) {
         snprintf(path, sizeof path, "%s/models/%s", dir, MODELS[i]);
-        write_file(path, "{}\n");
+        copy_model(MODELS[i], path);
     }
 }
 
@@ -486,13 +502,15 @@ Test(config, out_of_range_names_path_and_range)
 {
     expect_set_error("pool.fee=1.5",
                      "t.json: config error at pool.fee: must be a number in [0, 1); got 1.5");
-    expect_set_error("time.dt_s=0", "t.json: config error at time.dt_s: must be a number > 0; got "
-                                    "0");
+    expect_set_error("time.dt_s=0", "t.json: config error at time.dt_s: must be a number in "
+                                    "[0.001, 86400] (an hour of calm history is 3600 / dt_s "
+                                    "steps); got 0");
     expect_set_error("market.noise.nu=2",
-                     "t.json: config error at market.noise.nu: must be a number > 2; got 2");
+                     "t.json: config error at market.noise.nu: must be a number in (2, 1e6]; "
+                     "got 2");
     expect_set_error("population.agents=10000001",
                      "t.json: config error at population.agents: must be an integer in [0, "
-                     "10000000]; got 10000001");
+                     "1e7]; got 10000001");
     expect_set_error("protocols.0.liquidation_threshold=0",
                      "t.json: config error at protocols[0].liquidation_threshold: must be a "
                      "number in (0, 1]; got 0");
@@ -509,7 +527,8 @@ Test(config, integer_fields_reject_fractions)
 {
     expect_set_error("run.paths=1.5",
                      "t.json: config error at run.paths: must be an integer in [1, "
-                     "9007199254740992); got 1.5");
+                     "4294967295] (a path is a 32-bit Philox counter word; split larger studies "
+                     "by seed); got 1.5");
     expect_set_error("run.batch=1.5", "t.json: config error at run.batch: must be an integer in "
                                       "[1, 2147483647]; got 1.5");
     expect_set_error("output.worst_paths=1.5",
@@ -599,8 +618,8 @@ Test(config, shock_rules)
                      "time.horizon_s; a later shock never happens");
     expect_set_error("scenario.shocks=[{\"kind\": \"gap\", \"count\": 1, \"time_s\": 0, "
                      "\"size\": {\"mean\": -0.1}, \"duration_s\": -1}]",
-                     "t.json: config error at scenario.shocks[0].duration_s: must be a number >= "
-                     "0; got -1");
+                     "t.json: config error at scenario.shocks[0].duration_s: must be a number in "
+                     "[0, 1e9]; got -1");
     expect_set_error("scenario.shocks=[{\"kind\": \"oracle_error\", \"count\": 1, \"time_s\": 0, "
                      "\"size\": {\"mean\": -1}}]",
                      "t.json: config error at scenario.shocks[0].size.mean: must be in (-1, 1) "
@@ -614,19 +633,19 @@ Test(config, breaker_release_is_gradual_or_batch)
                      "\"gradual\" | \"batch\"; got \"slow\"");
     expect_set_error("mitigations.circuit_breaker.release_s=-1",
                      "t.json: config error at mitigations.circuit_breaker.release_s: must be a "
-                     "number >= 0; got -1");
+                     "number in [0, 1e9]; got -1");
 }
 
 Test(config, range_items_name_their_index)
 {
     expect_set_error("scenario.shocks=[{\"kind\": \"vol_regime\", \"count\": 1, \"time_s\": "
                      "[0, \"late\"]}]",
-                     "t.json: config error at scenario.shocks[0].time_s[1]: must be a number >= 0; "
-                     "got \"late\"");
+                     "t.json: config error at scenario.shocks[0].time_s[1]: must be a number in "
+                     "[0, 1e9]; got \"late\"");
     expect_set_error("scenario.shocks=[{\"kind\": \"vol_regime\", \"count\": 1, \"time_s\": "
                      "[0, 1, 2]}]",
-                     "t.json: config error at scenario.shocks[0].time_s: must be a number >= 0 or "
-                     "a range [lo, hi] of them; got an array");
+                     "t.json: config error at scenario.shocks[0].time_s: must be a number in [0, "
+                     "1e9] or a range [lo, hi] of them; got an array");
 }
 
 Test(config, passive_positions_must_exist_when_they_hold_collateral)
@@ -790,7 +809,7 @@ Test(config, model_paths_search_config_folder_then_parent)
     snprintf(path, sizeof path, "%s/configs/models", dir);
     cr_assert_eq(mkdir(path, 0700), 0);
     snprintf(path, sizeof path, "%s/configs/models/consensus_mlp.json", dir);
-    write_file(path, "{}\n");
+    copy_model("consensus_mlp.json", path);
     cr_assert_eq(load_text("example.json", EXAMPLE, NULL, 0, &cfg, &err), STP_OK, "%s", err.msg);
     cr_assert_str_eq(cfg->population.families[0].model_resolved, path, "config folder first");
     snprintf(want, sizeof want, "%s/configs/../models/second_mlp.json", dir);
@@ -814,6 +833,514 @@ Test(config, missing_model_file_lists_where_it_looked)
              dir, dir, dir);
     cr_assert_eq(strncmp(err.msg, want, strlen(want)), 0, "%s", err.msg);
     cr_assert_not_null(strstr(err.msg, "); fix the path"), "%s", err.msg);
+}
+
+/* ---------------------------------------------------------------------------
+ * Issue 21: `validate` refuses everything `run` refuses before it simulates,
+ * and nothing that passes may fail only after the simulation */
+
+/* The minimal config of parse_min with `extra` members first, on line 1
+ * right after the '{' (so `extra` starts at column 2). */
+static stp_status parse_min_with(const char *extra, const char *const *sets, int n_sets,
+                                 stp_config **out, stp_error *err)
+{
+    char text[16384];
+    snprintf(text, sizeof text,
+             "{%s\"protocols\": [{\"name\": \"lend_a\", \"share\": 0.6, \"liquidation_threshold\": "
+             "0.83, \"liquidation_bonus\": 0.05},\n"
+             "               {\"name\": \"lend_b\", \"share\": 0.4, \"liquidation_threshold\": "
+             "0.8, \"liquidation_bonus\": 0.075}],\n"
+             " \"population\": {\"families\": [{\"model\": \"%s/models/consensus_mlp.json\", "
+             "\"share\": 1}]}}",
+             extra, dir);
+    return stp_config_parse(out, text, "t.json", sets, n_sets, err);
+}
+
+static void expect_text_error(const char *extra, const char *msg)
+{
+    stp_config *cfg = NULL;
+    stp_error err = {0};
+    expect_error(parse_min_with(extra, NULL, 0, &cfg, &err), cfg, &err, STP_EUSAGE, msg);
+}
+
+static void expect_sets_error(const char *const *sets, int n, const char *msg)
+{
+    stp_config *cfg = NULL;
+    stp_error err = {0};
+    expect_error(parse_min(sets, n, &cfg, &err), cfg, &err, STP_EUSAGE, msg);
+}
+
+/* An 8 -> 1 -> 1 MLP file with each part replaceable. */
+static void mlp_file(const char *name, const char *kind, const char *feature, const char *hidden,
+                     const char *w1_row, const char *b1, const char *b2, char *path, size_t cap)
+{
+    char text[2048];
+    snprintf(text, sizeof text,
+             "{\"format\": \"stampede-model\", \"format_version\": 1, \"name\": \"t\", \"kind\": "
+             "\"%s\", \"feature_version\": \"%s\", \"architecture\": {\"inputs\": 8, \"hidden\": "
+             "%s, \"activation\": \"tanh\", \"output\": \"sigmoid\"}, \"weights\": {\"w1\": [%s], "
+             "\"b1\": %s, \"w2\": [0.5], \"b2\": %s}}\n",
+             kind, feature, hidden, w1_row, b1, b2);
+    snprintf(path, cap, "%s/models/%s", dir, name);
+    write_file(path, text);
+}
+
+#define ROW8 "[0, 0.1, 0, 0, 0, 0, 0, 0]"
+
+/* The family's model file is loaded at validation by the loader the
+ * population uses, so its message is the loader's, inside one naming the
+ * family's key and the file. */
+static void expect_model_error(const char *path, const char *inner)
+{
+    stp_config *cfg = NULL;
+    stp_error err = {0};
+    char set[512], want[1024];
+    const char *sets[1] = {set};
+    snprintf(set, sizeof set, "population.families.0.model=%s", path);
+    snprintf(want, sizeof want,
+             "t.json: config error at population.families[0].model: model file '%s' cannot be "
+             "used (%s); fix or regenerate it, or choose another",
+             path, inner);
+    expect_error(parse_min(sets, 1, &cfg, &err), cfg, &err, STP_EUSAGE, want);
+}
+
+Test(config, broken_model_files_are_refused_naming_the_family)
+{
+    char path[256], inner[512];
+    mlp_file("good.json", "mlp", "stp-features-1", "1", ROW8, "[0]", "0", path, sizeof path);
+    {
+        stp_config *cfg = NULL;
+        stp_error err = {0};
+        char set[512];
+        const char *sets[1] = {set};
+        snprintf(set, sizeof set, "population.families.0.model=%s", path);
+        cr_assert_eq(parse_min(sets, 1, &cfg, &err), STP_OK, "the control file: %s", err.msg);
+        stp_config_destroy(cfg);
+    }
+    mlp_file("ragged.json", "mlp", "stp-features-1", "1", "[0, 0, 0, 0, 0, 0, 0]", "[0]", "0", path,
+             sizeof path);
+    snprintf(inner, sizeof inner, "%s: model error at weights.w1[0]: expected 8 numbers, got 7",
+             path);
+    expect_model_error(path, inner);
+    mlp_file("short.json", "mlp", "stp-features-1", "1", ROW8, "[]", "0", path, sizeof path);
+    snprintf(inner, sizeof inner, "%s: model error at weights.b1: expected 1 numbers, got 0", path);
+    expect_model_error(path, inner);
+    mlp_file("absurd.json", "mlp", "stp-features-1", "1000000", ROW8, "[0]", "0", path,
+             sizeof path);
+    snprintf(inner, sizeof inner,
+             "%s: model error at architecture.hidden: expected an integer in [1, 16], got 1000000",
+             path);
+    expect_model_error(path, inner);
+    mlp_file("inf.json", "mlp", "stp-features-1", "1", ROW8, "[0]", "1e309", path, sizeof path);
+    snprintf(inner, sizeof inner,
+             "%s: model error at weights.b2: expected a finite number with |w| <= 1e+06, got inf",
+             path);
+    expect_model_error(path, inner);
+    mlp_file("string.json", "mlp", "stp-features-1", "1", ROW8, "[0]", "\"0\"", path, sizeof path);
+    snprintf(inner, sizeof inner, "%s: model error at weights.b2: expected a number, got a string",
+             path);
+    expect_model_error(path, inner);
+    mlp_file("kind.json", "cnn", "stp-features-1", "1", ROW8, "[0]", "0", path, sizeof path);
+    snprintf(inner, sizeof inner,
+             "%s: model error at kind: expected \"mlp\", \"drawdown_rule\" or \"vol_target_rule\", "
+             "got \"cnn\"",
+             path);
+    expect_model_error(path, inner);
+    mlp_file("old.json", "mlp", "stp-features-0", "1", ROW8, "[0]", "0", path, sizeof path);
+    snprintf(inner, sizeof inner,
+             "%s: model error at feature_version: expected \"stp-features-1\", got "
+             "\"stp-features-0\"",
+             path);
+    expect_model_error(path, inner);
+    mlp_file("zero.json", "mlp", "stp-features-1", "1", ROW8, "[0]", "01", path, sizeof path);
+    snprintf(inner, sizeof inner,
+             "%s:1:281: malformed JSON at weights.b2: number '01' has a leading zero (RFC 8259); "
+             "write 1",
+             path);
+    expect_model_error(path, inner);
+    snprintf(path, sizeof path, "%s/models/empty.json", dir);
+    write_file(path, "");
+    snprintf(inner, sizeof inner, "%s:1:1: malformed JSON: the file is empty", path);
+    expect_model_error(path, inner);
+}
+
+/* Each variant's families are loaded too: a variant may point elsewhere. */
+Test(config, a_variants_broken_model_is_refused)
+{
+    stp_config *cfg = NULL;
+    stp_error err = {0};
+    char path[256], set[512];
+    const char *sets[1] = {set};
+    mlp_file("v_short.json", "mlp", "stp-features-1", "1", ROW8, "[]", "0", path, sizeof path);
+    snprintf(set, sizeof set,
+             "experiment.variants=[{\"name\": \"v\", \"set\": "
+             "{\"population.families[0].model\": \"%s\"}}]",
+             path);
+    cr_assert_eq(parse_min(sets, 1, &cfg, &err), STP_EUSAGE, "%s", err.msg);
+    cr_assert_not_null(strstr(err.msg, "t.json (variant 'v'): config error at "
+                                       "population.families[0].model: model file"),
+                       "%s", err.msg);
+    cr_assert_not_null(strstr(err.msg, "weights.b1: expected 1 numbers, got 0"), "%s", err.msg);
+}
+
+/* run.c's check_runnable refused these only once `run` started. */
+Test(config, search_needs_random_mode_and_a_shock)
+{
+    const char *mode[] = {"experiment.kind=search", "scenario.mode=blind_spot"};
+    const char *none[] = {"experiment.kind=search"};
+    const char *ok[] = {"experiment.kind=search",
+                        "scenario.shocks=[{\"kind\": \"gap\", \"count\": 1, \"time_s\": 0, "
+                        "\"size\": {\"mean\": -0.1}}]"};
+    stp_config *cfg = NULL;
+    stp_error err = {0};
+    expect_sets_error(mode, 2,
+                      "t.json: config error at scenario.mode: a search draws from its own laws "
+                      "and re-runs against \"random\"; set scenario.mode to \"random\"");
+    expect_sets_error(none, 1,
+                      "t.json: config error at scenario.shocks: a search needs at least one shock "
+                      "spec to move; add one");
+    cr_assert_eq(parse_min(ok, 2, &cfg, &err), STP_OK, "%s", err.msg);
+    stp_config_destroy(cfg);
+}
+
+/* The path index is one 32-bit word of the Philox counter (rng.h). */
+Test(config, run_paths_fit_the_philox_counter)
+{
+    stp_config *cfg = NULL;
+    stp_error err = {0};
+    const char *top[] = {"run.paths=4294967295"};
+    expect_set_error("run.paths=4294967296",
+                     "t.json: config error at run.paths: must be an integer in [1, 4294967295] (a "
+                     "path is a 32-bit Philox counter word; split larger studies by seed); got "
+                     "4294967296");
+    expect_set_error("run.paths=1e15",
+                     "t.json: config error at run.paths: must be an integer in [1, 4294967295] (a "
+                     "path is a 32-bit Philox counter word; split larger studies by seed); got "
+                     "1000000000000000");
+    cr_assert_eq(parse_min(top, 1, &cfg, &err), STP_OK, "%s", err.msg);
+    cr_assert_eq(cfg->run.paths, 4294967295LL);
+    stp_config_destroy(cfg);
+}
+
+/* scenario.c's plan refused these once `run` had drawn the population;
+ * both now call stp_config_check_qmc. */
+Test(config, qmc_needs_a_balanced_net_and_whole_replicates)
+{
+    const char *pow2[] = {"scenario.mode=qmc", "scenario.qmc.points=100", "run.paths=400"};
+    const char *whole[] = {"scenario.mode=qmc", "scenario.qmc.points=64", "run.paths=96"};
+    const char *two[] = {"scenario.mode=qmc", "scenario.qmc.points=256", "run.paths=256"};
+    const char *ok[] = {"scenario.mode=qmc", "scenario.qmc.points=64", "run.paths=128"};
+    const char *other[] = {"scenario.qmc.points=100"}; /* ignored outside qmc */
+    stp_config *cfg = NULL;
+    stp_error err = {0};
+    expect_sets_error(pow2, 3,
+                      "t.json: config error at scenario.qmc.points: 100 is not a power of two (a "
+                      "Sobol net is balanced at 2^k points); use e.g. 1024");
+    expect_sets_error(whole, 3,
+                      "t.json: config error at run.paths: qmc needs whole replicates of "
+                      "scenario.qmc.points = 64 paths, at least 2 of them (for the error "
+                      "estimate); use run.paths = k x 64 with k >= 2");
+    expect_sets_error(two, 3,
+                      "t.json: config error at run.paths: qmc needs whole replicates of "
+                      "scenario.qmc.points = 256 paths, at least 2 of them (for the error "
+                      "estimate); use run.paths = k x 256 with k >= 2");
+    cr_assert_eq(parse_min(ok, 3, &cfg, &err), STP_OK, "%s", err.msg);
+    cr_assert_eq(stp_config_check_qmc(cfg, &err), STP_OK);
+    stp_config_destroy(cfg);
+    cr_assert_eq(parse_min(other, 1, &cfg, &err), STP_OK, "%s", err.msg);
+    stp_config_destroy(cfg);
+}
+
+/* experiment.c refused these only when `run` built the points. */
+Test(config, importance_points_may_not_override_the_scenario)
+{
+    const char *variant[] = {"scenario.mode=importance", "experiment.kind=compare",
+                             "experiment.variants=[{\"name\": \"imp\", \"set\": "
+                             "{\"scenario.importance.tilt\": 2}}]"};
+    const char *sweep[] = {"scenario.mode=importance", "experiment.kind=sweep",
+                           "experiment.sweep={\"param\": \"scenario.importance.tilt\", "
+                           "\"values\": [1, 2]}"};
+    const char *plain[] = {"experiment.kind=compare",
+                           "experiment.variants=[{\"name\": \"imp\", \"set\": "
+                           "{\"scenario.importance.tilt\": 2}}]"};
+    stp_config *cfg = NULL;
+    stp_error err = {0};
+    expect_sets_error(variant, 3,
+                      "t.json: config error at experiment.variants[0].set.scenario.importance."
+                      "tilt: a variant may not change scenario.* under scenario.mode "
+                      "\"importance\" (its paths would carry other weights than the baseline's); "
+                      "drop the override or run it as its own experiment");
+    expect_sets_error(
+        sweep, 3,
+        "t.json: config error at experiment.sweep.param: \"scenario.importance.tilt\" "
+        "is under scenario.*, which under scenario.mode \"importance\" changes the "
+        "weights every point must share; sweep another parameter or use "
+        "scenario.mode \"random\"");
+    cr_assert_eq(parse_min(plain, 2, &cfg, &err), STP_OK, "%s", err.msg);
+    stp_config_destroy(cfg);
+}
+
+/* Names become HDF5 group names, where "." and ".." mean paths. */
+Test(config, names_are_not_paths)
+{
+    expect_set_error("experiment.name=.",
+                     "t.json: config error at experiment.name: must be a name of 1 to 63 "
+                     "characters without '/' or control characters, not \".\" or \"..\"; got "
+                     "\".\"");
+    expect_set_error("experiment.variants=[{\"name\": \"..\", \"set\": {}}]",
+                     "t.json: config error at experiment.variants[0].name: must be a name of 1 "
+                     "to 63 characters without '/' or control characters, not \".\" or \"..\"; "
+                     "got \"..\"");
+    expect_set_error("experiment.variants=[{\"name\": \"a/b\", \"set\": {}}]",
+                     "t.json: config error at experiment.variants[0].name: must be a name of 1 "
+                     "to 63 characters without '/' or control characters, not \".\" or \"..\"; "
+                     "got \"a/b\"");
+    expect_set_error("experiment.name=\"a\\u0001b\"",
+                     "t.json: config error at experiment.name: must be a name of 1 to 63 "
+                     "characters without '/' or control characters, not \".\" or \"..\"; got "
+                     "\"a?b\"");
+}
+
+/* The points as run builds them: their count, their names, and each
+ * series x value pair, which neither the variant nor the value alone
+ * shows. */
+Test(config, every_experiment_point_is_built_at_validation)
+{
+    char variants[4096], values[1024], name[96];
+    const char *many[] = {"experiment.kind=sweep", variants, values};
+    const char *longname[] = {"experiment.kind=sweep", variants,
+                              "experiment.sweep={\"param\": \"pool.fee\", \"values\": [0.001]}"};
+    const char *pair[] = {"experiment.kind=sweep",
+                          "experiment.variants=[{\"name\": \"v\", \"set\": "
+                          "{\"mitigations.progressive_fee.base\": 0.5}}]",
+                          "experiment.sweep={\"param\": \"mitigations.progressive_fee.slope\", "
+                          "\"values\": [0.1, 0.6]}"};
+    size_t used;
+    int i;
+    used = (size_t)snprintf(variants, sizeof variants, "experiment.variants=[");
+    for (i = 0; i < 32; i++)
+        used += (size_t)snprintf(variants + used, sizeof variants - used,
+                                 "%s{\"name\": \"v%d\", \"set\": {}}", i ? ", " : "", i);
+    snprintf(variants + used, sizeof variants - used, "]");
+    /* 64 fees 0, 0.001, ..., 0.063 */
+    used = (size_t)snprintf(values, sizeof values,
+                            "experiment.sweep={\"param\": \"pool.fee\", \"values\": [");
+    for (i = 0; i < 64; i++)
+        used += (size_t)snprintf(values + used, sizeof values - used, "%s%g", i ? ", " : "",
+                                 i / 1000.0);
+    snprintf(values + used, sizeof values - used, "]}");
+    /* 33 series (the base and 32 variants) x 64 values: 2112 points */
+    expect_sets_error(many, 3,
+                      "t.json: config error at experiment: more than 256 points (variants, or "
+                      "series x sweep values); split the study into several runs");
+    memset(name, 'v', 60);
+    name[60] = '\0';
+    snprintf(variants, sizeof variants, "experiment.variants=[{\"name\": \"%s\", \"set\": {}}]",
+             name);
+    expect_sets_error(longname, 3,
+                      "t.json: config error at experiment: point name "
+                      "'vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv@0....' is "
+                      "longer than 63 characters; shorten the variant name");
+    expect_sets_error(pair, 3,
+                      "t.json (point 'v@0.6'): config error at mitigations.progressive_fee.slope: "
+                      "base + slope is 1.1, the fee at full sync; it must stay below 1: lower the "
+                      "slope");
+}
+
+/* Values that passed validation and overflowed a float32 path (or an int
+ * step count) only after the simulation. */
+Test(config, every_number_has_a_bound_that_keeps_paths_finite)
+{
+    expect_set_error("pool.depth_usd=1e308",
+                     "t.json: config error at pool.depth_usd: must be a number in (0, 1e15] (USD "
+                     "held in float32: positions x prices stay far below 3.4e38); got 1e+308");
+    expect_set_error("market.price0_usd=1e300",
+                     "t.json: config error at market.price0_usd: must be a number in [1e-6, 1e9] "
+                     "(float32 prices; collateral units are USD / price0); got 1e+300");
+    expect_set_error("market.vol.calm_per_sqrt_s=1e10",
+                     "t.json: config error at market.vol.calm_per_sqrt_s: must be a number in [0, "
+                     "1]; got 10000000000");
+    expect_set_error("population.collateral_usd.total=1e20",
+                     "t.json: config error at population.collateral_usd.total: must be a number "
+                     "in (0, 1e15] (USD held in float32: positions x prices stay far below "
+                     "3.4e38); got 1e+20");
+    expect_set_error("population.collateral_usd.log_sd=50",
+                     "t.json: config error at population.collateral_usd.log_sd: must be a number "
+                     "in [0, 5]; got 50");
+    expect_set_error("population.hf0.min=1e-300",
+                     "t.json: config error at population.hf0.min: must be a number in [0.01, "
+                     "1e6]; got 1e-300");
+    expect_set_error("scenario.importance.count_tilt=100",
+                     "t.json: config error at scenario.importance.count_tilt: must be a number in "
+                     "[0, 5]; got 100");
+    expect_set_error("scenario.shocks=[{\"kind\": \"gap\", \"rate_per_path\": 1e12, \"time_s\": 0, "
+                     "\"size\": {\"mean\": -0.1}}]",
+                     "t.json: config error at scenario.shocks[0].rate_per_path: must be a number "
+                     "in [0, 64]; got 1000000000000");
+    expect_set_error("population.agents=1e8",
+                     "t.json: config error at population.agents: must be an integer in [0, 1e7]; "
+                     "got 100000000");
+    expect_set_error("population.passive_positions=1e9",
+                     "t.json: config error at population.passive_positions: must be an integer in "
+                     "[0, 1e8]; got 1000000000");
+    expect_set_error("output.sample_paths=5000",
+                     "t.json: config error at output.sample_paths: must be an integer in [0, "
+                     "4096]; got 5000");
+    expect_set_error("liquidators.capital_usd_per_s=1e300",
+                     "t.json: config error at liquidators.capital_usd_per_s: must be a number in "
+                     "[0, 1e30]; got 1e+300");
+}
+
+/* Step counts are ints; counted in double, a horizon of 1e9 steps is
+ * refused naming both keys instead of wrapping. */
+Test(config, steps_are_bounded_naming_both_time_keys)
+{
+    stp_config *cfg = NULL;
+    stp_error err = {0};
+    const char *ok[] = {"time.horizon_s=1e7", "market.vol.stress_per_sqrt_s=1e-4",
+                        "market.jumps.rate_per_s=0"};
+    expect_set_error("time.horizon_s=999999999",
+                     "t.json: config error at time.horizon_s: time.horizon_s / time.dt_s is "
+                     "1e+09 steps; at most 1e7 (step counts and per-step arrays): shorten the "
+                     "horizon or raise time.dt_s (1)");
+    cr_assert_eq(parse_min(ok, 3, &cfg, &err), STP_OK, "1e7 steps: %s", err.msg);
+    stp_config_destroy(cfg);
+}
+
+/* Drift, volatility and jumps together: the log price's reach over the
+ * horizon, each key within its own bound. */
+Test(config, the_log_price_reach_is_bounded_over_the_horizon)
+{
+    expect_set_error("market.vol.calm_per_sqrt_s=0.5",
+                     "t.json: config error at market.vol.calm_per_sqrt_s: over time.horizon_s "
+                     "the log price reaches 30 (|mu_per_s| H + vol sqrt(H) + jumps.rate_per_s H "
+                     "(|log_mean| + log_sd)); it must stay <= 5 so float32 prices stay finite: "
+                     "lower this key or shorten the horizon");
+    expect_set_error("market.mu_per_s=0.01",
+                     "t.json: config error at market.mu_per_s: over time.horizon_s the log price "
+                     "reaches 36.04 (|mu_per_s| H + vol sqrt(H) + jumps.rate_per_s H (|log_mean| "
+                     "+ log_sd)); it must stay <= 5 so float32 prices stay finite: lower this key "
+                     "or shorten the horizon");
+    expect_set_error("market.jumps.rate_per_s=0.5",
+                     "t.json: config error at market.jumps.rate_per_s: over time.horizon_s the "
+                     "log price reaches 90.04 (|mu_per_s| H + vol sqrt(H) + jumps.rate_per_s H "
+                     "(|log_mean| + log_sd)); it must stay <= 5 so float32 prices stay finite: "
+                     "lower this key or shorten the horizon");
+}
+
+Test(config, shock_sizes_are_capped_where_they_move_prices)
+{
+    stp_config *cfg = NULL;
+    stp_error err = {0};
+    const char *delay[] = {"scenario.shocks=[{\"kind\": \"oracle_delay\", \"count\": 1, "
+                           "\"time_s\": 0, \"size\": {\"mean\": 60, \"sd\": 10}}]"};
+    expect_set_error("scenario.shocks=[{\"kind\": \"gap\", \"count\": 1, \"time_s\": 0, "
+                     "\"size\": {\"mean\": -20}}]",
+                     "t.json: config error at scenario.shocks[0].size: |size.mean| + 6 size.sd "
+                     "is 20, the largest gap size drawn; at most 10, or float32 prices overflow: "
+                     "lower size.mean or size.sd");
+    expect_set_error("scenario.shocks=[{\"kind\": \"oracle_error\", \"count\": 1, \"time_s\": 0, "
+                     "\"size\": {\"mean\": 0.5, \"sd\": 2}}]",
+                     "t.json: config error at scenario.shocks[0].size: |size.mean| + 6 size.sd "
+                     "is 12.5, the largest oracle_error size drawn; at most 10, or float32 prices "
+                     "overflow: lower size.mean or size.sd");
+    cr_assert_eq(parse_min(delay, 1, &cfg, &err), STP_OK, "delays are seconds: %s", err.msg);
+    stp_config_destroy(cfg);
+}
+
+/* RFC 8259 numbers: cJSON alone reads 00.003 as 0.003. */
+Test(config, json_numbers_are_strict)
+{
+    expect_text_error("\"pool\": {\"fee\": 00.003}, ",
+                      "t.json:1:18: malformed JSON at pool.fee: number '00.003' has a leading "
+                      "zero (RFC 8259); write 0.003");
+    expect_text_error("\"run\": {\"paths\": 01}, ",
+                      "t.json:1:19: malformed JSON at run.paths: number '01' has a leading zero "
+                      "(RFC 8259); write 1");
+    expect_text_error("\"run\": {\"paths\": -007}, ",
+                      "t.json:1:19: malformed JSON at run.paths: number '-007' has a leading zero "
+                      "(RFC 8259); write -7");
+    expect_text_error("\"pool\": {\"fee\": 1.}, ",
+                      "t.json:1:18: malformed JSON at pool.fee: number '1.' needs a digit after "
+                      "its '.' (RFC 8259)");
+    expect_text_error("\"pool\": {\"fee\": 1e}, ",
+                      "t.json:1:18: malformed JSON at pool.fee: number '1e' needs digits in its "
+                      "exponent (RFC 8259)");
+    expect_set_error("run.paths=01", "t.json: config error at run.paths: must be an integer in [1, "
+                                     "4294967295] (a path is a 32-bit Philox counter word; split "
+                                     "larger studies by seed); got \"01\"");
+}
+
+/* Strings: UTF-8 (RFC 3629) and escapes; \u0000 would end a C string. */
+Test(config, json_strings_are_utf8_without_nul)
+{
+    stp_config *cfg = NULL;
+    stp_error err = {0};
+    const char *nul[] = {"experiment.name=\"a\\u0000b\""};
+    expect_text_error("\"experiment\": {\"name\": \"a\xff"
+                      "b\"}, ",
+                      "t.json:1:27: malformed JSON at experiment.name: invalid UTF-8 (byte 0xff) "
+                      "in a string; save the file as UTF-8");
+    expect_text_error("\"experiment\": {\"name\": \"a\xc0\xaf\"}, ",
+                      "t.json:1:27: malformed JSON at experiment.name: invalid UTF-8 (byte 0xc0) "
+                      "in a string; save the file as UTF-8");
+    expect_text_error("\"experiment\": {\"name\": \"a\xed\xa0\x80\"}, ",
+                      "t.json:1:27: malformed JSON at experiment.name: invalid UTF-8 (byte 0xed) "
+                      "in a string; save the file as UTF-8");
+    expect_text_error("\"experiment\": {\"name\": \"a\\u0000b\"}, ",
+                      "t.json:1:27: malformed JSON at experiment.name: \\u0000 (a NUL character) "
+                      "in a string; remove it");
+    expect_text_error("\"experiment\": {\"name\": \"a\\ud800b\"}, ",
+                      "t.json:1:27: malformed JSON at experiment.name: unpaired UTF-16 surrogate "
+                      "\\uD800 in a string: a low one (\\uDC00 to \\uDFFF) must follow it");
+    expect_text_error("\"experiment\": {\"name\": \"a\\udc00\"}, ",
+                      "t.json:1:27: malformed JSON at experiment.name: unpaired UTF-16 surrogate "
+                      "\\uDC00 in a string; write the character");
+    expect_text_error("\"experiment\": {\"name\": \"a\tb\"}, ",
+                      "t.json:1:27: malformed JSON at experiment.name: a raw control character "
+                      "(0x09) in a string; escape it (\\n, \\t, \\u0009)");
+    expect_text_error("\"a\xff\": 1, ", "t.json:1:4: malformed JSON: invalid UTF-8 (byte 0xff) in "
+                                        "a key; save the file as UTF-8");
+    expect_set_error("experiment.name=caf\xe9", "--set 'experiment.name=caf\xe9': VALUE is not "
+                                                "UTF-8 text");
+    expect_sets_error(nul, 1,
+                      "--set 'experiment.name=\"a\\u0000b\"': VALUE is not valid JSON (\\u0000 (a "
+                      "NUL character) in a string; remove it)");
+    /* well-formed: 2-, 3- and 4-byte UTF-8, and a surrogate pair */
+    cr_assert_eq(parse_min_with("\"experiment\": {\"name\": \"caf\xc3\xa9 \xe2\x82\xac "
+                                "\xf0\x9f\x98\x80 \\ud83d\\ude00\"}, ",
+                                NULL, 0, &cfg, &err),
+                 STP_OK, "%s", err.msg);
+    cr_assert_str_eq(cfg->experiment.name, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 "
+                                           "\xf0\x9f\x98\x80");
+    stp_config_destroy(cfg);
+}
+
+/* Depth: a limit, named as such; a control byte cJSON would skip as white
+ * space is a syntax error in the usual form. */
+Test(config, json_nesting_has_a_documented_limit)
+{
+    char extra[512];
+    stp_config *cfg = NULL;
+    stp_error err = {0};
+    int n = 0, i;
+    /* the config object and 64 arrays: 65 levels */
+    n += snprintf(extra + n, sizeof extra - (size_t)n, "\"x\": ");
+    for (i = 0; i < STP_JSON_MAX_DEPTH; i++)
+        extra[n++] = '[';
+    for (i = 0; i < STP_JSON_MAX_DEPTH; i++)
+        extra[n++] = ']';
+    snprintf(extra + n, sizeof extra - (size_t)n, ", ");
+    expect_text_error(extra, "t.json:1:70: JSON nested too deeply (limit 64 levels of objects and "
+                             "arrays)");
+    /* 64 levels parse (and x is then an unknown key) */
+    memmove(extra + 5, extra + 6, strlen(extra + 6) + 1);
+    memmove(extra + 5 + 63, extra + 5 + 64, strlen(extra + 5 + 64) + 1);
+    cr_assert_eq(parse_min_with(extra, NULL, 0, &cfg, &err), STP_EUSAGE);
+    cr_assert_not_null(strstr(err.msg, "t.json: config error at x: unknown key"), "%s", err.msg);
+    expect_text_error("\f", "t.json:1:2: malformed JSON near '{?\"protoc'");
+    cr_assert_eq(parse_min_with("", NULL, 0, &cfg, &err), STP_OK, "%s", err.msg);
+    stp_config_destroy(cfg);
 }
 
 Test(config, destroy_accepts_null)

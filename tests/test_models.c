@@ -8,6 +8,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <criterion/criterion.h>
 
+#include "stampede/config.h"
 #include "stampede/models.h"
 #include "stampede/step.h"
 
@@ -462,6 +463,72 @@ Test(loader, rejects_trailing_text)
     mlp_text(text, sizeof text, &s);
     strcat(text, "garbage");
     assert_rejected(load_text(text, &m, &err), &err, "malformed JSON");
+}
+
+/* Model files are strict RFC 8259 JSON, like configs (issue 21): cJSON
+ * alone reads 01 as 1, keeps invalid UTF-8, and ends a name at \u0000. */
+Test(loader, rejects_leading_zeros)
+{
+    mlp_spec s = good_mlp(2);
+    stp_model m;
+    stp_error err = {STP_OK, ""};
+    s.first_w1 = "01";
+    assert_rejected(load_mlp(&s, &m, &err), &err,
+                    "malformed JSON at weights.w1[0][0]: number '01' has a leading zero (RFC "
+                    "8259); write 1");
+    s.first_w1 = "-00.5";
+    assert_rejected(load_mlp(&s, &m, &err), &err,
+                    "malformed JSON at weights.w1[0][0]: number '-00.5' has a leading zero (RFC "
+                    "8259); write -0.5");
+}
+
+static void header_text(char *buf, size_t cap, const char *name, const char *extra)
+{
+    char params[256];
+    snprintf(params, sizeof params,
+             "\"dd_limit\": 0.2, \"var_z\": 2.5, \"gain\": 1.5, "
+             "\"offset\": -0.5");
+    snprintf(buf, cap,
+             "{\"format\": \"stampede-model\", \"format_version\": 1, \"name\": \"%s\", "
+             "\"kind\": \"drawdown_rule\", \"feature_version\": \"%s\", %s\"params\": {%s}}",
+             name, STP_FEATURE_VERSION, extra, params);
+}
+
+Test(loader, rejects_strings_that_are_not_utf8_or_hold_nul)
+{
+    char text[4096];
+    stp_model m;
+    stp_error err = {STP_OK, ""};
+    header_text(text, sizeof text, "ok \xc3\xa9", "");
+    cr_assert_eq(load_text(text, &m, &err), STP_OK, "UTF-8 is fine: %s", err.msg);
+    header_text(text, sizeof text, "r\xff", "");
+    assert_rejected(load_text(text, &m, &err), &err,
+                    ":1:61: malformed JSON at name: invalid UTF-8 (byte 0xff) in a string");
+    header_text(text, sizeof text, "r\\u0000x", "");
+    assert_rejected(load_text(text, &m, &err), &err,
+                    ":1:61: malformed JSON at name: \\u0000 (a NUL character) in a string");
+    header_text(text, sizeof text, "r", "\"provenance\": {\"by\": \"\\ud800\"}, ");
+    assert_rejected(load_text(text, &m, &err), &err,
+                    "malformed JSON at provenance.by: unpaired UTF-16 surrogate \\uD800");
+}
+
+/* Even the parts the loader does not read (provenance) nest at most
+ * STP_JSON_MAX_DEPTH deep, and say so. */
+Test(loader, rejects_nesting_past_the_limit)
+{
+    char text[4096], deep[256];
+    stp_model m;
+    stp_error err = {STP_OK, ""};
+    int i, n = 0;
+    n += snprintf(deep, sizeof deep, "\"provenance\": ");
+    for (i = 0; i < STP_JSON_MAX_DEPTH; i++)
+        deep[n++] = '[';
+    for (i = 0; i < STP_JSON_MAX_DEPTH; i++)
+        deep[n++] = ']';
+    snprintf(deep + n, sizeof deep - (size_t)n, ", ");
+    header_text(text, sizeof text, "r", deep);
+    assert_rejected(load_text(text, &m, &err), &err,
+                    "JSON nested too deeply (limit 64 levels of objects and arrays)");
 }
 
 Test(loader, missing_file_is_io_error)

@@ -457,21 +457,30 @@ Test(qmc, replicate_se_is_well_below_plain_sampling, .timeout = 120)
 
 // --- qmc: refusals -----------------------------------------------------------
 
-/* The config accepts any point count; the plan refuses a net that is not
- * balanced (points not a power of two) and a run that is not whole
- * replicates, at least two (no spread to estimate the error from), naming
- * the key to change. */
+/* A net that is not balanced (points not a power of two) or a run that is
+ * not whole replicates, at least two (no spread to estimate the error
+ * from), is refused by the config, naming the key to change; the plan
+ * checks the same rule (stp_config_check_qmc), so a config changed after
+ * loading is refused there too. */
 static void expect_refusal(int points, int paths, const char *key)
 {
     char pts[64], n[64];
     const char *sets[3] = {"scenario.mode=\"qmc\"", pts, n};
-    stp_config *cfg;
+    const char *ok[3] = {"scenario.mode=\"qmc\"", "scenario.qmc.points=64", "run.paths=128"};
+    stp_config *cfg = NULL;
     stp_scenario_plan *pl = NULL;
     stp_scenario_table *t = NULL;
     stp_error err = {STP_OK, ""};
     snprintf(pts, sizeof pts, "scenario.qmc.points=%d", points);
     snprintf(n, sizeof n, "run.paths=%d", paths);
-    cfg = load(BREACH, sets, 3);
+    cr_assert_eq(stp_config_load(&cfg, BREACH, sets, 3, &err), STP_EUSAGE, "%d x %d", points,
+                 paths);
+    cr_assert_null(cfg);
+    cr_assert(strstr(err.msg, key), "%d x %d: \"%s\" should name %s", points, paths, err.msg, key);
+    cfg = load(BREACH, ok, 3);
+    cfg->scenario.qmc_points = points;
+    cfg->run.paths = paths;
+    err.status = STP_OK;
     cr_assert_eq(stp_scenario_plan_create(&pl, cfg, NULL, &err), STP_EUSAGE, "%d x %d", points,
                  paths);
     cr_assert_null(pl);

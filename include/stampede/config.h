@@ -16,6 +16,9 @@
 #define STP_MAX_SETS      64 /* --set overrides on one command line */
 #define STP_NAME_MAX      64
 #define STP_PATH_MAX      1024
+/* Objects and arrays nested in a config or model file, at most (the
+ * schema needs 5; deeper text is refused as "nested too deeply"). */
+#define STP_JSON_MAX_DEPTH 64
 
 typedef enum { STP_EXP_SINGLE, STP_EXP_COMPARE, STP_EXP_SWEEP, STP_EXP_SEARCH } stp_experiment_kind;
 typedef enum { STP_NOISE_NORMAL, STP_NOISE_STUDENT_T } stp_noise_dist;
@@ -181,7 +184,7 @@ typedef struct stp_config {
         int n_shocks;
         stp_shock_spec shocks[STP_MAX_SHOCKS];
         double importance_tilt;
-        int importance_pilot_paths; /* > 0: choose the tilt by a cross-entropy pilot (pilot.h) */
+        int importance_pilot_paths;   /* > 0: choose the tilt by a cross-entropy pilot (pilot.h) */
         double importance_count_tilt; /* Poisson counts (shocks, market jumps): rate x e^tilt */
         double importance_jump_tilt;  /* the market jumps' log sizes, like tilt for shocks */
         int qmc_points;
@@ -205,10 +208,18 @@ typedef struct stp_config {
 
 /* Reads and validates a config file, applying `n_sets` overrides of the form
  * "a.b.c=VALUE" (VALUE parsed as JSON; a bare word is taken as a string)
- * before validation. On success *out owns a config to free with
+ * before validation. Validation refuses everything `stampede run` would
+ * refuse before it simulates: the text must be strict RFC 8259 JSON
+ * nested at most STP_JSON_MAX_DEPTH deep; every numeric key is bounded
+ * (config_schema.c says why: float32 paths stay finite, counts fit an
+ * int); every family's model file is loaded and checked (stp_model_load);
+ * the scenario mode's and the search's rules (stp_config_check_qmc); and
+ * every point of a compare or sweep is built as the run builds it
+ * (stp_experiment_check). On success *out owns a config to free with
  * stp_config_destroy. On failure *out is NULL and err holds one line naming
  * the file, the JSON path (or line:column for malformed JSON) and the fix:
- * STP_EUSAGE for bad content, STP_EIO when the file cannot be read. */
+ * STP_EUSAGE for bad content, STP_EIO when the file (or a model file)
+ * cannot be read. */
 stp_status stp_config_load(stp_config **out, const char *path, const char *const *sets, int n_sets,
                            stp_error *err);
 
@@ -239,6 +250,14 @@ stp_status stp_config_point(stp_config **out, char **overrides_json, const stp_c
  * key goes to key[0, cap); -1 out of memory. */
 int stp_config_point_sets_under(const stp_config *base, int variant, int has_sweep,
                                 const char *section, char *key, size_t cap);
+
+/* qmc's rule (README "Config reference"): under scenario.mode "qmc",
+ * scenario.qmc.points is a power of two (a Sobol net is balanced at 2^k
+ * points) and run.paths whole replicates of it, at least 2 (their spread
+ * is the error estimate). STP_OK otherwise; else STP_EUSAGE naming the key
+ * ("config error at KEY: ..."). Validation and the scenario plan both call
+ * it, so they cannot disagree. */
+stp_status stp_config_check_qmc(const stp_config *cfg, stp_error *err);
 
 const char *stp_shock_kind_name(stp_shock_kind kind);
 

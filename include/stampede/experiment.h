@@ -36,6 +36,16 @@ stp_status stp_experiment_point_config(stp_config **out, char **overrides_json,
                                        const stp_config *cfg, const stp_point_spec *pt,
                                        stp_error *err);
 
+/* Every point of a compare or sweep built and checked as the run does
+ * before it simulates (stp_experiment_points, then each point's config and
+ * its pairing under importance sampling), so `validate` refuses what `run`
+ * would: more than STP_MAX_POINTS points, colliding or too long names, a
+ * series x value pair that does not validate, an importance point that
+ * overrides scenario.*. STP_OK for single and search experiments. On
+ * failure err names the config file, the key and the fix. Called by config
+ * loading on the loaded config (cfg->resolved_json set). */
+stp_status stp_experiment_check(const stp_config *cfg, stp_error *err);
+
 /* /comparison from the points' results: headline figures of each and its
  * paired differences against vars[0], reading the cascade, bad-debt and
  * weight columns through each variant's path source (6 columns held at

@@ -40,8 +40,7 @@ typedef struct stp_run_opts {
 } stp_run_opts;
 
 /* What a run checks of cfg beyond the config's own rules before it writes
- * anything: the path count a run can address, and the memory it needs on
- * `threads` threads (footprint.h: STP_ENOMEM with the figures). `stampede
+ * anything: the memory it needs on `threads` threads (footprint.h: STP_ENOMEM with the figures). `stampede
  * validate` calls it too, so that validate refuses what run refuses. */
 stp_status stp_run_check(const stp_config *cfg, int threads, stp_error *err);
 
