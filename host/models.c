@@ -15,7 +15,7 @@
  */
 #include "stampede/models.h"
 
-#include "config_schema.h"
+#include "json_strict.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
