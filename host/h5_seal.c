@@ -4,11 +4,14 @@
 #include "stampede/h5out.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <sys/wait.h>
@@ -21,6 +24,17 @@
 #define BLOCK_BYTES (8u << 20)
 
 typedef unsigned long long u64;
+
+/* A verifying child's line to its parent (stp_h5_verify): where the walk
+ * is, told before each step on which HDF5 may crash or hang, so that the
+ * parent can name the object when the child dies or runs out of time.
+ * NULL outside such a child: nothing is told. */
+typedef struct progress {
+    int fd;               /* the verdict pipe's write end */
+    const char *crash_at; /* the test hook's place (see crash_hook), or NULL */
+} progress;
+
+static void tell(const progress *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static u64 mix(u64 h, const void *p, size_t n)
 {
@@ -81,6 +95,8 @@ typedef struct attr_walk {
     u64 h;
     stp_error *err;
     int failed;
+    const progress *progress; /* borrowed; NULL outside a verifying child */
+    const char *obj;          /* the object's path, for tell */
 } attr_walk;
 
 static herr_t mix_attr(hid_t loc, const char *name, const H5A_info_t *info, void *data)
@@ -93,6 +109,7 @@ static herr_t mix_attr(hid_t loc, const char *name, const H5A_info_t *info, void
     void *buf = NULL;
     (void)info;
     if (!strcmp(name, STP_SEAL_ATTR)) return 0;
+    tell(w->progress, "reading %s attribute '%s'", w->obj, name);
     w->h = mix_str(w->h, name);
     if (STP_H5_CHECK(w->err, a = H5Aopen(loc, name, H5P_DEFAULT)) ||
         STP_H5_CHECK(w->err, ft = H5Aget_type(a)) ||
@@ -183,16 +200,19 @@ fail:
     return rc;
 }
 
-/* One object's seal: its name, kind, attributes and (a dataset) data. */
-static int object_seal(hid_t obj, const char *name, H5O_type_t type, u64 *out, stp_error *err)
+/* One object's seal: its name, kind, attributes and (a dataset) data.
+ * `path` is its absolute path, for tell. */
+static int object_seal(hid_t obj, const char *name, const char *path, H5O_type_t type, u64 *out,
+                       const progress *p, stp_error *err)
 {
-    attr_walk w = {STP_FNV_OFFSET, err, 0};
+    attr_walk w = {STP_FNV_OFFSET, err, 0, p, path};
     hsize_t idx = 0;
     w.h = mix_int(mix_str(w.h, name), (long long)type);
     if (H5Aiterate2(obj, H5_INDEX_NAME, H5_ITER_INC, &idx, mix_attr, &w) < 0) {
         if (!w.failed) STP_H5_CHECK(err, -1);
         return -1;
     }
+    if (type == H5O_TYPE_DATASET) tell(p, "reading %s", path);
     if (type == H5O_TYPE_DATASET && mix_data(obj, &w.h, err)) return -1;
     *out = w.h;
     return 0;
@@ -206,6 +226,8 @@ typedef struct seal_walk {
     int n_objects;
     stp_error *err;
     int failed;
+    const progress *progress; /* borrowed; NULL outside a verifying child */
+    char place[1100];         /* where HDF5 is between calls, as tell says it */
 } seal_walk;
 
 static int read_seal(hid_t obj, int *has, u64 *stored, stp_error *err)
@@ -230,12 +252,15 @@ static herr_t visit(hid_t loc, const char *name, const H5O_info_t *info, void *d
 {
     seal_walk *w = data;
     const int is_root = !strcmp(name, ".");
+    char path[1024];
     hid_t obj = -1;
     u64 seal = 0, stored = 0;
     int has = 0;
     if (info->type != H5O_TYPE_GROUP && info->type != H5O_TYPE_DATASET) return 0;
+    snprintf(path, sizeof path, "/%s", is_root ? "" : name);
+    tell(w->progress, "reading %s", path);
     if (STP_H5_CHECK(w->err, obj = H5Oopen(loc, name, H5P_DEFAULT)) ||
-        object_seal(obj, name, info->type, &seal, w->err))
+        object_seal(obj, name, path, info->type, &seal, w->progress, w->err))
         goto fail;
     if (is_root) {
         w->root_own = seal;
@@ -259,6 +284,12 @@ static herr_t visit(hid_t loc, const char *name, const H5O_info_t *info, void *d
     }
     w->n_objects++;
     stp_h5_close(obj);
+    /* HDF5 lists a group's members right after its call, and finds the
+     * next object between calls: a crash there is after this one */
+    snprintf(w->place, sizeof w->place, "%s %s",
+             info->type == H5O_TYPE_GROUP ? "listing the members of" : "walking the objects after",
+             path);
+    tell(w->progress, "%s", w->place);
     return 0;
 fail:
     stp_h5_blame(w->err, loc, name, NULL);
@@ -267,23 +298,30 @@ fail:
     return -1;
 }
 
-static int walk(hid_t file, int writing, seal_walk *w, stp_error *err)
+static int walk(hid_t file, int writing, const progress *p, seal_walk *w, stp_error *err)
 {
     memset(w, 0, sizeof *w);
     w->file = file;
     w->writing = writing;
     w->err = err;
-    if (H5Ovisit2(file, H5_INDEX_NAME, H5_ITER_INC, visit, w, H5O_INFO_BASIC) < 0) {
-        if (!w->failed) STP_H5_CHECK(err, -1);
-        return -1;
+    w->progress = p;
+    snprintf(w->place, sizeof w->place, "listing the objects of /");
+    tell(p, "%s", w->place);
+    if (H5Ovisit2(file, H5_INDEX_NAME, H5_ITER_INC, visit, w, H5O_INFO_BASIC) >= 0) return 0;
+    if (!w->failed) { /* HDF5 failed between objects, not in visit: name the place */
+        char lib[200];
+        stp_h5_library_message(lib, sizeof lib);
+        stp_error_set(
+            err, STP_EIO, "HDF5 failed %s (%s)%s", w->place, lib[0] ? lib : "no reason given",
+            writing ? "" : ": the file is damaged (rerun, or restore the file from a copy)");
     }
-    return 0;
+    return -1;
 }
 
 int stp_h5_seal(hid_t file, stp_error *err)
 {
     seal_walk w;
-    if (walk(file, 1, &w, err) || drop_seal(file, err)) return -1;
+    if (walk(file, 1, NULL, &w, err) || drop_seal(file, err)) return -1;
     return stp_h5_write_attr(file, ".", STP_SEAL_ATTR, H5T_STD_U64LE, H5T_NATIVE_ULLONG, &w.root,
                              err);
 }
@@ -295,24 +333,25 @@ stp_status stp_h5_reseal_file(const char *path, int seal, stp_error *err)
     int rc;
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     if (STP_H5_CHECK(err, file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT))) return err->status;
-    rc = seal ? stp_h5_seal(file, err) : (walk(file, -1, &w, err) || drop_seal(file, err));
+    rc = seal ? stp_h5_seal(file, err) : (walk(file, -1, NULL, &w, err) || drop_seal(file, err));
     if (STP_H5_CHECK(err, H5Fclose(file))) rc = -1;
     return rc ? err->status : STP_OK;
 }
 
-int stp_h5_check_seal(hid_t file, int *sealed, stp_error *err)
+static int check_seal(hid_t file, int *sealed, const progress *p, stp_error *err)
 {
     seal_walk w;
     u64 stored = 0;
     int has = 0;
     *sealed = 0;
+    tell(p, "reading / attribute '%s'", STP_SEAL_ATTR);
     if (read_seal(file, &has, &stored, err)) {
         stp_h5_blame(err, file, ".", STP_SEAL_ATTR);
         return -1;
     }
     if (!has) return 0;
     *sealed = 1;
-    if (walk(file, 0, &w, err)) return -1;
+    if (walk(file, 0, p, &w, err)) return -1;
     if (w.root == stored) return 0;
     stp_error_set(err, STP_EIO,
                   "/: the root attributes or the file's objects do not match the root checksum: the "
@@ -320,13 +359,59 @@ int stp_h5_check_seal(hid_t file, int *sealed, stp_error *err)
     return -1;
 }
 
+int stp_h5_check_seal(hid_t file, int *sealed, stp_error *err)
+{
+    return check_seal(file, sealed, NULL, err);
+}
+
 // ----------------------------------------------------------------------------
 // verifying in a child process
 
-typedef struct verdict {
-    int status, sealed;
-    char msg[STP_ERROR_MAX];
-} verdict;
+/* What the child writes on the verdict pipe: a REPORT_AT before each step
+ * on which HDF5 may crash or hang (msg: "reading /variants/x/outcomes/y"),
+ * then one REPORT_VERDICT. Each is one write() of under PIPE_BUF bytes. */
+enum { REPORT_AT = 1, REPORT_VERDICT = 2 };
+
+typedef struct report {
+    int kind;
+    int status, sealed;      /* REPORT_VERDICT */
+    char msg[STP_ERROR_MAX]; /* REPORT_AT: the place; REPORT_VERDICT: the error, "" for none */
+} report;
+
+/* In a verifying child (p not NULL), tells the parent the place the walk
+ * is about to read; elsewhere nothing. A failed write is left to the
+ * parent's clock: it stopped listening. */
+static void tell(const progress *p, const char *fmt, ...)
+{
+    report r;
+    va_list ap;
+    if (!p) return;
+    memset(&r, 0, sizeof r);
+    r.kind = REPORT_AT;
+    va_start(ap, fmt);
+    vsnprintf(r.msg, sizeof r.msg, fmt, ap);
+    va_end(ap);
+    if (write(p->fd, &r, sizeof r) != (ssize_t)sizeof r) return;
+    if (p->crash_at && !strcmp(p->crash_at, r.msg)) raise(SIGSEGV);
+}
+
+/* A test hook, read only in the child: STAMPEDE_TEST_VERIFY_CRASH_AT set
+ * to "<pid>:<place>", where <pid> is the reading process's own id and
+ * <place> one of tell's places ("reading /variants/baseline/cascade"),
+ * makes the child die of SIGSEGV right after telling that place, as if
+ * HDF5 had crashed there. Nothing else reads it. The pid, unknown before
+ * the reader starts, keeps a stray setting (a shell profile, a CI
+ * variable) from ever firing: only a process that sets it for itself, as
+ * tests/test_h5out.c does, can. */
+static const char *crash_hook(void)
+{
+    const char *v = getenv("STAMPEDE_TEST_VERIFY_CRASH_AT");
+    char *end = NULL;
+    long pid;
+    if (!v) return NULL;
+    pid = strtol(v, &end, 10);
+    return pid > 0 && *end == ':' && pid == (long)getppid() ? end + 1 : NULL;
+}
 
 static double now_s(void)
 {
@@ -343,89 +428,180 @@ static unsigned time_limit_s(const char *path)
     return 60u + (stat(path, &st) == 0 ? (unsigned)(st.st_size / 10000000) : 0u);
 }
 
+static const char *file_kind(mode_t m)
+{
+    return S_ISFIFO(m)   ? "a FIFO"
+           : S_ISDIR(m)  ? "a directory"
+           : S_ISCHR(m)  ? "a character device"
+           : S_ISBLK(m)  ? "a block device"
+           : S_ISSOCK(m) ? "a socket"
+                         : "of an unknown kind";
+}
+
+int stp_h5_regular_file(const char *path, stp_error *err)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        stp_error_set(err, STP_EIO, "cannot open: %s", strerror(errno));
+        return -1;
+    }
+    if (S_ISREG(st.st_mode)) return 0;
+    stp_error_set(err, STP_EIO, "not a regular file (%s); pass a results file",
+                  file_kind(st.st_mode));
+    return -1;
+}
+
+/* The child's whole check, telling its place before each step. */
+static int child_check(const char *path, stp_h5_check_fn check, void *user, const progress *p,
+                       int *sealed, stp_error *err)
+{
+    hid_t file = -1;
+    htri_t is_hdf5;
+    int rc = -1;
+    tell(p, "opening the file");
+    if (STP_H5_CHECK(err, is_hdf5 = H5Fis_hdf5(path))) return -1;
+    if (!is_hdf5) {
+        stp_error_set(err, STP_EIO, "not a stampede file (not HDF5 at all)");
+        return -1;
+    }
+    if (STP_H5_CHECK(err, file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT))) return -1;
+    tell(p, "reading the format attributes of /");
+    if (!check(file, user, err) && !check_seal(file, sealed, p, err)) rc = 0;
+    tell(p, "closing the file");
+    stp_h5_close(file);
+    return rc;
+}
+
 /* The child: every failure is a verdict; a crash or a hang is the parent's. */
 static void verify_child(int fd, const char *path, stp_h5_check_fn check, void *user)
 {
-    verdict v;
-    stp_error err = {STP_OK, ""};
-    hid_t file = -1;
     static const int deadly[] = {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL};
+    const struct rlimit no_core = {0, 0};
+    stp_error err = {STP_OK, ""};
+    progress p;
+    report v;
+    int null_fd;
     memset(&v, 0, sizeof v);
+    p.fd = fd;
+    p.crash_at = crash_hook();
     /* HDF5 can crash on a damaged file: let the child just die of it, with
      * no inherited handler (a sanitizer's, a fuzzer's) reporting the crash
-     * as the reader's own; the parent turns the death into exit 3 */
+     * as the reader's own, no core file, and nothing on stderr: glibc's
+     * "free(): invalid pointer" would be a second line beside the parent's
+     * one, which names the place (tell) and is exit 3 */
     for (size_t i = 0; i < sizeof deadly / sizeof deadly[0]; i++)
         signal(deadly[i], SIG_DFL);
+    setrlimit(RLIMIT_CORE, &no_core);
+    if ((null_fd = open("/dev/null", O_WRONLY)) >= 0) {
+        dup2(null_fd, STDERR_FILENO);
+        close(null_fd);
+    }
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    if (STP_H5_CHECK(&err, file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT)) ||
-        check(file, user, &err) || stp_h5_check_seal(file, &v.sealed, &err))
+    if (child_check(path, check, user, &p, &v.sealed, &err))
         v.status = err.status ? err.status : STP_EIO;
-    stp_h5_close(file);
+    v.kind = REPORT_VERDICT;
     snprintf(v.msg, sizeof v.msg, "%s", err.msg);
     if (write(fd, &v, sizeof v) != (ssize_t)sizeof v) _exit(1);
     _exit(0);
 }
 
-/* Reads the child's verdict until `limit` seconds have passed. The parent
- * keeps the clock, not the child: a handler the child inherited (a fuzzer
- * catches SIGALRM) cannot then keep a hang alive. 1 when time ran out. */
-static int read_verdict(int fd, verdict *v, size_t *got, unsigned limit)
+/* The parent's end of the pipe: the record being read, and the child's
+ * last place. */
+typedef struct listener {
+    report r;
+    size_t got; /* bytes of r read so far */
+    int has_verdict;
+    char where[STP_ERROR_MAX]; /* the last REPORT_AT's place; "" before one */
+} listener;
+
+/* Reads the child's reports until its verdict, its end, or `limit` seconds.
+ * The parent keeps the clock, not the child: a handler the child inherited
+ * (a fuzzer catches SIGALRM) cannot then keep a hang alive. 1 when time ran
+ * out. */
+static int listen_child(int fd, listener *l, unsigned limit)
 {
     const double deadline = now_s() + limit;
-    for (;;) {
+    while (!l->has_verdict) {
         const double left = deadline - now_s();
-        struct pollfd p = {fd, POLLIN, 0};
+        struct pollfd pfd = {fd, POLLIN, 0};
         ssize_t n;
         int r;
-        if (*got >= sizeof *v) return 0;
         if (left <= 0.0) return 1;
-        r = poll(&p, 1, (int)(left * 1000.0) + 1);
+        r = poll(&pfd, 1, left > 1e6 ? 1000000000 : (int)(left * 1000.0) + 1);
         if (r < 0 && errno == EINTR) continue;
         if (r == 0) return 1;
         if (r < 0) return 0;
-        n = read(fd, (char *)v + *got, sizeof *v - *got);
+        n = read(fd, (char *)&l->r + l->got, sizeof l->r - l->got);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) return 0; /* the child is gone: waitpid says how */
-        *got += (size_t)n;
+        l->got += (size_t)n;
+        if (l->got < sizeof l->r) continue;
+        l->got = 0;
+        l->r.msg[sizeof l->r.msg - 1] = '\0';
+        if (l->r.kind == REPORT_VERDICT)
+            l->has_verdict = 1;
+        else
+            memcpy(l->where, l->r.msg, sizeof l->where);
     }
+    return 0;
+}
+
+/* The one line for a child that ran out of time or died before its
+ * verdict, at the place it told last. */
+static int blame_child(const listener *l, int hung, unsigned limit, int status, stp_error *err)
+{
+    const char *where = l->where[0] ? l->where : "starting the check";
+    if (hung)
+        stp_error_set(err, STP_EIO,
+                      "HDF5 did not finish %s in %u s: the file is damaged (or huge: set "
+                      "STAMPEDE_VERIFY_TIMEOUT_S)",
+                      where, limit);
+    else
+        stp_error_set(err, STP_EIO,
+                      "HDF5 crashed (%s %d) %s: the file is damaged (rerun, or restore the file "
+                      "from a copy)",
+                      WIFSIGNALED(status) ? "signal" : "exit",
+                      WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status), where);
+    return -1;
 }
 
 int stp_h5_verify(const char *path, stp_h5_check_fn check, void *user, int *sealed,
                   stp_error *err)
 {
-    const unsigned limit = time_limit_s(path);
-    verdict v;
-    size_t got = 0;
+    listener l;
+    unsigned limit;
     int fds[2], status = 0, hung;
     pid_t pid;
     *sealed = 0;
+    /* before anything opens it, here or in the child: opening a FIFO waits
+     * for a writer, past any time limit of the parent's */
+    if (stp_h5_regular_file(path, err)) return -1;
+    limit = time_limit_s(path);
+    memset(&l, 0, sizeof l);
     fflush(NULL); /* the child must not flush the parent's buffered output again */
-    if (pipe(fds) != 0 || (pid = fork()) < 0)
-        return stp_error_set(err, STP_EIO, "cannot start the file check: %s", strerror(errno)),
-               -1;
+    if (pipe(fds) != 0)
+        return stp_error_set(err, STP_EIO, "cannot start the file check: %s", strerror(errno)), -1;
+    if ((pid = fork()) < 0) {
+        stp_error_set(err, STP_EIO, "cannot start the file check: %s", strerror(errno));
+        close(fds[0]);
+        close(fds[1]);
+        return -1;
+    }
     if (pid == 0) {
         close(fds[0]);
         verify_child(fds[1], path, check, user);
     }
     close(fds[1]);
-    hung = read_verdict(fds[0], &v, &got, limit);
+    hung = listen_child(fds[0], &l, limit);
     close(fds[0]);
-    if (hung) kill(pid, SIGKILL);
+    /* without a verdict the child is dead (the pipe closed) or must be: the
+     * wait below never outlasts the limit */
+    if (!l.has_verdict) kill(pid, SIGKILL);
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
-    if (hung)
-        return stp_error_set(err, STP_EIO,
-                             "reading it did not finish in %u s: the file is damaged (or huge: set "
-                             "STAMPEDE_VERIFY_TIMEOUT_S)",
-                             limit),
-               -1;
-    if (WIFSIGNALED(status) || got != sizeof v || !WIFEXITED(status) || WEXITSTATUS(status))
-        return stp_error_set(err, STP_EIO, "reading it crashed HDF5 (%s %d): the file is damaged",
-                             WIFSIGNALED(status) ? "signal" : "exit",
-                             WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status)),
-               -1;
-    v.msg[sizeof v.msg - 1] = '\0';
-    if (v.status != STP_OK) return stp_error_set(err, (stp_status)v.status, "%s", v.msg), -1;
-    *sealed = v.sealed;
+    if (hung || !l.has_verdict || !WIFEXITED(status) || WEXITSTATUS(status))
+        return blame_child(&l, hung, limit, status, err);
+    if (l.r.status != STP_OK) return stp_error_set(err, (stp_status)l.r.status, "%s", l.r.msg), -1;
+    *sealed = l.r.sealed;
     return 0;
 }

@@ -52,12 +52,19 @@ void stp_h5_library_init(void)
     H5dont_atexit();
 }
 
+void stp_h5_library_message(char *buf, size_t cap)
+{
+    char lib[200] = "";
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, keep_innermost, lib);
+    H5Eclear2(H5E_DEFAULT);
+    snprintf(buf, cap, "%s", lib);
+}
+
 int stp_h5_failed(int64_t rc, stp_error *err, const char *call, const char *file, int line)
 {
     char lib[200] = "";
     if (rc >= 0) return 0;
-    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, keep_innermost, lib);
-    H5Eclear2(H5E_DEFAULT);
+    stp_h5_library_message(lib, sizeof lib);
     stp_error_set(err, STP_EIO, "%s failed (%s:%d)%s%s", call, file, line, lib[0] ? ": " : "", lib);
     return 1;
 }

@@ -22,6 +22,12 @@ int stp_h5_failed(int64_t rc, stp_error *err, const char *call, const char *file
  * never exits. */
 #define STP_H5_CHECK(err, expr) stp_h5_failed((int64_t)(expr), (err), #expr, __FILE__, __LINE__)
 
+/* HDF5's own innermost message for the call that just failed (the one a
+ * user can act on: "incorrect metadata checksum after all read attempts"),
+ * on one line, into buf; "" when HDF5 recorded none. Clears HDF5's error
+ * stack. For a failure no STP_H5_CHECK can name better. */
+void stp_h5_library_message(char *buf, size_t cap);
+
 /* Puts printf-formatted text in front of err's message. */
 void stp_h5_prefix_error(stp_error *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -16,6 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "stampede/h5out.h"
@@ -715,7 +718,7 @@ Test(h5out, read_rejects_other_formats, .init = setup, .fini = teardown)
     fputs("hello\n", f);
     fclose(f);
     cr_assert_eq(stp_h5_read_summary(txt, &s, &err), STP_EIO);
-    cr_assert_not_null(strstr(err.msg, "not a stampede results file"), "%s", err.msg);
+    cr_assert_not_null(strstr(err.msg, "not a stampede file (not HDF5 at all)"), "%s", err.msg);
     snprintf(txt, sizeof txt, "%s/missing.h5", fx->dir);
     cr_assert_eq(stp_h5_read_summary(txt, &s, &err), STP_EIO);
 }
@@ -958,6 +961,131 @@ Test(h5out, format_1_reads_unverified_and_format_2_needs_its_seal, .init = setup
     cr_expect_eq(s.sealed, 0);
     cr_expect_eq(s.format_version, 1);
     stp_summary_free(&s);
+}
+
+// ----------------------------------------------------------------------------
+// what the verification refuses up front, and HDF5 dying in its child
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* path is refused within 1 s, one line, naming it and what it is. */
+static void expect_refused_at_once(const char *path, const char *kind)
+{
+    stp_summary s;
+    stp_error err = {STP_OK, ""};
+    const double t0 = now_s();
+    cr_assert_eq(stp_h5_read_summary(path, &s, &err), STP_EIO, "read %s", path);
+    cr_expect_lt(now_s() - t0, 1.0, "%s took %.2f s", path, now_s() - t0);
+    cr_expect_eq(strncmp(err.msg, path, strlen(path)), 0, "%s", err.msg);
+    cr_expect_not_null(strstr(err.msg, "not a regular file"), "%s", err.msg);
+    cr_expect_not_null(strstr(err.msg, kind), "'%s' not in: %s", kind, err.msg);
+    cr_expect_not_null(strstr(err.msg, "pass a results file"), "%s", err.msg);
+    cr_expect_null(strchr(err.msg, '\n'), "not one line: %s", err.msg);
+    cr_expect_null(s.variants);
+}
+
+/* Opening a FIFO waits for a writer, past any time limit: it, a directory
+ * and a device are refused before anything opens them (the test's own
+ * timeout catches a FIFO that is opened after all). */
+Test(h5out, a_fifo_a_directory_or_a_device_is_refused_at_once, .init = setup, .fini = teardown,
+     .timeout = 20)
+{
+    char fifo[160], link[160];
+    snprintf(fifo, sizeof fifo, "%s/fifo.h5", fx->dir);
+    snprintf(link, sizeof link, "%s/link.h5", fx->dir);
+    cr_assert_eq(mkfifo(fifo, 0600), 0);
+    cr_assert_eq(symlink(fifo, link), 0);
+    expect_refused_at_once(fifo, "a FIFO");
+    expect_refused_at_once(link, "a FIFO"); /* a link is judged by what it names */
+    expect_refused_at_once(fx->dir, "a directory");
+    expect_refused_at_once("/dev/null", "a character device");
+}
+
+/* Runs `stampede summary <input>` (env: "" or "NAME=VALUE "), expecting
+ * exit 3; its stderr's last line into line; returns how many lines. */
+static int summary_exit_3(const char *env, const char *input, char *line, size_t cap)
+{
+    char errf[160], cmd[1024], buf[600];
+    int lines = 0;
+    FILE *f;
+    snprintf(errf, sizeof errf, "%s/stderr.txt", fx->dir);
+    snprintf(cmd, sizeof cmd, "%s'%s' summary '%s' >/dev/null 2>'%s'", env, STP_BINARY, input,
+             errf);
+    const int rc = system(cmd);
+    cr_assert(WIFEXITED(rc) && WEXITSTATUS(rc) == 3, "%s: exit %d", cmd, WEXITSTATUS(rc));
+    cr_assert_not_null(f = fopen(errf, "r"));
+    line[0] = '\0';
+    for (; fgets(buf, sizeof buf, f); lines++)
+        snprintf(line, cap, "%s", buf);
+    fclose(f);
+    return lines;
+}
+
+/* The command line says so in one line, exit 3 (an input that is no results
+ * file, as a text file is). */
+Test(h5out, summary_of_a_fifo_is_exit_3_with_one_line, .init = setup, .fini = teardown,
+     .timeout = 20)
+{
+    char fifo[160], line[600];
+    if (access(STP_BINARY, X_OK) != 0) cr_skip_test("no stampede binary at " STP_BINARY);
+    snprintf(fifo, sizeof fifo, "%s/fifo.h5", fx->dir);
+    cr_assert_eq(mkfifo(fifo, 0600), 0);
+    cr_expect_eq(summary_exit_3("", fifo, line, sizeof line), 1, "not one line; the last: %s",
+                 line);
+    cr_expect_eq(strncmp(line, "stampede: ", 10), 0, "%s", line);
+    cr_expect_not_null(strstr(line, "not a regular file (a FIFO); pass a results file"), "%s",
+                       line);
+}
+
+/* HDF5 dying in the verifying child is exit 3 naming the object the child
+ * was on. The hook (h5_seal.c: crash_hook) raises SIGSEGV in the child
+ * after it tells that place; it fires only for the pid of the process that
+ * reads, which is this one. */
+Test(h5out, a_crash_in_the_check_names_the_object, .init = setup, .fini = teardown)
+{
+    stp_summary s;
+    stp_error err = {STP_OK, ""};
+    char hook[200];
+    const char *place = "reading /variants/baseline/outcomes/bad_debt_usd";
+    write_ok();
+    snprintf(hook, sizeof hook, "%ld:%s", (long)getpid(), place);
+    cr_assert_eq(setenv("STAMPEDE_TEST_VERIFY_CRASH_AT", hook, 1), 0);
+    cr_assert_eq(stp_h5_read_summary(fx->path, &s, &err), STP_EIO, "read past the crash");
+    /* signal 11; a sanitizer that keeps its own SIGSEGV handler makes it an exit */
+    cr_expect_not_null(strstr(err.msg, "HDF5 crashed ("), "%s", err.msg);
+    cr_expect_not_null(strstr(err.msg, ") reading /variants/baseline/outcomes/bad_debt_usd: the "
+                                       "file is damaged"),
+                       "%s", err.msg);
+    cr_expect_eq(strncmp(err.msg, fx->path, strlen(fx->path)), 0, "%s", err.msg);
+    cr_expect_null(strchr(err.msg, '\n'), "not one line: %s", err.msg);
+    cr_expect_null(s.variants);
+    /* another pid (a setting left in an environment) never fires */
+    snprintf(hook, sizeof hook, "%ld:%s", (long)getpid() + 1, place);
+    cr_assert_eq(setenv("STAMPEDE_TEST_VERIFY_CRASH_AT", hook, 1), 0);
+    cr_assert_eq(stp_h5_read_summary(fx->path, &s, &err), STP_OK, "%s", err.msg);
+    stp_summary_free(&s);
+    unsetenv("STAMPEDE_TEST_VERIFY_CRASH_AT");
+}
+
+/* A real one: a damaged file on which Debian 12's HDF5 1.10.8 aborts in
+ * H5Ovisit with glibc's "double free or corruption (out)" (found by
+ * tests/test_corruption.py's bit flips). Whatever this HDF5 does with it,
+ * stderr is stampede's one line: glibc's words stay in the child. */
+Test(h5out, hdf5_aborting_in_the_check_leaves_one_line_on_stderr, .init = setup, .fini = teardown)
+{
+    const char *input = STP_SOURCE_DIR "/tests/fuzz/regressions/results/hdf5-double-free-8497bf62";
+    char line[600];
+    if (access(STP_BINARY, X_OK) != 0) cr_skip_test("no stampede binary at " STP_BINARY);
+    cr_expect_eq(summary_exit_3("STAMPEDE_VERIFY_TIMEOUT_S=20 ", input, line, sizeof line), 1,
+                 "not one line; the last: %s", line);
+    cr_expect_eq(strncmp(line, "stampede: ", 10), 0, "%s", line);
+    /* on 1.10.8: "HDF5 crashed (signal 6) listing the members of /variants/tiny/histograms" */
+    if (strstr(line, "crashed")) cr_expect_not_null(strstr(line, " /variants/"), "%s", line);
 }
 
 /* Every array that can carry a filter carries Fletcher-32 (h5py's view). */

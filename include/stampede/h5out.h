@@ -74,11 +74,14 @@ typedef struct stp_summary {
     stp_pilot pilot; /* /importance_pilot; pilot.levels 0 when absent */
 } stp_summary;
 
-/* Reads the summary of a results file. First verifies the whole file in a
- * child process (h5_seal.h: format == STP_H5_FORMAT, format_version from
- * STP_H5_FORMAT_VERSION_MIN to STP_H5_FORMAT_VERSION, then every checksum;
- * a crash or hang of HDF5 on a damaged file is the child's): any failure is
- * STP_EIO, "x.h5: ..." naming the object. Root strings longer than
+/* Reads the summary of a results file. Refuses at once, before opening it,
+ * a path that is no regular file ("x.h5: not a regular file (a FIFO); pass
+ * a results file": a FIFO, a directory, a device). Then verifies the whole
+ * file in a child process (h5_seal.h: format == STP_H5_FORMAT,
+ * format_version from STP_H5_FORMAT_VERSION_MIN to STP_H5_FORMAT_VERSION,
+ * then every checksum; a crash or hang of HDF5 on a damaged file is the
+ * child's, reported at the object it was reading): any failure is STP_EIO,
+ * "x.h5: ..." naming the object. Root strings longer than
  * STP_H5_STR_MAX - 1 bytes are truncated. A /comparison or /sweep that is
  * there but incomplete or inconsistent (a column missing or of another
  * length, /sweep rows not /comparison's) is an error (STP_EIO) naming it. On failure *out is zeroed
