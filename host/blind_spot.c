@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "stampede/equilibrium.h"
+#include "stampede/interrupt.h"
 
 static int by_value(const void *a, const void *b)
 {
@@ -42,12 +43,13 @@ double stp_blind_grid_size(double cap, int j)
  * (tests/test_scenario_modes.c found consensus_mlp agents firing from 5/48
  * to 28/48 of the cap and not above, which a bisection reported as never
  * firing). The scan stops at the first size that fires, for most agents
- * one of the first few; only agents that never fire pay all 48 calls. */
+ * one of the first few; only agents that never fire pay all 48 calls.
+ * A stop request (interrupt.h) ends the scan: the probe then fails. */
 static int firing_index(const stp_population *pop, const stp_config *cfg,
                         stp_calm_history *const *h, int a)
 {
     int j;
-    for (j = 1; j <= STP_BLIND_GRID; j++)
+    for (j = 1; j <= STP_BLIND_GRID && !stp_interrupt_pending(); j++)
         if (stp_population_agent_fires(pop, cfg, h[j - 1], a)) return j;
     return 0;
 }
@@ -81,9 +83,12 @@ stp_status stp_blind_spot_probe(stp_blind_probe *b, const stp_config *cfg,
         st = err->status;
         goto done;
     }
+    /* an OpenMP loop cannot break: on a stop request the agents left are
+     * skipped (one agent's scan is at most 48 short histories) */
 #pragma omp parallel for schedule(dynamic, 16)
     for (a = 0; a < pop->n_agents; a++)
-        idx[a] = firing_index(pop, cfg, h, a);
+        if (!stp_interrupt_pending()) idx[a] = firing_index(pop, cfg, h, a);
+    if ((st = stp_interrupt_check(err, "the blind-spot probe")) != STP_OK) goto done;
     for (a = 0; a < pop->n_agents; a++) {
         fire[a] = idx[a] ? stp_blind_grid_size(cap, idx[a]) : NAN;
         if (idx[a]) sorted[n++] = fire[a];

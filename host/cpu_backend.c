@@ -11,12 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stampede/interrupt.h"
 #include "stampede/path.h"
 #include "stampede/tables.h"
 
 #include "cpu_mlp.h"
 
-#define TILE STP_MLP_TILE /* agents gathered together: SIMD lanes run over agents */
+#define TILE         STP_MLP_TILE       /* agents gathered together: SIMD lanes run over agents */
+#define DURING_BATCH "a batch of paths" /* the phase a stop request names (interrupt.h) */
 
 /* Per-thread scratch, sized by the population, reused across paths. */
 typedef struct workspace {
@@ -238,8 +240,11 @@ static void screen_positions(stp_path_state *s, workspace *ws, const stp_path_ta
         if (stp_maybe_liquidatable(c[i], price, lt[i], d[i])) w->liq[s->n_liq++] = i;
 }
 
-static void simulate_path(workspace *ws, const stp_sim_ctx *ctx, const stp_path_tables *tb,
-                          long long path)
+/* Returns 1, the path's outcomes unwritten, when a stop was requested
+ * (interrupt.h): polled once a step, one load against a step's pass over
+ * every agent and position, so even 10^7 agents stop within a step. */
+static int simulate_path(workspace *ws, const stp_sim_ctx *ctx, const stp_path_tables *tb,
+                         long long path)
 {
     const stp_path_ws *w = &ws->w;
     const long long r = path - ctx->out->base; /* this batch's row */
@@ -259,6 +264,7 @@ static void simulate_path(workspace *ws, const stp_sim_ctx *ctx, const stp_path_
     for (i = 0; i < STP_LAG_RING; i++)
         ring_to_cols(ws->feat_col, w->feat_ring, i);
     for (t = 0; t < tb->prm.n_steps; t++) {
+        if (stp_interrupt_pending()) return 1;
         stp_market_step(&s, tb, path, t);
         if (s.any_exploit) ws->bound_ok = 0;
         for (i = 0; s.any_exploit && i < tb->n_positions; i++)
@@ -274,6 +280,17 @@ static void simulate_path(workspace *ws, const stp_sim_ctx *ctx, const stp_path_
     stp_path_outcomes(&s, w, tb, o);
     for (m = 0; m < STP_N_OUTCOMES; m++)
         ctx->out->v[m][r] = o[m];
+    return 0;
+}
+
+/* A batch cut short by a stop request: its rows are incomplete, so it
+ * fails even if the request was cleared meanwhile (a test's
+ * stp_interrupt_clear), when stp_interrupt_check alone would pass. */
+static stp_status batch_stopped(stp_error *err)
+{
+    if (stp_interrupt_check(err, DURING_BATCH) != STP_OK) return err->status;
+    return stp_error_set(err, STP_EINTR, "interrupted during %s; nothing was written",
+                         DURING_BATCH);
 }
 
 stp_status stp_cpu_run_batch(const stp_sim_ctx *ctx, long long path0, long long n, int threads,
@@ -282,7 +299,9 @@ stp_status stp_cpu_run_batch(const stp_sim_ctx *ctx, long long path0, long long 
     stp_tables *tabs = NULL;
     stp_mlp_pack pack;
     stp_status status;
+    int stopped = 0;
     memset(&pack, 0, sizeof pack);
+    if ((status = stp_interrupt_check(err, DURING_BATCH)) != STP_OK) return status;
     if ((status = stp_tables_create(&tabs, &ctx->prm, ctx->cfg, ctx->pop, ctx->scen, err)) !=
         STP_OK)
         return status;
@@ -306,13 +325,17 @@ stp_status stp_cpu_run_batch(const stp_sim_ctx *ctx, long long path0, long long 
         }
 #pragma omp barrier
         if (status == STP_OK) {
-#pragma omp for schedule(dynamic, 1)
+            /* an OpenMP loop cannot break: once a stop is requested the
+             * paths left are skipped, each at the cost of one load */
+#pragma omp for schedule(dynamic, 1) reduction(| : stopped)
             for (i = 0; i < n; i++)
-                simulate_path(&ws, ctx, &tabs->view, path0 + i);
+                stopped |=
+                    stp_interrupt_pending() ? 1 : simulate_path(&ws, ctx, &tabs->view, path0 + i);
         }
         workspace_free(&ws);
     }
     stp_mlp_pack_free(&pack);
     stp_tables_destroy(tabs);
+    if (status == STP_OK && stopped) status = batch_stopped(err);
     return status;
 }

@@ -12,10 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stampede/interrupt.h"
 #include "stampede/params.h"
 #include "stampede/path.h"
 
 #define STP_CALM_TILE 256 /* steps evaluated together: SIMD lanes run over steps */
+/* Market steps simulated between polls of the stop request (interrupt.h):
+ * well under a millisecond, so even a day-long calm history stops at once. */
+#define POLL_STEPS 4096
 
 /* The calm history is as long as the horizon and at least an hour: the
  * agents have lived through calm markets for far longer than one window,
@@ -62,9 +66,10 @@ typedef struct probe_shock {
 
 /* Writes n steps of the calm market with arbitrage fraction arb_frac into
  * columns [col, col + n) of feat ([feature][n_steps]), with the shock sh
- * when not NULL. */
+ * when not NULL. STP_EINTR, naming `during`, on a stop request. */
 static stp_status simulate(stp_calm_history *h, int col, int n, const stp_params *prm,
-                           double arb_frac, const probe_shock *sh, stp_error *err)
+                           double arb_frac, const probe_shock *sh, const char *during,
+                           stp_error *err)
 {
     stp_path_tables tb;
     stp_path_ws w;
@@ -90,6 +95,10 @@ static stp_status simulate(stp_calm_history *h, int col, int n, const stp_params
     for (k = 0; k < nh; k++)
         stp_path_init_history(&w, &tb.prm, k);
     for (t = 0; t < n; t++) {
+        if (t % POLL_STEPS == 0 && stp_interrupt_check(err, during)) {
+            free_ws(&w);
+            return err->status;
+        }
         stp_market_step(&s, &tb, STP_CALM_PATH, t);
         stp_features_step(&s, &w, &tb.prm, 0, t);
         for (k = 0; k <= STP_FEATURES; k++)
@@ -160,8 +169,8 @@ stp_status stp_calm_history_create(stp_calm_history **out, const stp_config *cfg
     if (STP_ALLOC(err, h, 1)) return err->status;
     h->n_steps = 1 + 4 * n;
     if (STP_ALLOC(err, h->feat, (size_t)h->n_steps * (STP_FEATURES + 1)) ||
-        simulate(h, 1, n, &prm, prm.arb_frac, NULL, err) ||
-        simulate(h, 1 + n, n, &prm, 1.0, NULL, err)) {
+        simulate(h, 1, n, &prm, prm.arb_frac, NULL, "the calm-market screen", err) ||
+        simulate(h, 1 + n, n, &prm, 1.0, NULL, "the calm-market screen", err)) {
         stp_calm_history_destroy(h);
         return err->status;
     }
@@ -199,7 +208,7 @@ stp_status stp_calm_history_shocked(stp_calm_history **out, const stp_config *cf
     if (STP_ALLOC(err, h, 1)) return err->status;
     h->n_steps = warm + after;
     if (STP_ALLOC(err, h->feat, (size_t)h->n_steps * (STP_FEATURES + 1)) ||
-        simulate(h, 0, h->n_steps, &prm, prm.arb_frac, &sh, err)) {
+        simulate(h, 0, h->n_steps, &prm, prm.arb_frac, &sh, "the blind-spot probe", err)) {
         stp_calm_history_destroy(h);
         return err->status;
     }

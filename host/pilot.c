@@ -8,6 +8,7 @@
 
 #include "stampede/backend.h"
 #include "stampede/cuda.h"
+#include "stampede/interrupt.h"
 #include "stampede/params.h"
 #include "stampede/scenario.h"
 #include "stampede/search.h"
@@ -43,7 +44,9 @@ static void level_free(level_buf *b)
 }
 
 /* Simulates paths [0, n) of c (the pilot's config at this level's tilt)
- * into b->out and its rows into b->active / b->cells. */
+ * into b->out and its rows into b->active / b->cells. Polls for a stop
+ * request (interrupt.h) before each batch: the GPU backend does not poll
+ * inside one, the OpenMP backend also does (once a step). */
 static stp_status simulate_level(level_buf *b, const stp_config *c, const stp_population *pop,
                                  const stp_scenario_plan *plan, int use_gpu, int threads,
                                  stp_error *err)
@@ -66,7 +69,9 @@ static stp_status simulate_level(level_buf *b, const stp_config *c, const stp_po
     if (use_gpu && (st = stp_cuda_engine_create(&gpu, &ctx, batch, err)) != STP_OK) goto done;
     for (p0 = 0; p0 < n; p0 += batch) {
         const long long k = n - p0 < batch ? n - p0 : batch;
-        if ((st = stp_backend_run_batch(&ctx, t, gpu, p0, k, threads, err)) != STP_OK) goto done;
+        if ((st = stp_interrupt_check(err, "the importance pilot")) != STP_OK ||
+            (st = stp_backend_run_batch(&ctx, t, gpu, p0, k, threads, err)) != STP_OK)
+            goto done;
     }
     stp_scenario_sampled_rows(plan, 0, n, b->active, b->cells, b->cells + cells,
                               b->cells + 2 * cells);
@@ -150,7 +155,8 @@ stp_status stp_importance_pilot(stp_pilot *out, const stp_config *cfg, const stp
         double gamma, t;
         long long i;
         c->scenario.importance_tilt = out->tilt;
-        if ((st = stp_scenario_plan_create(&plan, c, pop, err)) != STP_OK ||
+        if ((st = stp_interrupt_check(err, "the importance pilot")) != STP_OK ||
+            (st = stp_scenario_plan_create(&plan, c, pop, err)) != STP_OK ||
             (st = simulate_level(&b, c, pop, plan, use_gpu, threads, err)) != STP_OK)
             goto done;
         for (i = 0; i < n; i++)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "stampede/equilibrium.h"
+#include "stampede/interrupt.h"
 #include "stampede/path.h"
 #include "stampede/rng.h"
 
@@ -15,6 +16,11 @@
 enum { F_FAMILY, F_TRAITS, F_SIZE, F_HF0, F_NOISE, F_FEE_TOLERANCE };
 #define HF0_TRIES        64
 #define RULE_PARAM_FLOOR 1e-3f /* dd_limit, var_z, target_ratio stay > 0 */
+/* Agents (or positions) drawn between polls of the stop request
+ * (interrupt.h): a few milliseconds of drawing, so even 10^7 agents answer
+ * SIGINT at once, and a mask test per agent costs nothing measurable. */
+#define POLL_EVERY  4096
+#define POLL_DUE(i) (((i) & (POLL_EVERY - 1)) == 0)
 
 /* Round 0 is the first draw; equilibrium redraws use rounds 1, 2, ... in
  * the counter's `path` word, so a redraw moves no other draw. */
@@ -86,11 +92,13 @@ static stp_status alloc_arrays(stp_population *p, int n, int m, stp_error *err)
 /* Families first: agent slots are grouped by family, in draw order within a
  * family, so each model runs over a contiguous block. slot_of[i] is the
  * sorted position of drawn agent i. */
-static void assign_families(stp_population *p, const stp_config *cfg, int *slot_of)
+static stp_status assign_families(stp_population *p, const stp_config *cfg, int *slot_of,
+                                  stp_error *err)
 {
     int i, f, next[STP_MAX_FAMILIES];
     for (i = 0; i < p->n_agents; i++) {
         const float u = stp_uniform(draw(cfg, F_FAMILY, i, 0).v[0]);
+        if (POLL_DUE(i) && stp_interrupt_check(err, "the population draw")) return err->status;
         slot_of[i] = pick_share(u, &cfg->population.families[0].share, p->n_families,
                                 sizeof(stp_family_spec));
         p->family_count[slot_of[i]]++;
@@ -110,6 +118,7 @@ static void assign_families(stp_population *p, const stp_config *cfg, int *slot_
         p->family[next[f]] = f;
         slot_of[i] = next[f]++;
     }
+    return STP_OK;
 }
 
 /* Family weights plus weight_noise x N(0,1) on every parameter (weights and
@@ -200,14 +209,15 @@ static void draw_agent(stp_population *p, const stp_config *cfg, int i, int a, d
 
 /* Sizes normalised to their total (§3.9): borrowers share the AI collateral,
  * LPs share lp_pool_share of the pool's initial liquidity. */
-static void finish_sizes(stp_population *p, const stp_config *cfg, const double *size_w,
-                         const int *drawn, double ai_collateral_usd)
+static stp_status finish_sizes(stp_population *p, const stp_config *cfg, const double *size_w,
+                               const int *drawn, double ai_collateral_usd, stp_error *err)
 {
     double sum_b = 0.0, sum_lp = 0.0;
     int a;
     for (a = 0; a < p->n_agents; a++)
         *(p->role[a] == STP_ROLE_LP ? &sum_lp : &sum_b) += size_w[a];
     for (a = 0; a < p->n_agents; a++) {
+        if (POLL_DUE(a) && stp_interrupt_check(err, "the population draw")) return err->status;
         if (p->role[a] == STP_ROLE_LP) {
             p->lp_share[a] = (float)(cfg->population.lp_pool_share * size_w[a] / sum_lp);
             p->hf0[a] = NAN;
@@ -221,6 +231,7 @@ static void finish_sizes(stp_population *p, const stp_config *cfg, const double 
             p->debt_usd[a] = (float)(c_usd * lt / p->hf0[a]);
         }
     }
+    return STP_OK;
 }
 
 /* The highest logit agent a's model gives in the calm history, or the first
@@ -266,7 +277,11 @@ static void deleverage(stp_population *p, const stp_config *cfg, int a)
  * STP_EQUILIBRIUM_ROUNDS times, until it is calm; one that fires even then
  * gets its threshold lifted to its model's highest calm score, so it acts
  * only beyond the calm market's extremes. Agents are independent, so the
- * loop runs in parallel with the same result. */
+ * loop runs in parallel with the same result. A stop request (interrupt.h)
+ * skips the agents not yet screened and is polled again before each pass
+ * over the calm history (each ~10 ms at a one-hour history), so the loop
+ * answers within a pass or two even for 10^7 agents; the half-screened
+ * population is then discarded. */
 static stp_status equilibrate(stp_population *p, const stp_config *cfg, const int *drawn,
                               stp_error *err)
 {
@@ -276,39 +291,46 @@ static stp_status equilibrate(stp_population *p, const stp_config *cfg, const in
     if (stp_calm_history_create(&h, cfg, err)) return err->status;
 #pragma omp parallel for schedule(dynamic, 16) reduction(+ : redraws, fallbacks)
     for (a = 0; a < p->n_agents; a++) {
-        int round, fires = stp_population_agent_fires(p, cfg, h, a);
+        int round, fires;
+        if (stp_interrupt_pending()) continue; /* no break out of an OpenMP loop */
+        fires = stp_population_agent_fires(p, cfg, h, a);
         if (!fires) continue;
         redraws++;
-        for (round = 1; round <= STP_EQUILIBRIUM_ROUNDS && fires; round++) {
+        for (round = 1; round <= STP_EQUILIBRIUM_ROUNDS && fires && !stp_interrupt_pending();
+             round++) {
             perturb_params(p, cfg, round, drawn[a], a);
             draw_threshold(p, cfg, round, drawn[a], a);
             fires = stp_population_agent_fires(p, cfg, h, a);
         }
-        if (!fires) continue;
+        if (!fires || stp_interrupt_pending()) continue;
         fallbacks++;
         family_params(p, a);
         set_threshold(p, a, cfg->population.threshold.mean);
         fires = stp_population_agent_fires(p, cfg, h, a);
-        for (round = 0; round < STP_EQUILIBRIUM_ROUNDS && fires && p->role[a] == STP_ROLE_BORROWER;
+        for (round = 0; round < STP_EQUILIBRIUM_ROUNDS && fires &&
+                        p->role[a] == STP_ROLE_BORROWER && !stp_interrupt_pending();
              round++) {
             deleverage(p, cfg, a);
             fires = stp_population_agent_fires(p, cfg, h, a);
         }
-        if (fires) lift_threshold(p, a, calm_max(p, cfg, h, a, INFINITY));
+        if (fires && !stp_interrupt_pending())
+            lift_threshold(p, a, calm_max(p, cfg, h, a, INFINITY));
     }
     stp_calm_history_destroy(h);
     p->equilibrium_redraws = redraws;
     p->equilibrium_fallbacks = fallbacks;
-    return STP_OK;
+    return stp_interrupt_check(err, "the calm-market screen");
 }
 
-static void draw_passive(stp_population *p, const stp_config *cfg, double passive_usd)
+static stp_status draw_passive(stp_population *p, const stp_config *cfg, double passive_usd,
+                               stp_error *err)
 {
     double sum = 0.0;
     int j;
     const int base = p->n_agents; /* passive draws use indices after the agents' */
     for (j = 0; j < p->n_passive; j++) {
         const stp_u32x4 r = draw(cfg, F_TRAITS, base + j, 0);
+        if (POLL_DUE(j) && stp_interrupt_check(err, "the population draw")) return err->status;
         p->p_protocol[j] = pick_protocol(cfg, stp_uniform(r.v[1]));
         p->p_collateral[j] =
             (float)exp(cfg->population.collateral_log_sd * normal_of(cfg, F_SIZE, base + j, 0));
@@ -317,10 +339,12 @@ static void draw_passive(stp_population *p, const stp_config *cfg, double passiv
     for (j = 0; j < p->n_passive; j++) {
         const double c_usd = passive_usd * p->p_collateral[j] / sum;
         const double lt = cfg->protocols[p->p_protocol[j]].liquidation_threshold;
+        if (POLL_DUE(j) && stp_interrupt_check(err, "the population draw")) return err->status;
         p->p_collateral[j] = (float)(c_usd / cfg->market.price0_usd);
         p->p_hf0[j] = draw_hf0(cfg, base + j);
         p->p_debt_usd[j] = (float)(c_usd * lt / p->p_hf0[j]);
     }
+    return STP_OK;
 }
 
 static stp_status load_models(stp_population *p, const stp_config *cfg, stp_error *err)
@@ -350,8 +374,9 @@ stp_status stp_population_create(stp_population **out, const stp_config *cfg, st
         STP_ALLOC(err, slot_of, p->n_agents) || STP_ALLOC(err, size_w, p->n_agents) ||
         STP_ALLOC(err, drawn, p->n_agents))
         goto fail;
-    assign_families(p, cfg, slot_of);
+    if (assign_families(p, cfg, slot_of, err)) goto fail;
     for (i = 0; i < p->n_agents; i++) {
+        if (POLL_DUE(i) && stp_interrupt_check(err, "the population draw")) goto fail;
         draw_agent(p, cfg, i, slot_of[i], &size_w[slot_of[i]]);
         drawn[slot_of[i]] = i;
     }
@@ -365,9 +390,9 @@ stp_status stp_population_create(stp_population **out, const stp_config *cfg, st
                       "positions hold collateral (passive_share > 0 or no AI borrowers)");
         goto fail;
     }
-    finish_sizes(p, cfg, size_w, drawn, total - passive_usd);
-    if (equilibrate(p, cfg, drawn, err)) goto fail;
-    draw_passive(p, cfg, passive_usd);
+    if (finish_sizes(p, cfg, size_w, drawn, total - passive_usd, err) ||
+        equilibrate(p, cfg, drawn, err) || draw_passive(p, cfg, passive_usd, err))
+        goto fail;
     free(slot_of);
     free(drawn);
     free(size_w);

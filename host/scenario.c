@@ -23,8 +23,14 @@
 #include <gsl/gsl_sf_erf.h>
 
 #include "stampede/blind_spot.h"
+#include "stampede/interrupt.h"
 #include "stampede/rng.h"
 #include "stampede/step.h"
+
+/* Sobol points or scenario rows between polls of the stop request
+ * (interrupt.h): a millisecond or so of work, a mask test each. */
+#define POLL_EVERY  4096
+#define POLL_DUE(i) (((i) & (POLL_EVERY - 1)) == 0)
 
 /* log P(Z > x) of a standard normal, also where the tail underflows */
 static double log_upper_tail(double x)
@@ -274,11 +280,14 @@ static stp_status qmc_layout(stp_scenario_plan *pl, stp_error *err)
      * skips the origin, and its first 2^m points are not a net (in 1-D they
      * miss [0, 2^-m) and put two points in [2^-m, 2^-m+1)), so row 0 stays
      * the zero STP_ALLOC left there and GSL fills rows 1 .. P - 1. */
-    for (i = 1; i < pts; i++)
+    for (i = 1; i < pts; i++) {
+        if (POLL_DUE(i - 1) && stp_interrupt_check(err, "the scenario plan")) goto fail;
         gsl_qrng_get(q, pl->qmc_net + (size_t)i * (size_t)pl->qmc_dims);
+    }
     gsl_qrng_free(q);
     return STP_OK;
 fail:
+    if (q) gsl_qrng_free(q);
     free(first);
     return err->status;
 }
@@ -413,8 +422,10 @@ stp_status stp_scenario_table_from_plan(stp_scenario_table **out, const stp_scen
             t->slot_kind[slot] = (int)pl->cfg->scenario.shocks[spec].kind;
         }
     }
-    for (p = base; p < base + n_paths; p++)
+    for (p = base; p < base + n_paths; p++) {
+        if (POLL_DUE(p - base) && stp_interrupt_check(err, "the scenario table")) goto fail;
         stp_scenario_sample_path(t, p);
+    }
     *out = t;
     return STP_OK;
 fail:

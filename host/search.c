@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stampede/interrupt.h"
+
 stp_status stp_search_init(stp_search *s, const stp_config *cfg, stp_error *err)
 {
     int k;
@@ -133,12 +135,18 @@ stp_status stp_search_update(stp_search *s, const stp_config *cfg, double object
     double sum = 0.0;
     long long i;
     int k;
-    if (STP_ALLOC(err, r, n)) return err->status;
+    /* polled before and after the sort (a second or so at 10^7 paths),
+     * and before s changes, so an interrupted update leaves s as it was */
+    if (stp_interrupt_check(err, "the search update") || STP_ALLOC(err, r, n)) return err->status;
     for (i = 0; i < n; i++) {
         r[i].score = score[i];
         r[i].path = i;
     }
     qsort(r, (size_t)n, sizeof *r, worst_first);
+    if (stp_interrupt_check(err, "the search update")) {
+        free(r);
+        return err->status;
+    }
     for (k = 0; k < ne && k < n; k++)
         sum += r[k].score;
     memcpy(s->history + (size_t)s->done * (size_t)s->n_specs, s->law,

@@ -26,7 +26,8 @@ double stp_blind_grid_size(double cap, int j);
  * of the firing sizes of the agents that fire within the cap (signed);
  * family_median the same per family. Other kinds, no agents: probed = 0.
  * The plan (scenario.c) then draws the spec once on every path (or its
- * count, if larger), its size uniform on [lo, hi]. */
+ * count, if larger), its size uniform on [lo, hi]. STP_EINTR on a stop
+ * request (interrupt.h), STP_ENOMEM; nothing is left allocated. */
 stp_status stp_blind_spot_probe(stp_blind_probe *out, const stp_config *cfg,
                                 const stp_population *pop, int spec, stp_error *err);
 

@@ -36,7 +36,8 @@ typedef struct stp_calm_history {
  * whose oracle moves as the fundamental does (one-step moves of several
  * sigma, which the smoothed pool shows only when agents sell into it);
  * then both again stretched away from the rest point by STP_CALM_STRETCH.
- * On failure (STP_ENOMEM) *out is NULL. */
+ * On failure (STP_ENOMEM, or STP_EINTR on a stop request: interrupt.h)
+ * *out is NULL. */
 stp_status stp_calm_history_create(stp_calm_history **out, const stp_config *cfg, stp_error *err);
 void stp_calm_history_destroy(stp_calm_history *h);
 
@@ -45,7 +46,8 @@ void stp_calm_history_destroy(stp_calm_history *h);
  * (stp_shock_kind; protocol for an exploit, else -1) of `size` over
  * duration_s, starting once every ring is full. The history holds the
  * steps from the shock's start until two feature windows and the longest
- * lag after its end: what an agent sees of it. */
+ * lag after its end: what an agent sees of it. Fails as
+ * stp_calm_history_create does. */
 stp_status stp_calm_history_shocked(stp_calm_history **out, const stp_config *cfg, int kind,
                                     int protocol, double size, double duration_s, stp_error *err);
 

@@ -38,7 +38,9 @@ typedef struct stp_pilot {
 unsigned long long stp_pilot_seed(unsigned long long seed);
 
 /* Runs the pilot for cfg (importance mode, pilot_paths > 0) on pop, on the
- * OpenMP backend or the GPU (use_gpu). */
+ * OpenMP backend or the GPU (use_gpu). STP_EINTR on a stop request
+ * (interrupt.h), within a batch on the OpenMP backend, between batches on
+ * the GPU. */
 stp_status stp_importance_pilot(stp_pilot *out, const stp_config *cfg, const stp_population *pop,
                                 int use_gpu, int threads, stp_error *err);
 

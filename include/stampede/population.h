@@ -50,7 +50,8 @@ typedef struct stp_population {
 
 /* Draws the population from cfg->run.seed (stream STP_STREAM_POPULATION),
  * loading each family's model file. On failure *out is NULL and err names
- * the model file or the config key at fault. */
+ * the model file or the config key at fault; STP_EINTR when a stop was
+ * requested (interrupt.h) during the draw or the calm-market screen. */
 stp_status stp_population_create(stp_population **out, const stp_config *cfg, stp_error *err);
 void stp_population_destroy(stp_population *pop);
 

@@ -83,7 +83,8 @@ int stp_scenario_tiltable(const stp_shock_spec *s);
 
 /* The plan of cfg's scenario.mode; pop is needed by blind_spot only (may be
  * NULL otherwise). qmc: STP_EUSAGE unless scenario.qmc.points is a power of
- * two and run.paths a multiple of it, at least twice. */
+ * two and run.paths a multiple of it, at least twice. STP_EINTR on a stop
+ * request (interrupt.h) while the Sobol net or the blind-spot probe runs. */
 stp_status stp_scenario_plan_create(stp_scenario_plan **out, const stp_config *cfg,
                                     const stp_population *pop, stp_error *err);
 void stp_scenario_plan_destroy(stp_scenario_plan *plan);
@@ -95,7 +96,8 @@ void stp_scenario_plan_layout(stp_scenario_plan *plan);
 int stp_scenario_replicates(const stp_scenario_plan *plan);
 
 /* Allocates the table for paths [base, base + n_paths) of plan (borrowed:
- * it must outlive the table) and fills every row. */
+ * it must outlive the table) and fills every row; STP_EINTR on a stop
+ * request (interrupt.h), with *out NULL. */
 stp_status stp_scenario_table_from_plan(stp_scenario_table **out, const stp_scenario_plan *plan,
                                         long long base, long long n_paths, stp_error *err);
 

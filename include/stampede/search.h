@@ -67,7 +67,7 @@ double stp_search_score(const stp_config *cfg, double bad_debt_usd, double max_d
 
 /* Records iteration s->done (its objective; the paths' scores and the
  * rows they drew, one slot per spec, [path][spec]) and refits the law to
- * its elite. */
+ * its elite. STP_EINTR on a stop request (interrupt.h), s unchanged. */
 stp_status stp_search_update(stp_search *s, const stp_config *cfg, double objective,
                              const double *score, const unsigned char *active, const float *size,
                              const float *time_s, const float *duration_s, long long n,
