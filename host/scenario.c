@@ -218,11 +218,6 @@ static stp_shock_law configured_law(const stp_config *cfg, const stp_shock_spec 
     return l;
 }
 
-static int is_pow2(long long x)
-{
-    return x > 0 && (x & (x - 1)) == 0;
-}
-
 /* qmc: the net and which cells read it. Dimensions go first to every
  * spec's count, then slot 0 of every spec (size, time, duration), then
  * slot 1, ...: the leading dimensions are where Sobol points are most
@@ -235,17 +230,9 @@ static stp_status qmc_layout(stp_scenario_plan *pl, stp_error *err)
     int spec, k, d = 0, max_slots = 0, *first = NULL;
     gsl_qrng *q = NULL;
     long long i;
-    if (!is_pow2(pts))
-        return stp_error_set(err, STP_EUSAGE,
-                             "config error at scenario.qmc.points: %lld is not a power of two "
-                             "(a Sobol net is balanced at 2^k points); use e.g. 1024",
-                             pts);
-    if (cfg->run.paths % pts != 0 || cfg->run.paths / pts < 2)
-        return stp_error_set(err, STP_EUSAGE,
-                             "config error at run.paths: qmc needs whole replicates of "
-                             "scenario.qmc.points = %lld paths, at least 2 of them (for the "
-                             "error estimate); use run.paths = k x %lld with k >= 2",
-                             pts, pts);
+    /* the config's rule (validate checks it too), again for a config
+     * changed after loading (a search point's paths) */
+    if (stp_config_check_qmc(cfg, err) != STP_OK) return err->status;
     if (STP_ALLOC(err, pl->cell_dim, 3 * (size_t)pl->n_slots + 1) ||
         STP_ALLOC(err, first, pl->n_specs + 1))
         goto fail;
