@@ -50,14 +50,19 @@ static const char usage[] =
 /* SIGINT/SIGTERM: the first asks every loop of the run to stop
  * (interrupt.h), which it does within about a second, keeping finished
  * batches and writing nothing partial; the second ends the process at
- * once (a half-written "OUT.h5.tmp.<pid>" it may leave is removed by the
- * next run on that output, which owns it then). */
-static volatile sig_atomic_t interrupted;
+ * once, removing the results file it was writing. Once the results are in
+ * place (`finished`), a signal only cuts the summary short: the run is
+ * done, so the exit is 0, and `--resume` is not needed. */
+static volatile sig_atomic_t interrupted, finished;
 
 static void on_signal(int sig)
 {
     (void)sig;
-    if (interrupted) _exit(STP_EINTR);
+    if (finished) _exit(0);
+    if (interrupted) {
+        stp_interrupt_discard_scratch();
+        _exit(STP_EINTR);
+    }
     interrupted = 1;
     stp_interrupt_raise();
 }
@@ -328,6 +333,7 @@ static int cmd_run(const cli_args *a)
         if (line_open) fputc('\n', stderr); /* the error starts its own line */
         rc = report(&err);
     } else {
+        finished = 1;
         rc = 0;
     }
     stp_config_destroy(cfg);

@@ -592,6 +592,7 @@ stp_status stp_h5_write_results(const char *path, const stp_results *r, int forc
     if (STP_ALLOC(err, tmp, strlen(path) + 32)) return err->status;
     snprintf(tmp, strlen(path) + 32, "%s.tmp.%ld", path, (long)getpid());
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* users get our one line, not HDF5's stack dump */
+    stp_interrupt_scratch(tmp);
     if (create_file(tmp, &file, err) || write_root(file, r, err) ||
         write_population(file, r->pop, err) || write_variants(file, r, err) || stopped(err) ||
         (r->comparison && stp_h5_write_comparison(file, r->comparison, err)) ||
@@ -602,11 +603,13 @@ stp_status stp_h5_write_results(const char *path, const stp_results *r, int forc
     file = -1;
     if (close_failed) goto fail;
     if (ready_to_commit(tmp, r, err) || stp_h5_commit_file(tmp, path, err)) goto fail;
+    stp_interrupt_scratch(NULL);
     free(tmp);
     return STP_OK;
 fail:
     stp_h5_close(file);
     remove(tmp); /* may not exist (H5Fcreate failed): nothing to do then */
+    stp_interrupt_scratch(NULL);
     if (err->status == STP_EINTR) {
         free(tmp);
         return STP_EINTR;

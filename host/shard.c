@@ -105,6 +105,7 @@ stp_status stp_shard_pack(const char *out_path, const char *ckpt_dir, const stp_
     hid_t file = -1, fapl = -1;
     int failed;
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", out_path, (long)getpid());
+    stp_interrupt_scratch(tmp); /* a second signal removes it (interrupt.h) */
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     failed = STP_H5_CHECK(err, fapl = H5Pcreate(H5P_FILE_ACCESS)) ||
              /* the 1.10 format, as results files (h5out.c): HDF5 checksums its own metadata */
@@ -127,6 +128,7 @@ stp_status stp_shard_pack(const char *out_path, const char *ckpt_dir, const stp_
     stp_h5_close(fapl);
     if (file >= 0 && STP_H5_CHECK(err, H5Fclose(file))) failed = 1;
     if (!failed && stp_h5_commit_file(tmp, out_path, err)) failed = 1;
+    stp_interrupt_scratch(NULL);
     if (failed) {
         remove(tmp);
         stp_h5_prefix_error(err, "cannot write shard '%s': ", out_path);

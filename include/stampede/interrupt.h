@@ -27,6 +27,14 @@ void stp_interrupt_clear(void);
  * requested (stp_run adds what was kept). */
 stp_status stp_interrupt_check(stp_error *err, const char *during);
 
+/* The temporary file being written now (NULL: none), so that a second
+ * signal, which ends the process at once, can remove it first. The writer
+ * names it before creating it and clears it after the rename. */
+void stp_interrupt_scratch(const char *path);
+
+/* Unlinks the named temporary file, if any: async-signal-safe. */
+void stp_interrupt_discard_scratch(void);
+
 STP_EXTERN_C_END
 
 #endif
