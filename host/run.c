@@ -3,6 +3,7 @@
  * written as one results file. */
 #include "stampede/run.h"
 
+#include <dirent.h>
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
@@ -823,6 +824,29 @@ fail:
     return err->status;
 }
 
+/* A failed run's checkpoint that holds no batch (only manifests: it
+ * failed or was stopped before its first batch finished) keeps nothing
+ * worth resuming, and left behind it would block the next run as an
+ * "interrupted run": removed. */
+static void drop_empty_checkpoint(const stp_run_opts *o)
+{
+    char dir[1100];
+    stp_checkpoint ck;
+    DIR *d;
+    struct dirent *e;
+    int batches = 0;
+    if (o->merge_backend || stp_rank() != 0 || stp_checkpoint_dir(dir, sizeof dir, o->out_path) ||
+        (d = opendir(dir)) == NULL)
+        return;
+    while ((e = readdir(d)) != NULL)
+        batches += strstr(e->d_name, "batch-") != NULL;
+    closedir(d);
+    if (batches > 0) return;
+    memset(&ck, 0, sizeof ck);
+    snprintf(ck.dir, sizeof ck.dir, "%s", dir);
+    stp_checkpoint_remove(&ck);
+}
+
 /* An interrupted run's one line ends with what is left: the finished
  * batches and how to continue, or nothing; a merge's shards are its batches. */
 static void say_what_is_kept(const stp_run_opts *o, stp_error *err)
@@ -846,7 +870,10 @@ stp_status stp_run(const stp_config *cfg, const stp_run_opts *o, stp_error *err)
     stp_outlock lock;
     stp_status st;
     lock.fd = -1;
-    if ((st = take_output(cfg, o, &lock, err)) == STP_OK) st = run_locked(cfg, o, err);
+    if ((st = take_output(cfg, o, &lock, err)) == STP_OK) {
+        st = run_locked(cfg, o, err);
+        if (st != STP_OK) drop_empty_checkpoint(o); /* under the lock: it is this run's */
+    }
     if (st == STP_EINTR) say_what_is_kept(o, err);
     stp_outlock_release(&lock); /* after the rename and the checkpoint's removal */
     return st;

@@ -382,36 +382,6 @@ static void check_row(const catalogue_row *r, int with_existing)
     remove(path);
 }
 
-/* Every config error run refuses before its first path, validate refuses
- * too, with the same exit code and the same key named. */
-Test(cli, validate_refuses_what_run_refuses)
-{
-    static const struct {
-        const char *sets, *needle;
-        int code;
-    } cases[] = {
-        {"--set population.families.0.model=broken_model.json", "broken_model.json", 2},
-        {"--set population.agents=10000000 --threads 4096", "needs about", 5},
-        {"--set run.paths=1e15", "run.paths", 2},
-        {"--set experiment.kind=search --set scenario.mode=qmc", "scenario.mode", 2},
-    };
-    char err[4096], args[1024];
-    write_config("ok.json", "", "{\"depth_usd\": 8e8}");
-    write_file("broken_model.json", "{\"format\": \"stampede-model\", \"format_version\": 1,");
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        snprintf(args, sizeof args, "validate ok.json %s", cases[i].sets);
-        int rc = run(args, err, sizeof err);
-        cr_expect_eq(rc, cases[i].code, "validate, %s: exit %d: %s", cases[i].sets, rc, err);
-        cr_expect_not_null(strstr(err, cases[i].needle), "validate, %s: %s", cases[i].sets, err);
-        snprintf(args, sizeof args, "run ok.json -o out.h5 --quiet %s", cases[i].sets);
-        rc = run(args, err, sizeof err);
-        cr_expect_eq(rc, cases[i].code, "run, %s: exit %d: %s", cases[i].sets, rc, err);
-        cr_expect_not_null(strstr(err, cases[i].needle), "run, %s: %s", cases[i].sets, err);
-        cr_expect_not(exists("out.h5") || exists("out.h5.ckpt") || exists("out.h5.lock"),
-                      "run, %s: left files", cases[i].sets);
-    }
-}
-
 /* `stampede COMMAND --help` prints the usage, exit 0. */
 Test(cli, command_help_is_usage)
 {
@@ -420,6 +390,56 @@ Test(cli, command_help_is_usage)
     cr_expect_eq(run("merge -h", err, sizeof err), 0, "%s", err);
     cr_expect_not_null(strstr(last_stdout(), "exit codes"), "%s", last_stdout());
     cr_expect_not_null(strstr(last_stdout(), "5 out of memory"), "%s", last_stdout());
+}
+
+/* Every config error run refuses before its first path, validate refuses
+ * too, with the same exit code and the same key named; both with and
+ * without an existing out.h5, which stays untouched (check_row). */
+Test(cli, validate_refuses_what_run_refuses)
+{
+    static const struct {
+        const char *config, *sets, *needle;
+        int code;
+    } cases[] = {
+        {"ok.json", "--set population.families.0.model=broken_model.json", "broken_model.json", 2},
+        {"ok.json", "--set population.families.0.model=ragged_model.json", "ragged_model.json", 2},
+        {"ok.json", "--set population.agents=10000000 --threads 4096", "needs about", 5},
+        {"ok.json", "--set run.paths=1e15", "run.paths", 2},
+        {"ok.json", "--set experiment.kind=search --set scenario.mode=qmc", "scenario.mode", 2},
+        {"ok.json", "--set pool.depth_usd=1e308", "pool.depth_usd", 2},
+        {"ok.json", "--set market.price0_usd=1e300", "market.price0_usd", 2},
+        {"ok.json", "--set market.vol.calm_per_sqrt_s=1e10", "market.vol.calm_per_sqrt_s", 2},
+        {"ok.json", "--set time.horizon_s=999999999", "time.horizon_s", 2},
+        {"ok.json", "--set experiment.name='\".\"'", "experiment.name", 2},
+        {"zero.json", "", "leading zero", 2},
+        {"deep.json", "", "nested too deeply", 2},
+        {"type.json", "", "pool.depth_usd", 2},
+    };
+    char args[1024], deep[4200];
+    write_config("ok.json", "", "{\"depth_usd\": 8e8}");
+    write_config("zero.json", "", "{\"depth_usd\": 8e8, \"fee\": 00.003}");
+    write_config("type.json", "", "{\"depth_usd\": \"deep\"}");
+    memset(deep, '[', 2000);
+    memset(deep + 2000, ']', 2000);
+    deep[4000] = '\n';
+    deep[4001] = '\0';
+    write_file("deep.json", deep);
+    write_file("broken_model.json", "{\"format\": \"stampede-model\", \"format_version\": 1,");
+    write_file("ragged_model.json",
+               "{\"format\": \"stampede-model\", \"format_version\": 1, \"name\": \"r\", "
+               "\"kind\": \"mlp\", \"feature_version\": 1, \"hidden\": 2, \"weights\": "
+               "{\"w1\": [[1, 2, 3, 4, 5, 6, 7, 8], [1, 2]], \"b1\": [0, 0], \"w2\": [1, 1], "
+               "\"b2\": 0}}");
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        for (int w = 0; w < 2; w++) {
+            catalogue_row r = {cases[i].sets, "", args, cases[i].needle, cases[i].code, 0, NULL};
+            snprintf(args, sizeof args, "validate %s %s", cases[i].config, cases[i].sets);
+            check_row(&r, w);
+            snprintf(args, sizeof args, "run %s -o out.h5 --force --quiet %s", cases[i].config,
+                     cases[i].sets);
+            check_row(&r, w);
+        }
+    }
 }
 
 Test(cli, bad_input_catalogue)
