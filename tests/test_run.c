@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -16,6 +17,7 @@
 #include "stopper.h"
 #include "tmpdir.h"
 
+#include "stampede/footprint.h"
 #include "stampede/outcomes.h"
 #include "stampede/run.h"
 
@@ -321,4 +323,67 @@ Test(run, a_batch_from_another_run_is_recomputed)
     assert_same_files(full, a);
     stp_config_destroy(other);
     stp_config_destroy(cfg);
+}
+
+/* The peak resident memory of the largest child so far, after running
+ * stp_run on the small market with `sets` in one more child. */
+static double peak_rss_bytes(const char *out, const char *const *sets, int n_sets)
+{
+    struct rusage ru;
+    int status;
+    const pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        stp_config *cfg = NULL;
+        stp_error err = {STP_OK, ""};
+        if (stp_config_parse(&cfg, config_text(), STP_SOURCE_DIR "/configs/t.json", sets, n_sets,
+                             &err) != STP_OK ||
+            run_to(cfg, out, 0, 1, NULL, &err) != STP_OK) {
+            fprintf(stderr, "%s\n", err.msg);
+            _exit(1);
+        }
+        _exit(0);
+    }
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the measured run failed");
+    cr_assert_eq(getrusage(RUSAGE_CHILDREN, &ru), 0);
+    return (double)ru.ru_maxrss * 1024.0;
+}
+
+/* The footprint a run is refused on (footprint.h) tracks what a run
+ * really holds: between a small market and the same market with 20,000
+ * agents and 2,000,000 passive positions, the estimate's growth is within
+ * [0.6, 1.6] of the growth of the measured peak RSS (HDF5's and the
+ * writer's transient buffers are what the estimate leaves out). */
+Test(run, footprint_tracks_the_peak_resident_memory)
+{
+#ifdef __SANITIZE_ADDRESS__
+    cr_skip_test("AddressSanitizer's shadow memory and quarantine change the resident size; "
+                 "measured in the optimised build");
+#endif
+    /* 8 paths: a position costs every path every step, and memory does not grow with paths */
+    const char *small_sets[1] = {"run.paths=8"};
+    const char *big_sets[3] = {"run.paths=8", "population.agents=20000",
+                               "population.passive_positions=2000000"};
+    stp_config *small = NULL, *big = NULL;
+    stp_error err = {STP_OK, ""};
+    char out[300];
+    double measured, estimated;
+    cr_assert_eq(stp_config_parse(&small, config_text(), STP_SOURCE_DIR "/configs/t.json",
+                                  small_sets, 1, &err),
+                 STP_OK, "%s", err.msg);
+    cr_assert_eq(
+        stp_config_parse(&big, config_text(), STP_SOURCE_DIR "/configs/t.json", big_sets, 3, &err),
+        STP_OK, "%s", err.msg);
+    snprintf(out, sizeof out, "%s/fp.h5", dir);
+    measured = -peak_rss_bytes(out, small_sets, 1); /* first: RUSAGE_CHILDREN keeps the max */
+    measured += peak_rss_bytes(out, big_sets, 3);
+    /* the largest family is consensus_mlp, hidden 16: 161 parameters */
+    estimated = stp_footprint_estimate(big, 161, 2).total_bytes -
+                stp_footprint_estimate(small, 161, 2).total_bytes;
+    cr_log_info("peak RSS grew %.1f MB, the estimate %.1f MB", measured / 1e6, estimated / 1e6);
+    cr_expect(estimated > 0.6 * measured && estimated < 1.6 * measured,
+              "estimate grew %.1f MB, peak RSS %.1f MB", estimated / 1e6, measured / 1e6);
+    stp_config_destroy(big);
+    stp_config_destroy(small);
 }
