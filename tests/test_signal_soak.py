@@ -48,8 +48,7 @@ import tempfile
 import threading
 import time
 
-import h5py
-import numpy as np
+from same_results import differences  # tests/same_results.py, beside this file
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIGS = os.path.join(ROOT, "configs")
@@ -84,44 +83,6 @@ CASES = ([("set-up", "setup", "setup", 1)] * 4 +
           ("double SIGINT", "compare", "writing", 2)])
 
 PROGRESS = re.compile(r"\d+/\d+ paths +\d+ paths/s")
-SKIP_ROOT = ("wall_s", "agent_steps_per_s", "created_utc", "stp_checksum")
-
-
-def differences(a_path, b_path):
-    """Every object, attribute and dataset of a and b compared bit for bit,
-    the root's timing attributes aside."""
-    bad = []
-    with h5py.File(a_path, "r") as a, h5py.File(b_path, "r") as b:
-        def attrs(x, y, name):
-            if sorted(x.attrs) != sorted(y.attrs):
-                bad.append(name + " attrs")
-                return
-            for k in x.attrs:
-                if name == "/" and k in SKIP_ROOT:
-                    continue
-                if np.asarray(x.attrs[k]).tobytes() != np.asarray(y.attrs[k]).tobytes():
-                    bad.append(f"{name}@{k}")
-
-        def walk(name, x):
-            if name not in b:
-                bad.append(name + " missing")
-                return
-            y = b[name]
-            attrs(x, y, name)
-            if not isinstance(x, h5py.Dataset):
-                return
-            xv, yv = np.asarray(x[()]), np.asarray(y[()])
-            if x.dtype.kind == "O":
-                same = list(xv.ravel()) == list(yv.ravel())
-            else:
-                same = xv.shape == yv.shape and xv.tobytes() == yv.tobytes()
-            if not same:
-                bad.append(name)
-
-        attrs(a, b, "/")
-        a.visititems(walk)
-        b.visititems(lambda n, _: bad.append(n + " extra") if n not in a else None)
-    return bad
 
 
 def same_as(ref, path):
