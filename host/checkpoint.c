@@ -106,10 +106,15 @@ static void remove_files(const char *dir, const char *prefix)
     if (d) closedir(d);
 }
 
+void stp_checkpoint_remove_dir(const char *dir)
+{
+    remove_files(dir, "");
+    rmdir(dir);
+}
+
 void stp_checkpoint_remove(const stp_checkpoint *ck)
 {
-    remove_files(ck->dir, "");
-    rmdir(ck->dir);
+    stp_checkpoint_remove_dir(ck->dir);
 }
 
 /* Point 0's files keep the names of a single run; later points' are

@@ -831,7 +831,6 @@ fail:
 static void drop_empty_checkpoint(const stp_run_opts *o)
 {
     char dir[1100];
-    stp_checkpoint ck;
     DIR *d;
     struct dirent *e;
     int batches = 0;
@@ -841,10 +840,7 @@ static void drop_empty_checkpoint(const stp_run_opts *o)
     while ((e = readdir(d)) != NULL)
         batches += strstr(e->d_name, "batch-") != NULL;
     closedir(d);
-    if (batches > 0) return;
-    memset(&ck, 0, sizeof ck);
-    snprintf(ck.dir, sizeof ck.dir, "%s", dir);
-    stp_checkpoint_remove(&ck);
+    if (batches == 0) stp_checkpoint_remove_dir(dir);
 }
 
 /* An interrupted run's one line ends with what is left: the finished

@@ -307,15 +307,6 @@ static stp_status lay_shard(const char *dir, const shard_file *s, hid_t f, stp_e
     return st;
 }
 
-/* Removes dir and the files in it (a merge's own checkpoint). */
-static void remove_dir(const char *dir)
-{
-    stp_checkpoint ck;
-    memset(&ck, 0, sizeof ck);
-    snprintf(ck.dir, sizeof ck.dir, "%s", dir);
-    stp_checkpoint_remove(&ck);
-}
-
 /* 1 when path names the same file as one of the inputs: the merge would
  * replace a shard it reads. */
 static int is_an_input(const char *out_path, const char *const *paths, int n, int *which)
@@ -370,7 +361,7 @@ static stp_status merge_existing(const char *out_path, const char *dir, int forc
                              "merge: '%s' is left by an interrupted run or merge; pass --force "
                              "to discard it",
                              dir);
-    if (force) remove_dir(dir);
+    if (force) stp_checkpoint_remove_dir(dir);
     return STP_OK;
 }
 
@@ -488,7 +479,7 @@ stp_status stp_merge(const char *out_path, const char *const *paths, int n, int 
     }
 done:
     /* the merge's checkpoint is rebuilt from the shards by any rerun: never kept */
-    if (st != STP_OK && made_dir) remove_dir(dir);
+    if (st != STP_OK && made_dir) stp_checkpoint_remove_dir(dir);
     for (i = 0; s && i < n; i++)
         free(s[i].config);
     free(s);

@@ -58,4 +58,8 @@ stp_status stp_checkpoint_column(const void *user, int metric, double *dst, stp_
 /* Removes the directory after the results file is in place. */
 void stp_checkpoint_remove(const stp_checkpoint *ck);
 
+/* Removes checkpoint directory `dir` and its files (a merge's own, or one
+ * with no batch worth keeping). */
+void stp_checkpoint_remove_dir(const char *dir);
+
 #endif
