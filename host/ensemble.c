@@ -1,0 +1,196 @@
+/* ensemble.c: the figures of "populations like this" from each
+ * population's own (ensemble.h). */
+#include "stampede/ensemble.h"
+
+#include <gsl/gsl_cdf.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stampede/rng.h"
+
+stp_status stp_ensemble_init(stp_ensemble *e, int k, long long paths, stp_error *err)
+{
+    memset(e, 0, sizeof *e);
+    if (STP_ALLOC(err, e->pop, k)) return err->status;
+    e->k = k;
+    e->paths = paths;
+    return STP_OK;
+}
+
+void stp_ensemble_free(stp_ensemble *e)
+{
+    free(e->pop);
+    memset(e, 0, sizeof *e);
+}
+
+static double mean_of(const double *v, int k)
+{
+    double s = 0.0;
+    int i;
+    for (i = 0; i < k; i++)
+        s += v[i];
+    return s / k;
+}
+
+/* Sample variance (k - 1 in the denominator). */
+static double var_of(const double *v, int k, double mean)
+{
+    double s = 0.0;
+    int i;
+    for (i = 0; i < k; i++)
+        s += (v[i] - mean) * (v[i] - mean);
+    return s / (k - 1);
+}
+
+void stp_ensemble_t(const double *v, int k, double *mean, double *lo, double *hi)
+{
+    const double m = mean_of(v, k);
+    const double half = gsl_cdf_tdist_Pinv(0.975, k - 1.0) * sqrt(var_of(v, k, m) / k);
+    *mean = m;
+    *lo = m - half;
+    *hi = m + half;
+}
+
+static int by_value(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The p-quantile of sorted x[0..n), linear between order statistics. */
+static double sorted_quantile(const double *x, int n, double p)
+{
+    const double h = p * (n - 1);
+    const int i = (int)floor(h);
+    return i + 1 < n ? x[i] + (h - i) * (x[i + 1] - x[i]) : x[n - 1];
+}
+
+void stp_ensemble_bootstrap(const double *v, int k, unsigned long long seed, unsigned key,
+                            double *lo, double *hi)
+{
+    double means[STP_ENSEMBLE_RESAMPLES];
+    int b, i;
+    for (b = 0; b < STP_ENSEMBLE_RESAMPLES; b++) {
+        double s = 0.0;
+        stp_u32x4 r = {{0, 0, 0, 0}};
+        for (i = 0; i < k; i++) {
+            if (i % 4 == 0)
+                r = stp_philox(seed, STP_STREAM_ENSEMBLE, key, (uint32_t)b, (uint32_t)(i / 4), 0);
+            s += v[(uint64_t)r.v[i % 4] * (uint64_t)k >> 32]; /* uniform on 0..k-1 */
+        }
+        means[b] = s / k;
+    }
+    qsort(means, STP_ENSEMBLE_RESAMPLES, sizeof means[0], by_value);
+    *lo = sorted_quantile(means, STP_ENSEMBLE_RESAMPLES, 0.025);
+    *hi = sorted_quantile(means, STP_ENSEMBLE_RESAMPLES, 0.975);
+}
+
+/* Statistic `what` of outcome m over the populations into v (a field of
+ * stp_metric_stats at byte offset `off`, element j of its array). */
+static void gather(const stp_ensemble *e, int m, size_t off, int j, double *v)
+{
+    int i;
+    for (i = 0; i < e->k; i++)
+        v[i] = ((const double *)((const char *)&e->pop[i].stats[m] + off))[j];
+}
+
+/* One bootstrap key per (outcome, statistic, level): the resamples of one
+ * figure never reuse another's. */
+static unsigned boot_key(int m, int which, int j)
+{
+    return (unsigned)(m * 64 + which * STP_STATS_MAX_LEVELS + j);
+}
+
+static void combine_metric(const stp_ensemble *e, int m, stp_metric_stats *s, double *v,
+                           unsigned long long seed)
+{
+    int j;
+    gather(e, m, offsetof(stp_metric_stats, mean), 0, v);
+    stp_ensemble_t(v, e->k, &s->mean, &s->mean_ci_lo, &s->mean_ci_hi);
+    for (j = 0; j < s->n_quantiles; j++) {
+        gather(e, m, offsetof(stp_metric_stats, quantiles), j, v);
+        s->quantiles[j] = mean_of(v, e->k);
+        stp_ensemble_bootstrap(v, e->k, seed, boot_key(m, 0, j), &s->quantile_ci_lo[j],
+                               &s->quantile_ci_hi[j]);
+    }
+    for (j = 0; j < s->n_es; j++) {
+        gather(e, m, offsetof(stp_metric_stats, var), j, v);
+        s->var[j] = mean_of(v, e->k);
+        stp_ensemble_bootstrap(v, e->k, seed, boot_key(m, 1, j), &s->var_ci_lo[j],
+                               &s->var_ci_hi[j]);
+        gather(e, m, offsetof(stp_metric_stats, es), j, v);
+        s->es[j] = mean_of(v, e->k);
+        stp_ensemble_bootstrap(v, e->k, seed, boot_key(m, 2, j), &s->es_ci_lo[j],
+                               &s->es_ci_hi[j]);
+    }
+}
+
+/* sigma_b^2, sigma_w^2 and the shares of P(cascade) (ensemble.h). */
+static void variance_shares(stp_ensemble *e, double s2)
+{
+    double se2 = 0.0;
+    int i;
+    for (i = 0; i < e->k; i++)
+        se2 += e->pop[i].cascade.se * e->pop[i].cascade.se;
+    se2 /= e->k;
+    e->var_between = fmax(0.0, s2 - se2);
+    e->var_within = (double)e->paths * se2;
+    e->icc = e->var_between + e->var_within > 0.0
+                 ? e->var_between / (e->var_between + e->var_within)
+                 : NAN;
+    e->between_share = s2 > 0.0 && e->var_between + se2 > 0.0
+                           ? e->var_between / (e->var_between + se2)
+                           : NAN;
+}
+
+/* n* and what it buys for the time this run took (ensemble.h). */
+static void allocation(stp_ensemble *e, double s2)
+{
+    double budget, n_star;
+    /* the half-widths of the t intervals the summary prints, now and at n* */
+    e->halfwidth = gsl_cdf_tdist_Pinv(0.975, e->k - 1.0) * sqrt(s2 / e->k);
+    e->best_paths = e->best_halfwidth = NAN;
+    e->best_populations = 0;
+    if (!(e->pop_s > 0.0 && e->path_s > 0.0) || !(e->var_within > 0.0)) return;
+    if (e->var_between <= 0.0) { /* the draw explains nothing measurable: all paths */
+        e->best_paths = INFINITY;
+        return;
+    }
+    n_star = fmax(2.0, sqrt(e->pop_s * e->var_within / (e->path_s * e->var_between)));
+    budget = e->k * (e->pop_s + (double)e->paths * e->path_s);
+    e->best_paths = n_star;
+    e->best_populations = (long long)fmax(2.0, floor(budget / (e->pop_s + n_star * e->path_s)));
+    e->best_halfwidth = gsl_cdf_tdist_Pinv(0.975, (double)e->best_populations - 1.0) *
+                        sqrt((e->var_between + e->var_within / n_star) / e->best_populations);
+}
+
+stp_status stp_ensemble_combine(stp_ensemble *e, stp_metric_stats *stats,
+                                stp_cascade_stats *cascade, unsigned long long seed,
+                                stp_error *err)
+{
+    double *v = NULL, s2, mean;
+    int m, i;
+    if (STP_ALLOC(err, v, 2 * (size_t)e->k)) return err->status;
+    for (m = 0; m < STP_N_OUTCOMES; m++)
+        combine_metric(e, m, &stats[m], v, seed);
+    for (i = 0; i < e->k; i++)
+        v[i] = e->pop[i].cascade.p;
+    stp_ensemble_t(v, e->k, &mean, &cascade->ci_lo, &cascade->ci_hi);
+    s2 = var_of(v, e->k, mean);
+    cascade->p = mean;
+    cascade->se = sqrt(s2 / e->k);
+    cascade->ci_lo = fmax(cascade->ci_lo, 0.0);
+    cascade->ci_hi = fmin(cascade->ci_hi, 1.0);
+    cascade->populations = e->k;
+    memcpy(v + e->k, v, sizeof(double) * (size_t)e->k);
+    qsort(v + e->k, (size_t)e->k, sizeof(double), by_value);
+    e->p_min = v[e->k];
+    e->p_median = sorted_quantile(v + e->k, e->k, 0.5);
+    e->p_max = v[2 * e->k - 1];
+    variance_shares(e, s2);
+    allocation(e, s2);
+    free(v);
+    return STP_OK;
+}
