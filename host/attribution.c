@@ -96,25 +96,45 @@ static stp_status mark_worst(unsigned char *groups, unsigned bit, const double *
 // ----------------------------------------------------------------------------
 // first movers
 
-/* The population's mix: AI agents per family over all AI agents. */
-static void population_mix(stp_attribution *out, const stp_population *pop)
+/* Whose agents the first movers are: one population's, or an ensemble's
+ * (family[k][agent] of population k, paths_per_pop paths each). */
+typedef struct families {
+    const stp_population *pop;
+    const signed char *family; /* NULL: pop's own */
+    long long paths_per_pop;
+    int n_pops;
+} families;
+
+static int family_of(const families *fm, long long path, int a)
 {
-    long long count[STP_MAX_FAMILIES] = {0};
-    int a, f;
+    if (!fm->family) return fm->pop->family[a];
+    return fm->family[(size_t)(path / fm->paths_per_pop) * (size_t)fm->pop->n_agents + (size_t)a];
+}
+
+/* The population's mix: AI agents per family over all AI agents (of every
+ * population of an ensemble). */
+static void population_mix(stp_attribution *out, const families *fm)
+{
+    const stp_population *pop = fm->pop;
+    const long long n = (long long)pop->n_agents * fm->n_pops;
+    long long count[STP_MAX_FAMILIES] = {0}, a;
+    int f;
     out->n_families = pop->n_families < STP_MAX_FAMILIES ? pop->n_families : STP_MAX_FAMILIES;
-    for (a = 0; a < pop->n_agents; a++)
-        if (pop->family[a] >= 0 && pop->family[a] < out->n_families) count[pop->family[a]]++;
+    for (a = 0; a < n; a++) {
+        const int fa = fm->family ? fm->family[a] : pop->family[a];
+        if (fa >= 0 && fa < out->n_families) count[fa]++;
+    }
     for (f = 0; f < out->n_families; f++) {
         snprintf(out->families[f], sizeof out->families[f], "%.*s", STP_NAME_MAX - 1,
                  pop->models[f].name);
-        out->population_share[f] = pop->n_agents > 0 ? (double)count[f] / pop->n_agents : NAN;
+        out->population_share[f] = n > 0 ? (double)count[f] / (double)n : NAN;
     }
 }
 
 /* Tallies each path's first mover (col: the first_mover column) into the
  * acted group and, on cascade paths, the cascade group; then the shares
  * and the lift. */
-static stp_status first_movers(stp_attribution *out, const stp_population *pop, const double *col,
+static stp_status first_movers(stp_attribution *out, const families *fm, const double *col,
                                const double *w, const unsigned char *groups, unsigned cascade_bit,
                                long long n, stp_error *err)
 {
@@ -122,17 +142,18 @@ static stp_status first_movers(stp_attribution *out, const stp_population *pop, 
     double tot_acted = 0.0, tot_casc = 0.0;
     long long i;
     int f;
-    population_mix(out, pop);
+    const stp_population *pop = fm->pop;
+    population_mix(out, fm);
     for (i = 0; i < n; i++) {
         const double a = col[i];
         if (a < 0.0) continue; /* nobody decided */
-        if (!(a < pop->n_agents) || a != floor(a) || pop->family[(int)a] < 0 ||
-            pop->family[(int)a] >= out->n_families)
+        if (!(a < pop->n_agents) || a != floor(a) || family_of(fm, i, (int)a) < 0 ||
+            family_of(fm, i, (int)a) >= out->n_families)
             return stp_error_set(err, STP_EIO,
                                  "path %lld: first_mover %g is not one of the %d AI agents "
                                  "(outcomes of another population?)",
                                  i, a, pop->n_agents);
-        f = pop->family[(int)a];
+        f = family_of(fm, i, (int)a);
         out->acted_count[f]++;
         w_acted[f] += w[i];
         tot_acted += w[i];
@@ -251,6 +272,14 @@ static stp_status column(const stp_path_source *src, int metric, double *dst, st
 stp_status stp_attribution_compute(stp_attribution *out, const stp_path_source *src,
                                    const stp_population *pop, stp_error *err)
 {
+    return stp_attribution_compute_ensemble(out, src, pop, NULL, 0, err);
+}
+
+stp_status stp_attribution_compute_ensemble(stp_attribution *out, const stp_path_source *src,
+                                            const stp_population *pop, const signed char *family,
+                                            long long paths_per_pop, stp_error *err)
+{
+    families fm;
     const long long n = src->n_paths > 0 ? src->n_paths : 0;
     const unsigned all = 1u << STP_ATTR_ALL, worst = 1u << STP_ATTR_WORST,
                    cascade = 1u << STP_ATTR_CASCADE;
@@ -259,7 +288,11 @@ stp_status stp_attribution_compute(stp_attribution *out, const stp_path_source *
     kind_sums ks;
     stp_status st = STP_ENOMEM;
     long long i;
-    assert(src->outcome_column && pop);
+    assert(src->outcome_column && pop && (!family || paths_per_pop > 0));
+    fm.pop = pop;
+    fm.family = family;
+    fm.paths_per_pop = paths_per_pop;
+    fm.n_pops = family ? (int)((n + paths_per_pop - 1) / paths_per_pop) : 1;
     memset(out, 0, sizeof *out);
     memset(&ks, 0, sizeof ks);
     if (STP_ALLOC(err, w, n ? n : 1) || STP_ALLOC(err, col, n ? n : 1) ||
@@ -273,7 +306,7 @@ stp_status stp_attribution_compute(stp_attribution *out, const stp_path_source *
     if ((st = column(src, STP_OUT_BAD_DEBT_USD, col, err)) != STP_OK ||
         (st = mark_worst(groups, worst, col, n, err)) != STP_OK ||
         (st = column(src, STP_OUT_FIRST_MOVER, col, err)) != STP_OK ||
-        (st = first_movers(out, pop, col, w, groups, cascade, n, err)) != STP_OK)
+        (st = first_movers(out, &fm, col, w, groups, cascade, n, err)) != STP_OK)
         goto done;
     free(col); /* the rows' pass needs the groups and weights only */
     col = NULL;

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "stampede/batches.h"
+
 /* 2: every batch carries its run's fingerprint, so a batch file copied from
  * another run's checkpoint is recomputed, never used */
 #define MAGIC "STPCKPT2"
@@ -155,7 +157,8 @@ static stp_status open_point(const stp_checkpoint *ck, const char *manifest, con
 
 stp_status stp_checkpoint_open(stp_checkpoint *ck, const char *out_path, int variant,
                                unsigned long long fingerprint, long long paths, int batch,
-                               int n_steps, int sample_k, int resume, int force, stp_error *err)
+                               int populations, int n_steps, int sample_k, int resume, int force,
+                               stp_error *err)
 {
     char manifest[1200], want[512], have[512];
     const void *part;
@@ -169,6 +172,7 @@ stp_status stp_checkpoint_open(stp_checkpoint *ck, const char *out_path, int var
     ck->fingerprint = fingerprint;
     ck->paths = paths;
     ck->batch = batch;
+    ck->populations = populations;
     ck->n_steps = n_steps;
     ck->sample_k = sample_k;
     file_path(ck, "manifest", manifest, sizeof manifest);
@@ -299,15 +303,19 @@ int stp_checkpoint_load(const stp_checkpoint *ck, int index, long long path0, lo
 stp_status stp_checkpoint_column(const void *user, int metric, double *dst, stp_error *err)
 {
     const stp_checkpoint *ck = user;
-    long long path0;
-    int index = 0;
-    for (path0 = 0; path0 < ck->paths; path0 += ck->batch, index++) {
-        const long long n = ck->paths - path0 < ck->batch ? ck->paths - path0 : ck->batch;
-        const long offset = (long)sizeof(batch_header) + (long)metric * (long)n * 8L;
+    const stp_batching layout = {ck->paths, ck->batch, ck->populations};
+    const long long n_batches = stp_batch_count(layout);
+    long long index;
+    for (index = 0; index < n_batches; index++) {
+        long long path0, n;
+        long offset;
+        int pop;
         char path[1200];
         FILE *f;
         size_t got = 0;
-        batch_path(ck, index, path, sizeof path);
+        stp_batch_span(layout, index, &path0, &n, &pop);
+        offset = (long)sizeof(batch_header) + (long)metric * (long)n * 8L;
+        batch_path(ck, (int)index, path, sizeof path);
         f = fopen(path, "rb");
         if (f && fseek(f, offset, SEEK_SET) == 0)
             got = fread(dst + path0, sizeof(double), (size_t)n, f);

@@ -46,7 +46,7 @@ const char stp_cfg_schema_json[] =
     "   \"sweep\": {\"param\": null, \"values\": null},"
     "   \"search\": {\"objective\": \"es_bad_debt_usd\", \"iterations\": 20,"
     "                \"paths_per_iter\": 4096, \"elite_fraction\": 0.1}},"
-    " \"run\": {\"paths\": 20000, \"seed\": 1, \"batch\": 4096},"
+    " \"run\": {\"paths\": 20000, \"seed\": 1, \"batch\": 4096, \"populations\": 1},"
     " \"time\": {\"dt_s\": 1.0, \"horizon_s\": 3600},"
     " \"market\": {\"price0_usd\": 2500, \"mu_per_s\": 0,"
     "   \"vol\": {\"calm_per_sqrt_s\": 1.5e-4, \"stress_per_sqrt_s\": 6e-4,"
@@ -161,6 +161,8 @@ typedef struct field {
 #define WHY_PRICE "float32 prices; collateral units are USD / price0"
 #define WHY_DT    "an hour of calm history is 3600 / dt_s steps"
 #define PATHS    {1, 4294967295.0, 0, 0, WHY_PATHS}
+#define WHY_POPS  "population k is a counter word of its draws (population.c), 16 bits"
+#define POPULATIONS {1, 65535, 0, 0, WHY_POPS}
 #define USD_F32  {0, 1e15, 1, 0, WHY_USD}
 #define USD_F64  {0, 1e30, 0, 0, NULL}     /* [0, 1e30] */
 #define PRICE    {1e-6, 1e9, 0, 0, WHY_PRICE}
@@ -186,6 +188,7 @@ static const field FIELDS[] = {
     C("run.paths", F_LLONG, PATHS, run.paths),
     C("run.seed", F_SEED, BELOW_2_53(0), run.seed),
     C("run.batch", F_INT, INT_TO(1, 2147483647.0), run.batch),
+    C("run.populations", F_INT, POPULATIONS, run.populations),
     C("time.dt_s", F_NUM, DT, time.dt_s),
     C("time.horizon_s", F_NUM, SECONDS_GT0, time.horizon_s),
     C("market.price0_usd", F_NUM, PRICE, market.price0_usd),
@@ -937,6 +940,35 @@ stp_status stp_config_check_qmc(const stp_config *cfg, stp_error *err)
     return STP_OK;
 }
 
+/* run.populations = K > 1 (DESIGN §3.4): whole populations of equal paths,
+ * and only where every population can be simulated alike. The modes
+ * refused build their law from one population (blind_spot's probe, the
+ * search's iterations) or read their error from replicates that a
+ * population split would cut (qmc). */
+static stp_status check_populations(ctx *c, const stp_config *cfg)
+{
+    const long long k = cfg->run.populations;
+    if (k == 1) return STP_OK;
+    if (cfg->run.paths % k != 0 || cfg->run.paths / k < 2)
+        return stp_cfg_fail(c, "run.paths",
+                            "%lld paths do not split into run.populations = %lld equal shares "
+                            "of at least 2 paths; use a multiple of %lld, at least %lld",
+                            cfg->run.paths, k, k, 2 * k);
+    if (cfg->experiment.kind == STP_EXP_SEARCH)
+        return stp_cfg_fail(c, "run.populations",
+                            "a search fits its laws against one population; use 1 (run the "
+                            "worst scenario found as a single experiment with populations)");
+    if (cfg->scenario.mode == STP_SCENARIO_BLIND_SPOT)
+        return stp_cfg_fail(c, "run.populations",
+                            "blind_spot centres its shocks on one population's firing sizes; "
+                            "use 1, or scenario.mode \"random\" or \"importance\"");
+    if (cfg->scenario.mode == STP_SCENARIO_QMC)
+        return stp_cfg_fail(c, "run.populations",
+                            "qmc reads its error from replicates of one net, which populations "
+                            "would cut; use 1, or scenario.mode \"random\"");
+    return STP_OK;
+}
+
 /* What a scenario mode or the search needs of the rest (run refuses the
  * same before it simulates; README "Config reference"). */
 static stp_status check_modes(ctx *c, const stp_config *cfg)
@@ -949,8 +981,9 @@ static stp_status check_modes(ctx *c, const stp_config *cfg)
     if (cfg->experiment.kind == STP_EXP_SEARCH && cfg->scenario.n_shocks == 0)
         return stp_cfg_fail(c, "scenario.shocks",
                             "a search needs at least one shock spec to move; add one");
-    if (stp_config_check_qmc(cfg, &qmc) == STP_OK) return STP_OK;
-    return stp_error_set(c->err, qmc.status, "%s: %s", c->origin, qmc.msg);
+    if (stp_config_check_qmc(cfg, &qmc) != STP_OK)
+        return stp_error_set(c->err, qmc.status, "%s: %s", c->origin, qmc.msg);
+    return check_populations(c, cfg);
 }
 
 /* ---------------------------------------------------------------------------

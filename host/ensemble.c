@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stampede/results.h"
 #include "stampede/rng.h"
 
 stp_status stp_ensemble_init(stp_ensemble *e, int k, long long paths, stp_error *err)
@@ -193,4 +194,39 @@ stp_status stp_ensemble_combine(stp_ensemble *e, stp_metric_stats *stats,
     allocation(e, s2);
     free(v);
     return STP_OK;
+}
+
+void stp_ensemble_paired(stp_paired_diff *out, const stp_paired_diff *per_pop, int k)
+{
+    double sb = 0.0, sv = 0.0, sd = 0.0, su = 0.0, t;
+    int i;
+    memset(out, 0, sizeof *out);
+    for (i = 0; i < k; i++) {
+        out->base += per_pop[i].base / k;
+        out->variant += per_pop[i].variant / k;
+        out->diff += per_pop[i].diff / k;
+    }
+    for (i = 0; i < k; i++) {
+        const double db = per_pop[i].base - out->base, dv = per_pop[i].variant - out->variant,
+                     dd = per_pop[i].diff - out->diff;
+        sb += db * db;
+        sv += dv * dv;
+        sd += dd * dd;
+    }
+    t = gsl_cdf_tdist_Pinv(0.975, k - 1.0);
+    out->ci_lo = out->diff - t * sqrt(sd / (k - 1.0) / k);
+    out->ci_hi = out->diff + t * sqrt(sd / (k - 1.0) / k);
+    out->unpaired_ci_lo = out->diff - t * sqrt((sb + sv) / (k - 1.0) / k);
+    out->unpaired_ci_hi = out->diff + t * sqrt((sb + sv) / (k - 1.0) / k);
+    if (out->base == 0.0) {
+        out->rel = out->rel_ci_lo = out->rel_ci_hi = NAN;
+        return;
+    }
+    out->rel = out->diff / out->base;
+    for (i = 0; i < k; i++) {
+        const double u = (per_pop[i].diff - out->rel * per_pop[i].base) / out->base;
+        su += u * u; /* mean 0 by construction */
+    }
+    out->rel_ci_lo = out->rel - t * sqrt(su / (k - 1.0) / k);
+    out->rel_ci_hi = out->rel + t * sqrt(su / (k - 1.0) / k);
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stampede/ensemble.h"
 #include "stampede/outcomes.h"
 #include "stampede/paired.h"
 
@@ -161,7 +162,11 @@ stp_status stp_experiment_check(const stp_config *cfg, stp_error *err)
 void stp_comparison_free(stp_comparison *cmp)
 {
     free(cmp->rows);
+    free(cmp->pop_d_cascade);
+    free(cmp->pop_d_es);
+    free(cmp->pop_d_bad_debt);
     cmp->rows = NULL;
+    cmp->pop_d_cascade = cmp->pop_d_es = cmp->pop_d_bad_debt = NULL;
 }
 
 /* Row i's own figures (stats already computed by the run). */
@@ -226,6 +231,50 @@ static int any_weighted(const double *w, size_t n)
     return 0;
 }
 
+/* Row i's differences under an ensemble (DESIGN §3.4): paired path by
+ * path within each population (paths [k n, (k + 1) n)), then averaged over
+ * populations with intervals from their spread (stp_ensemble_paired). */
+static stp_status ensemble_row(stp_comparison *cmp, int i, const stp_variant_results *base,
+                               const stp_variant_results *var, const double *bc, const double *bb,
+                               const double *vc, const double *vb, const double *w, int has_es,
+                               double level, stp_error *err)
+{
+    const stp_ensemble *eb = base->ensemble, *ev = var->ensemble;
+    const int k = eb->k;
+    const size_t n = (size_t)eb->paths;
+    stp_paired_diff *dc = NULL, *db = NULL, *de = NULL;
+    stp_comparison_row *r = &cmp->rows[i];
+    int p;
+    if (STP_ALLOC(err, dc, k) || STP_ALLOC(err, db, k) || STP_ALLOC(err, de, k)) {
+        free(dc);
+        free(db);
+        return err->status;
+    }
+    for (p = 0; p < k; p++) {
+        const size_t o = (size_t)p * n;
+        const stp_metric_stats *sb = &eb->pop[p].stats[STP_OUT_BAD_DEBT_USD],
+                               *sv = &ev->pop[p].stats[STP_OUT_BAD_DEBT_USD];
+        dc[p] = stp_paired_probability(bc + o, vc + o, w ? w + o : NULL, n);
+        db[p] = stp_paired_mean(bb + o, vb + o, w ? w + o : NULL, n);
+        de[p] = has_es ? stp_paired_es(bb + o, sb->var[0], sb->es[0], vb + o, sv->var[0],
+                                       sv->es[0], w ? w + o : NULL, n, level)
+                       : no_es();
+        cmp->pop_d_cascade[(size_t)i * k + p] = dc[p].diff;
+        cmp->pop_d_bad_debt[(size_t)i * k + p] = db[p].diff;
+        cmp->pop_d_es[(size_t)i * k + p] = de[p].diff;
+    }
+    stp_ensemble_paired(&r->d_cascade, dc, k);
+    stp_ensemble_paired(&r->d_bad_debt, db, k);
+    if (has_es)
+        stp_ensemble_paired(&r->d_es, de, k);
+    else
+        r->d_es = no_es();
+    free(dc);
+    free(db);
+    free(de);
+    return STP_OK;
+}
+
 stp_status stp_comparison_compute(stp_comparison *cmp, const stp_config *cfg,
                                   const stp_point_spec *pts, const stp_variant_results *vars, int n,
                                   stp_error *err)
@@ -249,6 +298,15 @@ stp_status stp_comparison_compute(stp_comparison *cmp, const stp_config *cfg,
         goto done;
     }
     cmp->n = n;
+    if (vars[0].ensemble) {
+        const size_t cells = (size_t)n * (size_t)vars[0].ensemble->k;
+        cmp->populations = vars[0].ensemble->k;
+        if (STP_ALLOC(err, cmp->pop_d_cascade, cells) || STP_ALLOC(err, cmp->pop_d_es, cells) ||
+            STP_ALLOC(err, cmp->pop_d_bad_debt, cells)) {
+            st = err->status;
+            goto done;
+        }
+    }
     if ((st = read_columns(&vars[0], bc, bb, bw, err)) != STP_OK) goto done;
     w = any_weighted(bw, paths) ? bw : NULL; /* NULL: the unweighted figures, bit for bit */
     for (i = 0; i < n; i++) {
@@ -258,6 +316,12 @@ stp_status stp_comparison_compute(stp_comparison *cmp, const stp_config *cfg,
         if ((st = read_columns(&vars[i], vc, vb, vw, err)) != STP_OK ||
             (st = check_same_weights(bw, vw, paths, pts[i].name, err)) != STP_OK)
             goto done;
+        if (cmp->populations > 0) {
+            if ((st = ensemble_row(cmp, i, &vars[0], &vars[i], bc, bb, vc, vb, w, has_es, level,
+                                   err)) != STP_OK)
+                goto done;
+            continue;
+        }
         /* each difference is of the estimators the rows report: P(cascade)
          * unbiased (sum w c / n), bad debt's mean and ES self-normalised */
         r->d_cascade = stp_paired_probability(bc, vc, w, paths);

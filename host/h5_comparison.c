@@ -29,6 +29,10 @@
 #define CI_METHOD                                                                                  \
     "normal 95%, delta method on paired per-path influence values (paired over paths under "       \
     "common random numbers); unpaired_*: the same as if the samples were independent"
+#define ENSEMBLE_CI_METHOD                                                                         \
+    "two-level: paired within each population, then the mean over populations, 95% t interval "   \
+    "(populations - 1 df) from their spread; rel: delta method over populations; unpaired_*: t "  \
+    "over the populations' estimates; populations/: each one's difference"
 
 /* A column: the field at byte offset `off` of each row (or of a paired diff). */
 typedef struct column {
@@ -166,6 +170,24 @@ fail:
     return rc;
 }
 
+/* comparison/populations/d_<what>_diff [row][population]: each population's own
+ * paired difference, whose mean and spread make the rows' (ensemble.h). */
+static int write_populations(hid_t g, const stp_comparison *c, stp_error *err)
+{
+    const hsize_t dims[2] = {(hsize_t)c->n, (hsize_t)c->populations};
+    hid_t pg = -1;
+    int rc = -1;
+    if (stp_h5_make_group(g, "populations", 0, &pg, err) ||
+        stp_h5_write_f64(pg, "d_cascade_diff", 2, dims, c->pop_d_cascade, err) ||
+        stp_h5_write_f64(pg, "d_es_diff", 2, dims, c->pop_d_es, err) ||
+        stp_h5_write_f64(pg, "d_bad_debt_diff", 2, dims, c->pop_d_bad_debt, err))
+        goto fail;
+    rc = 0;
+fail:
+    stp_h5_close(pg);
+    return rc;
+}
+
 int stp_h5_write_comparison(hid_t file, const stp_comparison *c, stp_error *err)
 {
     hid_t g = -1;
@@ -174,7 +196,9 @@ int stp_h5_write_comparison(hid_t file, const stp_comparison *c, stp_error *err)
         stp_h5_attr_str(g, ".", "baseline", c->n > 0 ? c->rows[0].name : "", err) ||
         stp_h5_attr_f64(g, ".", "es_level", c->es_level, err) ||
         stp_h5_attr_str(g, ".", "es_metric", stp_outcome_names[STP_OUT_BAD_DEBT_USD], err) ||
-        stp_h5_attr_str(g, ".", "ci_method", CI_METHOD, err) || write_columns(g, c, err))
+        stp_h5_attr_str(g, ".", "ci_method", c->populations > 0 ? ENSEMBLE_CI_METHOD : CI_METHOD,
+                        err) ||
+        write_columns(g, c, err) || (c->populations > 0 && write_populations(g, c, err)))
         goto fail;
     if (c->sweep_param[0] != '\0' && write_sweep(file, c, err)) goto fail;
     rc = 0;

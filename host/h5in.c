@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "h5_attribution.h"
+#include "h5_ensemble.h"
 #include "h5_comparison.h"
 #include "h5_plan.h"
 #include "h5_search.h"
@@ -142,8 +143,10 @@ static int read_variant(hid_t variants, const char *name, stp_variant_summary *v
         stp_h5_read_attr(g, "cascade", "k", H5T_NATIVE_LLONG, &c->k, err) ||
         read_cascade_weights(g, c, err) ||
         read_variant_stats(g, vs, err) || stp_h5_read_attribution(g, &vs->attribution, err) ||
+        stp_h5_read_ensemble(g, &vs->ensemble, err) ||
         stp_h5_read_plan(g, vs, err))
         goto fail;
+    c->populations = vs->ensemble.k; /* the headline is the ensemble's */
     rc = 0;
 fail:
     stp_h5_close(g);
@@ -309,7 +312,10 @@ fail:
 
 void stp_summary_free(stp_summary *s)
 {
+    int i;
     if (!s) return;
+    for (i = 0; s->variants && i < s->n_variants; i++)
+        stp_ensemble_free(&s->variants[i].ensemble);
     free(s->variants);
     free(s->comparison.rows);
     stp_search_free(&s->search);

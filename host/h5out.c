@@ -16,6 +16,7 @@
 #include "stampede/interrupt.h"
 
 #include "h5_attribution.h"
+#include "h5_ensemble.h"
 #include "h5_comparison.h"
 #include "h5_plan.h"
 #include "h5_search.h"
@@ -410,6 +411,7 @@ static int write_variant(hid_t variants, const stp_variant_results *v, stp_error
         write_stats(g, v, err) || write_cascade(g, &v->cascade, err) ||
         write_histograms(g, v->hist, err) || write_samples(g, v->samples, err) ||
         write_worst(g, v, err) || stp_h5_write_attribution(g, &v->attribution, err) ||
+        (v->ensemble && stp_h5_write_ensemble(g, v->ensemble, err)) ||
         (v->plan && stp_h5_write_plan(g, v->plan, err)))
         goto fail;
     rc = 0;

@@ -1,6 +1,6 @@
 /* population.c: draws the agents and passive positions of a run once from
  * the seed (DESIGN §3.4, §3.9). Every draw is Philox of
- * (seed, STP_STREAM_POPULATION, path 0, field, index, block), so the
+ * (seed, STP_STREAM_POPULATION, round, field | population << 16, index, block), so the
  * population does not depend on threads or on the order of the loops. */
 #include "stampede/population.h"
 
@@ -24,20 +24,28 @@ enum { F_FAMILY, F_TRAITS, F_SIZE, F_HF0, F_NOISE, F_FEE_TOLERANCE };
 
 /* Round 0 is the first draw; equilibrium redraws use rounds 1, 2, ... in
  * the counter's `path` word, so a redraw moves no other draw. */
-static stp_u32x4 draw_round(const stp_config *cfg, int round, int field, int index, int block)
+/* Population k of an ensemble (run.populations) draws with k in the high
+ * half of the `step` word: population 0 is the single population of
+ * before, bit for bit, and population k is the same whatever K, the path
+ * count or the batch. */
+static stp_u32x4 draw_round(const stp_population *p, const stp_config *cfg, int round, int field,
+                            int index, int block)
 {
-    return stp_philox(cfg->run.seed, STP_STREAM_POPULATION, (uint32_t)round, (uint32_t)field,
-                      (uint32_t)index, (uint32_t)block);
+    return stp_philox(cfg->run.seed, STP_STREAM_POPULATION, (uint32_t)round,
+                      (uint32_t)field | (uint32_t)p->index << 16, (uint32_t)index,
+                      (uint32_t)block);
 }
 
-static stp_u32x4 draw(const stp_config *cfg, int field, int index, int block)
+static stp_u32x4 draw(const stp_population *p, const stp_config *cfg, int field, int index,
+                      int block)
 {
-    return draw_round(cfg, 0, field, index, block);
+    return draw_round(p, cfg, 0, field, index, block);
 }
 
-static float normal_of(const stp_config *cfg, int field, int index, int block)
+static float normal_of(const stp_population *p, const stp_config *cfg, int field, int index,
+                       int block)
 {
-    const stp_u32x4 r = draw(cfg, field, index, block);
+    const stp_u32x4 r = draw(p, cfg, field, index, block);
     float n0, n1;
     stp_box_muller(r.v[0], r.v[1], &n0, &n1);
     return n0;
@@ -62,12 +70,12 @@ static int pick_protocol(const stp_config *cfg, float u)
 
 /* hf0 lognormal(median, log_sd), redrawn below min so there is no pile-up at
  * the minimum (§3.9); after HF0_TRIES misses (never in practice) the minimum. */
-static float draw_hf0(const stp_config *cfg, int index)
+static float draw_hf0(const stp_population *p, const stp_config *cfg, int index)
 {
     int k;
     for (k = 0; k < HF0_TRIES; k++) {
         const double hf = cfg->population.hf0_median *
-                          exp(cfg->population.hf0_log_sd * normal_of(cfg, F_HF0, index, k));
+                          exp(cfg->population.hf0_log_sd * normal_of(p, cfg, F_HF0, index, k));
         if (hf >= cfg->population.hf0_min) return (float)hf;
     }
     return (float)cfg->population.hf0_min;
@@ -97,7 +105,7 @@ static stp_status assign_families(stp_population *p, const stp_config *cfg, int 
 {
     int i, f, next[STP_MAX_FAMILIES];
     for (i = 0; i < p->n_agents; i++) {
-        const float u = stp_uniform(draw(cfg, F_FAMILY, i, 0).v[0]);
+        const float u = stp_uniform(draw(p, cfg, F_FAMILY, i, 0).v[0]);
         if (POLL_DUE(i) && stp_interrupt_check(err, "the population draw")) return err->status;
         slot_of[i] = pick_share(u, &cfg->population.families[0].share, p->n_families,
                                 sizeof(stp_family_spec));
@@ -129,7 +137,7 @@ static void perturb_params(stp_population *p, const stp_config *cfg, int round, 
     const size_t n = (size_t)p->n_agents;
     int k;
     for (k = 0; k < m->n_params; k++) {
-        const stp_u32x4 r = draw_round(cfg, round, F_NOISE, i, k / 2);
+        const stp_u32x4 r = draw_round(p, cfg, round, F_NOISE, i, k / 2);
         float n0, n1;
         float v;
         stp_box_muller(r.v[0], r.v[1], &n0, &n1);
@@ -170,7 +178,7 @@ static void lift_threshold(stp_population *p, int a, float logit)
  * draw round `round` (round 0: the agent's own traits). */
 static void draw_threshold(stp_population *p, const stp_config *cfg, int round, int i, int a)
 {
-    const stp_u32x4 r = draw_round(cfg, round, F_TRAITS, i, 0);
+    const stp_u32x4 r = draw_round(p, cfg, round, F_TRAITS, i, 0);
     float n_thr, n_lat;
     stp_box_muller(r.v[2], r.v[3], &n_thr, &n_lat);
     set_threshold(p, a, cfg->population.threshold.mean + cfg->population.threshold.sd * n_thr);
@@ -180,7 +188,7 @@ static void draw_threshold(stp_population *p, const stp_config *cfg, int round, 
  * lognormal size weight. */
 static void draw_agent(stp_population *p, const stp_config *cfg, int i, int a, double *size_w)
 {
-    const stp_u32x4 r = draw(cfg, F_TRAITS, i, 0);
+    const stp_u32x4 r = draw(p, cfg, F_TRAITS, i, 0);
     float n_thr, n_lat;
     stp_box_muller(r.v[2], r.v[3], &n_thr, &n_lat);
     p->role[a] =
@@ -196,14 +204,14 @@ static void draw_agent(stp_population *p, const stp_config *cfg, int i, int a, d
     }
     p->sell_fraction[a] = (float)cfg->population.sell_fraction;
     p->cooldown_s[a] = (float)cfg->population.cooldown_s;
-    *size_w = exp(cfg->population.collateral_log_sd * normal_of(cfg, F_SIZE, i, 0));
+    *size_w = exp(cfg->population.collateral_log_sd * normal_of(p, cfg, F_SIZE, i, 0));
     /* its own counter field: enabling the fee leaves every other draw alone.
      * Floored at the base fee: every agent sells at the calm market's fee
      * (one that would not could never sell at all under the mitigation) */
     p->fee_tolerance[a] = (float)fmax(cfg->mitigations.progressive_fee.base,
                                       cfg->mitigations.progressive_fee.tolerance.mean +
                                           cfg->mitigations.progressive_fee.tolerance.sd *
-                                              normal_of(cfg, F_FEE_TOLERANCE, i, 0));
+                                              normal_of(p, cfg, F_FEE_TOLERANCE, i, 0));
     perturb_params(p, cfg, 0, i, a);
 }
 
@@ -227,7 +235,7 @@ static stp_status finish_sizes(stp_population *p, const stp_config *cfg, const d
             const double c_usd = ai_collateral_usd * size_w[a] / sum_b;
             const double lt = cfg->protocols[p->protocol[a]].liquidation_threshold;
             p->collateral[a] = (float)(c_usd / cfg->market.price0_usd);
-            p->hf0[a] = draw_hf0(cfg, drawn[a]); /* keyed by the drawn index, like its traits */
+            p->hf0[a] = draw_hf0(p, cfg, drawn[a]); /* keyed by the drawn index, like its traits */
             p->debt_usd[a] = (float)(c_usd * lt / p->hf0[a]);
         }
     }
@@ -329,11 +337,11 @@ static stp_status draw_passive(stp_population *p, const stp_config *cfg, double 
     int j;
     const int base = p->n_agents; /* passive draws use indices after the agents' */
     for (j = 0; j < p->n_passive; j++) {
-        const stp_u32x4 r = draw(cfg, F_TRAITS, base + j, 0);
+        const stp_u32x4 r = draw(p, cfg, F_TRAITS, base + j, 0);
         if (POLL_DUE(j) && stp_interrupt_check(err, "the population draw")) return err->status;
         p->p_protocol[j] = pick_protocol(cfg, stp_uniform(r.v[1]));
         p->p_collateral[j] =
-            (float)exp(cfg->population.collateral_log_sd * normal_of(cfg, F_SIZE, base + j, 0));
+            (float)exp(cfg->population.collateral_log_sd * normal_of(p, cfg, F_SIZE, base + j, 0));
         sum += p->p_collateral[j];
     }
     for (j = 0; j < p->n_passive; j++) {
@@ -341,7 +349,7 @@ static stp_status draw_passive(stp_population *p, const stp_config *cfg, double 
         const double lt = cfg->protocols[p->p_protocol[j]].liquidation_threshold;
         if (POLL_DUE(j) && stp_interrupt_check(err, "the population draw")) return err->status;
         p->p_collateral[j] = (float)(c_usd / cfg->market.price0_usd);
-        p->p_hf0[j] = draw_hf0(cfg, base + j);
+        p->p_hf0[j] = draw_hf0(p, cfg, base + j);
         p->p_debt_usd[j] = (float)(c_usd * lt / p->p_hf0[j]);
     }
     return STP_OK;
@@ -360,6 +368,12 @@ static stp_status load_models(stp_population *p, const stp_config *cfg, stp_erro
 
 stp_status stp_population_create(stp_population **out, const stp_config *cfg, stp_error *err)
 {
+    return stp_population_create_nth(out, cfg, 0, err);
+}
+
+stp_status stp_population_create_nth(stp_population **out, const stp_config *cfg, int k,
+                                     stp_error *err)
+{
     stp_population *p = NULL;
     int *slot_of = NULL, *drawn = NULL; /* drawn index -> slot, slot -> drawn index */
     double *size_w = NULL;
@@ -367,6 +381,7 @@ stp_status stp_population_create(stp_population **out, const stp_config *cfg, st
     int i, n_borrowers = 0;
     *out = NULL;
     if (STP_ALLOC(err, p, 1)) goto fail;
+    p->index = k;
     p->n_agents = cfg->population.agents;
     p->n_passive = cfg->population.passive_positions;
     p->n_families = cfg->population.n_families;

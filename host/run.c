@@ -12,9 +12,11 @@
 #include <unistd.h>
 
 #include "stampede/backend.h"
+#include "stampede/batches.h"
 #include "stampede/checkpoint.h"
 #include "stampede/cuda.h"
 #include "stampede/engine.h"
+#include "stampede/ensemble.h"
 #include "stampede/experiment.h"
 #include "stampede/footprint.h"
 #include "stampede/h5out.h"
@@ -40,7 +42,15 @@ typedef struct run_state {
     stp_config *own; /* the point's config; NULL: the base itself */
     const stp_config *cfg;
     char *overrides_json; /* owned */
-    stp_population *pop;
+    stp_population *pop;      /* population 0: the plan's, the fingerprint's, the file's */
+    stp_population *cur;      /* population k > 0 of an ensemble being simulated; NULL */
+    int gpu_pop;              /* the population the GPU engine holds; -1: none */
+    /* an ensemble (run.populations > 1; K = 1 leaves these empty) */
+    stp_ensemble ens;
+    signed char *family;      /* [k][agent]: every population's families (first movers) */
+    unsigned char *drawn;     /* [k]: population k drawn (family and screen counts noted) */
+    double pop_s, sim_s;      /* seconds drawing populations; simulating */
+    long long pop_draws, sim_paths;
     stp_scenario_plan *plan;  /* the law of its scenario rows */
     stp_scenario_table *scen; /* rows of the batch in flight */
     stp_outcomes out;         /* rows of the batch in flight */
@@ -55,9 +65,12 @@ static void run_state_free_batch(run_state *r)
 {
     int m;
     stp_cuda_engine_destroy(r->gpu);
+    stp_population_destroy(r->cur);
     for (m = 0; m < STP_N_OUTCOMES; m++)
         free(r->out.v[m]);
     r->gpu = NULL;
+    r->gpu_pop = -1;
+    r->cur = NULL;
     memset(&r->out, 0, sizeof r->out);
 }
 
@@ -68,6 +81,9 @@ static void run_state_free(run_state *r)
     stp_scenario_table_destroy(r->scen);
     stp_scenario_plan_destroy(r->plan);
     stp_population_destroy(r->pop);
+    stp_ensemble_free(&r->ens);
+    free(r->family);
+    free(r->drawn);
     for (m = 0; m < STP_N_OUTCOMES; m++)
         stp_histogram_free(&r->var.hist[m]);
     free(r->samples.price);
@@ -103,14 +119,20 @@ static stp_status alloc_outputs(run_state *r, const stp_config *cfg, int n_steps
     return STP_OK;
 }
 
-/* Runs every batch not already in the checkpoint, saving each as it
- * finishes. Batch b covers paths [b * batch, ...): the split is fixed by the
- * config, so a resumed run reuses exactly the batches it finished. */
+/* The batches of a point (batches.h): fixed by the config, so a resumed
+ * run reuses exactly the batches it finished. */
+static stp_batching layout_of(const stp_config *cfg)
+{
+    const stp_batching b = {cfg->run.paths, cfg->run.batch, cfg->run.populations};
+    return b;
+}
+
 /* The batches [*lo, *hi) of a point this process runs: all of them, its
- * shard's (--shard) or, under mpirun, its rank's (ranks.h). */
+ * shard's (--shard) or, under mpirun, its rank's (ranks.h). Batches of one
+ * population are contiguous, so a shard draws few populations. */
 static void own_batches(const stp_config *cfg, const stp_run_opts *o, long long *lo, long long *hi)
 {
-    const long long n_batches = (cfg->run.paths + cfg->run.batch - 1) / cfg->run.batch;
+    const long long n_batches = stp_batch_count(layout_of(cfg));
     if (o->shards > 0)
         stp_shard_range(n_batches, o->shard, o->shards, lo, hi);
     else
@@ -166,26 +188,84 @@ static stp_status check_finite(const stp_outcomes *out, long long path0, long lo
     return STP_OK;
 }
 
-static stp_status simulate(const stp_sim_ctx *ctx, stp_cuda_engine *gpu, stp_scenario_table *scen,
-                           const stp_config *cfg, const stp_run_opts *o, const stp_checkpoint *ck,
+/* What an ensemble keeps of population p once drawn: its families (the
+ * first movers' attribution) and its calm-market screen. */
+static void note_population(run_state *r, const stp_population *p)
+{
+    const size_t na = (size_t)p->n_agents;
+    size_t a;
+    if (!r->family || r->drawn[p->index]) return;
+    for (a = 0; a < na; a++)
+        r->family[(size_t)p->index * na + a] = (signed char)p->family[a];
+    r->ens.pop[p->index].redraws = p->equilibrium_redraws;
+    r->ens.pop[p->index].fallbacks = p->equilibrium_fallbacks;
+    r->drawn[p->index] = 1;
+}
+
+/* Population k of the point, timed (the allocation advice's cost of a
+ * population, ensemble.h). */
+static stp_status draw_population(run_state *r, int k, stp_population **out, stp_error *err)
+{
+    const double t0 = now_s();
+    const stp_status st = stp_population_create_nth(out, r->cfg, k, err);
+    if (st != STP_OK) return st;
+    r->pop_s += now_s() - t0;
+    r->pop_draws++;
+    note_population(r, *out);
+    return STP_OK;
+}
+
+/* Population k into ctx, and onto the GPU: drawn unless it is population
+ * 0 (held for the whole point) or the one drawn last. */
+static stp_status use_population(run_state *r, stp_sim_ctx *ctx, int k, int use_gpu,
+                                 long long batch, stp_error *err)
+{
+    stp_status st;
+    if (k > 0 && !(r->cur && r->cur->index == k)) {
+        stp_population_destroy(r->cur);
+        r->cur = NULL;
+        if ((st = draw_population(r, k, &r->cur, err)) != STP_OK) return st;
+    }
+    ctx->pop = k == 0 ? r->pop : r->cur;
+    if (use_gpu && r->gpu_pop != k) {
+        stp_cuda_engine_destroy(r->gpu);
+        r->gpu = NULL;
+        r->gpu_pop = -1;
+        if ((st = stp_cuda_engine_create(&r->gpu, ctx, batch, err)) != STP_OK) return st;
+        r->gpu_pop = k;
+    }
+    return STP_OK;
+}
+
+/* Runs every batch of this process not already in the checkpoint, saving
+ * each as it finishes. */
+static stp_status simulate(run_state *r, stp_sim_ctx *ctx, int use_gpu, const stp_run_opts *o,
                            span sp, long long *simulated, stp_error *err)
 {
-    const long long n = cfg->run.paths, batch = cfg->run.batch;
-    long long done = 0, path0, lo, hi;
-    int index = 0;
+    const stp_config *cfg = r->cfg;
+    const stp_batching lay = layout_of(cfg);
+    const long long batch = cfg->run.paths < cfg->run.batch ? cfg->run.paths : cfg->run.batch;
+    long long done = 0, index, lo, hi;
     own_batches(cfg, o, &lo, &hi);
-    for (path0 = 0; path0 < n; path0 += batch, index++) {
-        const long long b = n - path0 < batch ? n - path0 : batch;
-        if (index < lo || index >= hi) continue; /* another shard's */
+    for (index = lo; index < hi; index++) {
+        long long path0, b;
+        int k;
+        stp_batch_span(lay, index, &path0, &b, &k);
         ctx->out->base = path0;
         ctx->out->n = b;
-        if (!stp_checkpoint_load(ck, index, path0, b, ctx->out, ctx->samples)) {
+        if (!stp_checkpoint_load(&r->ck, (int)index, path0, b, ctx->out, ctx->samples)) {
+            stp_status st;
+            double t0;
             if (o->merge_backend)
                 return stp_error_set(err, STP_EIO,
-                                     "merge: batch %d (paths %lld-%lld) is in no shard or its "
+                                     "merge: batch %lld (paths %lld-%lld) is in no shard or its "
                                      "checksum failed; rerun that shard",
                                      index, path0, path0 + b - 1);
-            stp_status st = stp_backend_run_batch(ctx, scen, gpu, path0, b, o->threads, err);
+            if ((st = use_population(r, ctx, k, use_gpu, batch, err)) != STP_OK) return st;
+            t0 = now_s();
+            st = stp_backend_run_batch(ctx, r->scen, r->gpu, path0, b, o->threads, err);
+            r->sim_s += now_s() - t0;
+            r->sim_paths += b;
             *simulated += b;
             *sp.simulated += b;
             if (st == STP_OK) st = check_finite(ctx->out, path0, b, err);
@@ -193,7 +273,8 @@ static stp_status simulate(const stp_sim_ctx *ctx, stp_cuda_engine *gpu, stp_sce
                 return stp_error_set(err, STP_EINTR, "interrupted after %lld of %lld paths",
                                      sp.done0 + done, sp.total);
             if (st == STP_OK)
-                st = stp_checkpoint_save(ck, index, path0, b, ctx->out, ctx->samples, err);
+                st = stp_checkpoint_save(&r->ck, (int)index, path0, b, ctx->out, ctx->samples,
+                                         err);
             if (st != STP_OK) return st;
         }
         done += b;
@@ -280,6 +361,28 @@ static stp_status read_weights(const stp_checkpoint *ck, long long n, double *w,
     return st;
 }
 
+/* Each population's own statistics of outcome m (col: every path's), over
+ * its contiguous share of the paths (batches.h). */
+static stp_status population_stats(run_state *r, int m, const double *col, const double *w,
+                                   stp_error *err)
+{
+    const stp_config *cfg = r->cfg;
+    const long long n = r->ens.paths;
+    int k;
+    for (k = 0; k < r->ens.k; k++) {
+        const size_t off = (size_t)k * (size_t)n;
+        stp_population_stats *ps = &r->ens.pop[k];
+        const stp_status st = stp_stats_compute(
+            &ps->stats[m], col + off, w ? w + off : NULL, (size_t)n, cfg->output.quantiles,
+            cfg->output.n_quantiles, cfg->output.es_levels, cfg->output.n_es_levels,
+            stp_outcome_names[m], err);
+        if (st != STP_OK) return st;
+        if (m == STP_OUT_CASCADE)
+            ps->cascade = stp_cascade_estimate(col + off, w ? w + off : NULL, (size_t)n, 0);
+    }
+    return STP_OK;
+}
+
 /* Statistics of every outcome, one column at a time from the finished
  * batches; weighted by the likelihood ratios under importance sampling,
  * and P(cascade) then the unbiased weighted estimate with its normal
@@ -312,11 +415,19 @@ static stp_status summarise(run_state *r, const stp_config *cfg, const stp_check
         }
         if (m == STP_OUT_CASCADE)
             r->var.cascade = stp_cascade_estimate(col, weighted ? w : NULL, (size_t)n, reps);
+        if (r->ens.k > 0 && (st = population_stats(r, m, col, weighted ? w : NULL, err)) != STP_OK)
+            break;
         if (m == STP_OUT_BAD_DEBT_USD) st = rank_worst(r, col, n, cfg->output.worst_paths, err);
         /* agents_acted comes before peak_sync: keep it for the acted-only figure */
         if (m == STP_OUT_AGENTS_ACTED) memcpy(aux, col, sizeof(double) * (size_t)n);
         if (m == STP_OUT_PEAK_SYNC && st == STP_OK)
             st = summarise_acted(r, cfg, col, aux, weighted ? w : NULL, err);
+    }
+    if (st == STP_OK && r->ens.k > 0) {
+        r->ens.pop_s = r->pop_draws > 0 ? r->pop_s / (double)r->pop_draws : 0.0;
+        r->ens.path_s = r->sim_paths > 0 ? r->sim_s / (double)r->sim_paths : 0.0;
+        st = stp_ensemble_combine(&r->ens, r->var.stats, &r->var.cascade, cfg->run.seed, err);
+        r->var.ensemble = &r->ens;
     }
 done:
     free(col);
@@ -437,10 +548,16 @@ static const char *backend_name(const stp_run_opts *o, int use_gpu)
  * rank's. */
 static long long own_paths(const stp_config *cfg, const stp_run_opts *o)
 {
-    const long long n = cfg->run.paths, batch = cfg->run.batch;
-    long long lo, hi;
+    const stp_batching lay = layout_of(cfg);
+    long long lo, hi, i, sum = 0;
     own_batches(cfg, o, &lo, &hi);
-    return (hi * batch < n ? hi * batch : n) - lo * batch;
+    for (i = lo; i < hi; i++) {
+        long long path0, n;
+        int k;
+        stp_batch_span(lay, i, &path0, &n, &k);
+        sum += n;
+    }
+    return sum;
 }
 
 /* Under mpirun every rank learns whether any failed: the first status
@@ -466,12 +583,43 @@ static stp_status open_checkpoint(run_state *r, int index, const stp_run_opts *o
     stp_status st = STP_OK;
     if (rank == 0)
         st = stp_checkpoint_open(&r->ck, o->out_path, index, fp, cfg->run.paths, cfg->run.batch,
-                                 n_steps, r->samples.k, o->resume, o->force, err);
+                                 cfg->run.populations, n_steps, r->samples.k, o->resume, o->force,
+                                 err);
     if (stp_ranks() == 1 || (st = ranks_agree(st, err)) != STP_OK) return st;
     if (rank != 0)
         st = stp_checkpoint_open(&r->ck, o->out_path, index, fp, cfg->run.paths, cfg->run.batch,
-                                 n_steps, r->samples.k, 1, 0, err);
+                                 cfg->run.populations, n_steps, r->samples.k, 1, 0, err);
     return ranks_agree(st, err);
+}
+
+/* An ensemble's bookkeeping (K > 1): each population's figures, families
+ * and screen counts. */
+static stp_status ensemble_init(run_state *r, stp_error *err)
+{
+    const stp_config *cfg = r->cfg;
+    const int k = cfg->run.populations;
+    if (k <= 1 || r->ens.k > 0) return STP_OK;
+    if (stp_ensemble_init(&r->ens, k, cfg->run.paths / k, err) != STP_OK ||
+        STP_ALLOC(err, r->family, (size_t)k * (size_t)(cfg->population.agents ? cfg->population.agents : 1)) ||
+        STP_ALLOC(err, r->drawn, k))
+        return err->status;
+    return STP_OK;
+}
+
+/* The summary needs every population's families and screen counts: those
+ * whose batches all came from the checkpoint (a resume, a merge) or from
+ * other ranks are drawn here. */
+static stp_status draw_the_rest(run_state *r, stp_error *err)
+{
+    int k;
+    for (k = 1; k < r->ens.k; k++) {
+        stp_population *p = NULL;
+        stp_status st;
+        if (r->drawn[k]) continue;
+        if ((st = draw_population(r, k, &p, err)) != STP_OK) return st;
+        stp_population_destroy(p);
+    }
+    return STP_OK;
 }
 
 /* Simulates and summarises point `index`; *agent_steps grows by what this
@@ -485,24 +633,27 @@ static stp_status run_point(run_state *r, int index, const stp_run_opts *o, int 
     stp_status st;
     batch = cfg->run.paths < cfg->run.batch ? cfg->run.paths : cfg->run.batch;
     memset(&ctx, 0, sizeof ctx);
+    r->gpu_pop = -1;
     ctx.prm = stp_params_derive(cfg);
-    if ((!r->pop && (st = stp_population_create(&r->pop, cfg, err)) != STP_OK) ||
+    if ((st = ensemble_init(r, err)) != STP_OK ||
+        (!r->pop && (st = draw_population(r, 0, &r->pop, err)) != STP_OK) ||
         (!r->plan && (st = stp_scenario_plan_create(&r->plan, cfg, r->pop, err)) != STP_OK) ||
         (st = stp_scenario_table_from_plan(&r->scen, r->plan, 0, batch, err)) != STP_OK ||
         (st = alloc_outputs(r, cfg, ctx.prm.n_steps, err)) != STP_OK)
         return st;
+    note_population(r, r->pop); /* a search's, drawn before */
     ctx.cfg = cfg;
     ctx.pop = r->pop;
     ctx.scen = r->scen;
     ctx.out = &r->out;
     ctx.samples = &r->samples;
-    if (use_gpu && (st = stp_cuda_engine_create(&r->gpu, &ctx, batch, err)) != STP_OK) return st;
     if ((st = open_checkpoint(r, index, o, use_gpu, ctx.prm.n_steps, err)) != STP_OK) return st;
-    st = simulate(&ctx, r->gpu, r->scen, cfg, o, &r->ck, sp, &simulated, err);
+    st = simulate(r, &ctx, use_gpu, o, sp, &simulated, err);
     if ((st = ranks_agree(st, err)) != STP_OK) return st;
     *agent_steps += (double)simulated * ctx.prm.n_steps * r->pop->n_agents;
     if (o->shards > 0) return STP_OK;   /* a shard's batches are summarised by the merge */
     if (stp_rank() != 0) return STP_OK; /* under mpirun rank 0 summarises and writes */
+    if ((st = draw_the_rest(r, err)) != STP_OK) return st;
     /* the writer needs the slot layout only, not a batch of rows */
     stp_scenario_table_destroy(r->scen);
     r->scen = NULL;
@@ -510,7 +661,8 @@ static stp_status run_point(run_state *r, int index, const stp_run_opts *o, int 
     if ((st = summarise(r, cfg, &r->ck, err)) != STP_OK) return st;
     point_results(r);
     /* after point_results: it reads the paths through the writer's source */
-    return stp_attribution_compute(&r->var.attribution, &r->var.source, r->pop, err);
+    return stp_attribution_compute_ensemble(&r->var.attribution, &r->var.source, r->pop,
+                                            r->family, r->ens.paths, err);
 }
 
 static stp_status write_results(run_state *runs, int n, const stp_config *cfg,

@@ -601,7 +601,13 @@ static void fmt_cascade(char *buf, size_t cap, const stp_cascade_stats *c)
     fmt_cell(cell, sizeof cell, c->p, c->ci_lo, c->ci_hi, UNIT_FRAC);
     fmt_thousands(k, sizeof k, c->k);
     fmt_thousands(n, sizeof n, c->n);
-    if (c->weighted) {
+    if (c->populations > 0) {
+        snprintf(buf, cap,
+                 "%s for populations like this (%s of %s paths; mean over %d populations%s, "
+                 "two-level 95%% t interval from their spread)",
+                 cell, k, n, c->populations,
+                 c->weighted ? " of their importance-weighted estimates" : "");
+    } else if (c->weighted) {
         /* the plain sample with this standard error: what the tilt saved
          * (files before 0.3.0 do not store the standard error) */
         char worth[64] = "";
@@ -621,6 +627,41 @@ static void fmt_cascade(char *buf, size_t cap, const stp_cascade_stats *c)
                  cell, k, n, c->replicates);
     else
         snprintf(buf, cap, "%s (%s of %s paths, 95%% Wilson interval)", cell, k, n);
+}
+
+/* The spread between populations, the share of variance it explains and
+ * where the next second is best spent (ensemble.h). */
+static void print_ensemble(FILE *f, const stp_ensemble *e, int md)
+{
+    const char *in = md ? "" : "  ";
+    char paths[32], lo[CELL_MAX], med[CELL_MAX], hi[CELL_MAX];
+    fmt_thousands(paths, sizeof paths, e->paths);
+    fmt_value(lo, sizeof lo, e->p_min, UNIT_FRAC);
+    fmt_value(med, sizeof med, e->p_median, UNIT_FRAC);
+    fmt_value(hi, sizeof hi, e->p_max, UNIT_FRAC);
+    fprintf(f, "%s%s%d populations of %s paths: P(cascade) from %s to %s (median %s) by population",
+            md ? "\n" : "", in, e->k, paths, lo, hi, med);
+    if (isfinite(e->between_share))
+        fprintf(f, "; the population draw explains %.0f%% of the estimate's variance (%.2g%% of a "
+                   "path's)",
+                100.0 * e->between_share, 100.0 * e->icc);
+    fputs("\n", f);
+    if (!(e->pop_s > 0.0 && e->path_s > 0.0)) {
+        fprintf(f, "%sallocation: not measured (batches from a checkpoint or shards)\n", in);
+    } else if (isinf(e->best_paths)) {
+        fprintf(f, "%sallocation: the spread between populations is within their Monte Carlo "
+                   "error; more paths per population narrow the interval most\n", in);
+    } else if (isfinite(e->best_paths)) {
+        char best[32], pops[32];
+        fmt_thousands(best, sizeof best, llround(e->best_paths));
+        fmt_thousands(pops, sizeof pops, e->best_populations);
+        fprintf(f,
+                "%sallocation: a population costs %.3g s to draw, a path %.3g s; for the same "
+                "time %s populations of %s paths would give +-%.2g pp instead of +-%.2g pp (%s)\n",
+                in, e->pop_s, e->path_s, pops, best, 100.0 * e->best_halfwidth,
+                100.0 * e->halfwidth,
+                e->best_paths < (double)e->paths ? "more populations" : "more paths per population");
+    }
 }
 
 static void print_human(FILE *f, const stp_summary *s, int md)
@@ -676,6 +717,7 @@ static void print_human(FILE *f, const stp_summary *s, int md)
                     "between the 10%% and 90%% points\n",
                     md ? "\n" : "  ", k, b->agents_firing, b->lo, b->center, b->hi);
         }
+        if (vs->ensemble.k > 0) print_ensemble(f, &vs->ensemble, md);
         table_build(&t, vs);
         const grid g = {t.rows, t.cols, table_fill, &t};
         grid_print(f, &g, md);
@@ -906,6 +948,37 @@ static void json_bool(json_out *w, const char *key, int b)
     fputs(b ? "true" : "false", w->f);
 }
 
+static void json_ensemble(json_out *w, const stp_ensemble *e)
+{
+    json_open(w, "ensemble", '{');
+    json_int(w, "populations", e->k);
+    json_int(w, "paths_per_population", e->paths);
+    json_str(w, "ci_method", STP_ENSEMBLE_CI_METHOD);
+    json_num(w, "cascade_min", e->p_min);
+    json_num(w, "cascade_median", e->p_median);
+    json_num(w, "cascade_max", e->p_max);
+    json_num(w, "var_between", e->var_between);
+    json_num(w, "var_within", e->var_within);
+    json_num(w, "icc", e->icc);
+    json_num(w, "between_share", e->between_share);
+    json_num(w, "population_s", e->pop_s);
+    json_num(w, "path_s", e->path_s);
+    json_num(w, "best_paths", e->best_paths);
+    json_int(w, "best_populations", e->best_populations);
+    json_num(w, "halfwidth", e->halfwidth);
+    json_num(w, "best_halfwidth", e->best_halfwidth);
+    json_open(w, "populations_cascade", '[');
+    for (int k = 0; k < e->k; k++) {
+        json_open(w, NULL, '{');
+        json_num(w, "p", e->pop[k].cascade.p);
+        json_num(w, "ci_lo", e->pop[k].cascade.ci_lo);
+        json_num(w, "ci_hi", e->pop[k].cascade.ci_hi);
+        json_close(w, '}');
+    }
+    json_close(w, ']');
+    json_close(w, '}');
+}
+
 static void json_variant(json_out *w, const stp_variant_summary *v)
 {
     json_open(w, NULL, '{');
@@ -920,7 +993,9 @@ static void json_variant(json_out *w, const stp_variant_summary *v)
     json_int(w, "weighted", v->cascade.weighted);
     json_num(w, "ess", v->cascade.ess);
     json_int(w, "replicates", v->cascade.replicates);
+    json_int(w, "populations", v->cascade.populations);
     json_close(w, '}');
+    if (v->ensemble.k > 0) json_ensemble(w, &v->ensemble);
     json_open(w, "stats", '{');
     for (int m = 0; m < STP_N_OUTCOMES; m++) /* an agent index has no meaningful mean */
         if (v->has_stats[m] && m != STP_OUT_FIRST_MOVER)

@@ -6,6 +6,9 @@ import h5py
 import numpy as np
 
 SKIP_ROOT = ("wall_s", "agent_steps_per_s", "created_utc", "stp_checksum")
+# an ensemble's measured costs and the allocation drawn from them (ensemble.h)
+SKIP_ENSEMBLE = ("population_s", "path_s", "best_paths", "best_populations", "best_halfwidth",
+                 "stp_checksum")
 
 
 def differences(a_path, b_path):
@@ -18,6 +21,8 @@ def differences(a_path, b_path):
                 return
             for k in x.attrs:
                 if name == "/" and k in SKIP_ROOT:
+                    continue
+                if name.endswith("ensemble") and k in SKIP_ENSEMBLE:
                     continue
                 if np.asarray(x.attrs[k]).tobytes() != np.asarray(y.attrs[k]).tobytes():
                     bad.append(f"{name}@{k}")

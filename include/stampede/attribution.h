@@ -71,6 +71,16 @@ long long stp_attr_worst_count(long long n);
 stp_status stp_attribution_compute(stp_attribution *out, const struct stp_path_source *src,
                                    const stp_population *pop, stp_error *err);
 
+/* The same for an ensemble (run.populations > 1): family[k][agent] holds
+ * population k's families, and paths [k paths_per_pop, (k + 1)
+ * paths_per_pop) are population k's; the population's mix is over every
+ * population's agents. family NULL: pop's own (stp_attribution_compute). */
+stp_status stp_attribution_compute_ensemble(stp_attribution *out,
+                                            const struct stp_path_source *src,
+                                            const stp_population *pop,
+                                            const signed char *family, long long paths_per_pop,
+                                            stp_error *err);
+
 STP_EXTERN_C_END
 
 #endif

@@ -17,7 +17,7 @@ typedef struct stp_checkpoint {
     int variant; /* experiment point: its files are "vNNN-..." past point 0 */
     unsigned long long fingerprint;
     long long paths;
-    int batch, n_steps, sample_k;
+    int batch, populations, n_steps, sample_k; /* batches.h's layout */
 } stp_checkpoint;
 
 /* 64-bit FNV-1a of n bytes, continuing from h (start with STP_FNV_OFFSET). */
@@ -37,7 +37,8 @@ int stp_checkpoint_dir(char *buf, size_t n, const char *out_path);
  * and batch files in the same directory, checked the same way on resume. */
 stp_status stp_checkpoint_open(stp_checkpoint *ck, const char *out_path, int variant,
                                unsigned long long fingerprint, long long paths, int batch,
-                               int n_steps, int sample_k, int resume, int force, stp_error *err);
+                               int populations, int n_steps, int sample_k, int resume, int force,
+                               stp_error *err);
 
 /* Writes batch `index` (paths [path0, path0 + n)) from `out` (rows from
  * out->base) and the run's sample rows. */

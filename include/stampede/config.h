@@ -101,6 +101,7 @@ typedef struct stp_config {
         long long paths;
         unsigned long long seed; /* < 2^53 (a JSON number) */
         int batch;
+        int populations; /* K: population ensembles (DESIGN §3.4); paths split evenly */
     } run;
 
     struct {

@@ -81,6 +81,16 @@ stp_status stp_ensemble_combine(stp_ensemble *e, stp_metric_stats *stats,
                                 stp_cascade_stats *cascade, unsigned long long seed,
                                 stp_error *err);
 
+/* A paired difference over populations from each population's own
+ * (per_pop[0..k), paired.h): base, variant and diff the means over
+ * populations, diff's interval t over the populations' differences, the
+ * unpaired one t over (S_b^2 + S_v^2) / k, and the relative reduction
+ * diff / base with the delta method's interval over populations
+ * (influence (D_k - rel B_k) / base). */
+struct stp_paired_diff;
+void stp_ensemble_paired(struct stp_paired_diff *out, const struct stp_paired_diff *per_pop,
+                         int k);
+
 /* Mean of v[0..k) with its 95% t interval (k - 1 degrees of freedom, k >= 2). */
 void stp_ensemble_t(const double *v, int k, double *mean, double *lo, double *hi);
 

@@ -5,6 +5,7 @@
 #define STAMPEDE_H5OUT_H
 
 #include "stampede/config.h"
+#include "stampede/ensemble.h"
 #include "stampede/error.h"
 #include "stampede/outcomes.h"
 #include "stampede/results.h"
@@ -38,6 +39,7 @@ typedef struct stp_variant_summary {
     int has_stats[STP_N_OUTCOMES]; /* 1 when stats/<metric> was in the file */
     stp_metric_stats stats[STP_N_OUTCOMES];
     stp_attribution attribution; /* computed 0: the file has none (before 0.3.0) */
+    stp_ensemble ensemble;       /* k 0: one population; else owned (stp_summary_free) */
     char scenario_mode[16];      /* scenario_law's mode; "" before 0.3.0 */
     int n_probes;                /* blind_spot: probe[spec], else 0 */
     stp_blind_probe probe[STP_MAX_SHOCKS];

@@ -23,6 +23,7 @@ typedef struct stp_population {
     double herfindahl; /* sum over families of (agent share)^2 */
     int equilibrium_redraws;   /* agents redrawn because they fired on the calm market */
     int equilibrium_fallbacks; /* of those, agents still firing after every round */
+    int index;                 /* k of an ensemble's populations (run.populations); 0 alone */
 
     /* AI agents, [agent] */
     int *family;
@@ -53,6 +54,12 @@ typedef struct stp_population {
  * the model file or the config key at fault; STP_EINTR when a stop was
  * requested (interrupt.h) during the draw or the calm-market screen. */
 stp_status stp_population_create(stp_population **out, const stp_config *cfg, stp_error *err);
+
+/* Population k of an ensemble of run.populations (DESIGN §3.4): the same
+ * draw from its own counter words (k < 2^16); k = 0 is
+ * stp_population_create's. */
+stp_status stp_population_create_nth(stp_population **out, const stp_config *cfg, int k,
+                                     stp_error *err);
 void stp_population_destroy(stp_population *pop);
 
 /* Whether AI agent a's model fires (its logit strictly above its

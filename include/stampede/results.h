@@ -68,6 +68,7 @@ typedef struct stp_variant_results {
     long long *worst; /* [worst_paths]: path indices, worst bad debt first */
     int n_worst;
     stp_attribution attribution; /* tail attribution and first movers; computed 0: none */
+    const struct stp_ensemble *ensemble; /* run.populations > 1; NULL: one population */
 } stp_variant_results;
 
 /* A variant against the baseline, paired over paths: both ran on the same
@@ -102,6 +103,11 @@ typedef struct stp_comparison {
     double es_level;
     char sweep_param[STP_NAME_MAX * 2]; /* "" unless the experiment is a sweep */
     stp_comparison_row *rows;
+    /* population ensembles (run.populations > 1, else 0 and NULL): the rows'
+     * differences are over populations (ensemble.h), and each population's
+     * own paired difference is kept, [row][population], owned */
+    int populations;
+    double *pop_d_cascade, *pop_d_es, *pop_d_bad_debt;
 } stp_comparison;
 
 typedef struct stp_results {

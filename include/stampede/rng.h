@@ -27,7 +27,8 @@ typedef enum stp_stream {
     STP_STREAM_MARKET = 1,     /* per path and step: regime, noise, jumps */
     STP_STREAM_SCENARIO = 2,   /* per path: shock counts, times, sizes */
     STP_STREAM_POPULATION = 3, /* per run: agents and passive positions */
-    STP_STREAM_AGENT = 4       /* per path, step and agent (mitigation delays) */
+    STP_STREAM_AGENT = 4,      /* per path, step and agent (mitigation delays) */
+    STP_STREAM_ENSEMBLE = 5    /* per run: the bootstrap over populations (ensemble.c) */
 } stp_stream;
 
 typedef struct stp_u32x4 {

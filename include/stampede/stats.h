@@ -49,6 +49,7 @@ typedef struct stp_cascade_stats {
     int weighted; /* 1: importance-weighted estimate and normal interval; 0: k / n, Wilson */
     double ess;   /* effective sample size of the weights (n unweighted) */
     int replicates; /* > 0: the mean of that many randomized-QMC replicates, t interval */
+    int populations; /* > 0: the mean over that many populations, t interval (ensemble.h) */
 } stp_cascade_stats;
 
 typedef struct stp_histogram {
