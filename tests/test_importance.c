@@ -52,17 +52,23 @@ Test(importance, tilt_zero_is_the_random_table)
     stp_config_destroy(b);
 }
 
+/* The tilted law alone (defensive 0: every path tilted), whose rows carry
+ * the product ratio p / q; the mixture's weight is tested below. */
 static stp_scenario_table *tilted_table(double tilt, long long n, char *seed, size_t cap)
 {
     char tilt_set[64];
-    const char *sets[5] = {seed, "scenario.mode=\"importance\"", tilt_set,
-                           "scenario.shocks[0].size.mean=-0.05", "scenario.shocks[0].size.sd=0.05"};
+    const char *sets[6] = {seed,
+                           "scenario.mode=\"importance\"",
+                           tilt_set,
+                           "scenario.shocks[0].size.mean=-0.05",
+                           "scenario.shocks[0].size.sd=0.05",
+                           "scenario.importance.defensive=0"};
     stp_config *cfg;
     stp_scenario_table *t = NULL;
     stp_error err = {STP_OK, ""};
     snprintf(seed, cap, "run.seed=%llu", (unsigned long long)(fresh_seed() >> 12));
     snprintf(tilt_set, sizeof tilt_set, "scenario.importance.tilt=%g", tilt);
-    cfg = load(sets, 5);
+    cfg = load(sets, 6);
     cr_assert_eq(stp_scenario_table_create(&t, cfg, 0, n, &err), STP_OK, "%s", err.msg);
     stp_config_destroy(cfg);
     return t;
@@ -249,6 +255,7 @@ Test(importance, count_tilt_reweights_to_the_poisson_law)
     cfg->scenario.mode = STP_SCENARIO_IMPORTANCE;
     cfg->scenario.importance_tilt = 0.0;
     cfg->scenario.importance_count_tilt = th;
+    cfg->scenario.importance_defensive = 0.0; /* the tilted law's own ratio */
     cr_assert_eq(cfg->scenario.shocks[0].rate_per_path, r);
     cr_assert_eq(stp_scenario_table_create(&t, cfg, 0, n, &err), STP_OK, "%s", err.msg);
     cr_assert_geq(t->n_slots, (int)ceil(r * exp(th) + 10.0 * sqrt(r * exp(th)) + 10.0));

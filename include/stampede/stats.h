@@ -18,6 +18,8 @@
 
 #include <stddef.h>
 
+#include "stampede/weights.h"
+
 #include "stampede/error.h"
 
 #define STP_STATS_MAX_LEVELS 16
@@ -49,6 +51,7 @@ typedef struct stp_cascade_stats {
     int weighted; /* 1: importance-weighted estimate and normal interval; 0: k / n, Wilson */
     double ess;   /* effective sample size of the weights (n unweighted) */
     int replicates; /* > 0: the mean of that many randomized-QMC replicates, t interval */
+    stp_weight_diag diag; /* weighted runs: the weights' diagnostics (weights.h); else zero */
 } stp_cascade_stats;
 
 typedef struct stp_histogram {
