@@ -89,8 +89,15 @@ stp_status stp_weights_diagnose(stp_weight_diag *out, const double *w, size_t n,
      * grid's 1 / x_(M) finite) */
     for (i = 0; i < m; i++)
         s[i] = (s[n - m + i] - s[n - m - 1]) / s[n - 1];
-    out->khat = stp_gpd_khat(s, m);
-    out->tail = (long long)m;
+    /* an atom of equal weights at the cutoff (every path without events of
+     * a tilted Poisson count weighs the same) is not tail: exceedances of
+     * 0 would make Zhang-Stephens' first quartile 0; fit those above it */
+    for (i = 0; i < m && !(s[i] > 0.0); i++)
+        ;
+    if (m - i >= 5) {
+        out->khat = stp_gpd_khat(s + i, m - i);
+        out->tail = (long long)(m - i);
+    }
     free(s);
     return STP_OK;
 }
