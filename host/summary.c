@@ -951,6 +951,7 @@ static void json_variant(json_out *w, const stp_variant_summary *v)
     json_int(w, "k", v->cascade.k);
     json_int(w, "weighted", v->cascade.weighted);
     json_num(w, "ess", v->cascade.ess);
+    json_num(w, "se", v->cascade.se);
     if (v->cascade.diag.computed) {
         json_num(w, "max_weight_share", v->cascade.diag.max_share);
         json_num(w, "pareto_khat", v->cascade.diag.khat);
