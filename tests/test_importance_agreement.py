@@ -15,7 +15,9 @@ must print the UNRELIABLE line and no "as precise as N plain paths", and
 the JSON must say weights_reliable false.
 
 Usage: tests/test_importance_agreement.py --stampede BIN [--seed S]
-About 30 s on 2 cores.
+About 40 s on 2 cores. Measured: seed 1796630125, 2.19 se apart, 1.0x;
+seed 12345, 0.23 se apart, 2.7x (the population, hence the market and P,
+is drawn from the seed too). The exploding run: k-hat 1.49 and 0.78.
 """
 import argparse
 import json
