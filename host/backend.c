@@ -1,9 +1,11 @@
 /* backend.c: --backend auto|cuda|openmp. */
 #include "stampede/backend.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "stampede/mixture.h"
 #include "stampede/scenario.h"
 
 void stp_cpu_name(char *buf, size_t n)
@@ -59,8 +61,17 @@ stp_status stp_backend_run_batch(const stp_sim_ctx *ctx, stp_scenario_table *sce
     st = gpu ? stp_cuda_run_batch(gpu, ctx, path0, n, err)
              : stp_cpu_run_batch(ctx, path0, n, threads, err);
     /* the backends write the jumps' likelihood ratio (1 untilted); the
-     * scenario's multiplies it */
-    for (p = 0; st == STP_OK && p < n; p++)
-        ctx->out->v[STP_OUT_WEIGHT][path0 - ctx->out->base + p] *= scen->weight[p];
+     * scenario's multiplies it, or under the defensive mixture the two
+     * ratios' logs sum to the path's, which the mixture's weight takes
+     * (mixture.h). A ratio floored at DBL_MIN (a log below -708) enters at
+     * the floor: such a path's weight is below 1e-300 unless the other
+     * ratio is beyond e^600, a tilt no config reaches (config_schema.c). */
+    for (p = 0; st == STP_OK && p < n; p++) {
+        double *w = &ctx->out->v[STP_OUT_WEIGHT][path0 - ctx->out->base + p];
+        if (scen->plan->defensive > 0.0)
+            *w = stp_mixture_weight(log(*w) + log(scen->weight[p]), scen->plan->defensive);
+        else
+            *w *= scen->weight[p];
+    }
     return st;
 }

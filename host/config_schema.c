@@ -90,7 +90,8 @@ const char stp_cfg_schema_json[] =
     "   \"shocks[]\": {\"kind\": null, \"rate_per_path\": null, \"count\": null, \"time_s\": null,"
     "                  \"duration_s\": 0, \"size\": {\"mean\": null, \"sd\": 0},"
     "                  \"protocol\": null},"
-    "   \"importance\": {\"tilt\": 1.0, \"pilot_paths\": 0, \"count_tilt\": 0, \"jump_tilt\": 0}, \"qmc\": {\"points\": 1024}},"
+    "   \"importance\": {\"tilt\": 1.0, \"pilot_paths\": 0, \"count_tilt\": 0, \"jump_tilt\": 0,"
+    "                  \"defensive\": 0.1}, \"qmc\": {\"points\": 1024}},"
     " \"cascade\": {\"drawdown\": 0.2, \"liquidation_usd\": 5e7},"
     " \"output\": {\"quantiles\": [0.5, 0.9, 0.99, 0.999], \"es_levels\": [0.99, 0.999],"
     "   \"worst_paths\": 32, \"sample_paths\": 16, \"histogram_bins\": 64, \"sync_window_s\": 3}}";
@@ -144,7 +145,8 @@ typedef struct field {
  *   agents x 161 parameters, index an int); a shock's rate_per_path and
  *   count <= 64 (slots per path: rate + 10 sqrt(rate) + 10, an int);
  * - importance tilts: a size tilt of 10 is a 10-sd shift (every weight
- *   underflows far before), a count tilt of 5 multiplies rates by 148. */
+ *   underflows far before), a count tilt of 5 multiplies rates by 148;
+ *   the defensive mixture's share is in [0, 1): at 1 nothing is tilted. */
 /* brace initializers of `bounds`, kept on one line each */
 /* clang-format off */
 #define ANY      {-HUGE_VAL, HUGE_VAL, 0, 0, NULL}
@@ -263,6 +265,7 @@ static const field FIELDS[] = {
     C("scenario.importance.pilot_paths", F_INT, INT_TO(0, 1e8), scenario.importance_pilot_paths),
     C("scenario.importance.count_tilt", F_NUM, UP_TO(0, 5), scenario.importance_count_tilt),
     C("scenario.importance.jump_tilt", F_NUM, UP_TO(0, 10), scenario.importance_jump_tilt),
+    C("scenario.importance.defensive", F_NUM, FRAC_LT1, scenario.importance_defensive),
     C("scenario.qmc.points", F_INT, INT_TO(1, 1e7), scenario.qmc_points),
     C("cascade.drawdown", F_NUM, FRAC_GT0, cascade.drawdown),
     C("cascade.liquidation_usd", F_NUM, USD_F64, cascade.liquidation_usd),

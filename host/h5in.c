@@ -99,6 +99,24 @@ fail:
     return rc;
 }
 
+/* The weights' diagnostics of a weighted run (weights.h); files before
+ * them, and unweighted runs, leave diag zero (not computed). */
+static int read_weight_diag(hid_t g, stp_weight_diag *d, stp_error *err)
+{
+    htri_t has;
+    memset(d, 0, sizeof *d);
+    if (STP_H5_CHECK(err, has = H5Aexists_by_name(g, "cascade", "pareto_khat", H5P_DEFAULT)))
+        return -1;
+    if (!has) return 0;
+    if (stp_h5_read_attr(g, "cascade", "max_weight_share", H5T_NATIVE_DOUBLE, &d->max_share,
+                         err) ||
+        stp_h5_read_attr(g, "cascade", "pareto_khat", H5T_NATIVE_DOUBLE, &d->khat, err) ||
+        stp_h5_read_attr(g, "cascade", "pareto_tail", H5T_NATIVE_LLONG, &d->tail, err))
+        return -1;
+    d->computed = 1;
+    return 0;
+}
+
 /* Importance-weighted P(cascade) and its ESS, and qmc's replicates; files
  * before them hold the unweighted estimate (weighted 0, ess = n). */
 static int read_cascade_weights(hid_t g, stp_cascade_stats *c, stp_error *err)
@@ -122,7 +140,7 @@ static int read_cascade_weights(hid_t g, stp_cascade_stats *c, stp_error *err)
     c->se = NAN; /* its standard error: files before 0.3.0 lack it */
     if (STP_H5_CHECK(err, has = H5Aexists_by_name(g, "cascade", "se", H5P_DEFAULT))) return -1;
     if (has && stp_h5_read_attr(g, "cascade", "se", H5T_NATIVE_DOUBLE, &c->se, err)) return -1;
-    return 0;
+    return read_weight_diag(g, &c->diag, err);
 }
 
 static int read_variant(hid_t variants, const char *name, stp_variant_summary *vs, stp_error *err)

@@ -245,6 +245,14 @@ fail:
     return rc;
 }
 
+/* The importance weights' diagnostics (weights.h), on weighted runs only. */
+static int write_weight_diag(hid_t vg, const stp_weight_diag *d, stp_error *err)
+{
+    return stp_h5_attr_f64(vg, "cascade", "max_weight_share", d->max_share, err) ||
+           stp_h5_attr_f64(vg, "cascade", "pareto_khat", d->khat, err) ||
+           stp_h5_attr_i64(vg, "cascade", "pareto_tail", d->tail, err);
+}
+
 /* A scalar holding p, so f["variants/x/cascade"][()] is the probability;
  * the Wilson interval and counts ride along as attributes. */
 static int write_cascade(hid_t vg, const stp_cascade_stats *c, stp_error *err)
@@ -258,7 +266,8 @@ static int write_cascade(hid_t vg, const stp_cascade_stats *c, stp_error *err)
            stp_h5_attr_i64(vg, "cascade", "weighted", c->weighted, err) ||
            stp_h5_attr_f64(vg, "cascade", "ess", c->ess, err) ||
            stp_h5_attr_i64(vg, "cascade", "replicates", c->replicates, err) ||
-           stp_h5_attr_f64(vg, "cascade", "se", c->se, err);
+           stp_h5_attr_f64(vg, "cascade", "se", c->se, err) ||
+           (c->diag.computed && write_weight_diag(vg, &c->diag, err));
 }
 
 static int write_histograms(hid_t vg, const stp_histogram *hist, stp_error *err)

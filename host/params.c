@@ -104,6 +104,8 @@ stp_params stp_params_derive(const stp_config *cfg)
         /* the drawn rate, and the LR's per-step constant, from the float
          * rate the untilted draw uses: lambda (e^th - 1) */
         p.jump_lr_step = (double)p.jump_rate_step * expm1(th);
+        p.jump_rate0_step = p.jump_rate_step;
+        p.defensive = cfg->scenario.importance_defensive;
         p.jump_rate_step = (float)((double)p.jump_rate_step * exp(th));
     }
     p.jump_log_mean = (float)cfg->market.jump_log_mean;

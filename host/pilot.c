@@ -93,7 +93,11 @@ static double level_gamma(level_buf *b, long long n)
 
 /* The cross-entropy tilt of the event {score >= gamma}: sum w d z over its
  * paths' tiltable slots (stp_scenario_tiltable: the law's size is the
- * configured one) / sum w (their count); NaN when it has none. */
+ * configured one) / sum w (their count); NaN when it has none. w is the
+ * path's weight as the run computes it: under the defensive mixture
+ * (mixture.h) p / (a p + (1 - a) q), the ratio of the law the level drew
+ * from, so the fit stays the cross-entropy update for the paths the level
+ * actually drew, its untilted share included. */
 static double fit_tilt(const level_buf *b, const stp_scenario_plan *plan, long long n, double gamma,
                        long long *events)
 {

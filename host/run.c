@@ -413,10 +413,14 @@ static stp_status summarise(run_state *r, const stp_config *cfg, const stp_check
             r->var.stats[m].mean_ci_lo = rm.ci_lo;
             r->var.stats[m].mean_ci_hi = rm.ci_hi;
         }
-        if (m == STP_OUT_CASCADE)
+        if (m == STP_OUT_CASCADE) {
             r->var.cascade = stp_cascade_estimate(col, weighted ? w : NULL, (size_t)n, reps);
-        if (r->ens.k > 0 && (st = population_stats(r, m, col, weighted ? w : NULL, err)) != STP_OK)
-            break;
+            /* every weighted run says whether its weights can be trusted */
+            if (weighted) st = stp_weights_diagnose(&r->var.cascade.diag, w, (size_t)n, err);
+        }
+        if (st == STP_OK && r->ens.k > 0)
+            st = population_stats(r, m, col, weighted ? w : NULL, err);
+        if (st != STP_OK) break;
         if (m == STP_OUT_BAD_DEBT_USD) st = rank_worst(r, col, n, cfg->output.worst_paths, err);
         /* agents_acted comes before peak_sync: keep it for the acted-only figure */
         if (m == STP_OUT_AGENTS_ACTED) memcpy(aux, col, sizeof(double) * (size_t)n);

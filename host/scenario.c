@@ -10,7 +10,13 @@
  * are not tilted. count_tilt th draws a Poisson-counted spec's count at
  * rate r e^th, ratio e^(r (e^th - 1) - th k) for k events (the market's
  * jumps get the same in path.h). Times and durations keep their law. Tilts
- * of 0 draw exactly the `random` table, with weights 1. */
+ * of 0 draw exactly the `random` table, with weights 1.
+ *
+ * The defensive mixture (mixture.h) draws a share of the paths from the
+ * untilted law: their counts at the configured rate and their z unshifted.
+ * Every row carries the same ratio p / q at what it drew, whichever law
+ * drew it; the path's weight (backend.c) turns the ratio into the
+ * mixture's. */
 #include "stampede/scenario.h"
 
 #include <float.h>
@@ -24,6 +30,7 @@
 
 #include "stampede/blind_spot.h"
 #include "stampede/interrupt.h"
+#include "stampede/mixture.h"
 #include "stampede/rng.h"
 #include "stampede/step.h"
 
@@ -96,10 +103,12 @@ typedef struct row {
     float *time_s, *duration_s, *size;
 } row;
 
-/* Slot `slot` of spec `spec` on `path`: counter (path, spec, slot + 1, 0).
- * Returns the log of the slot's likelihood ratio (0 untilted or inactive). */
+/* Slot `slot` of spec `spec` on `path`: counter (path, spec, slot + 1, 0),
+ * its size from the untilted law when `untilted` (the mixture's defensive
+ * component). Returns the log of the slot's likelihood ratio p / q at the
+ * size drawn (0 for a law without tilt or an inactive slot). */
 static double sample_slot(row r, const stp_scenario_plan *pl, long long path, int spec, int slot,
-                          int cell, int active)
+                          int cell, int active, int untilted)
 {
     const stp_shock_law *l = &pl->law[spec];
     const stp_u32x4 u = stp_philox(pl->cfg->run.seed, STP_STREAM_SCENARIO, (uint32_t)path,
@@ -129,7 +138,8 @@ static double sample_slot(row r, const stp_scenario_plan *pl, long long path, in
         if (tilt == 0.0) {
             size = l->size_mean + l->size_sd * (double)n0;
         } else {
-            const double z = (double)n0 + tilt; /* z' ~ N(tilt, 1) */
+            /* z' ~ N(tilt, 1), or N(0, 1) on the defensive component */
+            const double z = (double)n0 + (untilted ? 0.0 : tilt);
             const double hi = (cap - l->size_mean) / l->size_sd;
             const double lo = (-cap - l->size_mean) / l->size_sd;
             size = l->size_mean + l->size_sd * z;
@@ -148,10 +158,12 @@ static double sample_slot(row r, const stp_scenario_plan *pl, long long path, in
     return log_lr;
 }
 
-/* The number of events of spec on path. */
-static int event_count(const stp_scenario_plan *pl, long long path, int spec)
+/* The number of events of spec on path; a tilted Poisson count at its
+ * configured rate when `untilted` (the mixture's defensive component). */
+static int event_count(const stp_scenario_plan *pl, long long path, int spec, int untilted)
 {
     const stp_shock_law *l = &pl->law[spec];
+    const double rate = untilted && l->count_tilt != 0.0 ? l->rate0 : l->rate;
     double u;
     if (l->count_law == STP_COUNT_EXACT) return l->count;
     if (pl->qmc_net && pl->count_dim[spec] >= 0) {
@@ -162,24 +174,27 @@ static int event_count(const stp_scenario_plan *pl, long long path, int spec)
         u = (double)stp_uniform(w.v[0]);
     }
     if (l->count_law == STP_COUNT_BERNOULLI) return u < l->rate;
-    return stp_poisson_inverse((float)u, l->rate, l->slots);
+    return stp_poisson_inverse((float)u, rate, l->slots);
 }
 
-/* Returns the row's likelihood ratio: the product of its slots', summed in
- * logs; floored at the smallest normal double, since a weight must be
- * positive and one below it carries no weight in any estimate. */
+/* Returns the row's likelihood ratio p / q: the product of its slots' and
+ * counts', summed in logs; floored at the smallest normal double, since a
+ * weight must be positive and one below it carries no weight in any
+ * estimate (beyond e^709 it is infinite: the mixture's weight is then 1 / a).
+ * The mixture's component is drawn once for the row (mixture.h). */
 static double sample_row(row r, const stp_scenario_plan *pl, long long path)
 {
+    const int untilted = stp_mixture_untilted(pl->cfg->run.seed, path, pl->defensive);
     double log_lr = 0.0;
     int spec, cell = 0;
     for (spec = 0; spec < pl->n_specs; spec++) {
         const stp_shock_law *l = &pl->law[spec];
-        const int n = event_count(pl, path, spec);
+        const int n = event_count(pl, path, spec, untilted);
         int k;
         if (l->count_law == STP_COUNT_POISSON && l->count_tilt != 0.0) /* Poisson(rate0 e^th) */
             log_lr += l->rate0 * expm1(l->count_tilt) - l->count_tilt * n;
         for (k = 0; k < l->slots; k++, cell++)
-            log_lr += sample_slot(r, pl, path, spec, k, cell, k < n);
+            log_lr += sample_slot(r, pl, path, spec, k, cell, k < n, untilted);
     }
     return log_lr == 0.0 ? 1.0 : fmax(exp(log_lr), DBL_MIN);
 }
@@ -289,6 +304,7 @@ stp_status stp_scenario_plan_create(stp_scenario_plan **out, const stp_config *c
     pl->cfg = cfg;
     pl->mode = cfg->scenario.mode;
     pl->n_specs = cfg->scenario.n_shocks;
+    pl->defensive = pl->mode == STP_SCENARIO_IMPORTANCE ? cfg->scenario.importance_defensive : 0.0;
     for (spec = 0; spec < pl->n_specs; spec++)
         pl->law[spec] = configured_law(cfg, &cfg->scenario.shocks[spec]);
     stp_scenario_plan_layout(pl);

@@ -594,6 +594,28 @@ static void print_search(FILE *f, const stp_summary *s, int md)
     }
 }
 
+/* Whether a weighted estimate is unreliable (weights.h), and why into buf
+ * (NULL: only whether); 0 when it is not flagged (or the file predates the
+ * diagnostics). */
+static int weights_verdict(char *buf, size_t cap, const stp_cascade_stats *c)
+{
+    const stp_weight_diag *d = &c->diag;
+    const double bound = stp_weights_share_bound(c->n);
+    if (!c->weighted || stp_weights_reliable(d, c->n)) return 0;
+    if (!buf) return 1;
+    if (isfinite(d->khat) && d->khat > STP_KHAT_MAX)
+        snprintf(buf, cap,
+                 "Pareto k-hat of the weights' tail %.2f > %.1f (their variance is effectively "
+                 "infinite: the paths that carry the mass are too rare to be seen)",
+                 d->khat, STP_KHAT_MAX);
+    else
+        snprintf(buf, cap,
+                 "the largest weight holds %.1f%% of their sum (> %.1f%%: the estimate rests on "
+                 "a few paths)",
+                 100.0 * d->max_share, 100.0 * bound);
+    return 1;
+}
+
 /* "3.45% [3.20%, 3.72%] (690 of 20,000 paths, 95% Wilson interval)" */
 static void fmt_cascade(char *buf, size_t cap, const stp_cascade_stats *c)
 {
@@ -602,24 +624,34 @@ static void fmt_cascade(char *buf, size_t cap, const stp_cascade_stats *c)
     fmt_thousands(k, sizeof k, c->k);
     fmt_thousands(n, sizeof n, c->n);
     if (c->populations > 0) {
+        char diag[96] = "";
+        if (c->weighted && c->diag.computed)
+            snprintf(diag, sizeof diag, "; all paths' weights: largest %.2g%% of their sum, Pareto "
+                     "k-hat %.2f (PSIS)", 100.0 * c->diag.max_share, c->diag.khat);
         snprintf(buf, cap,
                  "%s for populations like this (%s of %s paths; mean over %d populations%s, "
-                 "two-level 95%% t interval from their spread)",
+                 "two-level 95%% t interval from their spread%s)",
                  cell, k, n, c->populations,
-                 c->weighted ? " of their importance-weighted estimates" : "");
+                 c->weighted ? " of their importance-weighted estimates" : "", diag);
     } else if (c->weighted) {
         /* the plain sample with this standard error: what the tilt saved
          * (files before 0.3.0 do not store the standard error) */
-        char worth[64] = "";
-        if (c->se > 0.0) {
+        char worth[64] = "", diag[96] = "";
+        /* no plain-path equivalent for weights the diagnostics reject: the
+         * standard error itself is then not to be believed */
+        if (c->se > 0.0 && !weights_verdict(NULL, 0, c)) {
             char w[32];
             fmt_thousands(w, sizeof w, llround(c->p * (1.0 - c->p) / (c->se * c->se)));
             snprintf(worth, sizeof worth, "as precise as %s plain paths; ", w);
         }
+        if (c->diag.computed)
+            snprintf(diag, sizeof diag,
+                     ", largest weight %.2g%% of their sum, Pareto k-hat %.2f (PSIS)",
+                     100.0 * c->diag.max_share, c->diag.khat);
         snprintf(buf, cap,
-                 "%s (importance-weighted: %s of %s paths cascaded under the tilted law, "
-                 "%sKish effective sample size of the weights %.0f; 95%% normal interval)",
-                 cell, k, n, worth, c->ess);
+                 "%s (importance-weighted: %s of %s paths cascaded under the sampling law, "
+                 "%sKish effective sample size of the weights %.0f%s; 95%% normal interval)",
+                 cell, k, n, worth, c->ess, diag);
     } else if (c->replicates > 0)
         snprintf(buf, cap,
                  "%s (%s of %s paths; randomized QMC, mean of %d replicates, 95%% t interval "
@@ -703,6 +735,10 @@ static void print_human(FILE *f, const stp_summary *s, int md)
                 md ? "\n### Variant %s (%s paths)\n\nP(cascade) = %s\n\n"
                    : "\nvariant %s (%s paths)\n  P(cascade) = %s\n",
                 name, done, casc);
+        if (weights_verdict(casc, sizeof casc, &vs->cascade))
+            fprintf(f, md ? "**UNRELIABLE weighted estimate**: %s\n\n"
+                          : "  UNRELIABLE weighted estimate: %s\n",
+                    casc);
         for (int k = 0; k < vs->n_probes; k++) {
             const stp_blind_probe *b = &vs->probe[k];
             if (!b->probed) continue;
@@ -992,6 +1028,13 @@ static void json_variant(json_out *w, const stp_variant_summary *v)
     json_int(w, "k", v->cascade.k);
     json_int(w, "weighted", v->cascade.weighted);
     json_num(w, "ess", v->cascade.ess);
+    json_num(w, "se", v->cascade.se);
+    if (v->cascade.diag.computed) {
+        json_num(w, "max_weight_share", v->cascade.diag.max_share);
+        json_num(w, "pareto_khat", v->cascade.diag.khat);
+        json_int(w, "pareto_tail", v->cascade.diag.tail);
+        json_bool(w, "weights_reliable", !weights_verdict(NULL, 0, &v->cascade));
+    }
     json_int(w, "replicates", v->cascade.replicates);
     json_int(w, "populations", v->cascade.populations);
     json_close(w, '}');

@@ -188,6 +188,7 @@ typedef struct stp_config {
         int importance_pilot_paths;   /* > 0: choose the tilt by a cross-entropy pilot (pilot.h) */
         double importance_count_tilt; /* Poisson counts (shocks, market jumps): rate x e^tilt */
         double importance_jump_tilt;  /* the market jumps' log sizes, like tilt for shocks */
+        double importance_defensive;  /* share of paths from the untilted law (mixture.h) */
         int qmc_points;
     } scenario;
 

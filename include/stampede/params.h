@@ -32,6 +32,11 @@ typedef struct stp_params {
     int jump_tilted;
     float jump_count_tilt, jump_size_tilt;
     double jump_lr_step;
+    /* the defensive mixture (mixture.h): a path that draws from the untilted
+     * component draws its jumps at jump_rate0_step (the configured rate)
+     * with unshifted sizes, the same ratio added; defensive: its share a */
+    float jump_rate0_step;
+    double defensive;
 
     /* pool, oracle (§3.2) */
     double price0, pool_x0, pool_y0; /* pool_y0 = depth_usd */

@@ -15,6 +15,7 @@
 #define STAMPEDE_PATH_H
 
 #include "stampede/config.h"
+#include "stampede/mixture.h"
 #include "stampede/outcomes.h"
 #include "stampede/params.h"
 #include "stampede/population.h"
@@ -275,17 +276,23 @@ static inline STP_HD void stp_market_step(stp_path_state *s, const stp_path_tabl
 {
     const stp_params *p = &tb->prm;
     const stp_u32x4 r = stp_philox(p->seed, STP_STREAM_MARKET, (uint32_t)path, (uint32_t)t, 0, 0);
+    /* the defensive mixture's untilted paths (mixture.h) draw the configured
+     * jumps and add the same ratio; asked each step, a Philox call, rather
+     * than kept in the state: only when jumps are tilted and a > 0 */
+    const int untilted = p->jump_tilted && stp_mixture_untilted(p->seed, path, p->defensive);
     float jump = 0.0f, n0, n1;
     int k;
 
     stp_active_shocks(s, tb, path, t);
     s->regime =
         stp_regime_next(s->regime, stp_uniform(r.v[0]), p->p_calm_to_stress, p->p_stress_to_calm);
-    k = stp_poisson_inverse(stp_uniform(r.v[1]), (double)p->jump_rate_step, STP_MAX_JUMPS);
+    k = stp_poisson_inverse(stp_uniform(r.v[1]),
+                            (double)(untilted ? p->jump_rate0_step : p->jump_rate_step),
+                            STP_MAX_JUMPS);
     if (k > 0) {
         stp_box_muller(r.v[2], r.v[3], &n0, &n1);
         if (p->jump_tilted) { /* z' = z + tilt: ratio phi(z') / phi(z' - tilt) */
-            n0 += p->jump_size_tilt;
+            if (!untilted) n0 += p->jump_size_tilt;
             s->log_lr += 0.5 * (double)p->jump_size_tilt * (double)p->jump_size_tilt -
                          (double)p->jump_size_tilt * (double)n0;
         }
@@ -876,8 +883,9 @@ static inline STP_HD void stp_path_outcomes(const stp_path_state *s, const stp_p
     o[STP_OUT_FIRST_MOVER] = s->first_mover;
     /* the start of the step it decided in, the clock of the shocks' time_s */
     o[STP_OUT_T_FIRST_MOVE_S] = s->t_first_move >= 0 ? s->t_first_move * (double)p->dt_s : -1.0;
-    /* the jumps' likelihood ratio; the scenario's multiplies it on the host
-     * (backend.c). Floored at the smallest normal double, as scenario.c does */
+    /* the jumps' likelihood ratio; the scenario's joins it on the host
+     * (backend.c, mixture.h). Floored at the smallest normal double, as
+     * scenario.c does */
     o[STP_OUT_WEIGHT] = s->log_lr == 0.0 ? 1.0 : fmax(stp_exp(s->log_lr), 2.2250738585072014e-308);
 }
 

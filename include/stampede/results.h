@@ -25,7 +25,9 @@ typedef struct stp_scenario_table {
     float *time_s;
     float *duration_s;
     float *size;
-    double *weight; /* [path - base]: the path's likelihood ratio (importance mode), else 1 */
+    /* [path - base]: the row's likelihood ratio p / q (importance mode), else
+     * 1; the path's weight joins it with the jumps' (backend.c, mixture.h) */
+    double *weight;
 } stp_scenario_table;
 
 /* K sample paths, [k][step], of the first K paths of the run. */

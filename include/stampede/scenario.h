@@ -64,6 +64,7 @@ typedef struct stp_scenario_plan {
     stp_scenario_mode mode;
     int search;           /* 1: a search's laws (search.h) */
     int n_specs, n_slots; /* n_slots: the laws' slots summed (stp_scenario_plan_layout) */
+    double defensive;     /* importance: the mixture's untilted share a (mixture.h), else 0 */
     stp_shock_law law[STP_MAX_SHOCKS];
     /* qmc (qmc_net set): paths [r P, (r + 1) P) are replicate r over the P points of one
      * Sobol net, each replicate shifted by its own uniform vector */

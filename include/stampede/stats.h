@@ -18,6 +18,8 @@
 
 #include <stddef.h>
 
+#include "stampede/weights.h"
+
 #include "stampede/error.h"
 
 #define STP_STATS_MAX_LEVELS 16
@@ -50,6 +52,7 @@ typedef struct stp_cascade_stats {
     double ess;   /* effective sample size of the weights (n unweighted) */
     int replicates; /* > 0: the mean of that many randomized-QMC replicates, t interval */
     int populations; /* > 0: the mean over that many populations, t interval (ensemble.h) */
+    stp_weight_diag diag; /* weighted runs: the weights' diagnostics (weights.h); else zero */
 } stp_cascade_stats;
 
 typedef struct stp_histogram {
