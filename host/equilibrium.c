@@ -286,20 +286,24 @@ float stp_calm_max_logit(const stp_calm_history *h, stp_family_kind kind, int hi
     _Alignas(64) float out[STP_CALM_TILE];
     _Alignas(64) float w[STP_MAX_PARAMS * STP_MLP_LANES];
     float best = -INFINITY;
-    int t0, j, k;
+    int t0, j;
     if (kind == STP_FAMILY_MLP) broadcast_params(w, p, stride, hidden);
     for (t0 = 0; t0 < h->n_steps; t0 += STP_CALM_TILE) {
         const int n = h->n_steps - t0 < STP_CALM_TILE ? h->n_steps - t0 : STP_CALM_TILE;
         tile_features(xt, h, t0, n, collateral, debt_usd, lt);
+        /* the rules read the tile's features at its stride, so the
+         * compiler runs them over 16 steps a vector (the same IEEE
+         * operations lane by lane as stp_model_logit's) */
         if (kind == STP_FAMILY_MLP) {
             mlp_tile(out, xt, w, hidden, n);
+        } else if (kind == STP_FAMILY_DRAWDOWN_RULE) {
+#pragma omp simd
+            for (j = 0; j < n; j++)
+                out[j] = stp_drawdown_rule_logit(p, stride, &xt[0][j], STP_CALM_TILE);
         } else {
-            for (j = 0; j < n; j++) {
-                float x[STP_FEATURES];
-                for (k = 0; k < STP_FEATURES; k++)
-                    x[k] = xt[k][j];
-                out[j] = stp_model_logit(kind, hidden, p, stride, x);
-            }
+#pragma omp simd
+            for (j = 0; j < n; j++)
+                out[j] = stp_vol_target_logit(p, stride, &xt[0][j], STP_CALM_TILE);
         }
         for (j = 0; j < n; j++)
             best = out[j] > best ? out[j] : best;
