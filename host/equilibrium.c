@@ -16,7 +16,10 @@
 #include "stampede/params.h"
 #include "stampede/path.h"
 
+#include "cpu_mlp.h"
+
 #define STP_CALM_TILE 256 /* steps evaluated together: SIMD lanes run over steps */
+_Static_assert(STP_CALM_TILE % STP_MLP_LANES == 0, "a tile is whole stp_mlp_chunk calls");
 /* Market steps simulated between polls of the stop request (interrupt.h):
  * well under a millisecond, so even a day-long calm history stops at once. */
 #define POLL_STEPS 4096
@@ -246,33 +249,61 @@ static void tile_features(float (*xt)[STP_CALM_TILE], const stp_calm_history *h,
     }
 }
 
+/* The agent's parameters p[k * stride] in all 16 lanes of one stp_mlp_pack
+ * chunk ([param][lane]): stp_mlp_chunk then runs 16 steps of one agent at
+ * once, each lane with stp_mlp_logit's bits (cpu_mlp.h), so the screen's
+ * decisions are those of the scalar model. Lanes over steps, not agents:
+ * every agent has its own early stop, redraw rounds and (borrowers) HF. */
+static void broadcast_params(float *w, const float *p, long stride, int hidden)
+{
+    const int np = stp_family_n_params(STP_FAMILY_MLP, hidden);
+    int k, l;
+    for (k = 0; k < np; k++)
+        for (l = 0; l < STP_MLP_LANES; l++)
+            w[k * STP_MLP_LANES + l] = p[(long)k * stride];
+}
+
+/* out[j], j < n: the MLP's logit at each step of the tile. Lanes past n
+ * (the last tile's) are given step 0's features: stp_mlp_chunk reads all
+ * 16 and they must be finite; their logits are not stored. */
+static void mlp_tile(float *out, float (*xt)[STP_CALM_TILE], const float *w, int hidden, int n)
+{
+    const int n16 = (n + STP_MLP_LANES - 1) / STP_MLP_LANES * STP_MLP_LANES;
+    int j, k;
+    for (k = 0; k < STP_FEATURES; k++)
+        for (j = n; j < n16; j++)
+            xt[k][j] = xt[k][0];
+    for (j = 0; j < n; j += STP_MLP_LANES)
+        stp_mlp_chunk(out + j, &xt[0][j], STP_CALM_TILE, w, hidden,
+                      n - j < STP_MLP_LANES ? n - j : STP_MLP_LANES);
+}
+
 float stp_calm_max_logit(const stp_calm_history *h, stp_family_kind kind, int hidden,
                          const float *p, long stride, float collateral, float debt_usd, float lt,
                          float stop_above)
 {
-    float xt[STP_FEATURES][STP_CALM_TILE], out[STP_CALM_TILE];
+    _Alignas(64) float xt[STP_FEATURES][STP_CALM_TILE];
+    _Alignas(64) float out[STP_CALM_TILE];
+    _Alignas(64) float w[STP_MAX_PARAMS * STP_MLP_LANES];
     float best = -INFINITY;
-    int t0, j, k, h_;
+    int t0, j;
+    if (kind == STP_FAMILY_MLP) broadcast_params(w, p, stride, hidden);
     for (t0 = 0; t0 < h->n_steps; t0 += STP_CALM_TILE) {
         const int n = h->n_steps - t0 < STP_CALM_TILE ? h->n_steps - t0 : STP_CALM_TILE;
         tile_features(xt, h, t0, n, collateral, debt_usd, lt);
+        /* the rules read the tile's features at its stride, so the
+         * compiler runs them over 16 steps a vector (the same IEEE
+         * operations lane by lane as stp_model_logit's) */
         if (kind == STP_FAMILY_MLP) {
-            /* SIMD over steps: the agent's weights are the same in every lane */
-            for (j = 0; j < n; j++)
-                out[j] = stp_mlp_b2(p, stride, hidden);
-            for (h_ = 0; h_ < hidden; h_++) {
+            mlp_tile(out, xt, w, hidden, n);
+        } else if (kind == STP_FAMILY_DRAWDOWN_RULE) {
 #pragma omp simd
-                for (j = 0; j < n; j++)
-                    out[j] =
-                        stp_mlp_accumulate(p, stride, hidden, h_, &xt[0][j], STP_CALM_TILE, out[j]);
-            }
+            for (j = 0; j < n; j++)
+                out[j] = stp_drawdown_rule_logit(p, stride, &xt[0][j], STP_CALM_TILE);
         } else {
-            for (j = 0; j < n; j++) {
-                float x[STP_FEATURES];
-                for (k = 0; k < STP_FEATURES; k++)
-                    x[k] = xt[k][j];
-                out[j] = stp_model_logit(kind, hidden, p, stride, x);
-            }
+#pragma omp simd
+            for (j = 0; j < n; j++)
+                out[j] = stp_vol_target_logit(p, stride, &xt[0][j], STP_CALM_TILE);
         }
         for (j = 0; j < n; j++)
             best = out[j] > best ? out[j] : best;

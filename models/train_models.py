@@ -675,17 +675,28 @@ def write_rules():
     common = {"script": SCRIPT, "command": COMMAND}
     write_model(os.path.join(MODEL_DIR, "drawdown_rule.json"), rule_doc(
         "drawdown_rule", "drawdown_rule",
-        {"dd_limit": 0.6, "var_z": 4.0, "gain": 4.0, "offset": 0.0},
+        {"dd_limit": 0.6, "var_z": 6.0, "gain": 4.0, "offset": 0.0},
         {**common,
          "label": "hand-set rule, not trained",
          "formula": "breach = max(DD / dd_limit, -RETW / var_z); "
                     "logit = gain (breach - 1) + offset (step.h stp_drawdown_rule_logit)",
          "description": "A drawdown / VaR-breach rule. DD = 10 x drawdown, so dd_limit 0.6 puts "
          "the breach at a 6% drawdown from the running max; RETW is the 60 s return in calm "
-         "sigmas, so var_z 4 breaches on a 4-sigma 60 s drop (about -0.46% at 1.5e-4 per "
+         "sigmas, so var_z 6 breaches on a 6-sigma 60 s drop (about -0.70% at 1.5e-4 per "
          "sqrt s). At the breach the score is 1/2; gain 4 makes it 0.12 at half the limit "
          "and 0.88 at 1.5x, so an agent with threshold 0.6 acts at about a 6.6% drawdown or "
-         "a 4.4-sigma minute. It ignores the agent's own HF (LP agents act alike)."}))
+         "a 6.6-sigma minute (about -0.77%). It ignores the agent's own HF (LP agents act "
+         "alike).",
+         "calibration": "var_z was 4 (a 4.4-sigma minute at threshold 0.6) until issue 22: the "
+         "engine's calm-market screen (host/equilibrium.c: an hour of the configured pool and "
+         "of instant arbitrage, both again stretched 1.25x) shows 60 s drops of 2.9 to 5.9 "
+         "calm sigmas (seeds 1-40 of the quickstart market; 5.9 at seed 1), so at var_z 4 "
+         "nearly every agent of this rule fired on an ordinary calm hour and ended at the "
+         "screen's fallback (its threshold lifted to its calm maximum: 100 of the "
+         "quickstart's 1,024 agents, 338 of the three-family mix's). At var_z 6 the trigger "
+         "at threshold 0.6 sits above every calm hour measured and still far below a crash: a "
+         "6% gap within a minute is a 53-sigma minute (RETW clips at 10). The drawdown limit "
+         "stays: a calm hour's largest drawdown is under 2.5% (DD 0.24)."}))
     write_model(os.path.join(MODEL_DIR, "vol_target_rule.json"), rule_doc(
         "vol_target_rule", "vol_target_rule",
         {"target_ratio": 3.0, "gain": 2.0, "hf_weight": 2.0, "offset": 0.0},

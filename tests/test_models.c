@@ -190,14 +190,14 @@ Test(models, shipped_models_load)
 }
 
 /* The rules' values are the ones documented in their provenance (a 6%
- * drawdown, a 4-sigma minute; 3x calm vol), in the canonical order of
+ * drawdown, a 6-sigma minute since issue 22; 3x calm vol), in the canonical order of
  * models.h. */
 Test(models, shipped_rules_in_canonical_order)
 {
     stp_model dd = load_shipped("drawdown_rule.json");
     stp_model vt = load_shipped("vol_target_rule.json");
     cr_expect_eq(dd.params[0], 0.6f); /* dd_limit */
-    cr_expect_eq(dd.params[1], 4.0f); /* var_z */
+    cr_expect_eq(dd.params[1], 6.0f); /* var_z */
     cr_expect_eq(dd.params[2], 4.0f); /* gain */
     cr_expect_eq(dd.params[3], 0.0f); /* offset */
     cr_expect_eq(vt.params[0], 3.0f); /* target_ratio */
@@ -245,14 +245,22 @@ Test(models, consensus_logit_rises_as_hf_falls)
 
 /* breach = max(DD / dd_limit, -RETW / var_z), logit = gain (breach - 1)
  * (step.h): DD = 0.9 is 1.5x the 0.6 limit, logit 4 * 0.5 = 2, score 0.88;
- * DD = 0.2 is a third of it, logit 4 * (1/3 - 1) = -2.67, score 0.065. */
+ * DD = 0.2 is a third of it, logit 4 * (1/3 - 1) = -2.67, score 0.065.
+ * An 8-sigma minute is 4/3 of var_z 6: logit 1.33, score 0.79, above the
+ * 0.6 mean threshold. The calm screen's largest 60 s drop at the
+ * quickstart's seed 1, 5.9 sigma (drawdown_rule.json's calibration), stays
+ * below half: at var_z 4 it scored 0.82 and nearly every agent of the rule
+ * ended at the screen's fallback. */
 Test(models, drawdown_rule_crosses_half_at_its_limit)
 {
     const stp_model m = load_shipped("drawdown_rule.json");
     const float over[STP_FEATURES] = {0, 0, 1, 0.9f, 1.4f, 0, 0, 1};
     const float under[STP_FEATURES] = {0, 0, 1, 0.2f, 1.4f, 0, 0, 1};
-    const float drop[STP_FEATURES] = {0, -6, 1, 0, 1.4f, 0, 0, 1}; /* 6 > var_z = 4 */
+    const float drop[STP_FEATURES] = {0, -8, 1, 0, 1.4f, 0, 0, 1};
+    const float calm_max[STP_FEATURES] = {0, -5.9f, 1, 0.24f, 1.4f, 0, 0, 1};
     cr_expect_gt(sigmoid(stp_model_logit(m.kind, 0, m.params, 1, over)), 0.5);
+    cr_expect_gt(sigmoid(stp_model_logit(m.kind, 0, m.params, 1, drop)), 0.6);
+    cr_expect_lt(sigmoid(stp_model_logit(m.kind, 0, m.params, 1, calm_max)), 0.5);
     cr_expect_lt(sigmoid(stp_model_logit(m.kind, 0, m.params, 1, under)), 0.5);
     cr_expect_gt(sigmoid(stp_model_logit(m.kind, 0, m.params, 1, drop)), 0.5);
     cr_expect_float_eq(sigmoid(stp_model_logit(m.kind, 0, m.params, 1, over)),
