@@ -977,6 +977,7 @@ static stp_status check_populations(ctx *c, const stp_config *cfg)
 static stp_status check_modes(ctx *c, const stp_config *cfg)
 {
     stp_error qmc = {STP_OK, ""};
+    if (check_populations(c, cfg)) return c->err->status;
     if (cfg->experiment.kind == STP_EXP_SEARCH && cfg->scenario.mode != STP_SCENARIO_RANDOM)
         return stp_cfg_fail(c, "scenario.mode",
                             "a search draws from its own laws and re-runs against \"random\"; "
@@ -984,9 +985,8 @@ static stp_status check_modes(ctx *c, const stp_config *cfg)
     if (cfg->experiment.kind == STP_EXP_SEARCH && cfg->scenario.n_shocks == 0)
         return stp_cfg_fail(c, "scenario.shocks",
                             "a search needs at least one shock spec to move; add one");
-    if (stp_config_check_qmc(cfg, &qmc) != STP_OK)
-        return stp_error_set(c->err, qmc.status, "%s: %s", c->origin, qmc.msg);
-    return check_populations(c, cfg);
+    if (stp_config_check_qmc(cfg, &qmc) == STP_OK) return STP_OK;
+    return stp_error_set(c->err, qmc.status, "%s: %s", c->origin, qmc.msg);
 }
 
 /* ---------------------------------------------------------------------------

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "stampede/ensemble.h"
 #include "stampede/models.h"
 #include "stampede/outcomes.h"
 
@@ -18,6 +19,8 @@
 #define SAMPLE_SERIES  4.0
 /* summarise (run.c): col, aux and w, then rank_worst's (key, path) pairs */
 #define SUMMARY_PATH_BYTES 40.0
+/* an ensemble's figures of one population (stp_population_stats) */
+#define ENSEMBLE_POP_BYTES ((double)sizeof(stp_population_stats))
 
 stp_footprint stp_footprint_estimate(const stp_config *cfg, int n_params, int threads)
 {
@@ -27,8 +30,13 @@ stp_footprint stp_footprint_estimate(const stp_config *cfg, int n_params, int th
     const double steps = cfg->time.horizon_s / cfg->time.dt_s;
     const double sampled = cfg->output.sample_paths < paths ? cfg->output.sample_paths : paths;
     const int t = threads > 0 ? threads : omp_get_max_threads();
+    const double k = cfg->run.populations;
     stp_footprint f;
-    f.population_bytes = agents * (AGENT_BYTES + 4.0 * n_params) + passive * PASSIVE_BYTES;
+    /* an ensemble holds population 0 and the one it simulates, every
+     * population's families (1 byte an agent) and figures (ensemble.h) */
+    f.population_bytes = (k > 1 ? 2.0 : 1.0) * (agents * (AGENT_BYTES + 4.0 * n_params) +
+                                                passive * PASSIVE_BYTES) +
+                         (k > 1 ? k * (agents + ENSEMBLE_POP_BYTES) : 0.0);
     f.workspace_bytes = t * (agents * WS_AGENT_BYTES + (agents + passive) * WS_POS_BYTES);
     f.batch_bytes = batch * (8.0 * STP_N_OUTCOMES + SLOT_ROW_BYTES * (cfg->scenario.n_shocks + 1)) +
                     sampled * steps * 4.0 * SAMPLE_SERIES;

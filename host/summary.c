@@ -724,8 +724,11 @@ static void print_human(FILE *f, const stp_summary *s, int md)
     if (s->equilibrium_redraws >= 0)
         fprintf(f,
                 "equilibrium: %d agents redrawn because their model fired on the calm market "
-                "(%d kept at the redraw cap with a lifted threshold)\n",
-                s->equilibrium_redraws, s->equilibrium_fallbacks);
+                "(%d kept at the redraw cap with a lifted threshold)%s\n",
+                s->equilibrium_redraws, s->equilibrium_fallbacks,
+                s->n_variants > 0 && s->variants[0].ensemble.k > 0
+                    ? " in population 0; every population's counts are in the file's ensemble/"
+                    : "");
     for (int v = 0; v < s->n_variants; v++) {
         const stp_variant_summary *vs = &s->variants[v];
         fmt_clean(name, sizeof name, vs->name, md);

@@ -414,6 +414,15 @@ Test(cli, validate_refuses_what_run_refuses)
         {"zero.json", "", "leading zero", 2},
         {"deep.json", "", "nested too deeply", 2},
         {"type.json", "", "pool.depth_usd", 2},
+        /* population ensembles: whole populations, and no mode built on one */
+        {"ok.json", "--set run.populations=3", "run.paths", 2},
+        {"ok.json", "--set run.populations=8", "at least 2 paths", 2},
+        {"ok.json", "--set run.populations=0", "run.populations", 2},
+        {"ok.json", "--set run.populations=2 --set scenario.mode=blind_spot",
+         "one population's firing sizes", 2},
+        {"ok.json", "--set run.populations=2 --set scenario.mode=qmc --set scenario.qmc.points=2",
+         "replicates of one net", 2},
+        {"ok.json", "--set run.populations=2 --set experiment.kind=search", "fits its laws", 2},
     };
     char args[1024], deep[4200];
     write_config("ok.json", "", "{\"depth_usd\": 8e8}");

@@ -19,6 +19,7 @@
 
 #include "small_market.h"
 #include "splitmix.h"
+#include "stopper.h"
 #include "tmpdir.h"
 
 #include "stampede/ensemble.h"
@@ -442,4 +443,34 @@ Test(ensemble_runs, compare_pairs_within_populations)
                "assert np.all(d[0] == 0)\n"
                "row = f['comparison/d_cascade_diff'][()][1]\n"
                "assert abs(row - d[1].mean()) < 1e-15, (row, d[1])\n");
+}
+
+/* An ensemble stopped between batches (population 1's second batch) and
+ * resumed gives the uninterrupted file: populations are units of work of
+ * the checkpoint like any batch. */
+Test(ensemble_runs, interrupted_ensemble_resumes_to_the_same_file)
+{
+    const char *four[] = {"run.populations=4"};
+    stp_config *cfg = small_market(four, 1);
+    stp_run_opts o;
+    stopper stop = {0, 18};
+    stp_error err = {STP_OK, ""};
+    char whole[512], part[512];
+    snprintf(whole, sizeof whole, "%s/whole.h5", dir);
+    snprintf(part, sizeof part, "%s/part.h5", dir);
+    memset(&o, 0, sizeof o);
+    o.threads = 2;
+    o.out_path = whole;
+    cr_assert_eq(stp_run(cfg, &o, &err), STP_OK, "%s", err.msg);
+    o.out_path = part;
+    o.interrupted = &stop.flag;
+    o.progress = stop_progress;
+    o.progress_user = &stop;
+    cr_assert_eq(stp_run(cfg, &o, &err), STP_EINTR, "%s", err.msg);
+    o.interrupted = NULL;
+    o.progress = NULL;
+    o.resume = 1;
+    cr_assert_eq(stp_run(cfg, &o, &err), STP_OK, "%s", err.msg);
+    assert_same_results("whole.h5", "part.h5");
+    stp_config_destroy(cfg);
 }
