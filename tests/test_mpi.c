@@ -85,6 +85,18 @@ Test(mpi, ranks_equal_one_process_compare)
         " \"set\": {\"mitigations.circuit_breaker.enabled\": true}}]}");
 }
 
+/* An ensemble of 4 populations (10 paths each, batches of 4: 3 a
+ * population) split over ranks: each rank draws the populations of its
+ * batches, rank 0 the rest for the summary; the same file. */
+Test(mpi, ranks_equal_one_process_ensemble)
+{
+    write_market("{\"kind\": \"compare\", \"name\": \"base\", \"variants\": [{\"name\": "
+                 "\"breaker\", \"set\": {\"mitigations.circuit_breaker.enabled\": true}}]}");
+    ok(0, "run m.json --quiet --set run.populations=4 " MODELS " -o one.h5");
+    ok(3, "run m.json --quiet --set run.populations=4 " MODELS " -o three.h5");
+    assert_same_results("one.h5", "three.h5");
+}
+
 /* Every rank refits the search's law from the shared batch files, so the
  * ranks agree on it without a broadcast, and rank 0 writes /search. */
 Test(mpi, ranks_equal_one_process_search)
