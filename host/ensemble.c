@@ -123,8 +123,7 @@ static void combine_metric(const stp_ensemble *e, int m, stp_metric_stats *s, do
                                &s->var_ci_hi[j]);
         gather(e, m, offsetof(stp_metric_stats, es), j, v);
         s->es[j] = mean_of(v, e->k);
-        stp_ensemble_bootstrap(v, e->k, seed, boot_key(m, 2, j), &s->es_ci_lo[j],
-                               &s->es_ci_hi[j]);
+        stp_ensemble_bootstrap(v, e->k, seed, boot_key(m, 2, j), &s->es_ci_lo[j], &s->es_ci_hi[j]);
     }
 }
 
@@ -141,9 +140,8 @@ static void variance_shares(stp_ensemble *e, double s2)
     e->icc = e->var_between + e->var_within > 0.0
                  ? e->var_between / (e->var_between + e->var_within)
                  : NAN;
-    e->between_share = s2 > 0.0 && e->var_between + se2 > 0.0
-                           ? e->var_between / (e->var_between + se2)
-                           : NAN;
+    e->between_share =
+        s2 > 0.0 && e->var_between + se2 > 0.0 ? e->var_between / (e->var_between + se2) : NAN;
 }
 
 /* n* and what it buys for the time this run took (ensemble.h). */
@@ -168,8 +166,7 @@ static void allocation(stp_ensemble *e, double s2)
 }
 
 stp_status stp_ensemble_combine(stp_ensemble *e, stp_metric_stats *stats,
-                                stp_cascade_stats *cascade, unsigned long long seed,
-                                stp_error *err)
+                                stp_cascade_stats *cascade, unsigned long long seed, stp_error *err)
 {
     double *v = NULL, s2, mean;
     int m, i;

@@ -256,8 +256,8 @@ static stp_status ensemble_row(stp_comparison *cmp, int i, const stp_variant_res
                                *sv = &ev->pop[p].stats[STP_OUT_BAD_DEBT_USD];
         dc[p] = stp_paired_probability(bc + o, vc + o, w ? w + o : NULL, n);
         db[p] = stp_paired_mean(bb + o, vb + o, w ? w + o : NULL, n);
-        de[p] = has_es ? stp_paired_es(bb + o, sb->var[0], sb->es[0], vb + o, sv->var[0],
-                                       sv->es[0], w ? w + o : NULL, n, level)
+        de[p] = has_es ? stp_paired_es(bb + o, sb->var[0], sb->es[0], vb + o, sv->var[0], sv->es[0],
+                                       w ? w + o : NULL, n, level)
                        : no_es();
         cmp->pop_d_cascade[(size_t)i * k + p] = dc[p].diff;
         cmp->pop_d_bad_debt[(size_t)i * k + p] = db[p].diff;

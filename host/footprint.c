@@ -34,9 +34,9 @@ stp_footprint stp_footprint_estimate(const stp_config *cfg, int n_params, int th
     stp_footprint f;
     /* an ensemble holds population 0 and the one it simulates, every
      * population's families (1 byte an agent) and figures (ensemble.h) */
-    f.population_bytes = (k > 1 ? 2.0 : 1.0) * (agents * (AGENT_BYTES + 4.0 * n_params) +
-                                                passive * PASSIVE_BYTES) +
-                         (k > 1 ? k * (agents + ENSEMBLE_POP_BYTES) : 0.0);
+    f.population_bytes =
+        (k > 1 ? 2.0 : 1.0) * (agents * (AGENT_BYTES + 4.0 * n_params) + passive * PASSIVE_BYTES) +
+        (k > 1 ? k * (agents + ENSEMBLE_POP_BYTES) : 0.0);
     f.workspace_bytes = t * (agents * WS_AGENT_BYTES + (agents + passive) * WS_POS_BYTES);
     f.batch_bytes = batch * (8.0 * STP_N_OUTCOMES + SLOT_ROW_BYTES * (cfg->scenario.n_shocks + 1)) +
                     sampled * steps * 4.0 * SAMPLE_SERIES;

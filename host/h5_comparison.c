@@ -30,8 +30,8 @@
     "normal 95%, delta method on paired per-path influence values (paired over paths under "       \
     "common random numbers); unpaired_*: the same as if the samples were independent"
 #define ENSEMBLE_CI_METHOD                                                                         \
-    "two-level: paired within each population, then the mean over populations, 95% t interval "   \
-    "(populations - 1 df) from their spread; rel: delta method over populations; unpaired_*: t "  \
+    "two-level: paired within each population, then the mean over populations, 95% t interval "    \
+    "(populations - 1 df) from their spread; rel: delta method over populations; unpaired_*: t "   \
     "over the populations' estimates; populations/: each one's difference"
 
 /* A column: the field at byte offset `off` of each row (or of a paired diff). */

@@ -38,9 +38,9 @@ static int write_metric(hid_t sg, const stp_ensemble *e, int m, double *buf, stp
         F("mean_ci_lo", mean_ci_lo, 0) || F("mean_ci_hi", mean_ci_hi, 0) ||
         (nq > 0 && (F("quantiles", quantiles, nq) || F("quantile_ci_lo", quantile_ci_lo, nq) ||
                     F("quantile_ci_hi", quantile_ci_hi, nq))) ||
-        (ne > 0 && (F("var", var, ne) || F("var_ci_lo", var_ci_lo, ne) ||
-                    F("var_ci_hi", var_ci_hi, ne) || F("es", es, ne) ||
-                    F("es_ci_lo", es_ci_lo, ne) || F("es_ci_hi", es_ci_hi, ne))))
+        (ne > 0 &&
+         (F("var", var, ne) || F("var_ci_lo", var_ci_lo, ne) || F("var_ci_hi", var_ci_hi, ne) ||
+          F("es", es, ne) || F("es_ci_lo", es_ci_lo, ne) || F("es_ci_hi", es_ci_hi, ne))))
         goto fail;
 #undef F
     rc = 0;
@@ -164,8 +164,10 @@ static int read_cascade_col(hid_t g, const char *name, stp_ensemble *e, int whic
     }
     for (k = 0; k < e->k; k++) {
         stp_cascade_stats *c = &e->pop[k].cascade;
-        double *f = which == C_P ? &c->p : which == C_LO ? &c->ci_lo : which == C_HI ? &c->ci_hi
-                                                                                   : &c->se;
+        double *f = which == C_P    ? &c->p
+                    : which == C_LO ? &c->ci_lo
+                    : which == C_HI ? &c->ci_hi
+                                    : &c->se;
         *f = buf[k];
     }
     return 0;
@@ -204,8 +206,7 @@ int stp_h5_read_ensemble(hid_t vg, stp_ensemble *e, stp_error *err)
         read_f64_attr(g, "population_s", &e->pop_s, err) ||
         read_f64_attr(g, "path_s", &e->path_s, err) ||
         read_f64_attr(g, "best_paths", &e->best_paths, err) ||
-        stp_h5_read_attr(g, ".", "best_populations", H5T_NATIVE_LLONG, &e->best_populations,
-                         err) ||
+        stp_h5_read_attr(g, ".", "best_populations", H5T_NATIVE_LLONG, &e->best_populations, err) ||
         read_f64_attr(g, "halfwidth", &e->halfwidth, err) ||
         read_f64_attr(g, "best_halfwidth", &e->best_halfwidth, err) ||
         read_cascade_col(g, "cascade", e, C_P, buf, err) ||

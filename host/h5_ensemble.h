@@ -9,7 +9,6 @@
 #include "stampede/ensemble.h"
 #include "stampede/error.h"
 
-
 /* Writes <vg>/ensemble: attributes (populations, paths_per_population,
  * ci_method, the spread, the shares, the allocation), each population's
  * P(cascade) with its interval and screen counts [population], and its

@@ -32,8 +32,7 @@ static stp_u32x4 draw_round(const stp_population *p, const stp_config *cfg, int 
                             int index, int block)
 {
     return stp_philox(cfg->run.seed, STP_STREAM_POPULATION, (uint32_t)round,
-                      (uint32_t)field | (uint32_t)p->index << 16, (uint32_t)index,
-                      (uint32_t)block);
+                      (uint32_t)field | (uint32_t)p->index << 16, (uint32_t)index, (uint32_t)block);
 }
 
 static stp_u32x4 draw(const stp_population *p, const stp_config *cfg, int field, int index,

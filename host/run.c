@@ -42,14 +42,14 @@ typedef struct run_state {
     stp_config *own; /* the point's config; NULL: the base itself */
     const stp_config *cfg;
     char *overrides_json; /* owned */
-    stp_population *pop;      /* population 0: the plan's, the fingerprint's, the file's */
-    stp_population *cur;      /* population k > 0 of an ensemble being simulated; NULL */
-    int gpu_pop;              /* the population the GPU engine holds; -1: none */
+    stp_population *pop;  /* population 0: the plan's, the fingerprint's, the file's */
+    stp_population *cur;  /* population k > 0 of an ensemble being simulated; NULL */
+    int gpu_pop;          /* the population the GPU engine holds; -1: none */
     /* an ensemble (run.populations > 1; K = 1 leaves these empty) */
     stp_ensemble ens;
-    signed char *family;      /* [k][agent]: every population's families (first movers) */
-    unsigned char *drawn;     /* [k]: population k drawn (family and screen counts noted) */
-    double pop_s, sim_s;      /* seconds drawing populations; simulating */
+    signed char *family;  /* [k][agent]: every population's families (first movers) */
+    unsigned char *drawn; /* [k]: population k drawn (family and screen counts noted) */
+    double pop_s, sim_s;  /* seconds drawing populations; simulating */
     long long pop_draws, sim_paths;
     stp_scenario_plan *plan;  /* the law of its scenario rows */
     stp_scenario_table *scen; /* rows of the batch in flight */
@@ -273,8 +273,7 @@ static stp_status simulate(run_state *r, stp_sim_ctx *ctx, int use_gpu, const st
                 return stp_error_set(err, STP_EINTR, "interrupted after %lld of %lld paths",
                                      sp.done0 + done, sp.total);
             if (st == STP_OK)
-                st = stp_checkpoint_save(&r->ck, (int)index, path0, b, ctx->out, ctx->samples,
-                                         err);
+                st = stp_checkpoint_save(&r->ck, (int)index, path0, b, ctx->out, ctx->samples, err);
             if (st != STP_OK) return st;
         }
         done += b;
@@ -372,10 +371,10 @@ static stp_status population_stats(run_state *r, int m, const double *col, const
     for (k = 0; k < r->ens.k; k++) {
         const size_t off = (size_t)k * (size_t)n;
         stp_population_stats *ps = &r->ens.pop[k];
-        const stp_status st = stp_stats_compute(
-            &ps->stats[m], col + off, w ? w + off : NULL, (size_t)n, cfg->output.quantiles,
-            cfg->output.n_quantiles, cfg->output.es_levels, cfg->output.n_es_levels,
-            stp_outcome_names[m], err);
+        const stp_status st =
+            stp_stats_compute(&ps->stats[m], col + off, w ? w + off : NULL, (size_t)n,
+                              cfg->output.quantiles, cfg->output.n_quantiles, cfg->output.es_levels,
+                              cfg->output.n_es_levels, stp_outcome_names[m], err);
         if (st != STP_OK) return st;
         if (m == STP_OUT_CASCADE)
             ps->cascade = stp_cascade_estimate(col + off, w ? w + off : NULL, (size_t)n, 0);
@@ -604,7 +603,8 @@ static stp_status ensemble_init(run_state *r, stp_error *err)
     const int k = cfg->run.populations;
     if (k <= 1 || r->ens.k > 0) return STP_OK;
     if (stp_ensemble_init(&r->ens, k, cfg->run.paths / k, err) != STP_OK ||
-        STP_ALLOC(err, r->family, (size_t)k * (size_t)(cfg->population.agents ? cfg->population.agents : 1)) ||
+        STP_ALLOC(err, r->family,
+                  (size_t)k * (size_t)(cfg->population.agents ? cfg->population.agents : 1)) ||
         STP_ALLOC(err, r->drawn, k))
         return err->status;
     return STP_OK;
@@ -665,8 +665,8 @@ static stp_status run_point(run_state *r, int index, const stp_run_opts *o, int 
     if ((st = summarise(r, cfg, &r->ck, err)) != STP_OK) return st;
     point_results(r);
     /* after point_results: it reads the paths through the writer's source */
-    return stp_attribution_compute_ensemble(&r->var.attribution, &r->var.source, r->pop,
-                                            r->family, r->ens.paths, err);
+    return stp_attribution_compute_ensemble(&r->var.attribution, &r->var.source, r->pop, r->family,
+                                            r->ens.paths, err);
 }
 
 static stp_status write_results(run_state *runs, int n, const stp_config *cfg,

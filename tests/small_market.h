@@ -5,6 +5,9 @@
 #ifndef STAMPEDE_TESTS_SMALL_MARKET_H
 #define STAMPEDE_TESTS_SMALL_MARKET_H
 
+#include <criterion/criterion.h>
+#include <stdio.h>
+
 #define SMALL_MARKET_PATHS 40
 
 static const char small_market_fmt[] =
@@ -18,5 +21,18 @@ static const char small_market_fmt[] =
     "\"scenario\": {\"shocks\": [{\"kind\": \"gap\", \"rate_per_path\": 1, \"time_s\": [0, 100],"
     " \"duration_s\": 3, \"size\": {\"mean\": -0.1, \"sd\": 0.05}}]},"
     "\"output\": {\"sample_paths\": %d}}";
+
+/* Writes the market as DIR/m.json (the tests that run the binary). */
+static inline void small_market_write(const char *dir, const char *experiment, int batch,
+                                      int sample_paths)
+{
+    char text[4096], path[512];
+    FILE *f;
+    snprintf(text, sizeof text, small_market_fmt, experiment, batch, sample_paths);
+    snprintf(path, sizeof path, "%s/m.json", dir);
+    cr_assert_not_null(f = fopen(path, "w"), "%s", path);
+    fputs(text, f);
+    fclose(f);
+}
 
 #endif

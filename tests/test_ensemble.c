@@ -197,7 +197,8 @@ Test(ensemble_stats, paired_difference_over_populations)
 {
     stp_paired_diff d[3], out;
     const double b[3] = {0.1, 0.2, 0.3}, v[3] = {0.05, 0.15, 0.1};
-    const double t2 = 0.95 * sqrt(2.0 / (1.0 - 0.95 * 0.95)), sd = sqrt(((0.05 * 0.05) * 2 + 0.1 * 0.1) / 2.0);
+    const double t2 = 0.95 * sqrt(2.0 / (1.0 - 0.95 * 0.95)),
+                 sd = sqrt(((0.05 * 0.05) * 2 + 0.1 * 0.1) / 2.0);
     memset(d, 0, sizeof d);
     for (int i = 0; i < 3; i++) {
         d[i].base = b[i];
@@ -331,17 +332,6 @@ static void ok(const char *args)
     cr_assert_eq(rc, 0, "'%s' failed (see %s/stderr.txt)", args, dir);
 }
 
-static void write_market(const char *experiment)
-{
-    char text[4096], path[512];
-    FILE *f;
-    snprintf(text, sizeof text, small_market_fmt, experiment, 8, 4);
-    snprintf(path, sizeof path, "%s/m.json", dir);
-    cr_assert_not_null(f = fopen(path, "w"));
-    fputs(text, f);
-    fclose(f);
-}
-
 #define RUN                                                                                        \
     "run m.json --quiet --set 'population.families=[{\"model\": \"" STP_SOURCE_DIR                 \
     "/models/consensus_mlp.json\", \"share\": 0.5}, {\"model\": \"" STP_SOURCE_DIR                 \
@@ -364,7 +354,7 @@ static void check_file(const char *name, const char *script)
  * same file (timings aside). */
 Test(ensemble_runs, layouts_give_the_same_file)
 {
-    write_market("{\"name\": \"base\"}");
+    small_market_write(dir, "{\"name\": \"base\"}", 8, 4);
     ok(RUN "--set run.populations=4 --threads 2 -o one.h5");
     ok(RUN "--set run.populations=4 --set run.batch=3 --threads 1 -o b3.h5");
     ok(RUN "--set run.populations=4 --shard 2/3 -o s2.h5");
@@ -374,13 +364,12 @@ Test(ensemble_runs, layouts_give_the_same_file)
     /* batch 3 cuts the populations' 10 paths 3/3/3/1: a new layout, the
      * same paths; only the checkpoint-independent figures may be compared */
     assert_same_results("one.h5", "merged.h5");
-    check_file("b3.h5",
-               "g = h5py.File('one.h5', 'r')\n"
-               "for m in f['variants/base/outcomes']:\n"
-               "    assert np.array_equal(f['variants/base/outcomes/' + m][()],\n"
-               "                          g['variants/base/outcomes/' + m][()]), m\n"
-               "assert np.array_equal(f['variants/base/ensemble/cascade'][()],\n"
-               "                      g['variants/base/ensemble/cascade'][()])\n");
+    check_file("b3.h5", "g = h5py.File('one.h5', 'r')\n"
+                        "for m in f['variants/base/outcomes']:\n"
+                        "    assert np.array_equal(f['variants/base/outcomes/' + m][()],\n"
+                        "                          g['variants/base/outcomes/' + m][()]), m\n"
+                        "assert np.array_equal(f['variants/base/ensemble/cascade'][()],\n"
+                        "                      g['variants/base/ensemble/cascade'][()])\n");
 }
 
 /* Population 0 of an ensemble of 4 over 160 paths owns paths 0-39, which
@@ -388,7 +377,7 @@ Test(ensemble_runs, layouts_give_the_same_file)
  * ensemble of 2 over 80 and of 4 over 160. */
 Test(ensemble_runs, a_populations_paths_do_not_depend_on_k)
 {
-    write_market("{\"name\": \"base\"}");
+    small_market_write(dir, "{\"name\": \"base\"}", 8, 4);
     ok(RUN "-o k1.h5");
     ok(RUN "--set run.paths=80 --set run.populations=2 -o k2.h5");
     ok(RUN "--set run.paths=160 --set run.populations=4 -o k4.h5");
@@ -407,7 +396,7 @@ Test(ensemble_runs, a_populations_paths_do_not_depend_on_k)
  * statistics of its paths, and the headline their mean with a t interval. */
 Test(ensemble_runs, per_population_figures_are_each_populations_own)
 {
-    write_market("{\"name\": \"base\"}");
+    small_market_write(dir, "{\"name\": \"base\"}", 8, 4);
     ok(RUN "--set run.populations=4 -o e.h5");
     check_file("e.h5",
                "v = f['variants/base']\n"
@@ -431,8 +420,10 @@ Test(ensemble_runs, per_population_figures_are_each_populations_own)
  * differences are the means of the populations' own, which the file keeps. */
 Test(ensemble_runs, compare_pairs_within_populations)
 {
-    write_market("{\"kind\": \"compare\", \"name\": \"base\", \"variants\": [{\"name\": "
-                 "\"breaker\", \"set\": {\"mitigations.circuit_breaker.enabled\": true}}]}");
+    small_market_write(dir,
+                       "{\"kind\": \"compare\", \"name\": \"base\", \"variants\": [{\"name\": "
+                       "\"breaker\", \"set\": {\"mitigations.circuit_breaker.enabled\": true}}]}",
+                       8, 4);
     ok(RUN "--set run.populations=4 -o c.h5");
     check_file("c.h5",
                "b = f['variants/base/outcomes/cascade'][()].reshape(4, 10)\n"

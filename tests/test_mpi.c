@@ -45,17 +45,6 @@ static void ok(int ranks, const char *args)
     cr_assert_eq(rc, 0, "%d ranks: '%s' exited %d (stderr above)", ranks, args, rc);
 }
 
-static void write_market(const char *experiment)
-{
-    char text[4096], path[512];
-    FILE *f;
-    snprintf(text, sizeof text, small_market_fmt, experiment, 4, 4);
-    snprintf(path, sizeof path, "%s/m.json", dir);
-    cr_assert_not_null(f = fopen(path, "w"));
-    fputs(text, f);
-    fclose(f);
-}
-
 #define MODELS                                                                                     \
     "--set 'population.families=[{\"model\": \"" STP_SOURCE_DIR "/models/consensus_mlp.json\","    \
     " \"share\": 0.5}, {\"model\": \"" STP_SOURCE_DIR "/models/drawdown_rule.json\","              \
@@ -64,7 +53,7 @@ static void write_market(const char *experiment)
 /* One process, 2 ranks and 3 ranks of the same run: the same file. */
 static void expect_ranks_equal_one_process(const char *experiment)
 {
-    write_market(experiment);
+    small_market_write(dir, experiment, 4, 4);
     ok(0, "run m.json --quiet " MODELS " -o one.h5");
     ok(2, "run m.json --quiet " MODELS " -o two.h5");
     ok(3, "run m.json --quiet " MODELS " -o three.h5");
@@ -90,8 +79,10 @@ Test(mpi, ranks_equal_one_process_compare)
  * batches, rank 0 the rest for the summary; the same file. */
 Test(mpi, ranks_equal_one_process_ensemble)
 {
-    write_market("{\"kind\": \"compare\", \"name\": \"base\", \"variants\": [{\"name\": "
-                 "\"breaker\", \"set\": {\"mitigations.circuit_breaker.enabled\": true}}]}");
+    small_market_write(dir,
+                       "{\"kind\": \"compare\", \"name\": \"base\", \"variants\": [{\"name\": "
+                       "\"breaker\", \"set\": {\"mitigations.circuit_breaker.enabled\": true}}]}",
+                       4, 4);
     ok(0, "run m.json --quiet --set run.populations=4 " MODELS " -o one.h5");
     ok(3, "run m.json --quiet --set run.populations=4 " MODELS " -o three.h5");
     assert_same_results("one.h5", "three.h5");

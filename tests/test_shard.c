@@ -52,16 +52,10 @@ static int exists(const char *name)
  * batches of 4 over its 40 paths: 10 batches, so 3 shards split 3/3/4. */
 static void write_market(void)
 {
-    char text[4096], path[512];
-    FILE *f;
-    snprintf(text, sizeof text, small_market_fmt,
-             "{\"kind\": \"compare\", \"name\": \"base\", \"variants\": [{\"name\": \"breaker\","
-             " \"set\": {\"mitigations.circuit_breaker.enabled\": true}}]}",
-             4, 4);
-    snprintf(path, sizeof path, "%s/m.json", dir);
-    cr_assert_not_null(f = fopen(path, "w"));
-    fputs(text, f);
-    fclose(f);
+    small_market_write(dir,
+                       "{\"kind\": \"compare\", \"name\": \"base\", \"variants\": [{\"name\": "
+                       "\"breaker\", \"set\": {\"mitigations.circuit_breaker.enabled\": true}}]}",
+                       4, 4);
 }
 
 /* The model paths of small_market are relative to the source tree. */

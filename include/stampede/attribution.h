@@ -75,11 +75,9 @@ stp_status stp_attribution_compute(stp_attribution *out, const struct stp_path_s
  * population k's families, and paths [k paths_per_pop, (k + 1)
  * paths_per_pop) are population k's; the population's mix is over every
  * population's agents. family NULL: pop's own (stp_attribution_compute). */
-stp_status stp_attribution_compute_ensemble(stp_attribution *out,
-                                            const struct stp_path_source *src,
-                                            const stp_population *pop,
-                                            const signed char *family, long long paths_per_pop,
-                                            stp_error *err);
+stp_status stp_attribution_compute_ensemble(stp_attribution *out, const struct stp_path_source *src,
+                                            const stp_population *pop, const signed char *family,
+                                            long long paths_per_pop, stp_error *err);
 
 STP_EXTERN_C_END
 

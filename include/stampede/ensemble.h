@@ -45,8 +45,8 @@
 
 /* What the file and the summary say of the intervals. */
 #define STP_ENSEMBLE_CI_METHOD                                                                     \
-    "two-level over populations: the mean of the populations' estimates; 95% t interval with "    \
-    "populations - 1 df for means and P(cascade), percentile bootstrap over populations (4000 "   \
+    "two-level over populations: the mean of the populations' estimates; 95% t interval with "     \
+    "populations - 1 df for means and P(cascade), percentile bootstrap over populations (4000 "    \
     "resamples) for quantiles, VaR and ES"
 
 /* One population's own figures over its paths. */
@@ -57,16 +57,16 @@ typedef struct stp_population_stats {
 } stp_population_stats;
 
 typedef struct stp_ensemble {
-    int k;                     /* populations; 0: a single population (nothing here) */
-    long long paths;           /* paths a population */
-    stp_population_stats *pop; /* [k], owned */
-    double p_min, p_median, p_max;     /* the populations' P(cascade) */
-    double var_between, var_within;    /* sigma_b^2, sigma_w^2 (per path) of P(cascade) */
-    double icc, between_share;         /* shares of variance the draw explains (above) */
-    double pop_s, path_s;              /* measured: one population's draw, one path; 0: unknown */
-    double best_paths;                 /* n*; +inf when sigma_b^2 = 0: all paths in one */
-    double halfwidth, best_halfwidth;  /* P(cascade)'s 95% half-width now, and at n* */
-    long long best_populations;        /* K at n* for the same time */
+    int k;                            /* populations; 0: a single population (nothing here) */
+    long long paths;                  /* paths a population */
+    stp_population_stats *pop;        /* [k], owned */
+    double p_min, p_median, p_max;    /* the populations' P(cascade) */
+    double var_between, var_within;   /* sigma_b^2, sigma_w^2 (per path) of P(cascade) */
+    double icc, between_share;        /* shares of variance the draw explains (above) */
+    double pop_s, path_s;             /* measured: one population's draw, one path; 0: unknown */
+    double best_paths;                /* n*; +inf when sigma_b^2 = 0: all paths in one */
+    double halfwidth, best_halfwidth; /* P(cascade)'s 95% half-width now, and at n* */
+    long long best_populations;       /* K at n* for the same time */
 } stp_ensemble;
 
 /* Allocates e for k >= 2 populations of `paths` paths each. */
@@ -88,8 +88,7 @@ stp_status stp_ensemble_combine(stp_ensemble *e, stp_metric_stats *stats,
  * diff / base with the delta method's interval over populations
  * (influence (D_k - rel B_k) / base). */
 struct stp_paired_diff;
-void stp_ensemble_paired(struct stp_paired_diff *out, const struct stp_paired_diff *per_pop,
-                         int k);
+void stp_ensemble_paired(struct stp_paired_diff *out, const struct stp_paired_diff *per_pop, int k);
 
 /* Mean of v[0..k) with its 95% t interval (k - 1 degrees of freedom, k >= 2). */
 void stp_ensemble_t(const double *v, int k, double *mean, double *lo, double *hi);

@@ -69,7 +69,7 @@ typedef struct stp_variant_results {
     stp_histogram hist[STP_N_OUTCOMES];
     long long *worst; /* [worst_paths]: path indices, worst bad debt first */
     int n_worst;
-    stp_attribution attribution; /* tail attribution and first movers; computed 0: none */
+    stp_attribution attribution;         /* tail attribution and first movers; computed 0: none */
     const struct stp_ensemble *ensemble; /* run.populations > 1; NULL: one population */
 } stp_variant_results;
 
