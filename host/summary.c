@@ -678,6 +678,16 @@ static void print_ensemble(FILE *f, const stp_ensemble *e, int md)
                    "path's)",
                 100.0 * e->between_share, 100.0 * e->icc);
     fputs("\n", f);
+    if (e->k <= 32) { /* each population's own, while it fits a line or two */
+        fprintf(f, "%seach population's P(cascade):", in);
+        for (int k = 0; k < e->k; k++) {
+            char cell[CELL_MAX];
+            fmt_cell(cell, sizeof cell, e->pop[k].cascade.p, e->pop[k].cascade.ci_lo,
+                     e->pop[k].cascade.ci_hi, UNIT_FRAC);
+            fprintf(f, "%s %s", k ? "," : "", cell);
+        }
+        fputs("\n", f);
+    }
     if (!(e->pop_s > 0.0 && e->path_s > 0.0)) {
         fprintf(f, "%sallocation: not measured (batches from a checkpoint or shards)\n", in);
     } else if (isinf(e->best_paths)) {
