@@ -77,7 +77,8 @@ Test(calibration, monoculture_cascades_more_for_any_population, .timeout = 600)
     cr_expect_gt(k_mono, k_mix, "seed %llu: monoculture %lld vs mixed %lld", seed, k_mono, k_mix);
 }
 
-/* configs/mitigation_pack.json, at 600 of its paths and its own seed: for
+/* configs/mitigation_pack.json, at 608 of its paths (it ships as 16
+ * populations, so 38 a population) and its own seed: for
  * every variant the paired CI of the P(cascade) reduction and of the mean
  * bad-debt reduction is narrower than the unpaired one wherever both the
  * variant and the baseline vary (equal where one is flat: since the
@@ -88,7 +89,7 @@ Test(calibration, monoculture_cascades_more_for_any_population, .timeout = 600)
  * per variant, rows misaligned) would make them about equal. */
 Test(calibration, pack_paired_intervals_are_narrower, .timeout = 600)
 {
-    const char *sets[] = {"run.paths=600"};
+    const char *sets[] = {"run.paths=608"};
     char out[128];
     stp_config *cfg = NULL;
     stp_error err = {STP_OK, ""};
@@ -109,7 +110,7 @@ Test(calibration, pack_paired_intervals_are_narrower, .timeout = 600)
         const stp_comparison_row *r = &s.comparison.rows[i];
         const stp_paired_diff *d[2] = {&r->d_cascade, &r->d_bad_debt};
         int k;
-        /* a side with no spread (no bad debt on any of the 600 paths) has
+        /* a side with no spread (no bad debt on any of the 608 paths) has
          * no covariance to cancel: then the two widths are equal */
         const int flat[2] = {r->cascade.k == 0 || s.comparison.rows[0].cascade.k == 0,
                              r->bad_debt_ci_hi == r->bad_debt_ci_lo ||
