@@ -80,8 +80,8 @@ Test(calibration, monoculture_cascades_more_for_any_population, .timeout = 600)
     cr_expect_gt(k_mono, k_mix, "seed %llu: monoculture %lld vs mixed %lld", seed, k_mono, k_mix);
 }
 
-/* configs/mitigation_pack.json, at 608 of its paths (it ships as 16
- * populations, so 38 a population) and its own seed: for
+/* configs/mitigation_pack.json, at 600 of its paths, its own seed and one
+ * population: for
  * every variant the paired CI of the P(cascade) reduction and of the mean
  * bad-debt reduction is narrower than the unpaired one wherever both the
  * variant and the baseline vary (equal where one is flat: since the
@@ -89,10 +89,19 @@ Test(calibration, monoculture_cascades_more_for_any_population, .timeout = 600)
  * any of these paths). Common random
  * numbers make the variants' paths positively correlated (the same market
  * crashes in every variant); a bug that broke the pairing (different noise
- * per variant, rows misaligned) would make them about equal. */
+ * per variant, rows misaligned) would make them about equal.
+ * The pack ships as 16 populations, but this check is of the path-level
+ * pairing, so it runs one: over populations the unpaired interval is a t
+ * over the populations' estimates, and for a variant that removes nearly
+ * every cascade (the breaker, tiering, all six) the two estimates barely
+ * co-vary across populations, so the paired width only equals the
+ * unpaired one in expectation (measured at 608 paths in 16 populations:
+ * the breaker's paired width 0.0422 against 0.0409 unpaired; at the
+ * shipped 4,000, 3.42 pp against 3.54). test_ensemble.c checks how the
+ * populations' paired differences are combined. */
 Test(calibration, pack_paired_intervals_are_narrower, .timeout = 600)
 {
-    const char *sets[] = {"run.paths=608"};
+    const char *sets[] = {"run.paths=600", "run.populations=1"};
     char out[128];
     stp_config *cfg = NULL;
     stp_error err = {STP_OK, ""};
@@ -100,7 +109,7 @@ Test(calibration, pack_paired_intervals_are_narrower, .timeout = 600)
     stp_summary s;
     int i;
     cr_assert_eq(
-        stp_config_load(&cfg, STP_SOURCE_DIR "/configs/mitigation_pack.json", sets, 1, &err),
+        stp_config_load(&cfg, STP_SOURCE_DIR "/configs/mitigation_pack.json", sets, 2, &err),
         STP_OK, "%s", err.msg);
     snprintf(out, sizeof out, "/tmp/stp_pack_%d.h5", (int)getpid());
     memset(&o, 0, sizeof o);
@@ -113,7 +122,7 @@ Test(calibration, pack_paired_intervals_are_narrower, .timeout = 600)
         const stp_comparison_row *r = &s.comparison.rows[i];
         const stp_paired_diff *d[2] = {&r->d_cascade, &r->d_bad_debt};
         int k;
-        /* a side with no spread (no bad debt on any of the 608 paths) has
+        /* a side with no spread (no bad debt on any of the 600 paths) has
          * no covariance to cancel: then the two widths are equal */
         const int flat[2] = {r->cascade.k == 0 || s.comparison.rows[0].cascade.k == 0,
                              r->bad_debt_ci_hi == r->bad_debt_ci_lo ||
