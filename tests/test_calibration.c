@@ -6,8 +6,11 @@
  * does: over 11 seeds, 600 paths each, the mixed counts ran from 4 to 72
  * and monoculture / mixed from 2.4 to 16 (README, "What the quickstart
  * shows"). So the several-fold claim is checked where the config makes it,
- * at its own seed (1: 10 mixed, 154 monoculture, 8 without agents of the
- * first 600 paths, binomial sd 3, 11 and 3), and a fresh seed (printed)
+ * at its own seed (1: 19 mixed, 154 monoculture, 8 without agents of the
+ * first 600 paths, binomial sd 4, 11 and 3, with the drawdown rule as
+ * recalibrated in issue 22; a copy of the rule at var_z 4 gives 3 mixed
+ * on engine 0.3.0, the 10 quoted here before were older), and a fresh
+ * seed (printed)
  * checks only the direction, which held with 3.7 sd to spare at the
  * weakest seed seen. Labelled slow: not run under the sanitizers. */
 #include <criterion/criterion.h>
@@ -77,7 +80,8 @@ Test(calibration, monoculture_cascades_more_for_any_population, .timeout = 600)
     cr_expect_gt(k_mono, k_mix, "seed %llu: monoculture %lld vs mixed %lld", seed, k_mono, k_mix);
 }
 
-/* configs/mitigation_pack.json, at 600 of its paths and its own seed: for
+/* configs/mitigation_pack.json, at 600 of its paths, its own seed and one
+ * population: for
  * every variant the paired CI of the P(cascade) reduction and of the mean
  * bad-debt reduction is narrower than the unpaired one wherever both the
  * variant and the baseline vary (equal where one is flat: since the
@@ -85,10 +89,19 @@ Test(calibration, monoculture_cascades_more_for_any_population, .timeout = 600)
  * any of these paths). Common random
  * numbers make the variants' paths positively correlated (the same market
  * crashes in every variant); a bug that broke the pairing (different noise
- * per variant, rows misaligned) would make them about equal. */
+ * per variant, rows misaligned) would make them about equal.
+ * The pack ships as 16 populations, but this check is of the path-level
+ * pairing, so it runs one: over populations the unpaired interval is a t
+ * over the populations' estimates, and for a variant that removes nearly
+ * every cascade (the breaker, tiering, all six) the two estimates barely
+ * co-vary across populations, so the paired width only equals the
+ * unpaired one in expectation (measured at 608 paths in 16 populations:
+ * the breaker's paired width 0.0422 against 0.0409 unpaired; at the
+ * shipped 4,000, 3.42 pp against 3.54). test_ensemble.c checks how the
+ * populations' paired differences are combined. */
 Test(calibration, pack_paired_intervals_are_narrower, .timeout = 600)
 {
-    const char *sets[] = {"run.paths=600"};
+    const char *sets[] = {"run.paths=600", "run.populations=1"};
     char out[128];
     stp_config *cfg = NULL;
     stp_error err = {STP_OK, ""};
@@ -96,7 +109,7 @@ Test(calibration, pack_paired_intervals_are_narrower, .timeout = 600)
     stp_summary s;
     int i;
     cr_assert_eq(
-        stp_config_load(&cfg, STP_SOURCE_DIR "/configs/mitigation_pack.json", sets, 1, &err),
+        stp_config_load(&cfg, STP_SOURCE_DIR "/configs/mitigation_pack.json", sets, 2, &err),
         STP_OK, "%s", err.msg);
     snprintf(out, sizeof out, "/tmp/stp_pack_%d.h5", (int)getpid());
     memset(&o, 0, sizeof o);

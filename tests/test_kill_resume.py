@@ -34,7 +34,7 @@ def main():
     print(f"seed {seed} ({a.kills} kills per experiment)")
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     cases = [("single", "quickstart.json", ["--paths", "96", "--batch", "16"]),
-             ("compare", "mitigation_pack.json", ["--paths", "16", "--batch", "4"])]
+             ("compare", "mitigation_pack.json", ["--paths", "32", "--batch", "4"])]  # 16 populations of 2
     failures = []
     with tempfile.TemporaryDirectory() as tmp:
         for name, cfg, extra in cases:
