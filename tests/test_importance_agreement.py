@@ -2,7 +2,8 @@
 """Importance sampling stays honest on multi-shock paths (issue 22).
 
 configs/rare_tail_multi.json (Poisson(0.5) gaps a path, here of mean size
--6% so that plain sampling sees the event: P(cascade) about 0.7%) run
+-6% so that plain sampling sees the event: P(cascade) about 0.5% since
+cascade.liquidation_usd went to 6e7, 0.7% at 5e7) run
 twice on one fresh seed: 16,000 plain paths and 16,000 importance paths
 (the defensive mixture at its default a = 0.1, the pilot's tilt on 1,024
 paths a level). The two P(cascade) must agree within 3 combined standard
@@ -15,9 +16,11 @@ must print the UNRELIABLE line and no "as precise as N plain paths", and
 the JSON must say weights_reliable false.
 
 Usage: tests/test_importance_agreement.py --stampede BIN [--seed S]
-About 40 s on 2 cores. Measured: seed 1796630125, 2.19 se apart, 1.0x;
-seed 12345, 0.23 se apart, 2.7x (the population, hence the market and P,
-is drawn from the seed too). The exploding run: k-hat 1.49 and 0.78.
+About 40 s on 2 cores. Measured at 5e7: seed 1796630125, 2.19 se apart,
+1.0x; seed 12345, 0.23 se apart, 2.7x (the population, hence the market
+and P, is drawn from the seed too). The exploding run: k-hat 1.49 and 0.78.
+At 6e7: seed 1796633681, plain 0.51% (81 of 16,000), 1.16 se apart, 3.8x;
+exploding k-hat 1.07.
 """
 import argparse
 import json
