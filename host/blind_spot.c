@@ -15,20 +15,7 @@
 
 #include "stampede/equilibrium.h"
 #include "stampede/interrupt.h"
-
-static int by_value(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* The q-quantile of sorted v[0..n) (n >= 1), interpolated. */
-static double quantile_sorted(const double *v, int n, double q)
-{
-    const double at = q * (n - 1);
-    const int i = (int)floor(at);
-    return i + 1 < n ? v[i] + (at - i) * (v[i + 1] - v[i]) : v[n - 1];
-}
+#include "stampede/stats.h"
 
 double stp_blind_grid_size(double cap, int j)
 {
@@ -95,10 +82,10 @@ stp_status stp_blind_spot_probe(stp_blind_probe *b, const stp_config *cfg,
     }
     b->agents_firing = n;
     if (n > 0) {
-        qsort(sorted, (size_t)n, sizeof *sorted, by_value);
-        b->lo = dir * quantile_sorted(sorted, n, 0.1);
-        b->center = dir * quantile_sorted(sorted, n, 0.5);
-        b->hi = dir * quantile_sorted(sorted, n, 0.9);
+        qsort(sorted, (size_t)n, sizeof *sorted, stp_cmp_double);
+        b->lo = dir * stp_sorted_quantile(sorted, (size_t)n, 0.1);
+        b->center = dir * stp_sorted_quantile(sorted, (size_t)n, 0.5);
+        b->hi = dir * stp_sorted_quantile(sorted, (size_t)n, 0.9);
     }
     for (f = 0; f < pop->n_families; f++) {
         int m = 0;
@@ -106,8 +93,8 @@ stp_status stp_blind_spot_probe(stp_blind_probe *b, const stp_config *cfg,
             if (idx[a]) sorted[m++] = fire[a];
         b->family_firing[f] = m;
         if (m > 0) {
-            qsort(sorted, (size_t)m, sizeof *sorted, by_value);
-            b->family_median[f] = dir * quantile_sorted(sorted, m, 0.5);
+            qsort(sorted, (size_t)m, sizeof *sorted, stp_cmp_double);
+            b->family_median[f] = dir * stp_sorted_quantile(sorted, (size_t)m, 0.5);
         }
     }
 done:

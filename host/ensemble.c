@@ -35,39 +35,6 @@ static double mean_of(const double *v, int k)
     return s / k;
 }
 
-/* Sample variance (k - 1 in the denominator). */
-static double var_of(const double *v, int k, double mean)
-{
-    double s = 0.0;
-    int i;
-    for (i = 0; i < k; i++)
-        s += (v[i] - mean) * (v[i] - mean);
-    return s / (k - 1);
-}
-
-void stp_ensemble_t(const double *v, int k, double *mean, double *lo, double *hi)
-{
-    const double m = mean_of(v, k);
-    const double half = gsl_cdf_tdist_Pinv(0.975, k - 1.0) * sqrt(var_of(v, k, m) / k);
-    *mean = m;
-    *lo = m - half;
-    *hi = m + half;
-}
-
-static int by_value(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* The p-quantile of sorted x[0..n), linear between order statistics. */
-static double sorted_quantile(const double *x, int n, double p)
-{
-    const double h = p * (n - 1);
-    const int i = (int)floor(h);
-    return i + 1 < n ? x[i] + (h - i) * (x[i + 1] - x[i]) : x[n - 1];
-}
-
 void stp_ensemble_bootstrap(const double *v, int k, unsigned long long seed, unsigned key,
                             double *lo, double *hi)
 {
@@ -83,9 +50,9 @@ void stp_ensemble_bootstrap(const double *v, int k, unsigned long long seed, uns
         }
         means[b] = s / k;
     }
-    qsort(means, STP_ENSEMBLE_RESAMPLES, sizeof means[0], by_value);
-    *lo = sorted_quantile(means, STP_ENSEMBLE_RESAMPLES, 0.025);
-    *hi = sorted_quantile(means, STP_ENSEMBLE_RESAMPLES, 0.975);
+    qsort(means, STP_ENSEMBLE_RESAMPLES, sizeof means[0], stp_cmp_double);
+    *lo = stp_sorted_quantile(means, STP_ENSEMBLE_RESAMPLES, 0.025);
+    *hi = stp_sorted_quantile(means, STP_ENSEMBLE_RESAMPLES, 0.975);
 }
 
 /* Statistic `what` of outcome m over the populations into v (a field of
@@ -107,9 +74,13 @@ static unsigned boot_key(int m, int which, int j)
 static void combine_metric(const stp_ensemble *e, int m, stp_metric_stats *s, double *v,
                            unsigned long long seed)
 {
+    stp_replicate_mean t;
     int j;
     gather(e, m, offsetof(stp_metric_stats, mean), 0, v);
-    stp_ensemble_t(v, e->k, &s->mean, &s->mean_ci_lo, &s->mean_ci_hi);
+    t = stp_t_mean(v, e->k);
+    s->mean = t.mean;
+    s->mean_ci_lo = t.ci_lo;
+    s->mean_ci_hi = t.ci_hi;
     for (j = 0; j < s->n_quantiles; j++) {
         gather(e, m, offsetof(stp_metric_stats, quantiles), j, v);
         s->quantiles[j] = mean_of(v, e->k);
@@ -145,11 +116,11 @@ static void variance_shares(stp_ensemble *e, double s2)
 }
 
 /* n* and what it buys for the time this run took (ensemble.h). */
-static void allocation(stp_ensemble *e, double s2)
+static void allocation(stp_ensemble *e, double halfwidth)
 {
     double budget, n_star;
     /* the half-widths of the t intervals the summary prints, now and at n* */
-    e->halfwidth = gsl_cdf_tdist_Pinv(0.975, e->k - 1.0) * sqrt(s2 / e->k);
+    e->halfwidth = halfwidth;
     e->best_paths = e->best_halfwidth = NAN;
     e->best_populations = 0;
     if (!(e->pop_s > 0.0 && e->path_s > 0.0) || !(e->var_within > 0.0)) return;
@@ -168,27 +139,28 @@ static void allocation(stp_ensemble *e, double s2)
 stp_status stp_ensemble_combine(stp_ensemble *e, stp_metric_stats *stats,
                                 stp_cascade_stats *cascade, unsigned long long seed, stp_error *err)
 {
-    double *v = NULL, s2, mean;
+    double *v = NULL, s2;
+    stp_replicate_mean t;
     int m, i;
     if (STP_ALLOC(err, v, 2 * (size_t)e->k)) return err->status;
     for (m = 0; m < STP_N_OUTCOMES; m++)
         combine_metric(e, m, &stats[m], v, seed);
     for (i = 0; i < e->k; i++)
         v[i] = e->pop[i].cascade.p;
-    stp_ensemble_t(v, e->k, &mean, &cascade->ci_lo, &cascade->ci_hi);
-    s2 = var_of(v, e->k, mean);
-    cascade->p = mean;
-    cascade->se = sqrt(s2 / e->k);
-    cascade->ci_lo = fmax(cascade->ci_lo, 0.0);
-    cascade->ci_hi = fmin(cascade->ci_hi, 1.0);
+    t = stp_t_mean(v, e->k);
+    s2 = t.se * t.se * e->k; /* the populations' sample variance */
+    cascade->p = t.mean;
+    cascade->se = t.se;
+    cascade->ci_lo = fmax(t.ci_lo, 0.0);
+    cascade->ci_hi = fmin(t.ci_hi, 1.0);
     cascade->populations = e->k;
     memcpy(v + e->k, v, sizeof(double) * (size_t)e->k);
-    qsort(v + e->k, (size_t)e->k, sizeof(double), by_value);
+    qsort(v + e->k, (size_t)e->k, sizeof(double), stp_cmp_double);
     e->p_min = v[e->k];
-    e->p_median = sorted_quantile(v + e->k, e->k, 0.5);
+    e->p_median = stp_sorted_quantile(v + e->k, (size_t)e->k, 0.5);
     e->p_max = v[2 * e->k - 1];
     variance_shares(e, s2);
-    allocation(e, s2);
+    allocation(e, t.ci_hi - t.mean);
     free(v);
     return STP_OK;
 }

@@ -309,11 +309,47 @@ stp_cascade_stats stp_weighted_probability(const double *c, const double *w, siz
     return r;
 }
 
+/* mean, and ss = the sum of squared deviations of k estimates from it */
+static stp_replicate_mean t_interval(double mean, double ss, int k)
+{
+    const double t = gsl_cdf_tdist_Pinv(0.975, k - 1.0);
+    stp_replicate_mean r;
+    r.mean = mean;
+    r.se = sqrt(ss / ((double)k * (k - 1)));
+    r.ci_lo = mean - t * r.se;
+    r.ci_hi = mean + t * r.se;
+    return r;
+}
+
+stp_replicate_mean stp_t_mean(const double *v, int k)
+{
+    double sum = 0.0, ss = 0.0, mean;
+    int i;
+    for (i = 0; i < k; i++)
+        sum += v[i];
+    mean = sum / k;
+    for (i = 0; i < k; i++)
+        ss += (v[i] - mean) * (v[i] - mean);
+    return t_interval(mean, ss, k);
+}
+
+int stp_cmp_double(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double stp_sorted_quantile(const double *v, size_t n, double q)
+{
+    const double at = q * (double)(n - 1);
+    const size_t i = (size_t)floor(at);
+    return i + 1 < n ? v[i] + (at - (double)i) * (v[i + 1] - v[i]) : v[n - 1];
+}
+
 stp_replicate_mean stp_replicate_estimate(const double *x, size_t n, int replicates)
 {
     const size_t per = n / (size_t)replicates;
-    stp_replicate_mean r;
-    double sum = 0.0, ss = 0.0, t;
+    double sum = 0.0, ss = 0.0, mean;
     int k;
     size_t i;
     for (k = 0; k < replicates; k++) {
@@ -322,18 +358,14 @@ stp_replicate_mean stp_replicate_estimate(const double *x, size_t n, int replica
             m += x[(size_t)k * per + i];
         sum += m / (double)per;
     }
-    r.mean = sum / replicates;
+    mean = sum / replicates;
     for (k = 0; k < replicates; k++) { /* second pass: deviations, not sums of squares */
         double m = 0.0;
         for (i = 0; i < per; i++)
             m += x[(size_t)k * per + i];
-        ss += (m / (double)per - r.mean) * (m / (double)per - r.mean);
+        ss += (m / (double)per - mean) * (m / (double)per - mean);
     }
-    r.se = sqrt(ss / ((double)replicates * (replicates - 1)));
-    t = gsl_cdf_tdist_Pinv(0.975, replicates - 1.0);
-    r.ci_lo = r.mean - t * r.se;
-    r.ci_hi = r.mean + t * r.se;
-    return r;
+    return t_interval(mean, ss, replicates);
 }
 
 stp_cascade_stats stp_replicate_probability(const double *c, size_t n, int replicates)

@@ -70,7 +70,8 @@ Test(ensemble_stats, two_level_interval_covers_the_population_mean)
     double est[16];
     int r, cover = 0, cover_one = 0;
     for (r = 0; r < reps; r++) {
-        double mean, lo, hi, s0 = 0.0;
+        double s0 = 0.0;
+        stp_replicate_mean t;
         for (int p = 0; p < k; p++) {
             const double m = mu + sb * normal(&st);
             double s = 0.0, ss = 0.0;
@@ -82,8 +83,8 @@ Test(ensemble_stats, two_level_interval_covers_the_population_mean)
             est[p] = s / n;
             if (p == 0) s0 = sqrt((ss - s * s / n) / (n - 1));
         }
-        stp_ensemble_t(est, k, &mean, &lo, &hi);
-        cover += lo <= mu && mu <= hi;
+        t = stp_t_mean(est, k);
+        cover += t.ci_lo <= mu && mu <= t.ci_hi;
         cover_one += fabs(est[0] - mu) <= Z95 * s0 / sqrt(n);
     }
     cr_log_info("seed %llu: two-level coverage %.2f%%, one population's %.2f%%",
@@ -226,17 +227,24 @@ Test(ensemble_stats, bootstrap_is_reproducible_and_sized_like_t)
 {
     const uint64_t seed = test_seed();
     uint64_t st = seed;
-    double v[16], lo, hi, lo2, hi2, lo3, hi3, mean, tlo, thi;
+    double v[16], lo, hi, lo2, hi2, lo3, hi3, mean, tlo, thi, sd = 0.0;
+    stp_replicate_mean t;
     for (int i = 0; i < 16; i++)
         v[i] = normal(&st);
     stp_ensemble_bootstrap(v, 16, 7, 3, &lo, &hi);
     stp_ensemble_bootstrap(v, 16, 7, 3, &lo2, &hi2);
     stp_ensemble_bootstrap(v, 16, 7, 4, &lo3, &hi3);
-    stp_ensemble_t(v, 16, &mean, &tlo, &thi);
+    t = stp_t_mean(v, 16);
+    mean = t.mean;
+    tlo = t.ci_lo;
+    thi = t.ci_hi;
+    for (int i = 0; i < 16; i++)
+        sd += (v[i] - mean) * (v[i] - mean) / 15.0;
+    sd = sqrt(sd);
     cr_assert(lo == lo2 && hi == hi2, "seed %llu", (unsigned long long)seed);
     cr_assert(lo != lo3 || hi != hi3, "another key resamples afresh");
     cr_assert(lo < mean && mean < hi, "seed %llu", (unsigned long long)seed);
-    cr_assert_float_eq(thi - mean, T15_95 * (thi - mean) / T15_95, 1e-12);
+    cr_assert_float_eq(thi - mean, T15_95 * sd / 4.0, 1e-12); /* t_15 sd / sqrt(16) */
     {
         const double ratio = (hi - lo) / (thi - tlo), want = Z95 * sqrt(15.0 / 16.0) / T15_95;
         cr_assert(fabs(ratio / want - 1.0) < 0.15, "seed %llu: width ratio %.3f, expected %.3f",

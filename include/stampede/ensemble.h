@@ -90,9 +90,6 @@ stp_status stp_ensemble_combine(stp_ensemble *e, stp_metric_stats *stats,
 struct stp_paired_diff;
 void stp_ensemble_paired(struct stp_paired_diff *out, const struct stp_paired_diff *per_pop, int k);
 
-/* Mean of v[0..k) with its 95% t interval (k - 1 degrees of freedom, k >= 2). */
-void stp_ensemble_t(const double *v, int k, double *mean, double *lo, double *hi);
-
 /* Percentile bootstrap interval (95%) of the mean of v[0..k), stream `key`
  * of seed: resamples of k estimates with replacement. */
 void stp_ensemble_bootstrap(const double *v, int k, unsigned long long seed, unsigned key,

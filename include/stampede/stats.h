@@ -97,6 +97,20 @@ typedef struct stp_replicate_mean {
 } stp_replicate_mean;
 stp_replicate_mean stp_replicate_estimate(const double *x, size_t n, int replicates);
 
+/* The mean of k >= 2 independent estimates v[0..k) with its standard error
+ * and 95% t interval (k - 1 df): what stp_replicate_estimate does with its
+ * replicates' means, and an ensemble with its populations' (ensemble.h). */
+stp_replicate_mean stp_t_mean(const double *v, int k);
+
+/* qsort's comparison of doubles, ascending. */
+int stp_cmp_double(const void *a, const void *b);
+
+/* The q-quantile of sorted v[0..n) (n >= 1), linear between order
+ * statistics (the sample's summaries: the blind-spot probe's points, an
+ * ensemble's median and bootstrap percentiles; stp_stats_compute's
+ * quantiles are order statistics instead). */
+double stp_sorted_quantile(const double *v, size_t n, double q);
+
 /* P(event) from indicators c under randomized QMC (stp_replicate_estimate,
  * clamped to [0, 1]); replicates set, weighted 0, ess = n. */
 stp_cascade_stats stp_replicate_probability(const double *c, size_t n, int replicates);
