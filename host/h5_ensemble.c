@@ -69,21 +69,34 @@ static int write_attrs(hid_t g, const stp_ensemble *e, stp_error *err)
            stp_h5_attr_f64(g, ".", "best_halfwidth", e->best_halfwidth, err);
 }
 
-enum { C_P, C_LO, C_HI, C_SE };
+/* Each population's P(cascade) columns: the dataset and its field. */
+static const struct {
+    const char *name;
+    size_t off;
+} CASCADE_COLS[] = {
+    {"cascade", offsetof(stp_cascade_stats, p)},
+    {"cascade_ci_lo", offsetof(stp_cascade_stats, ci_lo)},
+    {"cascade_ci_hi", offsetof(stp_cascade_stats, ci_hi)},
+    {"cascade_se", offsetof(stp_cascade_stats, se)},
+};
+#define N_CASCADE_COLS (sizeof CASCADE_COLS / sizeof CASCADE_COLS[0])
 
-static double cascade_field(const stp_cascade_stats *c, int which)
+static double *cascade_field(stp_cascade_stats *c, size_t col)
 {
-    return which == C_P ? c->p : which == C_LO ? c->ci_lo : which == C_HI ? c->ci_hi : c->se;
+    return (double *)((char *)c + CASCADE_COLS[col].off);
 }
 
-static int write_cascade_col(hid_t g, const char *name, const stp_ensemble *e, int which,
-                             double *buf, stp_error *err)
+static int write_cascade_cols(hid_t g, const stp_ensemble *e, double *buf, stp_error *err)
 {
     const hsize_t dims[1] = {(hsize_t)e->k};
+    size_t col;
     int k;
-    for (k = 0; k < e->k; k++)
-        buf[k] = cascade_field(&e->pop[k].cascade, which);
-    return stp_h5_write_f64(g, name, 1, dims, buf, err);
+    for (col = 0; col < N_CASCADE_COLS; col++) {
+        for (k = 0; k < e->k; k++)
+            buf[k] = *cascade_field(&e->pop[k].cascade, col);
+        if (stp_h5_write_f64(g, CASCADE_COLS[col].name, 1, dims, buf, err)) return -1;
+    }
+    return 0;
 }
 
 static int write_screens(hid_t g, const stp_ensemble *e, int *ibuf, stp_error *err)
@@ -127,10 +140,7 @@ int stp_h5_write_ensemble(hid_t vg, const stp_ensemble *e, stp_error *err)
     hid_t g = -1, sg = -1;
     if (STP_ALLOC(err, buf, (size_t)e->k * levels) || STP_ALLOC(err, ibuf, e->k)) goto fail;
     if (stp_h5_make_group(vg, "ensemble", 0, &g, err) || write_attrs(g, e, err) ||
-        write_cascade_col(g, "cascade", e, C_P, buf, err) ||
-        write_cascade_col(g, "cascade_ci_lo", e, C_LO, buf, err) ||
-        write_cascade_col(g, "cascade_ci_hi", e, C_HI, buf, err) ||
-        write_cascade_col(g, "cascade_se", e, C_SE, buf, err) || write_screens(g, e, ibuf, err) ||
+        write_cascade_cols(g, e, buf, err) || write_screens(g, e, ibuf, err) ||
         stp_h5_make_group(g, "stats", 0, &sg, err))
         goto fail;
     for (m = 0; m < STP_N_OUTCOMES; m++)
@@ -152,23 +162,21 @@ static int read_f64_attr(hid_t g, const char *name, double *x, stp_error *err)
     return stp_h5_read_attr(g, ".", name, H5T_NATIVE_DOUBLE, x, err);
 }
 
-/* A [populations] dataset of doubles into the populations' cascade field. */
-static int read_cascade_col(hid_t g, const char *name, stp_ensemble *e, int which, double *buf,
-                            stp_error *err)
+/* The [population] columns of CASCADE_COLS into the populations' figures. */
+static int read_cascade_cols(hid_t g, stp_ensemble *e, double *buf, stp_error *err)
 {
+    size_t col;
     int n = 0, k;
-    if (stp_h5_read_ds(g, name, H5T_NATIVE_DOUBLE, buf, e->k, &n, err)) return -1;
-    if (n != e->k) {
-        stp_error_set(err, STP_EIO, "ensemble/%s: %d values for %d populations", name, n, e->k);
-        return -1;
-    }
-    for (k = 0; k < e->k; k++) {
-        stp_cascade_stats *c = &e->pop[k].cascade;
-        double *f = which == C_P    ? &c->p
-                    : which == C_LO ? &c->ci_lo
-                    : which == C_HI ? &c->ci_hi
-                                    : &c->se;
-        *f = buf[k];
+    for (col = 0; col < N_CASCADE_COLS; col++) {
+        if (stp_h5_read_ds(g, CASCADE_COLS[col].name, H5T_NATIVE_DOUBLE, buf, e->k, &n, err))
+            return -1;
+        if (n != e->k) {
+            stp_error_set(err, STP_EIO, "ensemble/%s: %d values for %d populations",
+                          CASCADE_COLS[col].name, n, e->k);
+            return -1;
+        }
+        for (k = 0; k < e->k; k++)
+            *cascade_field(&e->pop[k].cascade, col) = buf[k];
     }
     return 0;
 }
@@ -209,10 +217,7 @@ int stp_h5_read_ensemble(hid_t vg, stp_ensemble *e, stp_error *err)
         stp_h5_read_attr(g, ".", "best_populations", H5T_NATIVE_LLONG, &e->best_populations, err) ||
         read_f64_attr(g, "halfwidth", &e->halfwidth, err) ||
         read_f64_attr(g, "best_halfwidth", &e->best_halfwidth, err) ||
-        read_cascade_col(g, "cascade", e, C_P, buf, err) ||
-        read_cascade_col(g, "cascade_ci_lo", e, C_LO, buf, err) ||
-        read_cascade_col(g, "cascade_ci_hi", e, C_HI, buf, err) ||
-        read_cascade_col(g, "cascade_se", e, C_SE, buf, err))
+        read_cascade_cols(g, e, buf, err))
         goto fail;
     rc = 0;
 fail:
