@@ -606,11 +606,12 @@ static stp_status resolve_model(ctx *c, stp_family_spec *f)
 /* The family's model file, loaded and checked by the loader the population
  * uses (stp_model_load), so a file `validate` accepts is one `run` loads.
  * Keeps the loader's status: a file that cannot be read is STP_EIO. */
-static stp_status check_model(ctx *c, const stp_family_spec *f)
+static stp_status check_model(ctx *c, stp_family_spec *f)
 {
     stp_model m;
     stp_error why = {STP_OK, ""};
     const stp_status st = stp_model_load(&m, f->model_resolved, &why);
+    f->n_params = st == STP_OK ? m.n_params : 0;
     if (st == STP_OK) return STP_OK;
     if (st == STP_ENOMEM) return stp_cfg_oom(c);
     stp_cfg_fail(c, "model",

@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include "stampede/ensemble.h"
-#include "stampede/models.h"
 #include "stampede/outcomes.h"
 
 /* Per AI agent: 4 int and 12 float fields (population.h), its copy of the
@@ -64,28 +63,21 @@ double stp_memory_available_bytes(void)
     return cg > 0.0 && (phys == 0.0 || cg < phys) ? cg : phys;
 }
 
-/* The largest family's parameter count, from its model file. */
-static stp_status largest_model(const stp_config *cfg, int *n_params, stp_error *err)
+/* The largest family's parameter count, as the config's load found it
+ * (the model files are checked there; loading them again would be the
+ * third read of each in a run). */
+static int largest_model(const stp_config *cfg)
 {
-    int i;
-    *n_params = 0;
-    for (i = 0; i < cfg->population.n_families; i++) {
-        stp_model m;
-        const stp_status st = stp_model_load(&m, cfg->population.families[i].model_resolved, err);
-        if (st != STP_OK) return st;
-        if (m.n_params > *n_params) *n_params = m.n_params;
-    }
-    return STP_OK;
+    int i, n = 0;
+    for (i = 0; i < cfg->population.n_families; i++)
+        if (cfg->population.families[i].n_params > n) n = cfg->population.families[i].n_params;
+    return n;
 }
 
 stp_status stp_footprint_check(const stp_config *cfg, int threads, stp_error *err)
 {
     const double gb = 1e9, have = stp_memory_available_bytes();
-    stp_footprint f;
-    int n_params;
-    const stp_status st = largest_model(cfg, &n_params, err);
-    if (st != STP_OK) return st;
-    f = stp_footprint_estimate(cfg, n_params, threads);
+    const stp_footprint f = stp_footprint_estimate(cfg, largest_model(cfg), threads);
     if (have <= 0.0 || f.total_bytes <= 0.9 * have) return STP_OK;
     return stp_error_set(err, STP_ENOMEM,
                          "the run needs about %.1f GB of memory (agents and positions %.1f GB, "

@@ -645,7 +645,6 @@ static stp_status run_point(run_state *r, int index, const stp_run_opts *o, int 
         (st = stp_scenario_table_from_plan(&r->scen, r->plan, 0, batch, err)) != STP_OK ||
         (st = alloc_outputs(r, cfg, ctx.prm.n_steps, err)) != STP_OK)
         return st;
-    note_population(r, r->pop); /* a search's, drawn before */
     ctx.cfg = cfg;
     ctx.pop = r->pop;
     ctx.scen = r->scen;

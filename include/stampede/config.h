@@ -64,6 +64,7 @@ typedef struct stp_family_spec {
     char model[STP_PATH_MAX];          /* as written in the config */
     char model_resolved[STP_PATH_MAX]; /* file found by the search order of §5a */
     double share;
+    int n_params; /* its model's parameter count, noted when the load checked the file */
 } stp_family_spec;
 
 typedef struct stp_shock_spec {
