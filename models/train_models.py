@@ -688,7 +688,7 @@ def write_rules():
          "a 6.6-sigma minute (about -0.77%). It ignores the agent's own HF (LP agents act "
          "alike).",
          "calibration": "var_z was 4 (a 4.4-sigma minute at threshold 0.6) until issue 22: the "
-         "engine's calm-market screen (host/equilibrium.c: an hour of the configured pool and "
+         "engine's calm-market screen (host/world/equilibrium.c: an hour of the configured pool and "
          "of instant arbitrage, both again stretched 1.25x) shows 60 s drops of 2.9 to 5.9 "
          "calm sigmas (seeds 1-40 of the quickstart market; 5.9 at seed 1), so at var_z 4 "
          "nearly every agent of this rule fired on an ordinary calm hour and ended at the "

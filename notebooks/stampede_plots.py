@@ -79,7 +79,7 @@ def open_results(path):
 
 
 # ---------------------------------------------------------------------------
-# The engine's checksums (host/h5_seal.h), recomputed independently
+# The engine's checksums (host/io/h5_seal.h), recomputed independently
 # ---------------------------------------------------------------------------
 
 FNV_OFFSET, FNV_PRIME, MASK64 = 1469598103934665603, 0x100000001b3, (1 << 64) - 1

@@ -1,4 +1,4 @@
-/* Tail attribution and who moved first (host/attribution.c): the function
+/* Tail attribution and who moved first (host/stats/attribution.c): the function
  * on hand-made columns with numbers worked out by hand, the same against a
  * direct reference over several row blocks, and a hand-built market whose
  * answer is known: only gaps cause bad debt, and one family always moves

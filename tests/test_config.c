@@ -1,4 +1,4 @@
-/* test_config.c: host/config.c + host/config_schema.c against DESIGN §5a
+/* test_config.c: host/config/config.c + host/config/config_schema.c against DESIGN §5a
  * (schema, defaults, model search order) and §8 (one-line errors naming the
  * JSON path, the range, line:column, the nearest key). Expected values are
  * the §5a example's own numbers; expected messages are the exact text. */

@@ -1,4 +1,4 @@
-/* Tests of host/cpu_mlp.c, the CPU's vector MLP, against the shared
+/* Tests of host/model/cpu_mlp.c, the CPU's vector MLP, against the shared
  * functions of step.h and path.h: bit for bit, because the backends must
  * agree exactly (DESIGN §4). The vector tanh against stp_tanhf on every
  * float (label slow); the chunk against stp_mlp_logit on random networks

@@ -1,5 +1,5 @@
 /* Tests of the population's equilibrium with the calm market (DESIGN §3.4,
- * host/equilibrium.c and population.c): after the draw no agent's model
+ * host/world/equilibrium.c and population.c): after the draw no agent's model
  * fires anywhere in the calm history, the redraws are a pure function of
  * the seed (any thread count), and a calm market run through the engine
  * stays calm at any allowed weight noise and family mix. Fresh seeds each

@@ -1,4 +1,4 @@
-/* Importance sampling (scenario.mode "importance", host/scenario.c): the
+/* Importance sampling (scenario.mode "importance", host/world/scenario.c): the
  * tilted scenario law and its likelihood ratios, against the untilted law
  * and against a closed form. Fresh seeds each run (printed on failure). */
 #include <criterion/criterion.h>

@@ -1,4 +1,4 @@
-/* test_models.c: the model loader (host/models.c), the shipped model files
+/* test_models.c: the model loader (host/config/models.c), the shipped model files
  * (the JSON files in models/, made by models/train_models.py) and the evaluation
  * functions of step.h they feed.
  *

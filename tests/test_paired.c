@@ -1,4 +1,4 @@
-/* test_paired.c: host/paired.c against hand-computed delta-method intervals
+/* test_paired.c: host/stats/paired.c against hand-computed delta-method intervals
  * (discordant pairs for proportions, the ES influence (x - VaR)^+ / (1 - a),
  * the relative reduction's influence (k phi_b - phi_v) / B), the degenerate
  * cases, and Monte Carlo coverage on correlated normals with fresh seeds

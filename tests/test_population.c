@@ -1,5 +1,5 @@
 /* Tests of the population's calm-market screen across the shipped configs
- * (host/population.c, host/equilibrium.c; DESIGN §3.4, issue 22): no
+ * (host/world/population.c, host/world/equilibrium.c; DESIGN §3.4, issue 22): no
  * shipped config's population ends with a tenth of its agents at the
  * screen's fallback, and the screen's vectorised MLP (cpu_mlp.h, 16 steps
  * a call) gives every agent the highest calm logit the scalar model

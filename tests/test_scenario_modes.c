@@ -1,5 +1,5 @@
-/* Scenario modes qmc and blind_spot (host/scenario.c, host/blind_spot.c)
- * and the replicate statistics of randomized QMC (host/stats.c). Fresh
+/* Scenario modes qmc and blind_spot (host/world/scenario.c, host/world/blind_spot.c)
+ * and the replicate statistics of randomized QMC (host/stats/stats.c). Fresh
  * seeds each run (printed on failure); every statistical check states its
  * false-failure probability, each below about 1e-4. */
 #include <criterion/criterion.h>

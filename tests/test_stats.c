@@ -1,4 +1,4 @@
-/* test_stats.c: host/stats.c against hand-computed order statistics, the
+/* test_stats.c: host/stats/stats.c against hand-computed order statistics, the
  * Acerbi-Tasche ES, the Wilson closed form, and a Monte Carlo coverage check
  * on fresh seeds (printed in every failure message so a failure replays). */
 #include "stampede/stats.h"

@@ -1,4 +1,4 @@
-/* Importance-weight diagnostics (host/weights.c): PSIS's Pareto k-hat
+/* Importance-weight diagnostics (host/stats/weights.c): PSIS's Pareto k-hat
  * against samples of known shape, and the largest weight's share. Fresh
  * seeds each run, printed on failure. */
 #include <criterion/criterion.h>

@@ -45,14 +45,14 @@ Read from the code because the docs do not say (engine file:line as of
 commit 0ef89cd):
   * regime switch probability per step = 1 - exp(-rate dt), the chain
     starts calm and switches before the step's price move, which uses the
-    new regime (host/params.c:107-108, include/stampede/path.h:287-298);
+    new regime (host/world/params.c:107-108, include/stampede/path.h:287-298);
   * a jump step's log size is k mean + sqrt(k) sd z (README says "N(k mean,
     k sd^2)", the same law);
   * step counts: shock start = round-half-up(time_s/dt), duration steps =
     max(1, round-half-up(duration_s/dt)); gap per step = size / n
     (path.h:246-253, params.h:83-87);
   * shock sizes of every kind are clamped to +-(|mean| + 6 sd)
-    (host/scenario.c:52-55,135; README mentions the clamp only for
+    (host/world/scenario.c:52-55,135; README mentions the clamp only for
     oracle_delay);
   * the liquidity withdrawn by a liquidity_withdrawal shock joins the
     refilling pool of liquidity "out" measured as L = sqrt(XY), and the
@@ -95,7 +95,7 @@ commit 0ef89cd):
   * before step 0 the lagged agents see the flat calm market at P0 (VOL 1,
     no drawdown) with their own HF at P0 (path.h:175-186);
   * the /population file layout: LP rows have protocol -1, collateral 0,
-    debt 0 and hf0 NaN, and carry no pool share (host/h5out.c:455-476).
+    debt 0 and hf0 NaN, and carry no pool share (host/io/h5out.c:455-476).
 """
 import argparse
 import json

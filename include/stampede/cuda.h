@@ -1,5 +1,5 @@
 /* cuda.h: the CUDA backend (kernels/), callable from C. A build without
- * nvcc links host/cuda_none.c instead, where no device is ever found and
+ * nvcc links host/sim/cuda_none.c instead, where no device is ever found and
  * every run call fails with STP_EDEVICE. */
 #ifndef STAMPEDE_CUDA_H
 #define STAMPEDE_CUDA_H

@@ -23,7 +23,7 @@
 
 /* Writes `r` to `path` (layout: DESIGN §6, one group per variant under
  * /variants, in r->variants order; /comparison, and /sweep for a sweep,
- * when r->comparison is not NULL: see host/h5_comparison.c). Refuses with STP_EUSAGE, before
+ * when r->comparison is not NULL: see host/io/h5_comparison.c). Refuses with STP_EUSAGE, before
  * writing anything, when `path` exists and !force. The file is built under
  * "<path>.tmp.<pid>" in the same directory and renamed into place only when
  * complete, so `path` is either untouched or the whole new file; on failure

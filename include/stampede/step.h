@@ -1,4 +1,4 @@
-/* step.h: the model, once (DESIGN §3, §3.9). Called by host/cpu_backend.c
+/* step.h: the model, once (DESIGN §3, §3.9). Called by host/sim/cpu_backend.c
  * and, later, kernels/; must compile as C11 and as CUDA C++. Pure functions:
  * no allocation, no I/O, no globals. Per-agent math is float with explicit
  * fmaf so every backend rounds alike; pool reserves and money sums are double

@@ -1,5 +1,5 @@
 /* json_strict.h: the strict RFC 8259 pre-scan run before cJSON, private to
- * host/config.c and host/models.c (not installed). json_strict.c says why
+ * host/config/config.c and host/config/models.c (not installed). json_strict.c says why
  * cJSON alone is not enough. */
 #ifndef STAMPEDE_HOST_JSON_STRICT_H
 #define STAMPEDE_HOST_JSON_STRICT_H

@@ -2,7 +2,7 @@
  * (experiment.h). */
 #include "stampede/experiment.h"
 
-#include "config_schema.h"
+#include "../config/config_schema.h"
 
 #include <math.h>
 #include <stdio.h>

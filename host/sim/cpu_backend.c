@@ -15,7 +15,7 @@
 #include "stampede/path.h"
 #include "stampede/tables.h"
 
-#include "cpu_mlp.h"
+#include "../model/cpu_mlp.h"
 
 #define TILE         STP_MLP_TILE       /* agents gathered together: SIMD lanes run over agents */
 #define DURING_BATCH "a batch of paths" /* the phase a stop request names (interrupt.h) */

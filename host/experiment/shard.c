@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "h5_seal.h"
-#include "h5util.h"
+#include "../io/h5_seal.h"
+#include "../io/h5util.h"
 #include "stampede/checkpoint.h"
 #include "stampede/interrupt.h"
 #include "stampede/outlock.h"

@@ -1,4 +1,4 @@
-/* config_schema.h: private to host/config.c and host/config_schema.c (not
+/* config_schema.h: private to host/config/config.c and host/config/config_schema.c (not
  * installed); the strict JSON scan is json_strict.h. config.c runs
  * the pipeline (JSON text, --set, resolving the tree against the schema,
  * the public API) and owns the messages; config_schema.c holds the schema
