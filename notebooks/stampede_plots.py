@@ -1,4 +1,4 @@
-"""Figures of a stampede results file (README "The results file"), shared by
+"""Figures of a stampede results file (docs/results.md), shared by
 the notebooks beside this file and by `stampede summary --plot DIR`.
 
 Every figure is a function of one open results file (or, for the nightly

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates the README's figures (docs/figures/) in one command: builds
+# Regenerates the figures of the README and docs/ (docs/figures/) in one command: builds
 # Release, runs the shipped configs at their own path counts and seeds into
 # notebooks/results/ (the notebooks' default inputs), then runs each
 # notebook headless into docs/figures/<notebook>/. About 10 minutes on 2

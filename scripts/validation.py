@@ -276,7 +276,7 @@ def oracle_error(args, workdir):
     the error is hf0 (1 - 0.0285) >= 0.9715 > LT (1 + LB) = 0.9595: no
     liquidation can be toxic. The engine's count, seized USD and bad debt
     against the fixed-price spiral of every position; the accounts and USD
-    against the report (calibrated, see the README)."""
+    against the report (calibrated, see docs/validation.md)."""
     k = Case(run_case(args, "oracle_error", workdir), "oracle_error")
     lt, lb, cf, full_hf = k.protocol()
     p0 = k.cfg["market"]["price0_usd"]
@@ -315,7 +315,7 @@ def oracle_error(args, workdir):
 def oct2025(args, workdir):
     """A stylised 10-11 October 2025 ETH day: -20% over 30 minutes under
     stress volatility, Aave-v3-like WETH parameters, a calibrated book of
-    passive positions (README). Engine liquidated USD and bad debt against
+    passive positions (docs/validation.md). Engine liquidated USD and bad debt against
     Chaos Labs' report for Aave ($180M liquidated, about $0.4M bad debt,
     mostly CRV/ENS, so about $0 on ETH collateral)."""
     k = Case(run_case(args, "oct2025", workdir), "oct2025")

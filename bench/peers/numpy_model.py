@@ -2,7 +2,7 @@
 """An independent whole-model peer of stampede, in NumPy (float64).
 
 It re-implements the model of DESIGN.md section 3 (with the choices of the
-README's "## Model" section) from those documents, vectorised over paths and
+docs/model.md) from those documents, vectorised over paths and
 agents, with its own random numbers (numpy default_rng), and reads from an
 engine results file only what the engine drew once per run: the resolved
 config (root attribute config_json) and the population (/population). It
@@ -46,13 +46,13 @@ commit 0ef89cd):
   * regime switch probability per step = 1 - exp(-rate dt), the chain
     starts calm and switches before the step's price move, which uses the
     new regime (host/world/params.c:107-108, include/stampede/path.h:287-298);
-  * a jump step's log size is k mean + sqrt(k) sd z (README says "N(k mean,
+  * a jump step's log size is k mean + sqrt(k) sd z (docs/model.md says "N(k mean,
     k sd^2)", the same law);
   * step counts: shock start = round-half-up(time_s/dt), duration steps =
     max(1, round-half-up(duration_s/dt)); gap per step = size / n
     (path.h:246-253, params.h:83-87);
   * shock sizes of every kind are clamped to +-(|mean| + 6 sd)
-    (host/world/scenario.c:52-55,135; README mentions the clamp only for
+    (host/world/scenario.c:52-55,135; docs/model.md mentions the clamp only for
     oracle_delay);
   * the liquidity withdrawn by a liquidity_withdrawal shock joins the
     refilling pool of liquidity "out" measured as L = sqrt(XY), and the

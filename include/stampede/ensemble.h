@@ -15,8 +15,8 @@
  *     (STP_ENSEMBLE_RESAMPLES resamples of the K estimates, stream
  *     STP_STREAM_ENSEMBLE of the run's seed), since a tail estimate of a
  *     few populations is skewed; with few populations it runs narrow
- *     (its width ~ sqrt((K - 1) / K) of the t interval's), which the
- *     README says.
+ *     (its width ~ sqrt((K - 1) / K) of the t interval's), which
+ *     docs/model.md says.
  *
  * The share of variance the population draw explains, for P(cascade):
  * with within-population variance per path sigma_w^2 and between-population
