@@ -1,6 +1,6 @@
 /* json_strict.h: the strict RFC 8259 pre-scan run before cJSON, private to
- * host/config/config.c and host/config/models.c (not installed). json_strict.c says why
- * cJSON alone is not enough. */
+ * host/config/ (not installed): config text, --set values and model files.
+ * json_strict.c says why cJSON alone is not enough. */
 #ifndef STAMPEDE_HOST_JSON_STRICT_H
 #define STAMPEDE_HOST_JSON_STRICT_H
 
