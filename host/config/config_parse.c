@@ -12,9 +12,10 @@
  *   model file search and load, into stp_config.
  * - check_variants, check_sweep: each experiment variant and sweep value is
  *   applied to a copy and validated like the base, so `validate` finds them.
- * The resolved tree, printed, is cfg->resolved_json. Every point of a
- * compare or sweep is then built as the run builds it by config.c's
- * caller of this (stp_experiment_check, config_points.c). */
+ * The resolved tree, printed, is cfg->resolved_json. config.c then builds
+ * every point of a compare or sweep as the run builds it
+ * (stp_experiment_check, config_points.c), each through this pipeline
+ * again. */
 #include "config_parse.h"
 
 #include "config_read.h"
@@ -289,7 +290,7 @@ static stp_status build(ctx *c, cJSON *root, const cJSON *schema, stp_config *cf
 }
 
 /* ---------------------------------------------------------------------------
- * Text, files, API */
+ * Text and the pipeline */
 
 /* cJSON stops at (or one past) the first bad byte: report it as LINE:COL
  * with the text before it on its line. */
@@ -408,6 +409,8 @@ fail:
     return err->status;
 }
 
+/* Here, beside the allocation: config.c and config_points.c free through
+ * it without a circle back to them. */
 void stp_config_destroy(stp_config *cfg)
 {
     int i;

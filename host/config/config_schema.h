@@ -1,7 +1,7 @@
 /* config_schema.h: private to host/config/ (not installed). The catalogue
  * of the config of DESIGN §5a, as data: the keys with their defaults (JSON
  * text), the spellings of every enum, and the type, bounds and destination
- * of every scalar. config_schema.c holds it; config.c resolves a tree
+ * of every scalar. config_schema.c holds it; config_parse.c resolves a tree
  * against the JSON text, config_read.c reads the tree with the tables. */
 #ifndef STAMPEDE_HOST_CONFIG_SCHEMA_H
 #define STAMPEDE_HOST_CONFIG_SCHEMA_H

@@ -34,7 +34,7 @@ stp_status stp_json_issue_report(stp_error *err, const char *origin, const char 
 void stp_json_line_col(const char *text, size_t off, size_t *line, size_t *col);
 
 /* Whether NUL-terminated s is well-formed UTF-8 by the rule strings are
- * scanned with (RFC 3629 §4): config.c checks a bare --set VALUE with it. */
+ * scanned with (RFC 3629 §4): config_set.c checks a bare --set VALUE with it. */
 int stp_utf8_valid(const char *s);
 
 #endif

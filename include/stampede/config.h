@@ -1,6 +1,9 @@
 /* config.h: the validated run configuration (DESIGN §5a). Every JSON key of
  * the schema has a field here, in the config's own units (per second, USD);
- * per-step quantities are derived once in stp_params (params.h). */
+ * per-step quantities are derived once in stp_params (params.h). The points
+ * of a compare or sweep experiment, each a config of its own, are built
+ * here too (last section), so loading can check them as the run builds
+ * them. */
 #ifndef STAMPEDE_CONFIG_H
 #define STAMPEDE_CONFIG_H
 
