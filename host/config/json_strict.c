@@ -4,8 +4,9 @@
  * string. A recursive descent over the grammar, at most STP_JSON_MAX_DEPTH
  * deep, finds the first problem; a syntax error cJSON also refuses is left
  * to cJSON's message (its column is the one users know), the rest are
- * reported here with the value's JSON path. Shared by config.c and
- * models.c (json_strict.h). */
+ * reported here with the value's JSON path. Shared by the config's
+ * files (config_parse.c, config_set.c, config.c) and models.c
+ * (json_strict.h). */
 #include "json_strict.h"
 
 #include <ctype.h>
@@ -57,7 +58,7 @@ static size_t scan_push(scan *k, const char *part)
     return mark;
 }
 
-/* A key's bytes as one line, as config.c's messages show user text: a
+/* A key's bytes as one line, as the config's messages show user text: a
  * control byte or DEL becomes '?' (stp_cfg_sanitize; the raw bytes never
  * hold a NUL and are cut to 64 here, so it added no "..."). */
 static size_t scan_push_key(scan *k, size_t from, size_t to)

@@ -1,6 +1,6 @@
 /* json_strict.h: the strict RFC 8259 pre-scan run before cJSON, private to
- * host/config/config.c and host/config/models.c (not installed). json_strict.c says why
- * cJSON alone is not enough. */
+ * host/config/ (not installed): config text, --set values and model files.
+ * json_strict.c says why cJSON alone is not enough. */
 #ifndef STAMPEDE_HOST_JSON_STRICT_H
 #define STAMPEDE_HOST_JSON_STRICT_H
 
@@ -34,7 +34,7 @@ stp_status stp_json_issue_report(stp_error *err, const char *origin, const char 
 void stp_json_line_col(const char *text, size_t off, size_t *line, size_t *col);
 
 /* Whether NUL-terminated s is well-formed UTF-8 by the rule strings are
- * scanned with (RFC 3629 §4): config.c checks a bare --set VALUE with it. */
+ * scanned with (RFC 3629 §4): config_set.c checks a bare --set VALUE with it. */
 int stp_utf8_valid(const char *s);
 
 #endif

@@ -1,6 +1,9 @@
 /* config.h: the validated run configuration (DESIGN §5a). Every JSON key of
  * the schema has a field here, in the config's own units (per second, USD);
- * per-step quantities are derived once in stp_params (params.h). */
+ * per-step quantities are derived once in stp_params (params.h). The points
+ * of a compare or sweep experiment, each a config of its own, are built
+ * here too (last section), so loading can check them as the run builds
+ * them. */
 #ifndef STAMPEDE_CONFIG_H
 #define STAMPEDE_CONFIG_H
 
@@ -234,6 +237,41 @@ stp_status stp_config_parse(stp_config **out, const char *json, const char *orig
 
 void stp_config_destroy(stp_config *cfg);
 
+/* qmc's rule (README "Config reference"): under scenario.mode "qmc",
+ * scenario.qmc.points is a power of two (a Sobol net is balanced at 2^k
+ * points) and run.paths whole replicates of it, at least 2 (their spread
+ * is the error estimate). STP_OK otherwise; else STP_EUSAGE naming the key
+ * ("config error at KEY: ..."). Validation and the scenario plan both call
+ * it, so they cannot disagree. */
+stp_status stp_config_check_qmc(const stp_config *cfg, stp_error *err);
+
+/* The config's spelling of a shock kind ("gap", "liquidity_withdrawal",
+ * ...), as results files and summaries name it; "unknown" outside
+ * [0, STP_SHOCK_KINDS). A static string. */
+const char *stp_shock_kind_name(stp_shock_kind kind);
+
+/* ---------------------------------------------------------------------------
+ * The points an experiment runs (DESIGN §5: single, compare, sweep), each a
+ * single-run config of its own (config_points.c). Every point runs the
+ * same paths and seed, so the points pair up path by path. */
+
+#define STP_MAX_POINTS 256 /* variants, or sweep series x values, in one results file */
+
+typedef struct stp_point_spec {
+    char name[STP_NAME_MAX];   /* its group under /variants */
+    char series[STP_NAME_MAX]; /* sweep: the base's name or a variant's; else = name */
+    int variant;               /* experiment.variants[] whose overrides apply; -1: none */
+    int has_value;             /* sweep: experiment.sweep.param = value */
+    double value;
+} stp_point_spec;
+
+/* Fills pts[0, *n) baseline first: single, the base; compare, the base and
+ * then each variant; sweep, for each series (the base, then each variant)
+ * each value in order, named "SERIES@VALUE". STP_EUSAGE when there are more
+ * than STP_MAX_POINTS or two names collide. */
+stp_status stp_experiment_points(const stp_config *cfg, stp_point_spec *pts, int *n,
+                                 stp_error *err);
+
 /* One point of a compare or sweep experiment as a single-run config: the
  * base without its experiment section, with the overrides of
  * experiment.variants[variant] (none when variant < 0), then, when
@@ -254,14 +292,25 @@ stp_status stp_config_point(stp_config **out, char **overrides_json, const stp_c
 int stp_config_point_sets_under(const stp_config *base, int variant, int has_sweep,
                                 const char *section, char *key, size_t cap);
 
-/* qmc's rule (README "Config reference"): under scenario.mode "qmc",
- * scenario.qmc.points is a power of two (a Sobol net is balanced at 2^k
- * points) and run.paths whole replicates of it, at least 2 (their spread
- * is the error estimate). STP_OK otherwise; else STP_EUSAGE naming the key
- * ("config error at KEY: ..."). Validation and the scenario plan both call
- * it, so they cannot disagree. */
-stp_status stp_config_check_qmc(const stp_config *cfg, stp_error *err);
+/* The point's config and its overrides as JSON (stp_config_point; both
+ * owned). For a single experiment the base itself is the point: *out is
+ * NULL and the overrides are "{}". Under scenario.mode "importance" (of
+ * the base or the point) a point that overrides anything under scenario.*
+ * is STP_EUSAGE naming the key: its weights would differ from the
+ * baseline's and the pairing would be undefined (*out, *overrides_json
+ * NULL). */
+stp_status stp_experiment_point_config(stp_config **out, char **overrides_json,
+                                       const stp_config *cfg, const stp_point_spec *pt,
+                                       stp_error *err);
 
-const char *stp_shock_kind_name(stp_shock_kind kind);
+/* Every point of a compare or sweep built and checked as the run does
+ * before it simulates (stp_experiment_points, then each point's config and
+ * its pairing under importance sampling), so `validate` refuses what `run`
+ * would: more than STP_MAX_POINTS points, colliding or too long names, a
+ * series x value pair that does not validate, an importance point that
+ * overrides scenario.*. STP_OK for single and search experiments. On
+ * failure err names the config file, the key and the fix. Called by config
+ * loading on the loaded config (cfg->resolved_json set). */
+stp_status stp_experiment_check(const stp_config *cfg, stp_error *err);
 
 #endif
