@@ -27,6 +27,7 @@
 #include "stampede/scenario.h"
 #include "stampede/search.h"
 #include "stampede/shard.h"
+#include "stampede/shardfile.h"
 #include "stampede/stats.h"
 
 #ifndef STP_VERSION
