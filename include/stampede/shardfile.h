@@ -38,8 +38,8 @@ typedef struct stp_shard_head {
 
 /* Verifies the shard file at path (sealed, every checksum, h5_seal.h) and
  * reads its head into *s (s->path = path). STP_EIO, with err naming the
- * file, for what is no readable shard; *s then needs stp_shard_head_free
- * all the same. */
+ * file, for what is no readable shard, STP_ENOMEM; *s then needs
+ * stp_shard_head_free all the same. */
 stp_status stp_shard_head_read(stp_shard_head *s, const char *path, stp_error *err);
 void stp_shard_head_free(stp_shard_head *s);
 
