@@ -16,6 +16,7 @@
 #include "stampede/plot.h"
 #include "stampede/run.h"
 #include "stampede/ranks.h"
+#include "stampede/merge.h"
 #include "stampede/shard.h"
 #include "stampede/summary.h"
 

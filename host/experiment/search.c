@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "stampede/interrupt.h"
+#include "stampede/shocks.h"
 
 stp_status stp_search_init(stp_search *s, const stp_config *cfg, stp_error *err)
 {

@@ -210,6 +210,16 @@ done:
     return rc;
 }
 
+void stp_h5_search_free(stp_search *s)
+{
+    free(s->history);
+    free(s->objective);
+    free(s->gamma);
+    free(s->elite);
+    s->history = NULL;
+    s->objective = s->gamma = s->elite = NULL;
+}
+
 int stp_h5_write_pilot(hid_t file, const stp_pilot *p, stp_error *err)
 {
     const hsize_t n = (hsize_t)p->levels;

@@ -15,6 +15,7 @@
 
 #include "stampede/equilibrium.h"
 #include "stampede/interrupt.h"
+#include "stampede/shocks.h"
 #include "stampede/stats.h"
 
 double stp_blind_grid_size(double cap, int j)

@@ -4,7 +4,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "stampede/scenario.h"
+#include "stampede/shocks.h"
 #include "stampede/step.h"
 
 /* Every step count saturates past the horizon: nothing longer can matter. */

@@ -32,6 +32,7 @@
 #include "stampede/interrupt.h"
 #include "stampede/mixture.h"
 #include "stampede/rng.h"
+#include "stampede/shocks.h"
 #include "stampede/step.h"
 
 /* Sobol points or scenario rows between polls of the stop request
@@ -43,28 +44,6 @@
 static double log_upper_tail(double x)
 {
     return log(0.5) + gsl_sf_log_erfc(x / sqrt(2.0));
-}
-
-/* A Poisson-counted spec gets rate + 10 sqrt(rate) + 10 slots: the count
- * exceeds that with probability below 1e-12 at any rate, so the clamp in
- * stp_poisson_inverse never shapes the scenario in practice. */
-double stp_shock_draw_rate(const stp_config *cfg, const stp_shock_spec *s)
-{
-    const double th = cfg->scenario.importance_count_tilt;
-    if (cfg->scenario.mode != STP_SCENARIO_IMPORTANCE || th == 0.0 || s->has_count)
-        return s->rate_per_path;
-    return s->rate_per_path * exp(th);
-}
-
-int stp_shock_slots(const stp_config *cfg, const stp_shock_spec *s)
-{
-    const double r = stp_shock_draw_rate(cfg, s);
-    return s->has_count ? s->count : (int)ceil(r + 10.0 * sqrt(r) + 10.0);
-}
-
-double stp_shock_size_cap(const stp_shock_spec *s)
-{
-    return fabs(s->size.mean) + 6.0 * s->size.sd;
 }
 
 /* The standard normal quantile of u, away from the ends (a uniform word
@@ -353,11 +332,6 @@ void stp_scenario_plan_destroy(stp_scenario_plan *pl)
     free(pl->qmc_net);
     free(pl->cell_dim);
     free(pl);
-}
-
-int stp_scenario_replicates(const stp_scenario_plan *pl)
-{
-    return pl->qmc_net ? (int)(pl->cfg->run.paths / pl->qmc_points) : 0;
 }
 
 void stp_scenario_sample_path(stp_scenario_table *t, long long path)

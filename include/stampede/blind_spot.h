@@ -4,8 +4,8 @@
 #define STAMPEDE_BLIND_SPOT_H
 
 #include "stampede/config.h"
+#include "stampede/error.h"
 #include "stampede/population.h"
-#include "stampede/scenario.h"
 
 /* The probe grid: STP_BLIND_GRID sizes in geometric steps from |cap| /
  * STP_BLIND_SPAN to |cap| (12.5% apart), so that agents firing on a small
@@ -13,6 +13,15 @@
  * a crash. */
 #define STP_BLIND_GRID 48
 #define STP_BLIND_SPAN 256.0
+
+/* What the probe found for one spec (NaN where not probed). */
+typedef struct stp_blind_probe {
+    int probed;            /* 1: a price-seen kind (gap, oracle_error) with agents */
+    double lo, center, hi; /* 10%, 50% and 90% points of the firing sizes */
+    int agents_firing;     /* AI agents whose model fires at some size within the cap */
+    double family_median[STP_MAX_FAMILIES]; /* median firing size per family, NaN: none */
+    int family_firing[STP_MAX_FAMILIES];
+} stp_blind_probe;
 
 /* |size| of grid point j, 1 <= j <= STP_BLIND_GRID, for a spec whose cap is cap. */
 double stp_blind_grid_size(double cap, int j);

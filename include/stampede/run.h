@@ -30,7 +30,7 @@ typedef struct stp_run_opts {
     /* shards > 0: simulate only shard `shard` of `shards` (shard.h) and
      * write out_path as a shard file instead of a results file */
     int shard, shards;
-    /* merge (shard.h): every batch is in the checkpoint already; nothing is
+    /* merge (merge.h): every batch is in the checkpoint already; nothing is
      * simulated and no device is needed. The shards' backend (for the
      * fingerprint), device, and summed wall time and agent-steps. NULL: a
      * normal run. */

@@ -9,21 +9,11 @@
 #ifndef STAMPEDE_SCENARIO_H
 #define STAMPEDE_SCENARIO_H
 
+#include "stampede/blind_spot.h"
 #include "stampede/config.h"
 #include "stampede/population.h"
 #include "stampede/results.h"
-
-/* The Poisson rate a spec's count is drawn with: rate_per_path, times
- * e^count_tilt under importance sampling. */
-double stp_shock_draw_rate(const stp_config *cfg, const stp_shock_spec *s);
-
-/* Slots a spec occupies in cfg's table: its count, or for a Poisson-counted
- * spec r + 10 sqrt(r) + 10 at its drawn rate r (P(more events) < 1e-12). */
-int stp_shock_slots(const stp_config *cfg, const stp_shock_spec *s);
-
-/* Largest |size| the sampler can draw for a spec: |mean| + 6 sd. Sizes are
- * clamped to it, which bounds the oracle history (params.c). */
-double stp_shock_size_cap(const stp_shock_spec *s);
+#include "stampede/shocks.h"
 
 typedef enum {
     STP_COUNT_EXACT,    /* `count` events */
@@ -49,15 +39,6 @@ typedef struct stp_shock_law {
     double tilt;                         /* importance: signed shift of z (0: none) */
     stp_span_law time_s, duration_s;
 } stp_shock_law;
-
-/* blind_spot: what the probe found for one spec (NaN where not probed). */
-typedef struct stp_blind_probe {
-    int probed;            /* 1: a price-seen kind (gap, oracle_error) with agents */
-    double lo, center, hi; /* 10%, 50% and 90% points of the firing sizes */
-    int agents_firing;     /* AI agents whose model fires at some size within the cap */
-    double family_median[STP_MAX_FAMILIES]; /* median firing size per family, NaN: none */
-    int family_firing[STP_MAX_FAMILIES];
-} stp_blind_probe;
 
 typedef struct stp_scenario_plan {
     const stp_config *cfg; /* borrowed: the seed and the specs' kinds */
@@ -93,8 +74,13 @@ void stp_scenario_plan_destroy(stp_scenario_plan *plan);
 /* Sets plan->n_slots from its laws, after a caller reshaped them. */
 void stp_scenario_plan_layout(stp_scenario_plan *plan);
 
-/* qmc: replicates in a run of cfg (run.paths / points); 0 in other modes. */
-int stp_scenario_replicates(const stp_scenario_plan *plan);
+/* qmc: replicates in a run of cfg (run.paths / points); 0 in other modes.
+ * Inline: the results writer (h5_plan.c) records it without calling up
+ * into world/. */
+static inline int stp_scenario_replicates(const stp_scenario_plan *plan)
+{
+    return plan->qmc_net ? (int)(plan->cfg->run.paths / plan->qmc_points) : 0;
+}
 
 /* Allocates the table for paths [base, base + n_paths) of plan (borrowed:
  * it must outlive the table) and fills every row; STP_EINTR on a stop
