@@ -91,13 +91,22 @@ def folder_of(path):
     return HEADER_FLOOR.get(stem, "?")
 
 
-def floor_of(module, modules_folder):
-    f = modules_folder(module)
+def floor_of(path, modules):
+    """A source's floor is its folder's; a public header's is its module's
+    (host/*/NAME.c) or HEADER_FLOOR's; a private header's, its folder's."""
+    if path.startswith("include/"):
+        path = module_of(path, modules)
+        if path.startswith("include/"):
+            return HEADER_FLOOR.get(os.path.basename(path), "?")
+    f = folder_of(path)
     return FOLDER_FLOOR.get(f, f)
 
 
-def include_edges(files, modules):
-    edges = collections.defaultdict(set)  # module -> {(module, why)}
+def include_edges(files):
+    """file -> {(header, why)}: an include is an arrow to the header itself,
+    not to its .c, so a type shared through a header closes no circle; a
+    call (call_edges) is an arrow between sources."""
+    edges = collections.defaultdict(set)
     private = []
     for src in files:
         text = open(os.path.join(ROOT, src), encoding="utf-8", errors="replace").read()
@@ -112,9 +121,8 @@ def include_edges(files, modules):
             if target.startswith("host/") and folder_of(target) != folder_of(src) \
                     and not src.startswith("include/"):
                 private.append(f"{src} includes {target}, private to host/{folder_of(target)}/")
-            a, b = module_of(src, modules), module_of(target, modules)
-            if a != b:
-                edges[a].add((b, "#include " + name))
+            if target != src:
+                edges[src].add((target, "#include " + name))
     return edges, private
 
 
@@ -191,7 +199,7 @@ def main():
     for f in files:
         if f.endswith((".c", ".cu")):
             modules[os.path.splitext(os.path.basename(f))[0]] = f
-    inc, private = include_edges(files, modules)
+    inc, private = include_edges(files)
     calls = call_edges(args.build, modules)
     edges = collections.defaultdict(set)
     for e in (inc, calls):
@@ -200,19 +208,19 @@ def main():
     rank = {f: i for i, f in enumerate(FLOORS)}
     up, arrows = [], collections.Counter()
     for a, bs in sorted(edges.items()):
-        fa = floor_of(a, folder_of)
+        fa = floor_of(a, modules)
         for b, why in sorted(bs):
-            fb = floor_of(b, folder_of)
+            fb = floor_of(b, modules)
             if fa not in rank or fb not in rank:
                 up.append(f"{a} -> {b} ({why}): no floor for {fa if fa not in rank else fb}")
                 continue
-            arrows[(folder_of(a), folder_of(b))] += 1
+            arrows[(fa, fb)] += 1
             if rank[fb] < rank[fa]:
                 up.append(f"{a} ({fa}) -> {b} ({fb}): {why}")
     rings = circles(edges)
     if args.draw:
         print("floors, top first:", " -> ".join(FLOORS))
-        for (a, b), n in sorted(arrows.items(), key=lambda x: (rank[FOLDER_FLOOR.get(x[0][0], x[0][0])], x[0])):
+        for (a, b), n in sorted(arrows.items(), key=lambda x: (rank[x[0][0]], rank[x[0][1]])):
             if a != b:
                 print(f"  {a:>10} -> {b:<10} {n:4d}")
     found = (["arrow up: " + line for line in up]
