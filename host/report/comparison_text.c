@@ -53,7 +53,8 @@ static void comparison_fill(const void *ctx, int r, char (*cells)[CELL_MAX])
         return;
     }
     stp_fmt_ci(cells[C_DP], CELL_MAX, dc->diff, dc->ci_lo, dc->ci_hi, UNIT_PP);
-    stp_fmt_interval(cells[C_DP_UNPAIRED], CELL_MAX, dc->unpaired_ci_lo, dc->unpaired_ci_hi, UNIT_PP);
+    stp_fmt_interval(cells[C_DP_UNPAIRED], CELL_MAX, dc->unpaired_ci_lo, dc->unpaired_ci_hi,
+                     UNIT_PP);
     stp_fmt_ci(cells[C_DP_REL], CELL_MAX, dc->rel, dc->rel_ci_lo, dc->rel_ci_hi, UNIT_FRAC);
     stp_fmt_ci(cells[C_DES], CELL_MAX, de->diff, de->ci_lo, de->ci_hi, UNIT_USD);
 }
@@ -77,7 +78,8 @@ static void sweep_fill(const void *ctx, int r, char (*cells)[CELL_MAX])
         snprintf(cells[1], CELL_MAX, "%.6g", row->value);
     else
         snprintf(cells[1], CELL_MAX, "n/a");
-    stp_fmt_ci(cells[2], CELL_MAX, row->cascade.p, row->cascade.ci_lo, row->cascade.ci_hi, UNIT_FRAC);
+    stp_fmt_ci(cells[2], CELL_MAX, row->cascade.p, row->cascade.ci_lo, row->cascade.ci_hi,
+               UNIT_FRAC);
     stp_fmt_ci(cells[3], CELL_MAX, row->es, row->es_ci_lo, row->es_ci_hi, UNIT_USD);
     stp_fmt_value(cells[4], CELL_MAX, row->bad_debt_mean, UNIT_USD);
 }

@@ -101,7 +101,6 @@ void stp_fmt_clean(char *dst, size_t cap, const char *src, int markdown)
     stp_fmt_escape(dst, cap, src, markdown ? MD_ESCAPE : "");
 }
 
-
 void stp_fmt_name_cell(char *buf, const char *name, const char *tag, int md)
 {
     char clean[2 * STP_NAME_MAX]; /* escaping at most doubles a name */

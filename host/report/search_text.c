@@ -28,8 +28,8 @@ static void search_iter_fill(const void *ctx, int r, char (*cells)[CELL_MAX])
         snprintf(cells[1], CELL_MAX, "objective");
         snprintf(cells[2], CELL_MAX, "elite's lowest score");
         for (int k = 0; k < ns; k++)
-            snprintf(cells[3 + k], CELL_MAX, "%d %s: p, size",
-                     k, stp_shock_kind_name((stp_shock_kind)s->search.kind[k]));
+            snprintf(cells[3 + k], CELL_MAX, "%d %s: p, size", k,
+                     stp_shock_kind_name((stp_shock_kind)s->search.kind[k]));
         return;
     }
     const stp_search_law *l = &s->search.history[(size_t)(r - 1) * (size_t)ns];
@@ -64,7 +64,8 @@ void stp_report_search(FILE *f, const stp_summary *s, int md)
     const stp_search *x = &s->search;
     const grid it = {1 + x->done, 3 + x->n_specs, search_iter_fill, s};
     const grid worst = {1 + x->n_specs, 6, search_worst_fill, s};
-    const char *obj = x->objective_kind == STP_OBJECTIVE_P_CASCADE ? "P(cascade)" : "ES of bad debt";
+    const char *obj =
+        x->objective_kind == STP_OBJECTIVE_P_CASCADE ? "P(cascade)" : "ES of bad debt";
     char ppi[32];
     stp_fmt_thousands(ppi, sizeof ppi, x->paths_per_iter);
     fprintf(f,

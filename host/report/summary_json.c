@@ -122,7 +122,8 @@ static void json_variant(stp_json *w, const stp_variant_summary *v)
         stp_json_num(w, "max_weight_share", v->cascade.diag.max_share);
         stp_json_num(w, "pareto_khat", v->cascade.diag.khat);
         stp_json_int(w, "pareto_tail", v->cascade.diag.tail);
-        stp_json_bool(w, "weights_reliable", stp_cascade_weights_verdict(&v->cascade) == STP_WEIGHTS_TRUSTED);
+        stp_json_bool(w, "weights_reliable",
+                      stp_cascade_weights_verdict(&v->cascade) == STP_WEIGHTS_TRUSTED);
     }
     stp_json_int(w, "replicates", v->cascade.replicates);
     stp_json_int(w, "populations", v->cascade.populations);
@@ -150,7 +151,6 @@ static void json_variant(stp_json *w, const stp_variant_summary *v)
     }
     stp_json_end(w);
 }
-
 
 /* A paired difference with the column names of /comparison (less the
  * d_<what>_ prefix, which is the key). */
@@ -246,7 +246,7 @@ static void json_search(stp_json *w, const stp_summary *s)
     const stp_search *x = &s->search;
     stp_json_object(w, "search");
     stp_json_str(w, "objective",
-             x->objective_kind == STP_OBJECTIVE_P_CASCADE ? "p_cascade" : "es_bad_debt_usd");
+                 x->objective_kind == STP_OBJECTIVE_P_CASCADE ? "p_cascade" : "es_bad_debt_usd");
     stp_json_int(w, "paths_per_iter", x->paths_per_iter);
     stp_json_num(w, "elite_fraction", x->elite_fraction);
     stp_json_array(w, "iterations");

@@ -111,8 +111,10 @@ static void fmt_cascade(char *buf, size_t cap, const stp_cascade_stats *c)
     if (c->populations > 0) {
         char diag[96] = "";
         if (c->weighted && c->diag.computed)
-            snprintf(diag, sizeof diag, "; all paths' weights: largest %.2g%% of their sum, Pareto "
-                     "k-hat %.2f (PSIS)", 100.0 * c->diag.max_share, c->diag.khat);
+            snprintf(diag, sizeof diag,
+                     "; all paths' weights: largest %.2g%% of their sum, Pareto "
+                     "k-hat %.2f (PSIS)",
+                     100.0 * c->diag.max_share, c->diag.khat);
         snprintf(buf, cap,
                  "%s for populations like this (%s of %s paths; mean over %d populations%s, "
                  "two-level 95%% t interval from their spread%s)",
@@ -155,8 +157,10 @@ static void print_allocation(FILE *f, const stp_ensemble *e, const char *in)
         return;
     }
     if (advice == STP_ADVICE_WITHIN_ERROR) {
-        fprintf(f, "%sallocation: the spread between populations is within their Monte Carlo "
-                   "error; more paths per population narrow the interval most\n", in);
+        fprintf(f,
+                "%sallocation: the spread between populations is within their Monte Carlo "
+                "error; more paths per population narrow the interval most\n",
+                in);
         return;
     }
     if (advice == STP_ADVICE_NONE) return;
@@ -183,8 +187,9 @@ static void print_ensemble(FILE *f, const stp_ensemble *e, int md)
     fprintf(f, "%s%s%d populations of %s paths: P(cascade) from %s to %s (median %s) by population",
             md ? "\n" : "", in, e->k, paths, lo, hi, med);
     if (isfinite(e->between_share))
-        fprintf(f, "; the population draw explains %.0f%% of the estimate's variance (%.2g%% of a "
-                   "path's)",
+        fprintf(f,
+                "; the population draw explains %.0f%% of the estimate's variance (%.2g%% of a "
+                "path's)",
                 100.0 * e->between_share, 100.0 * e->icc);
     fputs("\n", f);
     if (e->k <= 32) { /* each population's own, while it fits a line or two */
@@ -192,7 +197,7 @@ static void print_ensemble(FILE *f, const stp_ensemble *e, int md)
         for (int k = 0; k < e->k; k++) {
             char cell[CELL_MAX];
             stp_fmt_cell(cell, sizeof cell, e->pop[k].cascade.p, e->pop[k].cascade.ci_lo,
-                     e->pop[k].cascade.ci_hi, UNIT_FRAC);
+                         e->pop[k].cascade.ci_hi, UNIT_FRAC);
             fprintf(f, "%s %s", k ? "," : "", cell);
         }
         fputs("\n", f);
@@ -243,15 +248,18 @@ void stp_report_text(FILE *f, const stp_summary *s, int md)
                    : "\nvariant %s (%s paths)\n  P(cascade) = %s\n",
                 name, done, casc);
         if (weights_reason(casc, sizeof casc, &vs->cascade))
-            fprintf(f, md ? "**UNRELIABLE weighted estimate**: %s\n\n"
-                          : "  UNRELIABLE weighted estimate: %s\n",
+            fprintf(f,
+                    md ? "**UNRELIABLE weighted estimate**: %s\n\n"
+                       : "  UNRELIABLE weighted estimate: %s\n",
                     casc);
         for (int k = 0; k < vs->n_probes; k++) {
             const stp_blind_probe *b = &vs->probe[k];
             if (!b->probed) continue;
             if (b->agents_firing == 0) {
-                fprintf(f, "%sblind spot, shock %d: no agent fires within the size cap; drawn as "
-                           "configured\n", md ? "\n" : "  ", k);
+                fprintf(f,
+                        "%sblind spot, shock %d: no agent fires within the size cap; drawn as "
+                        "configured\n",
+                        md ? "\n" : "  ", k);
                 continue;
             }
             fprintf(f,
@@ -273,11 +281,11 @@ void stp_report_text(FILE *f, const stp_summary *s, int md)
                 "\nimportance tilt %.3g chosen by a cross-entropy pilot: %d level%s of %s paths "
                 "on their own seed%s\n",
                 s->pilot.tilt, s->pilot.levels, s->pilot.levels == 1 ? "" : "s", pp,
-                s->pilot.reached ? "" : " (no level reached the cascade itself: the tilt is the "
-                                        "last level's, raise pilot_paths)");
+                s->pilot.reached ? ""
+                                 : " (no level reached the cascade itself: the tilt is the "
+                                   "last level's, raise pilot_paths)");
     }
     fputs("\n[lo, hi]: 95% confidence intervals; VaR and ES of the upper (loss) tail.\n", f);
     if (s->comparison.n > 0) stp_report_comparison(f, s, md);
     if (s->search.n_iter > 0) stp_report_search(f, s, md);
 }
-
