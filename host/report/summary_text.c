@@ -205,12 +205,15 @@ static void print_ensemble(FILE *f, const stp_ensemble *e, int md)
     print_allocation(f, e, in);
 }
 
-void stp_report_text(FILE *f, const stp_summary *s, int md)
+// ----------------------------------------------------------------------------
+// the summary
+
+/* Engine, backend, device, paths, seed, speed; the population and its
+ * calm-market screen. */
+static void print_header(FILE *f, const stp_summary *s, int md)
 {
     char eng[STP_H5_STR_MAX], back[STP_H5_STR_MAX], dev[STP_H5_STR_MAX], when[STP_H5_STR_MAX];
-    char expname[2 * STP_NAME_MAX];
-    char paths[32], agents[32], passive[32], done[32], casc[4 * CELL_MAX], name[2 * STP_NAME_MAX];
-    table t;
+    char expname[2 * STP_NAME_MAX], paths[32], agents[32], passive[32];
     stp_fmt_clean(eng, sizeof eng, s->engine_version, md);
     stp_fmt_clean(back, sizeof back, s->backend, md);
     stp_fmt_clean(dev, sizeof dev, s->device, md);
@@ -238,53 +241,75 @@ void stp_report_text(FILE *f, const stp_summary *s, int md)
                 s->n_variants > 0 && s->variants[0].ensemble.k > 0
                     ? " in population 0; every population's counts are in the file's ensemble/"
                     : "");
-    for (int v = 0; v < s->n_variants; v++) {
-        const stp_variant_summary *vs = &s->variants[v];
-        stp_fmt_clean(name, sizeof name, vs->name, md);
-        stp_fmt_thousands(done, sizeof done, vs->paths_done);
-        fmt_cascade(casc, sizeof casc, &vs->cascade);
-        fprintf(f,
-                md ? "\n### Variant %s (%s paths)\n\nP(cascade) = %s\n\n"
-                   : "\nvariant %s (%s paths)\n  P(cascade) = %s\n",
-                name, done, casc);
-        if (weights_reason(casc, sizeof casc, &vs->cascade))
+}
+
+/* Each probed shock's blind spot: where the agents fire in the calm market. */
+static void print_probes(FILE *f, const stp_variant_summary *vs, int md)
+{
+    for (int k = 0; k < vs->n_probes; k++) {
+        const stp_blind_probe *b = &vs->probe[k];
+        if (!b->probed) continue;
+        if (b->agents_firing == 0) {
             fprintf(f,
-                    md ? "**UNRELIABLE weighted estimate**: %s\n\n"
-                       : "  UNRELIABLE weighted estimate: %s\n",
-                    casc);
-        for (int k = 0; k < vs->n_probes; k++) {
-            const stp_blind_probe *b = &vs->probe[k];
-            if (!b->probed) continue;
-            if (b->agents_firing == 0) {
-                fprintf(f,
-                        "%sblind spot, shock %d: no agent fires within the size cap; drawn as "
-                        "configured\n",
-                        md ? "\n" : "  ", k);
-                continue;
-            }
-            fprintf(f,
-                    "%sblind spot, shock %d: %d agents fire on a shock of size %.3g (10%%), %.3g "
-                    "(median), %.3g (90%%) in the calm market; each path draws one uniformly "
-                    "between the 10%% and 90%% points\n",
-                    md ? "\n" : "  ", k, b->agents_firing, b->lo, b->center, b->hi);
+                    "%sblind spot, shock %d: no agent fires within the size cap; drawn as "
+                    "configured\n",
+                    md ? "\n" : "  ", k);
+            continue;
         }
-        if (vs->ensemble.k > 0) print_ensemble(f, &vs->ensemble, md);
-        table_build(&t, vs);
-        const grid g = {t.rows, t.cols, table_fill, &t};
-        stp_grid_print(f, &g, md);
-        if (vs->attribution.computed) stp_report_attribution(f, vs, md);
-    }
-    if (s->pilot.levels > 0) {
-        char pp[32];
-        stp_fmt_thousands(pp, sizeof pp, s->pilot.paths);
         fprintf(f,
-                "\nimportance tilt %.3g chosen by a cross-entropy pilot: %d level%s of %s paths "
-                "on their own seed%s\n",
-                s->pilot.tilt, s->pilot.levels, s->pilot.levels == 1 ? "" : "s", pp,
-                s->pilot.reached ? ""
-                                 : " (no level reached the cascade itself: the tilt is the "
-                                   "last level's, raise pilot_paths)");
+                "%sblind spot, shock %d: %d agents fire on a shock of size %.3g (10%%), %.3g "
+                "(median), %.3g (90%%) in the calm market; each path draws one uniformly "
+                "between the 10%% and 90%% points\n",
+                md ? "\n" : "  ", k, b->agents_firing, b->lo, b->center, b->hi);
     }
+}
+
+/* One variant: P(cascade) (and whether to believe it), blind spots, the
+ * ensemble, the key outcomes and the tail attribution. */
+static void print_variant(FILE *f, const stp_variant_summary *vs, int md)
+{
+    char done[32], casc[4 * CELL_MAX], name[2 * STP_NAME_MAX];
+    table t;
+    stp_fmt_clean(name, sizeof name, vs->name, md);
+    stp_fmt_thousands(done, sizeof done, vs->paths_done);
+    fmt_cascade(casc, sizeof casc, &vs->cascade);
+    fprintf(f,
+            md ? "\n### Variant %s (%s paths)\n\nP(cascade) = %s\n\n"
+               : "\nvariant %s (%s paths)\n  P(cascade) = %s\n",
+            name, done, casc);
+    if (weights_reason(casc, sizeof casc, &vs->cascade))
+        fprintf(f,
+                md ? "**UNRELIABLE weighted estimate**: %s\n\n"
+                   : "  UNRELIABLE weighted estimate: %s\n",
+                casc);
+    print_probes(f, vs, md);
+    if (vs->ensemble.k > 0) print_ensemble(f, &vs->ensemble, md);
+    table_build(&t, vs);
+    const grid g = {t.rows, t.cols, table_fill, &t};
+    stp_grid_print(f, &g, md);
+    if (vs->attribution.computed) stp_report_attribution(f, vs, md);
+}
+
+/* The importance tilt a cross-entropy pilot chose (pilot.h). */
+static void print_pilot(FILE *f, const stp_pilot *p)
+{
+    char pp[32];
+    stp_fmt_thousands(pp, sizeof pp, p->paths);
+    fprintf(f,
+            "\nimportance tilt %.3g chosen by a cross-entropy pilot: %d level%s of %s paths "
+            "on their own seed%s\n",
+            p->tilt, p->levels, p->levels == 1 ? "" : "s", pp,
+            p->reached ? ""
+                       : " (no level reached the cascade itself: the tilt is the "
+                         "last level's, raise pilot_paths)");
+}
+
+void stp_report_text(FILE *f, const stp_summary *s, int md)
+{
+    print_header(f, s, md);
+    for (int v = 0; v < s->n_variants; v++)
+        print_variant(f, &s->variants[v], md);
+    if (s->pilot.levels > 0) print_pilot(f, &s->pilot);
     fputs("\n[lo, hi]: 95% confidence intervals; VaR and ES of the upper (loss) tail.\n", f);
     if (s->comparison.n > 0) stp_report_comparison(f, s, md);
     if (s->search.n_iter > 0) stp_report_search(f, s, md);
