@@ -96,13 +96,15 @@ Test(verdict, search_reads_its_objective)
 /* Beyond both CIs: the worst's lower bound strictly above random's upper. */
 Test(verdict, search_beyond_both_cis)
 {
-    const stp_comparison_row random = row(0.1, 0.05, 0.15, 2e6, 1e6, 3e6);
-    const stp_comparison_row above = row(0.3, 0.16, 0.4, 2e6, 1e6, 3e6);
-    const stp_comparison_row touching = row(0.3, 0.15, 0.4, 5e6, 3.1e6, 6e6);
-    cr_assert_eq(stp_search_beyond_cis(STP_OBJECTIVE_P_CASCADE, &random, &above), 1);
-    cr_assert_eq(stp_search_beyond_cis(STP_OBJECTIVE_P_CASCADE, &random, &touching), 0);
-    cr_assert_eq(stp_search_beyond_cis(STP_OBJECTIVE_ES_BAD_DEBT, &random, &above), 0);
-    cr_assert_eq(stp_search_beyond_cis(STP_OBJECTIVE_ES_BAD_DEBT, &random, &touching), 1);
+    const stp_comparison_row above[2] = {row(0.1, 0.05, 0.15, 2e6, 1e6, 3e6),
+                                         row(0.3, 0.16, 0.4, 2e6, 1e6, 3e6)};
+    const stp_comparison_row touching[2] = {row(0.1, 0.05, 0.15, 2e6, 1e6, 3e6),
+                                            row(0.3, 0.15, 0.4, 5e6, 3.1e6, 6e6)};
+    cr_assert_eq(stp_search_beyond_cis(STP_OBJECTIVE_P_CASCADE, above, 2), 1);
+    cr_assert_eq(stp_search_beyond_cis(STP_OBJECTIVE_P_CASCADE, touching, 2), 0);
+    cr_assert_eq(stp_search_beyond_cis(STP_OBJECTIVE_ES_BAD_DEBT, above, 2), 0);
+    cr_assert_eq(stp_search_beyond_cis(STP_OBJECTIVE_ES_BAD_DEBT, touching, 2), 1);
+    cr_assert_eq(stp_search_beyond_cis(STP_OBJECTIVE_P_CASCADE, above, 1), 0); /* no re-run */
 }
 
 Test(verdict, ensemble_allocation_advice)

@@ -6,14 +6,6 @@
 
 #include "stampede/verdict.h"
 
-/* Whether the worst scenario's re-run beat random's by more than both CIs
- * (verdict.h); 0 when the file has no re-run. */
-static int search_beyond_cis(const stp_summary *s)
-{
-    const stp_comparison_row *r = s->comparison.rows;
-    return s->comparison.n >= 2 && stp_search_beyond_cis(s->search.objective_kind, &r[0], &r[1]);
-}
-
 static unit search_unit(const stp_summary *s)
 {
     return s->search.objective_kind == STP_OBJECTIVE_P_CASCADE ? UNIT_FRAC : UNIT_USD;
@@ -90,7 +82,8 @@ void stp_report_search(FILE *f, const stp_summary *s, int md)
                 "%sre-run on fresh paths (seed %llu): %s %s under the worst scenario against %s "
                 "under the configured random law: %s\n",
                 md ? "\n" : "", x->rerun_seed, obj, c1, c0,
-                search_beyond_cis(s) ? "above it by more than both 95% CIs"
-                                     : "NOT above it by more than both 95% CIs");
+                stp_search_beyond_cis(x->objective_kind, s->comparison.rows, s->comparison.n)
+                    ? "above it by more than both 95% CIs"
+                    : "NOT above it by more than both 95% CIs");
     }
 }

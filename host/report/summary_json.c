@@ -231,14 +231,6 @@ static void json_comparison(stp_json *w, const stp_summary *s)
     if (c->sweep_param[0] != '\0') json_sweep(w, c);
 }
 
-/* Whether the worst scenario's re-run beat random's by more than both CIs
- * (verdict.h); false when the file has no re-run. */
-static int beyond_cis(const stp_summary *s)
-{
-    const stp_comparison_row *r = s->comparison.rows;
-    return s->comparison.n >= 2 && stp_search_beyond_cis(s->search.objective_kind, &r[0], &r[1]);
-}
-
 /* "search": the objective, each iteration's objective, elite threshold and
  * law, the worst scenario, and the re-run against random. */
 static void json_search(stp_json *w, const stp_summary *s)
@@ -284,7 +276,9 @@ static void json_search(stp_json *w, const stp_summary *s)
     }
     stp_json_end(w);
     stp_json_int(w, "rerun_seed", (long long)x->rerun_seed);
-    stp_json_bool(w, "above_random_beyond_both_cis", beyond_cis(s));
+    stp_json_bool(
+        w, "above_random_beyond_both_cis",
+        stp_search_beyond_cis(s->search.objective_kind, s->comparison.rows, s->comparison.n));
     stp_json_end(w);
 }
 

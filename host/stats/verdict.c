@@ -35,12 +35,12 @@ void stp_search_objective_ci(stp_search_objective kind, const stp_comparison_row
     }
 }
 
-int stp_search_beyond_cis(stp_search_objective kind, const stp_comparison_row *random,
-                          const stp_comparison_row *worst)
+int stp_search_beyond_cis(stp_search_objective kind, const stp_comparison_row *rows, int n)
 {
     double x0, lo0, hi0, x1, lo1, hi1;
-    stp_search_objective_ci(kind, random, &x0, &lo0, &hi0);
-    stp_search_objective_ci(kind, worst, &x1, &lo1, &hi1);
+    if (n < 2) return 0;
+    stp_search_objective_ci(kind, &rows[0], &x0, &lo0, &hi0);
+    stp_search_objective_ci(kind, &rows[1], &x1, &lo1, &hi1);
     return lo1 > hi0;
 }
 

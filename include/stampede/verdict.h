@@ -37,9 +37,10 @@ void stp_search_objective_ci(stp_search_objective kind, const stp_comparison_row
                              double *lo, double *hi);
 
 /* 1 when the worst scenario's objective lies above random's by more than
- * both 95% CIs (worst's lower bound above random's upper bound), else 0. */
-int stp_search_beyond_cis(stp_search_objective kind, const stp_comparison_row *random,
-                          const stp_comparison_row *worst);
+ * both 95% CIs (worst's lower bound above random's upper bound), else 0;
+ * rows[0..n) is the re-run's /comparison, rows[0] random and rows[1] the
+ * worst (0 when n < 2: no re-run). */
+int stp_search_beyond_cis(stp_search_objective kind, const stp_comparison_row *rows, int n);
 
 /* Where an ensemble's time is best spent (ensemble.h, Cochran §10.6). */
 typedef enum stp_ensemble_advice {
