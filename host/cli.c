@@ -13,6 +13,7 @@
 #include "stampede/config.h"
 #include "stampede/h5out.h"
 #include "stampede/interrupt.h"
+#include "stampede/json_writer.h"
 #include "stampede/plot.h"
 #include "stampede/run.h"
 #include "stampede/ranks.h"
@@ -471,47 +472,81 @@ static void bench_print_text(const stp_bench_result *r, int n)
 }
 
 /* One config's tail statistics: the figures a speed change must not move. */
-static void bench_tail_json(FILE *f, const stp_bench_result *r)
+static void bench_tail_json(stp_json *w, const stp_bench_result *r)
 {
     const stp_metric_stats *bd = &r->bad_debt;
-    fprintf(f,
-            "\"tail\": {\"p_cascade\": %.9g, \"p_ci_lo\": %.9g, \"p_ci_hi\": %.9g, "
-            "\"cascades\": %lld, \"weighted\": %d, \"es_level\": %.9g, "
-            "\"es_bad_debt_usd\": %.9g, \"es_ci_lo\": %.9g, \"es_ci_hi\": %.9g, "
-            "\"mean_bad_debt_usd\": %.9g, \"mean_max_drawdown\": %.9g}",
-            r->cascade.p, r->cascade.ci_lo, r->cascade.ci_hi, r->cascade.k, r->cascade.weighted,
-            bd->es_levels[0], bd->es[0], bd->es_ci_lo[0], bd->es_ci_hi[0], bd->mean,
-            r->mean_max_drawdown);
+    stp_json_object(w, "tail");
+    stp_json_num_g(w, "p_cascade", r->cascade.p, 9);
+    stp_json_num_g(w, "p_ci_lo", r->cascade.ci_lo, 9);
+    stp_json_num_g(w, "p_ci_hi", r->cascade.ci_hi, 9);
+    stp_json_int(w, "cascades", r->cascade.k);
+    stp_json_int(w, "weighted", r->cascade.weighted);
+    stp_json_num_g(w, "es_level", bd->es_levels[0], 9);
+    stp_json_num_g(w, "es_bad_debt_usd", bd->es[0], 9);
+    stp_json_num_g(w, "es_ci_lo", bd->es_ci_lo[0], 9);
+    stp_json_num_g(w, "es_ci_hi", bd->es_ci_hi[0], 9);
+    stp_json_num_g(w, "mean_bad_debt_usd", bd->mean, 9);
+    stp_json_num_g(w, "mean_max_drawdown", r->mean_max_drawdown, 9);
+    stp_json_end(w);
 }
 
-/* The record: pretty for the terminal, one line (nl = "") for a history
- * file of JSON Lines. */
+/* One config's figures, then its tail on a line of its own (nl). */
+static void bench_result_json(stp_json *w, const char *path, const stp_bench_result *r,
+                              const char *nl)
+{
+    char ws[8];
+    stp_json_object(w, NULL);
+    stp_json_str(w, "config", path);
+    stp_json_str(w, "name", r->name);
+    stp_json_str(w, "backend", r->backend);
+    stp_json_str(w, "device", r->device);
+    stp_json_int(w, "threads", r->threads);
+    stp_json_int(w, "paths", r->paths);
+    stp_json_int(w, "launch_paths", r->launch_paths);
+    stp_json_int(w, "launch_blocks", r->launch_blocks);
+    stp_json_int(w, "device_sms", r->device_sms);
+    stp_json_bool(w, "fills_device", r->fills_device);
+    stp_json_int(w, "agents", r->agents);
+    stp_json_int(w, "steps", r->steps);
+    stp_json_num_g(w, "sim_s", r->sim_s, 6);
+    stp_json_num_g(w, "agent_steps_per_s", r->agent_steps_per_s, 6);
+    stp_json_num_g(w, "paths_per_s", r->paths_per_s, 6);
+    snprintf(ws, sizeof ws, "%s   ", nl);
+    stp_json_space(w, ws);
+    bench_tail_json(w, r);
+    stp_json_end(w);
+}
+
+/* The record: pretty for the terminal (nl = "\n"), one line (nl = "") for
+ * a history file of JSON Lines. */
 static void bench_json(FILE *f, const char *const *paths, const stp_bench_result *r, int n,
                        const char *date, const char *nl)
 {
-    char host[256] = "unknown";
+    char host[256] = "unknown", machine[300], ws[2][8];
+    stp_json w;
     int i;
     gethostname(host, sizeof host - 1);
-    fprintf(f,
-            "{\"format\": \"stampede-bench\", \"version\": \"%s\", \"commit\": \"%s\", "
-            "\"date\": \"%s\", \"machine\": \"%s, %d cores\", \"host\": \"%s\",%s "
-            "\"results\": [",
-            STP_VERSION, STP_GIT_COMMIT, date, n ? r[0].cpu : "", n ? r[0].cores : 0, host, nl);
+    snprintf(machine, sizeof machine, "%s, %d cores", n ? r[0].cpu : "", n ? r[0].cores : 0);
+    snprintf(ws[0], sizeof ws[0], "%s ", nl);  /* before "results" */
+    snprintf(ws[1], sizeof ws[1], "%s  ", nl); /* before each result */
+    stp_json_init(&w, f, STP_JSON_LINE);
+    stp_json_object(&w, NULL);
+    stp_json_str(&w, "format", "stampede-bench");
+    stp_json_str(&w, "version", STP_VERSION);
+    stp_json_str(&w, "commit", STP_GIT_COMMIT);
+    stp_json_str(&w, "date", date);
+    stp_json_str(&w, "machine", machine);
+    stp_json_str(&w, "host", host);
+    stp_json_space(&w, ws[0]);
+    stp_json_array(&w, "results");
     for (i = 0; i < n; i++) {
-        fprintf(f,
-                "%s%s  {\"config\": \"%s\", \"name\": \"%s\", \"backend\": \"%s\", "
-                "\"device\": \"%s\", \"threads\": %d, \"paths\": %lld, \"launch_paths\": "
-                "%lld, \"launch_blocks\": %lld, \"device_sms\": %d, \"fills_device\": %s, "
-                "\"agents\": %d, \"steps\": %d, \"sim_s\": %.6g, "
-                "\"agent_steps_per_s\": %.6g, \"paths_per_s\": %.6g,%s   ",
-                i ? "," : "", nl, paths[i], r[i].name, r[i].backend, r[i].device, r[i].threads,
-                r[i].paths, r[i].launch_paths, r[i].launch_blocks, r[i].device_sms,
-                r[i].fills_device ? "true" : "false", r[i].agents, r[i].steps, r[i].sim_s,
-                r[i].agent_steps_per_s, r[i].paths_per_s, nl);
-        bench_tail_json(f, &r[i]);
-        fputc('}', f);
+        stp_json_space(&w, ws[1]);
+        bench_result_json(&w, paths[i], &r[i], nl);
     }
-    fprintf(f, "%s]}\n", nl);
+    stp_json_space(&w, nl);
+    stp_json_end(&w);
+    stp_json_end(&w);
+    fputc('\n', f);
 }
 
 /* Appends the record to `path` as one line, in one write(2) on an O_APPEND

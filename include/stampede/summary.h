@@ -1,6 +1,8 @@
 /* summary.h: printing a results summary (what `stampede run` prints at its
  * end and `stampede summary OUT.h5 --format ...` prints). Formats only: the
- * numbers come from stp_h5_read_summary (h5out.h), nothing is computed. */
+ * numbers come from stp_h5_read_summary (h5out.h) and the conclusions drawn
+ * from them (whether weights are trusted, the search's verdict) from
+ * verdict.h; nothing is computed here (host/report/). */
 #ifndef STAMPEDE_SUMMARY_H
 #define STAMPEDE_SUMMARY_H
 
@@ -10,7 +12,8 @@
 
 typedef enum stp_summary_format {
     STP_SUMMARY_TEXT,    /* aligned table for a terminal */
-    STP_SUMMARY_JSON,    /* every field of stp_summary; numbers %.17g, non-finite as null */
+    STP_SUMMARY_JSON,    /* every field of stp_summary (json_writer.h: numbers the shortest
+                            form that round-trips, non-finite as null) */
     STP_SUMMARY_MARKDOWN /* GitHub-flavoured tables */
 } stp_summary_format;
 
