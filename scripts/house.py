@@ -41,11 +41,12 @@ HEADER_FLOOR = {
     "batches": "io",      # the batch layout the checkpoint records
     "results": "io",      # what a run hands the results writer
     "cuda": "sim", "engine": "sim",
-    "block": "model", "fmath": "model", "mixture": "model",
+    "block": "model", "mixture": "model",
     "path": "model", "step": "model", "workspace": "model",
-    # the portability macro and the counter-based generator every floor
-    # may use (the bootstrap draws from Philox as the paths do)
-    "hd": "util", "rng": "util",
+    # the portability macro, the math library (+ - * / fma sqrt) and the
+    # counter-based generator every floor may use (the bootstrap draws
+    # from Philox as the paths do)
+    "hd": "util", "fmath": "util", "rng": "util",
     "liquidation": "model",
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)

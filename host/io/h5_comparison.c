@@ -20,7 +20,6 @@
 #include <string.h>
 
 #include "h5util.h"
-#include "stampede/experiment.h"
 #include "stampede/outcomes.h"
 
 /* What the d_* columns' intervals are (the `ci_method` attribute); the

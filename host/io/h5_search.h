@@ -24,8 +24,7 @@
 #include <hdf5.h>
 
 #include "stampede/error.h"
-#include "stampede/pilot.h"
-#include "stampede/search.h"
+#include "stampede/results.h"
 
 int stp_h5_write_search(hid_t file, const stp_search *s, stp_error *err);
 

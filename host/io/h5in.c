@@ -15,7 +15,6 @@
 #include "h5_search.h"
 #include "h5_seal.h"
 #include "h5util.h"
-#include "stampede/experiment.h"
 
 // ----------------------------------------------------------------------------
 // reading

@@ -14,7 +14,6 @@
 #include <string.h>
 
 #include "stampede/outcomes.h"
-#include "stampede/results.h"
 
 #define ROW_BLOCK 4096 /* scenario rows per read: bounded memory at any path count */
 

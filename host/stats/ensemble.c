@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stampede/results.h"
+#include "stampede/paired.h"
 #include "stampede/rng.h"
 
 stp_status stp_ensemble_init(stp_ensemble *e, int k, long long paths, stp_error *err)

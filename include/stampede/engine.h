@@ -8,7 +8,7 @@
 #include "stampede/outcomes.h"
 #include "stampede/params.h"
 #include "stampede/population.h"
-#include "stampede/results.h"
+#include "stampede/scenario.h"
 
 STP_EXTERN_C_BEGIN
 

@@ -10,8 +10,6 @@
 #include "stampede/outcomes.h"
 #include "stampede/results.h"
 #include "stampede/scenario.h"
-#include "stampede/pilot.h"
-#include "stampede/search.h"
 #include "stampede/stats.h"
 
 #define STP_H5_FORMAT         "stampede-results"

@@ -37,4 +37,30 @@ typedef struct stp_outcomes {
  * stp_outcomes, base 0, holding every path). */
 stp_status stp_outcomes_column(const void *user, int metric, double *dst, stp_error *err);
 
+/* K sample paths, [k][step], of the first K paths of the run. */
+typedef struct stp_samples {
+    int k, n_steps;
+    float dt_s;
+    float *price;        /* pool price, USD */
+    float *pool_depth;   /* pool USD reserve */
+    float *sync;         /* fraction of AI agents that acted within sync_window_s */
+    float *liquidations; /* liquidated USD in the step */
+} stp_samples;
+
+/* Where the writer reads per-path data, so a run never holds every path's
+ * outcomes and scenario rows at once: one outcome column at a time, and the
+ * scenario table a range of rows at a time. */
+typedef struct stp_path_source {
+    long long n_paths;
+    int n_slots;
+    const int *slot_spec, *slot_kind; /* [n_slots], borrowed */
+    /* dst[0, n_paths) = outcome `metric` of every path */
+    stp_status (*outcome_column)(const void *user, int metric, double *dst, stp_error *err);
+    const void *outcome_user;
+    /* rows [path0, path0 + n) of the table, each [n][n_slots] */
+    void (*scenario_rows)(const void *user, long long path0, long long n, unsigned char *active,
+                          float *time_s, float *duration_s, float *size);
+    const void *scenario_user;
+} stp_path_source;
+
 #endif

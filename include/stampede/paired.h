@@ -31,7 +31,47 @@
 
 #include <stddef.h>
 
-#include "stampede/results.h"
+#include "stampede/config.h"
+#include "stampede/stats.h"
+
+/* A variant against the baseline, paired over paths: both ran on the same
+ * market noise and scenario rows (common random numbers), so path i of one
+ * is compared with path i of the other (DESIGN §3.8). The CIs are normal
+ * (delta method) on the per-path influence values of each estimator; the
+ * unpaired interval is the same difference as if the two samples were
+ * independent, reported so the gain from pairing shows. */
+typedef struct stp_paired_diff {
+    double base, variant;      /* the two estimates */
+    double diff, ci_lo, ci_hi; /* base - variant (a reduction is positive), paired 95% CI */
+    double unpaired_ci_lo, unpaired_ci_hi;
+    double rel, rel_ci_lo, rel_ci_hi; /* (base - variant) / base; NaN when base is 0 */
+} stp_paired_diff;
+
+/* One row of /comparison: a variant's headline figures and its reductions
+ * against row 0, the baseline (whose own differences are all zero). */
+typedef struct stp_comparison_row {
+    char name[STP_NAME_MAX];       /* the variant, as under /variants */
+    char series[STP_NAME_MAX];     /* sweep: the series it belongs to; compare: its name */
+    double value;                  /* sweep: the swept parameter's value; compare: NaN */
+    stp_cascade_stats cascade;     /* P(cascade): Wilson, or weighted (importance sampling) */
+    double es, es_ci_lo, es_ci_hi; /* ES of bad_debt_usd at es_level */
+    double bad_debt_mean, bad_debt_ci_lo, bad_debt_ci_hi;
+    stp_paired_diff d_cascade, d_es, d_bad_debt;
+} stp_comparison_row;
+
+/* /comparison (compare and sweep experiments) and, for a sweep, /sweep:
+ * the same rows read as curves, one per series, in value order as listed. */
+typedef struct stp_comparison {
+    int n; /* rows; rows[0] is the baseline */
+    double es_level;
+    char sweep_param[STP_NAME_MAX * 2]; /* "" unless the experiment is a sweep */
+    stp_comparison_row *rows;
+    /* population ensembles (run.populations > 1, else 0 and NULL): the rows'
+     * differences are over populations (ensemble.h), and each population's
+     * own paired difference is kept, [row][population], owned */
+    int populations;
+    double *pop_d_cascade, *pop_d_es, *pop_d_bad_debt;
+} stp_comparison;
 
 /* Means of xb and xv (paths 0..n-1 of each, n >= 2), self-normalised
  * under weights w (NULL: unweighted). */

@@ -19,20 +19,8 @@
 #include "stampede/config.h"
 #include "stampede/error.h"
 #include "stampede/population.h"
+#include "stampede/results.h"
 
-#define STP_PILOT_LEVELS 12
-#define STP_PILOT_RHO    0.1
-
-typedef struct stp_pilot {
-    int levels;      /* levels run; 0: no pilot */
-    int reached;     /* 1: the last level's event was the cascade itself */
-    double tilt;     /* chosen */
-    long long paths; /* per level */
-    unsigned long long seed;
-    double level_tilt[STP_PILOT_LEVELS];      /* the tilt level l drew with */
-    double level_gamma[STP_PILOT_LEVELS];     /* its event's threshold score (2: a cascade) */
-    long long level_events[STP_PILOT_LEVELS]; /* paths in its event */
-} stp_pilot;
 
 /* The pilot's seed: fresh paths, a function of the run's seed. */
 unsigned long long stp_pilot_seed(unsigned long long seed);

@@ -1,60 +1,62 @@
 /* results.h: everything one `stampede run` hands to the results writer
- * (DESIGN §6). All pointers are borrowed from the run. */
+ * (DESIGN §6), and the records the reader gives back. Every type a results
+ * file holds is defined here or below (stats, paired, outcomes,
+ * attribution), so io/ needs no header of the layers that fill them. All
+ * pointers are borrowed from the run. */
 #ifndef STAMPEDE_RESULTS_H
 #define STAMPEDE_RESULTS_H
 
 #include "stampede/attribution.h"
 #include "stampede/config.h"
 #include "stampede/outcomes.h"
+#include "stampede/paired.h"
 #include "stampede/population.h"
 #include "stampede/stats.h"
 
-/* The per-path scenario table: slot s of path p is one scheduled shock of
- * spec slot_spec[s]; unused slots (a Poisson count below the slot cap) have
- * active = 0 and NaN time/duration/size. Arrays are [path - base][slot] for
- * paths [base, base + n_paths). */
-struct stp_scenario_plan;
-typedef struct stp_scenario_table {
-    const struct stp_scenario_plan *plan; /* the law its rows are drawn from */
-    struct stp_scenario_plan *own_plan;   /* the same when the table made it, else NULL */
-    long long base, n_paths;
-    int n_slots;
-    int *slot_spec; /* [slot]: index into cfg->scenario.shocks */
-    int *slot_kind; /* [slot]: stp_shock_kind */
-    unsigned char *active;
-    float *time_s;
-    float *duration_s;
-    float *size;
-    /* [path - base]: the row's likelihood ratio p / q (importance mode), else
-     * 1; the path's weight joins it with the jumps' (backend.c, mixture.h) */
-    double *weight;
-} stp_scenario_table;
 
-/* K sample paths, [k][step], of the first K paths of the run. */
-typedef struct stp_samples {
-    int k, n_steps;
-    float dt_s;
-    float *price;        /* pool price, USD */
-    float *pool_depth;   /* pool USD reserve */
-    float *sync;         /* fraction of AI agents that acted within sync_window_s */
-    float *liquidations; /* liquidated USD in the step */
-} stp_samples;
 
-/* Where the writer reads per-path data, so a run never holds every path's
- * outcomes and scenario rows at once: one outcome column at a time, and the
- * scenario table a range of rows at a time. */
-typedef struct stp_path_source {
-    long long n_paths;
-    int n_slots;
-    const int *slot_spec, *slot_kind; /* [n_slots], borrowed */
-    /* dst[0, n_paths) = outcome `metric` of every path */
-    stp_status (*outcome_column)(const void *user, int metric, double *dst, stp_error *err);
-    const void *outcome_user;
-    /* rows [path0, path0 + n) of the table, each [n][n_slots] */
-    void (*scenario_rows)(const void *user, long long path0, long long n, unsigned char *active,
-                          float *time_s, float *duration_s, float *size);
-    const void *scenario_user;
-} stp_path_source;
+
+/* The adversarial search's record (search.h runs it; the writer and the
+ * reader keep it under /search). */
+/* the search's smoothing of each update (search.c), recorded in /search */
+#define STP_CE_SMOOTHING 0.7
+
+/* One spec's law in the search. */
+typedef struct stp_search_law {
+    double p; /* probability the shock happens on a path */
+    double size_mean, size_sd, time_mean, time_sd, duration_mean, duration_sd;
+} stp_search_law;
+
+typedef struct stp_search {
+    int n_specs, n_iter, done;          /* iterations configured, finished */
+    stp_search_law law[STP_MAX_SHOCKS]; /* the law the next iteration draws from */
+    stp_search_law *history;            /* [iter][spec]: the law iteration iter drew from */
+    double *objective;                  /* [iter]: the objective on the iteration's paths */
+    double *gamma;                      /* [iter]: the elite's lowest score */
+    double *elite;                      /* [iter]: the elite's mean score */
+    /* filled when the search ends (and by the reader) */
+    int kind[STP_MAX_SHOCKS];             /* stp_shock_kind of each spec */
+    stp_search_law worst[STP_MAX_SHOCKS]; /* stp_search_worst */
+    stp_search_objective objective_kind;
+    long long paths_per_iter;
+    double elite_fraction;
+    unsigned long long rerun_seed; /* the fresh paths' seed of the re-run */
+} stp_search;
+
+/* The importance tilt's pilot (pilot.h runs it; /importance_pilot). */
+#define STP_PILOT_LEVELS 12
+#define STP_PILOT_RHO    0.1
+
+typedef struct stp_pilot {
+    int levels;      /* levels run; 0: no pilot */
+    int reached;     /* 1: the last level's event was the cascade itself */
+    double tilt;     /* chosen */
+    long long paths; /* per level */
+    unsigned long long seed;
+    double level_tilt[STP_PILOT_LEVELS];      /* the tilt level l drew with */
+    double level_gamma[STP_PILOT_LEVELS];     /* its event's threshold score (2: a cascade) */
+    long long level_events[STP_PILOT_LEVELS]; /* paths in its event */
+} stp_pilot;
 
 typedef struct stp_variant_results {
     char name[STP_NAME_MAX];
@@ -73,44 +75,6 @@ typedef struct stp_variant_results {
     const struct stp_ensemble *ensemble; /* run.populations > 1; NULL: one population */
 } stp_variant_results;
 
-/* A variant against the baseline, paired over paths: both ran on the same
- * market noise and scenario rows (common random numbers), so path i of one
- * is compared with path i of the other (DESIGN §3.8). The CIs are normal
- * (delta method) on the per-path influence values of each estimator; the
- * unpaired interval is the same difference as if the two samples were
- * independent, reported so the gain from pairing shows. */
-typedef struct stp_paired_diff {
-    double base, variant;      /* the two estimates */
-    double diff, ci_lo, ci_hi; /* base - variant (a reduction is positive), paired 95% CI */
-    double unpaired_ci_lo, unpaired_ci_hi;
-    double rel, rel_ci_lo, rel_ci_hi; /* (base - variant) / base; NaN when base is 0 */
-} stp_paired_diff;
-
-/* One row of /comparison: a variant's headline figures and its reductions
- * against row 0, the baseline (whose own differences are all zero). */
-typedef struct stp_comparison_row {
-    char name[STP_NAME_MAX];       /* the variant, as under /variants */
-    char series[STP_NAME_MAX];     /* sweep: the series it belongs to; compare: its name */
-    double value;                  /* sweep: the swept parameter's value; compare: NaN */
-    stp_cascade_stats cascade;     /* P(cascade): Wilson, or weighted (importance sampling) */
-    double es, es_ci_lo, es_ci_hi; /* ES of bad_debt_usd at es_level */
-    double bad_debt_mean, bad_debt_ci_lo, bad_debt_ci_hi;
-    stp_paired_diff d_cascade, d_es, d_bad_debt;
-} stp_comparison_row;
-
-/* /comparison (compare and sweep experiments) and, for a sweep, /sweep:
- * the same rows read as curves, one per series, in value order as listed. */
-typedef struct stp_comparison {
-    int n; /* rows; rows[0] is the baseline */
-    double es_level;
-    char sweep_param[STP_NAME_MAX * 2]; /* "" unless the experiment is a sweep */
-    stp_comparison_row *rows;
-    /* population ensembles (run.populations > 1, else 0 and NULL): the rows'
-     * differences are over populations (ensemble.h), and each population's
-     * own paired difference is kept, [row][population], owned */
-    int populations;
-    double *pop_d_cascade, *pop_d_es, *pop_d_bad_debt;
-} stp_comparison;
 
 typedef struct stp_results {
     const stp_config *cfg;
@@ -124,8 +88,8 @@ typedef struct stp_results {
     int n_variants;
     stp_variant_results *variants;
     const stp_comparison *comparison; /* NULL for a single experiment */
-    const struct stp_search *search;  /* search experiments: /search, else NULL */
-    const struct stp_pilot *pilot; /* the importance tilt's pilot: /importance_pilot, else NULL */
+    const stp_search *search;         /* search experiments: /search, else NULL */
+    const stp_pilot *pilot; /* the importance tilt's pilot: /importance_pilot, else NULL */
     int verify; /* read the finished file back as a reader would before it replaces the output */
 } stp_results;
 

@@ -12,8 +12,29 @@
 #include "stampede/blind_spot.h"
 #include "stampede/config.h"
 #include "stampede/population.h"
-#include "stampede/results.h"
+#include "stampede/outcomes.h"
 #include "stampede/shocks.h"
+
+/* The per-path scenario table: slot s of path p is one scheduled shock of
+ * spec slot_spec[s]; unused slots (a Poisson count below the slot cap) have
+ * active = 0 and NaN time/duration/size. Arrays are [path - base][slot] for
+ * paths [base, base + n_paths). */
+struct stp_scenario_plan;
+typedef struct stp_scenario_table {
+    const struct stp_scenario_plan *plan; /* the law its rows are drawn from */
+    struct stp_scenario_plan *own_plan;   /* the same when the table made it, else NULL */
+    long long base, n_paths;
+    int n_slots;
+    int *slot_spec; /* [slot]: index into cfg->scenario.shocks */
+    int *slot_kind; /* [slot]: stp_shock_kind */
+    unsigned char *active;
+    float *time_s;
+    float *duration_s;
+    float *size;
+    /* [path - base]: the row's likelihood ratio p / q (importance mode), else
+     * 1; the path's weight joins it with the jumps' (backend.c, mixture.h) */
+    double *weight;
+} stp_scenario_table;
 
 typedef enum {
     STP_COUNT_EXACT,    /* `count` events */

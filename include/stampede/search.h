@@ -18,31 +18,9 @@
 
 #include "stampede/config.h"
 #include "stampede/error.h"
+#include "stampede/results.h"
 #include "stampede/scenario.h"
 
-#define STP_CE_SMOOTHING 0.7
-
-/* One spec's law in the search. */
-typedef struct stp_search_law {
-    double p; /* probability the shock happens on a path */
-    double size_mean, size_sd, time_mean, time_sd, duration_mean, duration_sd;
-} stp_search_law;
-
-typedef struct stp_search {
-    int n_specs, n_iter, done;          /* iterations configured, finished */
-    stp_search_law law[STP_MAX_SHOCKS]; /* the law the next iteration draws from */
-    stp_search_law *history;            /* [iter][spec]: the law iteration iter drew from */
-    double *objective;                  /* [iter]: the objective on the iteration's paths */
-    double *gamma;                      /* [iter]: the elite's lowest score */
-    double *elite;                      /* [iter]: the elite's mean score */
-    /* filled when the search ends (and by the reader) */
-    int kind[STP_MAX_SHOCKS];             /* stp_shock_kind of each spec */
-    stp_search_law worst[STP_MAX_SHOCKS]; /* stp_search_worst */
-    stp_search_objective objective_kind;
-    long long paths_per_iter;
-    double elite_fraction;
-    unsigned long long rerun_seed; /* the fresh paths' seed of the re-run */
-} stp_search;
 
 /* The starting law: each spec with probability 1/2 (0 for a spec with count
  * 0, which is switched off), its configured mean size with sd max(sd, cap /

@@ -5,7 +5,7 @@
 #define STAMPEDE_TABLES_H
 
 #include "stampede/path.h"
-#include "stampede/results.h"
+#include "stampede/scenario.h"
 
 STP_EXTERN_C_BEGIN
 

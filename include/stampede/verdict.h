@@ -9,7 +9,7 @@
 
 #include "stampede/config.h"
 #include "stampede/ensemble.h"
-#include "stampede/results.h"
+#include "stampede/paired.h"
 #include "stampede/stats.h"
 #include "stampede/weights.h"
 
