@@ -141,6 +141,8 @@ def call_edges(build, modules):
     defined, used = {}, collections.defaultdict(set)
     for o in objs:
         src = re.sub(r"^.*?\.dir/", "", o)[:-2]  # host/x/y.c
+        if not os.path.exists(os.path.join(ROOT, src)):
+            continue  # a stale object of a file since moved
         for line in subprocess.run(["nm", o], capture_output=True, text=True).stdout.splitlines():
             p = line.split()
             if len(p) == 3 and p[1] in "TDBRC":

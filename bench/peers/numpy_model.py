@@ -45,7 +45,7 @@ Read from the code because the docs do not say (engine file:line as of
 commit 0ef89cd):
   * regime switch probability per step = 1 - exp(-rate dt), the chain
     starts calm and switches before the step's price move, which uses the
-    new regime (host/world/params.c:107-108, include/stampede/path.h:287-298);
+    new regime (host/model/params.c:107-108, include/stampede/path.h:287-298);
   * a jump step's log size is k mean + sqrt(k) sd z (docs/model.md says "N(k mean,
     k sd^2)", the same law);
   * step counts: shock start = round-half-up(time_s/dt), duration steps =
