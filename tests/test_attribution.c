@@ -140,7 +140,8 @@ Test(attribution, hand_made_columns_give_the_hand_worked_figures)
     shock(&h, 7, 2, 1, 1);
     shock(&h, 20, 2, 2, 32);
     shock(&h, 40, 2, 4, 64);
-    cr_assert_eq(stp_attribution_compute(&a, &h.src, &h.pop, &err), STP_OK, "%s", err.msg);
+    cr_assert_eq(stp_attribution_compute(&a, &h.src, stp_population_families(&h.pop), &err), STP_OK,
+                 "%s", err.msg);
     cr_assert_eq(a.computed, 1);
     cr_assert_eq(a.n_kinds, STP_SHOCK_KINDS);
     cr_assert_eq(a.paths[ALL], 250);
@@ -200,7 +201,8 @@ Test(attribution, empty_groups_give_nan_not_garbage)
     hand h;
     hand_alloc(&h, 50, 1, kinds);
     hand_population(&h);
-    cr_assert_eq(stp_attribution_compute(&a, &h.src, &h.pop, &err), STP_OK, "%s", err.msg);
+    cr_assert_eq(stp_attribution_compute(&a, &h.src, stp_population_families(&h.pop), &err), STP_OK,
+                 "%s", err.msg);
     cr_assert_eq(a.paths[WORST], 1);
     cr_assert_eq(a.paths[CASC], 0);
     EXACT(a.share[ALL][GAP], 0.0);
@@ -219,7 +221,8 @@ Test(attribution, a_first_mover_outside_the_population_is_refused)
     hand_alloc(&h, 5, 1, kinds);
     hand_population(&h);
     path(&h, 3, 0, 1, 1, 10); /* ten agents: 0..9 */
-    cr_assert_eq(stp_attribution_compute(&a, &h.src, &h.pop, &err), STP_EIO);
+    cr_assert_eq(stp_attribution_compute(&a, &h.src, stp_population_families(&h.pop), &err),
+                 STP_EIO);
     cr_assert(strstr(err.msg, "path 3") != NULL, "%s", err.msg);
     hand_free(&h);
 }
@@ -290,7 +293,8 @@ Test(attribution, streaming_matches_a_direct_computation)
                 has[g][k] += seen[k] ? w : 0.0;
         }
     }
-    cr_assert_eq(stp_attribution_compute(&a, &h.src, &h.pop, &err), STP_OK, "%s", err.msg);
+    cr_assert_eq(stp_attribution_compute(&a, &h.src, stp_population_families(&h.pop), &err), STP_OK,
+                 "%s", err.msg);
     cr_assert_eq(a.paths[WORST], 90);
     for (int g = 0; g < 3; g++) {
         near(a.weight[g], wsum[g], "weight", seed);
@@ -424,7 +428,8 @@ Test(attribution_market, gaps_drive_the_tail_and_the_early_family_moves_first)
     src.outcome_user = &e.out;
     src.scenario_rows = stp_scenario_table_rows;
     src.scenario_user = e.scen;
-    cr_assert_eq(stp_attribution_compute(&a, &src, e.pop, &err), STP_OK, "%s", err.msg);
+    cr_assert_eq(stp_attribution_compute(&a, &src, stp_population_families(e.pop), &err), STP_OK,
+                 "%s", err.msg);
 
     for (int i = 0; i < e.pop->n_agents; i++)
         early += e.pop->family[i] == 1;

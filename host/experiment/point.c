@@ -552,7 +552,8 @@ stp_status stp_point_run(stp_point_state *r, int index, const stp_run_opts *o, i
     if ((st = summarise(r, cfg, &r->ck, err)) != STP_OK) return st;
     point_results(r);
     /* after point_results: it reads the paths through the writer's source */
-    return stp_attribution_compute_ensemble(&r->var.attribution, &r->var.source, r->pop, r->family,
+    return stp_attribution_compute_ensemble(&r->var.attribution, &r->var.source,
+                                            stp_population_families(r->pop), r->family,
                                             r->ens.paths, err);
 }
 

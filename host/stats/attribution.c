@@ -98,23 +98,23 @@ static stp_status mark_worst(unsigned char *groups, unsigned bit, const double *
 /* Whose agents the first movers are: one population's, or an ensemble's
  * (family[k][agent] of population k, paths_per_pop paths each). */
 typedef struct families {
-    const stp_population *pop;
-    const signed char *family; /* NULL: pop's own */
+    stp_attr_agents pop;
+    const signed char *family; /* NULL: pop.family */
     long long paths_per_pop;
     int n_pops;
 } families;
 
 static int family_of(const families *fm, long long path, int a)
 {
-    if (!fm->family) return fm->pop->family[a];
-    return fm->family[(size_t)(path / fm->paths_per_pop) * (size_t)fm->pop->n_agents + (size_t)a];
+    if (!fm->family) return fm->pop.family[a];
+    return fm->family[(size_t)(path / fm->paths_per_pop) * (size_t)fm->pop.n_agents + (size_t)a];
 }
 
 /* The population's mix: AI agents per family over all AI agents (of every
  * population of an ensemble). */
 static void population_mix(stp_attribution *out, const families *fm)
 {
-    const stp_population *pop = fm->pop;
+    const stp_attr_agents *pop = &fm->pop;
     const long long n = (long long)pop->n_agents * fm->n_pops;
     long long count[STP_MAX_FAMILIES] = {0}, a;
     int f;
@@ -125,7 +125,7 @@ static void population_mix(stp_attribution *out, const families *fm)
     }
     for (f = 0; f < out->n_families; f++) {
         snprintf(out->families[f], sizeof out->families[f], "%.*s", STP_NAME_MAX - 1,
-                 pop->models[f].name);
+                 pop->family_name[f] ? pop->family_name[f] : "");
         out->population_share[f] = n > 0 ? (double)count[f] / (double)n : NAN;
     }
 }
@@ -141,7 +141,7 @@ static stp_status first_movers(stp_attribution *out, const families *fm, const d
     double tot_acted = 0.0, tot_casc = 0.0;
     long long i;
     int f;
-    const stp_population *pop = fm->pop;
+    const stp_attr_agents *pop = &fm->pop;
     population_mix(out, fm);
     for (i = 0; i < n; i++) {
         const double a = col[i];
@@ -269,13 +269,13 @@ static stp_status column(const stp_path_source *src, int metric, double *dst, st
 }
 
 stp_status stp_attribution_compute(stp_attribution *out, const stp_path_source *src,
-                                   const stp_population *pop, stp_error *err)
+                                   stp_attr_agents agents, stp_error *err)
 {
-    return stp_attribution_compute_ensemble(out, src, pop, NULL, 0, err);
+    return stp_attribution_compute_ensemble(out, src, agents, NULL, 0, err);
 }
 
 stp_status stp_attribution_compute_ensemble(stp_attribution *out, const stp_path_source *src,
-                                            const stp_population *pop, const signed char *family,
+                                            stp_attr_agents agents, const signed char *family,
                                             long long paths_per_pop, stp_error *err)
 {
     families fm;
@@ -287,8 +287,9 @@ stp_status stp_attribution_compute_ensemble(stp_attribution *out, const stp_path
     kind_sums ks;
     stp_status st = STP_ENOMEM;
     long long i;
-    assert(src->outcome_column && pop && (!family || paths_per_pop > 0));
-    fm.pop = pop;
+    assert(src->outcome_column && (agents.family || !agents.n_agents) &&
+           (!family || paths_per_pop > 0));
+    fm.pop = agents;
     fm.family = family;
     fm.paths_per_pop = paths_per_pop;
     fm.n_pops = family ? (int)((n + paths_per_pop - 1) / paths_per_pop) : 1;

@@ -7,11 +7,10 @@
 
 #include "stampede/config.h"
 #include "stampede/error.h"
-#include "stampede/population.h"
 
 STP_EXTERN_C_BEGIN
 
-struct stp_path_source; /* results.h, which includes this header */
+struct stp_path_source; /* outcomes.h */
 
 /* The groups of paths compared, in the order of the results file's `groups`. */
 typedef enum stp_attr_group {
@@ -56,27 +55,36 @@ typedef struct stp_attribution {
     double lift[STP_MAX_FAMILIES];
 } stp_attribution;
 
+/* The agents whose families attribution reads (population.h's
+ * stp_population_families builds it from a population): agent a of
+ * n_agents is of family family[a], -1 for none. Borrowed. */
+typedef struct stp_attr_agents {
+    int n_agents, n_families;
+    const int *family;                         /* [agent] */
+    const char *family_name[STP_MAX_FAMILIES]; /* [family] */
+} stp_attr_agents;
+
 /* Paths in the worst-1% group of n paths: ceil(n / 100), at least one (for
  * n > 0), so a small run still names its worst path. */
 long long stp_attr_worst_count(long long n);
 
 /* Computes *out for one variant from src's outcome columns (bad_debt_usd,
- * cascade, first_mover, weight) and scenario rows, and pop's families.
+ * cascade, first_mover, weight) and scenario rows, and the agents' families.
  * Memory: one outcome column and 9 bytes a path, plus the worst group's
  * ranks (16 bytes each) and a fixed block of scenario rows; never every
  * path's rows at once. The worst group ranks by bad debt, ties by path
  * index (the lower first), as worst_paths does. Fails with STP_ENOMEM, with
  * the source's error, or with STP_EIO when a first_mover is not one of
- * pop's agents (outcomes of another population). */
+ * the agents (outcomes of another population). */
 stp_status stp_attribution_compute(stp_attribution *out, const struct stp_path_source *src,
-                                   const stp_population *pop, stp_error *err);
+                                   stp_attr_agents agents, stp_error *err);
 
 /* The same for an ensemble (run.populations > 1): family[k][agent] holds
  * population k's families, and paths [k paths_per_pop, (k + 1)
  * paths_per_pop) are population k's; the population's mix is over every
- * population's agents. family NULL: pop's own (stp_attribution_compute). */
+ * population's agents. family NULL: agents.family (stp_attribution_compute). */
 stp_status stp_attribution_compute_ensemble(stp_attribution *out, const struct stp_path_source *src,
-                                            const stp_population *pop, const signed char *family,
+                                            stp_attr_agents agents, const signed char *family,
                                             long long paths_per_pop, stp_error *err);
 
 STP_EXTERN_C_END

@@ -3,6 +3,7 @@
 #ifndef STAMPEDE_POPULATION_H
 #define STAMPEDE_POPULATION_H
 
+#include "stampede/attribution.h"
 #include "stampede/config.h"
 #include "stampede/error.h"
 #include "stampede/models.h"
@@ -20,7 +21,7 @@ typedef struct stp_population {
     stp_model models[STP_MAX_FAMILIES]; /* family weights as loaded */
     int family_start[STP_MAX_FAMILIES + 1];
     int family_count[STP_MAX_FAMILIES];
-    double herfindahl; /* sum over families of (agent share)^2 */
+    double herfindahl;         /* sum over families of (agent share)^2 */
     int equilibrium_redraws;   /* agents redrawn because they fired on the calm market */
     int equilibrium_fallbacks; /* of those, agents still firing after every round */
     int index;                 /* k of an ensemble's populations (run.populations); 0 alone */
@@ -35,12 +36,12 @@ typedef struct stp_population {
     int *lag_steps; /* round half up of latency / dt, capped at STP_MAX_LAG_STEPS */
     float *sell_fraction;
     float *cooldown_s;
-    float *collateral; /* units; 0 for LPs */
-    float *debt_usd;   /* 0 for LPs */
-    float *hf0;        /* NaN for LPs */
-    float *lp_share;   /* share of the pool's initial liquidity; 0 for borrowers */
+    float *collateral;    /* units; 0 for LPs */
+    float *debt_usd;      /* 0 for LPs */
+    float *hf0;           /* NaN for LPs */
+    float *lp_share;      /* share of the pool's initial liquidity; 0 for borrowers */
     float *fee_tolerance; /* progressive_fee: the highest swap fee it sells at, >= base */
-    float *params;     /* [param][agent]: row k holds parameter k of every agent */
+    float *params;        /* [param][agent]: row k holds parameter k of every agent */
 
     /* passive positions, [position] */
     int *p_protocol;
@@ -68,5 +69,19 @@ void stp_population_destroy(stp_population *pop);
 struct stp_calm_history;
 int stp_population_agent_fires(const stp_population *p, const stp_config *cfg,
                                const struct stp_calm_history *h, int a);
+
+/* The population as attribution reads it (attribution.h): its agents'
+ * families and the families' names, borrowed from p. */
+static inline stp_attr_agents stp_population_families(const stp_population *p)
+{
+    stp_attr_agents a;
+    int f;
+    a.n_agents = p->n_agents;
+    a.n_families = p->n_families;
+    a.family = p->family;
+    for (f = 0; f < STP_MAX_FAMILIES; f++)
+        a.family_name[f] = f < p->n_families ? p->models[f].name : NULL;
+    return a;
+}
 
 #endif

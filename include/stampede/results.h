@@ -13,9 +13,6 @@
 #include "stampede/population.h"
 #include "stampede/stats.h"
 
-
-
-
 /* The adversarial search's record (search.h runs it; the writer and the
  * reader keep it under /search). */
 /* the search's smoothing of each update (search.c), recorded in /search */
@@ -74,7 +71,6 @@ typedef struct stp_variant_results {
     stp_attribution attribution;         /* tail attribution and first movers; computed 0: none */
     const struct stp_ensemble *ensemble; /* run.populations > 1; NULL: one population */
 } stp_variant_results;
-
 
 typedef struct stp_results {
     const stp_config *cfg;
