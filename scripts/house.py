@@ -38,6 +38,7 @@ FLOORS = ["cli", "report", "experiment", "io", "sim", "world", "model", "stats",
 FOLDER_FLOOR = {"kernels": "sim"}
 # public headers with no NAME.c of their own
 HEADER_FLOOR = {
+    "model_shape": "config",  # what a model file must fit: the loader's and the step's
     "batches": "io",      # the batch layout the checkpoint records
     "results": "io",      # what a run hands the results writer
     "cuda": "sim", "engine": "sim",

@@ -1,6 +1,7 @@
 /* Compiles the shared headers as strict C11 (-pedantic -Werror): step.h,
  * rng.h and fmath.h must stay in the common subset of C11 and CUDA C++. */
 #include "stampede/fmath.h"
+#include "stampede/model_shape.h"
 #include "stampede/rng.h"
 #include "stampede/step.h"
 

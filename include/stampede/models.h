@@ -17,7 +17,7 @@
 #define STAMPEDE_MODELS_H
 
 #include "stampede/error.h"
-#include "stampede/step.h"
+#include "stampede/model_shape.h"
 
 #define STP_MODEL_NAME_MAX 64
 
