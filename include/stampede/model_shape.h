@@ -1,7 +1,7 @@
 /* model_shape.h: what a model file must fit, shared by the loader
  * (models.h, config floor) and the step (step.h): the feature vector's
  * version and order, the families' kinds and their parameter counts, the
- * reaction-lag ring. Constants and one pure function; C11 and CUDA C++. */
+ * reaction-lag ring, an agent's role. Constants and one pure function; C11 and CUDA C++. */
 #ifndef STAMPEDE_MODEL_SHAPE_H
 #define STAMPEDE_MODEL_SHAPE_H
 
@@ -48,5 +48,9 @@ static inline STP_HD int stp_family_n_params(stp_family_kind kind, int hidden)
 {
     return kind == STP_FAMILY_MLP ? 10 * hidden + 1 : STP_RULE_PARAMS;
 }
+
+/* An agent's role: a borrower sells collateral, an LP pulls liquidity
+ * (DESIGN §3.4); passive positions never decide. */
+typedef enum { STP_ROLE_BORROWER, STP_ROLE_LP, STP_ROLE_PASSIVE } stp_role;
 
 #endif

@@ -8,8 +8,6 @@
 #include "stampede/error.h"
 #include "stampede/models.h"
 
-typedef enum { STP_ROLE_BORROWER, STP_ROLE_LP, STP_ROLE_PASSIVE } stp_role;
-
 /* Redraw rounds of an agent that fires on the calm market (population.c). */
 #define STP_EQUILIBRIUM_ROUNDS 64
 
