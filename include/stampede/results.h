@@ -14,8 +14,8 @@
 #include "stampede/stats.h"
 
 /* The adversarial search's record (search.h runs it; the writer and the
- * reader keep it under /search). */
-/* the search's smoothing of each update (search.c), recorded in /search */
+ * reader keep it under /search), and the smoothing of each update
+ * (search.c) that /search records. */
 #define STP_CE_SMOOTHING 0.7
 
 /* One spec's law in the search. */
