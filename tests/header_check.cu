@@ -31,7 +31,7 @@ __global__ void header_check_fmath_kernel(double *out)
 }
 
 __global__ void header_check_workspace_kernel(const stp_path_tables tb, unsigned char *base,
-                                             size_t *out)
+                                              size_t *out)
 {
     stp_path_ws w;
     stp_path_ws_bind(&w, &tb, base, STP_WS_ALL);

@@ -12,9 +12,9 @@
  * threads read consecutive agents' parameters. Each path's serial step
  * (decisions, the batch, bookkeeping: stp_path_step_close, then the next
  * step's market and features) runs on its own thread, lanes
- * 0..STP_BLOCK_PATHS-1, side by side; the exploit haircut runs in parallel
- * after it (the one departure from path.h's order: stp_block_serial says
- * why it is safe). The candidate and liquidation
+ * 0..STP_BLOCK_PATHS-1, side by side; the exploit haircut runs in
+ * parallel after it (the one departure from path.h's order:
+ * stp_block_serial says why it is safe). The candidate and liquidation
  * lists are built in index order by a count / scan / scatter over
  * contiguous chunks, so each path reads the same lists in the same order
  * as on the CPU, whatever the block size. */
@@ -277,16 +277,18 @@ static inline STP_HD void stp_block_serial(const stp_block *b, int p, int t)
  * uses is an argument: b the block (stp_block *), tid the thread's index
  * and nt the block's thread count (the caller's), q the lane (bound by
  * LANES: the device declares it per lane, the host test loops a variable
- * of its own) and t the step (the body declares it). ALL(tid, nt, stmt) runs stmt in every thread tid < nt and
- * then synchronises the block; LANES(q, tid, nt, n, nmax, stmt) runs it
- * for lanes q < n of nmax and synchronises (the device spreads the nmax
- * lanes over the block, one per nt / nmax threads, so the paths' serial
- * steps, whose branches differ, run in different warps instead of taking
- * turns in one). kernels/path_kernel.cu defines them with its thread index
- * and __syncthreads(), tests/test_kernel_order.c with loops. The exploit
- * test reads shared state after a barrier, so it is uniform over the
- * block. Per step: the haircut, the screens, the lists (count, scan,
- * scatter), then each path's serial lane (stp_block_serial). */
+ * of its own) and t the step (the body declares it).
+ *   ALL(tid, nt, stmt) runs stmt in every thread tid < nt, then
+ *   synchronises the block;
+ *   LANES(q, tid, nt, n, nmax, stmt) runs it for lanes q < n of nmax, then
+ *   synchronises (the device spreads the nmax lanes over the block, one
+ *   per nt / nmax threads, so the paths' serial steps, whose branches
+ *   differ, run in different warps instead of taking turns in one).
+ * kernels/path_kernel.cu defines them with its thread index and
+ * __syncthreads(), tests/test_kernel_order.c with loops. The exploit test
+ * reads shared state after a barrier, so it is uniform over the block.
+ * Per step: the haircut, the screens, the lists (count, scan, scatter),
+ * then each path's serial lane (stp_block_serial). */
 #define STP_BLOCK_BODY(b, tid, nt, q, t, ALL, LANES)                                               \
     do {                                                                                           \
         int t;                                                                                     \
@@ -296,8 +298,7 @@ static inline STP_HD void stp_block_serial(const stp_block *b, int p, int t)
             if (stp_block_any_exploit(b)) ALL(tid, nt, stp_block_exploit(b, tid, nt));             \
             ALL(tid, nt, stp_block_screens(b, tid, nt, t));                                        \
             ALL(tid, nt, stp_block_count(b, tid, nt));                                             \
-            LANES(q, tid, nt, 2 * STP_BLOCK_PATHS, 2 * STP_BLOCK_PATHS,                            \
-                  stp_block_scan(b, q, nt));                                                       \
+            LANES(q, tid, nt, 2 * STP_BLOCK_PATHS, 2 * STP_BLOCK_PATHS, stp_block_scan(b, q, nt)); \
             ALL(tid, nt, stp_block_scatter(b, tid, nt));                                           \
             LANES(q, tid, nt, (b)->n_paths, STP_BLOCK_PATHS, stp_block_serial(b, q, t));           \
         }                                                                                          \

@@ -16,7 +16,6 @@
  * (5) the liquidations
  * ------------------------------------------------------------------------- */
 
-
 /* Cheap screen for position i at the oracle price (stp_maybe_liquidatable:
  * true whenever stp_liquidate could act). */
 static inline STP_HD int stp_position_screen(const stp_path_ws *w, const stp_path_tables *tb, int i,

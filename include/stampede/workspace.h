@@ -62,7 +62,7 @@ typedef struct stp_path_tables {
  * stp_path_ws_bytes is a multiple of it, so paths laid end to end in one
  * device allocation (cudaMalloc: 256-byte aligned) start every array on a
  * cache line; a host calloc's 16 bytes suffice for every type here. */
-#define STP_WS_ALIGN 64
+#define STP_WS_ALIGN      64
 #define STP_FEAT_RING_LEN (STP_LAG_RING * (STP_FEATURES + 1)) /* floats of feat_ring */
 
 /* THE workspace table: every per-path array, once, as
@@ -91,7 +91,7 @@ typedef struct stp_path_tables {
     X(int, sellers, (tb)->n_agents, STP_WS_SIZED)                                                  \
     /* [agent]: decided, not yet executed, decision order */                                       \
     X(int, pend, (tb)->n_agents, STP_WS_SIZED)                                                     \
-    /* [agent]: step its pending action may execute */                                            \
+    /* [agent]: step its pending action may execute */                                             \
     X(int, due, (tb)->n_agents, STP_WS_SIZED)                                                      \
     /* [agent]: first step it may decide again */                                                  \
     X(int, next_ok, (tb)->n_agents, STP_WS_SIZED)                                                  \
@@ -135,7 +135,7 @@ static inline STP_HD size_t stp_path_ws_bytes(const stp_path_tables *tb, int par
 {
     size_t bytes = 0;
 #define STP_WS_SIZE_(type, name, count, part)                                                      \
-    if ((part) & parts) bytes += stp_ws_round(sizeof(type), (size_t)(count));
+    if (parts & (part)) bytes += stp_ws_round(sizeof(type), (size_t)(count));
     STP_PATH_WS_TABLE(STP_WS_SIZE_, tb)
 #undef STP_WS_SIZE_
     return bytes;
@@ -151,7 +151,7 @@ static inline STP_HD void stp_path_ws_bind(stp_path_ws *w, const stp_path_tables
 {
     unsigned char *at = (unsigned char *)base;
 #define STP_WS_BIND_(type, name, count, part)                                                      \
-    if ((part) & parts) {                                                                          \
+    if (parts & (part)) {                                                                          \
         w->name = (type *)(void *)at;                                                              \
         at += stp_ws_round(sizeof(type), (size_t)(count));                                         \
     }
