@@ -1,30 +1,36 @@
-/* path.h: one path's step, written once for every backend. The canonical
- * order of a step (DESIGN §3.9):
- *   (1) regime and fundamental price; (2) the step's shocks, liquidity
- *       refill and exploit haircut; (3) oracle read and features
- *                                              stp_path_step_open
- *   then the backend lists the step's candidates (agents over their
- *   threshold, w->cand) and the positions the liquidation screen passes
- *   (w->liq), each in index order: that is where the work is (every
- *   agent's model, every position's screen) and each backend spreads it
- *   its own way; the screens read collateral and debt, which (4) does not
- *   change, so both lists are built before the decisions;
- *   (4) the candidates decide, due actions execute (LP exits at once,
- *       sells queued); (5) liquidations at the oracle price on start-of-step
- *       positions; (6) ONE batch of the queued sells (liquidation.h);
- *       (7) arbitrage; (8) bookkeeping      stp_path_step_close
- * Callers: host/sim/cpu_backend.c runs a path on one OpenMP thread (SIMD
- * screens); host/world/equilibrium.c runs the calm market, a path with no
- * agents and no positions (empty lists); the CUDA kernel (block.h,
- * kernels/path_kernel.cu) carries STP_BLOCK_PATHS paths per block, its
- * threads split the haircut and the screens, and each path's
- * stp_path_step_close runs on one thread of its own. The kernel's one
+/* path.h: one path's step, written once for every backend.
+ *
+ * The order of a step (DESIGN §3.9), stated here once:
+ *   stp_path_step_open   (1) regime switch and fundamental price
+ *                        (2) the step's shocks, the liquidity refill and
+ *                            the exploit haircut
+ *                        (3) oracle read and features
+ *   the backend's screens: the candidates (agents over their threshold,
+ *                        w->cand) and the positions the liquidation screen
+ *                        passes (w->liq), each list in index order
+ *   stp_path_step_close  (4) the candidates decide, due actions execute
+ *                            (LP withdrawals at once, sells queued)
+ *                        (5) liquidations at the oracle price on
+ *                            start-of-step positions (liquidation.h)
+ *                        (6) ONE batch of the queued sells (liquidation.h)
+ *                        (7) arbitrage, (8) bookkeeping
+ * The screens are where the work is (every agent's model, every
+ * position's test), so each backend builds the lists its own way; both
+ * read collateral and debt, which (4) does not change, so both lists are
+ * built before the decisions.
+ *
+ * Who runs it: host/sim/cpu_backend.c, one path per OpenMP thread with
+ * SIMD screens; host/world/equilibrium.c, the calm market, a path with no
+ * agents and no positions (empty lists); the CUDA kernel
+ * (kernels/path_kernel.cu running block.h), STP_BLOCK_PATHS paths per
+ * block whose threads split the haircut and the screens, each path's
+ * stp_path_step_close on one thread of its own. The kernel's one
  * deviation: it computes (1) and (3) of step t + 1 at the end of step t's
- * serial lane and the exploit haircut of (2) after them, in parallel, at
- * the start of step t + 1; the features read no position, so this cannot
- * change them (block.h, stp_block_serial; tests/test_kernel_order.c runs
+ * serial lane, and the exploit haircut of (2) after them, in parallel, at
+ * the start of step t + 1. The features read no position, so this cannot
+ * change them (block.h, stp_block_serial); tests/test_kernel_order.c runs
  * the kernel's body on the host against this order bit for bit, and
- * tests/test_cuda.c the kernel on a device).
+ * tests/test_cuda.c the kernel on a device.
  *
  * Every transcendental here comes from fmath.h (+ - * / fma sqrt only), so
  * the backends agree bit for bit (DESIGN §4). What may run in parallel,
