@@ -110,29 +110,22 @@ static int choose_capacity(stp_cuda_engine *e, long long max_batch, stp_error *e
     return 0;
 }
 
+// The launch's scratch: every path's workspace (path_kernel.cuh) and
+// scenario rows, and the outcomes.
 static int alloc_scratch(stp_cuda_engine *e, stp_error *err)
 {
-    const size_t cap = (size_t)e->cap, na = cap * (size_t)e->tb.n_agents,
-                 np = cap * (size_t)e->tb.n_positions, rows = cap * (size_t)e->n_slots;
+    const size_t cap = (size_t)e->cap, rows = cap * (size_t)e->n_slots;
     stp_dev_ws *w = &e->ws;
-    w->na = e->tb.n_agents;
-    w->np = e->tb.n_positions;
-    w->price_ring = e->tb.prm.price_ring;
-    w->window_n = e->tb.prm.window_steps + 1;
-    w->sync_n = e->tb.prm.sync_window_steps;
-    w->brk_n = e->tb.prm.breaker_window_steps;
-    return alloc(&w->c, np, err) || alloc(&w->d, np, err) || alloc(&w->seize, np, err) ||
-           alloc(&w->repay, np, err) || alloc(&w->bad, np, err) || alloc(&w->liq, np, err) ||
-           alloc(&w->grace_since, np, err) || alloc(&w->grace_last, np, err) ||
-           alloc(&w->pend, na, err) || alloc(&w->due, na, err) ||
-           alloc(&w->sell_q, na, err) || alloc(&w->cand, na, err) ||
-           alloc(&w->sellers, na, err) || alloc(&w->next_ok, na, err) ||
-           alloc(&w->last_act, na, err) || alloc(&w->acted, na, err) ||
-           alloc(&w->lp_out, na, err) || alloc(&w->flag, na + np, err) ||
-           alloc(&w->pool_ring, cap * (size_t)w->price_ring, err) ||
-           alloc(&w->oracle_ring, cap * (size_t)w->window_n, err) ||
-           alloc(&w->sync_ring, cap * (size_t)w->sync_n, err) ||
-           alloc(&w->brk_ring, cap * (size_t)w->brk_n, err) ||
+    if (stp_path_ws_bytes(&e->tb, STP_WS_FIXED) > STP_DEV_FIXED_BYTES) {
+        stp_error_set(err, STP_EDEVICE,
+                      "internal: the workspace's fixed part (%zu bytes) outgrew the kernel's "
+                      "shared memory (STP_DEV_FIXED_BYTES, %zu)",
+                      stp_path_ws_bytes(&e->tb, STP_WS_FIXED), STP_DEV_FIXED_BYTES);
+        return 1;
+    }
+    w->ws_bytes = stp_path_ws_bytes(&e->tb, STP_WS_SIZED);
+    return alloc(&w->ws, cap * w->ws_bytes, err) ||
+           alloc(&w->flag, cap * (size_t)(e->tb.n_agents + e->tb.n_positions), err) ||
            alloc(&e->active, rows, err) || alloc(&e->time_s, rows, err) ||
            alloc(&e->duration_s, rows, err) || alloc(&e->size, rows, err) ||
            alloc(&e->out, cap * STP_N_OUTCOMES, err);
@@ -273,14 +266,9 @@ extern "C" void stp_cuda_engine_destroy(stp_cuda_engine *e)
     // cudaFree(NULL) is a no-op; errors on teardown have nobody to report to
     for (int i = 0; i < e->n_owned; i++)
         cudaFree(e->owned[i]);
-    void *scratch[] = {e->ws.c,        e->ws.d,         e->ws.seize,    e->ws.repay,
-                       e->ws.bad,      e->ws.liq,       e->ws.sell_q,   e->ws.cand,
-                       e->ws.sellers,  e->ws.next_ok,   e->ws.last_act, e->ws.acted,
-                       e->ws.lp_out,   e->ws.flag,      e->ws.pool_ring, e->ws.oracle_ring,
-                       e->ws.sync_ring, e->ws.brk_ring, e->ws.grace_since, e->ws.grace_last,
-                       e->ws.pend,     e->ws.due,
-                       e->active,      e->time_s,      e->duration_s,
-                       e->size,        e->out,          e->samples.price, e->samples.pool_depth,
+    void *scratch[] = {e->ws.ws,        e->ws.flag,          e->active,
+                       e->time_s,       e->duration_s,       e->size,
+                       e->out,          e->samples.price,    e->samples.pool_depth,
                        e->samples.sync, e->samples.liquidations};
     for (size_t i = 0; i < sizeof scratch / sizeof scratch[0]; i++)
         cudaFree(scratch[i]);

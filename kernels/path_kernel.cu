@@ -15,32 +15,14 @@
 
 namespace {
 
-__device__ stp_path_ws ws_of(const stp_dev_ws &d, int slot)
+// Path `slot` of the launch: its sized arrays in global memory, its fixed
+// ones (the feature ring) in the block's shared memory at `fixed`
+// (STP_DEV_FIXED_BYTES).
+__device__ stp_path_ws ws_of(const stp_path_tables &tb, const stp_dev_ws &d, int slot, void *fixed)
 {
     stp_path_ws w;
-    const size_t np = (size_t)slot * (size_t)d.np, na = (size_t)slot * (size_t)d.na;
-    w.c = d.c + np;
-    w.d = d.d + np;
-    w.seize = d.seize + np;
-    w.repay = d.repay + np;
-    w.bad = d.bad + np;
-    w.liq = d.liq + np;
-    w.grace_since = d.grace_since + np;
-    w.grace_last = d.grace_last + np;
-    w.sell_q = d.sell_q + na;
-    w.cand = d.cand + na;
-    w.sellers = d.sellers + na;
-    w.pend = d.pend + na;
-    w.due = d.due + na;
-    w.next_ok = d.next_ok + na;
-    w.last_act = d.last_act + na;
-    w.acted = d.acted + na;
-    w.lp_out = d.lp_out + na;
-    w.pool_ring = d.pool_ring + (size_t)slot * (size_t)d.price_ring;
-    w.oracle_ring = d.oracle_ring + (size_t)slot * (size_t)d.window_n;
-    w.sync_ring = d.sync_ring + (size_t)slot * (size_t)d.sync_n;
-    w.brk_ring = d.brk_ring + (size_t)slot * (size_t)d.brk_n;
-    w.feat_ring = NULL; // the kernel points it at shared memory
+    stp_path_ws_bind(&w, &tb, d.ws + (size_t)slot * d.ws_bytes, STP_WS_SIZED);
+    stp_path_ws_bind(&w, &tb, fixed, STP_WS_FIXED);
     return w;
 }
 
@@ -57,15 +39,18 @@ __device__ stp_sample_row sample_row(const stp_dev_samples &s, long long path)
     return r;
 }
 
-#define ALL_DEV(stmt)                                                                              \
+// STP_BLOCK_BODY's phases (block.h): every thread runs stmt, as thread
+// tid of nt; or lane q < n of nmax runs it on the first of the nt / nmax
+// threads that share the lane. A barrier after each.
+#define ALL_DEV(tid, nt, stmt)                                                                     \
     {                                                                                              \
         stmt;                                                                                      \
         __syncthreads();                                                                           \
     }
-#define LANES_DEV(n, nmax, stmt)                                                                   \
+#define LANES_DEV(q, tid, nt, n, nmax, stmt)                                                       \
     {                                                                                              \
-        const int sp_ = nt / (nmax), q_ = tid_ / sp_;                                              \
-        if (tid_ % sp_ == 0 && q_ < (n)) {                                                         \
+        const int sp_ = (nt) / (nmax), q = (tid) / sp_;                                            \
+        if ((tid) % sp_ == 0 && q < (n)) {                                                         \
             stmt;                                                                                  \
         }                                                                                          \
         __syncthreads();                                                                           \
@@ -84,28 +69,27 @@ __global__ void __launch_bounds__(STP_CUDA_THREADS, 2)
     __shared__ stp_path_state s[STP_BLOCK_PATHS];
     __shared__ stp_path_ws w[STP_BLOCK_PATHS];
     __shared__ stp_sample_row row[STP_BLOCK_PATHS];
-    __shared__ float feat[STP_BLOCK_PATHS][STP_LAG_RING * (STP_FEATURES + 1)];
+    __shared__ __align__(STP_WS_ALIGN) unsigned char fixed[STP_BLOCK_PATHS][STP_DEV_FIXED_BYTES];
     __shared__ int cnt[2 * STP_BLOCK_PATHS * STP_CUDA_THREADS];
     const int slot0 = (int)blockIdx.x * STP_BLOCK_PATHS, nt = (int)blockDim.x;
-    const int tid_ = (int)threadIdx.x, warp = tid_ / 32;
+    const int tid = (int)threadIdx.x, warp = tid / 32;
     stp_block b;
     if (slot0 >= n_paths) return; // uniform over the block
     b.tb = &tb;
     b.w = w;
     b.s = s;
     b.row = row;
-    b.flag = dw.flag + (size_t)slot0 * (size_t)(dw.na + dw.np);
+    b.flag = dw.flag + (size_t)slot0 * (size_t)(tb.n_agents + tb.n_positions);
     b.cnt = cnt;
     b.path0 = path0 + slot0;
     b.n_paths = n_paths - slot0 < STP_BLOCK_PATHS ? n_paths - slot0 : STP_BLOCK_PATHS;
-    if (tid_ < b.n_paths) {
-        w[tid_] = ws_of(dw, slot0 + tid_);
-        w[tid_].feat_ring = feat[tid_];
-        row[tid_] = sample_row(smp, b.path0 + tid_);
+    if (tid < b.n_paths) {
+        w[tid] = ws_of(tb, dw, slot0 + tid, fixed[tid]);
+        row[tid] = sample_row(smp, b.path0 + tid);
     }
     __syncthreads();
-    STP_BLOCK_BODY(&b, nt, ALL_DEV, LANES_DEV);
-    if (tid_ % 32 == 0 && warp < b.n_paths) { // a warp a path: their loops differ
+    STP_BLOCK_BODY(&b, tid, nt, q, t, ALL_DEV, LANES_DEV);
+    if (tid % 32 == 0 && warp < b.n_paths) { // a warp a path: their loops differ
         double o[STP_N_OUTCOMES];
         stp_path_outcomes(&s[warp], &w[warp], &tb, o);
         for (int m = 0; m < STP_N_OUTCOMES; m++)
@@ -117,12 +101,7 @@ __global__ void __launch_bounds__(STP_CUDA_THREADS, 2)
 
 size_t stp_dev_ws_bytes_per_path(const stp_path_tables *tb)
 {
-    const size_t na = (size_t)tb->n_agents, np = (size_t)tb->n_positions;
-    return np * (5 * sizeof(float) + 3 * sizeof(int) + 1) +
-           na * (sizeof(float) + 6 * sizeof(int) + 3) +
-           (size_t)tb->prm.price_ring * sizeof(double) +
-           (size_t)(tb->prm.window_steps + 1) * sizeof(double) +
-           (size_t)(tb->prm.sync_window_steps + tb->prm.breaker_window_steps) * sizeof(int);
+    return stp_path_ws_bytes(tb, STP_WS_SIZED) + (size_t)(tb->n_agents + tb->n_positions);
 }
 
 cudaError_t stp_launch_paths(const stp_path_tables &tb, const stp_dev_ws &ws, long long path0,

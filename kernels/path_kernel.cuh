@@ -9,21 +9,20 @@
 
 #define STP_CUDA_THREADS 256 // per block: 32 x STP_BLOCK_PATHS, so each path's serial lane has a warp
 
-// Per-path device scratch for the paths of one launch: each array is
-// [slot][n], slot = the path's index in the launch.
+// Per-path device scratch for the paths of one launch, [slot][...], slot =
+// the path's index in the launch: each path's workspace arrays of part
+// STP_WS_SIZED (workspace.h; the FIXED part lives in the kernel's shared
+// memory) in one run of ws_bytes, and its screens' flags.
 struct stp_dev_ws {
-    int na, np, price_ring, window_n, sync_n, brk_n;
-    float *c, *d, *seize, *repay, *bad; // [slot][position]
-    int *liq, *grace_since, *grace_last; // [slot][position]
-    float *sell_q;                      // [slot][agent]
-    int *cand, *sellers, *pend, *due, *next_ok, *last_act;
-    unsigned char *acted, *lp_out; // [slot][agent]
-    unsigned char *flag;           // [slot][agent + position]: this step's screens
-    double *pool_ring;                    // [slot][price_ring]
-    double *oracle_ring;                  // [slot][window_n]
-    int *sync_ring;                       // [slot][sync_n]
-    int *brk_ring;                        // [slot][brk_n]
+    unsigned char *ws;   // [slot][ws_bytes]: stp_path_ws_bind carves each
+    size_t ws_bytes;     // stp_path_ws_bytes(tb, STP_WS_SIZED)
+    unsigned char *flag; // [slot][agent + position]: this step's screens
 };
+
+// Shared memory the kernel keeps per path for the workspace's STP_WS_FIXED
+// part (today the feature ring): a constant, as __shared__ needs;
+// stp_cuda_engine_create checks it holds stp_path_ws_bytes(tb, STP_WS_FIXED).
+#define STP_DEV_FIXED_BYTES ((size_t)STP_FEAT_RING_LEN * sizeof(float))
 
 // Bytes of stp_dev_ws per path.
 size_t stp_dev_ws_bytes_per_path(const stp_path_tables *tb);

@@ -1,9 +1,11 @@
 /* Compiles the shared headers as strict C11 (-pedantic -Werror): step.h,
- * rng.h and fmath.h must stay in the common subset of C11 and CUDA C++. */
+ * rng.h, fmath.h and workspace.h must stay in the common subset of C11 and
+ * CUDA C++. */
 #include "stampede/fmath.h"
 #include "stampede/model_shape.h"
 #include "stampede/rng.h"
 #include "stampede/step.h"
+#include "stampede/workspace.h"
 
 /* The layout constants the model files and the loader agree on. */
 _Static_assert(STP_FEATURES == 8, "models are 8-feature");
@@ -30,4 +32,12 @@ double header_check_fmath(double x)
     return stp_exp(x) + stp_log(x) + stp_expm1(x) + s + c + (double)stp_expf((float)x) +
            (double)stp_logf((float)x) + (double)(n0 + n1 + t) + stp_withdrawal_step_factor(x, 3) +
            (double)stp_poisson_inverse(0.5f, x, 8);
+}
+
+/* The workspace table expands to a struct, a size and a binder. */
+size_t header_check_workspace(const stp_path_tables *tb, void *base, stp_path_ws *w);
+size_t header_check_workspace(const stp_path_tables *tb, void *base, stp_path_ws *w)
+{
+    stp_path_ws_bind(w, tb, base, STP_WS_ALL);
+    return stp_path_ws_bytes(tb, STP_WS_SIZED) + stp_path_ws_bytes(tb, STP_WS_FIXED);
 }

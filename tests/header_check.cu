@@ -1,8 +1,9 @@
-// Compiles the shared headers as CUDA C++: step.h, rng.h and fmath.h
-// functions are __host__ __device__ and must build for the device.
+// Compiles the shared headers as CUDA C++: step.h, rng.h, fmath.h and
+// workspace.h functions are __host__ __device__ and must build for the device.
 #include "stampede/fmath.h"
 #include "stampede/rng.h"
 #include "stampede/step.h"
+#include "stampede/workspace.h"
 
 __global__ void header_check_kernel(float *out)
 {
@@ -27,4 +28,12 @@ __global__ void header_check_fmath_kernel(double *out)
                        (double)stp_logf((float)x) + (double)(n0 + n1 + t) +
                        stp_withdrawal_step_factor(x, 3) + (double)stp_poisson_inverse(0.5f, x, 8) +
                        px + py;
+}
+
+__global__ void header_check_workspace_kernel(const stp_path_tables tb, unsigned char *base,
+                                              size_t *out)
+{
+    stp_path_ws w;
+    stp_path_ws_bind(&w, &tb, base, STP_WS_ALL);
+    out[threadIdx.x] = stp_path_ws_bytes(&tb, STP_WS_SIZED) + (size_t)(w.c != NULL);
 }

@@ -25,9 +25,11 @@
 
 #define PATHS 21 /* blocks of 8, 8 and 5 paths */
 
+/* One path's workspace: one allocation of every part, carved as the
+ * backends carve theirs (workspace.h). */
 typedef struct ws_arrays {
     stp_path_ws w;
-    float feat[STP_LAG_RING * (STP_FEATURES + 1)];
+    void *mem;
 } ws_arrays;
 
 static void *zalloc(size_t n, size_t size)
@@ -39,51 +41,23 @@ static void *zalloc(size_t n, size_t size)
 
 static void ws_alloc(ws_arrays *a, const stp_path_tables *tb)
 {
-    const size_t na = (size_t)tb->n_agents, np = (size_t)tb->n_positions;
-    stp_path_ws *w = &a->w;
-    memset(a, 0, sizeof *a);
-    w->c = zalloc(np, sizeof(float));
-    w->d = zalloc(np, sizeof(float));
-    w->seize = zalloc(np, sizeof(float));
-    w->repay = zalloc(np, sizeof(float));
-    w->bad = zalloc(np, sizeof(float));
-    w->liq = zalloc(np, sizeof(int));
-    w->grace_since = zalloc(np, sizeof(int));
-    w->grace_last = zalloc(np, sizeof(int));
-    w->sell_q = zalloc(na, sizeof(float));
-    w->cand = zalloc(na, sizeof(int));
-    w->sellers = zalloc(na, sizeof(int));
-    w->pend = zalloc(na, sizeof(int));
-    w->due = zalloc(na, sizeof(int));
-    w->next_ok = zalloc(na, sizeof(int));
-    w->last_act = zalloc(na, sizeof(int));
-    w->acted = zalloc(na, 1);
-    w->lp_out = zalloc(na, 1);
-    w->pool_ring = zalloc((size_t)tb->prm.price_ring, sizeof(double));
-    w->oracle_ring = zalloc((size_t)tb->prm.window_steps + 1, sizeof(double));
-    w->sync_ring = zalloc((size_t)tb->prm.sync_window_steps, sizeof(int));
-    w->brk_ring = zalloc((size_t)tb->prm.breaker_window_steps, sizeof(int));
-    w->feat_ring = a->feat;
+    a->mem = zalloc(stp_path_ws_bytes(tb, STP_WS_ALL), 1);
+    stp_path_ws_bind(&a->w, tb, a->mem, STP_WS_ALL);
 }
 
 static void ws_free(ws_arrays *a)
 {
-    stp_path_ws *w = &a->w;
-    void *all[] = {w->c,           w->d,          w->seize,    w->repay, w->bad,     w->liq,
-                   w->grace_since, w->grace_last, w->sell_q,   w->cand,  w->sellers, w->pend,
-                   w->due,         w->next_ok,    w->last_act, w->acted, w->lp_out,  w->pool_ring,
-                   w->oracle_ring, w->sync_ring,  w->brk_ring};
-    size_t i;
-    for (i = 0; i < sizeof all / sizeof all[0]; i++)
-        free(all[i]);
+    free(a->mem);
 }
 
-#define ALL_HOST(stmt)                                                                             \
-    for (tid_ = 0; tid_ < nt; tid_++) {                                                            \
+/* STP_BLOCK_BODY's phases one after another: every thread tid < nt in
+ * turn, or every lane q < n; the loops are the barriers. */
+#define ALL_HOST(tid, nt, stmt)                                                                    \
+    for (tid = 0; tid < (nt); tid++) {                                                             \
         stmt;                                                                                      \
     }
-#define LANES_HOST(n, nmax, stmt)                                                                  \
-    for (q_ = 0; q_ < (n); q_++) {                                                                 \
+#define LANES_HOST(q, tid, nt, n, nmax, stmt)                                                      \
+    for (q = 0; q < (n); q++) {                                                                    \
         stmt;                                                                                      \
     }
 
@@ -97,7 +71,7 @@ static void run_blocks(const stp_path_tables *tb, ws_arrays *a, int n, int nt,
     stp_sample_row row[STP_BLOCK_PATHS];
     unsigned char *flag = zalloc(STP_BLOCK_PATHS * per_flag, 1);
     int *cnt = zalloc(2 * STP_BLOCK_PATHS * (size_t)nt, sizeof(int));
-    int p0, p, tid_, q_;
+    int p0, p, tid, q;
     memset(row, 0, sizeof row);
     for (p0 = 0; p0 < n; p0 += STP_BLOCK_PATHS) {
         stp_block b;
@@ -111,7 +85,7 @@ static void run_blocks(const stp_path_tables *tb, ws_arrays *a, int n, int nt,
         b.n_paths = n - p0 < STP_BLOCK_PATHS ? n - p0 : STP_BLOCK_PATHS;
         for (p = 0; p < b.n_paths; p++)
             w[p] = a[p].w;
-        STP_BLOCK_BODY(&b, nt, ALL_HOST, LANES_HOST);
+        STP_BLOCK_BODY(&b, tid, nt, q, t, ALL_HOST, LANES_HOST);
         for (p = 0; p < b.n_paths; p++)
             stp_path_outcomes(&s[p], &w[p], tb, o[p0 + p]);
     }

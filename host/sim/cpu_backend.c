@@ -1,8 +1,9 @@
 /* cpu_backend.c: the OpenMP backend. One thread simulates one path at a
- * time through the step loop of path.h; this file only keeps the
- * per-thread workspace, runs the per-agent and per-position loops in index
- * order, and evaluates the models a SIMD tile of agents at a time. Paths
- * are independent and every draw is keyed by (path, step, ...), so the
+ * time through path.h's step (stp_path_step_open, the screens,
+ * stp_path_step_close); this file only keeps the per-thread workspace and
+ * builds the step's two lists, candidates and listed positions, in index
+ * order, evaluating the models a SIMD tile of agents at a time. Paths are
+ * independent and every draw is keyed by (path, step, ...), so the
  * results are bit-identical for any thread count and batch split. */
 #include "stampede/engine.h"
 
@@ -22,8 +23,9 @@
 
 /* Per-thread scratch, sized by the population, reused across paths. */
 typedef struct workspace {
-    stp_path_ws w;
-    float *logit;    /* [agent] */
+    stp_path_ws w; /* its arrays in mem (workspace.h) */
+    void *mem;     /* owned: stp_path_ws_bytes of every part */
+    float *logit;  /* [agent] */
     _Alignas(64) float feat_col[STP_RING_COLS * STP_LAG_RING]; /* w.feat_ring by columns */
     const stp_mlp_pack *pack;
     double bound; /* liq_bound of the positions, while bound_ok */
@@ -32,67 +34,27 @@ typedef struct workspace {
 
 static void workspace_free(workspace *ws)
 {
-    stp_path_ws *w = &ws->w;
-    free(w->c);
-    free(w->d);
-    free(w->seize);
-    free(w->repay);
-    free(w->bad);
-    free(w->liq);
-    free(w->sell_q);
-    free(w->cand);
-    free(w->sellers);
-    free(w->next_ok);
-    free(w->last_act);
-    free(w->acted);
-    free(w->lp_out);
-    free(w->pool_ring);
-    free(w->oracle_ring);
-    free(w->feat_ring);
-    free(w->sync_ring);
-    free(w->brk_ring);
-    free(w->pend);
-    free(w->due);
-    free(w->grace_since);
-    free(w->grace_last);
+    free(ws->mem);
     free(ws->logit);
 }
 
+/* One allocation for the path's arrays, zero-filled like every STP_ALLOC
+ * (path.h's init gives them their values anyway). */
 static stp_status workspace_alloc(workspace *ws, const stp_path_tables *tb, stp_error *err)
 {
-    const size_t na = (size_t)tb->n_agents, np = (size_t)tb->n_positions;
-    stp_path_ws *w = &ws->w;
-    if (STP_ALLOC(err, w->c, np) || STP_ALLOC(err, w->d, np) || STP_ALLOC(err, w->seize, np) ||
-        STP_ALLOC(err, w->repay, np) || STP_ALLOC(err, w->bad, np) || STP_ALLOC(err, w->liq, np) ||
-        STP_ALLOC(err, w->sell_q, na) || STP_ALLOC(err, w->cand, na) ||
-        STP_ALLOC(err, w->sellers, na) || STP_ALLOC(err, w->next_ok, na) ||
-        STP_ALLOC(err, w->last_act, na) || STP_ALLOC(err, w->acted, na) ||
-        STP_ALLOC(err, w->lp_out, na) || STP_ALLOC(err, w->pool_ring, tb->prm.price_ring) ||
-        STP_ALLOC(err, w->oracle_ring, tb->prm.window_steps + 1) ||
-        STP_ALLOC(err, w->feat_ring, STP_LAG_RING * (STP_FEATURES + 1)) ||
-        STP_ALLOC(err, w->sync_ring, tb->prm.sync_window_steps) ||
-        STP_ALLOC(err, w->brk_ring, tb->prm.breaker_window_steps) || STP_ALLOC(err, w->pend, na) ||
-        STP_ALLOC(err, w->due, na) || STP_ALLOC(err, w->grace_since, np) ||
-        STP_ALLOC(err, w->grace_last, np) || STP_ALLOC(err, ws->logit, na))
+    unsigned char *mem = NULL;
+    if (STP_ALLOC(err, mem, stp_path_ws_bytes(tb, STP_WS_ALL)) ||
+        STP_ALLOC(err, ws->logit, (size_t)tb->n_agents)) {
+        free(mem);
         return err->status;
+    }
+    ws->mem = mem;
+    stp_path_ws_bind(&ws->w, tb, mem, STP_WS_ALL);
     return STP_OK;
 }
 
-static void path_init(stp_path_state *s, const stp_path_ws *w, const stp_path_tables *tb)
-{
-    const int nh = stp_path_history_len(&tb->prm);
-    int i;
-    stp_path_init_state(s, &tb->prm);
-    for (i = 0; i < tb->n_agents; i++)
-        stp_path_init_agent(w, &tb->prm, i);
-    for (i = 0; i < tb->n_positions; i++)
-        stp_path_init_position(w, tb, i);
-    for (i = 0; i < nh; i++)
-        stp_path_init_history(w, &tb->prm, i);
-}
-
 /* ---------------------------------------------------------------------------
- * (4) agent decisions
+ * (4) the candidate screen: every agent's model
  * ------------------------------------------------------------------------- */
 
 /* Ring row r into the column copy the gather reads. */
@@ -160,8 +122,9 @@ static void family_logits(float *logit, const workspace *ws, const stp_path_tabl
     }
 }
 
-static void agents_step(stp_path_state *s, workspace *ws, const stp_path_tables *tb, long long path,
-                        int t)
+/* The step's candidates, in index order (stp_agent_candidate over every
+ * agent's logit), into w->cand. */
+static void screen_agents(stp_path_state *s, workspace *ws, const stp_path_tables *tb, int t)
 {
     const stp_path_ws *w = &ws->w;
     int a, a0, f;
@@ -182,7 +145,6 @@ static void agents_step(stp_path_state *s, workspace *ws, const stp_path_tables 
         for (a = a0; any && a < a1; a++)
             if (stp_agent_candidate(w, tb, a, t, ws->logit[a])) w->cand[s->n_cand++] = a;
     }
-    stp_agents_act(s, w, tb, path, t);
 }
 
 /* ---------------------------------------------------------------------------
@@ -215,7 +177,7 @@ static double liq_bound(const stp_path_ws *w, const stp_path_tables *tb)
 
 /* The list of positions under the screen, in index order. Collateral and
  * debt change only in a step that lists someone, has a seller or an
- * exploit (path.h: the settlements and the haircut), so the bound is
+ * exploit (liquidation.h's settlements, path.h's haircut), so the bound is
  * computed again only after such a step; in between, an oracle above it
  * proves nobody is listed without a pass over the positions. */
 static void screen_positions(stp_path_state *s, workspace *ws, const stp_path_tables *tb)
@@ -259,23 +221,21 @@ static int simulate_path(workspace *ws, const stp_sim_ctx *ctx, const stp_path_t
         row.sync = ctx->samples->sync + off;
         row.liquidations = ctx->samples->liquidations + off;
     }
-    path_init(&s, w, tb);
+    stp_path_init(&s, w, tb);
     ws->bound_ok = 0;
     for (i = 0; i < STP_LAG_RING; i++)
         ring_to_cols(ws->feat_col, w->feat_ring, i);
     for (t = 0; t < tb->prm.n_steps; t++) {
+        int listed;
         if (stp_interrupt_pending()) return 1;
-        stp_market_step(&s, tb, path, t);
+        stp_path_step_open(&s, w, tb, path, t); /* (1)-(3) */
         if (s.any_exploit) ws->bound_ok = 0;
-        for (i = 0; s.any_exploit && i < tb->n_positions; i++)
-            stp_exploit_position(&s, w, tb, i);
-        stp_features_step(&s, w, &tb->prm, tb->n_agents, t);
         ring_to_cols(ws->feat_col, w->feat_ring, t % STP_LAG_RING);
-        agents_step(&s, ws, tb, path, t);
-        screen_positions(&s, ws, tb);
-        if (s.n_liq > 0 || s.n_sellers > 0) ws->bound_ok = 0;
-        stp_liquidation_and_batch(&s, w, tb, t);
-        stp_path_bookkeeping(&s, w, tb, row, t);
+        screen_agents(&s, ws, tb, t);  /* the lists of (4) and (5), both */
+        screen_positions(&s, ws, tb); /* before the decisions (path.h) */
+        listed = s.n_liq; /* before the grace filter shortens the list */
+        stp_path_step_close(&s, w, tb, path, row, t); /* (4)-(8) */
+        if (listed > 0 || s.n_sellers > 0) ws->bound_ok = 0;
     }
     stp_path_outcomes(&s, w, tb, o);
     for (m = 0; m < STP_N_OUTCOMES; m++)

@@ -36,29 +36,6 @@ static int calm_steps(const stp_params *p)
     return p->n_steps > floor_steps ? p->n_steps : floor_steps;
 }
 
-static void free_ws(stp_path_ws *w)
-{
-    free(w->pool_ring);
-    free(w->oracle_ring);
-    free(w->feat_ring);
-    free(w->sync_ring);
-    free(w->brk_ring);
-}
-
-static stp_status alloc_ws(stp_path_ws *w, const stp_params *p, stp_error *err)
-{
-    memset(w, 0, sizeof *w);
-    if (STP_ALLOC(err, w->pool_ring, (size_t)p->price_ring) ||
-        STP_ALLOC(err, w->oracle_ring, (size_t)p->window_steps + 1) ||
-        STP_ALLOC(err, w->feat_ring, (size_t)STP_LAG_RING * (STP_FEATURES + 1)) ||
-        STP_ALLOC(err, w->sync_ring, (size_t)p->sync_window_steps) ||
-        STP_ALLOC(err, w->brk_ring, (size_t)p->breaker_window_steps)) {
-        free_ws(w);
-        return err->status;
-    }
-    return STP_OK;
-}
-
 /* One scheduled shock of a probe (stp_calm_history_shocked), as a
  * one-slot scenario row. */
 typedef struct probe_shock {
@@ -74,11 +51,12 @@ static stp_status simulate(stp_calm_history *h, int col, int n, const stp_params
                            double arb_frac, const probe_shock *sh, const char *during,
                            stp_error *err)
 {
-    stp_path_tables tb;
+    stp_path_tables tb; /* no agents, no positions */
     stp_path_ws w;
     stp_path_state s;
     const stp_sample_row row = {NULL, NULL, NULL, NULL};
-    int t, k, nh;
+    unsigned char *mem = NULL;
+    int t, k;
     memset(&tb, 0, sizeof tb);
     tb.prm = *prm;
     tb.prm.arb_frac = arb_frac;
@@ -92,24 +70,25 @@ static stp_status simulate(stp_calm_history *h, int col, int n, const stp_params
         tb.duration_s = &sh->duration_s;
         tb.size = &sh->size;
     }
-    if (alloc_ws(&w, &tb.prm, err)) return err->status;
-    nh = stp_path_history_len(&tb.prm);
-    stp_path_init_state(&s, &tb.prm);
-    for (k = 0; k < nh; k++)
-        stp_path_init_history(&w, &tb.prm, k);
+    if (STP_ALLOC(err, mem, stp_path_ws_bytes(&tb, STP_WS_ALL))) return err->status;
+    stp_path_ws_bind(&w, &tb, mem, STP_WS_ALL);
+    stp_path_init(&s, &w, &tb);
     for (t = 0; t < n; t++) {
         if (t % POLL_STEPS == 0 && stp_interrupt_check(err, during)) {
-            free_ws(&w);
+            free(mem);
             return err->status;
         }
-        stp_market_step(&s, &tb, STP_CALM_PATH, t);
-        stp_features_step(&s, &w, &tb.prm, 0, t);
+        /* a path's step (path.h) on empty lists: nobody to decide, nothing
+         * to liquidate, so the batch is empty and the pool moves by the
+         * market, the shocks and arbitrage alone */
+        stp_path_step_open(&s, &w, &tb, STP_CALM_PATH, t);
         for (k = 0; k <= STP_FEATURES; k++)
             h->feat[(size_t)k * (size_t)h->n_steps + (size_t)(col + t)] =
                 w.feat_ring[(size_t)(t % STP_LAG_RING) * (STP_FEATURES + 1) + (size_t)k];
-        stp_path_bookkeeping(&s, &w, &tb, row, t);
+        s.n_cand = s.n_liq = 0;
+        stp_path_step_close(&s, &w, &tb, STP_CALM_PATH, row, t);
     }
-    free_ws(&w);
+    free(mem);
     return STP_OK;
 }
 

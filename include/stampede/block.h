@@ -10,8 +10,11 @@
  * each agent's model for all the block's paths at once, so every parameter
  * is read once per step for all of them (stp_block_mlp) and consecutive
  * threads read consecutive agents' parameters. Each path's serial step
- * (market, decisions, the batch, bookkeeping) runs on its own thread,
- * lanes 0..STP_BLOCK_PATHS-1, side by side. The candidate and liquidation
+ * (decisions, the batch, bookkeeping: stp_path_step_close, then the next
+ * step's market and features) runs on its own thread, lanes
+ * 0..STP_BLOCK_PATHS-1, side by side; the exploit haircut runs in
+ * parallel after it (the one departure from path.h's order:
+ * stp_block_serial says why it is safe). The candidate and liquidation
  * lists are built in index order by a count / scan / scatter over
  * contiguous chunks, so each path reads the same lists in the same order
  * as on the CPU, whatever the block size. */
@@ -62,9 +65,10 @@ static inline STP_HD void stp_block_init(const stp_block *b, int tid, int nt)
     }
 }
 
-/* Lane p: path p's scalars, then (1)-(3) of step 0; later steps' run at
- * the end of the one before (stp_block_serial). The features read no
- * position, so they may precede the exploit haircut. */
+/* Lane p: path p's scalars, then (1)-(3) of step 0 but the exploit
+ * haircut, which the first step's parallel phase applies; later steps'
+ * run at the end of the one before (stp_block_serial, which says why the
+ * kernel departs from stp_path_step_open's order). */
 static inline STP_HD void stp_block_start(const stp_block *b, int p)
 {
     const stp_path_tables *tb = b->tb;
@@ -238,17 +242,27 @@ static inline STP_HD void stp_block_scatter(const stp_block *b, int tid, int nt)
         }
 }
 
-/* Lane p: path p's decisions, liquidations, batch and bookkeeping of step
- * t, then (1)-(3) of step t + 1. */
+/* Lane p: path p's (4)-(8) of step t, as every backend runs them
+ * (stp_path_step_close), then (1) and (3) of step t + 1.
+ *
+ * Where the kernel departs from the canonical order (path.h): one thread
+ * runs stp_path_step_open's market and features of step t + 1 here, and
+ * the exploit haircut of (2) follows them at the start of step t + 1,
+ * spread over the block's threads (stp_block_exploit). The haircut touches
+ * every position and is worth a parallel phase; the market and features
+ * are serial, and joined to this lane they cost no barrier of their own.
+ * The swap cannot change a bit: stp_features_step reads the state and the
+ * rings only, never a position's collateral, which is all the haircut
+ * writes. tests/test_kernel_order.c runs this body on the host against
+ * the OpenMP backend (which runs stp_path_step_open) bit for bit, exploit
+ * shocks included, and tests/test_cuda.c the kernel on a device. */
 static inline STP_HD void stp_block_serial(const stp_block *b, int p, int t)
 {
     const stp_path_tables *tb = b->tb;
     stp_path_state *s = &b->s[p];
     const stp_path_ws *w = &b->w[p];
     const long long path = b->path0 + p;
-    stp_agents_act(s, w, tb, path, t);
-    stp_liquidation_and_batch(s, w, tb, t);
-    stp_path_bookkeeping(s, w, tb, b->row[p], t);
+    stp_path_step_close(s, w, tb, path, b->row[p], t);
     if (t + 1 < tb->prm.n_steps) {
         stp_market_step(s, tb, path, t + 1);
         stp_features_step(s, w, &tb->prm, tb->n_agents, t + 1);
@@ -259,27 +273,34 @@ static inline STP_HD void stp_block_serial(const stp_block *b, int p, int t)
  * The body
  * ------------------------------------------------------------------------- */
 
-/* The kernel's body, once for the device and the host test: ALL(stmt)
- * runs stmt in every thread (its index in tid_) and then synchronises the
- * block; LANES(n, nmax, stmt) runs it for lanes q_ < n of nmax and
- * synchronises (the device spreads the nmax lanes over the block, one per
- * nt / nmax threads, so the paths' serial steps, whose branches differ,
- * run in different warps instead of taking turns in one). The device
- * defines them with threadIdx.x and __syncthreads(), the test with loops.
- * The exploit test reads shared state after a barrier, so it is uniform
- * over the block. */
-#define STP_BLOCK_BODY(b, nt, ALL, LANES)                                                         \
+/* The kernel's body, once for the device and the host test. Every name it
+ * uses is an argument: b the block (stp_block *), tid the thread's index
+ * and nt the block's thread count (the caller's), q the lane (bound by
+ * LANES: the device declares it per lane, the host test loops a variable
+ * of its own) and t the step (the body declares it).
+ *   ALL(tid, nt, stmt) runs stmt in every thread tid < nt, then
+ *   synchronises the block;
+ *   LANES(q, tid, nt, n, nmax, stmt) runs it for lanes q < n of nmax, then
+ *   synchronises (the device spreads the nmax lanes over the block, one
+ *   per nt / nmax threads, so the paths' serial steps, whose branches
+ *   differ, run in different warps instead of taking turns in one).
+ * kernels/path_kernel.cu defines them with its thread index and
+ * __syncthreads(), tests/test_kernel_order.c with loops. The exploit test
+ * reads shared state after a barrier, so it is uniform over the block.
+ * Per step: the haircut, the screens, the lists (count, scan, scatter),
+ * then each path's serial lane (stp_block_serial). */
+#define STP_BLOCK_BODY(b, tid, nt, q, t, ALL, LANES)                                               \
     do {                                                                                           \
-        int t_;                                                                                    \
-        ALL(stp_block_init(b, tid_, nt));                                                          \
-        LANES((b)->n_paths, STP_BLOCK_PATHS, stp_block_start(b, q_));                              \
-        for (t_ = 0; t_ < (b)->tb->prm.n_steps; t_++) {                                            \
-            if (stp_block_any_exploit(b)) ALL(stp_block_exploit(b, tid_, nt));                     \
-            ALL(stp_block_screens(b, tid_, nt, t_));                                               \
-            ALL(stp_block_count(b, tid_, nt));                                                     \
-            LANES(2 * STP_BLOCK_PATHS, 2 * STP_BLOCK_PATHS, stp_block_scan(b, q_, nt));            \
-            ALL(stp_block_scatter(b, tid_, nt));                                                   \
-            LANES((b)->n_paths, STP_BLOCK_PATHS, stp_block_serial(b, q_, t_));                     \
+        int t;                                                                                     \
+        ALL(tid, nt, stp_block_init(b, tid, nt));                                                  \
+        LANES(q, tid, nt, (b)->n_paths, STP_BLOCK_PATHS, stp_block_start(b, q));                   \
+        for (t = 0; t < (b)->tb->prm.n_steps; t++) {                                               \
+            if (stp_block_any_exploit(b)) ALL(tid, nt, stp_block_exploit(b, tid, nt));             \
+            ALL(tid, nt, stp_block_screens(b, tid, nt, t));                                        \
+            ALL(tid, nt, stp_block_count(b, tid, nt));                                             \
+            LANES(q, tid, nt, 2 * STP_BLOCK_PATHS, 2 * STP_BLOCK_PATHS, stp_block_scan(b, q, nt)); \
+            ALL(tid, nt, stp_block_scatter(b, tid, nt));                                           \
+            LANES(q, tid, nt, (b)->n_paths, STP_BLOCK_PATHS, stp_block_serial(b, q, t));           \
         }                                                                                          \
     } while (0)
 

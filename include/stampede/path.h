@@ -1,120 +1,61 @@
-/* path.h: one path's step loop in the order of DESIGN §3.9, shared by the
- * OpenMP backend (one thread runs a path) and the CUDA kernel (thread 0 of
- * the path's block runs these functions; the per-agent and per-position
- * loops are spread over the block). Both backends call the same functions
- * in the same order on the same data, and every transcendental here comes
- * from fmath.h (+ - * / fma sqrt only), so they agree bit for bit (DESIGN
- * §4; tests/test_kernel_order.c, tests/test_cuda.c). The structs hold plain pointers: host
- * addresses on the CPU, device addresses in a kernel. Must compile as C11 and CUDA C++.
+/* path.h: one path's step, written once for every backend.
  *
- * What may run in parallel, and why the result cannot depend on it: the
- * exploit haircut and the candidate screens touch one element each; every
- * sum (the batch, the settlements, the outcomes) runs over an index-ordered
- * list in one thread. */
+ * The order of a step (DESIGN §3.9), stated here once:
+ *   stp_path_step_open   (1) regime switch and fundamental price
+ *                        (2) the step's shocks, the liquidity refill and
+ *                            the exploit haircut
+ *                        (3) oracle read and features
+ *   the backend's screens: the candidates (agents over their threshold,
+ *                        w->cand) and the positions the liquidation screen
+ *                        passes (w->liq), each list in index order
+ *   stp_path_step_close  (4) the candidates decide, due actions execute
+ *                            (LP withdrawals at once, sells queued)
+ *                        (5) liquidations at the oracle price on
+ *                            start-of-step positions (liquidation.h)
+ *                        (6) ONE batch of the queued sells (liquidation.h)
+ *                        (7) arbitrage, (8) bookkeeping
+ * The screens are where the work is (every agent's model, every
+ * position's test), so each backend builds the lists its own way; both
+ * read collateral and debt, which (4) does not change, so both lists are
+ * built before the decisions.
+ *
+ * Who runs it: host/sim/cpu_backend.c, one path per OpenMP thread with
+ * SIMD screens; host/world/equilibrium.c, the calm market, a path with no
+ * agents and no positions (empty lists); the CUDA kernel
+ * (kernels/path_kernel.cu running block.h), STP_BLOCK_PATHS paths per
+ * block whose threads split the haircut and the screens, each path's
+ * stp_path_step_close on one thread of its own. The kernel's one
+ * deviation: it computes (1) and (3) of step t + 1 at the end of step t's
+ * serial lane, and the exploit haircut of (2) after them, in parallel, at
+ * the start of step t + 1. The features read no position, so this cannot
+ * change them (block.h, stp_block_serial); tests/test_kernel_order.c runs
+ * the kernel's body on the host against this order bit for bit, and
+ * tests/test_cuda.c the kernel on a device.
+ *
+ * Every transcendental here comes from fmath.h (+ - * / fma sqrt only), so
+ * the backends agree bit for bit (DESIGN §4). What may run in parallel,
+ * and why the result cannot depend on it: the exploit haircut and the
+ * screens touch one element each; every sum (the batch, the settlements,
+ * the outcomes) runs over an index-ordered list in one thread. The data a
+ * path works on is workspace.h's. Must compile as C11 and CUDA C++. */
 #ifndef STAMPEDE_PATH_H
 #define STAMPEDE_PATH_H
 
 #include "stampede/config.h"
+#include "stampede/liquidation.h"
 #include "stampede/mixture.h"
 #include "stampede/outcomes.h"
 #include "stampede/params.h"
 #include "stampede/population.h"
 #include "stampede/rng.h"
 #include "stampede/step.h"
+#include "stampede/workspace.h"
 
 #define STP_STUDENT_T_TRIES 16           /* blocks of two polar pairs; all rejected: p ~ 1e-21 */
 #define STP_LP_FLOOR_FRAC   0.01         /* an LP exit never drains the pool below 1% */
 #define STP_MAX_JUMPS       64           /* per step: a safety cap, never reached at sane rates */
 #define STP_NEVER           (-(1 << 30)) /* a step long before any window or streak */
 #define STP_PENDING         0x7fffffff   /* next_ok of an agent whose action is pending */
-
-/* Read-only during a batch: the population as the step loop reads it and
- * the scenario rows of the batch. Positions are the AI agents' (index a)
- * followed by the passive ones (index n_agents + i). */
-typedef struct stp_path_tables {
-    stp_params prm;
-    int n_agents, n_passive, n_positions, n_families;
-    int family_start[STP_MAX_FAMILIES + 1]; /* agents are sorted by family */
-    int family_kind[STP_MAX_FAMILIES];      /* stp_family_kind */
-    int family_hidden[STP_MAX_FAMILIES];
-    const int *role;              /* [agent]: STP_ROLE_BORROWER or STP_ROLE_LP */
-    const int *lag_steps;         /* [agent] */
-    const float *logit_threshold; /* [agent] */
-    const float *sell_fraction;   /* [agent] */
-    const float *lp_share;        /* [agent] */
-    const float *fee_tolerance;   /* [agent]: progressive_fee */
-    const float *params;          /* [param][agent] */
-    const int *prot;              /* [position]: protocol, -1 for LPs */
-    const float *lt;              /* [position]: its protocol's liquidation threshold */
-    const float *c0, *d0;         /* [position]: collateral units, debt USD at t = 0 */
-    int n_slots;
-    const int *slot_kind;        /* [slot]: stp_shock_kind */
-    const int *slot_protocol;    /* [slot]: exploit's protocol, else -1 */
-    long long scen_base;         /* first path of the rows below */
-    const unsigned char *active; /* [path - scen_base][slot] */
-    const float *time_s, *duration_s, *size;
-} stp_path_tables;
-
-/* One path's mutable arrays. */
-typedef struct stp_path_ws {
-    float *c, *d;                  /* [position]: collateral units, debt USD */
-    float *seize, *repay, *bad;    /* [position]: this step's plan, zero off the list */
-    int *liq;                      /* [position]: listed this step, index order */
-    float *sell_q;                 /* [agent]: queued defensive sell, units */
-    int *cand;                     /* [agent]: over threshold this step, index order */
-    int *sellers;                  /* [agent]: sells in this step's batch, execution order */
-    int *pend;                     /* [agent]: decided, not yet executed, decision order */
-    int *due;                      /* [agent]: step its pending action may execute */
-    int *next_ok;                  /* [agent]: first step it may decide again */
-    int *last_act;                 /* [agent]: step of its latest decision */
-    unsigned char *acted, *lp_out; /* [agent] */
-    double *pool_ring;             /* [prm.price_ring]: pool price at the end of each step */
-    double *oracle_ring;           /* [prm.window_steps + 1]: log oracle price per step */
-    float *feat_ring;              /* [STP_LAG_RING][STP_FEATURES + 1]: features, then oracle */
-    int *sync_ring;   /* [prm.sync_window_steps]: agents whose latest decision was then */
-    int *brk_ring;    /* [prm.breaker_window_steps]: the same over the breaker's window */
-    int *grace_since; /* [position]: first step of its current grace deferral */
-    int *grace_last;  /* [position]: latest step it was deferred */
-} stp_path_ws;
-
-/* Path scalars. */
-typedef struct stp_path_state {
-    double log_ps;   /* fundamental log price */
-    int regime;      /* 0 calm, 1 stress */
-    double x, y;     /* pool reserves: collateral units, USD */
-    double l_out;    /* liquidity withdrawn, returning through the refill */
-    double lp_scale; /* an LP agent owns lp_share x lp_scale of the pool now */
-    double ewma_var, max_oracle, oracle, last_liq_usd;
-    double max_pool, min_pool, max_dd;
-    int t_trough, sync_sum, brk_sum;
-    double signal;    /* published sync fraction at (3): decisions up to the last step */
-    double sync_frac; /* sync fraction after this step's decisions */
-    double fee;       /* this step's swap fee for agent and liquidation sells */
-    int halt_until;   /* circuit breaker: defensive actions held while t < halt_until */
-    int halt_open;    /* a halt began and its release has not started */
-    int release_rate; /* gradual release: actions a step while its queue drains, else 0 */
-    int n_pend;       /* pending actions */
-    double act_sum, act_sq, peak_sync;
-    double liq_usd, liquidations, bad_realized, defensive_usd;
-    int n_cand, n_sellers, n_liq, acted; /* this step's list lengths, actions executed */
-    /* this step's active shocks */
-    double gap, liq_factor, extra_delay_s;
-    double oracle_factor; /* oracle_error: the oracle reports the pool price times this */
-    int forced_stress;
-    float exploit_factor[STP_MAX_PROTOCOLS]; /* collateral multiplier, 1 when none */
-    int any_exploit;
-    /* who moved first (DESIGN §3.6): one of the agents deciding in the
-     * path's first step with a decision, drawn uniformly (stp_agent_decide),
-     * and that step; -1 while nobody has decided. first_count: the deciders
-     * of that step so far */
-    int first_mover, t_first_move, first_count;
-    double log_lr; /* the jumps' log likelihood ratio under importance sampling (params.h) */
-} stp_path_state;
-
-/* Per-step samples of one path, [step]; NULL pointers when not sampled. */
-typedef struct stp_sample_row {
-    float *price, *pool_depth, *sync, *liquidations;
-} stp_sample_row;
 
 /* ---------------------------------------------------------------------------
  * Initial state
@@ -193,6 +134,23 @@ static inline STP_HD int stp_path_history_len(const stp_params *p)
     n = n > STP_LAG_RING ? n : STP_LAG_RING;
     n = n > p->breaker_window_steps ? n : p->breaker_window_steps;
     return n > p->sync_window_steps ? n : p->sync_window_steps;
+}
+
+/* A path's start on one thread: its scalars, every agent, position and
+ * history entry (the kernel splits the same calls over its threads:
+ * stp_block_init, stp_block_start). */
+static inline STP_HD void stp_path_init(stp_path_state *s, const stp_path_ws *w,
+                                        const stp_path_tables *tb)
+{
+    const int nh = stp_path_history_len(&tb->prm);
+    int i;
+    stp_path_init_state(s, &tb->prm);
+    for (i = 0; i < tb->n_agents; i++)
+        stp_path_init_agent(w, &tb->prm, i);
+    for (i = 0; i < tb->n_positions; i++)
+        stp_path_init_position(w, tb, i);
+    for (i = 0; i < nh; i++)
+        stp_path_init_history(w, &tb->prm, i);
 }
 
 /* ---------------------------------------------------------------------------
@@ -584,247 +542,6 @@ static inline STP_HD void stp_agents_act(stp_path_state *s, const stp_path_ws *w
 }
 
 /* ---------------------------------------------------------------------------
- * (5) liquidations, (6) the batch, (7) arbitrage
- * ------------------------------------------------------------------------- */
-
-/* Cheap screen for position i at the oracle price (stp_maybe_liquidatable:
- * true whenever stp_liquidate could act). */
-static inline STP_HD int stp_position_screen(const stp_path_ws *w, const stp_path_tables *tb, int i,
-                                             float price)
-{
-    return stp_maybe_liquidatable(w->c[i], price, tb->lt[i], w->d[i]);
-}
-
-/* grace_period: while the sync fraction is above its threshold, listed
- * positions with HF in [hf_floor, 1) are taken off the step's list, each
- * for at most grace_steps consecutive steps. A streak runs while the
- * position is in the band with sync above the threshold (past its grace it
- * is liquidated on each such step) and ends on the first step it is not:
- * healthy again, below the floor, or sync back under. Keeps the list's
- * order. */
-static inline STP_HD void stp_grace_filter(stp_path_state *s, const stp_path_ws *w,
-                                           const stp_path_tables *tb, int t)
-{
-    const stp_params *p = &tb->prm;
-    const float price = (float)s->oracle;
-    int j, keep = 0;
-    if (!p->grace_on || !(s->sync_frac > p->grace_sync)) return;
-    for (j = 0; j < s->n_liq; j++) {
-        const int pos = w->liq[j];
-        const float hf = stp_health_factor(w->c[pos], price, tb->lt[pos], w->d[pos]);
-        if (hf >= p->grace_hf_floor && hf < 1.0f) {
-            if (w->grace_last[pos] != t - 1) w->grace_since[pos] = t;
-            w->grace_last[pos] = t;
-            if (t - w->grace_since[pos] < p->grace_steps) continue;
-        }
-        w->liq[keep++] = pos;
-    }
-    s->n_liq = keep;
-}
-
-/* tiered_liquidation: the close factor of the deepest band the HF is under
- * (bands by strictly decreasing hf_below); 0 above every band. */
-static inline STP_HD float stp_band_close_factor(const stp_params *p, float hf)
-{
-    float cf = 0.0f;
-    int b;
-    for (b = 0; b < p->n_bands; b++)
-        if (hf < p->band_hf[b]) cf = p->band_cf[b];
-    return cf;
-}
-
-/* Each listed position's Aave v3 repayment, seizure and bad debt at the
- * oracle price, on start-of-step positions. Tiered liquidation replaces
- * the protocol's close factor by the band's and drops the full close (a
- * position runs out of collateral only when the band's seizure exceeds it). */
-static inline STP_HD void stp_plan_liquidations(const stp_path_state *s, const stp_path_ws *w,
-                                                const stp_path_tables *tb)
-{
-    const stp_params *p = &tb->prm;
-    const float price = (float)s->oracle;
-    int j;
-    for (j = 0; j < s->n_liq; j++) {
-        const int pos = w->liq[j], k = tb->prot[pos];
-        const float cf =
-            p->tiered_on
-                ? stp_band_close_factor(p, stp_health_factor(w->c[pos], price, p->lt[k], w->d[pos]))
-                : p->close_factor[k];
-        const stp_liquidation l = stp_liquidate(w->c[pos], w->d[pos], price, p->lt[k], p->lb[k], cf,
-                                                p->tiered_on ? 0.0f : p->full_close_hf[k]);
-        w->seize[pos] = l.seize;
-        w->repay[pos] = l.repay_usd;
-        w->bad[pos] = l.bad_debt_usd;
-    }
-}
-
-/* The liquidators' budget over the protocols they do not skip: repayments
- * scale pro rata when they exceed it (DESIGN §3.9); so do seizures past
- * tiered liquidation's per-step cap, a fraction of the pool's collateral
- * reserve. */
-static inline STP_HD double stp_budget_scale(const stp_path_state *s, const stp_path_ws *w,
-                                             const stp_path_tables *tb, const int *skip)
-{
-    const stp_params *p = &tb->prm;
-    double total = 0.0, seized = 0.0, scale;
-    int j;
-    for (j = 0; j < s->n_liq; j++)
-        if (!skip[tb->prot[w->liq[j]]]) {
-            total += w->repay[w->liq[j]];
-            seized += w->seize[w->liq[j]];
-        }
-    scale = total > p->liq_budget_step ? p->liq_budget_step / total : 1.0;
-    if (p->tiered_on && seized * scale > p->cap_frac * s->x) scale = p->cap_frac * s->x / seized;
-    return scale;
-}
-
-/* Collateral the liquidators take from position pos this step. */
-static inline STP_HD float stp_taken(const stp_path_ws *w, const stp_path_tables *tb, int pos,
-                                     double scale, const int *skip)
-{
-    return w->seize[pos] > 0.0f && !skip[tb->prot[pos]] ? (float)(scale * w->seize[pos]) : 0.0f;
-}
-
-/* Agent a's sale: its queued sell, but never more than the liquidator
- * leaves it. */
-static inline STP_HD float stp_agent_sale(const stp_path_ws *w, const stp_path_tables *tb, int a,
-                                          double scale, const int *skip)
-{
-    const float left = w->c[a] - stp_taken(w, tb, a, scale, skip);
-    return fminf(w->sell_q[a], fmaxf(left, 0.0f));
-}
-
-/* The step's sells, sellers then liquidated positions, each in index order
- * (fixed, so the batch does not depend on scheduling); *q_liq gets the
- * liquidation seizures' part. */
-static inline STP_HD double stp_batch_qty(const stp_path_state *s, const stp_path_ws *w,
-                                          const stp_path_tables *tb, double scale, const int *skip,
-                                          double *q_liq)
-{
-    double q = 0.0;
-    int j;
-    *q_liq = 0.0;
-    for (j = 0; j < s->n_sellers; j++)
-        q += stp_agent_sale(w, tb, w->sellers[j], scale, skip);
-    for (j = 0; j < s->n_liq; j++) {
-        const float take = stp_taken(w, tb, w->liq[j], scale, skip);
-        q += take;
-        *q_liq += take;
-    }
-    return q;
-}
-
-/* The fee liquidation seizures pay: progressive_fee's exemption leaves them
- * at the base fee (a lending protocol would not tax its liquidators at the
- * moment it needs them most); otherwise the step's fee, like everyone. */
-static inline STP_HD double stp_liquidation_fee(const stp_path_state *s, const stp_params *p)
-{
-    return p->fee_on && p->fee_exempt_liq ? p->fee_base : s->fee;
-}
-
-/* One Uniswap v2 batch of q units in which the liquidation part q_liq pays
- * fee_liq and the rest fee (the fees stay in the pool; only the effective
- * input q_eff moves the curve, as in stp_amm_sell). Executes it when
- * `execute`, and returns the USD paid per unit before fee, out / q_eff:
- * a seller paying fee f gets (1 - f) of it. */
-static inline STP_HD double stp_batch_swap(double *pool_x, double *pool_y_usd, double q,
-                                           double q_liq, double fee, double fee_liq, int execute)
-{
-    const double q_eff = (q - q_liq) * (1.0 - fee) + q_liq * (1.0 - fee_liq);
-    double x = *pool_x, y = *pool_y_usd; /* a quote moves copies */
-    if (!(q_eff > 0.0)) return 0.0;
-    return stp_amm_swap_eff(execute ? pool_x : &x, execute ? pool_y_usd : &y, q, q_eff) / q_eff;
-}
-
-static inline STP_HD void stp_settle_agents(stp_path_state *s, const stp_path_ws *w,
-                                            const stp_path_tables *tb, double scale,
-                                            const int *skip, double avg_price)
-{
-    int j;
-    for (j = 0; j < s->n_sellers; j++) {
-        const int a = w->sellers[j];
-        const float sale = stp_agent_sale(w, tb, a, scale, skip);
-        w->sell_q[a] = 0.0f;
-        if (sale > 0.0f) {
-            const double proceeds = (double)sale * avg_price;
-            w->d[a] -= (float)fmin(proceeds, (double)w->d[a]);
-            w->c[a] -= sale;
-            s->defensive_usd += proceeds;
-        }
-    }
-}
-
-static inline STP_HD void stp_settle_liquidations(stp_path_state *s, const stp_path_ws *w,
-                                                  const stp_path_tables *tb, double scale,
-                                                  const int *skip)
-{
-    double step_liq = 0.0;
-    int j;
-    for (j = 0; j < s->n_liq; j++) {
-        const int pos = w->liq[j];
-        const float take = stp_taken(w, tb, pos, scale, skip);
-        w->seize[pos] = 0.0f; /* keep seize[] zero off the list */
-        if (take <= 0.0f) continue;
-        if (scale >= 1.0 && w->bad[pos] > 0.0f) { /* collateral ran out: write the rest off */
-            s->bad_realized += w->bad[pos];
-            w->c[pos] = 0.0f;
-            w->d[pos] = 0.0f;
-        } else {
-            w->c[pos] = fmaxf(w->c[pos] - take, 0.0f);
-            w->d[pos] = fmaxf(w->d[pos] - (float)(scale * w->repay[pos]), 0.0f);
-        }
-        step_liq += (double)take * s->oracle;
-        s->liquidations += 1.0;
-    }
-    s->liq_usd += step_liq;
-    s->last_liq_usd = step_liq;
-}
-
-/* (5) and (6) over the step's lists (w->liq from stp_position_screen,
- * w->sellers from stp_agents_act): the liquidators look at the batch they
- * would join, skip the protocols where the pool would pay less than they
- * repay, re-split their budget over the rest, and the one batch executes.
- * With one fee for all (no exemption in force) the batch is stp_amm_sell's;
- * with liquidations exempt from the progressive fee, stp_batch_swap's. */
-static inline STP_HD void stp_liquidation_and_batch(stp_path_state *s, const stp_path_ws *w,
-                                                    const stp_path_tables *tb, int t)
-{
-    const stp_params *p = &tb->prm;
-    const double fee_liq = stp_liquidation_fee(s, p);
-    const int one_fee = fee_liq == s->fee;
-    int skip[STP_MAX_PROTOCOLS];
-    double scale, q, q_liq, avg, avg_liq, out;
-    int k, any = 0;
-    for (k = 0; k < STP_MAX_PROTOCOLS; k++)
-        skip[k] = 0;
-    stp_grace_filter(s, w, tb, t);
-    stp_plan_liquidations(s, w, tb);
-    scale = stp_budget_scale(s, w, tb, skip);
-    q = stp_batch_qty(s, w, tb, scale, skip, &q_liq);
-    if (q > 0.0 && s->n_liq > 0) {
-        avg_liq =
-            one_fee ? stp_amm_sell_usd(s->x, s->y, q, s->fee) / q
-                    : stp_batch_swap(&s->x, &s->y, q, q_liq, s->fee, fee_liq, 0) * (1.0 - fee_liq);
-        for (k = 0; k < p->n_protocols; k++) {
-            skip[k] = !stp_liquidation_profitable(avg_liq, p->lb[k], (float)s->oracle);
-            any |= skip[k];
-        }
-        if (any) {
-            scale = stp_budget_scale(s, w, tb, skip);
-            q = stp_batch_qty(s, w, tb, scale, skip, &q_liq);
-        }
-    }
-    if (one_fee) {
-        out = stp_amm_sell(&s->x, &s->y, q, s->fee);
-        avg = q > 0.0 ? out / q : s->y / s->x;
-    } else {
-        avg = q > 0.0 ? stp_batch_swap(&s->x, &s->y, q, q_liq, s->fee, fee_liq, 1) * (1.0 - s->fee)
-                      : s->y / s->x;
-    }
-    stp_settle_agents(s, w, tb, scale, skip, avg);
-    stp_settle_liquidations(s, w, tb, scale, skip);
-}
-
-/* ---------------------------------------------------------------------------
  * (7) arbitrage and (8) bookkeeping
  * ------------------------------------------------------------------------- */
 
@@ -851,6 +568,38 @@ static inline STP_HD void stp_path_bookkeeping(stp_path_state *s, const stp_path
         row.sync[t] = tb->n_agents > 0 ? (float)s->sync_sum / (float)tb->n_agents : 0.0f;
         row.liquidations[t] = (float)s->last_liq_usd;
     }
+}
+
+/* ---------------------------------------------------------------------------
+ * The step, in the order of DESIGN §3.9 (this file's opening comment)
+ * ------------------------------------------------------------------------- */
+
+/* (1)-(3) of step t on one thread: the market, the shocks, the exploit
+ * haircut on every position hit, the oracle and the features. The kernel
+ * runs the same calls but the haircut after the features (block.h,
+ * stp_block_serial says why). */
+static inline STP_HD void stp_path_step_open(stp_path_state *s, const stp_path_ws *w,
+                                             const stp_path_tables *tb, long long path, int t)
+{
+    int i;
+    stp_market_step(s, tb, path, t);
+    for (i = 0; s->any_exploit && i < tb->n_positions; i++)
+        stp_exploit_position(s, w, tb, i);
+    stp_features_step(s, w, &tb->prm, tb->n_agents, t);
+}
+
+/* (4)-(8) of step t on one thread, once the backend has listed the step's
+ * candidates (w->cand, s->n_cand: stp_agent_candidate in index order) and
+ * the positions its screen passes (w->liq, s->n_liq: stp_position_screen
+ * in index order): the decisions, the liquidations and the batch,
+ * arbitrage and bookkeeping. Every backend runs exactly this. */
+static inline STP_HD void stp_path_step_close(stp_path_state *s, const stp_path_ws *w,
+                                              const stp_path_tables *tb, long long path,
+                                              stp_sample_row row, int t)
+{
+    stp_agents_act(s, w, tb, path, t);
+    stp_liquidation_and_batch(s, w, tb, t);
+    stp_path_bookkeeping(s, w, tb, row, t);
 }
 
 /* The path's outcome record (DESIGN §3.7), o[stp_outcome]. */

@@ -1,5 +1,8 @@
-/* step.h: the model, once (DESIGN §3, §3.9). Called by host/sim/cpu_backend.c
- * and, later, kernels/; must compile as C11 and as CUDA C++. Pure functions:
+/* step.h: the model, once (DESIGN §3, §3.9): the per-step formulas that
+ * path.h's step and liquidation.h's batch are built from, so every backend
+ * runs them: the OpenMP loop (host/sim/cpu_backend.c), the calm market
+ * (host/world/equilibrium.c) and the CUDA kernel (kernels/path_kernel.cu
+ * through block.h); must compile as C11 and as CUDA C++. Pure functions:
  * no allocation, no I/O, no globals. Per-agent math is float with explicit
  * fmaf so every backend rounds alike; pool reserves and money sums are double
  * (k = XY must never fall through rounding). */
