@@ -9,7 +9,6 @@
 #include "cuda_check.cuh"
 #include "path_kernel.cuh"
 #include "stampede/cuda.h"
-#include "stampede/ranks.h"
 #include "stampede/tables.h"
 
 #define MEM_FRACTION 0.7 // of the free device memory the scratch may take
@@ -142,7 +141,7 @@ static int alloc_samples(stp_cuda_engine *e, const stp_samples *h, stp_error *er
 }
 
 extern "C" stp_status stp_cuda_engine_create(stp_cuda_engine **out, const stp_sim_ctx *ctx,
-                                             long long max_batch, stp_error *err)
+                                             long long max_batch, int slot, stp_error *err)
 {
     stp_cuda_engine *e = NULL;
     stp_tables *host = NULL;
@@ -155,10 +154,10 @@ extern "C" stp_status stp_cuda_engine_create(stp_cuda_engine **out, const stp_si
     e = (stp_cuda_engine *)calloc(1, sizeof *e);
     if (!e) return stp_error_set(err, STP_ENOMEM, "out of memory for the CUDA engine");
     stp_cuda_device_count(e->name, sizeof e->name);
-    {   // under mpirun each rank on a node takes its own device (ranks.h)
+    {   // under mpirun each rank on a node takes its own device (slot)
         int count = 0;
         if (STP_CUDA_CHECK(err, cudaGetDeviceCount(&count)) ||
-            STP_CUDA_CHECK(err, cudaSetDevice(stp_local_rank() % (count > 0 ? count : 1))))
+            STP_CUDA_CHECK(err, cudaSetDevice(slot % (count > 0 ? count : 1))))
             goto fail;
     }
     {   // for stp_cuda_engine_sms: whether a launch fills the device

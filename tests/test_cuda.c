@@ -107,7 +107,7 @@ static void gpu_outcomes(sim *s, long long max_batch, double **cols)
     stp_error err = {STP_OK, ""};
     stp_cuda_engine *e = NULL;
     int m;
-    cr_assert_eq(stp_cuda_engine_create(&e, &s->ctx, max_batch, &err), STP_OK, "%s", err.msg);
+    cr_assert_eq(stp_cuda_engine_create(&e, &s->ctx, max_batch, 0, &err), STP_OK, "%s", err.msg);
     cr_assert_eq(stp_cuda_run_batch(e, &s->ctx, 0, s->out.n, &err), STP_OK, "%s", err.msg);
     stp_cuda_engine_destroy(e);
     for (m = 0; m < STP_N_OUTCOMES; m++) {

@@ -1,5 +1,6 @@
 /* bench.c: throughput of one config on one backend. */
 #include "stampede/bench.h"
+#include "stampede/ranks.h"
 
 #include <omp.h>
 #include <stdio.h>
@@ -115,7 +116,7 @@ stp_status stp_bench_config(const stp_config *cfg, const char *backend, int thre
     ctx.pop = b.pop;
     ctx.scen = b.scen;
     ctx.out = &b.out;
-    if (use_gpu && (st = stp_cuda_engine_create(&b.gpu, &ctx, batch, err)) != STP_OK) goto done;
+    if (use_gpu && (st = stp_cuda_engine_create(&b.gpu, &ctx, batch, stp_local_rank(), err)) != STP_OK) goto done;
     for (p0 = 0; p0 < n; p0 += batch) {
         const long long k = n - p0 < batch ? n - p0 : batch;
         const double t0 = omp_get_wtime();

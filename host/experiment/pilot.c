@@ -1,6 +1,7 @@
 /* pilot.c: the cross-entropy pilot that chooses the importance tilt
  * (pilot.h). */
 #include "stampede/pilot.h"
+#include "stampede/ranks.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -66,7 +67,7 @@ static stp_status simulate_level(level_buf *b, const stp_config *c, const stp_po
     ctx.scen = t;
     ctx.out = &b->out;
     b->out.n = n;
-    if (use_gpu && (st = stp_cuda_engine_create(&gpu, &ctx, batch, err)) != STP_OK) goto done;
+    if (use_gpu && (st = stp_cuda_engine_create(&gpu, &ctx, batch, stp_local_rank(), err)) != STP_OK) goto done;
     for (p0 = 0; p0 < n; p0 += batch) {
         const long long k = n - p0 < batch ? n - p0 : batch;
         if ((st = stp_interrupt_check(err, "the importance pilot")) != STP_OK ||

@@ -179,7 +179,7 @@ static stp_status use_population(stp_point_state *r, stp_sim_ctx *ctx, int k, in
         stp_cuda_engine_destroy(r->gpu);
         r->gpu = NULL;
         r->gpu_pop = -1;
-        if ((st = stp_cuda_engine_create(&r->gpu, ctx, batch, err)) != STP_OK) return st;
+        if ((st = stp_cuda_engine_create(&r->gpu, ctx, batch, stp_local_rank(), err)) != STP_OK) return st;
         r->gpu_pop = k;
     }
     return STP_OK;

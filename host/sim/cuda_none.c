@@ -15,9 +15,10 @@ int stp_cuda_device_count(char *name, size_t n)
 }
 
 stp_status stp_cuda_engine_create(stp_cuda_engine **out, const stp_sim_ctx *ctx,
-                                  long long max_batch, stp_error *err)
+                                  long long max_batch, int slot, stp_error *err)
 {
     (void)ctx;
+    (void)slot;
     (void)max_batch;
     *out = NULL;
     return stp_error_set(err, STP_EDEVICE, "%s", NO_CUDA);

@@ -15,13 +15,15 @@ int stp_cuda_device_count(char *name, size_t n);
 
 typedef struct stp_cuda_engine stp_cuda_engine;
 
-/* Binds device 0 and copies the run's read-only tables to it (ctx->pop,
+/* Binds device `slot` modulo the device count (the caller's rank on its
+ * node, ranks.h, so each rank under mpirun takes its own device; 0 in one
+ * process) and copies the run's read-only tables to it (ctx->pop,
  * ctx->prm, the scenario slot layout of ctx->scen). Device buffers hold at
  * most max_batch paths, fewer when the device is short of memory (the
  * batch then runs in several launches). STP_EDEVICE names the CUDA call,
  * file and line that failed. */
 stp_status stp_cuda_engine_create(stp_cuda_engine **out, const stp_sim_ctx *ctx,
-                                  long long max_batch, stp_error *err);
+                                  long long max_batch, int slot, stp_error *err);
 
 /* Simulates paths [path0, path0 + n) into ctx->out (rows path - out->base)
  * and ctx->samples, like stp_cpu_run_batch; ctx->scen holds their rows. */
