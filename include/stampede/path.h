@@ -46,7 +46,7 @@
 #include "stampede/mixture.h"
 #include "stampede/outcomes.h"
 #include "stampede/params.h"
-#include "stampede/population.h"
+#include "stampede/model_shape.h"
 #include "stampede/rng.h"
 #include "stampede/step.h"
 #include "stampede/workspace.h"
