@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "cpu_mlp.h"
+#include "stampede/cpu_mlp.h"
 #include "splitmix.h"
 
 static float next_in(uint64_t *state, float lo, float hi)

@@ -8,7 +8,7 @@
  * built in the exponent bits), in the same order, so each lane gets
  * stp_mlp_logit's bits. Without AVX-512 the shared functions run lane by
  * lane. */
-#include "cpu_mlp.h"
+#include "stampede/cpu_mlp.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -16,7 +16,7 @@
 #include "stampede/path.h"
 #include "stampede/tables.h"
 
-#include "../model/cpu_mlp.h"
+#include "stampede/cpu_mlp.h"
 
 #define TILE         STP_MLP_TILE       /* agents gathered together: SIMD lanes run over agents */
 #define DURING_BATCH "a batch of paths" /* the phase a stop request names (interrupt.h) */

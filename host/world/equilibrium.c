@@ -16,7 +16,7 @@
 #include "stampede/params.h"
 #include "stampede/path.h"
 
-#include "../model/cpu_mlp.h"
+#include "stampede/cpu_mlp.h"
 
 #define STP_CALM_TILE 256 /* steps evaluated together: SIMD lanes run over steps */
 _Static_assert(STP_CALM_TILE % STP_MLP_LANES == 0, "a tile is whole stp_mlp_chunk calls");

@@ -1,5 +1,6 @@
-/* cpu_mlp.h: the OpenMP backend's MLP evaluation, 16 agents a call, with
- * the parameters repacked for it. Bit-identical to stp_mlp_logit (step.h):
+/* cpu_mlp.h: the host's vector MLP, 16 agents a call, with the parameters
+ * repacked for it: the OpenMP backend's (sim/) and the calm-market
+ * screen's (world/). Bit-identical to stp_mlp_logit (step.h):
  * the same operations in the same order, lane by lane (tests/test_cpu_mlp.c
  * checks it on random populations and stp_tanhf on every float). */
 #ifndef STAMPEDE_CPU_MLP_H
