@@ -17,9 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "seed.h"
 #include "stampede/h5out.h"
 #include "stampede/run.h"
 
@@ -74,7 +74,7 @@ Test(calibration, quickstart_herding_drives_the_cascade_tail, .timeout = 600)
 
 Test(calibration, monoculture_cascades_more_for_any_population, .timeout = 600)
 {
-    const unsigned long long seed = (unsigned long long)time(NULL) % 1000000007ull;
+    const unsigned long long seed = test_seed();
     const long long k_mix = cascades(NULL, 0, seed);
     const long long k_mono = cascades(mono, 2, seed);
     cr_expect_gt(k_mono, k_mix, "seed %llu: monoculture %lld vs mixed %lld", seed, k_mono, k_mix);
