@@ -97,8 +97,10 @@ static inline uint64_t test_seed(void)
         fprintf(stderr, "[seed] %s/%s: replay with STAMPEDE_TEST_SEED=%llu ctest -R '^%s$'\n",
                 suite, name, (unsigned long long)seed, ctest);
     else
-        fprintf(stderr, "[seed] %s/%s: replay with STAMPEDE_TEST_SEED=%llu <this binary> --filter '%s/%s'\n",
-                suite, name, (unsigned long long)seed, suite, name);
+        fprintf(
+            stderr,
+            "[seed] %s/%s: replay with STAMPEDE_TEST_SEED=%llu <this binary> --filter '%s/%s'\n",
+            suite, name, (unsigned long long)seed, suite, name);
     fflush(stderr);
     return seed;
 }

@@ -12,7 +12,8 @@
  * on engine 0.3.0, the 10 quoted here before were older), and a fresh
  * seed (printed)
  * checks only the direction, which held with 3.7 sd to spare at the
- * weakest seed seen. Labelled slow: not run under the sanitizers. */
+ * weakest seed seen. Labelled slow: not run under the sanitizers. Named for
+ * the property, not a module: it runs the whole engine (stp_run). */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,7 +3,9 @@
  * path on the quickstart config, and GPU results independent of the launch
  * size. Without a usable device the binary prints one SKIP line naming
  * what did not run and exits 77, which ctest reports as "Skipped" (never
- * as passed). Run from the repository root (models/ paths). */
+ * as passed). Run from the repository root (models/ paths). Named for the
+ * backend it holds to the OpenMP one (kernels/ against host/sim/), not for
+ * one host module. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>

@@ -1,6 +1,8 @@
 /* Importance sampling (scenario.mode "importance", host/world/scenario.c): the
  * tilted scenario law and its likelihood ratios, against the untilted law
- * and against a closed form. Fresh seeds each run (printed on failure). */
+ * and against a closed form, the pilot's tilt (host/experiment/pilot.c) and
+ * the weights' diagnostics on a run. Named for the feature, which spans
+ * those modules. Fresh seeds each run (tests/seed.h). */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>

@@ -2,7 +2,7 @@
  * and the replicate statistics of randomized QMC (host/stats/stats.c). Fresh
  * seeds each run (tests/seed.h prints them; STAMPEDE_TEST_SEED replays one);
  * every statistical check states its false-failure probability, each below
- * about 1e-4. */
+ * about 1e-4. Named for the behaviour, which spans those three modules. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
