@@ -1,4 +1,5 @@
 # seed.sh: tests/seed.h's seed for shell tests and scripts/test.sh; source it.
+# shellcheck shell=bash
 #
 #   to replay: STAMPEDE_TEST_SEED=<seed> ctest --test-dir build -R '^<test>$'
 #
