@@ -10,7 +10,8 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j "$jobs"
 ctest --test-dir build --output-on-failure -LE gpu
 # the validation pack (configs/validation/) at 64 paths a case on a fresh seed
-seed=$(( $(date +%s) % 1000000007 ))
+source tests/seed.sh # STAMPEDE_TEST_SEED=S replays a seed
+seed=$(test_seed "validation pack" "bash scripts/test.sh")
 echo "validation pack: --paths 64 --seed $seed"
 /usr/bin/python3 scripts/validation.py --stampede build/stampede --paths 64 --seed "$seed"
 # GPU tests verbosely: without a device their SKIP line names what did not run

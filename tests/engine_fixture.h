@@ -1,6 +1,6 @@
 /* engine_fixture.h: a config, its population, the scenario table and the
  * outcome columns of all its run.paths, wired into an stp_sim_ctx, for
- * tests that drive a backend directly (test_engine, test_kernel_order,
+ * tests that drive a backend directly (test_cpu_backend, test_kernel_order,
  * test_importance). Criterion asserts on every step. */
 #ifndef STAMPEDE_TESTS_ENGINE_FIXTURE_H
 #define STAMPEDE_TESTS_ENGINE_FIXTURE_H

@@ -1,17 +1,11 @@
 /* splitmix.h: the tests' random streams. splitmix64 (Steele, Lea, Flood,
  * "Fast splittable pseudorandom number generators", OOPSLA 2014): the seed
- * alone fixes the stream, so a failure's printed seed replays it. Property
- * tests draw a fresh seed each run (fresh_seed). */
+ * alone fixes the stream, so a failure's printed seed replays it. Seeds
+ * come from seed.h's test_seed(). */
 #ifndef STAMPEDE_TESTS_SPLITMIX_H
 #define STAMPEDE_TESTS_SPLITMIX_H
 
 #include <stdint.h>
-#include <time.h>
-
-static inline uint64_t fresh_seed(void)
-{
-    return (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ull;
-}
 
 static inline uint64_t next_u64(uint64_t *state)
 {

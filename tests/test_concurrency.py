@@ -37,6 +37,7 @@ import threading
 import time
 
 from same_results import differences  # tests/same_results.py, beside this file
+from seed import test_seed  # tests/seed.py: STAMPEDE_TEST_SEED replays a seed
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIG = os.path.join(ROOT, "configs", "quickstart.json")
@@ -250,7 +251,7 @@ def main():
     ap.add_argument("--seed", type=int, default=None)
     a = ap.parse_args()
     binary = os.path.abspath(a.stampede)
-    seed = a.seed if a.seed is not None else int.from_bytes(os.urandom(4), "little")
+    seed = test_seed(a.seed)
     rng = random.Random(seed)
     sa, sb = seed % 100000 + 1, seed % 100000 + 2
     print(f"seed {seed} (run seeds A={sa}, B={sb}; {a.reps} races per case)")

@@ -24,6 +24,8 @@ import subprocess
 import sys
 import tempfile
 
+from seed import test_seed  # tests/seed.py: STAMPEDE_TEST_SEED replays a seed
+
 LIMIT_S = 60
 
 
@@ -52,7 +54,7 @@ def main():
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--keep", default=None, help="folder for each failing case's file")
     a = ap.parse_args()
-    seed = a.seed if a.seed is not None else int.from_bytes(os.urandom(4), "little")
+    seed = test_seed(a.seed)
     rng = random.Random(seed)
     print(f"seed {seed} ({a.cases} cases: bit flips and truncations)")
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -8,8 +8,8 @@
  * population k is the same whatever K, the batch, the threads or the shards,
  * K = 1 is the single population, and the file's per-population figures
  * are the single-population statistics of each population's paths.
- * Statistical tests draw a fresh seed (STP_TEST_SEED replays one), printed
- * in every failure. */
+ * Statistical tests draw a fresh seed (tests/seed.h: STAMPEDE_TEST_SEED
+ * replays one), printed in every failure. */
 #include <criterion/criterion.h>
 #include <hdf5.h>
 #include <math.h>
@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "small_market.h"
-#include "splitmix.h"
+#include "seed.h"
 #include "stopper.h"
 #include "tmpdir.h"
 
@@ -33,12 +33,6 @@
  * implementation uses). */
 #define Z95    1.959963984540054
 #define T15_95 2.131449545559323
-
-static uint64_t test_seed(void)
-{
-    const char *s = getenv("STP_TEST_SEED");
-    return s ? strtoull(s, NULL, 0) : fresh_seed();
-}
 
 static double uniform(uint64_t *st)
 {

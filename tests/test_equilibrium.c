@@ -10,12 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "stampede/engine.h"
 #include "stampede/equilibrium.h"
 #include "stampede/params.h"
 #include "stampede/scenario.h"
+#include "seed.h"
 
 static const char *const model_files[4] = {"models/consensus_mlp.json", "models/second_mlp.json",
                                            "models/drawdown_rule.json",
@@ -93,7 +93,7 @@ static void expect_all_calm(const stp_population *p, const stp_config *cfg, cons
 
 Test(equilibrium, no_agent_fires_in_the_calm_market_after_the_draw, .timeout = 300)
 {
-    const unsigned seed0 = (unsigned)time(NULL);
+    const unsigned seed0 = (unsigned)test_seed();
     unsigned rs = seed0;
     int k;
     for (k = 0; k < 4; k++) {
@@ -121,7 +121,7 @@ Test(equilibrium, no_agent_fires_in_the_calm_market_after_the_draw, .timeout = 3
  * every agent is redrawn or falls back, and still every one is calm. */
 Test(equilibrium, a_population_drawn_to_fire_is_brought_to_rest, .timeout = 300)
 {
-    const unsigned seed = (unsigned)time(NULL);
+    const unsigned seed = (unsigned)test_seed();
     char fam[512];
     unsigned rs = seed;
     stp_config *cfg;
@@ -141,7 +141,7 @@ Test(equilibrium, a_population_drawn_to_fire_is_brought_to_rest, .timeout = 300)
  * one thread and on several, field by field. */
 Test(equilibrium, redraws_are_a_pure_function_of_the_seed, .timeout = 300)
 {
-    const unsigned seed = (unsigned)time(NULL);
+    const unsigned seed = (unsigned)test_seed();
     stp_config *cfg = calm_config(seed, 8, 300, 512, 0.5, 0.6,
                                   "{\"model\": \"models/consensus_mlp.json\", \"share\": 0.5}, "
                                   "{\"model\": \"models/drawdown_rule.json\", \"share\": 0.5}");
@@ -182,7 +182,7 @@ Test(equilibrium, redraws_are_a_pure_function_of_the_seed, .timeout = 300)
  * monoculture (about 570 agents, 7.5%). */
 Test(equilibrium, a_calm_market_stays_calm, .timeout = 600)
 {
-    const unsigned seed0 = (unsigned)time(NULL);
+    const unsigned seed0 = (unsigned)test_seed();
     unsigned rs = seed0;
     int k;
     for (k = 0; k < 3; k++) {

@@ -1,6 +1,8 @@
 /* Importance sampling (scenario.mode "importance", host/world/scenario.c): the
  * tilted scenario law and its likelihood ratios, against the untilted law
- * and against a closed form. Fresh seeds each run (printed on failure). */
+ * and against a closed form, the pilot's tilt (host/experiment/pilot.c) and
+ * the weights' diagnostics on a run. Named for the feature, which spans
+ * those modules. Fresh seeds each run (tests/seed.h). */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -9,7 +11,7 @@
 
 #include "engine_fixture.h"
 #include "small_market.h"
-#include "splitmix.h"
+#include "seed.h"
 #include "stampede/backend.h"
 #include "stampede/mixture.h"
 #include "stampede/pilot.h"
@@ -37,7 +39,7 @@ Test(importance, tilt_zero_is_the_random_table)
     stp_error err = {STP_OK, ""};
     size_t cells;
     long long p;
-    snprintf(seed, sizeof seed, "run.seed=%llu", (unsigned long long)(fresh_seed() >> 12));
+    snprintf(seed, sizeof seed, "run.seed=%llu", (unsigned long long)test_seed());
     a = load(plain, 1);
     b = load(tilted, 3);
     cr_assert_eq(stp_scenario_table_create(&ta, a, 0, 500, &err), STP_OK, "%s", err.msg);
@@ -68,7 +70,7 @@ static stp_scenario_table *tilted_table(double tilt, long long n, char *seed, si
     stp_config *cfg;
     stp_scenario_table *t = NULL;
     stp_error err = {STP_OK, ""};
-    snprintf(seed, cap, "run.seed=%llu", (unsigned long long)(fresh_seed() >> 12));
+    snprintf(seed, cap, "run.seed=%llu", (unsigned long long)test_seed());
     snprintf(tilt_set, sizeof tilt_set, "scenario.importance.tilt=%g", tilt);
     cfg = load(sets, 6);
     cr_assert_eq(stp_scenario_table_create(&t, cfg, 0, n, &err), STP_OK, "%s", err.msg);
@@ -178,7 +180,7 @@ Test(importance, tilted_cascade_probability_matches_the_closed_form, .timeout = 
                            "scenario.importance.tilt=2.25"};
     const double truth = 0.5 * erfc((-log(0.85) - 0.05) / 0.05 / sqrt(2.0)); /* Phi(-2.2504) */
     double p_is, se_is, p_plain, se_plain;
-    snprintf(seed, sizeof seed, "run.seed=%llu", (unsigned long long)(fresh_seed() >> 12));
+    snprintf(seed, sizeof seed, "run.seed=%llu", (unsigned long long)test_seed());
     cascade_estimate(sets, 7, 2000, &p_is, &se_is);
     cascade_estimate(sets, 5, 20000, &p_plain, &se_plain);
     cr_assert(fabs(truth - 0.0122125) < 1e-6, "closed form %.7f", truth);
@@ -217,7 +219,7 @@ Test(importance, pilot_finds_the_cross_entropy_tilt, .timeout = 120)
     stp_pilot pilot;
     double p, se;
     engine e;
-    snprintf(seed, sizeof seed, "run.seed=%llu", (unsigned long long)(fresh_seed() >> 12));
+    snprintf(seed, sizeof seed, "run.seed=%llu", (unsigned long long)test_seed());
     snprintf(tilt, sizeof tilt, "scenario.importance.tilt=0");
     engine_open_file(&e, BREACH, sets, 8);
     cr_assert_eq(stp_importance_pilot(&pilot, e.cfg, e.pop, 0, 0, &err), STP_OK, "%s", err.msg);
@@ -253,7 +255,7 @@ Test(importance, count_tilt_reweights_to_the_poisson_law)
     snprintf(json, sizeof json, small_market_fmt, "{\"name\": \"count\"}", 8, 0);
     cr_assert_eq(stp_config_parse(&cfg, json, STP_SOURCE_DIR "/configs/t.json", NULL, 0, &err),
                  STP_OK, "%s", err.msg);
-    cfg->run.seed = fresh_seed() >> 12;
+    cfg->run.seed = test_seed();
     cfg->scenario.mode = STP_SCENARIO_IMPORTANCE;
     cfg->scenario.importance_tilt = 0.0;
     cfg->scenario.importance_count_tilt = th;
@@ -329,7 +331,7 @@ Test(importance, jump_tilts_are_unbiased, .timeout = 120)
 {
     char seed[64];
     double p_is, se_is, w_is, wse_is, p_plain, se_plain, w_plain, wse_plain;
-    snprintf(seed, sizeof seed, "run.seed=%llu", (unsigned long long)(fresh_seed() >> 12));
+    snprintf(seed, sizeof seed, "run.seed=%llu", (unsigned long long)test_seed());
     jump_estimate(seed, 1, 4000, &p_is, &se_is, &w_is, &wse_is);
     jump_estimate(seed, 0, 20000, &p_plain, &se_plain, &w_plain, &wse_plain);
     cr_assert_eq(w_plain, 1.0, "untilted weights must all be 1");
@@ -413,7 +415,7 @@ static void poisson_masses(double a, double tilt, double count_tilt, long long n
 
 Test(importance, mixture_reweights_multi_shock_paths_to_the_poisson_law)
 {
-    const unsigned long long seed = fresh_seed() >> 12;
+    const unsigned long long seed = test_seed();
     double est[4], se[4];
     stp_weight_diag d;
     poisson_masses(0.1, 2.5, 1.0, 20000, seed, est, se, &d);
@@ -431,7 +433,7 @@ Test(importance, mixture_reweights_multi_shock_paths_to_the_poisson_law)
  * the same tilts is not (k-hat below 0: weights bounded by 1 / a). */
 Test(importance, exploding_weights_are_flagged_and_the_mixture_is_not)
 {
-    const unsigned long long seed = fresh_seed() >> 12;
+    const unsigned long long seed = test_seed();
     double est[4], se[4];
     stp_weight_diag d;
     poisson_masses(0.0, 3.5, 1.0, 20000, seed, est, se, &d);
@@ -447,7 +449,7 @@ Test(importance, exploding_weights_are_flagged_and_the_mixture_is_not)
  * or batch draws the path, and never at a = 0. */
 Test(importance, mixture_component_is_a_pure_share_of_the_paths)
 {
-    const unsigned long long seed = fresh_seed() >> 12;
+    const unsigned long long seed = test_seed();
     const long long n = 100000;
     long long hits = 0;
     for (long long p = 0; p < n; p++) {

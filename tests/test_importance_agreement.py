@@ -29,7 +29,8 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
+
+from seed import test_seed  # tests/seed.py: STAMPEDE_TEST_SEED replays a seed
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONFIG = os.path.join(HERE, "..", "configs", "rare_tail_multi.json")
@@ -55,9 +56,9 @@ def cascade(binary, path):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--stampede", required=True)
-    ap.add_argument("--seed", type=int, default=int(time.time()) % (1 << 31))
+    ap.add_argument("--seed", type=int, default=None)
     a = ap.parse_args()
-    print(f"seed {a.seed}", flush=True)
+    a.seed = test_seed(a.seed)
     failures = []
     with tempfile.TemporaryDirectory() as d:
         plain, weighted, wild = (os.path.join(d, f) for f in ("p.h5", "w.h5", "x.h5"))

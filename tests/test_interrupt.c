@@ -16,7 +16,7 @@
 
 #include "engine_fixture.h"
 #include "small_market.h"
-#include "splitmix.h"
+#include "seed.h"
 #include "tmpdir.h"
 
 #include "stampede/blind_spot.h"
@@ -101,7 +101,7 @@ typedef struct phase {
  * tested. */
 static void soak(const phase *ph, int trials)
 {
-    const uint64_t seed = fresh_seed();
+    const uint64_t seed = test_seed();
     uint64_t state = seed;
     stp_error err = {STP_OK, ""};
     double span_s = INFINITY, worst = 0.0;
@@ -170,7 +170,7 @@ static stp_config *market(char *seed, size_t cap, const char *const *extra, int 
     stp_error err = {STP_OK, ""};
     int i;
     cr_assert_leq(n_extra, 7);
-    snprintf(seed, cap, "run.seed=%llu", (unsigned long long)(fresh_seed() >> 12));
+    snprintf(seed, cap, "run.seed=%llu", (unsigned long long)test_seed());
     snprintf(text, sizeof text, small_market_fmt, "{\"name\": \"base\"}", 8, 4);
     sets[0] = seed;
     for (i = 0; i < n_extra; i++)

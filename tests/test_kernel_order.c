@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "engine_fixture.h"
+#include "seed.h"
 #include "stampede/block.h"
 #include "stampede/engine.h"
 #include "stampede/params.h"
@@ -158,7 +159,7 @@ Test(kernel_order, matches_the_openmp_backend_with_tilted_jumps, .timeout = 300)
  * features from a fresh seed. */
 Test(kernel_order, block_mlp_matches_stp_mlp_logit)
 {
-    const unsigned seed = (unsigned)time(NULL);
+    const unsigned seed = (unsigned)test_seed();
     float prm[STP_MAX_PARAMS], x[STP_BLOCK_PATHS][STP_FEATURES], out[STP_BLOCK_PATHS];
     int trial, k, q;
     srand(seed);

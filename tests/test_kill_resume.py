@@ -21,6 +21,7 @@ import tempfile
 import time
 
 from same_results import differences  # tests/same_results.py, beside this file
+from seed import test_seed  # tests/seed.py: STAMPEDE_TEST_SEED replays a seed
 
 
 def main():
@@ -29,7 +30,7 @@ def main():
     ap.add_argument("--kills", type=int, default=4, help="kills per experiment")
     ap.add_argument("--seed", type=int, default=None)
     a = ap.parse_args()
-    seed = a.seed if a.seed is not None else int.from_bytes(os.urandom(4), "little")
+    seed = test_seed(a.seed)
     rng = random.Random(seed)
     print(f"seed {seed} ({a.kills} kills per experiment)")
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -3,7 +3,9 @@
  * for 2 ranks and for 3 (an uneven split of the batches), for a single
  * run, a compare experiment and a search; and a run interrupted under 2
  * ranks resumes under 3 to the same file. Built only with MPI; runs
- * mpirun with --oversubscribe (CI has 2 cores) and as root where CI is. */
+ * mpirun with --oversubscribe (CI has 2 cores) and as root where CI is.
+ * Named for the build option and label (STP_MPI, mpi), not for ranks.c:
+ * it runs whole runs, compares and searches under mpirun. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>

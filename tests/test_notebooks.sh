@@ -11,8 +11,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 py=/usr/bin/python3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-seed=${STP_TEST_SEED:-$(( $(date +%s%N) % 1000000007 ))}
-echo "seed $seed (STP_TEST_SEED=$seed reproduces)"
+source "$root/tests/seed.sh"
+seed=$(test_seed notebooks)
 cd "$root"
 
 run() { # NAME CONFIG ARGS...: a results file of the shipped config

@@ -34,6 +34,7 @@ import numpy as np
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 sys.path.insert(0, os.path.join(ROOT, "bench", "peers"))
 import numpy_model  # noqa: E402
+from seed import test_seed  # noqa: E402  tests/seed.py: STAMPEDE_TEST_SEED replays a seed
 
 CONFIG = os.path.join(ROOT, "configs", "peer_small.json")
 Z_FAIL = 4.0
@@ -76,7 +77,7 @@ def main():
     ap.add_argument("--set", action="append", default=[], metavar="a.b.c=VALUE",
                     help="a config override for the engine (the peer reads the resolved config)")
     a = ap.parse_args()
-    seed = a.seed if a.seed is not None else int.from_bytes(os.urandom(4), "little") or 1
+    seed = test_seed(a.seed)
     peer_seed = a.peer_seed if a.peer_seed is not None else (seed * 2654435761 + 12345) % 2**32
     print("seed %d (engine), peer seed %d, %d paths each, config %s"
           % (seed, peer_seed, a.paths, os.path.relpath(CONFIG, ROOT)))

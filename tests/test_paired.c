@@ -2,7 +2,7 @@
  * (discordant pairs for proportions, the ES influence (x - VaR)^+ / (1 - a),
  * the relative reduction's influence (k phi_b - phi_v) / B), the degenerate
  * cases, and Monte Carlo coverage on correlated normals with fresh seeds
- * (printed in every statistical failure message so a failure replays). */
+ * (tests/seed.h prints each; STAMPEDE_TEST_SEED replays it). */
 #include "stampede/paired.h"
 #include "stampede/rng.h"
 #include "stampede/stats.h"
@@ -15,7 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+
+#include "seed.h"
 
 /* Two-sided 95% normal quantile, Phi^-1(0.975), to 16 digits (Abramowitz &
  * Stegun 26.2.23 table / any normal table); written here, not taken from
@@ -28,18 +29,6 @@
 #define INV_SQRT_2PI 0.3989422804014327
 
 // --- helpers ------------------------------------------------------------------
-
-/* A fresh seed per run, so repeated CI runs explore new samples; every
- * statistical assertion prints it. Masked to 53 bits: rng.h's key layout
- * takes seed < 2^53. */
-static uint64_t fresh_seed(void)
-{
-    uint64_t seed = 0;
-    FILE *f = fopen("/dev/urandom", "rb");
-    if (!f || fread(&seed, sizeof seed, 1, f) != 1) seed = (uint64_t)time(NULL) ^ 0x5eedULL;
-    if (f) fclose(f);
-    return seed & ((1ULL << 53) - 1);
-}
 
 /* 0/1 pairs with n11 paths (1, 1), n10 paths (1, 0), n01 paths (0, 1) and
  * the rest (0, 0), laid out in a scrambled order (i * 7 mod n is a
@@ -184,7 +173,7 @@ Test(paired, relative_reduction_matches_influence_of_ratio)
 Test(paired, identical_samples_give_zero_paired_width)
 {
     enum { N = 1000 };
-    const uint64_t seed = fresh_seed();
+    const uint64_t seed = test_seed();
     double x[N], y[N];
     for (uint32_t i = 0; i < N; i++)
         draw_correlated(seed, 0, i, &x[i], &y[i]);
@@ -303,7 +292,7 @@ static int coverage_of(uint64_t seed, paired_fn f, double truth, double *ratio)
  * ~88%, one without the 1/n covers 100%: both fail. */
 Test(paired, mean_ci_covers_true_difference_on_correlated_normals, .timeout = 60)
 {
-    const uint64_t seed = fresh_seed();
+    const uint64_t seed = test_seed();
     double ratio;
     const int covered = coverage_of(seed, paired_mean, -0.1, &ratio);
     const double coverage = covered / (double)REPS;
@@ -331,7 +320,7 @@ Test(paired, mean_ci_covers_true_difference_on_correlated_normals, .timeout = 60
  * dropped covariance (ratio 1). */
 Test(paired, es_ci_covers_true_difference_on_correlated_normals, .timeout = 60)
 {
-    const uint64_t seed = fresh_seed();
+    const uint64_t seed = test_seed();
     const double a = 0.9;
     const double pdf_z = exp(-0.5 * Z90 * Z90) * INV_SQRT_2PI;
     const double truth = -0.1 - (sqrt(1.09) - 1.0) * pdf_z / (1.0 - a);
@@ -384,7 +373,7 @@ static void assert_same_diff(stp_paired_diff a, stp_paired_diff b, const char *w
 Test(paired, unit_weights_reproduce_unweighted_results_exactly)
 {
     enum { N = 1500 };
-    const uint64_t seed = fresh_seed();
+    const uint64_t seed = test_seed();
     static double x[N], y[N], w[N], cb[N], cv[N];
     const double a = 0.9;
     stp_metric_stats sx, sy;
@@ -416,7 +405,7 @@ Test(paired, unit_weights_reproduce_unweighted_results_exactly)
 Test(paired, weighted_probability_difference_matches_weighted_probability)
 {
     enum { N = 3000 };
-    const uint64_t seed = fresh_seed();
+    const uint64_t seed = test_seed();
     static double x[N], y[N], w[N], cb[N], cv[N];
     for (uint32_t i = 0; i < N; i++) {
         draw_tilted(seed, 0, i, 2.0, &x[i], &y[i], &w[i]);
@@ -506,7 +495,7 @@ static int weighted_coverage(uint64_t seed, double theta, weighted_fn f, double 
  * Nested events are positively correlated: paired narrower than unpaired. */
 Test(paired, weighted_tail_difference_covers_closed_form, .timeout = 60)
 {
-    const uint64_t seed = fresh_seed();
+    const uint64_t seed = test_seed();
     const double theta = 2.0, d = upper_tail(2.0) - upper_tail(2.5);
     const double var_true =
         exp(theta * theta) * (upper_tail(2.0 + theta) - upper_tail(2.5 + theta)) - d * d;
@@ -531,7 +520,7 @@ Test(paired, weighted_tail_difference_covers_closed_form, .timeout = 60)
  * under 0.5). Coverage band as the unweighted test's. */
 Test(paired, weighted_mean_difference_covers_closed_form, .timeout = 60)
 {
-    const uint64_t seed = fresh_seed();
+    const uint64_t seed = test_seed();
     double ratio, var;
     const int covered = weighted_coverage(seed, 1.0, weighted_mean, -0.1, &ratio, &var);
     const double coverage = covered / (double)REPS;
@@ -549,7 +538,7 @@ Test(paired, weighted_mean_difference_covers_closed_form, .timeout = 60)
  * interval is asymptotic and the tail has ~200 effective points. */
 Test(paired, weighted_es_difference_covers_closed_form, .timeout = 60)
 {
-    const uint64_t seed = fresh_seed();
+    const uint64_t seed = test_seed();
     const double pdf_z = exp(-0.5 * Z90 * Z90) * INV_SQRT_2PI;
     const double truth = -0.1 - (sqrt(1.09) - 1.0) * pdf_z / 0.1;
     double ratio, var;

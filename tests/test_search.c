@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "small_market.h"
-#include "splitmix.h"
+#include "seed.h"
 #include "stopper.h"
 #include "tmpdir.h"
 
@@ -111,7 +111,7 @@ Test(search_ce, converges_to_a_toy_maximum)
     const long long n = 2000;
     double *score = malloc(sizeof(double) * n);
     int it;
-    cfg->run.seed = fresh_seed();
+    cfg->run.seed = test_seed();
     cfg->experiment.search_iterations = 40;
     cfg->experiment.search_elite_fraction = 0.1;
     cr_assert_eq(stp_search_init(&s, cfg, &err), STP_OK, "%s", err.msg);

@@ -49,6 +49,7 @@ import threading
 import time
 
 from same_results import differences  # tests/same_results.py, beside this file
+from seed import test_seed  # tests/seed.py: STAMPEDE_TEST_SEED replays a seed
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIGS = os.path.join(ROOT, "configs")
@@ -255,7 +256,7 @@ def main():
     ap.add_argument("--seed", type=int, default=None)
     a = ap.parse_args()
     binary = os.path.abspath(a.stampede)
-    seed = a.seed if a.seed is not None else int.from_bytes(os.urandom(4), "little")
+    seed = test_seed(a.seed)
     rng = random.Random(seed)
     run_seed = seed % 100000 + 1
     print(f"seed {seed} (run seed {run_seed}; {len(CASES)} cases)")

@@ -1,6 +1,6 @@
 /* test_stats.c: host/stats/stats.c against hand-computed order statistics, the
  * Acerbi-Tasche ES, the Wilson closed form, and a Monte Carlo coverage check
- * on fresh seeds (printed in every failure message so a failure replays). */
+ * on fresh seeds (tests/seed.h prints each; STAMPEDE_TEST_SEED replays it). */
 #include "stampede/stats.h"
 
 #include <criterion/criterion.h>
@@ -10,7 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+
+#include "seed.h"
 
 /* Two-sided 95% normal quantile, Phi^-1(0.975), to 16 digits (Abramowitz &
  * Stegun 26.2.23 table / any normal table); deliberately not taken from GSL so
@@ -19,19 +20,10 @@
 
 // --- a small generator for the statistical tests ------------------------------
 
-/* splitmix64 (Steele, Lea & Flood 2014; Vigna's reference code). */
-static uint64_t splitmix64(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
 /* Uniform on (0, 1]: never 0, so log() in Box-Muller stays finite. */
 static double uniform01(uint64_t *state)
 {
-    return (double)((splitmix64(state) >> 11) + 1) * 0x1.0p-53;
+    return (double)((next_u64(state) >> 11) + 1) * 0x1.0p-53;
 }
 
 /* Box & Muller (1958): one standard normal per call (the sine twin is thrown
@@ -40,17 +32,6 @@ static double std_normal(uint64_t *state)
 {
     const double u1 = uniform01(state), u2 = uniform01(state);
     return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
-}
-
-/* A fresh seed per run, so repeated CI runs explore new samples; every
- * statistical assertion prints it. */
-static uint64_t fresh_seed(void)
-{
-    uint64_t seed = 0;
-    FILE *f = fopen("/dev/urandom", "rb");
-    if (!f || fread(&seed, sizeof seed, 1, f) != 1) seed = (uint64_t)time(NULL) ^ 0x5eedULL;
-    if (f) fclose(f);
-    return seed;
 }
 
 static void fill_normal(double *x, size_t n, uint64_t *state)
@@ -273,7 +254,7 @@ Test(wilson, k_equals_n_has_upper_end_exactly_one)
 Test(stats, normal_q99_ci_covers_and_es99_is_within_its_ci, .timeout = 60)
 {
     enum { N = 20000, REPS = 200 };
-    const uint64_t seed = fresh_seed();
+    const uint64_t seed = test_seed();
     uint64_t state = seed;
     double *x = malloc(N * sizeof *x);
     cr_assert_not_null(x);
@@ -333,7 +314,7 @@ static void assert_stats_equal(const stp_metric_stats *u, const stp_metric_stats
 Test(stats, all_weights_two_equal_unweighted)
 {
     enum { N = 1001 };
-    const uint64_t seed = fresh_seed();
+    const uint64_t seed = test_seed();
     uint64_t state = seed;
     double x[N], w[N];
     fill_normal(x, N, &state);
@@ -407,7 +388,7 @@ Test(stats, importance_weights_use_n_eff_by_hand)
 Test(stats, input_order_does_not_change_any_bit)
 {
     enum { N = 5000 };
-    const uint64_t seed = fresh_seed();
+    const uint64_t seed = test_seed();
     uint64_t state = seed;
     static double x[N], y[N];
     fill_normal(x, N, &state);
@@ -462,7 +443,7 @@ Test(stats, single_repeated_value)
 Test(histogram, counts_sum_to_n_and_edges_span_min_max)
 {
     enum { N = 10000, BINS = 37 };
-    const uint64_t seed = fresh_seed();
+    const uint64_t seed = test_seed();
     uint64_t state = seed;
     static double x[N];
     fill_normal(x, N, &state);
@@ -613,7 +594,7 @@ Test(weighted_p, tilted_normal_tail_is_unbiased_with_the_closed_form_error)
     enum { N = 20000 };
     const double c = 3.0, theta = 3.0, truth = normal_tail(c);
     const double var_is = exp(theta * theta) * normal_tail(c + theta) - truth * truth;
-    const uint64_t seed = fresh_seed();
+    const uint64_t seed = test_seed();
     uint64_t state = seed;
     double *x = malloc(N * sizeof *x), *w = malloc(N * sizeof *w), *hit = malloc(N * sizeof *hit);
     cr_assert(x && w && hit);
@@ -661,7 +642,7 @@ Test(weighted_p, tilted_normal_quantile_and_es_match_closed_forms)
 {
     enum { N = 40000 };
     const double a = 0.99, q = 2.3263478740408408, es = normal_pdf(q) / (1.0 - a);
-    const uint64_t seed = fresh_seed();
+    const uint64_t seed = test_seed();
     uint64_t state = seed;
     double *x = malloc(N * sizeof *x), *w = malloc(N * sizeof *w);
     stp_metric_stats s;
@@ -729,7 +710,7 @@ Test(histogram, weighted_mass_of_tilted_normal_matches_normal_bin_probabilities)
 {
     enum { N = 20000, BINS = 16 };
     const double theta = 1.5;
-    const uint64_t seed = fresh_seed();
+    const uint64_t seed = test_seed();
     uint64_t state = seed;
     double *x = malloc(N * sizeof *x), *w = malloc(N * sizeof *w), ss[BINS] = {0}, sum_w = 0.0,
            total = 0.0;

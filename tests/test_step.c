@@ -8,10 +8,9 @@
 #include <stdlib.h>
 #include <math.h>
 #include <stdint.h>
-#include <time.h>
 
 #include "stampede/step.h"
-#include "splitmix.h"
+#include "seed.h"
 
 
 /* log-uniform in [lo, hi] */
@@ -34,7 +33,7 @@ Test(amm, sell_matches_uniswap_v2_closed_form)
  * recomputation to 1e-12 relative, and x y never falls. */
 Test(amm, random_reserves_match_long_double_and_k_never_falls)
 {
-    uint64_t seed = (uint64_t)time(NULL), s = seed;
+    uint64_t seed = test_seed(), s = seed;
     int i;
     for (i = 0; i < 100000; i++) {
         const double x = log_uniform(&s, 1e-3, 1e9), y = log_uniform(&s, 1e-3, 1e12);
@@ -71,7 +70,7 @@ Test(amm, huge_sell_leaves_positive_reserve_and_finite_price)
 /* Arbitrage closes `frac` of the log gap and keeps k. */
 Test(amm, arbitrage_closes_stated_fraction_of_log_gap)
 {
-    uint64_t seed = (uint64_t)time(NULL) ^ 0x5eedull, s = seed;
+    uint64_t seed = test_seed(), s = seed;
     int i;
     for (i = 0; i < 10000; i++) {
         double x = log_uniform(&s, 1.0, 1e7), y = log_uniform(&s, 1.0, 1e10);
@@ -184,7 +183,7 @@ Test(shocks, withdrawal_factor_compounds_to_the_stated_fraction)
  * n = 2; 0.6 ulp for withdrawals spread over many steps). Fresh seed. */
 Test(shocks, withdrawal_factor_within_stated_ulps_of_powl)
 {
-    const uint64_t seed0 = (uint64_t)time(NULL);
+    const uint64_t seed0 = test_seed();
     uint64_t s = seed0;
     int i;
     for (i = 0; i < 1000000; i++) {

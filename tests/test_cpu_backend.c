@@ -1,18 +1,19 @@
-/* End-to-end tests of the OpenMP engine: the no-agent market against the
- * lognormal closed form, and bit-identical outcomes for any thread count
- * and batch split. Run from the repository root (models/ paths). */
+/* test_cpu_backend.c: the OpenMP backend (host/sim/cpu_backend.c, engine.h's
+ * stp_cpu_run_batch) end to end: the no-agent market against the lognormal
+ * closed form, and bit-identical outcomes for any thread count and batch
+ * split. Run from the repository root (models/ paths). */
 #include <criterion/criterion.h>
 #include <gsl/gsl_cdf.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "stampede/engine.h"
 #include "stampede/params.h"
 #include "stampede/scenario.h"
 #include "engine_fixture.h"
+#include "seed.h"
 #include "stress_shocks.h"
 
 static const char families[] =
@@ -52,7 +53,7 @@ static int cmp_double(const void *a, const void *b)
  * Fresh seed each run, printed on failure. */
 Test(engine, no_agent_market_matches_lognormal_quantiles, .timeout = 120)
 {
-    const unsigned long long seed = (unsigned long long)time(NULL) % 1000000007ull;
+    const unsigned long long seed = test_seed();
     const double qs[5] = {0.01, 0.1, 0.5, 0.9, 0.99};
     const double mu = 2e-6, s = 1e-3, T = 400.0;
     const int n = 20000;
@@ -156,7 +157,7 @@ Test(engine, identical_outcomes_for_any_threads_and_batch, .timeout = 120)
  * (Were stress to persist to the horizon the sd would be s sqrt(300).) */
 Test(engine, vol_regime_lasts_its_duration, .timeout = 120)
 {
-    const unsigned long long seed = (unsigned long long)time(NULL) % 1000000007ull;
+    const unsigned long long seed = test_seed();
     const double s = 1e-3;
     char json[4096], seed_set[64];
     const char *sets[1] = {seed_set};

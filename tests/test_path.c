@@ -1,14 +1,15 @@
-/* test_mitigations.c: each mitigation's mechanism (DESIGN §3.5) on a tiny
- * hand-built market where its effect can be worked out by hand. The tests
- * drive path.h's step functions directly, the same ones both backends run,
- * and set the step's candidate and liquidation lists themselves, so no
- * model or market noise stands between the setup and the expected figure. */
+/* test_path.c: path.h's step functions, one mitigation's mechanism (DESIGN
+ * §3.5) at a time (suite "mitigations"), on a tiny hand-built market where
+ * its effect can be worked out by hand. The tests drive path.h's step
+ * functions directly, the same ones both backends run, and set the step's
+ * candidate and liquidation lists themselves, so no model or market noise
+ * stands between the setup and the expected figure. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "seed.h"
 #include "stampede/path.h"
 #include "stampede/population.h"
 
@@ -331,7 +332,7 @@ Test(mitigations, random_delay_executes_each_action_after_its_own_draw)
  * (2000 draws, fresh seed) the mean's standard error is 0.064; accept 5 sigma. */
 Test(mitigations, random_delay_is_uniform_on_average)
 {
-    const unsigned long long seed = (unsigned long long)time(NULL) * 2654435761u % 1000003u + 1;
+    const unsigned long long seed = test_seed();
     double sum = 0.0;
     int n = 0, path, t, a;
     for (path = 0; path < 10; path++)
