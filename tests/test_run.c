@@ -205,6 +205,35 @@ Test(run, resume_refuses_a_different_run)
     stp_config_destroy(other);
 }
 
+/* A SIGKILL between the checkpoint's mkdir and its manifest's rename leaves
+ * a directory holding at most manifest.tmp and no batch: a rerun, plain or
+ * --resume, starts afresh instead of refusing it as another run's (found by
+ * kill_resume, 2 kills in 120). */
+Test(run, a_checkpoint_without_its_manifest_starts_afresh)
+{
+    stp_config *cfg = load();
+    stp_error err = {STP_OK, ""};
+    char full[300], part[300], ckpt[320], tmp[400];
+    int resume;
+    snprintf(full, sizeof full, "%s/full.h5", dir);
+    cr_assert_eq(run_to(cfg, full, 0, 0, NULL, &err), STP_OK, "%s", err.msg);
+    for (resume = 0; resume <= 1; resume++) {
+        FILE *f;
+        snprintf(part, sizeof part, "%s/part%d.h5", dir, resume);
+        snprintf(ckpt, sizeof ckpt, "%s.ckpt", part);
+        snprintf(tmp, sizeof tmp, "%s/manifest.tmp", ckpt);
+        cr_assert_eq(mkdir(ckpt, 0755), 0);
+        cr_assert_not_null(f = fopen(tmp, "w"));
+        fputs("stampede-checkpoint 2\n", f); /* a manifest cut short */
+        fclose(f);
+        cr_assert_eq(run_to(cfg, part, resume, 0, NULL, &err), STP_OK, "resume %d: %s", resume,
+                     err.msg);
+        cr_assert_not(exists(ckpt), "checkpoint left after success");
+        assert_same_files(full, part);
+    }
+    stp_config_destroy(cfg);
+}
+
 /* The real thing: SIGINT to the CLI gives exit 130 and a resumable run. */
 Test(run, sigint_exits_130_and_resume_finishes)
 {

@@ -178,6 +178,11 @@ stp_status stp_checkpoint_open(stp_checkpoint *ck, const char *out_path, int var
     file_path(ck, "manifest", manifest, sizeof manifest);
     manifest_text(ck, want, sizeof want);
     if (variant > 0) return open_point(ck, manifest, want, resume, force, err);
+    /* a run killed between the mkdir below and its manifest's rename left a
+     * directory without a manifest, so without a batch (batches follow the
+     * manifest): nothing to resume or protect, so it starts afresh */
+    if (stat(ck->dir, &st) == 0 && access(manifest, F_OK) != 0 && errno == ENOENT)
+        stp_checkpoint_remove(ck);
     if (stat(ck->dir, &st) == 0) {
         const int same = read_small(manifest, have, sizeof have) == 0 && strcmp(have, want) == 0;
         if (force && !(resume && same)) { /* --force discards what cannot be resumed */
