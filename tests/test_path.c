@@ -19,17 +19,32 @@
 
 typedef struct mini {
     stp_path_tables tb;
-    stp_path_ws w;
+    stp_path_ws w; /* laid out by workspace.h in ws_mem */
+    void *ws_mem;
     stp_path_state s;
     int role[NA], lag[NA], prot[NPOS];
     float thr[NA], sell[NA], lp[NA], tol[NA], lt[NPOS], c0[NPOS], d0[NPOS];
-    float c[NPOS], d[NPOS], seize[NPOS], repay[NPOS], bad[NPOS];
-    int liq[NPOS], grace_since[NPOS], grace_last[NPOS];
-    float sell_q[NA];
-    int cand[NA], sellers[NA], pend[NA], due[NA], next_ok[NA], last_act[NA];
-    unsigned char acted[NA], lp_out[NA];
-    int sync_ring[64], brk_ring[64];
 } mini;
+
+/* The path's workspace as every backend lays it out (workspace.h), its
+ * windows sized for the longest a test sets (64 steps), zero-filled. */
+static void mini_bind(mini *m)
+{
+    stp_path_tables cap = m->tb;
+    cap.prm.price_ring = 64;
+    cap.prm.window_steps = 63;
+    cap.prm.sync_window_steps = 64;
+    cap.prm.breaker_window_steps = 64;
+    m->ws_mem = calloc(1, stp_path_ws_bytes(&cap, STP_WS_ALL));
+    cr_assert_not_null(m->ws_mem);
+    stp_path_ws_bind(&m->w, &cap, m->ws_mem, STP_WS_ALL);
+}
+
+static void mini_free(mini *m)
+{
+    free(m->ws_mem);
+    free(m);
+}
 
 /* A calm market at price 1: one protocol (LT 0.8, LB 5%, close factor 0.5,
  * full close below HF 0.95), a pool of 1e6 units and 1e6 USD, every agent
@@ -77,25 +92,7 @@ static mini *mini_new(void)
     m->tb.lt = m->lt;
     m->tb.c0 = m->c0;
     m->tb.d0 = m->d0;
-    m->w = (stp_path_ws){.c = m->c,
-                         .d = m->d,
-                         .seize = m->seize,
-                         .repay = m->repay,
-                         .bad = m->bad,
-                         .liq = m->liq,
-                         .sell_q = m->sell_q,
-                         .cand = m->cand,
-                         .sellers = m->sellers,
-                         .pend = m->pend,
-                         .due = m->due,
-                         .next_ok = m->next_ok,
-                         .last_act = m->last_act,
-                         .acted = m->acted,
-                         .lp_out = m->lp_out,
-                         .sync_ring = m->sync_ring,
-                         .brk_ring = m->brk_ring,
-                         .grace_since = m->grace_since,
-                         .grace_last = m->grace_last};
+    mini_bind(m);
     return m;
 }
 
@@ -111,7 +108,7 @@ static void mini_start(mini *m)
     for (i = 0; i < NPOS; i++)
         stp_path_init_position(&m->w, &m->tb, i);
     for (i = 0; i < 64; i++)
-        m->sync_ring[i] = m->brk_ring[i] = 0;
+        m->w.sync_ring[i] = m->w.brk_ring[i] = 0;
 }
 
 /* Step t's decisions with the given candidates (index order). */
@@ -119,7 +116,7 @@ static void decide(mini *m, int t, const int *cand, int n)
 {
     int j;
     for (j = 0; j < n; j++)
-        m->cand[j] = cand[j];
+        m->w.cand[j] = cand[j];
     m->s.n_cand = n;
     stp_agents_act(&m->s, &m->w, &m->tb, 0, t);
 }
@@ -127,15 +124,15 @@ static void decide(mini *m, int t, const int *cand, int n)
 /* Position i at HF h: c = 100 units at price 1, LT 0.8, d = 80 / h. */
 static void set_hf(mini *m, int i, float h)
 {
-    m->c[i] = 100.0f;
-    m->d[i] = 80.0f / h;
+    m->w.c[i] = 100.0f;
+    m->w.d[i] = 80.0f / h;
 }
 
 static void list_positions(mini *m, const int *pos, int n)
 {
     int j;
     for (j = 0; j < n; j++)
-        m->liq[j] = pos[j];
+        m->w.liq[j] = pos[j];
     m->s.n_liq = n;
 }
 
@@ -149,13 +146,13 @@ Test(mitigations, without_mitigations_every_candidate_sells_at_once_in_index_ord
     mini_start(m);
     decide(m, 0, cand, 3);
     cr_assert_eq(m->s.n_sellers, 3);
-    cr_assert_eq(m->sellers[0], 1);
-    cr_assert_eq(m->sellers[1], 4);
-    cr_assert_eq(m->sellers[2], 7);
-    cr_assert_eq(m->sell_q[4], 25.0f);
+    cr_assert_eq(m->w.sellers[0], 1);
+    cr_assert_eq(m->w.sellers[1], 4);
+    cr_assert_eq(m->w.sellers[2], 7);
+    cr_assert_eq(m->w.sell_q[4], 25.0f);
     cr_assert_eq(m->s.n_pend, 0);
     cr_assert_eq(m->s.fee, 0.003);
-    free(m);
+    mini_free(m);
 }
 
 /* ---------------------------------------------------------------------------
@@ -192,10 +189,10 @@ Test(mitigations, breaker_halts_above_the_sync_fraction_and_releases_every_queue
     cr_assert_eq(released_at, 6, "queue released at t=%d, not after the 5-step halt", released_at);
     cr_assert_eq(sold, 4, "%d of 4 decided sells executed", sold);
     cr_assert_eq(m->s.n_pend, 0);
-    cr_assert_eq(m->sellers[0], 2, "the queue keeps decision order");
-    cr_assert_eq(m->sellers[1], 3);
-    cr_assert_eq(m->next_ok[2], 6 + 1 + p->cooldown_steps, "cooldown runs from the execution");
-    free(m);
+    cr_assert_eq(m->w.sellers[0], 2, "the queue keeps decision order");
+    cr_assert_eq(m->w.sellers[1], 3);
+    cr_assert_eq(m->w.next_ok[2], 6 + 1 + p->cooldown_steps, "cooldown runs from the execution");
+    mini_free(m);
 }
 
 /* The deployed breaker: the queue the halt held drains over release_steps,
@@ -230,7 +227,7 @@ Test(mitigations, breaker_gradual_release_drains_at_the_stated_rate_in_decision_
         decide(m, t, late, t == 5);
         cr_assert_leq(m->s.n_sellers, 2, "t=%d: %d sold, above the rate 2", t, m->s.n_sellers);
         for (j = 0; j < m->s.n_sellers; j++)
-            order[n_order++] = m->sellers[j];
+            order[n_order++] = m->w.sellers[j];
         sold += m->s.n_sellers;
         if (t < 7) cr_assert_eq(m->s.n_sellers, 2, "t=%d: the drain ran below its rate", t);
     }
@@ -239,7 +236,7 @@ Test(mitigations, breaker_gradual_release_drains_at_the_stated_rate_in_decision_
         cr_assert_eq(order[j], j < 6 ? j : 9, "execution %d was agent %d", j, order[j]);
     cr_assert_eq(m->s.n_pend, 0);
     cr_assert_eq(m->s.release_rate, 0, "the rate limit outlived its queue");
-    free(m);
+    mini_free(m);
 }
 
 /* A held borrower liquidated out of its debt while it waited has nothing
@@ -257,16 +254,16 @@ Test(mitigations, held_action_of_a_closed_position_lapses)
     mini_start(m);
     decide(m, 0, three, 3); /* 3/10 > 0.2: all held */
     cr_assert_eq(m->s.n_sellers, 0);
-    m->d[0] = 0.0f; /* closed out meanwhile */
+    m->w.d[0] = 0.0f; /* closed out meanwhile */
     for (t = 1; t <= 3; t++)
         decide(m, t, NULL, 0);
     cr_assert_eq(m->s.n_sellers, 2, "released %d sells", m->s.n_sellers);
-    cr_assert_eq(m->sellers[0], 1);
-    cr_assert_eq(m->sellers[1], 2);
-    cr_assert_eq(m->acted[0], 0, "a lapsed action counted as acted");
+    cr_assert_eq(m->w.sellers[0], 1);
+    cr_assert_eq(m->w.sellers[1], 2);
+    cr_assert_eq(m->w.acted[0], 0, "a lapsed action counted as acted");
     cr_assert_eq(m->s.n_pend, 0);
-    cr_assert_eq(m->next_ok[0], 2, "lapsed at t=1, it may decide again at t=2");
-    free(m);
+    cr_assert_eq(m->w.next_ok[0], 2, "lapsed at t=1, it may decide again at t=2");
+    mini_free(m);
 }
 
 Test(mitigations, breaker_window_forgets_old_decisions)
@@ -285,7 +282,7 @@ Test(mitigations, breaker_window_forgets_old_decisions)
     decide(m, 3, b, 1); /* window is steps 1..3: 1 agent, the t=0 pair has left */
     cr_assert_eq(m->s.halt_until, 0);
     cr_assert_eq(m->s.n_sellers, 1);
-    free(m);
+    mini_free(m);
 }
 
 /* ---------------------------------------------------------------------------
@@ -315,7 +312,7 @@ Test(mitigations, random_delay_executes_each_action_after_its_own_draw)
     for (t = 5; t < 20; t++) {
         if (t > 5) decide(m, t, NULL, 0);
         for (j = 0; j < m->s.n_sellers; j++)
-            exec_at[m->sellers[j]] = t;
+            exec_at[m->w.sellers[j]] = t;
     }
     for (a = 0; a < NA; a++) {
         const int want = 5 + expected_delay(p->seed, a, 5, 10.0f);
@@ -324,7 +321,7 @@ Test(mitigations, random_delay_executes_each_action_after_its_own_draw)
         distinct += a > 0 && exec_at[a] != exec_at[0];
     }
     cr_assert_gt(distinct, 0, "every agent drew the same delay");
-    free(m);
+    mini_free(m);
 }
 
 /* Rounded half up, 10 U takes 0 and 10 with probability 0.05 and 1..9
@@ -388,14 +385,14 @@ Test(mitigations, risk_signal_publishes_the_sync_fraction_and_staggers_by_it)
     for (a = 3; a < NA; a++) {
         const stp_u32x4 r = stp_philox(p->seed, STP_STREAM_AGENT, 0, 1, (uint32_t)a, 0);
         const int want = (int)floor((double)(stp_uniform(r.v[1]) * 5.0f * 0.5f) + 0.5);
-        cr_assert_eq(m->due[a] - 1, want, "agent %d staggered %d steps, drew %d", a, m->due[a] - 1,
-                     want);
+        cr_assert_eq(m->w.due[a] - 1, want, "agent %d staggered %d steps, drew %d", a,
+                     m->w.due[a] - 1, want);
         cr_assert_leq(want, 3);
     }
     p->signal_on = 0;
     stp_features_step(&m->s, &m->w, p, NA, 2);
     cr_assert_eq(feat[2 * (STP_FEATURES + 1) + STP_F_SIG], 0.0f, "signal off: feature is 0");
-    free(m);
+    mini_free(m);
 }
 
 /* ---------------------------------------------------------------------------
@@ -417,7 +414,7 @@ Test(mitigations, progressive_fee_rises_with_sync_and_defers_intolerant_sellers)
     decide(m, 0, two, 2);
     cr_assert_eq(m->s.fee, 0.003 + 0.05 * 0.2);
     cr_assert_eq(m->s.n_sellers, 1);
-    cr_assert_eq(m->sellers[0], 5);
+    cr_assert_eq(m->w.sellers[0], 5);
 
     /* the batch pays that fee: Uniswap v2, out = y q (1 - f) / (x + q (1 - f)) */
     x0 = m->s.x;
@@ -437,8 +434,8 @@ Test(mitigations, progressive_fee_rises_with_sync_and_defers_intolerant_sellers)
     decide(m, 3, NULL, 0); /* the window has passed: fee back to base */
     cr_assert_eq(m->s.fee, 0.003);
     cr_assert_eq(m->s.n_sellers, 1);
-    cr_assert_eq(m->sellers[0], 0);
-    free(m);
+    cr_assert_eq(m->w.sellers[0], 0);
+    mini_free(m);
 }
 
 /* The exemption: one batch in which the agents' part pays the step's
@@ -460,15 +457,15 @@ Test(mitigations, fee_exemption_leaves_liquidations_at_the_base_fee)
     decide(m, 0, two, 2); /* sync 0.2: fee 0.013, both tolerate 1.0 */
     f = 0.003 + 0.05 * 0.2;
     cr_assert_eq(m->s.fee, f);
-    m->c[NA] = 100.0f; /* HF 0.9: full close, repay 90, seize 94.5 */
-    m->d[NA] = 80.0f / 0.9f;
+    m->w.c[NA] = 100.0f; /* HF 0.9: full close, repay 90, seize 94.5 */
+    m->w.d[NA] = 80.0f / 0.9f;
     m->s.oracle = 1.0;
     list_positions(m, pos, 1);
     x0 = m->s.x;
     y0 = m->s.y;
     cr_assert_eq(stp_liquidation_fee(&m->s, p), 0.003);
     stp_liquidation_and_batch(&m->s, &m->w, &m->tb, 0);
-    seized = 100.0 - m->c[NA];
+    seized = 100.0 - m->w.c[NA];
     cr_assert_gt(seized, 0.0, "the liquidation was skipped");
     q_a = 50.0; /* two agents, 25 units each */
     q_l = seized;
@@ -479,7 +476,7 @@ Test(mitigations, fee_exemption_leaves_liquidations_at_the_base_fee)
     cr_assert_float_eq(m->s.x - x0, q_a + q_l, 1e-9);
     /* the agents got (1 - f) of the unit price, not the liquidators' (1 - base) */
     cr_assert_float_eq(m->s.defensive_usd, q_a * (1.0 - f) * out / q_eff, 1e-9 * out);
-    free(m);
+    mini_free(m);
 }
 
 /* Without the exemption the same batch charges everyone the step's fee. */
@@ -495,7 +492,7 @@ Test(mitigations, fee_without_exemption_charges_liquidations_the_step_fee)
     decide(m, 0, two, 2);
     cr_assert_eq(stp_liquidation_fee(&m->s, p), m->s.fee);
     cr_assert_gt(m->s.fee, 0.003);
-    free(m);
+    mini_free(m);
 }
 
 /* ---------------------------------------------------------------------------
@@ -521,20 +518,20 @@ Test(mitigations, tiered_close_factor_follows_the_hf_band)
     mini_start(m);
     for (j = 0; j < 4; j++) {
         set_hf(m, pos[j], hf[j]);
-        d_before[j] = m->d[pos[j]];
+        d_before[j] = m->w.d[pos[j]];
     }
     list_positions(m, pos, 4);
     stp_liquidation_and_batch(&m->s, &m->w, &m->tb, 0);
     for (j = 0; j < 3; j++) {
         const float repay = cf[j] * d_before[j];
-        cr_assert_float_eq(m->d[pos[j]], d_before[j] - repay, 1e-4f,
-                           "HF %.2f: debt %g, want %g (close factor %g)", hf[j], m->d[pos[j]],
+        cr_assert_float_eq(m->w.d[pos[j]], d_before[j] - repay, 1e-4f,
+                           "HF %.2f: debt %g, want %g (close factor %g)", hf[j], m->w.d[pos[j]],
                            d_before[j] - repay, cf[j]);
-        cr_assert_float_eq(100.0f - m->c[pos[j]], repay * 1.05f, 1e-4f);
+        cr_assert_float_eq(100.0f - m->w.c[pos[j]], repay * 1.05f, 1e-4f);
     }
     /* HF 0.5: half the debt seizes 84 of 100 units; no full close under tiers */
-    cr_assert_float_eq(m->d[pos[3]], 0.5f * d_before[3], 1e-3f);
-    free(m);
+    cr_assert_float_eq(m->w.d[pos[3]], 0.5f * d_before[3], 1e-3f);
+    mini_free(m);
 }
 
 /* Many positions far under water; the cap allows 1% of the pool's 1e6
@@ -554,18 +551,18 @@ Test(mitigations, tiered_cap_bounds_the_step_seizure)
     mini_start(m);
     for (j = 0; j < NPOS; j++) {
         pos[j] = j;
-        m->c[j] = 20000.0f;
-        m->d[j] = 20000.0f; /* HF 0.8 at price 1 */
+        m->w.c[j] = 20000.0f;
+        m->w.d[j] = 20000.0f; /* HF 0.8 at price 1 */
     }
     list_positions(m, pos, NPOS);
     x0 = m->s.x;
     stp_liquidation_and_batch(&m->s, &m->w, &m->tb, 0);
     for (j = 0; j < NPOS; j++)
-        seized += 20000.0 - m->c[j];
+        seized += 20000.0 - m->w.c[j];
     /* float collateral: each position rounds by ~1e-3 units */
     cr_assert_leq(seized, 0.01 * x0 * (1.0 + 1e-5), "seized %g units, cap %g", seized, 0.01 * x0);
     cr_assert_geq(seized, 0.01 * x0 * (1.0 - 1e-5), "the cap should bind: seized %g", seized);
-    free(m);
+    mini_free(m);
 }
 
 /* ---------------------------------------------------------------------------
@@ -585,19 +582,19 @@ Test(mitigations, grace_defers_only_the_band_and_only_for_grace_steps)
     mini_start(m);
     set_hf(m, a, 0.97f); /* in [0.95, 1): deferred */
     set_hf(m, b, 0.90f); /* below the floor: liquidated at once */
-    da = m->d[a];
+    da = m->w.d[a];
     for (t = 0; t < 3; t++) {
         m->s.sync_frac = 0.5;
         list_positions(m, both, 2);
         stp_liquidation_and_batch(&m->s, &m->w, &m->tb, t);
-        cr_assert_eq(m->d[a], da, "position in the band liquidated at t=%d", t);
-        if (t == 0) cr_assert_lt(m->d[b], 80.0f / 0.90f, "position below the floor deferred");
+        cr_assert_eq(m->w.d[a], da, "position in the band liquidated at t=%d", t);
+        if (t == 0) cr_assert_lt(m->w.d[b], 80.0f / 0.90f, "position below the floor deferred");
     }
     m->s.sync_frac = 0.5;
     list_positions(m, both, 2);
     stp_liquidation_and_batch(&m->s, &m->w, &m->tb, 3); /* grace used up */
-    cr_assert_lt(m->d[a], da, "still deferred after grace_steps");
-    free(m);
+    cr_assert_lt(m->w.d[a], da, "still deferred after grace_steps");
+    mini_free(m);
 }
 
 Test(mitigations, grace_needs_sync_above_its_threshold)
@@ -612,12 +609,12 @@ Test(mitigations, grace_needs_sync_above_its_threshold)
     p->grace_steps = 3;
     mini_start(m);
     set_hf(m, NA + 0, 0.97f);
-    d0 = m->d[NA + 0];
+    d0 = m->w.d[NA + 0];
     m->s.sync_frac = 0.2; /* not above */
     list_positions(m, a, 1);
     stp_liquidation_and_batch(&m->s, &m->w, &m->tb, 0);
-    cr_assert_lt(m->d[NA + 0], d0);
-    free(m);
+    cr_assert_lt(m->w.d[NA + 0], d0);
+    mini_free(m);
 }
 
 /* A deferral streak ends on a step that is not deferred, so a position
@@ -635,7 +632,7 @@ Test(mitigations, grace_restarts_after_a_break)
     p->grace_steps = 2;
     mini_start(m);
     set_hf(m, NA + 0, 0.97f);
-    d0 = m->d[NA + 0];
+    d0 = m->w.d[NA + 0];
     m->s.sync_frac = 0.5;
     list_positions(m, a, 1);
     stp_liquidation_and_batch(&m->s, &m->w, &m->tb, 0); /* deferred, streak from 0 */
@@ -645,9 +642,9 @@ Test(mitigations, grace_restarts_after_a_break)
         m->s.sync_frac = 0.5;
         list_positions(m, a, 1);
         stp_liquidation_and_batch(&m->s, &m->w, &m->tb, t);
-        cr_assert_eq(m->d[NA + 0], d0, "no fresh grace at t=%d", t);
+        cr_assert_eq(m->w.d[NA + 0], d0, "no fresh grace at t=%d", t);
     }
-    free(m);
+    mini_free(m);
 }
 
 /* Tolerances are drawn N(mean, sd) and floored at the base fee: every agent
