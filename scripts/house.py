@@ -15,13 +15,11 @@ The check fails (exit 1), naming each offender, when
   - the files' arrows close a circle (A uses B uses ... uses A),
   - a file includes a private header (host/FOLDER/x.h) of another folder.
 
-    scripts/house.py [--build BUILD_DIR] [--draw] [--known FILE]
+    scripts/house.py [--build BUILD_DIR] [--draw]
 
 --draw prints each floor's arrows with their counts (the README's map is
-drawn from it). --known FILE (CI: scripts/house_known.txt) lists offences
-not yet mended, one printed line each: the check then fails on any other
-offence, and on a listed one that is gone (delete its line: the list only
-shrinks). Run from anywhere; BUILD_DIR defaults to build/.
+drawn from it). Run from anywhere; BUILD_DIR defaults to build/. CI runs
+it as the ctest `house`.
 """
 import argparse
 import collections
@@ -196,7 +194,6 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--draw", action="store_true")
-    ap.add_argument("--known")
     args = ap.parse_args()
     files = sources()
     modules = {}
@@ -230,21 +227,12 @@ def main():
     found = (["arrow up: " + line for line in up]
              + ["circle: " + " -> ".join(ring) for ring in rings]
              + ["private: " + line for line in private])
-    known = set()
-    if args.known:
-        with open(args.known, encoding="utf-8") as f:
-            known = {line.rstrip("\n") for line in f if line.strip() and not line.startswith("#")}
     for line in found:
-        print(line + ("   [known]" if line in known else ""))
-    gone = sorted(known - set(found))
-    for line in gone:
-        print("mended, delete from " + args.known + ": " + line)
-    new = [line for line in found if line not in known]
+        print(line)
     between = sum(n for (a, b), n in arrows.items() if a != b)
     print(f"house.py: {len(files)} files, {between} arrows between folders, {len(up)} up, "
-          f"{len(rings)} circles, {len(private)} private reaches; {len(new)} not known, "
-          f"{len(gone)} known but mended")
-    return 1 if new or gone else 0
+          f"{len(rings)} circles, {len(private)} private reaches")
+    return 1 if found else 0
 
 
 if __name__ == "__main__":
