@@ -4,7 +4,7 @@
  * fewer without agents. The seed draws the population as well as the
  * market, and the population moves P(cascade) far more than binomial noise
  * does: over 11 seeds, 600 paths each, the mixed counts ran from 4 to 72
- * and monoculture / mixed from 2.4 to 16 (README, "What the quickstart
+ * and monoculture / mixed from 2.4 to 16 (docs/findings.md, "What the quickstart
  * shows"). So the several-fold claim is checked where the config makes it,
  * at its own seed (1: 19 mixed, 154 monoculture, 8 without agents of the
  * first 600 paths, binomial sd 4, 11 and 3, with the drawdown rule as

@@ -323,7 +323,7 @@ Test(cli, importance_variant_changing_the_scenario_is_refused)
 }
 
 // ----------------------------------------------------------------------------
-// the bad-input catalogue (README "Bad input"): one row per way a user can go
+// the bad-input catalogue (docs/cli.md): one row per way a user can go
 // wrong; each must give its exit code and one line naming the field and the
 // fix, leave no output behind, and leave an existing output untouched
 

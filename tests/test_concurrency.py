@@ -43,7 +43,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIG = os.path.join(ROOT, "configs", "quickstart.json")
 PATHS, BATCH = 256, 32  # 8 batches: about a second a run on one core
 # One thread each: two racing runs then share the two cores as they would
-# share a node, and --threads never changes a result (README, "Command line").
+# share a node, and --threads never changes a result (docs/cli.md).
 BASE = ["--paths", str(PATHS), "--batch", str(BATCH), "--backend", "openmp", "--threads", "1"]
 MAX_OFFSET_S = 0.3
 HANG_S = 120  # a run that outlives this is reported as a hang, then killed

@@ -330,7 +330,7 @@ Test(config, defaults_fill_in_everything_but_protocols_and_families)
     cr_assert_eq(cfg->mitigations.grace_period.enabled, 0);
     cr_assert_eq(cfg->mitigations.tiered_liquidation.n_bands, 3);
     cr_assert_eq(cfg->mitigations.random_delay.max_s, 10.0);
-    /* the deployed designs by default (README, config reference) */
+    /* the deployed designs by default (docs/config.md) */
     cr_assert_eq(cfg->mitigations.circuit_breaker.release, STP_RELEASE_GRADUAL);
     cr_assert_eq(cfg->mitigations.circuit_breaker.release_s, 60.0);
     cr_assert_eq(cfg->mitigations.progressive_fee.exempt_liquidations, 1);

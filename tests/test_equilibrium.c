@@ -173,8 +173,8 @@ Test(equilibrium, redraws_are_a_pure_function_of_the_seed, .timeout = 300)
  * agents act or the pool falls 1%), and on the others at most 0.5% of the
  * agents act on average and no pool falls by 1% (calm volatility over two
  * minutes is 0.16%; before the calm-history rule every path sold off,
- * 8-13% within two minutes). The 2 are the rule's known limit (README,
- * "Model: equilibrium"): each agent is tested on a finite calm history, so
+ * 8-13% within two minutes). The 2 are the rule's known limit (docs/model.md,
+ * "Equilibrium at t = 0"): each agent is tested on a finite calm history, so
  * now and then one calm path shows a borrower a feature vector that
  * history never did, and the herd follows. Seen on one path in 32 (run
  * seed and weight noise): 178082549 at 0.808 (504 agents, a 6.5%

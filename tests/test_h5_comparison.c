@@ -1,6 +1,6 @@
 /* test_h5_comparison.c: /comparison and /sweep in the results file
  * (DESIGN §6, host/io/h5_comparison.c) and the comparison tables `stampede
- * summary` prints after the per-variant ones (host/report/summary.c).
+ * summary` prints after the per-variant ones (host/report/comparison_text.c).
  *
  * A hand-built stp_comparison (3 rows of a compare, or 2 series x 2 values
  * of a sweep) rides on a minimal run: no agents, one variant group per row.

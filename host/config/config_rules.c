@@ -125,7 +125,7 @@ static stp_status check_populations(ctx *c, const stp_config *cfg)
 }
 
 /* What a scenario mode or the search needs of the rest (run refuses the
- * same before it simulates; README "Config reference"). */
+ * same before it simulates; docs/config.md). */
 stp_status stp_cfg_check_modes(ctx *c, const stp_config *cfg)
 {
     stp_error qmc = {STP_OK, ""};

@@ -237,7 +237,7 @@ stp_status stp_config_parse(stp_config **out, const char *json, const char *orig
 
 void stp_config_destroy(stp_config *cfg);
 
-/* qmc's rule (README "Config reference"): under scenario.mode "qmc",
+/* qmc's rule (docs/config.md): under scenario.mode "qmc",
  * scenario.qmc.points is a power of two (a Sobol net is balanced at 2^k
  * points) and run.paths whole replicates of it, at least 2 (their spread
  * is the error estimate). STP_OK otherwise; else STP_EUSAGE naming the key

@@ -344,7 +344,7 @@ static inline STP_HD float stp_agent_hf(int role, float c, float d, float lt, fl
 }
 
 /* The features agent a saw lag steps ago, x[k * xstride]; its own HF from
- * its current position at that step's oracle price (README, model section).
+ * its current position at that step's oracle price (docs/model.md).
  * Before step 0 the ring holds the flat market of stp_path_init_history. */
 static inline STP_HD void stp_agent_features(float *x, long xstride, const stp_path_ws *w,
                                              const stp_path_tables *tb, int a, int t)
