@@ -3,23 +3,36 @@
 
 #include <omp.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "stampede/ensemble.h"
 #include "stampede/outcomes.h"
+#include "stampede/params.h"
+#include "stampede/workspace.h"
 
-/* Per AI agent: 4 int and 12 float fields (population.h), its copy of the
- * family weights, and the backend's per-agent state (cpu_backend.c). */
+/* Per AI agent: 4 int and 12 float fields (population.h) and its copy of
+ * the family weights; a thread's path workspace is workspace.h's. */
 #define AGENT_BYTES    64.0
 #define PASSIVE_BYTES  16.0
-#define WS_AGENT_BYTES 48.0
-#define WS_POS_BYTES   40.0
 #define SLOT_ROW_BYTES 16.0
 #define SAMPLE_SERIES  4.0
 /* summarise (run.c): col, aux and w, then rank_worst's (key, path) pairs */
 #define SUMMARY_PATH_BYTES 40.0
 /* an ensemble's figures of one population (stp_population_stats) */
 #define ENSEMBLE_POP_BYTES ((double)sizeof(stp_population_stats))
+
+/* One path's workspace as every backend lays it out (workspace.h). */
+static double path_ws_bytes(const stp_config *cfg)
+{
+    stp_path_tables tb;
+    memset(&tb, 0, sizeof tb);
+    tb.prm = stp_params_derive(cfg);
+    tb.n_agents = cfg->population.agents;
+    tb.n_passive = cfg->population.passive_positions;
+    tb.n_positions = tb.n_agents + tb.n_passive;
+    return (double)stp_path_ws_bytes(&tb, STP_WS_ALL);
+}
 
 stp_footprint stp_footprint_estimate(const stp_config *cfg, int n_params, int threads)
 {
@@ -36,7 +49,7 @@ stp_footprint stp_footprint_estimate(const stp_config *cfg, int n_params, int th
     f.population_bytes =
         (k > 1 ? 2.0 : 1.0) * (agents * (AGENT_BYTES + 4.0 * n_params) + passive * PASSIVE_BYTES) +
         (k > 1 ? k * (agents + ENSEMBLE_POP_BYTES) : 0.0);
-    f.workspace_bytes = t * (agents * WS_AGENT_BYTES + (agents + passive) * WS_POS_BYTES);
+    f.workspace_bytes = t * path_ws_bytes(cfg);
     f.batch_bytes = batch * (8.0 * STP_N_OUTCOMES + SLOT_ROW_BYTES * (cfg->scenario.n_shocks + 1)) +
                     sampled * steps * 4.0 * SAMPLE_SERIES;
     f.summary_bytes = paths * SUMMARY_PATH_BYTES;
