@@ -35,15 +35,6 @@ stp_status stp_search_init(stp_search *s, const stp_config *cfg, stp_error *err)
     return STP_OK;
 }
 
-void stp_search_free(stp_search *s)
-{
-    free(s->history);
-    free(s->objective);
-    free(s->gamma);
-    free(s->elite);
-    s->history = NULL;
-    s->objective = s->gamma = s->elite = NULL;
-}
 
 stp_status stp_search_plan(stp_scenario_plan **out, const stp_config *cfg,
                            const stp_search_law *law, stp_error *err)

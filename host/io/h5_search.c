@@ -210,7 +210,7 @@ done:
     return rc;
 }
 
-void stp_h5_search_free(stp_search *s)
+void stp_search_free(stp_search *s)
 {
     free(s->history);
     free(s->objective);

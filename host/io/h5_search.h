@@ -28,14 +28,10 @@
 
 int stp_h5_write_search(hid_t file, const stp_search *s, stp_error *err);
 
-/* Reads /search into *s (arrays allocated here: stp_h5_search_free). A
+/* Reads /search into *s (arrays allocated here: stp_search_free). A
  * file without /search leaves s->n_iter = 0 and returns 0; -1 with err
  * (STP_EIO) on a partial one. */
 int stp_h5_read_search(hid_t file, stp_search *s, stp_error *err);
-
-/* Frees the arrays stp_h5_read_search allocated (the same as
- * stp_search_free, owned here so the reader calls nothing in experiment/). */
-void stp_h5_search_free(stp_search *s);
 
 int stp_h5_write_pilot(hid_t file, const stp_pilot *p, stp_error *err);
 

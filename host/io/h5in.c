@@ -335,6 +335,6 @@ void stp_summary_free(stp_summary *s)
         stp_ensemble_free(&s->variants[i].ensemble);
     free(s->variants);
     free(s->comparison.rows);
-    stp_h5_search_free(&s->search);
+    stp_search_free(&s->search);
     memset(s, 0, sizeof *s);
 }

@@ -40,6 +40,12 @@ typedef struct stp_search {
     unsigned long long rerun_seed; /* the fresh paths' seed of the re-run */
 } stp_search;
 
+/* Frees the record's per-iteration arrays, whoever allocated them
+ * (stp_search_init or the reader), and sets them NULL; NULL arrays are
+ * fine. In io/ (h5_search.c) beside the reader, so neither the search nor
+ * the reader calls the other's floor upwards. */
+void stp_search_free(stp_search *s);
+
 /* The importance tilt's pilot (pilot.h runs it; /importance_pilot). */
 #define STP_PILOT_LEVELS 12
 #define STP_PILOT_RHO    0.1

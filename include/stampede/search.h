@@ -26,7 +26,6 @@
  * 0, which is switched off), its configured mean size with sd max(sd, cap /
  * 3), times and durations centred on their ranges with a uniform's sd. */
 stp_status stp_search_init(stp_search *s, const stp_config *cfg, stp_error *err);
-void stp_search_free(stp_search *s);
 
 /* The plan drawing one slot per spec from law[] (mode random otherwise). */
 stp_status stp_search_plan(stp_scenario_plan **out, const stp_config *cfg,
