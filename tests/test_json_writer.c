@@ -146,6 +146,23 @@ Test(json_writer, non_finite_numbers_are_null)
     }
 }
 
+/* The bench record's fixed-precision numbers follow the same rule. */
+Test(json_writer, fixed_precision_non_finite_is_null)
+{
+    stp_json w;
+    sink s;
+    sink_open(&s);
+    stp_json_init(&w, s.f, STP_JSON_LINE);
+    stp_json_object(&w, NULL);
+    stp_json_num_g(&w, "a", NAN, 6);
+    stp_json_num_g(&w, "b", -INFINITY, 9);
+    stp_json_num_g(&w, "c", 2.5, 6);
+    stp_json_end(&w);
+    char *out = sink_close(&s);
+    cr_assert_str_eq(out, "{\"a\": null, \"b\": null, \"c\": 2.5}");
+    free(out);
+}
+
 Test(json_writer, random_doubles_round_trip)
 {
     const uint64_t seed = test_seed();

@@ -150,7 +150,10 @@ void stp_json_num(stp_json *w, const char *key, double x)
 void stp_json_num_g(stp_json *w, const char *key, double x, int digits)
 {
     item(w, key);
-    fprintf(w->f, "%.*g", digits, x);
+    if (isfinite(x))
+        fprintf(w->f, "%.*g", digits, x);
+    else
+        stp_json_write_number(w->f, x); /* null, as every number the writer writes */
 }
 
 void stp_json_int(stp_json *w, const char *key, long long x)

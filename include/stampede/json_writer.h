@@ -47,8 +47,7 @@ void stp_json_end(stp_json *w);
  * shortest of %.15g and %.17g that reads back as the same double (0.9, not
  * 0.90000000000000002) and null for NaN and infinities, which JSON lacks.
  * stp_json_num_g writes printf's %.*g with `digits` significant digits
- * (the bench record's fixed precision) and, as printf does, nan or inf for
- * a non-finite x, which is not JSON: callers pass finite values. */
+ * (the bench record's fixed precision), and null for a non-finite x too. */
 void stp_json_str(stp_json *w, const char *key, const char *s);
 void stp_json_num(stp_json *w, const char *key, double x);
 void stp_json_num_g(stp_json *w, const char *key, double x, int digits);
