@@ -96,7 +96,8 @@ static int run_config(const char *file, const char *seed_set, int repeat)
     stp_config *cfg = NULL;
     stp_error err = {STP_OK, ""};
     int n = 0, i, bad = 0;
-    if (stp_config_load(&cfg, file, &seed_set, seed_set ? 1 : 0, &err) || stp_experiment_points(cfg, pts, &n, &err)) {
+    if (stp_config_load(&cfg, file, &seed_set, seed_set ? 1 : 0, &err) ||
+        stp_config_points(cfg, pts, &n, &err)) {
         fprintf(stderr, "pop_screen: %s\n", err.msg);
         stp_config_destroy(cfg);
         return 1;
@@ -106,7 +107,7 @@ static int run_config(const char *file, const char *seed_set, int repeat)
     for (i = 0; i < n && !bad; i++) {
         stp_config *pc = NULL;
         char *over = NULL;
-        if (stp_experiment_point_config(&pc, &over, cfg, &pts[i], &err)) {
+        if (stp_config_point_of(&pc, &over, cfg, &pts[i], &err)) {
             fprintf(stderr, "pop_screen: %s %s: %s\n", file, pts[i].name, err.msg);
             bad = 1;
             break;
@@ -138,7 +139,8 @@ int main(int argc, char **argv)
         }
     }
     if (argc < 2) {
-        fprintf(stderr, "usage: pop_screen [--threads N] [--repeat R] [--seed S] CONFIG.json ...\n");
+        fprintf(stderr,
+                "usage: pop_screen [--threads N] [--repeat R] [--seed S] CONFIG.json ...\n");
         return 2;
     }
     return bad;

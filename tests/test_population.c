@@ -26,15 +26,15 @@ static void expect_few_fallbacks(const char *path)
     stp_error err = {STP_OK, ""};
     int n = 0, i;
     cr_assert_eq(stp_config_load(&cfg, path, NULL, 0, &err), STP_OK, "%s", err.msg);
-    cr_assert_eq(stp_experiment_points(cfg, pts, &n, &err), STP_OK, "%s", err.msg);
+    cr_assert_eq(stp_config_points(cfg, pts, &n, &err), STP_OK, "%s", err.msg);
     for (i = 0; i < (n > 0 ? n : 1); i++) {
         stp_config *pc = NULL;
         char *over = NULL;
         stp_population *p = NULL;
         const char *name = n > 0 ? pts[i].name : cfg->experiment.name;
         if (n > 0)
-            cr_assert_eq(stp_experiment_point_config(&pc, &over, cfg, &pts[i], &err), STP_OK,
-                         "%s %s: %s", path, name, err.msg);
+            cr_assert_eq(stp_config_point_of(&pc, &over, cfg, &pts[i], &err), STP_OK, "%s %s: %s",
+                         path, name, err.msg);
         cr_assert_eq(stp_population_create(&p, pc ? pc : cfg, &err), STP_OK, "%s %s: %s", path,
                      name, err.msg);
         fprintf(stderr, "%s %s: %d agents, %d redrawn, %d at the fallback\n", path, name,
@@ -138,8 +138,9 @@ Test(population, the_vector_screen_gives_the_scalar_models_bits, .timeout = 300)
         float q[STP_MAX_PARAMS];
         int a, k, fired = 0;
         snprintf(json, sizeof json, pop_fmt, seed, noise);
-        cr_assert_eq(stp_config_parse(&cfg, json, STP_SOURCE_DIR "/configs/test.json", NULL, 0, &err),
-                     STP_OK, "%s", err.msg);
+        cr_assert_eq(
+            stp_config_parse(&cfg, json, STP_SOURCE_DIR "/configs/test.json", NULL, 0, &err),
+            STP_OK, "%s", err.msg);
         cr_assert_eq(stp_population_create(&p, cfg, &err), STP_OK, "%s", err.msg);
         cr_assert_eq(stp_calm_history_create(&h, cfg, &err), STP_OK, "%s", err.msg);
         for (a = 0; a < p->n_agents; a++) {
@@ -162,8 +163,8 @@ Test(population, the_vector_screen_gives_the_scalar_models_bits, .timeout = 300)
                 got = stp_calm_max_logit(h, m->kind, m->hidden, q, 1, c_, d, lt,
                                          p->logit_threshold[a]);
                 cr_assert_eq(got > p->logit_threshold[a], want > p->logit_threshold[a],
-                             "srand %u seed %u agent %d: early stop decides otherwise", seed0,
-                             seed, a);
+                             "srand %u seed %u agent %d: early stop decides otherwise", seed0, seed,
+                             a);
                 fired += want > p->logit_threshold[a];
             }
         }

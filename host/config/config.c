@@ -20,7 +20,7 @@ static stp_status parse_checked(stp_config **out, const char *json, const char *
 {
     stp_config *cfg = NULL;
     if (stp_cfg_parse(&cfg, json, origin, NULL, sets, n_sets, err)) return err->status;
-    if (stp_experiment_check(cfg, err)) {
+    if (stp_config_check_points(cfg, err)) {
         stp_config_destroy(cfg);
         return err->status;
     }

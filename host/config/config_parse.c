@@ -14,7 +14,7 @@
  *   applied to a copy and validated like the base, so `validate` finds them.
  * The resolved tree, printed, is cfg->resolved_json. config.c then builds
  * every point of a compare or sweep as the run builds it
- * (stp_experiment_check, config_points.c), each through this pipeline
+ * (stp_config_check_points, config_points.c), each through this pipeline
  * again. */
 #include "config_parse.h"
 

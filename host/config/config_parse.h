@@ -5,7 +5,7 @@
 
 #include "stampede/config.h"
 
-/* stp_config_parse without the points' check (stp_experiment_check): the
+/* stp_config_parse without the points' check (stp_config_check_points): the
  * text, the n_sets overrides, the schema, every key and rule, each
  * variant and sweep value validated on its own copy. origin is the file,
  * the base of model paths (may be NULL); shown names it in messages

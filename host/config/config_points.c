@@ -55,7 +55,7 @@ static stp_status add_point(stp_point_spec *pts, int *n, const char *series, int
     return STP_OK;
 }
 
-stp_status stp_experiment_points(const stp_config *cfg, stp_point_spec *pts, int *n, stp_error *err)
+stp_status stp_config_points(const stp_config *cfg, stp_point_spec *pts, int *n, stp_error *err)
 {
     const int kind = cfg->experiment.kind;
     int s, v;
@@ -218,9 +218,8 @@ static stp_status check_pairable(const stp_config *cfg, const stp_config *point,
     return STP_OK;
 }
 
-stp_status stp_experiment_point_config(stp_config **out, char **overrides_json,
-                                       const stp_config *cfg, const stp_point_spec *pt,
-                                       stp_error *err)
+stp_status stp_config_point_of(stp_config **out, char **overrides_json, const stp_config *cfg,
+                               const stp_point_spec *pt, stp_error *err)
 {
     *out = NULL;
     if (cfg->experiment.kind != STP_EXP_SINGLE) {
@@ -249,7 +248,7 @@ static stp_status with_origin(const stp_config *cfg, stp_error *err)
                          cfg->source_path[0] ? cfg->source_path : "<config>", msg);
 }
 
-stp_status stp_experiment_check(const stp_config *cfg, stp_error *err)
+stp_status stp_config_check_points(const stp_config *cfg, stp_error *err)
 {
     stp_point_spec *pts = NULL;
     stp_status st;
@@ -258,7 +257,7 @@ stp_status stp_experiment_check(const stp_config *cfg, stp_error *err)
     if (cfg->experiment.kind == STP_EXP_SINGLE || cfg->experiment.kind == STP_EXP_SEARCH)
         return STP_OK;
     if (STP_ALLOC(err, pts, STP_MAX_POINTS)) return err->status;
-    if ((st = stp_experiment_points(cfg, pts, &n, err)) == STP_EUSAGE) with_origin(cfg, err);
+    if ((st = stp_config_points(cfg, pts, &n, err)) == STP_EUSAGE) with_origin(cfg, err);
     for (i = 0; st == STP_OK && i < n; i++) {
         stp_config *own = NULL;
         char *overrides = NULL;

@@ -125,12 +125,12 @@ static stp_status run_locked(const stp_config *cfg, const stp_run_opts *o, stp_e
         cfg = tuned;
     }
     if (STP_ALLOC(err, pts, STP_MAX_POINTS)) goto fail;
-    if ((st = stp_experiment_points(cfg, pts, &n, err)) != STP_OK ||
+    if ((st = stp_config_points(cfg, pts, &n, err)) != STP_OK ||
         (st = STP_ALLOC(err, runs, n) ? err->status : STP_OK) != STP_OK)
         goto done;
     for (i = 0; i < n; i++) { /* every point's config, checked before any simulation */
-        if ((st = stp_experiment_point_config(&runs[i].own, &runs[i].overrides_json, cfg, &pts[i],
-                                              err)) != STP_OK)
+        if ((st = stp_config_point_of(&runs[i].own, &runs[i].overrides_json, cfg, &pts[i], err)) !=
+            STP_OK)
             goto done;
         /* a point's copy is parsed from the resolved config, which has the
          * configured tilt, not the pilot's */

@@ -221,7 +221,7 @@ typedef struct stp_config {
  * int); every family's model file is loaded and checked (stp_model_load);
  * the scenario mode's and the search's rules (stp_config_check_qmc); and
  * every point of a compare or sweep is built as the run builds it
- * (stp_experiment_check). On success *out owns a config to free with
+ * (stp_config_check_points). On success *out owns a config to free with
  * stp_config_destroy. On failure *out is NULL and err holds one line naming
  * the file, the JSON path (or line:column for malformed JSON) and the fix:
  * STP_EUSAGE for bad content, STP_EIO when the file (or a model file)
@@ -269,8 +269,7 @@ typedef struct stp_point_spec {
  * then each variant; sweep, for each series (the base, then each variant)
  * each value in order, named "SERIES@VALUE". STP_EUSAGE when there are more
  * than STP_MAX_POINTS or two names collide. */
-stp_status stp_experiment_points(const stp_config *cfg, stp_point_spec *pts, int *n,
-                                 stp_error *err);
+stp_status stp_config_points(const stp_config *cfg, stp_point_spec *pts, int *n, stp_error *err);
 
 /* One point of a compare or sweep experiment as a single-run config: the
  * base without its experiment section, with the overrides of
@@ -299,18 +298,17 @@ int stp_config_point_sets_under(const stp_config *base, int variant, int has_swe
  * is STP_EUSAGE naming the key: its weights would differ from the
  * baseline's and the pairing would be undefined (*out, *overrides_json
  * NULL). */
-stp_status stp_experiment_point_config(stp_config **out, char **overrides_json,
-                                       const stp_config *cfg, const stp_point_spec *pt,
-                                       stp_error *err);
+stp_status stp_config_point_of(stp_config **out, char **overrides_json, const stp_config *cfg,
+                               const stp_point_spec *pt, stp_error *err);
 
 /* Every point of a compare or sweep built and checked as the run does
- * before it simulates (stp_experiment_points, then each point's config and
+ * before it simulates (stp_config_points, then each point's config and
  * its pairing under importance sampling), so `validate` refuses what `run`
  * would: more than STP_MAX_POINTS points, colliding or too long names, a
  * series x value pair that does not validate, an importance point that
  * overrides scenario.*. STP_OK for single and search experiments. On
  * failure err names the config file, the key and the fix. Called by config
  * loading on the loaded config (cfg->resolved_json set). */
-stp_status stp_experiment_check(const stp_config *cfg, stp_error *err);
+stp_status stp_config_check_points(const stp_config *cfg, stp_error *err);
 
 #endif

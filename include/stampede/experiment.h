@@ -1,6 +1,6 @@
 /* experiment.h: how the points of an experiment compare (DESIGN §3.8).
  * The points themselves (DESIGN §5: single, compare, sweep; stp_point_spec,
- * stp_experiment_points) are the config's (config.h). Every point is a
+ * stp_config_points) are the config's (config.h). Every point is a
  * single run of the same paths and seed, so they share market noise and
  * scenario rows and pair up path by path (common random numbers). */
 #ifndef STAMPEDE_EXPERIMENT_H
