@@ -11,9 +11,14 @@ errors (plain: binomial; weighted: its own se), the weights' diagnostics
 must pass, and the variance reduction p(1-p) / (n se^2) is printed.
 
 Then a run with exploding weights (a = 0, size tilt 3.5, count tilt 1,
-4,000 paths): the diagnostics must flag it, the text and markdown summaries
-must print the UNRELIABLE line and no "as precise as N plain paths", and
-the JSON must say weights_reliable false.
+4,000 paths) at the fixed seed EXPLODING_SEED: the diagnostics must flag
+it, the text and markdown summaries must print the UNRELIABLE line and no
+"as precise as N plain paths", and the JSON must say weights_reliable
+false. That part checks the flag's path through every summary, so its run
+is a fixture: at a fresh seed this law does not always explode past the
+bounds (seed 3065773263348181 gave k-hat 0.59, largest share 2.4%, ESS
+500 of 4,000, and passed as reliable), which is the diagnostic's power,
+not the summary's wiring.
 
 Usage: tests/test_importance_agreement.py --stampede BIN [--seed S]
 About 40 s on 2 cores. Measured at 5e7: seed 1796630125, 2.19 se apart,
@@ -34,6 +39,8 @@ from seed import test_seed  # tests/seed.py: STAMPEDE_TEST_SEED replays a seed
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONFIG = os.path.join(HERE, "..", "configs", "rare_tail_multi.json")
+# k-hat 1.17, largest weight 94% of the sum, ESS 1.1 of 4,000 (measured)
+EXPLODING_SEED = 22
 COMMON = ["--set", "scenario.shocks[0].size.mean=-0.06", "--threads", "2", "--quiet", "--force"]
 
 
@@ -76,7 +83,7 @@ def main():
             failures.append(f"estimates {gap:.2f} combined standard errors apart")
         if not cw["weights_reliable"] or not cw["pareto_khat"] < 0.7:
             failures.append("the mixture's weights were flagged")
-        run(a.stampede, wild, a.seed, 4000, "scenario.importance.defensive=0",
+        run(a.stampede, wild, EXPLODING_SEED, 4000, "scenario.importance.defensive=0",
             "scenario.importance.pilot_paths=0", "scenario.importance.tilt=3.5",
             "scenario.importance.count_tilt=1")
         cx = cascade(a.stampede, wild)
