@@ -1,6 +1,8 @@
 /* Compiles the shared headers as strict C11 (-pedantic -Werror): step.h,
  * rng.h, fmath.h and workspace.h must stay in the common subset of C11 and
  * CUDA C++. */
+#include "stampede/correlation.h"
+#include "stampede/link.h"
 #include "stampede/fmath.h"
 #include "stampede/model_shape.h"
 #include "stampede/rng.h"

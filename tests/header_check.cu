@@ -1,5 +1,7 @@
 // Compiles the shared headers as CUDA C++: step.h, rng.h, fmath.h and
 // workspace.h functions are __host__ __device__ and must build for the device.
+#include "stampede/correlation.h"
+#include "stampede/link.h"
 #include "stampede/fmath.h"
 #include "stampede/rng.h"
 #include "stampede/step.h"
