@@ -19,9 +19,12 @@
 #define STP_MAX_SETS      64 /* --set overrides on one command line */
 #define STP_NAME_MAX      64
 #define STP_PATH_MAX      1024
+#define STP_MAX_VENUES    8 /* DESIGN §10: venues of a path */
+#define STP_MAX_ASSETS    4 /* collateral assets of a path */
 /* Objects and arrays nested in a config or model file, at most (the
  * schema needs 5; deeper text is refused as "nested too deeply"). */
 #define STP_JSON_MAX_DEPTH 64
+#define STP_CASCADE_ALL    (-1) /* cascade.venues "all" */
 
 typedef enum { STP_EXP_SINGLE, STP_EXP_COMPARE, STP_EXP_SWEEP, STP_EXP_SEARCH } stp_experiment_kind;
 typedef enum { STP_NOISE_NORMAL, STP_NOISE_STUDENT_T } stp_noise_dist;
@@ -60,6 +63,7 @@ typedef struct stp_variant_spec {
 
 typedef struct stp_protocol_spec {
     char name[STP_NAME_MAX];
+    int venue; /* index into venues[] whose positions it holds; 0 without "venues" */
     double share, liquidation_threshold, liquidation_bonus, close_factor, full_close_hf;
 } stp_protocol_spec;
 
@@ -79,7 +83,31 @@ typedef struct stp_shock_spec {
     stp_range duration_s;
     stp_mean_sd size;
     int protocol; /* exploit: index into protocols[]; otherwise -1 */
+    /* DESIGN §10 scope: the venue (index into venues[]) or asset (index
+     * into assets[]) it hits; -1 for every one. An exploit's venue is its
+     * protocol's. Both -1 without "venues". */
+    int venue, asset;
 } stp_shock_spec;
+
+/* One collateral asset (DESIGN §10): its fundamental process is the
+ * base's market.* with the overrides of `set` (market.price0_usd,
+ * market.mu_per_s, market.vol.*, market.jumps.*; the noise's law is the
+ * market's, one for every asset, so their shocks can be correlated). */
+typedef struct stp_asset_spec {
+    char name[STP_NAME_MAX];
+    char *set_json; /* owned: the "set" object as compact JSON text, "{}" when none */
+} stp_asset_spec;
+
+/* One venue (DESIGN §10): a chain or DEX with one pool of one asset, its
+ * oracle, its share of the protocols' positions and its own agents. Its
+ * config (stp_config_venue) is the base with the asset's overrides, then
+ * the venue's `set` (pool.*, oracle.*, liquidators.*, population.*,
+ * mitigations.*, cascade.drawdown, cascade.liquidation_usd). */
+typedef struct stp_venue_spec {
+    char name[STP_NAME_MAX];
+    int asset;      /* index into assets[] (0 when the config has no "assets") */
+    char *set_json; /* owned: the "set" object as compact JSON text, "{}" when none */
+} stp_venue_spec;
 
 typedef struct stp_band_spec {
     double hf_below, close_factor;
@@ -198,7 +226,22 @@ typedef struct stp_config {
 
     struct {
         double drawdown, liquidation_usd;
+        /* "venues" (DESIGN §10): the path cascades when at least this many
+         * venues do; "any" is 1, "all" STP_CASCADE_ALL (every venue). 1
+         * without "venues" */
+        int venues;
     } cascade;
+
+    /* DESIGN §10. n_venues 0: the config has no "venues" key, one venue
+     * which is the config itself (every file of before §10, bit for bit);
+     * n_assets 0: no "assets" key, one asset which is market.*. The
+     * correlation of the assets' Gaussian shocks (market.correlation,
+     * identity by default) is checked positive semi-definite at load. */
+    int n_assets;
+    stp_asset_spec assets[STP_MAX_ASSETS];
+    double correlation[STP_MAX_ASSETS][STP_MAX_ASSETS];
+    int n_venues;
+    stp_venue_spec venues[STP_MAX_VENUES];
 
     struct {
         int n_quantiles;
@@ -236,6 +279,17 @@ stp_status stp_config_parse(stp_config **out, const char *json, const char *orig
                             const char *const *sets, int n_sets, stp_error *err);
 
 void stp_config_destroy(stp_config *cfg);
+
+/* Venue v's config (DESIGN §10), a single-venue config of its own: the
+ * base without "venues", "assets", market.correlation and
+ * cascade.venues, with assets[venues[v].asset].set and then
+ * venues[v].set applied, and each protocol's share kept on the protocols
+ * of venue v (renormalised there) and 0 on the others, so protocol
+ * indices, shock protocols and liquidation parameters stay the base's.
+ * Checked at load for every venue, so it fails only on memory (STP_ENOMEM)
+ * once the base loaded. With n_venues 0 it is a copy of the base. Free
+ * with stp_config_destroy. */
+stp_status stp_config_venue(stp_config **out, const stp_config *base, int v, stp_error *err);
 
 /* qmc's rule (docs/config.md): under scenario.mode "qmc",
  * scenario.qmc.points is a power of two (a Sobol net is balanced at 2^k

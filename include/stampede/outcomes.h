@@ -2,6 +2,7 @@
 #ifndef STAMPEDE_OUTCOMES_H
 #define STAMPEDE_OUTCOMES_H
 
+#include "stampede/config.h"
 #include "stampede/error.h"
 
 typedef enum stp_outcome {
@@ -27,10 +28,50 @@ typedef enum stp_outcome {
 /* Dataset names under outcomes/, indexed by stp_outcome. */
 extern const char *const stp_outcome_names[STP_N_OUTCOMES];
 
-/* Per-path outcomes of paths [base, base + n): v[metric][path - base]. */
+/* DESIGN §10, a path over V > 1 venues: the columns above are the
+ * system's (docs/model.md says how each aggregates the venues'), then the
+ * system's contagion columns, then one record per venue: that venue alone
+ * (its pool, its agents: first_mover is its own agent index) in the
+ * columns of stp_outcome, and the time its cascade began. With one venue
+ * there are none of these: the system is the venue. */
+typedef enum stp_system_outcome {
+    STP_SYS_VENUES_IN_CASCADE, /* venues whose own cascade rule held */
+    STP_SYS_CONTAGION_LAG_S,   /* second venue's cascade start - first's; -1: fewer than two */
+    STP_N_SYSTEM_OUTCOMES
+} stp_system_outcome;
+#define STP_VOUT_T_CASCADE_S STP_N_OUTCOMES /* end of the step it began; -1: none */
+#define STP_N_VENUE_OUTCOMES (STP_N_OUTCOMES + 1)
+#define STP_MAX_OUTCOME_COLS                                                                       \
+    (STP_N_OUTCOMES + STP_N_SYSTEM_OUTCOMES + STP_MAX_VENUES * STP_N_VENUE_OUTCOMES)
+
+/* Dataset names of the system's contagion columns and of a venue record's
+ * columns past stp_outcome ("venues_in_cascade", "contagion_lag_s";
+ * "t_cascade_s"). */
+extern const char *const stp_system_outcome_names[STP_N_SYSTEM_OUTCOMES];
+extern const char *const stp_venue_t_cascade_name;
+
+/* Columns of a path's record over n_venues venues. */
+static inline int stp_outcome_columns(int n_venues)
+{
+    return n_venues > 1 ? STP_N_OUTCOMES + STP_N_SYSTEM_OUTCOMES + n_venues * STP_N_VENUE_OUTCOMES
+                        : STP_N_OUTCOMES;
+}
+/* The column of system contagion outcome c, and of venue v's metric m
+ * (m < STP_N_VENUE_OUTCOMES). */
+static inline int stp_system_column(int c) { return STP_N_OUTCOMES + c; }
+static inline int stp_venue_column(int v, int m)
+{
+    return STP_N_OUTCOMES + STP_N_SYSTEM_OUTCOMES + v * STP_N_VENUE_OUTCOMES + m;
+}
+
+/* Per-path outcomes of paths [base, base + n): v[column][path - base].
+ * n_cols: stp_outcome_columns of the run's venues; a record whose n_cols
+ * is 0 or STP_N_OUTCOMES holds the system's columns only, and a backend
+ * writes no column past n_cols. */
 typedef struct stp_outcomes {
     long long base, n;
-    double *v[STP_N_OUTCOMES];
+    int n_cols;
+    double *v[STP_MAX_OUTCOME_COLS];
 } stp_outcomes;
 
 /* stp_path_source.outcome_column over in-memory outcomes (user: the
