@@ -143,7 +143,7 @@ Test(attribution, hand_made_columns_give_the_hand_worked_figures)
     cr_assert_eq(stp_attribution_compute(&a, &h.src, stp_population_families(&h.pop), &err), STP_OK,
                  "%s", err.msg);
     cr_assert_eq(a.computed, 1);
-    cr_assert_eq(a.n_kinds, STP_SHOCK_KINDS);
+    cr_assert_eq(a.n_kinds, STP_ATTR_KINDS);
     cr_assert_eq(a.paths[ALL], 250);
     cr_assert_eq(a.paths[WORST], 3);
     cr_assert_eq(a.paths[CASC], 4);
@@ -254,8 +254,8 @@ Test(attribution, streaming_matches_a_direct_computation)
     stp_error err = {STP_OK, ""};
     double(*rank)[2] = calloc(N, sizeof *rank);
     unsigned char *worst = calloc(N, 1);
-    double wsum[3] = {0}, has[3][STP_SHOCK_KINDS] = {{0}}, cnt[3][STP_SHOCK_KINDS] = {{0}};
-    double sz[3][STP_SHOCK_KINDS] = {{0}};
+    double wsum[3] = {0}, has[3][STP_ATTR_KINDS] = {{0}}, cnt[3][STP_ATTR_KINDS] = {{0}};
+    double sz[3][STP_ATTR_KINDS] = {{0}};
     stp_attribution a;
     hand h;
     cr_assert(rank && worst);
@@ -279,7 +279,7 @@ Test(attribution, streaming_matches_a_direct_computation)
         const double w = h.out.v[STP_OUT_WEIGHT][p];
         const int in[3] = {1, worst[p], h.out.v[STP_OUT_CASCADE][p] > 0.5};
         for (int g = 0; g < 3; g++) {
-            int seen[STP_SHOCK_KINDS] = {0};
+            int seen[STP_ATTR_KINDS] = {0};
             if (!in[g]) continue;
             wsum[g] += w;
             for (int s = 0; s < SLOTS; s++) {
@@ -289,7 +289,7 @@ Test(attribution, streaming_matches_a_direct_computation)
                 cnt[g][kinds[s]] += w;
                 sz[g][kinds[s]] += w * h.scen.size[i];
             }
-            for (int k = 0; k < STP_SHOCK_KINDS; k++)
+            for (int k = 0; k < STP_ATTR_KINDS; k++)
                 has[g][k] += seen[k] ? w : 0.0;
         }
     }
@@ -298,7 +298,7 @@ Test(attribution, streaming_matches_a_direct_computation)
     cr_assert_eq(a.paths[WORST], 90);
     for (int g = 0; g < 3; g++) {
         near(a.weight[g], wsum[g], "weight", seed);
-        for (int k = 0; k < STP_SHOCK_KINDS; k++) {
+        for (int k = 0; k < STP_ATTR_KINDS; k++) {
             near(a.share[g][k], has[g][k] / wsum[g], "share", seed);
             near(a.mean_size[g][k], cnt[g][k] > 0 ? sz[g][k] / cnt[g][k] : NAN, "mean_size", seed);
         }
@@ -535,7 +535,7 @@ Test(attribution_market, run_writes_reads_and_prints_it)
     cr_assert_eq(stp_h5_read_summary(out, &s, &err), STP_OK, "%s", err.msg);
     const stp_attribution *a = &s.variants[0].attribution;
     cr_assert_eq(a->computed, 1);
-    cr_assert_eq(a->n_kinds, STP_SHOCK_KINDS);
+    cr_assert_eq(a->n_kinds, STP_ATTR_KINDS);
     cr_assert_eq(a->paths[ALL], 400);
     cr_assert_eq(a->paths[WORST], 4);
     EXACT(a->share[WORST][GAP], 1.0);

@@ -4,6 +4,7 @@
  * fresh seed (tests/seed.h). */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <string.h>
 
 #include "seed.h"
 #include "stampede/link.h"
@@ -120,4 +121,91 @@ Test(link, a_case_by_hand)
 {
     cr_assert_float_eq(stp_link_arb_usd(1000.0, 2e6, 0.0, 1000.0, 2.42e6, 0.0, 0.0, INFINITY), 1e5,
                        1e-6);
+}
+
+/* ---------------------------------------------------------------------------
+ * A link over steps (stp_link_step): the pools as two venues' states
+ * ------------------------------------------------------------------------- */
+
+static void states_of(const pools *p, stp_path_state *a, stp_path_state *b)
+{
+    memset(a, 0, sizeof *a);
+    memset(b, 0, sizeof *b);
+    a->x = p->xa;
+    a->y = p->ya;
+    a->fee = p->fa;
+    b->x = p->xb;
+    b->y = p->yb;
+    b->fee = p->fb;
+}
+
+/* After a step of a zero-latency link of unbounded capacity neither route
+ * pays: each pool's price is within the other's band of fees and cost. */
+Test(link, a_zero_latency_unbounded_link_leaves_the_pools_in_the_band)
+{
+    const uint64_t seed = test_seed();
+    uint64_t s = seed;
+    const stp_link_prm l0 = {0, 1, 0, INFINITY, 0.0};
+    int i, traded = 0;
+    for (i = 0; i < 1000; i++) {
+        pools p = draw(&s);
+        stp_link_prm l = l0;
+        stp_path_state a, b;
+        double ring[2] = {0.0, 0.0}, band;
+        if (i % 2) { /* b's price below a's too */
+            const double t = p.yb;
+            p.yb = p.xb * (p.ya / p.xa) * (p.ya / p.xa) / (t / p.xb);
+        }
+        l.cost = p.cost;
+        states_of(&p, &a, &b);
+        stp_link_step(&a, &b, &l, ring, i);
+        band = (1.0 - a.fee) * (1.0 - b.fee) * (1.0 - l.cost);
+        traded += a.x != p.xa;
+        cr_assert_leq((b.y / b.x) * band, (a.y / a.x) * (1.0 + 1e-9), "seed %llu case %d",
+                      (unsigned long long)seed, i);
+        cr_assert_leq((a.y / a.x) * band, (b.y / b.x) * (1.0 + 1e-9), "seed %llu case %d",
+                      (unsigned long long)seed, i);
+        cr_assert_eq(ring[0] + ring[1], 0.0, "nothing stays in flight at zero latency");
+    }
+    cr_assert_gt(traded, 100, "only %d of 1000 cases traded", traded);
+}
+
+/* With latency L the units leave a at step t and land on b at t + L: b is
+ * untouched until then, every unit bought (net of the cost) is sold there,
+ * and a closed link takes no new crossing but lands what is in flight. */
+Test(link, units_land_after_the_latency_and_a_halt_stops_new_crossings)
+{
+    const uint64_t seed = test_seed();
+    uint64_t s = seed;
+    int i;
+    for (i = 0; i < 200; i++) {
+        pools p = draw(&s);
+        const int lat = 1 + (int)(next_u64(&s) % 6), halt_at = 1 + (int)(next_u64(&s) % 3);
+        stp_link_prm l = {0, 1, lat, 0.0, 0.0};
+        stp_path_state a, b;
+        double ring[14] = {0}, x_b0, units = 0.0, landed = 0.0;
+        int t;
+        p.yb = p.xb * (p.ya / p.xa) * 1.1; /* b 10% over a: a -> b pays */
+        l.cost = p.cost;
+        l.cap_usd = 1e-3 * p.ya * (0.5 + unit(&s));
+        states_of(&p, &a, &b);
+        x_b0 = b.x;
+        for (t = 0; t < lat + halt_at + 1; t++) {
+            const double xa = a.x, xb = b.x, in_flight = ring[(t + lat) % (lat + 1)];
+            const double ya = a.y;
+            a.bridge_halt = t >= halt_at;
+            stp_link_step(&a, &b, &l, ring, t);
+            if (t < halt_at) {
+                cr_assert_leq(a.y - ya, l.cap_usd * (1.0 + 1e-12), "the capacity");
+                units += ring[(t + lat) % (lat + 1)] - in_flight;
+            } else {
+                cr_assert_eq(a.x, xa, "a halted link bought at step %d", t);
+            }
+            if (t < lat) cr_assert_eq(b.x, x_b0, "b moved at step %d before the first landing", t);
+            landed += b.x - xb;
+        }
+        cr_assert_gt(units, 0.0);
+        cr_assert_float_eq(landed, units, 1e-9 * units, "landed %g of %g units (seed %llu)",
+                           landed, units, (unsigned long long)seed);
+    }
 }

@@ -344,7 +344,7 @@ Test(mitigations, random_delay_is_uniform_on_average)
                 p.n_steps = 1000;
                 p.delay_on = 1;
                 p.delay_max_s = 10.0f;
-                sum += stp_action_delay(&s, &p, path, a, t);
+                sum += stp_action_delay(&s, &p, path, a, t, 0);
                 n++;
             }
     cr_assert_lt(fabs(sum / n - 5.0), 5 * 2.87 / sqrt(n), "mean delay %g (seed %llu)", sum / n,

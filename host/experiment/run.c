@@ -20,6 +20,7 @@
 #include "stampede/pilot.h"
 #include "stampede/ranks.h"
 #include "stampede/shardfile.h"
+#include "stampede/venues.h"
 
 static stp_status check_runnable(const stp_config *cfg, const stp_run_opts *o, stp_error *err)
 {
@@ -60,7 +61,8 @@ static stp_status check_output(const stp_run_opts *o, stp_error *err)
 
 stp_status stp_run_check(const stp_config *cfg, int threads, stp_error *err)
 {
-    return stp_footprint_check(cfg, threads, err);
+    const stp_status st = stp_venues_check(cfg, err);
+    return st != STP_OK ? st : stp_footprint_check(cfg, threads, err);
 }
 
 /* Everything a run checks before it writes a byte: the config's rules for
@@ -114,6 +116,15 @@ static stp_status run_locked(const stp_config *cfg, const stp_run_opts *o, stp_e
     } else if ((st = stp_backend_choose(o->backend, &use_gpu, device, sizeof device, err)) !=
                STP_OK) {
         return st;
+    }
+    if (use_gpu && cfg->n_venues >= 2) { /* the multi-venue kernel is unfinished */
+        if (o->backend && !strcmp(o->backend, "cuda"))
+            return stp_error_set(err, STP_EDEVICE,
+                                 "--backend cuda: the CUDA backend simulates one venue and this "
+                                 "config has %d (venues); use --backend openmp or auto",
+                                 cfg->n_venues);
+        use_gpu = 0;
+        stp_cpu_name(device, sizeof device);
     }
     if (cfg->experiment.kind == STP_EXP_SEARCH) return stp_search_run(cfg, o, use_gpu, device, err);
     t0 = stp_point_now_s();

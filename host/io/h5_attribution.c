@@ -67,16 +67,16 @@ fail:
 
 int stp_h5_write_attribution(hid_t vg, const stp_attribution *a, stp_error *err)
 {
-    const hsize_t gk[2] = {STP_ATTR_GROUPS, STP_SHOCK_KINDS}, ng[1] = {STP_ATTR_GROUPS};
-    const char *kinds[STP_SHOCK_KINDS];
+    const hsize_t gk[2] = {STP_ATTR_GROUPS, STP_ATTR_KINDS}, ng[1] = {STP_ATTR_GROUPS};
+    const char *kinds[STP_ATTR_KINDS];
     hid_t g = -1;
     int rc = -1;
     if (!a->computed) return 0;
-    for (int k = 0; k < STP_SHOCK_KINDS; k++)
+    for (int k = 0; k < STP_ATTR_KINDS; k++)
         kinds[k] = stp_shock_kind_name((stp_shock_kind)k);
     if (stp_h5_make_group(vg, "attribution", 0, &g, err) ||
         stp_h5_attr_str(g, ".", "worst_rule", WORST_RULE, err) ||
-        write_names(g, "kinds", kinds, STP_SHOCK_KINDS, err) ||
+        write_names(g, "kinds", kinds, STP_ATTR_KINDS, err) ||
         write_names(g, "groups", stp_attr_group_names, STP_ATTR_GROUPS, err) ||
         write_i64(g, "paths", STP_ATTR_GROUPS, a->paths, err) ||
         write_f64(g, "weight", 1, ng, a->weight, err) ||
@@ -96,10 +96,10 @@ fail:
 
 /* A [STP_ATTR_GROUPS][n_kinds] dataset into x[group][kind]; *n_kinds is set
  * by the first one read (-1) and must match in the others. */
-static int read_table(hid_t g, const char *name, double (*x)[STP_SHOCK_KINDS], int *n_kinds,
+static int read_table(hid_t g, const char *name, double (*x)[STP_ATTR_KINDS], int *n_kinds,
                       stp_error *err)
 {
-    double buf[STP_ATTR_GROUPS * STP_SHOCK_KINDS];
+    double buf[STP_ATTR_GROUPS * STP_ATTR_KINDS];
     hsize_t dims[2] = {0, 0};
     hid_t d = -1, space = -1;
     int rc = -1, rank;
@@ -108,10 +108,10 @@ static int read_table(hid_t g, const char *name, double (*x)[STP_SHOCK_KINDS], i
         STP_H5_CHECK(err, rank = H5Sget_simple_extent_ndims(space)))
         goto fail;
     if (rank != 2 || H5Sget_simple_extent_dims(space, dims, NULL) < 0 ||
-        dims[0] != STP_ATTR_GROUPS || dims[1] > STP_SHOCK_KINDS ||
+        dims[0] != STP_ATTR_GROUPS || dims[1] > STP_ATTR_KINDS ||
         (*n_kinds >= 0 && dims[1] != (hsize_t)*n_kinds)) {
         stp_error_set(err, STP_EIO, "is not [%d groups][at most %d kinds]%s", STP_ATTR_GROUPS,
-                      STP_SHOCK_KINDS, *n_kinds >= 0 ? " like share" : "");
+                      STP_ATTR_KINDS, *n_kinds >= 0 ? " like share" : "");
         goto fail;
     }
     if (dims[1] > 0 &&

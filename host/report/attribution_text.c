@@ -10,7 +10,7 @@
  * paths with one and, when it has any, their mean size and start time. */
 typedef struct attr_ctx {
     const stp_attribution *a;
-    int kind[STP_SHOCK_KINDS]; /* the rows' kinds */
+    int kind[STP_ATTR_KINDS]; /* the rows' kinds */
     int md;
 } attr_ctx;
 
@@ -77,7 +77,7 @@ void stp_report_attribution(FILE *f, const stp_variant_summary *vs, int md)
     int rows = 0, acted = 0;
     x.a = a;
     x.md = md;
-    for (int k = 0; k < a->n_kinds && k < STP_SHOCK_KINDS; k++)
+    for (int k = 0; k < a->n_kinds && k < STP_ATTR_KINDS; k++)
         if (a->share[STP_ATTR_ALL][k] > 0.0) x.kind[rows++] = k;
     for (int i = 0; i < a->n_families; i++)
         acted += a->acted_count[i] > 0;

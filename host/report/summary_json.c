@@ -36,7 +36,7 @@ static void json_metric(stp_json *w, const char *name, const stp_metric_stats *m
 }
 
 /* A [group][kind] table as one array per group. */
-static void json_table(stp_json *w, const char *key, const double (*x)[STP_SHOCK_KINDS], int n)
+static void json_table(stp_json *w, const char *key, const double (*x)[STP_ATTR_KINDS], int n)
 {
     stp_json_array(w, key);
     for (int g = 0; g < STP_ATTR_GROUPS; g++)
@@ -47,8 +47,8 @@ static void json_table(stp_json *w, const char *key, const double (*x)[STP_SHOCK
 /* The results file's attribution group, with its names. */
 static void json_attribution(stp_json *w, const stp_attribution *a)
 {
-    const char *names[STP_SHOCK_KINDS > STP_MAX_FAMILIES ? STP_SHOCK_KINDS : STP_MAX_FAMILIES];
-    const int nk = a->n_kinds < STP_SHOCK_KINDS ? a->n_kinds : STP_SHOCK_KINDS;
+    const char *names[STP_ATTR_KINDS > STP_MAX_FAMILIES ? STP_ATTR_KINDS : STP_MAX_FAMILIES];
+    const int nk = a->n_kinds < STP_ATTR_KINDS ? a->n_kinds : STP_ATTR_KINDS;
     stp_json_object(w, "attribution");
     stp_json_strs(w, "groups", stp_attr_group_names, STP_ATTR_GROUPS);
     for (int k = 0; k < nk; k++)

@@ -58,6 +58,10 @@ stp_status stp_backend_run_batch(const stp_sim_ctx *ctx, stp_scenario_table *sce
     stp_status st;
     for (p = path0; p < path0 + n; p++)
         stp_scenario_sample_path(scen, p);
+    if (gpu && ctx->venues)
+        return stp_error_set(err, STP_EDEVICE,
+                             "venues: the CUDA backend simulates one venue (its multi-venue "
+                             "kernel is unfinished); run with --backend openmp");
     st = gpu ? stp_cuda_run_batch(gpu, ctx, path0, n, err)
              : stp_cpu_run_batch(ctx, path0, n, threads, err);
     /* the backends write the jumps' likelihood ratio (1 untilted); the
@@ -72,6 +76,13 @@ stp_status stp_backend_run_batch(const stp_sim_ctx *ctx, stp_scenario_table *sce
             *w = stp_mixture_weight(log(*w) + log(scen->weight[p]), scen->plan->defensive);
         else
             *w *= scen->weight[p];
+    }
+    /* a venue's record carries its path's weight (contagion.h) */
+    for (p = 0; st == STP_OK && ctx->out->n_cols > STP_N_OUTCOMES && p < n; p++) {
+        const long long r = path0 - ctx->out->base + p;
+        int v;
+        for (v = 0; stp_venue_column(v, 0) < ctx->out->n_cols; v++)
+            ctx->out->v[stp_venue_column(v, STP_OUT_WEIGHT)][r] = ctx->out->v[STP_OUT_WEIGHT][r];
     }
     return st;
 }

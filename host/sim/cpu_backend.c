@@ -12,9 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stampede/contagion.h"
 #include "stampede/interrupt.h"
 #include "stampede/path.h"
 #include "stampede/tables.h"
+#include "stampede/venues.h"
 
 #include "stampede/cpu_mlp.h"
 
@@ -28,6 +30,7 @@ typedef struct workspace {
     float *logit;  /* [agent] */
     _Alignas(64) float feat_col[STP_RING_COLS * STP_LAG_RING]; /* w.feat_ring by columns */
     const stp_mlp_pack *pack;
+    double *ring; /* multi-venue paths, on venue 0's: the links' units in flight (venues.h) */
     double bound; /* liq_bound of the positions, while bound_ok */
     int bound_ok;
 } workspace;
@@ -36,6 +39,7 @@ static void workspace_free(workspace *ws)
 {
     free(ws->mem);
     free(ws->logit);
+    free(ws->ring);
 }
 
 /* One allocation for the path's arrays, zero-filled like every STP_ALLOC
@@ -243,6 +247,155 @@ static int simulate_path(workspace *ws, const stp_sim_ctx *ctx, const stp_path_t
     return 0;
 }
 
+/* ---------------------------------------------------------------------------
+ * A path over several venues (DESIGN §10)
+ * ------------------------------------------------------------------------- */
+
+/* What one venue of a batch reads: its tables and its models' pack. */
+typedef struct venue_tables {
+    stp_tables *tabs;
+    stp_mlp_pack pack;
+} venue_tables;
+
+/* The venues step in lockstep, in the order of path.h for each: every
+ * venue's (1)-(3), then every venue's screens, then (4)-(7) venue by
+ * venue, the links in index order (link.h), and every venue's (8). Only
+ * the links read two venues' state. Venue 0's series are the path's
+ * samples; the links' units in flight are in ws[0].ring. */
+static int simulate_venues(workspace *ws, const stp_sim_ctx *ctx, const venue_tables *vt,
+                           long long path)
+{
+    const stp_venues *vs = ctx->venues;
+    const int nv = vs->n, cols = ctx->out->n_cols;
+    const long long r = path - ctx->out->base;
+    stp_sample_row row = {NULL, NULL, NULL, NULL}, none = {NULL, NULL, NULL, NULL};
+    double *ring = ws[0].ring;
+    stp_path_state s[STP_MAX_VENUES];
+    double ov[STP_MAX_VENUES * STP_N_VENUE_OUTCOMES], o[STP_N_OUTCOMES + STP_N_SYSTEM_OUTCOMES];
+    int t, i, m, v, listed[STP_MAX_VENUES];
+    if (ctx->samples && path < ctx->samples->k) {
+        const size_t off = (size_t)path * (size_t)vs->prm[0].n_steps;
+        row.price = ctx->samples->price + off;
+        row.pool_depth = ctx->samples->pool_depth + off;
+        row.sync = ctx->samples->sync + off;
+        row.liquidations = ctx->samples->liquidations + off;
+    }
+    for (i = 0; i < vs->ring_at[vs->n_links]; i++)
+        ring[i] = 0.0;
+    for (v = 0; v < nv; v++) {
+        stp_path_init(&s[v], &ws[v].w, &vt[v].tabs->view);
+        ws[v].bound_ok = 0;
+        for (i = 0; i < STP_LAG_RING; i++)
+            ring_to_cols(ws[v].feat_col, ws[v].w.feat_ring, i);
+    }
+    for (t = 0; t < vs->prm[0].n_steps; t++) {
+        if (stp_interrupt_pending()) return 1;
+        for (v = 0; v < nv; v++) {
+            stp_path_step_open(&s[v], &ws[v].w, &vt[v].tabs->view, path, t);
+            if (s[v].any_exploit) ws[v].bound_ok = 0;
+            ring_to_cols(ws[v].feat_col, ws[v].w.feat_ring, t % STP_LAG_RING);
+        }
+        for (v = 0; v < nv; v++) {
+            screen_agents(&s[v], &ws[v], &vt[v].tabs->view, t);
+            screen_positions(&s[v], &ws[v], &vt[v].tabs->view);
+            listed[v] = s[v].n_liq;
+        }
+        for (v = 0; v < nv; v++) {
+            stp_path_step_trade(&s[v], &ws[v].w, &vt[v].tabs->view, path, t);
+            if (listed[v] > 0 || s[v].n_sellers > 0) ws[v].bound_ok = 0;
+        }
+        for (i = 0; i < vs->n_links; i++) {
+            const stp_link_prm *l = &vs->link[i];
+            stp_link_step(&s[l->a], &s[l->b], l, ring + vs->ring_at[i], t);
+        }
+        for (v = 0; v < nv; v++)
+            stp_path_bookkeeping(&s[v], &ws[v].w, &vt[v].tabs->view, v == 0 ? row : none, t);
+    }
+    for (v = 0; v < nv; v++) {
+        double *rec = ov + (size_t)v * STP_N_VENUE_OUTCOMES;
+        stp_path_outcomes(&s[v], &ws[v].w, &vt[v].tabs->view, rec);
+        rec[STP_VOUT_T_CASCADE_S] =
+            s[v].t_cascade >= 0 ? s[v].t_cascade * (double)vs->prm[v].dt_s : -1.0;
+    }
+    stp_system_outcomes(ov, nv, vs->agent_base, vs->own_weight, vs->need, o);
+    for (m = 0; m < STP_N_OUTCOMES; m++)
+        ctx->out->v[m][r] = o[m];
+    for (m = STP_N_OUTCOMES; m < cols && m < stp_venue_column(0, 0); m++)
+        ctx->out->v[m][r] = o[m];
+    for (v = 0; v < nv && stp_venue_column(v, 0) < cols; v++)
+        for (m = 0; m < STP_N_VENUE_OUTCOMES; m++)
+            ctx->out->v[stp_venue_column(v, m)][r] = ov[(size_t)v * STP_N_VENUE_OUTCOMES + m];
+    return 0;
+}
+
+static void venue_tables_free(venue_tables *vt, int n)
+{
+    int v;
+    for (v = 0; v < n; v++) {
+        stp_mlp_pack_free(&vt[v].pack);
+        stp_tables_destroy(vt[v].tabs);
+    }
+}
+
+static stp_status venue_tables_build(venue_tables *vt, const stp_sim_ctx *ctx, stp_error *err)
+{
+    const stp_venues *vs = ctx->venues;
+    stp_status st = STP_OK;
+    int v;
+    memset(vt, 0, sizeof *vt * (size_t)vs->n);
+    for (v = 0; v < vs->n && st == STP_OK; v++)
+        if ((st = stp_tables_create(&vt[v].tabs, &vs->prm[v], vs->cfg[v], vs->pop[v], ctx->scen,
+                                    err)) == STP_OK &&
+            (st = stp_tables_scope(vt[v].tabs, ctx->cfg, v, vs->cfg[v]->venue, ctx->scen, err)) ==
+                STP_OK)
+            st = stp_mlp_pack_build(&vt[v].pack, &vt[v].tabs->view, err);
+    if (st != STP_OK) venue_tables_free(vt, vs->n);
+    return st;
+}
+
+static stp_status cpu_run_venues(const stp_sim_ctx *ctx, long long path0, long long n, int threads,
+                                 int *stopped, stp_error *err)
+{
+    const int nv = ctx->venues->n;
+    venue_tables vt[STP_MAX_VENUES];
+    stp_status status;
+    int any = 0;
+    if ((status = venue_tables_build(vt, ctx, err)) != STP_OK) return status;
+#pragma omp parallel num_threads(threads > 0 ? threads : omp_get_max_threads())
+    {
+        workspace ws[STP_MAX_VENUES];
+        stp_error local = {STP_OK, ""};
+        long long i;
+        int v;
+        memset(ws, 0, sizeof ws);
+        for (v = 0; v < nv; v++) {
+            ws[v].pack = &vt[v].pack;
+            if (local.status == STP_OK) workspace_alloc(&ws[v], &vt[v].tabs->view, &local);
+        }
+        if (local.status == STP_OK &&
+            STP_ALLOC(&local, ws[0].ring, (size_t)ctx->venues->ring_at[ctx->venues->n_links] + 1))
+            ws[0].ring = NULL; /* local holds the error */
+        if (local.status != STP_OK) {
+#pragma omp critical(stp_cpu_err)
+            if (status == STP_OK) {
+                status = local.status;
+                *err = local;
+            }
+        }
+#pragma omp barrier
+        if (status == STP_OK) {
+#pragma omp for schedule(dynamic, 1) reduction(| : any)
+            for (i = 0; i < n; i++)
+                any |= stp_interrupt_pending() ? 1 : simulate_venues(ws, ctx, vt, path0 + i);
+        }
+        for (v = 0; v < nv; v++)
+            workspace_free(&ws[v]);
+    }
+    venue_tables_free(vt, nv);
+    *stopped = any;
+    return status;
+}
+
 /* A batch cut short by a stop request: its rows are incomplete, so it
  * fails even if the request was cleared meanwhile (a test's
  * stp_interrupt_clear), when stp_interrupt_check alone would pass. */
@@ -262,6 +415,11 @@ stp_status stp_cpu_run_batch(const stp_sim_ctx *ctx, long long path0, long long 
     int stopped = 0;
     memset(&pack, 0, sizeof pack);
     if ((status = stp_interrupt_check(err, DURING_BATCH)) != STP_OK) return status;
+    if (ctx->venues) {
+        status = cpu_run_venues(ctx, path0, n, threads, &stopped, err);
+        if (status == STP_OK && stopped) status = batch_stopped(err);
+        return status;
+    }
     if ((status = stp_tables_create(&tabs, &ctx->prm, ctx->cfg, ctx->pop, ctx->scen, err)) !=
         STP_OK)
         return status;

@@ -61,6 +61,25 @@ fail:
     return err->status;
 }
 
+stp_status stp_tables_scope(stp_tables *t, const stp_config *base, int venue, int venue_key,
+                            const stp_scenario_table *scen, stp_error *err)
+{
+    int i;
+    if (STP_ALLOC(err, t->slot_venue, scen->n_slots > 0 ? scen->n_slots : 1) ||
+        STP_ALLOC(err, t->slot_asset, scen->n_slots > 0 ? scen->n_slots : 1))
+        return err->status;
+    for (i = 0; i < scen->n_slots; i++) {
+        const stp_shock_spec *sh = &base->scenario.shocks[scen->slot_spec[i]];
+        t->slot_venue[i] = sh->venue;
+        t->slot_asset[i] = sh->asset;
+    }
+    t->view.venue = venue;
+    t->view.venue_key = venue_key;
+    t->view.slot_venue = t->slot_venue;
+    t->view.slot_asset = t->slot_asset;
+    return STP_OK;
+}
+
 void stp_tables_set_rows(stp_tables *t, const stp_scenario_table *scen)
 {
     t->view.scen_base = scen->base;
@@ -78,5 +97,7 @@ void stp_tables_destroy(stp_tables *t)
     free(t->c0);
     free(t->d0);
     free(t->slot_protocol);
+    free(t->slot_venue);
+    free(t->slot_asset);
     free(t);
 }

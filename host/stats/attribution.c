@@ -176,10 +176,10 @@ static stp_status first_movers(stp_attribution *out, const families *fm, const d
 /* Weighted sums of a group's paths: sum of w over paths (with a kind), over
  * shocks of a kind, and of w x size, w x time over them. */
 typedef struct kind_sums {
-    double w_has[STP_ATTR_GROUPS][STP_SHOCK_KINDS];
-    double w_shocks[STP_ATTR_GROUPS][STP_SHOCK_KINDS];
-    double w_size[STP_ATTR_GROUPS][STP_SHOCK_KINDS];
-    double w_time[STP_ATTR_GROUPS][STP_SHOCK_KINDS];
+    double w_has[STP_ATTR_GROUPS][STP_ATTR_KINDS];
+    double w_shocks[STP_ATTR_GROUPS][STP_ATTR_KINDS];
+    double w_size[STP_ATTR_GROUPS][STP_ATTR_KINDS];
+    double w_time[STP_ATTR_GROUPS][STP_ATTR_KINDS];
 } kind_sums;
 
 /* One path's row (n_slots active/time/size cells; none when n_slots is 0)
@@ -188,11 +188,11 @@ static void add_path(stp_attribution *out, kind_sums *ks, unsigned mask, double 
                      const int *slot_kind, const unsigned char *active, const float *time_s,
                      const float *size)
 {
-    double cnt[STP_SHOCK_KINDS] = {0}, sz[STP_SHOCK_KINDS] = {0}, tm[STP_SHOCK_KINDS] = {0};
+    double cnt[STP_ATTR_KINDS] = {0}, sz[STP_ATTR_KINDS] = {0}, tm[STP_ATTR_KINDS] = {0};
     int s, g, k;
     for (s = 0; s < n_slots; s++) {
         k = slot_kind[s];
-        if (!active[s] || k < 0 || k >= STP_SHOCK_KINDS) continue;
+        if (!active[s] || k < 0 || k >= STP_ATTR_KINDS) continue;
         cnt[k] += 1.0;
         sz[k] += (double)size[s];
         tm[k] += (double)time_s[s];
@@ -201,7 +201,7 @@ static void add_path(stp_attribution *out, kind_sums *ks, unsigned mask, double 
         if (!(mask & (1u << g))) continue;
         out->paths[g]++;
         out->weight[g] += w;
-        for (k = 0; k < STP_SHOCK_KINDS; k++) {
+        for (k = 0; k < STP_ATTR_KINDS; k++) {
             if (cnt[k] == 0.0) continue;
             ks->w_has[g][k] += w;
             ks->w_shocks[g][k] += w * cnt[k];
@@ -251,9 +251,9 @@ static double ratio(double num, double den)
 static void kind_figures(stp_attribution *out, const kind_sums *ks)
 {
     int g, k;
-    out->n_kinds = STP_SHOCK_KINDS;
+    out->n_kinds = STP_ATTR_KINDS;
     for (g = 0; g < STP_ATTR_GROUPS; g++)
-        for (k = 0; k < STP_SHOCK_KINDS; k++) {
+        for (k = 0; k < STP_ATTR_KINDS; k++) {
             out->share[g][k] = ratio(ks->w_has[g][k], out->weight[g]);
             out->mean_size[g][k] = ratio(ks->w_size[g][k], ks->w_shocks[g][k]);
             out->mean_time_s[g][k] = ratio(ks->w_time[g][k], ks->w_shocks[g][k]);

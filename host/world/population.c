@@ -1,6 +1,7 @@
 /* population.c: draws the agents and passive positions of a run once from
  * the seed (DESIGN §3.4, §3.9). Every draw is Philox of
- * (seed, STP_STREAM_POPULATION, round, field | population << 16, index, block), so the
+ * (seed, STP_STREAM_POPULATION, round | venue << 16, field | population << 16, index,
+ * block), so the
  * population does not depend on threads or on the order of the loops. */
 #include "stampede/population.h"
 
@@ -31,7 +32,10 @@ enum { F_FAMILY, F_TRAITS, F_SIZE, F_HF0, F_NOISE, F_FEE_TOLERANCE };
 static stp_u32x4 draw_round(const stp_population *p, const stp_config *cfg, int round, int field,
                             int index, int block)
 {
-    return stp_philox(cfg->run.seed, STP_STREAM_POPULATION, (uint32_t)round,
+    /* a venue's population (DESIGN §10) in the round word's upper half:
+     * venue 0's draws are a one-venue run's */
+    return stp_philox(cfg->run.seed, STP_STREAM_POPULATION,
+                      (uint32_t)round | (uint32_t)cfg->venue << 16,
                       (uint32_t)field | (uint32_t)p->index << 16, (uint32_t)index, (uint32_t)block);
 }
 

@@ -13,6 +13,12 @@ STP_EXTERN_C_BEGIN
 struct stp_path_source; /* outcomes.h */
 
 /* The groups of paths compared, in the order of the results file's `groups`. */
+/* The shock kinds attribution tabulates: those before DESIGN §10. A
+ * bridge_halt only exists on multi-venue paths, whose attribution is not
+ * built yet, and a fixed width keeps every earlier results file's tables
+ * as they were. */
+#define STP_ATTR_KINDS STP_SHOCK_BRIDGE_HALT
+
 typedef enum stp_attr_group {
     STP_ATTR_ALL,     /* every path: the base rates */
     STP_ATTR_WORST,   /* the worst 1% by bad_debt_usd (stp_attr_worst_count) */
@@ -29,15 +35,15 @@ extern const char *const stp_attr_group_names[STP_ATTR_GROUPS];
  * it (an empty group, a kind no path of the group drew). */
 typedef struct stp_attribution {
     int computed;                     /* 0: absent (a file written before 0.3.0) */
-    int n_kinds;                      /* STP_SHOCK_KINDS when computed; a reader may find fewer */
+    int n_kinds;                      /* STP_ATTR_KINDS when computed; a reader may find fewer */
     long long paths[STP_ATTR_GROUPS]; /* paths in the group */
     double weight[STP_ATTR_GROUPS];   /* their summed weight */
     /* [group][kind]: share of the group's paths with at least one active
      * shock of the kind; the mean size and start time of those shocks, each
      * weighted by its path's weight */
-    double share[STP_ATTR_GROUPS][STP_SHOCK_KINDS];
-    double mean_size[STP_ATTR_GROUPS][STP_SHOCK_KINDS];
-    double mean_time_s[STP_ATTR_GROUPS][STP_SHOCK_KINDS];
+    double share[STP_ATTR_GROUPS][STP_ATTR_KINDS];
+    double mean_size[STP_ATTR_GROUPS][STP_ATTR_KINDS];
+    double mean_time_s[STP_ATTR_GROUPS][STP_ATTR_KINDS];
 
     /* Who moved first, [family]: the first mover's family over the cascade
      * paths on which some agent decided (cascade_*), and over every path on

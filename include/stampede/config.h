@@ -21,6 +21,7 @@
 #define STP_PATH_MAX      1024
 #define STP_MAX_VENUES    8 /* DESIGN §10: venues of a path */
 #define STP_MAX_ASSETS    4 /* collateral assets of a path */
+#define STP_MAX_LINKS     16 /* links between venues */
 /* Objects and arrays nested in a config or model file, at most (the
  * schema needs 5; deeper text is refused as "nested too deeply"). */
 #define STP_JSON_MAX_DEPTH 64
@@ -36,7 +37,8 @@ typedef enum {
     STP_SHOCK_LIQUIDITY_WITHDRAWAL,
     STP_SHOCK_ORACLE_DELAY,
     STP_SHOCK_VOL_REGIME,
-    STP_SHOCK_ORACLE_ERROR, /* last: the codes of older results files stay valid */
+    STP_SHOCK_ORACLE_ERROR, /* new kinds go last: the codes of older results files stay valid */
+    STP_SHOCK_BRIDGE_HALT,  /* DESIGN §10: the venue's links take no new crossing */
     STP_SHOCK_KINDS
 } stp_shock_kind;
 typedef enum {
@@ -108,6 +110,16 @@ typedef struct stp_venue_spec {
     int asset;      /* index into assets[] (0 when the config has no "assets") */
     char *set_json; /* owned: the "set" object as compact JSON text, "{}" when none */
 } stp_venue_spec;
+
+/* A link between two venues' pools of one asset (DESIGN §10): cross-venue
+ * arbitrage whose units land latency_s after they leave, at most
+ * capacity_usd_per_s bought a second each way, the crossing keeping
+ * `cost` of the units. A bridge_halt on either venue closes it. */
+typedef struct stp_link_spec {
+    char name[STP_NAME_MAX];
+    int a, b; /* indices into venues[], a != b, on one asset */
+    double latency_s, capacity_usd_per_s, cost;
+} stp_link_spec;
 
 typedef struct stp_band_spec {
     double hf_below, close_factor;
@@ -242,6 +254,8 @@ typedef struct stp_config {
     double correlation[STP_MAX_ASSETS][STP_MAX_ASSETS];
     int n_venues;
     stp_venue_spec venues[STP_MAX_VENUES];
+    int n_links; /* 0 without "links" */
+    stp_link_spec links[STP_MAX_LINKS];
 
     struct {
         int n_quantiles;
@@ -253,6 +267,10 @@ typedef struct stp_config {
     } output;
 
     char *resolved_json; /* owned: the whole resolved config, pretty-printed JSON */
+    /* Not a key: the key of the venue this config is (venues.h; set on each
+     * venue's config), so each venue draws its own population; 0 for a
+     * config as loaded. */
+    int venue;
 } stp_config;
 
 /* Reads and validates a config file, applying `n_sets` overrides of the form

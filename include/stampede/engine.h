@@ -19,6 +19,10 @@ typedef struct stp_sim_ctx {
     const stp_scenario_table *scen; /* borrowed: rows of the batch's paths */
     stp_outcomes *out;              /* borrowed: rows of the batch's paths */
     stp_samples *samples;           /* borrowed: the first samples->k paths */
+    /* borrowed: the venues of a multi-venue config (DESIGN §10), each with
+     * its own config, constants and population (then pop and prm above
+     * are venue 0's); NULL: one venue, the config itself */
+    const struct stp_venues *venues;
 } stp_sim_ctx;
 
 /* OpenMP backend: simulates paths [path0, path0 + n) on `threads` threads

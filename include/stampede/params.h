@@ -14,7 +14,13 @@ typedef struct stp_params {
     float dt_s;
     unsigned long long seed;
 
-    /* market (§3.1) */
+    /* market (§3.1); DESIGN §10: the path's asset, whose draws are its
+     * own (path.h, STP_ASSET_DRAWS) and whose noise is row `asset` of the
+     * correlation's factor, corr_l [STP_MAX_ASSETS x (asset + 1)] row-major
+     * with row length asset + 1 (stp_correlate's layout for n = asset + 1
+     * reads only rows <= asset) */
+    int asset;
+    float corr_l[STP_MAX_ASSETS * STP_MAX_ASSETS];
     double log_price0;
     float mu_step;         /* mu dt */
     float sigma_calm_step; /* sigma_calm sqrt(dt) */

@@ -42,6 +42,7 @@
 #define STAMPEDE_PATH_H
 
 #include "stampede/config.h"
+#include "stampede/correlation.h"
 #include "stampede/liquidation.h"
 #include "stampede/mixture.h"
 #include "stampede/outcomes.h"
@@ -56,6 +57,7 @@
 #define STP_MAX_JUMPS       64           /* per step: a safety cap, never reached at sane rates */
 #define STP_NEVER           (-(1 << 30)) /* a step long before any window or streak */
 #define STP_PENDING         0x7fffffff   /* next_ok of an agent whose action is pending */
+#define STP_ASSET_DRAWS     32u /* market draw indices of one asset: today's use 0..16 */
 
 /* ---------------------------------------------------------------------------
  * Initial state
@@ -70,7 +72,7 @@ static inline STP_HD void stp_path_init_state(stp_path_state *s, const stp_param
     s->y = p->pool_y0;
     s->lp_scale = 1.0;
     s->oracle_factor = 1.0; /* no oracle_error before the first step's shocks */
-    s->first_mover = s->t_first_move = -1;
+    s->first_mover = s->t_first_move = s->t_cascade = -1;
     s->fee = p->fee;
     s->ewma_var = (double)p->sigma_calm_step * p->sigma_calm_step;
     s->max_oracle = s->oracle = s->max_pool = s->min_pool = p->price0;
@@ -157,25 +159,53 @@ static inline STP_HD void stp_path_init(stp_path_state *s, const stp_path_ws *w,
  * (1) regime and fundamental price; (2) shocks and refill
  * ------------------------------------------------------------------------- */
 
-static inline STP_HD float stp_market_noise(const stp_params *p, long long path, int t)
+/* The market noise of asset `asset`'s own draws (DESIGN §10: asset k
+ * draws at STP_ASSET_DRAWS k + today's draw index, so asset 0 draws
+ * exactly what a path drew before assets existed). */
+static inline STP_HD float stp_asset_noise(const stp_params *p, long long path, int t, int asset)
 {
+    const uint32_t base = (uint32_t)asset * STP_ASSET_DRAWS;
     int k;
     if (!p->student_t) {
         const stp_u32x4 r =
-            stp_philox(p->seed, STP_STREAM_MARKET, (uint32_t)path, (uint32_t)t, 0, 1);
+            stp_philox(p->seed, STP_STREAM_MARKET, (uint32_t)path, (uint32_t)t, 0, base + 1u);
         float n0, n1;
         stp_box_muller(r.v[0], r.v[1], &n0, &n1);
         return n0;
     }
     for (k = 0; k < STP_STUDENT_T_TRIES; k++) {
         const stp_u32x4 r = stp_philox(p->seed, STP_STREAM_MARKET, (uint32_t)path, (uint32_t)t, 0,
-                                       1u + (uint32_t)k);
+                                       base + 1u + (uint32_t)k);
         float tv;
         if (stp_student_t_try(r.v[0], r.v[1], p->nu, &tv) ||
             stp_student_t_try(r.v[2], r.v[3], p->nu, &tv))
             return tv * p->t_scale;
     }
     return 0.0f;
+}
+
+/* The noise of the path's asset: asset 0's draw itself, else row `asset`
+ * of the correlation's factor times every lower asset's own noise
+ * (correlation.h, stp_correlate's fmaf order). */
+static inline STP_HD float stp_market_noise(const stp_params *p, long long path, int t)
+{
+    float z[STP_MAX_ASSETS], out[STP_MAX_ASSETS];
+    int j;
+    if (p->asset == 0) return stp_asset_noise(p, path, t, 0);
+    for (j = 0; j <= p->asset; j++)
+        z[j] = stp_asset_noise(p, path, t, j);
+    stp_correlate(p->corr_l, p->asset + 1, z, out);
+    return out[p->asset];
+}
+
+/* Whether slot k of the scenario hits the venue these tables are
+ * (DESIGN §10: a shock names its venue, its asset, or neither: every
+ * venue); every slot does on a one-venue path (no scope table). */
+static inline STP_HD int stp_slot_hits(const stp_path_tables *tb, int k)
+{
+    if (!tb->slot_venue) return 1;
+    return (tb->slot_venue[k] < 0 || tb->slot_venue[k] == tb->venue) &&
+           (tb->slot_asset[k] < 0 || tb->slot_asset[k] == tb->prm.asset);
 }
 
 /* Sums the effect of the shocks active at step t (§3.9 shock semantics). */
@@ -190,12 +220,13 @@ static inline STP_HD void stp_active_shocks(stp_path_state *s, const stp_path_ta
     s->extra_delay_s = 0.0;
     s->oracle_factor = 1.0;
     s->forced_stress = 0;
+    s->bridge_halt = 0;
     for (k = 0; k < STP_MAX_PROTOCOLS; k++)
         exploit_log[k] = 0.0f;
     for (k = 0; k < tb->n_slots; k++) {
         const size_t i = (size_t)(path - tb->scen_base) * (size_t)tb->n_slots + (size_t)k;
         int start, n;
-        if (!tb->active[i]) continue;
+        if (!tb->active[i] || !stp_slot_hits(tb, k)) continue;
         start = stp_steps_of(tb->time_s[i], dt, tb->prm.n_steps + 1);
         n = stp_steps_of(tb->duration_s[i], dt, tb->prm.n_steps + 1);
         n = n > 0 ? n : 1;
@@ -216,6 +247,9 @@ static inline STP_HD void stp_active_shocks(stp_path_state *s, const stp_path_ta
         case STP_SHOCK_ORACLE_ERROR: /* floored: an oracle never reports a price <= 0 */
             s->oracle_factor *= 1.0 + (tb->size[i] > -0.99f ? (double)tb->size[i] : -0.99);
             break;
+        case STP_SHOCK_BRIDGE_HALT: /* the venue's links (link.h); its own pool trades on */
+            s->bridge_halt = 1;
+            break;
         default:
             s->forced_stress = 1;
         }
@@ -233,7 +267,15 @@ static inline STP_HD void stp_market_step(stp_path_state *s, const stp_path_tabl
                                           long long path, int t)
 {
     const stp_params *p = &tb->prm;
-    const stp_u32x4 r = stp_philox(p->seed, STP_STREAM_MARKET, (uint32_t)path, (uint32_t)t, 0, 0);
+    const stp_u32x4 r = stp_philox(p->seed, STP_STREAM_MARKET, (uint32_t)path, (uint32_t)t, 0,
+                                   (uint32_t)p->asset * STP_ASSET_DRAWS);
+    /* the regime is the market's, one chain for every asset (a stress
+     * regime is systemic): asset 0's draw */
+    const float u_regime =
+        p->asset == 0
+            ? stp_uniform(r.v[0])
+            : stp_uniform(
+                  stp_philox(p->seed, STP_STREAM_MARKET, (uint32_t)path, (uint32_t)t, 0, 0).v[0]);
     /* the defensive mixture's untilted paths (mixture.h) draw the configured
      * jumps and add the same ratio; asked each step, a Philox call, rather
      * than kept in the state: only when jumps are tilted and a > 0 */
@@ -242,8 +284,7 @@ static inline STP_HD void stp_market_step(stp_path_state *s, const stp_path_tabl
     int k;
 
     stp_active_shocks(s, tb, path, t);
-    s->regime =
-        stp_regime_next(s->regime, stp_uniform(r.v[0]), p->p_calm_to_stress, p->p_stress_to_calm);
+    s->regime = stp_regime_next(s->regime, u_regime, p->p_calm_to_stress, p->p_stress_to_calm);
     k = stp_poisson_inverse(stp_uniform(r.v[1]),
                             (double)(untilted ? p->jump_rate0_step : p->jump_rate_step),
                             STP_MAX_JUMPS);
@@ -393,17 +434,18 @@ static inline STP_HD void stp_window_enter(int *ring, int *sum, int ws, int last
     ring[t % ws]++;
 }
 
-/* Extra steps before agent a's action executes: random_delay's uniform
+/* Extra steps before agent a (of the venue keyed venue_key: tables) acts: random_delay's uniform
  * [0, max_s] and risk_signal's staggering, uniform [0, stagger_s x the
  * published sync fraction]. One Philox block per decision, keyed by
  * (path, step, agent), so every variant that decides alike delays alike. */
 static inline STP_HD int stp_action_delay(const stp_path_state *s, const stp_params *p,
-                                          long long path, int a, int t)
+                                          long long path, int a, int t, int venue_key)
 {
     float sec = 0.0f;
     stp_u32x4 r;
     if (!p->delay_on && !p->signal_on) return 0;
-    r = stp_philox(p->seed, STP_STREAM_AGENT, (uint32_t)path, (uint32_t)t, (uint32_t)a, 0);
+    r = stp_philox(p->seed, STP_STREAM_AGENT, (uint32_t)path, (uint32_t)t, (uint32_t)a,
+                   (uint32_t)venue_key << 8);
     if (p->delay_on) sec += stp_uniform(r.v[0]) * p->delay_max_s;
     if (p->signal_on) sec += stp_uniform(r.v[1]) * p->stagger_s * (float)s->signal;
     return stp_steps_of((double)sec, (double)p->dt_s, p->n_steps + 1);
@@ -426,8 +468,8 @@ static inline STP_HD void stp_agent_decide(stp_path_state *s, const stp_path_ws 
          * common step. Decisions run in index order on every backend and
          * the draw is keyed (path, step, agent), so the pick is theirs too. */
         const int k = ++s->first_count;
-        const stp_u32x4 r =
-            stp_philox(p->seed, STP_STREAM_AGENT, (uint32_t)path, (uint32_t)t, (uint32_t)a, 1);
+        const stp_u32x4 r = stp_philox(p->seed, STP_STREAM_AGENT, (uint32_t)path, (uint32_t)t,
+                                       (uint32_t)a, 1u | (uint32_t)tb->venue_key << 8);
         if (k == 1 || stp_uniform(r.v[0]) * (float)k <= 1.0f) {
             s->first_mover = a;
             s->t_first_move = t;
@@ -437,7 +479,7 @@ static inline STP_HD void stp_agent_decide(stp_path_state *s, const stp_path_ws 
     if (p->breaker_on)
         stp_window_enter(w->brk_ring, &s->brk_sum, p->breaker_window_steps, w->last_act[a], t);
     w->last_act[a] = t;
-    w->due[a] = t + stp_action_delay(s, p, path, a, t);
+    w->due[a] = t + stp_action_delay(s, p, path, a, t, tb->venue_key);
     w->next_ok[a] = STP_PENDING;
     w->pend[s->n_pend++] = a;
 }
@@ -545,13 +587,18 @@ static inline STP_HD void stp_agents_act(stp_path_state *s, const stp_path_ws *w
  * (7) arbitrage and (8) bookkeeping
  * ------------------------------------------------------------------------- */
 
+/* (7) the venue's own arbitrage, toward its fundamental */
+static inline STP_HD void stp_path_arbitrage(stp_path_state *s, const stp_params *p)
+{
+    stp_arbitrage(&s->x, &s->y, s->log_ps, p->arb_frac);
+}
+
+/* (8) */
 static inline STP_HD void stp_path_bookkeeping(stp_path_state *s, const stp_path_ws *w,
                                                const stp_path_tables *tb, stp_sample_row row, int t)
 {
     const stp_params *p = &tb->prm;
-    double price;
-    stp_arbitrage(&s->x, &s->y, s->log_ps, p->arb_frac);
-    price = s->y / s->x;
+    const double price = s->y / s->x;
     w->pool_ring[t % p->price_ring] = price;
     s->max_pool = fmax(s->max_pool, price);
     s->max_dd = fmax(s->max_dd, 1.0 - price / s->max_pool);
@@ -560,6 +607,11 @@ static inline STP_HD void stp_path_bookkeeping(stp_path_state *s, const stp_path
         s->t_trough = t + 1;
     }
     if (tb->n_agents > 0) s->peak_sync = fmax(s->peak_sync, (double)s->sync_sum / tb->n_agents);
+    /* the end of the first step at which the cascade rule holds (§3.7): a
+     * venue's cascade start, whose order across venues is the contagion */
+    if (s->t_cascade < 0 && s->max_dd >= p->cascade_drawdown &&
+        s->liq_usd >= p->cascade_liquidation_usd)
+        s->t_cascade = t + 1;
     s->act_sum += s->acted;
     s->act_sq += (double)s->acted * s->acted;
     if (row.price) {
@@ -588,6 +640,17 @@ static inline STP_HD void stp_path_step_open(stp_path_state *s, const stp_path_w
     stp_features_step(s, w, &tb->prm, tb->n_agents, t);
 }
 
+/* (4)-(7) of step t: stp_path_step_close without its bookkeeping, for a
+ * path over several venues whose links trade between every venue's (7)
+ * and (8) (link.h). */
+static inline STP_HD void stp_path_step_trade(stp_path_state *s, const stp_path_ws *w,
+                                              const stp_path_tables *tb, long long path, int t)
+{
+    stp_agents_act(s, w, tb, path, t);
+    stp_liquidation_and_batch(s, w, tb, t);
+    stp_path_arbitrage(s, &tb->prm);
+}
+
 /* (4)-(8) of step t on one thread, once the backend has listed the step's
  * candidates (w->cand, s->n_cand: stp_agent_candidate in index order) and
  * the positions its screen passes (w->liq, s->n_liq: stp_position_screen
@@ -597,8 +660,7 @@ static inline STP_HD void stp_path_step_close(stp_path_state *s, const stp_path_
                                               const stp_path_tables *tb, long long path,
                                               stp_sample_row row, int t)
 {
-    stp_agents_act(s, w, tb, path, t);
-    stp_liquidation_and_batch(s, w, tb, t);
+    stp_path_step_trade(s, w, tb, path, t);
     stp_path_bookkeeping(s, w, tb, row, t);
 }
 

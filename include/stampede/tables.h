@@ -15,12 +15,19 @@ typedef struct stp_tables {
     int *prot;            /* [position] */
     float *lt, *c0, *d0;  /* [position] */
     int *slot_protocol;   /* [slot] */
+    int *slot_venue, *slot_asset; /* [slot]: a venue's tables (stp_tables_scope); else NULL */
 } stp_tables;
 
 /* Borrows pop and scen->slot_* (they must outlive the tables). */
 stp_status stp_tables_create(stp_tables **out, const stp_params *prm, const stp_config *cfg,
                              const stp_population *pop, const stp_scenario_table *scen,
                              stp_error *err);
+
+/* Makes t venue `venue`'s of a multi-venue path (DESIGN §10): its
+ * agents' draws keyed by venue_key (venues.h), and each slot's scope the
+ * shock's of the base config (venue, asset: workspace.h). */
+stp_status stp_tables_scope(stp_tables *t, const stp_config *base, int venue, int venue_key,
+                            const stp_scenario_table *scen, stp_error *err);
 
 /* Points the view at the scenario rows of scen (paths [scen->base, ...)). */
 void stp_tables_set_rows(stp_tables *t, const stp_scenario_table *scen);

@@ -45,6 +45,13 @@ typedef struct stp_path_tables {
     long long scen_base;         /* first path of the rows below */
     const unsigned char *active; /* [path - scen_base][slot] */
     const float *time_s, *duration_s, *size;
+    /* DESIGN §10, a path over several venues: these tables are venue
+     * `venue`'s, its agents' draws are keyed by venue_key (venues.h: the
+     * venue's name, so the order venues are listed in changes nothing),
+     * and a slot hits it only if its scope does (stp_slot_hits). One
+     * venue: venue and venue_key 0, slot_venue and slot_asset NULL. */
+    int venue, venue_key;
+    const int *slot_venue, *slot_asset; /* [slot]: -1 every venue / asset */
 } stp_path_tables;
 
 /* ---------------------------------------------------------------------------
@@ -187,6 +194,7 @@ typedef struct stp_path_state {
     double gap, liq_factor, extra_delay_s;
     double oracle_factor; /* oracle_error: the oracle reports the pool price times this */
     int forced_stress;
+    int bridge_halt; /* a bridge_halt on this venue: its links take no new crossing (link.h) */
     float exploit_factor[STP_MAX_PROTOCOLS]; /* collateral multiplier, 1 when none */
     int any_exploit;
     /* who moved first (DESIGN §3.6): one of the agents deciding in the
@@ -194,6 +202,7 @@ typedef struct stp_path_state {
      * and that step; -1 while nobody has decided. first_count: the deciders
      * of that step so far */
     int first_mover, t_first_move, first_count;
+    int t_cascade; /* end of the step the cascade rule first held; -1: not yet */
     double log_lr; /* the jumps' log likelihood ratio under importance sampling (params.h) */
 } stp_path_state;
 

@@ -1,0 +1,84 @@
+/* contagion.h: a path's system record from its venues' records (DESIGN
+ * §10), written once for every backend. Each venue's record is path.h's
+ * stp_path_outcomes of that venue alone plus the start of its cascade;
+ * the system's columns aggregate them as docs/model.md states:
+ *   sums      liquidated, liquidations, bad debt (both), defensive sells,
+ *             agents acted (a venue's agents are its own)
+ *   worst     max drawdown, min and final price ratios (the worst venue's:
+ *             ratios of different assets have no common unit), peak sync,
+ *             herding index, and the trough time of the deepest drawdown
+ *   first     first mover: the venue whose agent decided first (ties to
+ *             the lower venue), as agent_base + its index; its time
+ *   weight    the product over assets of the first venue on each: venues
+ *             on one asset draw its jumps alike, so their ratios are one
+ *   cascade   venues_in_cascade >= the rule's count (cascade.venues)
+ *   lag       second cascade start - first; -1 when fewer than two.
+ * Must compile as C11 and CUDA C++. */
+#ifndef STAMPEDE_CONTAGION_H
+#define STAMPEDE_CONTAGION_H
+
+#include "stampede/hd.h"
+#include "stampede/outcomes.h"
+
+/* o[0, STP_N_OUTCOMES + STP_N_SYSTEM_OUTCOMES) from the n venues'
+ * records ov[v * STP_N_VENUE_OUTCOMES + m]. own_weight[v]: 1 when venue v
+ * is the first on its asset. need: venues that must cascade (>= 1). */
+static inline STP_HD void stp_system_outcomes(const double *ov, int n, const int *agent_base,
+                                              const int *own_weight, int need, double *o)
+{
+    const int sums[] = {STP_OUT_LIQUIDATED_USD,        STP_OUT_LIQUIDATIONS,
+                               STP_OUT_BAD_DEBT_USD,          STP_OUT_BAD_DEBT_REALIZED_USD,
+                               STP_OUT_DEFENSIVE_SELL_USD,    STP_OUT_AGENTS_ACTED};
+    const int maxes[] = {STP_OUT_MAX_DRAWDOWN, STP_OUT_PEAK_SYNC, STP_OUT_HERDING_INDEX};
+    double first_c = -1.0, second_c = -1.0;
+    int v, k, in_cascade = 0, deepest = 0, first = -1;
+    for (k = 0; k < STP_N_OUTCOMES; k++)
+        o[k] = ov[k];
+    o[STP_OUT_WEIGHT] = 1.0;
+    for (v = 0; v < n; v++) {
+        const double *r = ov + (long)v * STP_N_VENUE_OUTCOMES;
+        const double tc = r[STP_VOUT_T_CASCADE_S];
+        if (v > 0) {
+            for (k = 0; k < (int)(sizeof sums / sizeof sums[0]); k++)
+                o[sums[k]] += r[sums[k]];
+            for (k = 0; k < (int)(sizeof maxes / sizeof maxes[0]); k++)
+                o[maxes[k]] = r[maxes[k]] > o[maxes[k]] ? r[maxes[k]] : o[maxes[k]];
+            o[STP_OUT_MIN_PRICE_RATIO] = r[STP_OUT_MIN_PRICE_RATIO] < o[STP_OUT_MIN_PRICE_RATIO]
+                                             ? r[STP_OUT_MIN_PRICE_RATIO]
+                                             : o[STP_OUT_MIN_PRICE_RATIO];
+            o[STP_OUT_FINAL_PRICE_RATIO] =
+                r[STP_OUT_FINAL_PRICE_RATIO] < o[STP_OUT_FINAL_PRICE_RATIO]
+                    ? r[STP_OUT_FINAL_PRICE_RATIO]
+                    : o[STP_OUT_FINAL_PRICE_RATIO];
+        }
+        if (r[STP_OUT_MAX_DRAWDOWN] > ov[(long)deepest * STP_N_VENUE_OUTCOMES + STP_OUT_MAX_DRAWDOWN])
+            deepest = v;
+        if (r[STP_OUT_FIRST_MOVER] >= 0.0 &&
+            (first < 0 || r[STP_OUT_T_FIRST_MOVE_S] <
+                              ov[(long)first * STP_N_VENUE_OUTCOMES + STP_OUT_T_FIRST_MOVE_S]))
+            first = v;
+        if (own_weight[v]) o[STP_OUT_WEIGHT] *= r[STP_OUT_WEIGHT];
+        if (r[STP_OUT_CASCADE] != 0.0) in_cascade++;
+        if (tc >= 0.0) {
+            if (first_c < 0.0 || tc < first_c) {
+                second_c = first_c;
+                first_c = tc;
+            } else if (second_c < 0.0 || tc < second_c) {
+                second_c = tc;
+            }
+        }
+    }
+    o[STP_OUT_T_TROUGH_S] = ov[(long)deepest * STP_N_VENUE_OUTCOMES + STP_OUT_T_TROUGH_S];
+    o[STP_OUT_FIRST_MOVER] = -1.0;
+    o[STP_OUT_T_FIRST_MOVE_S] = -1.0;
+    if (first >= 0) {
+        const double *r = ov + (long)first * STP_N_VENUE_OUTCOMES;
+        o[STP_OUT_FIRST_MOVER] = agent_base[first] + r[STP_OUT_FIRST_MOVER];
+        o[STP_OUT_T_FIRST_MOVE_S] = r[STP_OUT_T_FIRST_MOVE_S];
+    }
+    o[STP_OUT_CASCADE] = in_cascade >= need;
+    o[stp_system_column(STP_SYS_VENUES_IN_CASCADE)] = in_cascade;
+    o[stp_system_column(STP_SYS_CONTAGION_LAG_S)] = second_c >= 0.0 ? second_c - first_c : -1.0;
+}
+
+#endif

@@ -1,0 +1,51 @@
+/* venues.h: the venues of a run's paths (DESIGN §10), built once per
+ * population: each venue's config (the base with its asset's and its own
+ * overrides, stp_config_venue), the per-step constants derived from it,
+ * its own population, and how the system's record joins theirs
+ * (contagion.h). A config without "venues" has none of this: it is one
+ * venue, the config itself, simulated as before. */
+#ifndef STAMPEDE_VENUES_H
+#define STAMPEDE_VENUES_H
+
+#include "stampede/config.h"
+#include "stampede/error.h"
+#include "stampede/link.h"
+#include "stampede/params.h"
+#include "stampede/population.h"
+
+STP_EXTERN_C_BEGIN
+
+typedef struct stp_venues {
+    int n; /* >= 2 */
+    /* owned: venue v's config; cfg->venue is its key, 1 + the rank of its
+     * name among the venues' names, which keys its population's and its
+     * agents' draws: listing the venues in another order changes no
+     * venue's numbers (0 is a config without venues) */
+    stp_config *cfg[STP_MAX_VENUES];
+    stp_params prm[STP_MAX_VENUES];      /* its constants, with its asset and correlation row */
+    stp_population *pop[STP_MAX_VENUES]; /* owned: its agents and positions */
+    int agent_base[STP_MAX_VENUES + 1];  /* venue v's agents are the path's [base[v], base[v+1]) */
+    int own_weight[STP_MAX_VENUES];      /* 1: the first venue on its asset (contagion.h) */
+    int need;                            /* venues whose cascade makes the path's */
+    int n_links;
+    stp_link_prm link[STP_MAX_LINKS];
+    int ring_at[STP_MAX_LINKS + 1]; /* link l's units in flight: a path's ring[ring_at[l], ...) */
+} stp_venues;
+
+/* The venues of cfg (cfg->n_venues >= 2) with population k of each
+ * (stp_population_create_nth of the venue's config). On failure *out is
+ * NULL and err says why (a venue's population: its name leads the
+ * message); STP_EINTR when a stop was requested during a draw. */
+stp_status stp_venues_create(stp_venues **out, const stp_config *cfg, int k, stp_error *err);
+void stp_venues_destroy(stp_venues *v);
+
+/* What a multi-venue config cannot run yet, refused before anything is
+ * written (run and validate): an ensemble of populations
+ * (run.populations > 1) and the importance pilot
+ * (scenario.importance.pilot_paths > 0). STP_OK for a config without
+ * venues. */
+stp_status stp_venues_check(const stp_config *cfg, stp_error *err);
+
+STP_EXTERN_C_END
+
+#endif

@@ -1,0 +1,326 @@
+/* test_venues.c: paths over several venues (DESIGN §10) on the OpenMP
+ * backend: listing the venues in another order changes no venue's
+ * numbers, a shock scoped to one venue leaves the other's bit for bit,
+ * venues on independent assets cascade independently (and on correlated
+ * ones do not: the check has power), the assets' shocks carry the
+ * configured correlation, and the system's record joins the venues' as
+ * contagion.h says. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "seed.h"
+#include "stampede/config.h"
+#include "stampede/engine.h"
+#include "stampede/outcomes.h"
+#include "stampede/scenario.h"
+#include "stampede/venues.h"
+
+typedef struct venue_run {
+    stp_config *cfg;
+    stp_venues *vs;
+    stp_scenario_table *scen;
+    stp_outcomes out;
+} venue_run;
+
+/* Two venues' shared part; %s: the venues, assets and shocks. */
+static const char base_fmt[] =
+    "{\"run\": {\"paths\": %d, \"seed\": %llu}, \"time\": {\"dt_s\": 1, \"horizon_s\": %d},"
+    "\"market\": {\"vol\": {\"calm_to_stress_per_s\": 0}, \"jumps\": {\"rate_per_s\": %s},"
+    "  \"noise\": {\"dist\": \"normal\"}%s},"
+    "\"pool\": {\"depth_usd\": 2e8},"
+    "\"protocols\": [{\"name\": \"a_lend\", \"venue\": \"alpha\", \"share\": 1,"
+    "  \"liquidation_threshold\": 0.83, \"liquidation_bonus\": 0.05},"
+    "  {\"name\": \"b_lend\", \"venue\": \"beta\", \"share\": 1,"
+    "  \"liquidation_threshold\": 0.8, \"liquidation_bonus\": 0.075}],"
+    "\"population\": {\"agents\": %d, \"passive_positions\": 64,"
+    "  \"collateral_usd\": {\"total\": 1e8, \"log_sd\": 1.0},"
+    "  \"families\": [{\"model\": \"models/consensus_mlp.json\", \"share\": 0.8},"
+    "    {\"model\": \"models/drawdown_rule.json\", \"share\": 0.2}]},"
+    "\"cascade\": {\"drawdown\": 0.1, \"liquidation_usd\": 1e6},"
+    "%s}";
+
+static void open_run(venue_run *r, const char *json)
+{
+    stp_error err = {STP_OK, ""};
+    int c;
+    memset(r, 0, sizeof *r);
+    cr_assert_eq(stp_config_parse(&r->cfg, json, STP_SOURCE_DIR "/configs/test.json", NULL, 0,
+                                  &err),
+                 STP_OK, "%s", err.msg);
+    cr_assert_geq(r->cfg->n_venues, 2);
+    cr_assert_eq(stp_venues_create(&r->vs, r->cfg, 0, &err), STP_OK, "%s", err.msg);
+    cr_assert_eq(stp_scenario_table_create(&r->scen, r->cfg, 0, r->cfg->run.paths, &err), STP_OK,
+                 "%s", err.msg);
+    r->out.n = r->cfg->run.paths;
+    r->out.n_cols = stp_outcome_columns(r->cfg->n_venues);
+    for (c = 0; c < r->out.n_cols; c++)
+        cr_assert_not_null(r->out.v[c] = calloc((size_t)r->out.n, sizeof(double)));
+}
+
+static void simulate(venue_run *r)
+{
+    stp_error err = {STP_OK, ""};
+    stp_sim_ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.prm = r->vs->prm[0];
+    ctx.cfg = r->cfg;
+    ctx.pop = r->vs->pop[0];
+    ctx.scen = r->scen;
+    ctx.out = &r->out;
+    ctx.venues = r->vs;
+    cr_assert_eq(stp_cpu_run_batch(&ctx, 0, r->out.n, 2, &err), STP_OK, "%s", err.msg);
+}
+
+static void close_run(venue_run *r)
+{
+    int c;
+    for (c = 0; c < r->out.n_cols; c++)
+        free(r->out.v[c]);
+    stp_scenario_table_destroy(r->scen);
+    stp_venues_destroy(r->vs);
+    stp_config_destroy(r->cfg);
+}
+
+/* A run of two venues alpha and beta (in the order `order` gives), their
+ * assets and the shocks. */
+static void run_two(venue_run *r, int paths, unsigned long long seed, int horizon, int agents,
+                    const char *jumps, const char *market_extra, const char *rest)
+{
+    char json[8192];
+    snprintf(json, sizeof json, base_fmt, paths, seed, horizon, jumps, market_extra, agents, rest);
+    open_run(r, json);
+    simulate(r);
+}
+
+static int venue_index(const venue_run *r, const char *name)
+{
+    int v;
+    for (v = 0; v < r->cfg->n_venues; v++)
+        if (!strcmp(r->cfg->venues[v].name, name)) return v;
+    cr_assert_fail("no venue %s", name);
+    return -1;
+}
+
+static double col(const venue_run *r, const char *venue, int m, long long p)
+{
+    return r->out.v[stp_venue_column(venue_index(r, venue), m)][p];
+}
+
+static const char two_venues[] =
+    "\"venues\": [{\"name\": \"alpha\"}, {\"name\": \"beta\", \"set\": {\"pool.depth_usd\": 1e8,"
+    "  \"oracle.delay_s\": 6, \"population.agents\": 48}}],";
+static const char two_venues_swapped[] =
+    "\"venues\": [{\"name\": \"beta\", \"set\": {\"pool.depth_usd\": 1e8,"
+    "  \"oracle.delay_s\": 6, \"population.agents\": 48}}, {\"name\": \"alpha\"}],";
+static const char gaps[] =
+    "\"scenario\": {\"shocks\": ["
+    "{\"kind\": \"gap\", \"venue\": \"alpha\", \"rate_per_path\": 1, \"time_s\": [0, 200],"
+    " \"duration_s\": 3, \"size\": {\"mean\": -0.15, \"sd\": 0.05}},"
+    "{\"kind\": \"gap\", \"rate_per_path\": 0.5, \"time_s\": [0, 200], \"duration_s\": 3,"
+    " \"size\": {\"mean\": -0.1, \"sd\": 0.05}},"
+    "{\"kind\": \"exploit\", \"protocol\": \"b_lend\", \"count\": 1, \"time_s\": [0, 200],"
+    " \"duration_s\": 5, \"size\": {\"mean\": -0.05, \"sd\": 0.02}}]}";
+
+Test(venues, listing_the_venues_in_another_order_changes_no_venue)
+{
+    const unsigned long long seed = test_seed();
+    char rest[4096];
+    venue_run a, b;
+    long long p;
+    int m, moved = 0;
+    snprintf(rest, sizeof rest, "%s%s", two_venues, gaps);
+    run_two(&a, 64, seed, 300, 64, "0.002", "", rest);
+    snprintf(rest, sizeof rest, "%s%s", two_venues_swapped, gaps);
+    run_two(&b, 64, seed, 300, 64, "0.002", "", rest);
+    for (p = 0; p < a.out.n; p++) {
+        for (m = 0; m < STP_N_VENUE_OUTCOMES; m++) {
+            cr_assert_eq(memcmp(&(double){col(&a, "alpha", m, p)}, &(double){col(&b, "alpha", m, p)},
+                                sizeof(double)),
+                         0, "alpha's %d of path %lld", m, p);
+            cr_assert_eq(memcmp(&(double){col(&a, "beta", m, p)}, &(double){col(&b, "beta", m, p)},
+                                sizeof(double)),
+                         0, "beta's %d of path %lld", m, p);
+        }
+        for (m = 0; m < STP_N_OUTCOMES + STP_N_SYSTEM_OUTCOMES; m++)
+            if (m != STP_OUT_FIRST_MOVER) /* an index over the venues in their order */
+                cr_assert_eq(a.out.v[m][p], b.out.v[m][p], "system %d of path %lld", m, p);
+        moved += col(&a, "alpha", STP_OUT_AGENTS_ACTED, p) > 0.0;
+    }
+    cr_assert_gt(moved, 0, "no agent acted: the comparison saw no dynamics");
+    close_run(&a);
+    close_run(&b);
+}
+
+Test(venues, a_gap_on_one_venue_leaves_the_other_bit_for_bit)
+{
+    const unsigned long long seed = test_seed();
+    const char *fmt = "%s\"scenario\": {\"shocks\": [{\"kind\": \"gap\", \"venue\": \"alpha\","
+                      " \"count\": 1, \"time_s\": [10, 100], \"duration_s\": 2,"
+                      " \"size\": {\"mean\": %s, \"sd\": 0}}]}";
+    char rest[4096];
+    venue_run hit, calm;
+    long long p;
+    int m, deeper = 0;
+    snprintf(rest, sizeof rest, fmt, two_venues, "-0.3");
+    run_two(&hit, 48, seed, 240, 64, "0.002", "", rest);
+    snprintf(rest, sizeof rest, fmt, two_venues, "0");
+    run_two(&calm, 48, seed, 240, 64, "0.002", "", rest);
+    for (p = 0; p < hit.out.n; p++) {
+        for (m = 0; m < STP_N_VENUE_OUTCOMES; m++)
+            cr_assert_eq(col(&hit, "beta", m, p), col(&calm, "beta", m, p), "beta's %d, path %lld",
+                         m, p);
+        deeper += col(&hit, "alpha", STP_OUT_MAX_DRAWDOWN, p) >
+                  col(&calm, "alpha", STP_OUT_MAX_DRAWDOWN, p) + 0.2;
+    }
+    cr_assert_eq(deeper, hit.out.n, "the gap moved alpha's drawdown on %d of %lld paths", deeper,
+                 hit.out.n);
+    close_run(&hit);
+    close_run(&calm);
+}
+
+/* P(both venues cascade) - P(alpha) P(beta) over n paths, in standard
+ * errors of the difference (delta method: Var d ~ [pa pb (1 - pa pb) -
+ * ...]; under independence the bootstrap-free bound p(1-p)/n of the joint
+ * indicator dominates, so this z is conservative within 5). */
+static double independence_z(const venue_run *r, double *pa, double *pb)
+{
+    const long long n = r->out.n;
+    long long p, na = 0, nb = 0, nab = 0;
+    double d, se;
+    for (p = 0; p < n; p++) {
+        const int a = col(r, "alpha", STP_OUT_CASCADE, p) != 0.0;
+        const int b = col(r, "beta", STP_OUT_CASCADE, p) != 0.0;
+        na += a;
+        nb += b;
+        nab += a && b;
+    }
+    *pa = (double)na / n;
+    *pb = (double)nb / n;
+    d = (double)nab / n - *pa * *pb;
+    /* Var of the plug-in d under independence: pa pb (1 - pa)(1 - pb) / n
+     * to first order (the covariance of the two indicators' means is 0) */
+    se = sqrt(*pa * *pb * (1.0 - *pa) * (1.0 - *pb) / n);
+    return se > 0.0 ? d / se : 0.0;
+}
+
+static const char two_assets[] =
+    "\"assets\": [{\"name\": \"x\"}, {\"name\": \"y\"}],"
+    "\"venues\": [{\"name\": \"alpha\", \"asset\": \"x\"}, {\"name\": \"beta\", \"asset\": \"y\","
+    "  \"set\": {\"pool.depth_usd\": 1e8}}],";
+
+Test(venues, venues_on_independent_assets_cascade_independently)
+{
+    const unsigned long long seed = test_seed();
+    const char *shocks =
+        "\"scenario\": {\"shocks\": ["
+        "{\"kind\": \"gap\", \"venue\": \"alpha\", \"rate_per_path\": 0.6, \"time_s\": [0, 100],"
+        " \"duration_s\": 2, \"size\": {\"mean\": -0.15, \"sd\": 0.06}},"
+        "{\"kind\": \"gap\", \"venue\": \"beta\", \"rate_per_path\": 0.6, \"time_s\": [0, 100],"
+        " \"duration_s\": 2, \"size\": {\"mean\": -0.15, \"sd\": 0.06}}]}";
+    char rest[4096];
+    venue_run r;
+    double pa, pb, z;
+    snprintf(rest, sizeof rest, "%s%s", two_assets, shocks);
+    run_two(&r, 3000, seed, 150, 32, "0", ", \"correlation\": [[1, 0], [0, 1]]", rest);
+    z = independence_z(&r, &pa, &pb);
+    cr_log_info("independent: P(alpha) %.3f P(beta) %.3f z %.2f", pa, pb, z);
+    cr_assert(pa > 0.1 && pa < 0.9 && pb > 0.1 && pb < 0.9, "P(alpha) %g, P(beta) %g", pa, pb);
+    cr_assert_lt(fabs(z), 5.0, "P(both) - P(alpha) P(beta) = %.2f standard errors", z);
+    close_run(&r);
+}
+
+Test(venues, a_shared_gap_makes_the_check_fail)
+{
+    /* the same venues hit by one unscoped gap: the test above must see
+     * the dependence, or it could not fail */
+    const unsigned long long seed = test_seed();
+    const char *shocks =
+        "\"scenario\": {\"shocks\": ["
+        "{\"kind\": \"gap\", \"rate_per_path\": 0.6, \"time_s\": [0, 100],"
+        " \"duration_s\": 2, \"size\": {\"mean\": -0.15, \"sd\": 0.06}}]}";
+    char rest[4096];
+    venue_run r;
+    double pa, pb, z;
+    snprintf(rest, sizeof rest, "%s%s", two_assets, shocks);
+    run_two(&r, 3000, seed, 150, 32, "0", ", \"correlation\": [[1, 0], [0, 1]]", rest);
+    z = independence_z(&r, &pa, &pb);
+    cr_log_info("shared gap: P(alpha) %.3f P(beta) %.3f z %.2f", pa, pb, z);
+    cr_assert_gt(z, 5.0, "a shared gap left P(both) within %.2f standard errors of independence",
+                 z);
+    close_run(&r);
+}
+
+/* Sample correlation of the two venues' final log price ratios. */
+static double final_correlation(const venue_run *r)
+{
+    const long long n = r->out.n;
+    double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
+    long long p;
+    for (p = 0; p < n; p++) {
+        const double x = log(col(r, "alpha", STP_OUT_FINAL_PRICE_RATIO, p));
+        const double y = log(col(r, "beta", STP_OUT_FINAL_PRICE_RATIO, p));
+        sx += x;
+        sy += y;
+        sxx += x * x;
+        syy += y * y;
+        sxy += x * y;
+    }
+    return (sxy - sx * sy / n) / sqrt((sxx - sx * sx / n) * (syy - sy * sy / n));
+}
+
+Test(venues, the_assets_prices_carry_the_configured_correlation)
+{
+    const unsigned long long seed = test_seed();
+    const double rho = 0.2 + 0.6 * (double)(seed % 1000) / 1000.0;
+    char market[128];
+    venue_run r;
+    double c, se;
+    snprintf(market, sizeof market, ", \"correlation\": [[1, %.4f], [%.4f, 1]]", rho, rho);
+    /* no agents' sells and no shocks: the pools follow their fundamentals */
+    run_two(&r, 2000, seed, 200, 1, "0", market,
+            "\"assets\": [{\"name\": \"x\"}, {\"name\": \"y\"}],"
+            "\"venues\": [{\"name\": \"alpha\", \"asset\": \"x\"},"
+            "  {\"name\": \"beta\", \"asset\": \"y\"}],"
+            "\"scenario\": {\"shocks\": []}");
+    c = final_correlation(&r);
+    se = (1.0 - rho * rho) / sqrt((double)r.out.n); /* Fisher: the sample r's sd */
+    cr_log_info("correlation %.3f configured %.3f (se %.3f)", c, rho, se);
+    cr_assert_lt(fabs(c - rho), 5.0 * se + 0.01, "sample %.4f, configured %.4f", c, rho);
+    close_run(&r);
+}
+
+Test(venues, the_system_record_joins_the_venues)
+{
+    const unsigned long long seed = test_seed();
+    char rest[4096];
+    venue_run r;
+    long long p;
+    int casc = 0;
+    snprintf(rest, sizeof rest, "%s%s", two_venues, gaps);
+    run_two(&r, 64, seed, 300, 64, "0.002", "", rest);
+    for (p = 0; p < r.out.n; p++) {
+        const double la = col(&r, "alpha", STP_OUT_LIQUIDATED_USD, p),
+                     lb = col(&r, "beta", STP_OUT_LIQUIDATED_USD, p);
+        const double ta = col(&r, "alpha", STP_VOUT_T_CASCADE_S, p),
+                     tb = col(&r, "beta", STP_VOUT_T_CASCADE_S, p);
+        const int ca = col(&r, "alpha", STP_OUT_CASCADE, p) != 0.0,
+                  cb = col(&r, "beta", STP_OUT_CASCADE, p) != 0.0;
+        cr_assert_eq(r.out.v[STP_OUT_LIQUIDATED_USD][p], la + lb);
+        cr_assert_eq(r.out.v[STP_OUT_MAX_DRAWDOWN][p],
+                     fmax(col(&r, "alpha", STP_OUT_MAX_DRAWDOWN, p),
+                          col(&r, "beta", STP_OUT_MAX_DRAWDOWN, p)));
+        cr_assert_eq(r.out.v[stp_system_column(STP_SYS_VENUES_IN_CASCADE)][p], ca + cb);
+        cr_assert_eq(r.out.v[STP_OUT_CASCADE][p], (double)(ca || cb), "cascade.venues any");
+        /* a venue cascades at the end iff its cascade began */
+        cr_assert_eq(ca, ta >= 0.0, "alpha path %lld", p);
+        cr_assert_eq(cb, tb >= 0.0, "beta path %lld", p);
+        cr_assert_eq(r.out.v[stp_system_column(STP_SYS_CONTAGION_LAG_S)][p],
+                     ca && cb ? fabs(ta - tb) : -1.0);
+        casc += ca + cb;
+    }
+    cr_assert_gt(casc, 0, "no venue cascaded: the joins saw no cascade");
+    close_run(&r);
+}
