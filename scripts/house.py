@@ -46,7 +46,7 @@ HEADER_FLOOR = {
     # counter-based generator every floor may use (the bootstrap draws
     # from Philox as the paths do)
     "hd": "util", "fmath": "util", "rng": "util",
-    "liquidation": "model", "link": "model", "contagion": "model",
+    "liquidation": "model", "link": "model", "system_outcomes": "model",
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 

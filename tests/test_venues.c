@@ -4,7 +4,7 @@
  * venues on independent assets cascade independently (and on correlated
  * ones do not: the check has power), the assets' shocks carry the
  * configured correlation, and the system's record joins the venues' as
- * contagion.h says. */
+ * system_outcomes.h says. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -323,4 +323,147 @@ Test(venues, the_system_record_joins_the_venues)
     }
     cr_assert_gt(casc, 0, "no venue cascaded: the joins saw no cascade");
     close_run(&r);
+}
+
+/* ---------------------------------------------------------------------------
+ * The price channel (links) and the behavioural one (cross-venue agents)
+ * ------------------------------------------------------------------------- */
+
+static const char gap_alpha[] =
+    "\"scenario\": {\"shocks\": [{\"kind\": \"gap\", \"venue\": \"alpha\", \"count\": 1,"
+    " \"time_s\": [20, 60], \"duration_s\": 2, \"size\": {\"mean\": -0.3, \"sd\": 0.02}}%s]}";
+
+/* Two venues on one asset, a gap on alpha only, and %s: the links. */
+static void run_linked(venue_run *r, unsigned long long seed, const char *links,
+                       const char *more_shocks)
+{
+    char rest[4096], shocks[1024];
+    snprintf(shocks, sizeof shocks, gap_alpha, more_shocks);
+    snprintf(rest, sizeof rest, "%s%s%s", two_venues, links, shocks);
+    run_two(r, 48, seed, 240, 32, "0", "", rest);
+}
+
+Test(venues, a_zero_latency_link_carries_the_gap_to_the_other_pool)
+{
+    const unsigned long long seed = test_seed();
+    venue_run alone, linked;
+    long long p;
+    run_linked(&alone, seed, "", "");
+    run_linked(&linked, seed,
+               "\"links\": [{\"name\": \"bridge\", \"a\": \"alpha\", \"b\": \"beta\","
+               " \"latency_s\": 0, \"capacity_usd_per_s\": 1e15, \"cost\": 0.001}],",
+               "");
+    for (p = 0; p < linked.out.n; p++) {
+        const double pa = col(&linked, "alpha", STP_OUT_FINAL_PRICE_RATIO, p),
+                     pb = col(&linked, "beta", STP_OUT_FINAL_PRICE_RATIO, p);
+        /* both pools started at one price: the link leaves them in its band */
+        const double band = (1.0 - 0.003) * (1.0 - 0.003) * (1.0 - 0.001);
+        cr_assert_leq(pb * band, pa * (1.0 + 1e-9), "path %lld: %g against %g", p, pb, pa);
+        cr_assert_leq(pa * band, pb * (1.0 + 1e-9), "path %lld: %g against %g", p, pa, pb);
+        cr_assert_lt(col(&alone, "beta", STP_OUT_MAX_DRAWDOWN, p), 0.1, "path %lld", p);
+        cr_assert_gt(col(&linked, "beta", STP_OUT_MAX_DRAWDOWN, p), 0.1,
+                     "path %lld: the link did not carry alpha's gap to beta", p);
+    }
+    close_run(&alone);
+    close_run(&linked);
+}
+
+Test(venues, a_bridge_halt_decouples_the_venues)
+{
+    const unsigned long long seed = test_seed();
+    const char *halt = ", {\"kind\": \"bridge_halt\", \"venue\": \"beta\", \"count\": 1,"
+                       " \"time_s\": 0, \"duration_s\": 240, \"size\": {\"mean\": 0, \"sd\": 0}}";
+    venue_run alone, halted;
+    long long p;
+    int m;
+    /* the same slots in both runs (the scenario's draws alike), the link
+     * only in one: closed from the first step, it must change nothing */
+    run_linked(&alone, seed, "", halt);
+    run_linked(&halted, seed,
+               "\"links\": [{\"name\": \"bridge\", \"a\": \"alpha\", \"b\": \"beta\","
+               " \"latency_s\": 0, \"capacity_usd_per_s\": 1e15, \"cost\": 0.001}],",
+               halt);
+    for (p = 0; p < halted.out.n; p++)
+        for (m = 0; m < STP_N_VENUE_OUTCOMES; m++) {
+            cr_assert_eq(col(&halted, "beta", m, p), col(&alone, "beta", m, p),
+                         "beta's %d, path %lld", m, p);
+            cr_assert_eq(col(&halted, "alpha", m, p), col(&alone, "alpha", m, p),
+                         "alpha's %d, path %lld", m, p);
+        }
+    close_run(&alone);
+    close_run(&halted);
+}
+
+/* Every alpha borrower also on beta (or none), no link: a gap on alpha
+ * alone makes the herd sell on beta too. Paired on the same paths (the
+ * cross-venue draws are their own, so nothing else moves). */
+static void run_shared(venue_run *r, unsigned long long seed, double share, const char *from)
+{
+    char rest[4096], shocks[1024];
+    snprintf(shocks, sizeof shocks, gap_alpha, "");
+    snprintf(rest, sizeof rest,
+             "\"venues\": [{\"name\": \"alpha\", \"set\": {\"population.cross_venue_share\": %g,"
+             "  \"population.features_from\": \"%s\"}},"
+             " {\"name\": \"beta\", \"set\": {\"pool.depth_usd\": 5e7}}],%s",
+             share, from, shocks);
+    run_two(r, 64, seed, 240, 64, "0", "", rest);
+}
+
+static double paired_t(const venue_run *a, const venue_run *b, const char *venue, int m,
+                       double *mean)
+{
+    const long long n = a->out.n;
+    double s = 0.0, ss = 0.0;
+    long long p;
+    for (p = 0; p < n; p++) {
+        const double d = col(a, venue, m, p) - col(b, venue, m, p);
+        s += d;
+        ss += d * d;
+    }
+    *mean = s / n;
+    return *mean / sqrt((ss / n - *mean * *mean) / (n - 1) + 1e-300);
+}
+
+Test(venues, cross_venue_agents_carry_a_crash_to_the_other_venue)
+{
+    const unsigned long long seed = test_seed();
+    venue_run single, shared;
+    double mean, t;
+    long long p;
+    int m;
+    run_shared(&single, seed, 0.0, "home");
+    run_shared(&shared, seed, 1.0, "home");
+    t = paired_t(&shared, &single, "beta", STP_OUT_DEFENSIVE_SELL_USD, &mean);
+    cr_log_info("beta's defensive sells +%.3g USD a path (paired t %.1f)", mean, t);
+    cr_assert_gt(t, 4.0, "beta's sells rose by %g a path, paired t %.2f", mean, t);
+    /* alpha's own agents are the same and decide alike */
+    for (p = 0; p < single.out.n; p++)
+        for (m = 0; m < STP_N_VENUE_OUTCOMES; m++)
+            cr_assert_eq(col(&shared, "alpha", m, p), col(&single, "alpha", m, p),
+                         "alpha's %d, path %lld", m, p);
+    close_run(&single);
+    close_run(&shared);
+}
+
+Test(venues, reading_the_largest_move_makes_beta_agents_sell_for_alpha)
+{
+    /* beta's cross-venue agents, reading alpha's crash, sell on beta even
+     * though beta's own market is calm (no link): their home is beta */
+    const unsigned long long seed = test_seed();
+    char rest[4096], shocks[1024];
+    venue_run home, largest;
+    double mean, t;
+    const char *fmt =
+        "\"venues\": [{\"name\": \"alpha\"}, {\"name\": \"beta\", \"set\": {"
+        "  \"population.cross_venue_share\": 1, \"population.features_from\": \"%s\"}}],%s";
+    snprintf(shocks, sizeof shocks, gap_alpha, "");
+    snprintf(rest, sizeof rest, fmt, "home", shocks);
+    run_two(&home, 64, seed, 240, 64, "0", "", rest);
+    snprintf(rest, sizeof rest, fmt, "largest_move", shocks);
+    run_two(&largest, 64, seed, 240, 64, "0", "", rest);
+    t = paired_t(&largest, &home, "beta", STP_OUT_AGENTS_ACTED, &mean);
+    cr_log_info("beta's agents acting: +%.3g a path (paired t %.1f)", mean, t);
+    cr_assert_gt(t, 4.0, "beta's acting agents rose by %g a path, paired t %.2f", mean, t);
+    close_run(&home);
+    close_run(&largest);
 }

@@ -77,7 +77,7 @@ stp_status stp_backend_run_batch(const stp_sim_ctx *ctx, stp_scenario_table *sce
         else
             *w *= scen->weight[p];
     }
-    /* a venue's record carries its path's weight (contagion.h) */
+    /* a venue's record carries its path's weight (system_outcomes.h) */
     for (p = 0; st == STP_OK && ctx->out->n_cols > STP_N_OUTCOMES && p < n; p++) {
         const long long r = path0 - ctx->out->base + p;
         int v;

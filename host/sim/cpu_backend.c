@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stampede/contagion.h"
+#include "stampede/system_outcomes.h"
 #include "stampede/interrupt.h"
 #include "stampede/path.h"
 #include "stampede/tables.h"
@@ -24,16 +24,23 @@
 #define DURING_BATCH "a batch of paths" /* the phase a stop request names (interrupt.h) */
 
 /* Per-thread scratch, sized by the population, reused across paths. */
-typedef struct workspace {
+typedef struct workspace workspace;
+struct workspace {
     stp_path_ws w; /* its arrays in mem (workspace.h) */
     void *mem;     /* owned: stp_path_ws_bytes of every part */
     float *logit;  /* [agent] */
     _Alignas(64) float feat_col[STP_RING_COLS * STP_LAG_RING]; /* w.feat_ring by columns */
     const stp_mlp_pack *pack;
     double *ring; /* multi-venue paths, on venue 0's: the links' units in flight (venues.h) */
+    /* multi-venue paths whose cross-venue agents read the venue of the
+     * largest move: every venue's workspace, and this venue's index and
+     * flags; peers NULL otherwise */
+    const struct workspace *peers;
+    int n_peers, venue;
+    const unsigned char *cross;
     double bound; /* liq_bound of the positions, while bound_ok */
     int bound_ok;
-} workspace;
+};
 
 static void workspace_free(workspace *ws)
 {
@@ -69,6 +76,31 @@ static void ring_to_cols(float *col, const float *ring, int r)
         col[k * STP_LAG_RING + r] = ring[r * STP_RING_COLS + k];
 }
 
+/* DESIGN §10, population.features_from "largest_move": a cross-venue
+ * agent's market features are those of the venue whose drawdown feature
+ * is deepest in the row it sees (its lag back; ties to its home), its own
+ * health factor its home position's. */
+static void largest_move(float (*xt)[TILE], const workspace *ws, const stp_path_tables *tb, int a0,
+                         int n, int t)
+{
+    int j, u, k;
+    for (j = 0; j < n; j++) {
+        const int row = (t - tb->lag_steps[a0 + j]) & (STP_LAG_RING - 1);
+        const workspace *best = ws;
+        float dd = xt[STP_F_DD][j];
+        if (!ws->cross[a0 + j]) continue;
+        for (u = 0; u < ws->n_peers; u++) {
+            const float du = ws->peers[u].feat_col[STP_F_DD * STP_LAG_RING + row];
+            if (du > dd) {
+                dd = du;
+                best = &ws->peers[u];
+            }
+        }
+        for (k = 0; best != ws && k < STP_FEATURES; k++)
+            if (k != STP_F_HF) xt[k][j] = best->feat_col[k * STP_LAG_RING + row];
+    }
+}
+
 /* Features of agents [a0, a0 + n) into xt[feature][j], the oracle price
  * each saw in xt[STP_FEATURES][j]: stp_agent_features by lanes. */
 static void gather_features(float (*xt)[TILE], const workspace *ws, const stp_path_tables *tb,
@@ -84,6 +116,7 @@ static void gather_features(float (*xt)[TILE], const workspace *ws, const stp_pa
     for (j = 0; j < n; j++)
         xt[STP_F_HF][j] = stp_agent_hf(role[j], c[j], d[j], lt[j], xt[STP_FEATURES][j],
                                        xt[STP_F_HF][j]);
+    if (ws->peers) largest_move(xt, ws, tb, a0, n, t);
 }
 
 /* The rule families' logits (stp_model_logit's other cases), the agents
@@ -126,14 +159,20 @@ static void family_logits(float *logit, const workspace *ws, const stp_path_tabl
     }
 }
 
-/* The step's candidates, in index order (stp_agent_candidate over every
- * agent's logit), into w->cand. */
-static void screen_agents(stp_path_state *s, workspace *ws, const stp_path_tables *tb, int t)
+/* Every family's agents' logits into ws->logit. */
+static void agent_logits(workspace *ws, const stp_path_tables *tb, int t)
 {
-    const stp_path_ws *w = &ws->w;
-    int a, a0, f;
+    int f;
     for (f = 0; f < tb->n_families; f++)
         family_logits(ws->logit, ws, tb, f, t);
+}
+
+/* The step's candidates, in index order (stp_agent_candidate over every
+ * agent's logit in ws->logit), into w->cand. */
+static void screen_candidates(stp_path_state *s, workspace *ws, const stp_path_tables *tb, int t)
+{
+    const stp_path_ws *w = &ws->w;
+    int a, a0;
     s->n_cand = 0;
     /* most agents in most steps are under their threshold: a vector
      * pre-screen (a necessary condition of stp_agent_candidate) skips
@@ -235,7 +274,8 @@ static int simulate_path(workspace *ws, const stp_sim_ctx *ctx, const stp_path_t
         stp_path_step_open(&s, w, tb, path, t); /* (1)-(3) */
         if (s.any_exploit) ws->bound_ok = 0;
         ring_to_cols(ws->feat_col, w->feat_ring, t % STP_LAG_RING);
-        screen_agents(&s, ws, tb, t);  /* the lists of (4) and (5), both */
+        agent_logits(ws, tb, t);       /* the lists of (4) and (5), both */
+        screen_candidates(&s, ws, tb, t);
         screen_positions(&s, ws, tb); /* before the decisions (path.h) */
         listed = s.n_liq; /* before the grace filter shortens the list */
         stp_path_step_close(&s, w, tb, path, row, t); /* (4)-(8) */
@@ -295,8 +335,16 @@ static int simulate_venues(workspace *ws, const stp_sim_ctx *ctx, const venue_ta
             if (s[v].any_exploit) ws[v].bound_ok = 0;
             ring_to_cols(ws[v].feat_col, ws[v].w.feat_ring, t % STP_LAG_RING);
         }
+        for (v = 0; v < nv; v++)
+            agent_logits(&ws[v], &vt[v].tabs->view, t);
+        for (v = 0; v < nv; v++) { /* a mirror fires when its leader's model does */
+            const stp_mirrors *mi = &vs->mirror[v];
+            float *logit = ws[v].logit + vs->pop[v]->n_agents;
+            for (i = 0; i < mi->n; i++)
+                logit[i] = ws[mi->leader_venue[i]].logit[mi->leader_agent[i]];
+        }
         for (v = 0; v < nv; v++) {
-            screen_agents(&s[v], &ws[v], &vt[v].tabs->view, t);
+            screen_candidates(&s[v], &ws[v], &vt[v].tabs->view, t);
             screen_positions(&s[v], &ws[v], &vt[v].tabs->view);
             listed[v] = s[v].n_liq;
         }
@@ -347,7 +395,8 @@ static stp_status venue_tables_build(venue_tables *vt, const stp_sim_ctx *ctx, s
         if ((st = stp_tables_create(&vt[v].tabs, &vs->prm[v], vs->cfg[v], vs->pop[v], ctx->scen,
                                     err)) == STP_OK &&
             (st = stp_tables_scope(vt[v].tabs, ctx->cfg, v, vs->cfg[v]->venue, ctx->scen, err)) ==
-                STP_OK)
+                STP_OK &&
+            (st = stp_tables_mirror(vt[v].tabs, vs->pop[v], vs, v, err)) == STP_OK)
             st = stp_mlp_pack_build(&vt[v].pack, &vt[v].tabs->view, err);
     if (st != STP_OK) venue_tables_free(vt, vs->n);
     return st;
@@ -370,6 +419,13 @@ static stp_status cpu_run_venues(const stp_sim_ctx *ctx, long long path0, long l
         memset(ws, 0, sizeof ws);
         for (v = 0; v < nv; v++) {
             ws[v].pack = &vt[v].pack;
+            if (ctx->venues->cfg[v]->population.features_largest_move &&
+                ctx->venues->cfg[v]->population.cross_venue_share > 0.0) {
+                ws[v].peers = ws;
+                ws[v].n_peers = nv;
+                ws[v].venue = v;
+                ws[v].cross = ctx->venues->cross[v];
+            }
             if (local.status == STP_OK) workspace_alloc(&ws[v], &vt[v].tabs->view, &local);
         }
         if (local.status == STP_OK &&

@@ -2,6 +2,9 @@
 #include "stampede/tables.h"
 
 #include <stdlib.h>
+#include <string.h>
+
+#include "stampede/venues.h"
 
 stp_status stp_tables_create(stp_tables **out, const stp_params *prm, const stp_config *cfg,
                              const stp_population *pop, const stp_scenario_table *scen,
@@ -80,6 +83,86 @@ stp_status stp_tables_scope(stp_tables *t, const stp_config *base, int venue, in
     return STP_OK;
 }
 
+/* n + m copies of a population's agent array, the last m zero. */
+#define EXTEND(err, dst, src, n, m)                                                                \
+    (STP_ALLOC(err, dst, (size_t)(n) + (size_t)(m) + 1) ||                                         \
+     (memcpy(dst, src, sizeof *(dst) * (size_t)(n)), 0))
+
+stp_status stp_tables_mirror(stp_tables *t, const stp_population *pop,
+                             const struct stp_venues *vs, int v, stp_error *err)
+{
+    const stp_mirrors *m = &vs->mirror[v];
+    const int na = pop->n_agents, nm = m->n, np = na + nm + pop->n_passive;
+    const stp_params *prm = &t->view.prm;
+    stp_path_tables *w = &t->view;
+    int *prot = NULL;
+    float *lt = NULL, *c0 = NULL, *d0 = NULL;
+    int j, k;
+    if (nm == 0) return STP_OK;
+    if (EXTEND(err, t->role, pop->role, na, nm) ||
+        EXTEND(err, t->lag_steps, pop->lag_steps, na, nm) ||
+        EXTEND(err, t->logit_threshold, pop->logit_threshold, na, nm) ||
+        EXTEND(err, t->sell_fraction, pop->sell_fraction, na, nm) ||
+        EXTEND(err, t->lp_share, pop->lp_share, na, nm) ||
+        EXTEND(err, t->fee_tolerance, pop->fee_tolerance, na, nm) ||
+        STP_ALLOC(err, t->params, (size_t)STP_MAX_PARAMS * (size_t)(na + nm)) ||
+        STP_ALLOC(err, prot, np) || STP_ALLOC(err, lt, np) || STP_ALLOC(err, c0, np) ||
+        STP_ALLOC(err, d0, np)) {
+        free(prot);
+        free(lt);
+        free(c0);
+        free(d0);
+        return err->status;
+    }
+    for (k = 0; k < STP_MAX_PARAMS; k++)
+        memcpy(t->params + (size_t)k * (size_t)(na + nm), pop->params + (size_t)k * (size_t)na,
+               sizeof(float) * (size_t)na);
+    for (j = 0; j < nm; j++) {
+        const stp_population *lead = vs->pop[m->leader_venue[j]];
+        const int a = m->leader_agent[j];
+        t->role[na + j] = STP_ROLE_BORROWER;
+        t->logit_threshold[na + j] = lead->logit_threshold[a];
+        t->sell_fraction[na + j] = lead->sell_fraction[a];
+        t->fee_tolerance[na + j] = lead->fee_tolerance[a];
+    }
+    /* positions: the agents', the mirrors', then the passive ones */
+    for (j = 0; j < np; j++) {
+        const int from = j < na ? j : j - nm; /* the population's position */
+        if (j >= na && j < na + nm) {
+            prot[j] = m->prot[j - na];
+            c0[j] = m->c0[j - na];
+            d0[j] = m->d0[j - na];
+        } else {
+            prot[j] = t->prot[from];
+            c0[j] = t->c0[from];
+            d0[j] = t->d0[from];
+        }
+        lt[j] = prot[j] >= 0 ? prm->lt[prot[j]] : 0.0f;
+    }
+    free(t->prot);
+    free(t->lt);
+    free(t->c0);
+    free(t->d0);
+    t->prot = prot;
+    t->lt = lt;
+    t->c0 = c0;
+    t->d0 = d0;
+    w->n_agents = na + nm;
+    w->n_positions = np;
+    w->role = t->role;
+    w->lag_steps = t->lag_steps;
+    w->logit_threshold = t->logit_threshold;
+    w->sell_fraction = t->sell_fraction;
+    w->lp_share = t->lp_share;
+    w->fee_tolerance = t->fee_tolerance;
+    w->params = t->params;
+    w->prot = prot;
+    w->lt = lt;
+    w->c0 = c0;
+    w->d0 = d0;
+    return STP_OK;
+}
+
 void stp_tables_set_rows(stp_tables *t, const stp_scenario_table *scen)
 {
     t->view.scen_base = scen->base;
@@ -99,5 +182,12 @@ void stp_tables_destroy(stp_tables *t)
     free(t->slot_protocol);
     free(t->slot_venue);
     free(t->slot_asset);
+    free(t->role);
+    free(t->lag_steps);
+    free(t->logit_threshold);
+    free(t->sell_fraction);
+    free(t->lp_share);
+    free(t->fee_tolerance);
+    free(t->params);
     free(t);
 }

@@ -7,6 +7,75 @@
 #include <string.h>
 
 #include "stampede/correlation.h"
+#include "stampede/rng.h"
+
+/* The round word of the cross-venue draws: past every population round
+ * (population.c uses round | key << 16 with round < 2^8) */
+#define CROSS_ROUND 0xff00u
+
+/* Whether borrower a of venue v is a cross-venue agent, and the uniform
+ * that picks its mirrors' protocols: one Philox block keyed by the
+ * venue's key and the agent. */
+static stp_u32x4 cross_draw(const stp_config *vcfg, int a)
+{
+    return stp_philox(vcfg->run.seed, STP_STREAM_POPULATION,
+                      CROSS_ROUND | (uint32_t)vcfg->venue << 16, 0xffffu, (uint32_t)a, 0);
+}
+
+static int is_cross(const stp_config *vcfg, const stp_population *pop, int a)
+{
+    return pop->role[a] == STP_ROLE_BORROWER && pop->debt_usd[a] > 0.0f &&
+           stp_uniform(cross_draw(vcfg, a).v[0]) < (float)vcfg->population.cross_venue_share;
+}
+
+/* Venue u's protocol for uniform x: its protocols by their shares in its
+ * config (0 on the other venues'). */
+static int pick_protocol(const stp_config *ucfg, float x)
+{
+    double cum = 0.0;
+    int k, last = -1;
+    for (k = 0; k < ucfg->n_protocols; k++) {
+        if (!(ucfg->protocols[k].share > 0.0)) continue;
+        last = k;
+        cum += ucfg->protocols[k].share;
+        if ((double)x < cum) return k;
+    }
+    return last;
+}
+
+static stp_status add_mirrors(stp_venues *vs, int u, stp_error *err)
+{
+    stp_mirrors *m = &vs->mirror[u];
+    const stp_params *pu = &vs->prm[u];
+    int v, a, n = 0;
+    for (v = 0; v < vs->n; v++)
+        for (a = 0; v != u && a < vs->pop[v]->n_agents; a++)
+            n += vs->cross[v][a];
+    m->n = n;
+    if (STP_ALLOC(err, m->leader_venue, n + 1) || STP_ALLOC(err, m->leader_agent, n + 1) ||
+        STP_ALLOC(err, m->prot, n + 1) || STP_ALLOC(err, m->c0, n + 1) ||
+        STP_ALLOC(err, m->d0, n + 1))
+        return err->status;
+    n = 0;
+    for (v = 0; v < vs->n; v++) {
+        const stp_population *pv = vs->pop[v];
+        for (a = 0; v != u && a < pv->n_agents; a++) {
+            const int k0 = pv->protocol[a];
+            int k;
+            if (!vs->cross[v][a]) continue;
+            k = pick_protocol(vs->cfg[u], stp_uniform(cross_draw(vs->cfg[v], a).v[1]));
+            m->leader_venue[n] = v;
+            m->leader_agent[n] = a;
+            m->prot[n] = k;
+            m->d0[n] = pv->debt_usd[a];
+            /* its leader's health factor: c P lt / d equal on both venues */
+            m->c0[n] = (float)((double)pv->collateral[a] * vs->prm[v].price0 * vs->prm[v].lt[k0] /
+                               (pu->price0 * pu->lt[k]));
+            n++;
+        }
+    }
+    return STP_OK;
+}
 
 /* Venue v's asset and its row of the correlation's factor into prm
  * (params.h: corr_l is the factor's leading (asset + 1) square). */
@@ -66,9 +135,19 @@ stp_status stp_venues_create(stp_venues **out, const stp_config *cfg, int k, stp
             }
             goto fail;
         }
-        vs->agent_base[v + 1] = vs->agent_base[v] + vs->pop[v]->n_agents;
         vs->own_weight[v] = !seen[cfg->venues[v].asset];
         seen[cfg->venues[v].asset] = 1;
+    }
+    for (v = 0; v < vs->n; v++) {
+        const int na = vs->pop[v]->n_agents;
+        int a;
+        if (STP_ALLOC(err, vs->cross[v], na + 1)) goto fail;
+        for (a = 0; a < na; a++)
+            vs->cross[v][a] = (unsigned char)is_cross(vs->cfg[v], vs->pop[v], a);
+    }
+    for (v = 0; v < vs->n; v++) {
+        if ((st = add_mirrors(vs, v, err)) != STP_OK) goto fail;
+        vs->agent_base[v + 1] = vs->agent_base[v] + vs->pop[v]->n_agents + vs->mirror[v].n;
     }
     vs->need = cfg->cascade.venues == STP_CASCADE_ALL ? vs->n : cfg->cascade.venues;
     vs->n_links = cfg->n_links;
@@ -108,6 +187,12 @@ void stp_venues_destroy(stp_venues *vs)
     int v;
     if (!vs) return;
     for (v = 0; v < STP_MAX_VENUES; v++) {
+        free(vs->mirror[v].leader_venue);
+        free(vs->mirror[v].leader_agent);
+        free(vs->mirror[v].prot);
+        free(vs->mirror[v].c0);
+        free(vs->mirror[v].d0);
+        free(vs->cross[v]);
         stp_population_destroy(vs->pop[v]);
         stp_config_destroy(vs->cfg[v]);
     }

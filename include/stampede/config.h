@@ -189,6 +189,14 @@ typedef struct stp_config {
         double sell_fraction, cooldown_s;
         double collateral_total_usd, collateral_log_sd;
         double hf0_min, hf0_median, hf0_log_sd;
+        /* DESIGN §10: the share of this venue's borrowing AI agents that
+         * also hold a position on every other venue (0 without venues) */
+        double cross_venue_share;
+        /* population.features_from: 0 "home", the venue it lives on; 1
+         * "largest_move": a cross-venue agent's model reads the venue with
+         * the deepest drawdown feature in the row it sees (its own health
+         * factor stays its home position's) */
+        int features_largest_move;
     } population;
 
     struct {

@@ -16,6 +16,10 @@ typedef struct stp_tables {
     float *lt, *c0, *d0;  /* [position] */
     int *slot_protocol;   /* [slot] */
     int *slot_venue, *slot_asset; /* [slot]: a venue's tables (stp_tables_scope); else NULL */
+    /* a venue with mirrors (stp_tables_mirror): the agents' arrays with the
+     * mirrors after the population's agents; else NULL */
+    int *role, *lag_steps;
+    float *logit_threshold, *sell_fraction, *lp_share, *fee_tolerance, *params;
 } stp_tables;
 
 /* Borrows pop and scen->slot_* (they must outlive the tables). */
@@ -28,6 +32,15 @@ stp_status stp_tables_create(stp_tables **out, const stp_params *prm, const stp_
  * shock's of the base config (venue, asset: workspace.h). */
 stp_status stp_tables_scope(stp_tables *t, const stp_config *base, int venue, int venue_key,
                             const stp_scenario_table *scen, stp_error *err);
+
+struct stp_venues;
+/* Venue v's mirrors of other venues' cross-venue agents (venues.h) into
+ * its tables: agents [n_agents, n_agents + n_mirrors) after the
+ * population's (no family: their logits are their leaders'), their
+ * positions after the population's agents' and before the passive ones.
+ * Nothing to do without mirrors. */
+stp_status stp_tables_mirror(stp_tables *t, const stp_population *pop,
+                             const struct stp_venues *vs, int v, stp_error *err);
 
 /* Points the view at the scenario rows of scen (paths [scen->base, ...)). */
 void stp_tables_set_rows(stp_tables *t, const stp_scenario_table *scen);

@@ -2,7 +2,7 @@
  * population: each venue's config (the base with its asset's and its own
  * overrides, stp_config_venue), the per-step constants derived from it,
  * its own population, and how the system's record joins theirs
- * (contagion.h). A config without "venues" has none of this: it is one
+ * (system_outcomes.h). A config without "venues" has none of this: it is one
  * venue, the config itself, simulated as before. */
 #ifndef STAMPEDE_VENUES_H
 #define STAMPEDE_VENUES_H
@@ -15,6 +15,21 @@
 
 STP_EXTERN_C_BEGIN
 
+/* A venue's positions of other venues' cross-venue agents (DESIGN §10,
+ * the behavioural channel): mirror j is agent leader_agent[j] of venue
+ * leader_venue[j], holding a position on this venue that it de-risks
+ * whenever its model fires at home. A mirror has no model of its own:
+ * its logit is its leader's (cpu_backend.c), its threshold, sell fraction
+ * and fee tolerance are its leader's, and its position has its leader's
+ * debt and health factor at this venue's price and protocol. In the
+ * venue's tables mirrors are agents n_agents + j (tables.c). */
+typedef struct stp_mirrors {
+    int n;
+    int *leader_venue, *leader_agent; /* [j] */
+    int *prot;                        /* [j]: one of this venue's protocols */
+    float *c0, *d0;                   /* [j]: collateral units, debt USD */
+} stp_mirrors;
+
 typedef struct stp_venues {
     int n; /* >= 2 */
     /* owned: venue v's config; cfg->venue is its key, 1 + the rank of its
@@ -24,8 +39,12 @@ typedef struct stp_venues {
     stp_config *cfg[STP_MAX_VENUES];
     stp_params prm[STP_MAX_VENUES];      /* its constants, with its asset and correlation row */
     stp_population *pop[STP_MAX_VENUES]; /* owned: its agents and positions */
-    int agent_base[STP_MAX_VENUES + 1];  /* venue v's agents are the path's [base[v], base[v+1]) */
-    int own_weight[STP_MAX_VENUES];      /* 1: the first venue on its asset (contagion.h) */
+    /* venue v's agents, its population's and then its mirrors, are the
+     * path's [agent_base[v], agent_base[v + 1]) (the system's first mover) */
+    int agent_base[STP_MAX_VENUES + 1];
+    stp_mirrors mirror[STP_MAX_VENUES];
+    unsigned char *cross[STP_MAX_VENUES]; /* [agent of venue v's population]: cross-venue */
+    int own_weight[STP_MAX_VENUES];      /* 1: the first venue on its asset (system_outcomes.h) */
     int need;                            /* venues whose cascade makes the path's */
     int n_links;
     stp_link_prm link[STP_MAX_LINKS];

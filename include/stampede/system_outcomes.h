@@ -1,4 +1,4 @@
-/* contagion.h: a path's system record from its venues' records (DESIGN
+/* system_outcomes.h: a path's system record from its venues' records (DESIGN
  * §10), written once for every backend. Each venue's record is path.h's
  * stp_path_outcomes of that venue alone plus the start of its cascade;
  * the system's columns aggregate them as docs/model.md states:
@@ -14,8 +14,8 @@
  *   cascade   venues_in_cascade >= the rule's count (cascade.venues)
  *   lag       second cascade start - first; -1 when fewer than two.
  * Must compile as C11 and CUDA C++. */
-#ifndef STAMPEDE_CONTAGION_H
-#define STAMPEDE_CONTAGION_H
+#ifndef STAMPEDE_SYSTEM_OUTCOMES_H
+#define STAMPEDE_SYSTEM_OUTCOMES_H
 
 #include "stampede/hd.h"
 #include "stampede/outcomes.h"
