@@ -14,6 +14,7 @@
 #include "h5_plan.h"
 #include "h5_search.h"
 #include "h5_seal.h"
+#include "h5_venues.h"
 #include "h5util.h"
 
 // ----------------------------------------------------------------------------
@@ -29,7 +30,7 @@ static int read_scalar(hid_t loc, const char *name, hid_t mtype, void *out, stp_
     return -1;
 }
 
-static int read_metric(hid_t stats, const char *name, stp_metric_stats *m, stp_error *err)
+int stp_h5_read_metric(hid_t stats, const char *name, stp_metric_stats *m, stp_error *err)
 {
     /* each *_levels dataset sets its count; the columns after it must match */
     const struct {
@@ -89,7 +90,7 @@ static int read_variant_stats(hid_t vg, stp_variant_summary *vs, stp_error *err)
     for (int m = 0; has && m < STP_N_OUTCOMES; m++) {
         htri_t there;
         if (STP_H5_CHECK(err, there = H5Lexists(g, stp_outcome_names[m], H5P_DEFAULT))) goto fail;
-        if (there && read_metric(g, stp_outcome_names[m], &vs->stats[m], err)) goto fail;
+        if (there && stp_h5_read_metric(g, stp_outcome_names[m], &vs->stats[m], err)) goto fail;
         vs->has_stats[m] = there > 0;
     }
     rc = 0;
@@ -100,17 +101,16 @@ fail:
 
 /* The weights' diagnostics of a weighted run (weights.h); files before
  * them, and unweighted runs, leave diag zero (not computed). */
-static int read_weight_diag(hid_t g, stp_weight_diag *d, stp_error *err)
+static int read_weight_diag(hid_t g, const char *name, stp_weight_diag *d, stp_error *err)
 {
     htri_t has;
     memset(d, 0, sizeof *d);
-    if (STP_H5_CHECK(err, has = H5Aexists_by_name(g, "cascade", "pareto_khat", H5P_DEFAULT)))
+    if (STP_H5_CHECK(err, has = H5Aexists_by_name(g, name, "pareto_khat", H5P_DEFAULT)))
         return -1;
     if (!has) return 0;
-    if (stp_h5_read_attr(g, "cascade", "max_weight_share", H5T_NATIVE_DOUBLE, &d->max_share,
-                         err) ||
-        stp_h5_read_attr(g, "cascade", "pareto_khat", H5T_NATIVE_DOUBLE, &d->khat, err) ||
-        stp_h5_read_attr(g, "cascade", "pareto_tail", H5T_NATIVE_LLONG, &d->tail, err))
+    if (stp_h5_read_attr(g, name, "max_weight_share", H5T_NATIVE_DOUBLE, &d->max_share, err) ||
+        stp_h5_read_attr(g, name, "pareto_khat", H5T_NATIVE_DOUBLE, &d->khat, err) ||
+        stp_h5_read_attr(g, name, "pareto_tail", H5T_NATIVE_LLONG, &d->tail, err))
         return -1;
     d->computed = 1;
     return 0;
@@ -118,28 +118,41 @@ static int read_weight_diag(hid_t g, stp_weight_diag *d, stp_error *err)
 
 /* Importance-weighted P(cascade) and its ESS, and qmc's replicates; files
  * before them hold the unweighted estimate (weighted 0, ess = n). */
-static int read_cascade_weights(hid_t g, stp_cascade_stats *c, stp_error *err)
+static int read_cascade_weights(hid_t g, const char *name, stp_cascade_stats *c, stp_error *err)
 {
     htri_t has;
     int weighted;
     c->weighted = 0;
     c->ess = (double)c->n;
-    if (STP_H5_CHECK(err, has = H5Aexists_by_name(g, "cascade", "weighted", H5P_DEFAULT)))
+    if (STP_H5_CHECK(err, has = H5Aexists_by_name(g, name, "weighted", H5P_DEFAULT)))
         return -1;
     if (!has) return 0;
-    if (stp_h5_read_attr(g, "cascade", "weighted", H5T_NATIVE_INT, &weighted, err) ||
-        stp_h5_read_attr(g, "cascade", "ess", H5T_NATIVE_DOUBLE, &c->ess, err))
+    if (stp_h5_read_attr(g, name, "weighted", H5T_NATIVE_INT, &weighted, err) ||
+        stp_h5_read_attr(g, name, "ess", H5T_NATIVE_DOUBLE, &c->ess, err))
         return -1;
     c->weighted = weighted != 0;
     c->replicates = 0; /* qmc's replicates: files from before qmc lack it */
-    if (STP_H5_CHECK(err, has = H5Aexists_by_name(g, "cascade", "replicates", H5P_DEFAULT)))
+    if (STP_H5_CHECK(err, has = H5Aexists_by_name(g, name, "replicates", H5P_DEFAULT)))
         return -1;
-    if (has && stp_h5_read_attr(g, "cascade", "replicates", H5T_NATIVE_INT, &c->replicates, err))
+    if (has && stp_h5_read_attr(g, name, "replicates", H5T_NATIVE_INT, &c->replicates, err))
         return -1;
     c->se = NAN; /* its standard error: files before 0.3.0 lack it */
-    if (STP_H5_CHECK(err, has = H5Aexists_by_name(g, "cascade", "se", H5P_DEFAULT))) return -1;
-    if (has && stp_h5_read_attr(g, "cascade", "se", H5T_NATIVE_DOUBLE, &c->se, err)) return -1;
-    return read_weight_diag(g, &c->diag, err);
+    if (STP_H5_CHECK(err, has = H5Aexists_by_name(g, name, "se", H5P_DEFAULT))) return -1;
+    if (has && stp_h5_read_attr(g, name, "se", H5T_NATIVE_DOUBLE, &c->se, err)) return -1;
+    return read_weight_diag(g, name, &c->diag, err);
+}
+
+/* P(cascade) in the form stp_h5_write_cascade wrote it under `name`
+ * ("cascade": the variant's; a venue's and the contagion estimates reuse
+ * it, h5_venues.c). */
+int stp_h5_read_cascade(hid_t g, const char *name, stp_cascade_stats *c, stp_error *err)
+{
+    return stp_h5_read_attr(g, name, "p", H5T_NATIVE_DOUBLE, &c->p, err) ||
+           stp_h5_read_attr(g, name, "ci_lo", H5T_NATIVE_DOUBLE, &c->ci_lo, err) ||
+           stp_h5_read_attr(g, name, "ci_hi", H5T_NATIVE_DOUBLE, &c->ci_hi, err) ||
+           stp_h5_read_attr(g, name, "n", H5T_NATIVE_LLONG, &c->n, err) ||
+           stp_h5_read_attr(g, name, "k", H5T_NATIVE_LLONG, &c->k, err) ||
+           read_cascade_weights(g, name, c, err);
 }
 
 static int read_variant(hid_t variants, const char *name, stp_variant_summary *vs, stp_error *err)
@@ -153,15 +166,10 @@ static int read_variant(hid_t variants, const char *name, stp_variant_summary *v
         goto fail;
     }
     if (stp_h5_read_attr(g, ".", "paths_done", H5T_NATIVE_LLONG, &vs->paths_done, err) ||
-        stp_h5_read_attr(g, "cascade", "p", H5T_NATIVE_DOUBLE, &c->p, err) ||
-        stp_h5_read_attr(g, "cascade", "ci_lo", H5T_NATIVE_DOUBLE, &c->ci_lo, err) ||
-        stp_h5_read_attr(g, "cascade", "ci_hi", H5T_NATIVE_DOUBLE, &c->ci_hi, err) ||
-        stp_h5_read_attr(g, "cascade", "n", H5T_NATIVE_LLONG, &c->n, err) ||
-        stp_h5_read_attr(g, "cascade", "k", H5T_NATIVE_LLONG, &c->k, err) ||
-        read_cascade_weights(g, c, err) ||
+        stp_h5_read_cascade(g, "cascade", c, err) ||
         read_variant_stats(g, vs, err) || stp_h5_read_attribution(g, &vs->attribution, err) ||
         stp_h5_read_ensemble(g, &vs->ensemble, err) ||
-        stp_h5_read_plan(g, vs, err))
+        stp_h5_read_plan(g, vs, err) || stp_h5_read_venues(g, vs, err))
         goto fail;
     c->populations = vs->ensemble.k; /* the headline is the ensemble's */
     rc = 0;
@@ -331,8 +339,10 @@ void stp_summary_free(stp_summary *s)
 {
     int i;
     if (!s) return;
-    for (i = 0; s->variants && i < s->n_variants; i++)
+    for (i = 0; s->variants && i < s->n_variants; i++) {
         stp_ensemble_free(&s->variants[i].ensemble);
+        free(s->variants[i].venue_stats);
+    }
     free(s->variants);
     free(s->comparison.rows);
     stp_search_free(&s->search);

@@ -21,6 +21,7 @@
 #include "h5_plan.h"
 #include "h5_search.h"
 #include "h5_seal.h"
+#include "h5_venues.h"
 #include "h5util.h"
 
 #include <assert.h>
@@ -180,7 +181,7 @@ fail:
     return rc;
 }
 
-static int write_metric_stats(hid_t g, const char *name, const stp_metric_stats *s, stp_error *err)
+int stp_h5_write_metric_stats(hid_t g, const char *name, const stp_metric_stats *s, stp_error *err)
 {
     const int nq = clamp_levels(s->n_quantiles), ne = clamp_levels(s->n_es);
     const struct {
@@ -235,9 +236,9 @@ static int write_stats(hid_t vg, const stp_variant_results *v, stp_error *err)
     int rc = -1;
     if (stp_h5_make_group(vg, "stats", 0, &g, err)) goto fail;
     for (int m = 0; m < STP_N_OUTCOMES; m++)
-        if (write_metric_stats(g, stp_outcome_names[m], &v->stats[m], err)) goto fail;
+        if (stp_h5_write_metric_stats(g, stp_outcome_names[m], &v->stats[m], err)) goto fail;
     if (v->peak_sync_acted.n > 0 &&
-        write_metric_stats(g, "peak_sync_acted", &v->peak_sync_acted, err))
+        stp_h5_write_metric_stats(g, "peak_sync_acted", &v->peak_sync_acted, err))
         goto fail;
     rc = 0;
 fail:
@@ -246,28 +247,31 @@ fail:
 }
 
 /* The importance weights' diagnostics (weights.h), on weighted runs only. */
-static int write_weight_diag(hid_t vg, const stp_weight_diag *d, stp_error *err)
+static int write_weight_diag(hid_t vg, const char *name, const stp_weight_diag *d,
+                             stp_error *err)
 {
-    return stp_h5_attr_f64(vg, "cascade", "max_weight_share", d->max_share, err) ||
-           stp_h5_attr_f64(vg, "cascade", "pareto_khat", d->khat, err) ||
-           stp_h5_attr_i64(vg, "cascade", "pareto_tail", d->tail, err);
+    return stp_h5_attr_f64(vg, name, "max_weight_share", d->max_share, err) ||
+           stp_h5_attr_f64(vg, name, "pareto_khat", d->khat, err) ||
+           stp_h5_attr_i64(vg, name, "pareto_tail", d->tail, err);
 }
 
 /* A scalar holding p, so f["variants/x/cascade"][()] is the probability;
- * the Wilson interval and counts ride along as attributes. */
-static int write_cascade(hid_t vg, const stp_cascade_stats *c, stp_error *err)
+ * the Wilson interval and counts ride along as attributes. The variant's
+ * P(cascade) is `name` "cascade"; a venue's and the contagion estimates
+ * reuse the form (h5_venues.c). */
+int stp_h5_write_cascade(hid_t vg, const char *name, const stp_cascade_stats *c, stp_error *err)
 {
-    return ds_scalar(vg, "cascade", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &c->p, err) ||
-           stp_h5_attr_f64(vg, "cascade", "p", c->p, err) ||
-           stp_h5_attr_f64(vg, "cascade", "ci_lo", c->ci_lo, err) ||
-           stp_h5_attr_f64(vg, "cascade", "ci_hi", c->ci_hi, err) ||
-           stp_h5_attr_i64(vg, "cascade", "n", c->n, err) ||
-           stp_h5_attr_i64(vg, "cascade", "k", c->k, err) ||
-           stp_h5_attr_i64(vg, "cascade", "weighted", c->weighted, err) ||
-           stp_h5_attr_f64(vg, "cascade", "ess", c->ess, err) ||
-           stp_h5_attr_i64(vg, "cascade", "replicates", c->replicates, err) ||
-           stp_h5_attr_f64(vg, "cascade", "se", c->se, err) ||
-           (c->diag.computed && write_weight_diag(vg, &c->diag, err));
+    return ds_scalar(vg, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &c->p, err) ||
+           stp_h5_attr_f64(vg, name, "p", c->p, err) ||
+           stp_h5_attr_f64(vg, name, "ci_lo", c->ci_lo, err) ||
+           stp_h5_attr_f64(vg, name, "ci_hi", c->ci_hi, err) ||
+           stp_h5_attr_i64(vg, name, "n", c->n, err) ||
+           stp_h5_attr_i64(vg, name, "k", c->k, err) ||
+           stp_h5_attr_i64(vg, name, "weighted", c->weighted, err) ||
+           stp_h5_attr_f64(vg, name, "ess", c->ess, err) ||
+           stp_h5_attr_i64(vg, name, "replicates", c->replicates, err) ||
+           stp_h5_attr_f64(vg, name, "se", c->se, err) ||
+           (c->diag.computed && write_weight_diag(vg, name, &c->diag, err));
 }
 
 static int write_histograms(hid_t vg, const stp_histogram *hist, stp_error *err)
@@ -417,11 +421,12 @@ static int write_variant(hid_t variants, const stp_variant_results *v, stp_error
                         err) ||
         stp_h5_attr_i64(g, ".", "paths_done", v->paths_done, err) ||
         write_outcomes(g, &v->source, err) || write_scenarios(g, &v->source, err) ||
-        write_stats(g, v, err) || write_cascade(g, &v->cascade, err) ||
+        write_stats(g, v, err) || stp_h5_write_cascade(g, "cascade", &v->cascade, err) ||
         write_histograms(g, v->hist, err) || write_samples(g, v->samples, err) ||
         write_worst(g, v, err) || stp_h5_write_attribution(g, &v->attribution, err) ||
         (v->ensemble && stp_h5_write_ensemble(g, v->ensemble, err)) ||
-        (v->plan && stp_h5_write_plan(g, v->plan, err)))
+        (v->plan && stp_h5_write_plan(g, v->plan, err)) ||
+        (v->n_venues >= 2 && stp_h5_write_venues(g, v, err)))
         goto fail;
     rc = 0;
 fail:
