@@ -53,9 +53,9 @@ static stp_status stats_all(stp_metric_stats *out, const stp_config *cfg, const 
                             const double *w, long long n, int reps, const char *what,
                             stp_error *err)
 {
-    const stp_status st = stp_stats_compute(out, x, w, (size_t)n, cfg->output.quantiles,
-                                            cfg->output.n_quantiles, cfg->output.es_levels,
-                                            cfg->output.n_es_levels, what, err);
+    const stp_status st =
+        stp_stats_compute(out, x, w, (size_t)n, cfg->output.quantiles, cfg->output.n_quantiles,
+                          cfg->output.es_levels, cfg->output.n_es_levels, what, err);
     if (st == STP_OK && reps > 0) {
         const stp_replicate_mean rm = stp_replicate_estimate(x, (size_t)n, reps);
         out->mean_ci_lo = rm.ci_lo;
@@ -67,8 +67,7 @@ static stp_status stats_all(stp_metric_stats *out, const stp_config *cfg, const 
 /* Each venue's record: its metrics' statistics (t_cascade_s over the paths
  * where that venue cascaded) and P(its own cascade). */
 static stp_status venue_records(stp_point_state *r, const stp_config *cfg, const stp_checkpoint *ck,
-                                double *col, double *aux, const double *w, int reps,
-                                stp_error *err)
+                                double *col, double *aux, const double *w, int reps, stp_error *err)
 {
     const long long n = cfg->run.paths;
     stp_status st = STP_OK;

@@ -10,6 +10,8 @@
  * /venues tracks creation order: the config's venue order. */
 #include "h5_venues.h"
 
+#include "h5_stats.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,8 +76,7 @@ fail:
     return rc;
 }
 
-static int write_venue(hid_t vsg, const stp_variant_results *v, int i, double *buf,
-                       stp_error *err)
+static int write_venue(hid_t vsg, const stp_variant_results *v, int i, double *buf, stp_error *err)
 {
     const char *names[STP_N_VENUE_OUTCOMES];
     int cols[STP_N_VENUE_OUTCOMES];
@@ -93,8 +94,8 @@ static int write_venue(hid_t vsg, const stp_variant_results *v, int i, double *b
     sub = -1;
     if (stp_h5_make_group(g, "stats", 0, &sub, err)) goto fail;
     for (int m = 0; m < STP_N_VENUE_OUTCOMES; m++)
-        if (stp_h5_write_metric_stats(sub, names[m],
-                                      &v->venue_stats[i * STP_N_VENUE_OUTCOMES + m], err))
+        if (stp_h5_write_metric_stats(sub, names[m], &v->venue_stats[i * STP_N_VENUE_OUTCOMES + m],
+                                      err))
             goto fail;
     if (stp_h5_write_cascade(g, "cascade", &v->venue_cascade[i], err)) goto fail;
     rc = 0;
@@ -145,8 +146,7 @@ fail:
 // ----------------------------------------------------------------------------
 // reading
 
-static int read_venue(hid_t vsg, const char *name, stp_variant_summary *vs, int i,
-                      stp_error *err)
+static int read_venue(hid_t vsg, const char *name, stp_variant_summary *vs, int i, stp_error *err)
 {
     hid_t g = -1, st = -1;
     int rc = -1;
@@ -171,8 +171,8 @@ static int read_system(hid_t vg, stp_variant_summary *vs, stp_error *err)
     if (open_group(vg, "stats", &g, err) ||
         stp_h5_read_metric(g, stp_system_outcome_names[STP_SYS_VENUES_IN_CASCADE],
                            &vs->venues_in_cascade, err) ||
-        stp_h5_read_metric(g, stp_system_outcome_names[STP_SYS_CONTAGION_LAG_S],
-                           &vs->contagion_lag, err))
+        stp_h5_read_metric(g, stp_system_outcome_names[STP_SYS_CONTAGION_LAG_S], &vs->contagion_lag,
+                           err))
         goto fail;
     stp_h5_close(g);
     g = -1;

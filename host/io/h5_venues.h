@@ -17,12 +17,4 @@ int stp_h5_write_venues(hid_t vg, const stp_variant_results *v, stp_error *err);
 /* Reads them back into vs; a variant without /venues leaves n_venues 0. */
 int stp_h5_read_venues(hid_t vg, stp_variant_summary *vs, stp_error *err);
 
-/* The writers and readers of a metric's statistics group and of a
- * P(cascade) scalar (h5out.c, h5in.c), which the venues reuse. */
-int stp_h5_write_metric_stats(hid_t g, const char *name, const stp_metric_stats *s,
-                              stp_error *err);
-int stp_h5_write_cascade(hid_t vg, const char *name, const stp_cascade_stats *c, stp_error *err);
-int stp_h5_read_metric(hid_t stats, const char *name, stp_metric_stats *m, stp_error *err);
-int stp_h5_read_cascade(hid_t g, const char *name, stp_cascade_stats *c, stp_error *err);
-
 #endif

@@ -67,8 +67,8 @@ static void venues_fill(const void *ctx, int r, char (*cells)[CELL_MAX])
     stp_fmt_cell(cells[1], CELL_MAX, c->p, c->ci_lo, c->ci_hi, UNIT_FRAC);
     stp_fmt_cell(cells[2], CELL_MAX, bad->mean, bad->mean_ci_lo, bad->mean_ci_hi, UNIT_USD);
     if (x->es >= 0 && x->es < bad->n_es)
-        stp_fmt_cell(cells[3], CELL_MAX, bad->es[x->es], bad->es_ci_lo[x->es],
-                     bad->es_ci_hi[x->es], UNIT_USD);
+        stp_fmt_cell(cells[3], CELL_MAX, bad->es[x->es], bad->es_ci_lo[x->es], bad->es_ci_hi[x->es],
+                     UNIT_USD);
     else
         snprintf(cells[3], CELL_MAX, "-");
     if (x->q >= 0 && x->q < dd->n_quantiles)
@@ -99,11 +99,13 @@ void stp_report_venues(FILE *f, const stp_variant_summary *vs, int md)
     venues_ctx x = {vs, -1, -1, md};
     char cell[CELL_MAX], line[4 * CELL_MAX];
     if (vs->n_venues < 2 || !vs->venue_stats) return;
-    if (dd->n_quantiles > 0) x.q = (dd->n_quantiles < STP_STATS_MAX_LEVELS ? dd->n_quantiles
-                                                                           : STP_STATS_MAX_LEVELS) - 1;
-    if (bad->n_es > 0) x.es = (bad->n_es < STP_STATS_MAX_LEVELS ? bad->n_es : STP_STATS_MAX_LEVELS) - 1;
-    fprintf(f, md ? "\n#### Venues\n\nEach venue alone (its pool, its agents)%s.\n\n"
-                  : "\n  venues: each venue alone (its pool, its agents)%s\n",
+    if (dd->n_quantiles > 0)
+        x.q = (dd->n_quantiles < STP_STATS_MAX_LEVELS ? dd->n_quantiles : STP_STATS_MAX_LEVELS) - 1;
+    if (bad->n_es > 0)
+        x.es = (bad->n_es < STP_STATS_MAX_LEVELS ? bad->n_es : STP_STATS_MAX_LEVELS) - 1;
+    fprintf(f,
+            md ? "\n#### Venues\n\nEach venue alone (its pool, its agents)%s.\n\n"
+               : "\n  venues: each venue alone (its pool, its agents)%s\n",
             vs->venue_cascade[0].weighted ? ", weighted by likelihood ratio" : "");
     const grid g = {1 + vs->n_venues, 7, venues_fill, &x};
     stp_grid_print(f, &g, md);
@@ -123,8 +125,9 @@ void stp_report_venues(FILE *f, const stp_variant_summary *vs, int md)
         fmt_seconds(med, sizeof med, quantile_at(lag, 0.5));
         fmt_seconds(p90, sizeof p90, quantile_at(lag, 0.9));
         stp_fmt_thousands(n, sizeof n, lag->n);
-        fprintf(f, "%scontagion lag (second venue's cascade after the first's): median %s, "
-                   "90%% %s (over %s paths)\n",
+        fprintf(f,
+                "%scontagion lag (second venue's cascade after the first's): median %s, "
+                "90%% %s (over %s paths)\n",
                 in, med, p90, n);
     } else {
         fprintf(f, "%scontagion lag: no path had two venues cascade\n", in);
