@@ -58,7 +58,9 @@ int stp_checkpoint_load(const stp_checkpoint *ck, int index, long long path0, lo
 
 /* stp_path_source.outcome_column over the finished batches (user: the
  * stp_checkpoint): dst[0, paths) = outcome `metric` of every path, read
- * back from the batch files the run saved and verified. */
+ * back from the batch files the run saved and verified. Any column of the
+ * record, metric < ck->n_cols (outcomes.h's stp_system_column and
+ * stp_venue_column past STP_N_OUTCOMES); another is STP_EIO. */
 stp_status stp_checkpoint_column(const void *user, int metric, double *dst, stp_error *err);
 
 /* Removes the directory after the results file is in place. */
