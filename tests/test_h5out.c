@@ -26,6 +26,7 @@
 #include "stampede/summary.h"
 
 #include "print_summary.h"
+#include "seed.h"
 
 #define N_PATHS 1000
 #define N_SLOTS 2
@@ -1105,4 +1106,205 @@ Test(h5out, every_filterable_dataset_has_fletcher32, .init = setup, .fini = tear
                     "f.visititems(v); assert n[0] > 50 and not bad, (n, bad)\" '%s'",
              fx->path);
     cr_assert_eq(system(cmd), 0, "a dataset without Fletcher-32 in %s", fx->path);
+}
+
+// ----------------------------------------------------------------------------
+// DESIGN §10: a multi-venue variant's columns, statistics and summary
+
+#define N_VEN 3
+static const char *const VENUE_NAMES[N_VEN] = {"mainnet", "arbitrum", "base"};
+
+static double unit_draw(uint64_t *s)
+{
+    return (double)(next_u64(s) >> 11) * 0x1.0p-53;
+}
+
+/* Stats of a venue metric: fill_stats' shape at a drawn scale, so a
+ * round trip that mixed up two venues or two metrics would show. */
+static void fill_drawn_stats(stp_metric_stats *s, int m, uint64_t *st)
+{
+    fill_stats(s, m);
+    const double k = 0.5 + unit_draw(st);
+    s->mean *= k, s->mean_ci_lo *= k, s->mean_ci_hi *= k;
+    for (int i = 0; i < s->n_quantiles; i++)
+        s->quantiles[i] *= k, s->quantile_ci_lo[i] *= k, s->quantile_ci_hi[i] *= k;
+    for (int i = 0; i < s->n_es; i++)
+        s->es[i] *= k, s->es_ci_lo[i] *= k, s->es_ci_hi[i] *= k;
+}
+
+/* The fixture's variant 0 over N_VEN venues: every extra column drawn from
+ * the test's seed (venues_in_cascade a count, contagion_lag_s -1 or a
+ * time), and drawn statistics and probabilities for them. */
+static void setup_venues(void)
+{
+    uint64_t st = test_seed();
+    setup();
+    stp_variant_results *v = &fx->var[0];
+    fx->out.n_cols = stp_outcome_columns(N_VEN);
+    for (int c = STP_N_OUTCOMES; c < fx->out.n_cols; c++) {
+        fx->out.v[c] = calloc((size_t)fx->out.n, sizeof(double));
+        cr_assert_not_null(fx->out.v[c]);
+        for (long long i = 0; i < fx->out.n; i++)
+            fx->out.v[c][i] = c == stp_system_column(STP_SYS_VENUES_IN_CASCADE)
+                                  ? (double)(next_u64(&st) % (N_VEN + 1))
+                              : c == stp_system_column(STP_SYS_CONTAGION_LAG_S)
+                                  ? (unit_draw(&st) < 0.5 ? -1.0 : 600.0 * unit_draw(&st))
+                                  : 1e6 * unit_draw(&st) - 1e5;
+    }
+    v->n_venues = N_VEN;
+    v->venue_stats = calloc(N_VEN * STP_N_VENUE_OUTCOMES, sizeof *v->venue_stats);
+    cr_assert_not_null(v->venue_stats);
+    for (int i = 0; i < N_VEN; i++) {
+        v->venue_name[i] = VENUE_NAMES[i];
+        for (int m = 0; m < STP_N_VENUE_OUTCOMES; m++)
+            fill_drawn_stats(&v->venue_stats[i * STP_N_VENUE_OUTCOMES + m],
+                             m < STP_N_OUTCOMES ? m : STP_OUT_T_TROUGH_S, &st);
+        v->venue_cascade[i] = stp_wilson(1 + (long long)(next_u64(&st) % 900), N_PATHS);
+    }
+    fill_drawn_stats(&v->venues_in_cascade, STP_OUT_LIQUIDATIONS, &st);
+    fill_drawn_stats(&v->contagion_lag, STP_OUT_T_TROUGH_S, &st);
+    v->p_two = stp_wilson(1 + (long long)(next_u64(&st) % 500), N_PATHS);
+    v->p_second = stp_wilson(v->p_two.k, v->p_two.k + 1 + (long long)(next_u64(&st) % 300));
+}
+
+static void teardown_venues(void)
+{
+    for (int c = STP_N_OUTCOMES; c < STP_MAX_OUTCOME_COLS; c++)
+        free(fx->out.v[c]);
+    free(fx->var[0].venue_stats);
+    teardown();
+}
+
+static void assert_same_stats(const stp_metric_stats *a, const stp_metric_stats *b, const char *what)
+{
+    cr_assert(a->n == b->n && a->mean == b->mean && a->mean_ci_hi == b->mean_ci_hi &&
+                  a->n_quantiles == b->n_quantiles && a->n_es == b->n_es,
+              "%s", what);
+    for (int i = 0; i < a->n_quantiles; i++)
+        cr_assert(a->quantiles[i] == b->quantiles[i] && a->quantile_ci_lo[i] == b->quantile_ci_lo[i],
+                  "%s q%d", what, i);
+    for (int i = 0; i < a->n_es; i++)
+        cr_assert(a->es[i] == b->es[i] && a->var_ci_hi[i] == b->var_ci_hi[i], "%s es%d", what, i);
+}
+
+static void assert_same_prob(const stp_cascade_stats *a, const stp_cascade_stats *b,
+                             const char *what)
+{
+    cr_assert(a->p == b->p && a->ci_lo == b->ci_lo && a->ci_hi == b->ci_hi && a->n == b->n &&
+                  a->k == b->k && a->weighted == b->weighted,
+              "%s: %g [%g, %g] %lld/%lld against %g", what, b->p, b->ci_lo, b->ci_hi, b->k, b->n,
+              a->p);
+}
+
+Test(h5out, venue_columns_are_datasets_per_venue, .init = setup_venues, .fini = teardown_venues)
+{
+    double *got = calloc(N_PATHS, sizeof *got);
+    char name[256];
+    hsize_t dims[2];
+    cr_assert_not_null(got);
+    write_ok();
+    hid_t f = open_ro(fx->path);
+    for (int c = 0; c < STP_N_SYSTEM_OUTCOMES; c++) {
+        snprintf(name, sizeof name, "variants/baseline/outcomes/%s", stp_system_outcome_names[c]);
+        cr_assert_eq(read_all(f, name, H5T_NATIVE_DOUBLE, got, dims), 1);
+        cr_assert_eq(dims[0], N_PATHS);
+        cr_assert_arr_eq(got, fx->out.v[stp_system_column(c)], N_PATHS * sizeof *got, "%s", name);
+    }
+    for (int v = 0; v < N_VEN; v++)
+        for (int m = 0; m < STP_N_VENUE_OUTCOMES; m++) {
+            snprintf(name, sizeof name, "variants/baseline/venues/%s/outcomes/%s", VENUE_NAMES[v],
+                     m < STP_N_OUTCOMES ? stp_outcome_names[m] : stp_venue_t_cascade_name);
+            read_all(f, name, H5T_NATIVE_DOUBLE, got, dims);
+            cr_assert_arr_eq(got, fx->out.v[stp_venue_column(v, m)], N_PATHS * sizeof *got, "%s",
+                             name);
+            snprintf(name, sizeof name, "variants/baseline/venues/%s/stats/%s/mean",
+                     VENUE_NAMES[v],
+                     m < STP_N_OUTCOMES ? stp_outcome_names[m] : stp_venue_t_cascade_name);
+            read_all(f, name, H5T_NATIVE_DOUBLE, got, dims);
+            cr_assert_eq(got[0], fx->var[0].venue_stats[v * STP_N_VENUE_OUTCOMES + m].mean, "%s",
+                         name);
+        }
+    cr_assert_gt(H5Lexists(f, "variants/baseline/contagion/p_second_given_first", H5P_DEFAULT), 0);
+    H5Fclose(f);
+    free(got);
+}
+
+Test(h5out, venue_stats_round_trip_through_the_reader, .init = setup_venues,
+     .fini = teardown_venues)
+{
+    const stp_variant_results *v = &fx->var[0];
+    stp_summary s;
+    fx->res.n_variants = 2; /* variant 1 has one venue: it reads back with none */
+    read_back(&s);
+    const stp_variant_summary *g = &s.variants[0];
+    cr_assert_eq(g->n_venues, N_VEN);
+    for (int i = 0; i < N_VEN; i++) {
+        cr_assert_str_eq(g->venue_name[i], VENUE_NAMES[i], "the config's order, not the name's");
+        assert_same_prob(&v->venue_cascade[i], &g->venue_cascade[i], VENUE_NAMES[i]);
+        for (int m = 0; m < STP_N_VENUE_OUTCOMES; m++)
+            assert_same_stats(&v->venue_stats[i * STP_N_VENUE_OUTCOMES + m],
+                              &g->venue_stats[i * STP_N_VENUE_OUTCOMES + m], VENUE_NAMES[i]);
+    }
+    assert_same_stats(&v->venues_in_cascade, &g->venues_in_cascade, "venues_in_cascade");
+    assert_same_stats(&v->contagion_lag, &g->contagion_lag, "contagion_lag_s");
+    assert_same_prob(&v->p_two, &g->p_two, "p_two");
+    assert_same_prob(&v->p_second, &g->p_second, "p_second_given_first");
+    cr_assert_eq(s.variants[1].n_venues, 0);
+    cr_assert_null(s.variants[1].venue_stats);
+    stp_summary_free(&s);
+}
+
+/* One venue: no venue object at all, so the file is what it always was. */
+Test(h5out, a_single_venue_file_has_no_venue_objects, .init = setup, .fini = teardown)
+{
+    write_ok();
+    hid_t f = open_ro(fx->path);
+    cr_assert_eq(H5Lexists(f, "variants/baseline/venues", H5P_DEFAULT), 0);
+    cr_assert_eq(H5Lexists(f, "variants/baseline/contagion", H5P_DEFAULT), 0);
+    cr_assert_eq(H5Lexists(f, "variants/baseline/outcomes/venues_in_cascade", H5P_DEFAULT), 0);
+    cr_assert_eq(H5Lexists(f, "variants/baseline/stats/contagion_lag_s", H5P_DEFAULT), 0);
+    H5Fclose(f);
+}
+
+Test(summary, venues_section_in_text_markdown_and_json, .init = setup_venues,
+     .fini = teardown_venues)
+{
+    stp_summary s;
+    char want[128];
+    read_back(&s);
+    char *text = print_to_string(&s, STP_SUMMARY_TEXT);
+    char *md = print_to_string(&s, STP_SUMMARY_MARKDOWN);
+    char *json = print_to_string(&s, STP_SUMMARY_JSON);
+    const char *text_has[] = {"venues: each venue alone", "t_cascade median",
+                              "bad debt ES 99.9%", "max drawdown q99.9%",
+                              "P(at least two venues cascade) = ",
+                              "P(a second venue cascades | one does) = ", "contagion lag",
+                              "venues in cascade: mean"};
+    for (size_t i = 0; i < sizeof text_has / sizeof text_has[0]; i++)
+        cr_expect_not_null(strstr(text, text_has[i]), "missing '%s' in:\n%s", text_has[i], text);
+    for (int i = 0; i < N_VEN; i++)
+        cr_expect_not_null(strstr(text, VENUE_NAMES[i]), "%s", text);
+    /* p_two's counts as the text prints them */
+    snprintf(want, sizeof want, "(%lld of 1,000 paths)", fx->var[0].p_two.k);
+    if (fx->var[0].p_two.k < 1000) cr_expect_not_null(strstr(text, want), "%s in\n%s", want, text);
+    cr_expect_not_null(strstr(md, "#### Venues"), "%s", md);
+    cr_expect_not_null(strstr(md, "| venue |"), "%s", md);
+    cr_expect_not_null(strstr(json, "\"p_second_given_first\""), "%s", json);
+    cr_expect_not_null(strstr(json, "\"name\": \"arbitrum\"") ||
+                           strstr(json, "\"name\":\"arbitrum\""),
+                       "%s", json);
+    free(text), free(md), free(json);
+    stp_summary_free(&s);
+}
+
+Test(summary, one_venue_prints_no_venues_section, .init = setup, .fini = teardown)
+{
+    stp_summary s;
+    read_back(&s);
+    char *text = print_to_string(&s, STP_SUMMARY_TEXT);
+    char *json = print_to_string(&s, STP_SUMMARY_JSON);
+    cr_expect_null(strstr(text, "venue"), "%s", text);
+    cr_expect_null(strstr(json, "contagion"), "%s", json);
+    free(text), free(json);
+    stp_summary_free(&s);
 }

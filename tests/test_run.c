@@ -18,6 +18,7 @@
 #include "stopper.h"
 #include "tmpdir.h"
 
+#include "stampede/checkpoint.h"
 #include "stampede/footprint.h"
 #include "stampede/outcomes.h"
 #include "stampede/run.h"
@@ -416,4 +417,60 @@ Test(run, footprint_tracks_the_peak_resident_memory)
               "estimate grew %.1f MB, peak RSS %.1f MB", estimated / 1e6, measured / 1e6);
     stp_config_destroy(big);
     stp_config_destroy(small);
+}
+
+/* DESIGN §10: a batch file holds every column of a multi-venue record
+ * (stp_outcome_columns: the system's, its contagion columns, each venue's),
+ * they load back bit for bit and stp_checkpoint_column serves a venue's; a
+ * batch saved with another column count is recomputed, never misread, and
+ * a column past the record is an error. */
+Test(run, checkpoint_round_trips_a_multi_venue_record)
+{
+    uint64_t st = test_seed();
+    const int nv = 2 + (int)(next_u64(&st) % (STP_MAX_VENUES - 1)); /* 2 .. STP_MAX_VENUES */
+    const int n_cols = stp_outcome_columns(nv);
+    const long long paths = 24, batch = 12;
+    char out_path[512];
+    stp_checkpoint ck, ck1;
+    stp_outcomes out, back;
+    stp_samples samples;
+    stp_error err = {STP_OK, ""};
+    double col[24];
+    memset(&out, 0, sizeof out);
+    memset(&back, 0, sizeof back);
+    memset(&samples, 0, sizeof samples);
+    samples.n_steps = 3; /* no sampled paths: the batch is its outcomes */
+    out.n = back.n = paths;
+    out.n_cols = back.n_cols = n_cols;
+    for (int c = 0; c < n_cols; c++) {
+        out.v[c] = calloc((size_t)paths, sizeof(double));
+        back.v[c] = calloc((size_t)paths, sizeof(double));
+        cr_assert(out.v[c] && back.v[c]);
+        for (long long i = 0; i < paths; i++)
+            out.v[c][i] = (double)(next_u64(&st) >> 11) * 0x1.0p-40 - 1.0;
+    }
+    snprintf(out_path, sizeof out_path, "%s/venues.h5", dir);
+    cr_assert_eq(stp_checkpoint_open(&ck, out_path, 0, st, paths, (int)batch, 1, 3, 0, n_cols, 0, 0,
+                                     &err),
+                 STP_OK, "%s", err.msg);
+    for (int b = 0; b < 2; b++)
+        cr_assert_eq(stp_checkpoint_save(&ck, b, b * batch, batch, &out, &samples, &err), STP_OK,
+                     "%s", err.msg);
+    for (int b = 0; b < 2; b++)
+        cr_assert_eq(stp_checkpoint_load(&ck, b, b * batch, batch, &back, &samples), 1);
+    for (int c = 0; c < n_cols; c++)
+        cr_assert_arr_eq(back.v[c], out.v[c], sizeof(double) * (size_t)paths, "column %d", c);
+    const int last = stp_venue_column(nv - 1, STP_VOUT_T_CASCADE_S);
+    cr_assert_eq(last, n_cols - 1);
+    cr_assert_eq(stp_checkpoint_column(&ck, last, col, &err), STP_OK, "%s", err.msg);
+    cr_assert_arr_eq(col, out.v[last], sizeof col);
+    cr_assert_eq(stp_checkpoint_column(&ck, n_cols, col, &err), STP_EIO);
+    /* the same run read with the system's columns only: recompute */
+    cr_assert_eq(stp_checkpoint_open(&ck1, out_path, 0, ck.fingerprint, paths, (int)batch, 1, 3, 0,
+                                     STP_N_OUTCOMES, 1, 0, &err),
+                 STP_OK, "%s", err.msg);
+    back.n_cols = STP_N_OUTCOMES;
+    cr_assert_eq(stp_checkpoint_load(&ck1, 0, 0, batch, &back, &samples), 0);
+    for (int c = 0; c < n_cols; c++)
+        free(out.v[c]), free(back.v[c]);
 }

@@ -11,8 +11,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "seed.h"
 #include "small_market.h"
+#include "stampede/checkpoint.h"
 #include "stampede/h5out.h"
+#include "stampede/shardfile.h"
 #include "tmpdir.h"
 #include "same_results.h" /* after tmpdir.h: it uses dir */
 
@@ -227,4 +230,64 @@ Test(shard, merge_never_removes_an_input_or_the_previous_output)
         cr_expect_eq(WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, 2, "a held output was not refused");
         cr_expect_eq(file_hash("out.h5"), prev, "a refused merge changed the output");
     }
+}
+
+/* DESIGN §10: a shard carries a multi-venue run's batch files whole, so
+ * the merge reads back every column of the record (the system's, its
+ * contagion columns, each venue's) bit for bit. */
+Test(shard, a_shard_carries_every_venue_column)
+{
+    uint64_t st = test_seed();
+    const int nv = 2 + (int)(next_u64(&st) % (STP_MAX_VENUES - 1));
+    const int n_cols = stp_outcome_columns(nv);
+    const long long paths = 16, batch = 8;
+    char out[512], shard[512], merged[512], ckdir[600];
+    stp_checkpoint ck, back;
+    stp_outcomes o, got;
+    stp_samples samples;
+    stp_shard_info info = {0, 1, "openmp", "test", 1.0, 2.0};
+    stp_shard_head head;
+    stp_error err = {STP_OK, ""};
+    stp_config *cfg = calloc(1, sizeof *cfg);
+    cr_assert_not_null(cfg);
+    cfg->resolved_json = "{\"venues\": \"drawn\"}";
+    cfg->run.seed = st & 0xffffff;
+    memset(&o, 0, sizeof o);
+    memset(&got, 0, sizeof got);
+    memset(&samples, 0, sizeof samples);
+    samples.n_steps = 2;
+    o.n = got.n = paths;
+    o.n_cols = got.n_cols = n_cols;
+    for (int c = 0; c < n_cols; c++) {
+        o.v[c] = calloc((size_t)paths, sizeof(double));
+        got.v[c] = calloc((size_t)paths, sizeof(double));
+        cr_assert(o.v[c] && got.v[c]);
+        for (long long i = 0; i < paths; i++)
+            o.v[c][i] = (double)(next_u64(&st) >> 11) * 0x1.0p-45;
+    }
+    snprintf(out, sizeof out, "%s/run.h5", dir);
+    snprintf(shard, sizeof shard, "%s/s0.h5", dir);
+    snprintf(merged, sizeof merged, "%s/merged.h5", dir);
+    cr_assert_eq(stp_checkpoint_open(&ck, out, 0, st, paths, (int)batch, 1, 2, 0, n_cols, 0, 0,
+                                     &err),
+                 STP_OK, "%s", err.msg);
+    for (int b = 0; b < 2; b++)
+        cr_assert_eq(stp_checkpoint_save(&ck, b, b * batch, batch, &o, &samples, &err), STP_OK,
+                     "%s", err.msg);
+    cr_assert_eq(stp_shard_pack(shard, ck.dir, cfg, &info, &err), STP_OK, "%s", err.msg);
+    cr_assert_eq(stp_shard_head_read(&head, shard, &err), STP_OK, "%s", err.msg);
+    cr_assert_eq(stp_checkpoint_dir(ckdir, sizeof ckdir, merged), 0);
+    cr_assert_eq(mkdir(ckdir, 0755), 0);
+    cr_assert_eq(stp_shard_unpack(ckdir, &head, &err), STP_OK, "%s", err.msg);
+    stp_shard_head_free(&head);
+    cr_assert_eq(stp_checkpoint_open(&back, merged, 0, ck.fingerprint, paths, (int)batch, 1, 2, 0,
+                                     n_cols, 1, 0, &err),
+                 STP_OK, "%s", err.msg);
+    for (int b = 0; b < 2; b++)
+        cr_assert_eq(stp_checkpoint_load(&back, b, b * batch, batch, &got, &samples), 1);
+    for (int c = 0; c < n_cols; c++) {
+        cr_assert_arr_eq(got.v[c], o.v[c], sizeof(double) * (size_t)paths, "column %d", c);
+        free(o.v[c]), free(got.v[c]);
+    }
+    free(cfg);
 }

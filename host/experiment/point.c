@@ -26,7 +26,7 @@ void stp_point_free_batch(stp_point_state *r)
     int m;
     stp_cuda_engine_destroy(r->gpu);
     stp_population_destroy(r->cur);
-    for (m = 0; m < STP_N_OUTCOMES; m++)
+    for (m = 0; m < STP_MAX_OUTCOME_COLS; m++)
         free(r->out.v[m]);
     r->gpu = NULL;
     r->gpu_pop = -1;
@@ -51,6 +51,7 @@ void stp_point_free(stp_point_state *r)
     free(r->samples.sync);
     free(r->samples.liquidations);
     free(r->var.worst);
+    free(r->var.venue_stats);
     free(r->overrides_json);
     stp_config_destroy(r->own);
 }
@@ -64,7 +65,10 @@ static stp_status alloc_outputs(stp_point_state *r, const stp_config *cfg, int n
     const size_t cells = (size_t)k * (size_t)n_steps;
     int m;
     r->out.n = b;
-    for (m = 0; m < STP_N_OUTCOMES; m++)
+    /* DESIGN §10: over two or more venues the record has the contagion and
+     * per-venue columns too (outcomes.h); one venue, the system's only */
+    r->out.n_cols = stp_outcome_columns(cfg->n_venues);
+    for (m = 0; m < r->out.n_cols; m++)
         if (STP_ALLOC(err, r->out.v[m], b)) return err->status;
     r->samples.k = k;
     r->samples.n_steps = n_steps;
@@ -120,19 +124,26 @@ static const char *feeding_keys(int metric)
 /* Every outcome of the batch just simulated is a number: a path that
  * overflowed is refused here, at its batch, naming what feeds it, instead
  * of by the statistics after the whole simulation. */
-static stp_status check_finite(const stp_outcomes *out, long long path0, long long n,
-                               stp_error *err)
+static stp_status check_finite(const stp_config *cfg, const stp_outcomes *out, long long path0,
+                               long long n, stp_error *err)
 {
+    const int n_cols = out->n_cols > STP_N_OUTCOMES ? out->n_cols : STP_N_OUTCOMES;
     long long i;
     int m;
-    for (m = 0; m < STP_N_OUTCOMES; m++)
+    for (m = 0; m < n_cols; m++)
         for (i = 0; i < n; i++)
-            if (!isfinite(out->v[m][path0 - out->base + i]))
+            if (!isfinite(out->v[m][path0 - out->base + i])) {
+                /* a venue's metric is fed by the same keys as the system's */
+                const int v0 = stp_venue_column(0, 0);
+                const int base = m >= v0 ? (m - v0) % STP_N_VENUE_OUTCOMES : m;
+                char name[STP_NAME_MAX + 64];
+                stp_point_column_name(cfg, m, name, sizeof name);
                 return stp_error_set(err, STP_EUSAGE,
                                      "outcome %s of path %lld is not finite: the model's "
                                      "arithmetic overflowed; bring the keys that feed it toward "
                                      "realistic values: %s",
-                                     stp_outcome_names[m], path0 + i, feeding_keys(m));
+                                     name, path0 + i, feeding_keys(base));
+            }
     return STP_OK;
 }
 
@@ -216,7 +227,7 @@ static stp_status simulate(stp_point_state *r, stp_sim_ctx *ctx, int use_gpu, co
             r->sim_paths += b;
             *simulated += b;
             *sp.simulated += b;
-            if (st == STP_OK) st = check_finite(ctx->out, path0, b, err);
+            if (st == STP_OK) st = check_finite(cfg, ctx->out, path0, b, err);
             if (st == STP_EINTR)
                 return stp_error_set(err, STP_EINTR, "interrupted after %lld of %lld paths",
                                      sp.done0 + done, sp.total);
@@ -380,6 +391,8 @@ static stp_status summarise(stp_point_state *r, const stp_config *cfg, const stp
         st = stp_ensemble_combine(&r->ens, r->var.stats, &r->var.cascade, cfg->run.seed, err);
         r->var.ensemble = &r->ens;
     }
+    if (st == STP_OK) /* DESIGN §10: nothing with one venue */
+        st = stp_point_summarise_venues(r, cfg, ck, col, aux, weighted ? w : NULL, reps, err);
 done:
     free(col);
     free(aux);
@@ -474,12 +487,13 @@ static stp_status open_checkpoint(stp_point_state *r, int index, const stp_run_o
     stp_status st = STP_OK;
     if (rank == 0)
         st = stp_checkpoint_open(&r->ck, o->out_path, index, fp, cfg->run.paths, cfg->run.batch,
-                                 cfg->run.populations, n_steps, r->samples.k, o->resume, o->force,
-                                 err);
+                                 cfg->run.populations, n_steps, r->samples.k, r->out.n_cols,
+                                 o->resume, o->force, err);
     if (stp_ranks() == 1 || (st = stp_point_ranks_agree(st, err)) != STP_OK) return st;
     if (rank != 0)
         st = stp_checkpoint_open(&r->ck, o->out_path, index, fp, cfg->run.paths, cfg->run.batch,
-                                 cfg->run.populations, n_steps, r->samples.k, 1, 0, err);
+                                 cfg->run.populations, n_steps, r->samples.k, r->out.n_cols, 1, 0,
+                                 err);
     return stp_point_ranks_agree(st, err);
 }
 

@@ -85,6 +85,21 @@ stp_status stp_points_write(stp_point_state *runs, int n, const stp_config *cfg,
                             const stp_pilot *pilot, const stp_run_opts *o, int use_gpu,
                             const char *device, double wall, double agent_steps, stp_error *err);
 
+/* point_venues.c (DESIGN §10): the name of outcome column col of a
+ * record over cfg's venues: stp_outcome_names, the system's contagion
+ * columns, or "venues/<name>/<metric>" for a venue's. */
+void stp_point_column_name(const stp_config *cfg, int col, char *buf, size_t cap);
+
+/* point_venues.c: with cfg->n_venues >= 2, the statistics of the extra
+ * columns into r->var (results.h: each venue's metrics and P(cascade), the
+ * venues in cascade, the contagion lag, P(>= 2 venues) and P(a second |
+ * one)), weighted by w (NULL: unweighted), under qmc (reps > 0) with the
+ * replicates' intervals; col and aux are scratch of cfg->run.paths each.
+ * Fewer venues: r->var.n_venues = 0, nothing else. */
+stp_status stp_point_summarise_venues(stp_point_state *r, const stp_config *cfg,
+                                      const stp_checkpoint *ck, double *col, double *aux,
+                                      const double *w, int reps, stp_error *err);
+
 /* The backend a run's checkpoint is keyed to: a merge's is its shards'. */
 const char *stp_point_backend_name(const stp_run_opts *o, int use_gpu);
 

@@ -157,8 +157,8 @@ static stp_status open_point(const stp_checkpoint *ck, const char *manifest, con
 
 stp_status stp_checkpoint_open(stp_checkpoint *ck, const char *out_path, int variant,
                                unsigned long long fingerprint, long long paths, int batch,
-                               int populations, int n_steps, int sample_k, int resume, int force,
-                               stp_error *err)
+                               int populations, int n_steps, int sample_k, int n_cols, int resume,
+                               int force, stp_error *err)
 {
     char manifest[1200], want[512], have[512];
     const void *part;
@@ -175,6 +175,9 @@ stp_status stp_checkpoint_open(stp_checkpoint *ck, const char *out_path, int var
     ck->populations = populations;
     ck->n_steps = n_steps;
     ck->sample_k = sample_k;
+    /* the manifest does not name the columns: the fingerprint's resolved
+     * config fixes the venues, so a single-venue checkpoint stays as it was */
+    ck->n_cols = n_cols > STP_N_OUTCOMES ? n_cols : STP_N_OUTCOMES;
     file_path(ck, "manifest", manifest, sizeof manifest);
     manifest_text(ck, want, sizeof want);
     if (variant > 0) return open_point(ck, manifest, want, resume, force, err);
@@ -238,8 +241,8 @@ static float *series(const stp_samples *s, int i)
 stp_status stp_checkpoint_save(const stp_checkpoint *ck, int index, long long path0, long long n,
                                const stp_outcomes *out, const stp_samples *samples, stp_error *err)
 {
-    const void *parts[1 + STP_N_OUTCOMES + N_SAMPLE_SERIES];
-    size_t lens[1 + STP_N_OUTCOMES + N_SAMPLE_SERIES];
+    const void *parts[1 + STP_MAX_OUTCOME_COLS + N_SAMPLE_SERIES];
+    size_t lens[1 + STP_MAX_OUTCOME_COLS + N_SAMPLE_SERIES];
     const long long rows = sample_rows(samples, path0, n);
     batch_header h;
     char path[1200];
@@ -249,12 +252,12 @@ stp_status stp_checkpoint_save(const stp_checkpoint *ck, int index, long long pa
     h.index = index;
     h.path0 = path0;
     h.n = n;
-    h.n_metrics = STP_N_OUTCOMES;
+    h.n_metrics = ck->n_cols;
     h.n_steps = samples->n_steps;
     h.sample_rows = (int)rows;
     h.checksum = STP_FNV_OFFSET;
     h.fingerprint = ck->fingerprint;
-    for (m = 0; m < STP_N_OUTCOMES; m++, k++) {
+    for (m = 0; m < ck->n_cols; m++, k++) {
         parts[k] = out->v[m] + (path0 - out->base);
         lens[k] = sizeof(double) * (size_t)n;
     }
@@ -291,11 +294,11 @@ int stp_checkpoint_load(const stp_checkpoint *ck, int index, long long path0, lo
     if ((f = fopen(path, "rb")) == NULL) return 0;
     if (fread(&hd, sizeof hd, 1, f) != 1 || memcmp(hd.magic, MAGIC, 8) != 0 || hd.index != index ||
         hd.path0 != path0 || hd.n != n || hd.fingerprint != ck->fingerprint ||
-        hd.n_metrics != STP_N_OUTCOMES || hd.n_steps != samples->n_steps || hd.sample_rows != rows)
+        hd.n_metrics != ck->n_cols || hd.n_steps != samples->n_steps || hd.sample_rows != rows)
         ok = 0;
     /* Read into the run's arrays; a bad checksum leaves garbage there, but
      * the batch is then recomputed and overwrites it. */
-    for (m = 0; ok && m < STP_N_OUTCOMES; m++)
+    for (m = 0; ok && m < ck->n_cols; m++)
         ok = read_exact(f, out->v[m] + (path0 - out->base), sizeof(double) * (size_t)n, &h) == 0;
     for (m = 0; ok && rows > 0 && m < N_SAMPLE_SERIES; m++)
         ok = read_exact(f, series(samples, m) + (size_t)path0 * (size_t)samples->n_steps,
@@ -311,6 +314,11 @@ stp_status stp_checkpoint_column(const void *user, int metric, double *dst, stp_
     const stp_batching layout = {ck->paths, ck->batch, ck->populations};
     const long long n_batches = stp_batch_count(layout);
     long long index;
+    if (metric < 0 || metric >= ck->n_cols)
+        return stp_error_set(err, STP_EIO,
+                             "checkpoint '%s' holds %d outcome columns, not column %d "
+                             "(internal error)",
+                             ck->dir, ck->n_cols, metric);
     for (index = 0; index < n_batches; index++) {
         long long path0, n;
         long offset;

@@ -14,70 +14,12 @@
 #include "h5_plan.h"
 #include "h5_search.h"
 #include "h5_seal.h"
+#include "h5_stats.h"
+#include "h5_venues.h"
 #include "h5util.h"
 
 // ----------------------------------------------------------------------------
 // reading
-
-static int read_scalar(hid_t loc, const char *name, hid_t mtype, void *out, stp_error *err)
-{
-    int n = 0;
-    if (stp_h5_read_ds(loc, name, mtype, out, 1, &n, err)) return -1;
-    if (n == 1) return 0;
-    stp_error_set(err, STP_EIO, "is empty, expected one value");
-    stp_h5_blame(err, loc, name, NULL);
-    return -1;
-}
-
-static int read_metric(hid_t stats, const char *name, stp_metric_stats *m, stp_error *err)
-{
-    /* each *_levels dataset sets its count; the columns after it must match */
-    const struct {
-        const char *name;
-        double *x;
-        int *n;
-    } cols[] = {
-        {"quantile_levels", m->quantile_levels, &m->n_quantiles},
-        {"quantiles", m->quantiles, &m->n_quantiles},
-        {"quantile_ci_lo", m->quantile_ci_lo, &m->n_quantiles},
-        {"quantile_ci_hi", m->quantile_ci_hi, &m->n_quantiles},
-        {"es_levels", m->es_levels, &m->n_es},
-        {"var", m->var, &m->n_es},
-        {"var_ci_lo", m->var_ci_lo, &m->n_es},
-        {"var_ci_hi", m->var_ci_hi, &m->n_es},
-        {"es", m->es, &m->n_es},
-        {"es_ci_lo", m->es_ci_lo, &m->n_es},
-        {"es_ci_hi", m->es_ci_hi, &m->n_es},
-    };
-    hid_t g = -1;
-    int rc = -1, n = 0;
-    if (STP_H5_CHECK(err, g = H5Gopen2(stats, name, H5P_DEFAULT))) {
-        stp_h5_blame(err, stats, name, NULL);
-        goto fail;
-    }
-    if (read_scalar(g, "mean", H5T_NATIVE_DOUBLE, &m->mean, err) ||
-        read_scalar(g, "sd", H5T_NATIVE_DOUBLE, &m->sd, err) ||
-        read_scalar(g, "mean_ci_lo", H5T_NATIVE_DOUBLE, &m->mean_ci_lo, err) ||
-        read_scalar(g, "mean_ci_hi", H5T_NATIVE_DOUBLE, &m->mean_ci_hi, err) ||
-        read_scalar(g, "n", H5T_NATIVE_LLONG, &m->n, err))
-        goto fail;
-    for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
-        if (stp_h5_read_ds(g, cols[i].name, H5T_NATIVE_DOUBLE, cols[i].x, STP_STATS_MAX_LEVELS, &n,
-                           err))
-            goto fail;
-        if (strstr(cols[i].name, "_levels"))
-            *cols[i].n = n;
-        else if (n != *cols[i].n) {
-            stp_error_set(err, STP_EIO, "has %d values but its levels have %d", n, *cols[i].n);
-            stp_h5_blame(err, g, cols[i].name, NULL);
-            goto fail;
-        }
-    }
-    rc = 0;
-fail:
-    stp_h5_close(g);
-    return rc;
-}
 
 static int read_variant_stats(hid_t vg, stp_variant_summary *vs, stp_error *err)
 {
@@ -89,57 +31,13 @@ static int read_variant_stats(hid_t vg, stp_variant_summary *vs, stp_error *err)
     for (int m = 0; has && m < STP_N_OUTCOMES; m++) {
         htri_t there;
         if (STP_H5_CHECK(err, there = H5Lexists(g, stp_outcome_names[m], H5P_DEFAULT))) goto fail;
-        if (there && read_metric(g, stp_outcome_names[m], &vs->stats[m], err)) goto fail;
+        if (there && stp_h5_read_metric(g, stp_outcome_names[m], &vs->stats[m], err)) goto fail;
         vs->has_stats[m] = there > 0;
     }
     rc = 0;
 fail:
     stp_h5_close(g);
     return rc;
-}
-
-/* The weights' diagnostics of a weighted run (weights.h); files before
- * them, and unweighted runs, leave diag zero (not computed). */
-static int read_weight_diag(hid_t g, stp_weight_diag *d, stp_error *err)
-{
-    htri_t has;
-    memset(d, 0, sizeof *d);
-    if (STP_H5_CHECK(err, has = H5Aexists_by_name(g, "cascade", "pareto_khat", H5P_DEFAULT)))
-        return -1;
-    if (!has) return 0;
-    if (stp_h5_read_attr(g, "cascade", "max_weight_share", H5T_NATIVE_DOUBLE, &d->max_share,
-                         err) ||
-        stp_h5_read_attr(g, "cascade", "pareto_khat", H5T_NATIVE_DOUBLE, &d->khat, err) ||
-        stp_h5_read_attr(g, "cascade", "pareto_tail", H5T_NATIVE_LLONG, &d->tail, err))
-        return -1;
-    d->computed = 1;
-    return 0;
-}
-
-/* Importance-weighted P(cascade) and its ESS, and qmc's replicates; files
- * before them hold the unweighted estimate (weighted 0, ess = n). */
-static int read_cascade_weights(hid_t g, stp_cascade_stats *c, stp_error *err)
-{
-    htri_t has;
-    int weighted;
-    c->weighted = 0;
-    c->ess = (double)c->n;
-    if (STP_H5_CHECK(err, has = H5Aexists_by_name(g, "cascade", "weighted", H5P_DEFAULT)))
-        return -1;
-    if (!has) return 0;
-    if (stp_h5_read_attr(g, "cascade", "weighted", H5T_NATIVE_INT, &weighted, err) ||
-        stp_h5_read_attr(g, "cascade", "ess", H5T_NATIVE_DOUBLE, &c->ess, err))
-        return -1;
-    c->weighted = weighted != 0;
-    c->replicates = 0; /* qmc's replicates: files from before qmc lack it */
-    if (STP_H5_CHECK(err, has = H5Aexists_by_name(g, "cascade", "replicates", H5P_DEFAULT)))
-        return -1;
-    if (has && stp_h5_read_attr(g, "cascade", "replicates", H5T_NATIVE_INT, &c->replicates, err))
-        return -1;
-    c->se = NAN; /* its standard error: files before 0.3.0 lack it */
-    if (STP_H5_CHECK(err, has = H5Aexists_by_name(g, "cascade", "se", H5P_DEFAULT))) return -1;
-    if (has && stp_h5_read_attr(g, "cascade", "se", H5T_NATIVE_DOUBLE, &c->se, err)) return -1;
-    return read_weight_diag(g, &c->diag, err);
 }
 
 static int read_variant(hid_t variants, const char *name, stp_variant_summary *vs, stp_error *err)
@@ -153,15 +51,10 @@ static int read_variant(hid_t variants, const char *name, stp_variant_summary *v
         goto fail;
     }
     if (stp_h5_read_attr(g, ".", "paths_done", H5T_NATIVE_LLONG, &vs->paths_done, err) ||
-        stp_h5_read_attr(g, "cascade", "p", H5T_NATIVE_DOUBLE, &c->p, err) ||
-        stp_h5_read_attr(g, "cascade", "ci_lo", H5T_NATIVE_DOUBLE, &c->ci_lo, err) ||
-        stp_h5_read_attr(g, "cascade", "ci_hi", H5T_NATIVE_DOUBLE, &c->ci_hi, err) ||
-        stp_h5_read_attr(g, "cascade", "n", H5T_NATIVE_LLONG, &c->n, err) ||
-        stp_h5_read_attr(g, "cascade", "k", H5T_NATIVE_LLONG, &c->k, err) ||
-        read_cascade_weights(g, c, err) ||
+        stp_h5_read_cascade(g, "cascade", c, err) ||
         read_variant_stats(g, vs, err) || stp_h5_read_attribution(g, &vs->attribution, err) ||
         stp_h5_read_ensemble(g, &vs->ensemble, err) ||
-        stp_h5_read_plan(g, vs, err))
+        stp_h5_read_plan(g, vs, err) || stp_h5_read_venues(g, vs, err))
         goto fail;
     c->populations = vs->ensemble.k; /* the headline is the ensemble's */
     rc = 0;
@@ -331,8 +224,10 @@ void stp_summary_free(stp_summary *s)
 {
     int i;
     if (!s) return;
-    for (i = 0; s->variants && i < s->n_variants; i++)
+    for (i = 0; s->variants && i < s->n_variants; i++) {
         stp_ensemble_free(&s->variants[i].ensemble);
+        free(s->variants[i].venue_stats);
+    }
     free(s->variants);
     free(s->comparison.rows);
     stp_search_free(&s->search);

@@ -21,6 +21,8 @@
 #include "h5_plan.h"
 #include "h5_search.h"
 #include "h5_seal.h"
+#include "h5_stats.h"
+#include "h5_venues.h"
 #include "h5util.h"
 
 #include <assert.h>
@@ -63,17 +65,6 @@ static int ds_f64(hid_t loc, const char *name, int n, const double *x, stp_error
 {
     const hsize_t dims[1] = {(hsize_t)n};
     return stp_h5_write_dataset(loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims, x, 0, err);
-}
-
-static int ds_scalar(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *x,
-                     stp_error *err)
-{
-    return stp_h5_write_dataset(loc, name, ftype, mtype, 0, NULL, x, 0, err);
-}
-
-static int clamp_levels(int n)
-{
-    return n < 0 ? 0 : n > STP_STATS_MAX_LEVELS ? STP_STATS_MAX_LEVELS : n;
 }
 
 // ----------------------------------------------------------------------------
@@ -180,53 +171,6 @@ fail:
     return rc;
 }
 
-static int write_metric_stats(hid_t g, const char *name, const stp_metric_stats *s, stp_error *err)
-{
-    const int nq = clamp_levels(s->n_quantiles), ne = clamp_levels(s->n_es);
-    const struct {
-        const char *name;
-        const double *x;
-        int n;
-    } cols[] = {
-        {"quantile_levels", s->quantile_levels, nq},
-        {"quantiles", s->quantiles, nq},
-        {"quantile_ci_lo", s->quantile_ci_lo, nq},
-        {"quantile_ci_hi", s->quantile_ci_hi, nq},
-        {"es_levels", s->es_levels, ne},
-        {"var", s->var, ne},
-        {"var_ci_lo", s->var_ci_lo, ne},
-        {"var_ci_hi", s->var_ci_hi, ne},
-        {"es", s->es, ne},
-        {"es_ci_lo", s->es_ci_lo, ne},
-        {"es_ci_hi", s->es_ci_hi, ne},
-        {"mean", &s->mean, -1},
-        {"sd", &s->sd, -1},
-        {"mean_ci_lo", &s->mean_ci_lo, -1},
-        {"mean_ci_hi", &s->mean_ci_hi, -1},
-    };
-    hid_t mg = -1;
-    int rc = -1;
-    if (stp_h5_make_group(g, name, 0, &mg, err)) goto fail;
-    for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
-        if (cols[i].n < 0
-                ? ds_scalar(mg, cols[i].name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, cols[i].x, err)
-                : ds_f64(mg, cols[i].name, cols[i].n, cols[i].x, err))
-            goto fail;
-    }
-    if (ds_scalar(mg, "n", H5T_STD_I64LE, H5T_NATIVE_LLONG, &s->n, err)) goto fail;
-    /* DESIGN §6 calls the interval ci_lo/ci_hi; the one a tail reader wants is
-     * ES's, so those names are hard links to es_ci_lo/es_ci_hi (no copy). */
-    if (STP_H5_CHECK(err, H5Lcreate_hard(mg, "es_ci_lo", mg, "ci_lo", H5P_DEFAULT, H5P_DEFAULT)) ||
-        STP_H5_CHECK(err, H5Lcreate_hard(mg, "es_ci_hi", mg, "ci_hi", H5P_DEFAULT, H5P_DEFAULT))) {
-        stp_h5_blame(err, mg, "ci_lo", NULL);
-        goto fail;
-    }
-    rc = 0;
-fail:
-    stp_h5_close(mg);
-    return rc;
-}
-
 /* stats/<metric> for every outcome, plus stats/peak_sync_acted (peak_sync
  * over the paths where some agent acted, DESIGN §3.9) when there are any. */
 static int write_stats(hid_t vg, const stp_variant_results *v, stp_error *err)
@@ -235,39 +179,14 @@ static int write_stats(hid_t vg, const stp_variant_results *v, stp_error *err)
     int rc = -1;
     if (stp_h5_make_group(vg, "stats", 0, &g, err)) goto fail;
     for (int m = 0; m < STP_N_OUTCOMES; m++)
-        if (write_metric_stats(g, stp_outcome_names[m], &v->stats[m], err)) goto fail;
+        if (stp_h5_write_metric_stats(g, stp_outcome_names[m], &v->stats[m], err)) goto fail;
     if (v->peak_sync_acted.n > 0 &&
-        write_metric_stats(g, "peak_sync_acted", &v->peak_sync_acted, err))
+        stp_h5_write_metric_stats(g, "peak_sync_acted", &v->peak_sync_acted, err))
         goto fail;
     rc = 0;
 fail:
     stp_h5_close(g);
     return rc;
-}
-
-/* The importance weights' diagnostics (weights.h), on weighted runs only. */
-static int write_weight_diag(hid_t vg, const stp_weight_diag *d, stp_error *err)
-{
-    return stp_h5_attr_f64(vg, "cascade", "max_weight_share", d->max_share, err) ||
-           stp_h5_attr_f64(vg, "cascade", "pareto_khat", d->khat, err) ||
-           stp_h5_attr_i64(vg, "cascade", "pareto_tail", d->tail, err);
-}
-
-/* A scalar holding p, so f["variants/x/cascade"][()] is the probability;
- * the Wilson interval and counts ride along as attributes. */
-static int write_cascade(hid_t vg, const stp_cascade_stats *c, stp_error *err)
-{
-    return ds_scalar(vg, "cascade", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &c->p, err) ||
-           stp_h5_attr_f64(vg, "cascade", "p", c->p, err) ||
-           stp_h5_attr_f64(vg, "cascade", "ci_lo", c->ci_lo, err) ||
-           stp_h5_attr_f64(vg, "cascade", "ci_hi", c->ci_hi, err) ||
-           stp_h5_attr_i64(vg, "cascade", "n", c->n, err) ||
-           stp_h5_attr_i64(vg, "cascade", "k", c->k, err) ||
-           stp_h5_attr_i64(vg, "cascade", "weighted", c->weighted, err) ||
-           stp_h5_attr_f64(vg, "cascade", "ess", c->ess, err) ||
-           stp_h5_attr_i64(vg, "cascade", "replicates", c->replicates, err) ||
-           stp_h5_attr_f64(vg, "cascade", "se", c->se, err) ||
-           (c->diag.computed && write_weight_diag(vg, &c->diag, err));
 }
 
 static int write_histograms(hid_t vg, const stp_histogram *hist, stp_error *err)
@@ -417,11 +336,12 @@ static int write_variant(hid_t variants, const stp_variant_results *v, stp_error
                         err) ||
         stp_h5_attr_i64(g, ".", "paths_done", v->paths_done, err) ||
         write_outcomes(g, &v->source, err) || write_scenarios(g, &v->source, err) ||
-        write_stats(g, v, err) || write_cascade(g, &v->cascade, err) ||
+        write_stats(g, v, err) || stp_h5_write_cascade(g, "cascade", &v->cascade, err) ||
         write_histograms(g, v->hist, err) || write_samples(g, v->samples, err) ||
         write_worst(g, v, err) || stp_h5_write_attribution(g, &v->attribution, err) ||
         (v->ensemble && stp_h5_write_ensemble(g, v->ensemble, err)) ||
-        (v->plan && stp_h5_write_plan(g, v->plan, err)))
+        (v->plan && stp_h5_write_plan(g, v->plan, err)) ||
+        (v->n_venues >= 2 && stp_h5_write_venues(g, v, err)))
         goto fail;
     rc = 0;
 fail:

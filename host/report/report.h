@@ -72,6 +72,9 @@ void stp_grid_print(FILE *f, const grid *g, int md);
 void stp_report_text(FILE *f, const stp_summary *s, int md);
 /* attribution_text.c: a variant's tail attribution and first movers. */
 void stp_report_attribution(FILE *f, const stp_variant_summary *vs, int md);
+/* venues_text.c: a multi-venue variant's venues and contagion
+ * (vs->n_venues >= 2; else nothing). */
+void stp_report_venues(FILE *f, const stp_variant_summary *vs, int md);
 /* comparison_text.c: the comparison table (s->comparison.n > 0) and, for
  * a sweep, its curves. */
 void stp_report_comparison(FILE *f, const stp_summary *s, int md);

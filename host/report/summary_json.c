@@ -104,6 +104,49 @@ static void json_ensemble(stp_json *w, const stp_ensemble *e)
     stp_json_end(w);
 }
 
+/* A probability in the form of the variant's "cascade" (less the
+ * ensemble and weights' diagnostics, which the venues do not carry). */
+static void json_prob(stp_json *w, const char *key, const stp_cascade_stats *c)
+{
+    stp_json_object(w, key);
+    stp_json_num(w, "p", c->p);
+    stp_json_num(w, "ci_lo", c->ci_lo);
+    stp_json_num(w, "ci_hi", c->ci_hi);
+    stp_json_int(w, "n", c->n);
+    stp_json_int(w, "k", c->k);
+    stp_json_int(w, "weighted", c->weighted);
+    stp_json_num(w, "ess", c->ess);
+    stp_json_num(w, "se", c->se);
+    stp_json_int(w, "replicates", c->replicates);
+    stp_json_end(w);
+}
+
+/* DESIGN §10: each venue's P(cascade) and statistics, and the system's
+ * contagion (the results file's venues/ and contagion/). */
+static void json_venues(stp_json *w, const stp_variant_summary *v)
+{
+    stp_json_array(w, "venues");
+    for (int i = 0; i < v->n_venues; i++) {
+        stp_json_object(w, NULL);
+        stp_json_str(w, "name", v->venue_name[i]);
+        json_prob(w, "cascade", &v->venue_cascade[i]);
+        stp_json_object(w, "stats");
+        for (int m = 0; m < STP_N_VENUE_OUTCOMES; m++)
+            if (m != STP_OUT_FIRST_MOVER) /* an agent index has no meaningful mean */
+                json_metric(w, m < STP_N_OUTCOMES ? stp_outcome_names[m] : stp_venue_t_cascade_name,
+                            &v->venue_stats[i * STP_N_VENUE_OUTCOMES + m]);
+        stp_json_end(w);
+        stp_json_end(w);
+    }
+    stp_json_end(w);
+    stp_json_object(w, "contagion");
+    json_metric(w, stp_system_outcome_names[STP_SYS_VENUES_IN_CASCADE], &v->venues_in_cascade);
+    json_metric(w, stp_system_outcome_names[STP_SYS_CONTAGION_LAG_S], &v->contagion_lag);
+    json_prob(w, "p_two", &v->p_two);
+    json_prob(w, "p_second_given_first", &v->p_second);
+    stp_json_end(w);
+}
+
 static void json_variant(stp_json *w, const stp_variant_summary *v)
 {
     stp_json_object(w, NULL);
@@ -135,6 +178,7 @@ static void json_variant(stp_json *w, const stp_variant_summary *v)
             json_metric(w, stp_outcome_names[m], &v->stats[m]);
     stp_json_end(w);
     if (v->attribution.computed) json_attribution(w, &v->attribution);
+    if (v->n_venues >= 2 && v->venue_stats) json_venues(w, v);
     stp_json_str(w, "scenario_mode", v->scenario_mode);
     if (v->n_probes > 0) {
         stp_json_array(w, "blind_spot");

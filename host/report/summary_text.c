@@ -288,6 +288,7 @@ static void print_variant(FILE *f, const stp_variant_summary *vs, int md)
     const grid g = {t.rows, t.cols, table_fill, &t};
     stp_grid_print(f, &g, md);
     if (vs->attribution.computed) stp_report_attribution(f, vs, md);
+    if (vs->n_venues >= 2) stp_report_venues(f, vs, md);
 }
 
 /* The importance tilt a cross-entropy pilot chose (pilot.h). */

@@ -18,6 +18,9 @@ typedef struct stp_checkpoint {
     unsigned long long fingerprint;
     long long paths;
     int batch, populations, n_steps, sample_k; /* batches.h's layout */
+    /* outcome columns of a path in every batch file: stp_outcomes.n_cols
+     * (stp_outcome_columns of the run's venues), at least STP_N_OUTCOMES */
+    int n_cols;
 } stp_checkpoint;
 
 /* 64-bit FNV-1a of n bytes, continuing from h (start with STP_FNV_OFFSET). */
@@ -34,14 +37,16 @@ int stp_checkpoint_dir(char *buf, size_t n, const char *out_path);
  * --resume and --force) unless `resume` (then its manifest must describe
  * the same run) or `force` (then it is removed); it is created when absent.
  * A later point (variant > 0, opened after point 0) keeps its own manifest
- * and batch files in the same directory, checked the same way on resume. */
+ * and batch files in the same directory, checked the same way on resume.
+ * n_cols: the outcome columns each batch holds (0 or STP_N_OUTCOMES: the
+ * system's only); a batch file with another count is recomputed. */
 stp_status stp_checkpoint_open(stp_checkpoint *ck, const char *out_path, int variant,
                                unsigned long long fingerprint, long long paths, int batch,
-                               int populations, int n_steps, int sample_k, int resume, int force,
-                               stp_error *err);
+                               int populations, int n_steps, int sample_k, int n_cols, int resume,
+                               int force, stp_error *err);
 
 /* Writes batch `index` (paths [path0, path0 + n)) from `out` (rows from
- * out->base) and the run's sample rows. */
+ * out->base; its columns [0, ck->n_cols)) and the run's sample rows. */
 stp_status stp_checkpoint_save(const stp_checkpoint *ck, int index, long long path0, long long n,
                                const stp_outcomes *out, const stp_samples *samples, stp_error *err);
 
@@ -53,7 +58,9 @@ int stp_checkpoint_load(const stp_checkpoint *ck, int index, long long path0, lo
 
 /* stp_path_source.outcome_column over the finished batches (user: the
  * stp_checkpoint): dst[0, paths) = outcome `metric` of every path, read
- * back from the batch files the run saved and verified. */
+ * back from the batch files the run saved and verified. Any column of the
+ * record, metric < ck->n_cols (outcomes.h's stp_system_column and
+ * stp_venue_column past STP_N_OUTCOMES); another is STP_EIO. */
 stp_status stp_checkpoint_column(const void *user, int metric, double *dst, stp_error *err);
 
 /* Removes the directory after the results file is in place. */

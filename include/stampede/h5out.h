@@ -41,6 +41,15 @@ typedef struct stp_variant_summary {
     char scenario_mode[16];      /* scenario_law's mode; "" before 0.3.0 */
     int n_probes;                /* blind_spot: probe[spec], else 0 */
     stp_blind_probe probe[STP_MAX_SHOCKS];
+    /* DESIGN §10, /variants/<v>/venues (docs/results.md): n_venues 0 when
+     * the run had one venue; else the fields of stp_variant_results of the
+     * same names, venue_stats owned (stp_summary_free) */
+    int n_venues;
+    char venue_name[STP_MAX_VENUES][STP_NAME_MAX];
+    stp_metric_stats *venue_stats; /* [v * STP_N_VENUE_OUTCOMES + m] */
+    stp_cascade_stats venue_cascade[STP_MAX_VENUES];
+    stp_metric_stats venues_in_cascade, contagion_lag;
+    stp_cascade_stats p_two, p_second;
 } stp_variant_summary;
 
 typedef struct stp_summary {

@@ -76,6 +76,21 @@ typedef struct stp_variant_results {
     int n_worst;
     stp_attribution attribution;         /* tail attribution and first movers; computed 0: none */
     const struct stp_ensemble *ensemble; /* run.populations > 1; NULL: one population */
+    /* DESIGN §10, a run over n_venues >= 2 venues (else n_venues 0 and
+     * the fields below unset): its record's extra columns
+     * (stp_outcome_columns), which source.outcome_column serves too. */
+    int n_venues;
+    const char *venue_name[STP_MAX_VENUES]; /* borrowed: the config's venues[v].name */
+    /* [v * STP_N_VENUE_OUTCOMES + m]: venue v's metric m (m <
+     * STP_N_VENUE_OUTCOMES: stp_outcome's, then t_cascade_s), weighted like
+     * the system's; owned by the run */
+    stp_metric_stats *venue_stats;
+    stp_cascade_stats venue_cascade[STP_MAX_VENUES]; /* P(venue v's own cascade) */
+    stp_metric_stats venues_in_cascade;
+    stp_metric_stats contagion_lag; /* contagion_lag_s over paths where >= 2 venues cascaded;
+                                       n = 0 if none */
+    stp_cascade_stats p_two;        /* P(at least two venues cascade) */
+    stp_cascade_stats p_second;     /* P(a second cascades | one does): stp_contagion_conditional */
 } stp_variant_results;
 
 typedef struct stp_results {
