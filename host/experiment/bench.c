@@ -11,6 +11,7 @@
 #include "stampede/backend.h"
 #include "stampede/block.h" /* STP_BLOCK_PATHS: the kernel's paths per block */
 #include "stampede/scenario.h"
+#include "stampede/venues.h"
 
 /* The CPU default: about STP_BENCH_CPU_AGENT_STEPS agent-steps. */
 static long long cpu_paths(const stp_config *cfg, const stp_params *prm)
@@ -31,6 +32,7 @@ typedef struct bench_state {
     stp_scenario_table *scen;
     stp_outcomes out;
     stp_cuda_engine *gpu;
+    stp_venues *venues; /* a multi-venue config's (DESIGN §10); NULL: one venue */
     double *kept[N_KEEP]; /* [path] */
 } bench_state;
 
@@ -40,7 +42,8 @@ static void bench_state_free(bench_state *b)
     stp_cuda_engine_destroy(b->gpu);
     stp_scenario_table_destroy(b->scen);
     stp_population_destroy(b->pop);
-    for (m = 0; m < STP_N_OUTCOMES; m++)
+    stp_venues_destroy(b->venues);
+    for (m = 0; m < STP_MAX_OUTCOME_COLS; m++)
         free(b->out.v[m]);
     for (m = 0; m < N_KEEP; m++)
         free(b->kept[m]);
@@ -95,14 +98,27 @@ stp_status stp_bench_config(const stp_config *cfg, const char *backend, int thre
     memset(r, 0, sizeof *r);
     if ((st = stp_backend_choose(backend, &use_gpu, r->device, sizeof r->device, err)) != STP_OK)
         return st;
+    if (use_gpu && cfg->n_venues >= 2) { /* as run does: the multi-venue kernel is unfinished */
+        if (backend && !strcmp(backend, "cuda"))
+            return stp_error_set(err, STP_EDEVICE,
+                                 "--backend cuda: the CUDA backend simulates one venue and this "
+                                 "config has %d (venues); use --backend openmp or auto",
+                                 cfg->n_venues);
+        use_gpu = 0;
+        stp_cpu_name(r->device, sizeof r->device);
+    }
+    if ((st = stp_venues_check(cfg, err)) != STP_OK) return st;
     ctx.prm = stp_params_derive(cfg);
     n = paths > 0 ? paths : (use_gpu ? cfg->run.paths : cpu_paths(cfg, &ctx.prm));
     batch = n < cfg->run.batch ? n : cfg->run.batch;
-    if ((st = stp_population_create(&b.pop, cfg, err)) != STP_OK ||
+    if (cfg->n_venues >= 2 && (st = stp_venues_create(&b.venues, cfg, 0, err)) != STP_OK) goto done;
+    if (b.venues) ctx.prm = b.venues->prm[0];
+    if ((st = stp_population_create(&b.pop, b.venues ? b.venues->cfg[0] : cfg, err)) != STP_OK ||
         (st = stp_scenario_table_create(&b.scen, cfg, 0, batch, err)) != STP_OK)
         goto done;
     b.out.n = batch;
-    for (m = 0; m < STP_N_OUTCOMES; m++)
+    b.out.n_cols = stp_outcome_columns(cfg->n_venues);
+    for (m = 0; m < b.out.n_cols; m++)
         if (STP_ALLOC(err, b.out.v[m], batch)) {
             st = err->status;
             goto done;
@@ -116,6 +132,7 @@ stp_status stp_bench_config(const stp_config *cfg, const char *backend, int thre
     ctx.pop = b.pop;
     ctx.scen = b.scen;
     ctx.out = &b.out;
+    ctx.venues = b.venues;
     if (use_gpu && (st = stp_cuda_engine_create(&b.gpu, &ctx, batch, stp_local_rank(), err)) != STP_OK) goto done;
     for (p0 = 0; p0 < n; p0 += batch) {
         const long long k = n - p0 < batch ? n - p0 : batch;
@@ -137,6 +154,9 @@ stp_status stp_bench_config(const stp_config *cfg, const char *backend, int thre
     r->launch_paths = stp_cuda_engine_capacity(b.gpu);
     fill_figures(r, stp_cuda_engine_sms(b.gpu));
     r->agents = b.pop->n_agents;
+    if (b.venues) /* the agents whose models run: a venue's mirrors run none */
+        for (m = 1, r->agents = b.venues->pop[0]->n_agents; m < b.venues->n; m++)
+            r->agents += b.venues->pop[m]->n_agents;
     r->steps = ctx.prm.n_steps;
     r->threads = use_gpu ? 0 : (threads > 0 ? threads : omp_get_max_threads());
     r->paths_per_s = (double)n / (r->sim_s > 0.0 ? r->sim_s : 1e-9);

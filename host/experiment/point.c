@@ -15,6 +15,7 @@
 #include "stampede/ranks.h"
 #include "stampede/shard.h"
 #include "stampede/stats.h"
+#include "stampede/venues.h"
 
 #ifndef STP_VERSION
 #define STP_VERSION "0.0.0"
@@ -41,6 +42,7 @@ void stp_point_free(stp_point_state *r)
     stp_scenario_table_destroy(r->scen);
     stp_scenario_plan_destroy(r->plan);
     stp_population_destroy(r->pop);
+    stp_venues_destroy(r->venues);
     stp_ensemble_free(&r->ens);
     free(r->family);
     free(r->drawn);
@@ -166,7 +168,8 @@ static void note_population(stp_point_state *r, const stp_population *p)
 static stp_status draw_population(stp_point_state *r, int k, stp_population **out, stp_error *err)
 {
     const double t0 = stp_point_now_s();
-    const stp_status st = stp_population_create_nth(out, r->cfg, k, err);
+    const stp_status st =
+        stp_population_create_nth(out, r->venues ? r->venues->cfg[0] : r->cfg, k, err);
     if (st != STP_OK) return st;
     r->pop_s += stp_point_now_s() - t0;
     r->pop_draws++;
@@ -408,16 +411,21 @@ done:
  * 0.2.0, fmath.h, but until a device has confirmed it their batches do not
  * mix in one file). */
 static unsigned long long run_fingerprint(const stp_config *cfg, const stp_population *pop,
+                                          const stp_venues *vs,
                                           const stp_scenario_plan *plan, const char *backend)
 {
     unsigned long long h =
         stp_fnv1a(STP_FNV_OFFSET, cfg->resolved_json, strlen(cfg->resolved_json));
-    int f;
+    int f, v;
     h = stp_fnv1a(h, &cfg->run.seed, sizeof cfg->run.seed);
     h = stp_fnv1a(h, &cfg->run.paths, sizeof cfg->run.paths);
     h = stp_fnv1a(h, plan->law, sizeof plan->law[0] * (size_t)plan->n_specs);
     for (f = 0; f < pop->n_families; f++)
         h = stp_fnv1a(h, pop->models[f].params, sizeof(float) * (size_t)pop->models[f].n_params);
+    for (v = 0; vs && v < vs->n; v++) /* each venue's families may be its own */
+        for (f = 0; f < vs->pop[v]->n_families; f++)
+            h = stp_fnv1a(h, vs->pop[v]->models[f].params,
+                          sizeof(float) * (size_t)vs->pop[v]->models[f].n_params);
     h = stp_fnv1a(h, backend, strlen(backend));
     return stp_fnv1a(h, STP_VERSION, strlen(STP_VERSION));
 }
@@ -482,7 +490,7 @@ static stp_status open_checkpoint(stp_point_state *r, int index, const stp_run_o
 {
     const stp_config *cfg = r->cfg;
     const unsigned long long fp =
-        run_fingerprint(cfg, r->pop, r->plan, stp_point_backend_name(o, use_gpu));
+        run_fingerprint(cfg, r->pop, r->venues, r->plan, stp_point_backend_name(o, use_gpu));
     const int rank = stp_rank();
     stp_status st = STP_OK;
     if (rank == 0)
@@ -541,6 +549,10 @@ stp_status stp_point_run(stp_point_state *r, int index, const stp_run_opts *o, i
     memset(&ctx, 0, sizeof ctx);
     r->gpu_pop = -1;
     ctx.prm = stp_params_derive(cfg);
+    if (cfg->n_venues >= 2 && !r->venues &&
+        (st = stp_venues_create(&r->venues, cfg, 0, err)) != STP_OK)
+        return st;
+    if (r->venues) ctx.prm = r->venues->prm[0];
     if ((st = ensemble_init(r, err)) != STP_OK ||
         (!r->pop && (st = draw_population(r, 0, &r->pop, err)) != STP_OK) ||
         (!r->plan && (st = stp_scenario_plan_create(&r->plan, cfg, r->pop, err)) != STP_OK) ||
@@ -552,10 +564,12 @@ stp_status stp_point_run(stp_point_state *r, int index, const stp_run_opts *o, i
     ctx.scen = r->scen;
     ctx.out = &r->out;
     ctx.samples = &r->samples;
+    ctx.venues = r->venues;
     if ((st = open_checkpoint(r, index, o, use_gpu, ctx.prm.n_steps, err)) != STP_OK) return st;
     st = simulate(r, &ctx, use_gpu, o, sp, &simulated, err);
     if ((st = stp_point_ranks_agree(st, err)) != STP_OK) return st;
-    *agent_steps += (double)simulated * ctx.prm.n_steps * r->pop->n_agents;
+    *agent_steps += (double)simulated * ctx.prm.n_steps *
+                    (r->venues ? r->venues->agent_base[r->venues->n] : r->pop->n_agents);
     if (o->shards > 0) return STP_OK;   /* a shard's batches are summarised by the merge */
     if (stp_rank() != 0) return STP_OK; /* under mpirun rank 0 summarises and writes */
     if ((st = draw_the_rest(r, err)) != STP_OK) return st;
@@ -565,6 +579,8 @@ stp_status stp_point_run(stp_point_state *r, int index, const stp_run_opts *o, i
     if ((st = stp_scenario_table_from_plan(&r->scen, r->plan, 0, 1, err)) != STP_OK) return st;
     if ((st = summarise(r, cfg, &r->ck, err)) != STP_OK) return st;
     point_results(r);
+    /* attribution by family across venues is not built: none (computed 0) */
+    if (r->venues) return STP_OK;
     /* after point_results: it reads the paths through the writer's source */
     return stp_attribution_compute_ensemble(&r->var.attribution, &r->var.source,
                                             stp_population_families(r->pop), r->family,

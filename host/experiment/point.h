@@ -47,6 +47,10 @@ typedef struct stp_point_state {
     stp_variant_results var;
     stp_checkpoint ck;
     stp_cuda_engine *gpu; /* NULL: the OpenMP backend */
+    /* DESIGN §10: the venues of a multi-venue config with their
+     * populations (pop is then venue 0's, for the scenario plan); NULL:
+     * one venue */
+    struct stp_venues *venues;
 } stp_point_state;
 
 /* Progress over the whole experiment: this point's paths start at done0
