@@ -464,8 +464,9 @@ Test(config, unknown_key_suggests_the_nearest_name)
                      "t.json: config error at protocols[0].liquidation_treshold: unknown key; did "
                      "you mean 'liquidation_threshold'?");
     expect_set_error("zzz=1", "t.json: config error at zzz: unknown key; valid keys here: "
-                              "experiment, run, time, market, pool, oracle, protocols, "
-                              "liquidators, population, mitigations, scenario, cascade, output");
+                              "experiment, run, time, market, assets, pool, oracle, venues, "
+                              "protocols, liquidators, population, mitigations, scenario, "
+                              "cascade, output");
 }
 
 Test(config, duplicate_keys_are_rejected)

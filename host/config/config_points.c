@@ -6,6 +6,7 @@
 #include "config_messages.h"
 #include "config_parse.h"
 #include "config_set.h"
+#include "config_venues.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -265,6 +266,8 @@ stp_status stp_config_check_points(const stp_config *cfg, stp_error *err)
                               pts[i].has_value ? &pts[i].value : NULL, pts[i].name, err);
         if (st == STP_OK && (st = check_pairable(cfg, own, &pts[i], err)) == STP_EUSAGE)
             with_origin(cfg, err);
+        /* the run builds each venue's config from the point's (DESIGN §10) */
+        if (st == STP_OK) st = stp_cfg_check_venues(own, err);
         stp_config_destroy(own);
         free(overrides);
     }
