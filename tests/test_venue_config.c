@@ -179,7 +179,10 @@ Test(venue_config, each_venue_config_has_its_own_and_the_bases_keys)
     /* the shares within the venue, 0 on the other's protocols */
     sum = cfg->protocols[0].share + cfg->protocols[1].share;
     cr_assert_eq(v0->protocols[0].share, cfg->protocols[0].share / sum);
-    cr_assert_eq(v0->protocols[1].share, cfg->protocols[1].share / sum);
+    cr_assert_leq(fabs(v0->protocols[1].share - cfg->protocols[1].share / sum), 1e-15);
+    /* the venue's last protocol closes the cumulative shares at exactly 1,
+     * so the population never falls through to a foreign protocol */
+    cr_assert_eq(v0->protocols[0].share + v0->protocols[1].share, 1.0);
     cr_assert_eq(v0->protocols[2].share, 0.0);
     cr_assert_eq(v1->protocols[0].share, 0.0);
     cr_assert_eq(v1->protocols[1].share, 0.0);
@@ -427,6 +430,29 @@ Test(venue_config, experiment_points_keep_their_venues)
     stp_config_destroy(venue);
     stp_config_destroy(point);
     free(overrides);
+    stp_config_destroy(cfg);
+}
+
+/* A variant that every base check passes but one venue's config does not
+ * (no agents there, and that venue has no passive positions either) is
+ * refused at load, naming the venue: each point's venues are built. */
+Test(venue_config, a_point_whose_venue_breaks_is_refused)
+{
+    parts p = GOOD;
+    stp_config *cfg = NULL;
+    stp_error err = {0};
+    p.head = "\"experiment\": {\"kind\": \"compare\", \"variants\": [{\"name\": \"idle\", "
+             "\"set\": {\"population.agents\": 0}}]}, ";
+    p.venues = "\"venues\": [{\"name\": \"L1\", \"asset\": \"ETH\"}, {\"name\": \"L2\", "
+               "\"asset\": \"BTC\", \"set\": {\"population.passive_share\": 0, "
+               "\"population.passive_positions\": 0}}],";
+    cr_assert_eq(parse_parts(&p, &cfg, &err), STP_EUSAGE, "loaded: the point's L2 has nobody");
+    cr_assert_null(cfg);
+    cr_assert_str_eq(err.msg, "t.json (point 'idle'): config error at "
+                              "venues[1].set.population.passive_positions: must be > 0 when "
+                              "passive_share > 0 or agents is 0");
+    p.head = "";
+    cr_assert_eq(parse_parts(&p, &cfg, &err), STP_OK, "without the variant: %s", err.msg);
     stp_config_destroy(cfg);
 }
 

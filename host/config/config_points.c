@@ -249,6 +249,18 @@ static stp_status with_origin(const stp_config *cfg, stp_error *err)
                          cfg->source_path[0] ? cfg->source_path : "<config>", msg);
 }
 
+/* A message about one of the point's venues, "ORIGIN...: ...", names the
+ * point too: "ORIGIN (point 'NAME')...: ...". */
+static void in_point(const stp_config *cfg, const char *name, stp_error *err)
+{
+    const char *origin = cfg->source_path[0] ? cfg->source_path : "<config>";
+    const size_t n = strlen(origin);
+    char msg[STP_ERROR_MAX];
+    if (strncmp(err->msg, origin, n) != 0) return;
+    memcpy(msg, err->msg, sizeof msg);
+    stp_error_set(err, err->status, "%s (point '%s')%s", origin, name, msg + n);
+}
+
 stp_status stp_config_check_points(const stp_config *cfg, stp_error *err)
 {
     stp_point_spec *pts = NULL;
@@ -267,7 +279,8 @@ stp_status stp_config_check_points(const stp_config *cfg, stp_error *err)
         if (st == STP_OK && (st = check_pairable(cfg, own, &pts[i], err)) == STP_EUSAGE)
             with_origin(cfg, err);
         /* the run builds each venue's config from the point's (DESIGN §10) */
-        if (st == STP_OK) st = stp_cfg_check_venues(own, err);
+        if (st == STP_OK && (st = stp_cfg_check_venues(own, err)) == STP_EUSAGE)
+            in_point(cfg, pts[i].name, err);
         stp_config_destroy(own);
         free(overrides);
     }

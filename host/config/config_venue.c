@@ -59,18 +59,27 @@ static void delete_in(cJSON *obj, const char *key)
 
 /* Each protocol's share renormalised over venue v's protocols, 0 on the
  * others: the venue's collateral is split among its own protocols, and
- * the others keep their index (shock protocols stay the base's). */
+ * the others keep their index (shock protocols stay the base's). The last
+ * of v's protocols takes 1 - (the sum of the earlier ones, added in index
+ * order): the population's pick (cumulative shares in index order, the
+ * last protocol as the fallback when u is above them all) then reaches
+ * exactly 1 there, so a 0-share protocol after it is never picked, even
+ * at u = 1.0f. (c + fl(1 - c) rounds to 1 for every c in [0, 1]; a c
+ * rounded above 1 leaves it 0.) */
 static int set_shares(cJSON *protocols, const stp_config *base, int v)
 {
-    double sum = 0;
+    double sum = 0, cdf = 0;
     cJSON *it;
-    int k;
+    int k, last = -1;
     for (k = 0; k < base->n_protocols; k++)
-        if (base->protocols[k].venue == v) sum += base->protocols[k].share;
+        if (base->protocols[k].venue == v) sum += base->protocols[k].share, last = k;
     for (it = cJSON_IsArray(protocols) ? protocols->child : NULL, k = 0;
          it && k < base->n_protocols; it = it->next, k++) {
-        const double share = base->protocols[k].venue == v ? base->protocols[k].share / sum : 0.0;
+        const double share = base->protocols[k].venue != v ? 0.0
+                             : k == last                   ? (cdf < 1.0 ? 1.0 - cdf : 0.0)
+                                                           : base->protocols[k].share / sum;
         cJSON *num = cJSON_CreateNumber(share);
+        cdf += share;
         delete_in(it, "venue");
         if (!num || !cJSON_ReplaceItemInObjectCaseSensitive(it, "share", num)) {
             cJSON_Delete(num);
