@@ -164,11 +164,13 @@ stp_status stp_config_point(stp_config **out, char **overrides_json, const stp_c
     stp_status st = STP_OK;
     *out = NULL;
     *overrides_json = NULL;
-    if (!root || !o || !(set_text = cJSON_PrintUnformatted(o)) ||
+    /* exact numbers first: cJSON alone prints 15 digits that read back
+     * merely close, and the point must keep the base's values bit for bit */
+    if (!root || !o || stp_cfg_exact_numbers(o) || !(set_text = cJSON_PrintUnformatted(o)) ||
         !(*overrides_json = copy_text(set_text)))
         st = stp_error_set(err, STP_ENOMEM, "out of memory building variant '%s'", name);
     if (!st) st = point_tree(root, o, name, err);
-    if (!st && !(text = cJSON_PrintUnformatted(root)))
+    if (!st && (stp_cfg_exact_numbers(root) || !(text = cJSON_PrintUnformatted(root))))
         st = stp_error_set(err, STP_ENOMEM, "out of memory building variant '%s'", name);
     cJSON_Delete(root);
     cJSON_Delete(o);

@@ -627,6 +627,7 @@ static stp_status read_variant(ctx *c, cJSON *it, int i, stp_config *cfg)
 {
     stp_variant_spec *v = &cfg->experiment.variants[i];
     const cJSON *set = cJSON_GetObjectItemCaseSensitive(it, "set"), *m;
+    cJSON *copy;
     char got[96], *text;
     int j;
     if (get_string(c, it, "name", v->name, sizeof v->name, 1)) return c->err->status;
@@ -657,7 +658,14 @@ static stp_status read_variant(ctx *c, cJSON *it, int i, stp_config *cfg)
         stp_cfg_pop(c, mark);
         return st;
     }
-    if (!(text = cJSON_PrintUnformatted(set))) return stp_cfg_oom(c);
+    /* printed exactly, on a copy (cJSON alone prints 15 digits that read
+     * back merely close; the tree is the resolved config's) */
+    if (!(copy = cJSON_Duplicate(set, 1)) || stp_cfg_exact_numbers(copy) ||
+        !(text = cJSON_PrintUnformatted(copy))) {
+        cJSON_Delete(copy);
+        return stp_cfg_oom(c);
+    }
+    cJSON_Delete(copy);
     v->set_json = malloc(strlen(text) + 1);
     if (v->set_json) memcpy(v->set_json, text, strlen(text) + 1);
     cJSON_free(text);
