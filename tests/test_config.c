@@ -5,7 +5,10 @@
 #define _POSIX_C_SOURCE 200809L /* mkdtemp */
 #include "stampede/config.h"
 
+#include "seed.h"
+
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -464,8 +467,9 @@ Test(config, unknown_key_suggests_the_nearest_name)
                      "t.json: config error at protocols[0].liquidation_treshold: unknown key; did "
                      "you mean 'liquidation_threshold'?");
     expect_set_error("zzz=1", "t.json: config error at zzz: unknown key; valid keys here: "
-                              "experiment, run, time, market, pool, oracle, protocols, "
-                              "liquidators, population, mitigations, scenario, cascade, output");
+                              "experiment, run, time, market, assets, pool, oracle, venues, "
+                              "protocols, liquidators, population, mitigations, scenario, "
+                              "cascade, output");
 }
 
 Test(config, duplicate_keys_are_rejected)
@@ -1145,6 +1149,47 @@ Test(config, every_experiment_point_is_built_at_validation)
                       "t.json (point 'v@0.6'): config error at mitigations.progressive_fee.slope: "
                       "base + slope is 1.1, the fee at full sync; it must stay below 1: lower the "
                       "slope");
+}
+
+/* A point is built from the base's resolved text and the variant's
+ * overrides as JSON: values that need 17 digits (drawn from a fresh seed)
+ * come through bit for bit, where cJSON alone prints 15 digits that read
+ * back merely close. */
+Test(config, points_keep_every_value_bit_for_bit)
+{
+    uint64_t s = test_seed();
+    char extra[512], digits[2][40];
+    double vol, fee;
+    stp_config *cfg = NULL, *point = NULL;
+    stp_point_spec pts[STP_MAX_POINTS];
+    stp_error err = {0};
+    char *overrides = NULL;
+    int n = 0, i;
+    /* one ulp above a 15-digit decimal: the values cJSON's printing rounds */
+    snprintf(digits[0], sizeof digits[0], "1.%014llue-4",
+             (unsigned long long)(next_u64(&s) % 100000000000000ull));
+    snprintf(digits[1], sizeof digits[1], "1.%014llue-3",
+             (unsigned long long)(next_u64(&s) % 100000000000000ull));
+    vol = nextafter(strtod(digits[0], NULL), 1.0);
+    fee = nextafter(strtod(digits[1], NULL), 1.0);
+    snprintf(extra, sizeof extra,
+             "\"experiment\": {\"kind\": \"compare\", \"variants\": [{\"name\": \"v\", \"set\": "
+             "{\"pool.fee\": %.17g}}]}, \"market\": {\"vol\": {\"calm_per_sqrt_s\": %.17g}}, ",
+             fee, vol);
+    cr_assert_eq(parse_min_with(extra, NULL, 0, &cfg, &err), STP_OK, "%s", err.msg);
+    cr_assert_eq(cfg->market.vol_calm_per_sqrt_s, vol);
+    cr_assert_eq(stp_config_points(cfg, pts, &n, &err), STP_OK);
+    for (i = 0; i < n; i++) {
+        cr_assert_eq(stp_config_point_of(&point, &overrides, cfg, &pts[i], &err), STP_OK, "%s",
+                     err.msg);
+        cr_assert_eq(point->market.vol_calm_per_sqrt_s, vol, "point %s: %a, base %a", pts[i].name,
+                     point->market.vol_calm_per_sqrt_s, vol);
+        cr_assert_eq(point->pool.fee, i ? fee : cfg->pool.fee, "point %s: fee %a", pts[i].name,
+                     point->pool.fee);
+        stp_config_destroy(point);
+        free(overrides);
+    }
+    stp_config_destroy(cfg);
 }
 
 /* Values that passed validation and overflowed a float32 path (or an int

@@ -4,6 +4,7 @@
  * config_points.c; this file reads the file and joins the two. */
 #include "config_messages.h"
 #include "config_parse.h"
+#include "config_venues.h"
 #include "json_strict.h"
 
 #include <errno.h>
@@ -13,14 +14,15 @@
 
 #define CONFIG_MAX_SIZE (64u << 20) /* a config is a few KiB; refuse to slurp a disk image */
 
-/* The config (config_parse.c), then its points: they are built from the
- * resolved text, as run builds them (config_points.c). */
+/* The config (config_parse.c), then its venues' configs and its points:
+ * they are built from the resolved text, as run builds them
+ * (config_venue.c, config_points.c). */
 static stp_status parse_checked(stp_config **out, const char *json, const char *origin,
                                 const char *const *sets, int n_sets, stp_error *err)
 {
     stp_config *cfg = NULL;
     if (stp_cfg_parse(&cfg, json, origin, NULL, sets, n_sets, err)) return err->status;
-    if (stp_config_check_points(cfg, err)) {
+    if (stp_cfg_check_venues(cfg, err) || stp_config_check_points(cfg, err)) {
         stp_config_destroy(cfg);
         return err->status;
     }

@@ -117,3 +117,19 @@ stp_status stp_cfg_one_line(stp_error *err, stp_status st)
         if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = '?';
     return st;
 }
+
+int stp_cfg_exact_numbers(cJSON *node)
+{
+    char text[40];
+    cJSON *child;
+    for (child = node->child; child; child = child->next)
+        if (stp_cfg_exact_numbers(child)) return -1;
+    if (!cJSON_IsNumber(node)) return 0;
+    snprintf(text, sizeof text, "%.15g", node->valuedouble);
+    if (strtod(text, NULL) == node->valuedouble) return 0;
+    snprintf(text, sizeof text, "%.17g", node->valuedouble);
+    if (!(node->valuestring = cJSON_malloc(strlen(text) + 1))) return -1;
+    memcpy(node->valuestring, text, strlen(text) + 1);
+    node->type = cJSON_Raw;
+    return 0;
+}

@@ -41,6 +41,12 @@ void stp_cfg_sanitize(char *dst, size_t cap, const char *src, size_t max);
 /* The shortest text that reads back as x (cJSON's own rule): 0.3, not
  * 0.29999999999999999. */
 void stp_cfg_fmt_num(char *buf, size_t cap, double x);
+/* Every number of the tree that cJSON would print with 15 digits but not
+ * read back identical becomes raw "%.17g" text (cJSON's own check is
+ * approximate), so a tree printed and parsed again keeps its values bit
+ * for bit. 0, or -1 out of memory. Print the tree only after it. */
+int stp_cfg_exact_numbers(cJSON *node);
+
 /* What the user wrote, for "got ...": a number, a quoted string, true, an
  * array, ... */
 void stp_cfg_describe(char *buf, size_t cap, const cJSON *v);

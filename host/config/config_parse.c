@@ -14,8 +14,8 @@
  *   applied to a copy and validated like the base, so `validate` finds them.
  * The resolved tree, printed, is cfg->resolved_json. config.c then builds
  * every point of a compare or sweep as the run builds it
- * (stp_config_check_points, config_points.c), each through this pipeline
- * again. */
+ * (stp_config_check_points, config_points.c) and every venue's config
+ * (config_venue.c), each through this pipeline again. */
 #include "config_parse.h"
 
 #include "config_read.h"
@@ -350,18 +350,7 @@ static stp_status init_ctx(ctx *c, const char *origin, stp_error *err)
  * only printed after this. */
 static stp_status exact_numbers(ctx *c, cJSON *node)
 {
-    char text[40];
-    cJSON *child;
-    for (child = node->child; child; child = child->next)
-        if (exact_numbers(c, child)) return c->err->status;
-    if (!cJSON_IsNumber(node)) return STP_OK;
-    snprintf(text, sizeof text, "%.15g", node->valuedouble);
-    if (strtod(text, NULL) == node->valuedouble) return STP_OK;
-    snprintf(text, sizeof text, "%.17g", node->valuedouble);
-    if (!(node->valuestring = cJSON_malloc(strlen(text) + 1))) return stp_cfg_oom(c);
-    memcpy(node->valuestring, text, strlen(text) + 1);
-    node->type = cJSON_Raw;
-    return STP_OK;
+    return stp_cfg_exact_numbers(node) ? stp_cfg_oom(c) : STP_OK;
 }
 
 /* Fills what the caller keeps beside the values: source and resolved text. */
@@ -378,15 +367,16 @@ static stp_status finish(ctx *c, cJSON *root, const char *origin, stp_config *cf
 }
 
 /* origin: the file, the base of model paths; shown: its name in messages
- * (NULL: origin). */
-stp_status stp_cfg_parse(stp_config **out, const char *json, const char *origin, const char *shown,
-                         const char *const *sets, int n_sets, stp_error *err)
+ * (NULL: origin); nested: leave out the variants' and sweep's checks. */
+static stp_status parse(stp_config **out, const char *json, const char *origin, const char *shown,
+                        const char *const *sets, int n_sets, int nested, stp_error *err)
 {
     stp_config *cfg = NULL;
     cJSON *root = NULL, *schema = NULL;
     ctx c;
     if (init_ctx(&c, origin, err)) return err->status;
     if (shown) c.origin = shown;
+    c.nested = nested;
     if (!json) return stp_error_set(err, STP_EUSAGE, "%s: no config text", c.origin);
     if (parse_text(&c, json, &root)) goto fail;
     if (!(schema = cJSON_Parse(stp_cfg_schema_json))) {
@@ -409,6 +399,18 @@ fail:
     return err->status;
 }
 
+stp_status stp_cfg_parse(stp_config **out, const char *json, const char *origin, const char *shown,
+                         const char *const *sets, int n_sets, stp_error *err)
+{
+    return parse(out, json, origin, shown, sets, n_sets, 0, err);
+}
+
+stp_status stp_cfg_parse_one(stp_config **out, const char *json, const char *origin,
+                             const char *shown, stp_error *err)
+{
+    return parse(out, json, origin, shown, NULL, 0, 1, err);
+}
+
 /* Here, beside the allocation: config.c and config_points.c free through
  * it without a circle back to them. */
 void stp_config_destroy(stp_config *cfg)
@@ -417,6 +419,10 @@ void stp_config_destroy(stp_config *cfg)
     if (!cfg) return;
     for (i = 0; i < STP_MAX_VARIANTS; i++)
         free(cfg->experiment.variants[i].set_json);
+    for (i = 0; i < STP_MAX_ASSETS; i++)
+        free(cfg->assets[i].set_json);
+    for (i = 0; i < STP_MAX_VENUES; i++)
+        free(cfg->venues[i].set_json);
     free(cfg->resolved_json);
     free(cfg);
 }

@@ -15,4 +15,10 @@
 stp_status stp_cfg_parse(stp_config **out, const char *json, const char *origin, const char *shown,
                          const char *const *sets, int n_sets, stp_error *err);
 
+/* One config of its own, as the run builds it from a base (a venue's):
+ * no overrides, and its variants and sweep left unchecked (they are the
+ * base's, checked on the base). Otherwise as stp_cfg_parse. */
+stp_status stp_cfg_parse_one(stp_config **out, const char *json, const char *origin,
+                             const char *shown, stp_error *err);
+
 #endif

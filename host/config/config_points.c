@@ -6,6 +6,7 @@
 #include "config_messages.h"
 #include "config_parse.h"
 #include "config_set.h"
+#include "config_venues.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -163,11 +164,13 @@ stp_status stp_config_point(stp_config **out, char **overrides_json, const stp_c
     stp_status st = STP_OK;
     *out = NULL;
     *overrides_json = NULL;
-    if (!root || !o || !(set_text = cJSON_PrintUnformatted(o)) ||
+    /* exact numbers first: cJSON alone prints 15 digits that read back
+     * merely close, and the point must keep the base's values bit for bit */
+    if (!root || !o || stp_cfg_exact_numbers(o) || !(set_text = cJSON_PrintUnformatted(o)) ||
         !(*overrides_json = copy_text(set_text)))
         st = stp_error_set(err, STP_ENOMEM, "out of memory building variant '%s'", name);
     if (!st) st = point_tree(root, o, name, err);
-    if (!st && !(text = cJSON_PrintUnformatted(root)))
+    if (!st && (stp_cfg_exact_numbers(root) || !(text = cJSON_PrintUnformatted(root))))
         st = stp_error_set(err, STP_ENOMEM, "out of memory building variant '%s'", name);
     cJSON_Delete(root);
     cJSON_Delete(o);
@@ -248,6 +251,18 @@ static stp_status with_origin(const stp_config *cfg, stp_error *err)
                          cfg->source_path[0] ? cfg->source_path : "<config>", msg);
 }
 
+/* A message about one of the point's venues, "ORIGIN...: ...", names the
+ * point too: "ORIGIN (point 'NAME')...: ...". */
+static void in_point(const stp_config *cfg, const char *name, stp_error *err)
+{
+    const char *origin = cfg->source_path[0] ? cfg->source_path : "<config>";
+    const size_t n = strlen(origin);
+    char msg[STP_ERROR_MAX];
+    if (strncmp(err->msg, origin, n) != 0) return;
+    memcpy(msg, err->msg, sizeof msg);
+    stp_error_set(err, err->status, "%s (point '%s')%s", origin, name, msg + n);
+}
+
 stp_status stp_config_check_points(const stp_config *cfg, stp_error *err)
 {
     stp_point_spec *pts = NULL;
@@ -265,6 +280,9 @@ stp_status stp_config_check_points(const stp_config *cfg, stp_error *err)
                               pts[i].has_value ? &pts[i].value : NULL, pts[i].name, err);
         if (st == STP_OK && (st = check_pairable(cfg, own, &pts[i], err)) == STP_EUSAGE)
             with_origin(cfg, err);
+        /* the run builds each venue's config from the point's (DESIGN §10) */
+        if (st == STP_OK && (st = stp_cfg_check_venues(own, err)) == STP_EUSAGE)
+            in_point(cfg, pts[i].name, err);
         stp_config_destroy(own);
         free(overrides);
     }

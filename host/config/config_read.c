@@ -3,7 +3,8 @@
  * scalar's type and bounds, then each section's items (protocols,
  * families with their model files, bands, shocks, output levels, the
  * experiment's variants and sweep) and their own rules; the rules across
- * sections are config_rules.c. */
+ * sections are config_rules.c, the keys of venues and assets (DESIGN §10)
+ * config_venues.c. */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L /* stat */
 #endif
@@ -11,6 +12,7 @@
 
 #include "config_rules.h"
 #include "config_schema.h"
+#include "config_venues.h"
 
 #include "stampede/models.h"
 
@@ -295,6 +297,8 @@ static stp_status read_protocol(ctx *c, cJSON *it, int i, stp_config *cfg)
     return STP_OK;
 }
 
+/* With "venues" the shares split each venue's collateral: they sum to 1
+ * within each venue (config_venues.c), not over all protocols. */
 static stp_status read_protocols(ctx *c, const cJSON *root, stp_config *cfg)
 {
     double sum = 0;
@@ -302,6 +306,7 @@ static stp_status read_protocols(ctx *c, const cJSON *root, stp_config *cfg)
     if (read_items(c, root, "protocols", 1, STP_MAX_PROTOCOLS, &cfg->n_protocols, read_protocol,
                    cfg))
         return c->err->status;
+    if (cJSON_GetObjectItemCaseSensitive(root, "venues")) return STP_OK;
     for (i = 0; i < cfg->n_protocols; i++)
         sum += cfg->protocols[i].share;
     return check_shares(c, "protocols", sum);
@@ -622,6 +627,7 @@ static stp_status read_variant(ctx *c, cJSON *it, int i, stp_config *cfg)
 {
     stp_variant_spec *v = &cfg->experiment.variants[i];
     const cJSON *set = cJSON_GetObjectItemCaseSensitive(it, "set"), *m;
+    cJSON *copy;
     char got[96], *text;
     int j;
     if (get_string(c, it, "name", v->name, sizeof v->name, 1)) return c->err->status;
@@ -652,7 +658,14 @@ static stp_status read_variant(ctx *c, cJSON *it, int i, stp_config *cfg)
         stp_cfg_pop(c, mark);
         return st;
     }
-    if (!(text = cJSON_PrintUnformatted(set))) return stp_cfg_oom(c);
+    /* printed exactly, on a copy (cJSON alone prints 15 digits that read
+     * back merely close; the tree is the resolved config's) */
+    if (!(copy = cJSON_Duplicate(set, 1)) || stp_cfg_exact_numbers(copy) ||
+        !(text = cJSON_PrintUnformatted(copy))) {
+        cJSON_Delete(copy);
+        return stp_cfg_oom(c);
+    }
+    cJSON_Delete(copy);
     v->set_json = malloc(strlen(text) + 1);
     if (v->set_json) memcpy(v->set_json, text, strlen(text) + 1);
     cJSON_free(text);
@@ -733,7 +746,7 @@ stp_status stp_cfg_read(ctx *c, cJSON *root, stp_config *cfg)
         stp_cfg_check_cross(c, cfg) || read_protocols(c, root, cfg) ||
         read_population(c, root, cfg) || read_bands(c, root, cfg) || check_fee(c, cfg) ||
         read_scenario(c, root, cfg) || read_output(c, root, cfg) || read_experiment(c, root, cfg) ||
-        stp_cfg_check_modes(c, cfg))
+        stp_cfg_read_venues(c, root, cfg) || stp_cfg_check_modes(c, cfg))
         return c->err->status;
     return STP_OK;
 }

@@ -16,7 +16,10 @@
  * value; null marks a key without a default (required, or optional such as
  * experiment.sweep: the readers of config_read.c decide). A key "k[]" is not
  * a key: it is the schema of the items of array "k". Values are those of
- * DESIGN §5a. */
+ * DESIGN §5a. The keys of DESIGN §10 (assets, venues, market.correlation,
+ * cascade.venues, a protocol's venue, a shock's venue and asset) are all
+ * null: a config without them resolves to the text it did before them
+ * (the config hash is in every results file); config_venues.c reads them. */
 /* clang-format off */
 const char stp_cfg_schema_json[] =
     "{\"experiment\": {\"kind\": \"single\", \"name\": \"baseline\","
@@ -30,14 +33,17 @@ const char stp_cfg_schema_json[] =
     "   \"vol\": {\"calm_per_sqrt_s\": 1.5e-4, \"stress_per_sqrt_s\": 6e-4,"
     "            \"calm_to_stress_per_s\": 1e-5, \"stress_to_calm_per_s\": 1e-3},"
     "   \"noise\": {\"dist\": \"student_t\", \"nu\": 4},"
-    "   \"jumps\": {\"rate_per_s\": 2e-5, \"log_mean\": -0.02, \"log_sd\": 0.03}},"
+    "   \"jumps\": {\"rate_per_s\": 2e-5, \"log_mean\": -0.02, \"log_sd\": 0.03},"
+    "   \"correlation\": null},"
+    " \"assets\": null, \"assets[]\": {\"name\": null, \"set\": null},"
     " \"pool\": {\"depth_usd\": 8e8, \"fee\": 0.003, \"arb_half_life_s\": 12,"
     "           \"refill_per_s\": 0.002},"
     " \"oracle\": {\"delay_s\": 2},"
+    " \"venues\": null, \"venues[]\": {\"name\": null, \"asset\": null, \"set\": null},"
     " \"protocols\": null,"
     " \"protocols[]\": {\"name\": null, \"share\": null, \"liquidation_threshold\": null,"
     "                   \"liquidation_bonus\": null, \"close_factor\": 0.5,"
-    "                   \"full_close_hf\": 0.95},"
+    "                   \"full_close_hf\": 0.95, \"venue\": null},"
     " \"liquidators\": {\"capital_usd_per_s\": 5e6},"
     " \"population\": {\"agents\": 1024, \"passive_share\": 0.3, \"passive_positions\": 4096,"
     "   \"lp_share\": 0.2, \"lp_pool_share\": 0.5,"
@@ -67,10 +73,10 @@ const char stp_cfg_schema_json[] =
     " \"scenario\": {\"mode\": \"random\", \"shocks\": [],"
     "   \"shocks[]\": {\"kind\": null, \"rate_per_path\": null, \"count\": null, \"time_s\": null,"
     "                  \"duration_s\": 0, \"size\": {\"mean\": null, \"sd\": 0},"
-    "                  \"protocol\": null},"
+    "                  \"protocol\": null, \"venue\": null, \"asset\": null},"
     "   \"importance\": {\"tilt\": 1.0, \"pilot_paths\": 0, \"count_tilt\": 0, \"jump_tilt\": 0,"
     "                  \"defensive\": 0.1}, \"qmc\": {\"points\": 1024}},"
-    " \"cascade\": {\"drawdown\": 0.2, \"liquidation_usd\": 5e7},"
+    " \"cascade\": {\"drawdown\": 0.2, \"liquidation_usd\": 5e7, \"venues\": null},"
     " \"output\": {\"quantiles\": [0.5, 0.9, 0.99, 0.999], \"es_levels\": [0.99, 0.999],"
     "   \"worst_paths\": 32, \"sample_paths\": 16, \"histogram_bins\": 64, \"sync_window_s\": 3}}";
 

@@ -2,7 +2,9 @@
  * the host (correlation.h). The eigenvalues decide positive
  * semi-definiteness (GSL's symmetric solver); the factor is a Cholesky that
  * takes a zero pivot as a zero column, which only a singular PSD matrix
- * produces, so perfectly correlated assets are allowed. */
+ * produces, so perfectly correlated assets are allowed. It sits on the
+ * config floor (scripts/house.py): loading checks market.correlation with
+ * it (config_venues.c), and the model's floor above calls down to it. */
 #include "stampede/correlation.h"
 
 #include <gsl/gsl_eigen.h>

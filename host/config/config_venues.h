@@ -1,0 +1,29 @@
+/* config_venues.h: private to host/config/ (not installed). The keys of
+ * DESIGN §10 (assets, market.correlation, venues, a protocol's venue,
+ * cascade.venues, a shock's venue and asset) read into stp_config
+ * (config_venues.c), and every venue's own config built at load
+ * (config_venue.c). */
+#ifndef STAMPEDE_HOST_CONFIG_VENUES_H
+#define STAMPEDE_HOST_CONFIG_VENUES_H
+
+#include "config_messages.h"
+
+#include <cjson/cJSON.h>
+
+/* Reads the §10 keys of a resolved tree whose protocols and shocks are
+ * already read: names, the sections a `set` may change, the correlation
+ * (checked by stp_correlation_factor), each protocol's venue and the
+ * shares within each venue (the only share rule when "venues" is given:
+ * config_read.c skips the global one then), cascade.venues, each shock's
+ * scope. Without any of the keys it fills today's values: n_assets 0,
+ * n_venues 0, identity correlation, cascade.venues 1, protocols' venue 0,
+ * shocks' venue and asset -1. STP_OK, or c->err's status. */
+stp_status stp_cfg_read_venues(stp_cfg_ctx *c, const cJSON *root, stp_config *cfg);
+
+/* Every venue's config of a loaded config (stp_config_venue) built and
+ * destroyed, so `validate` refuses an overlay that does not fit: the
+ * message names venues[v].set.KEY or assets[a].set.KEY when the key at
+ * fault is one of theirs. STP_OK when n_venues is 0. */
+stp_status stp_cfg_check_venues(const stp_config *cfg, stp_error *err);
+
+#endif
