@@ -538,7 +538,9 @@ static stp_status read_shock(ctx *c, cJSON *it, int i, stp_config *cfg)
     int kind;
     if (get_enum(c, it, "kind", stp_cfg_shock_kinds, &kind)) return c->err->status;
     s->kind = (stp_shock_kind)kind;
-    if (s->kind == STP_SHOCK_VOL_REGIME && default_size_mean(c, size)) return c->err->status;
+    if ((s->kind == STP_SHOCK_VOL_REGIME || s->kind == STP_SHOCK_BRIDGE_HALT) &&
+        default_size_mean(c, size))
+        return c->err->status;
     if (read_shock_count(c, it, s) || read_fields(c, it, &stp_cfg_shock_fields, s) ||
         read_shock_protocol(c, it, s, cfg))
         return c->err->status;

@@ -40,6 +40,8 @@ const char stp_cfg_schema_json[] =
     "           \"refill_per_s\": 0.002},"
     " \"oracle\": {\"delay_s\": 2},"
     " \"venues\": null, \"venues[]\": {\"name\": null, \"asset\": null, \"set\": null},"
+    " \"links\": null, \"links[]\": {\"name\": null, \"a\": null, \"b\": null,"
+    "                 \"latency_s\": null, \"capacity_usd_per_s\": null, \"cost\": null},"
     " \"protocols\": null,"
     " \"protocols[]\": {\"name\": null, \"share\": null, \"liquidation_threshold\": null,"
     "                   \"liquidation_bonus\": null, \"close_factor\": 0.5,"
@@ -53,7 +55,8 @@ const char stp_cfg_schema_json[] =
     "   \"latency_s\": {\"median\": 0.5, \"log_sd\": 0.5},"
     "   \"sell_fraction\": 0.25, \"cooldown_s\": 30,"
     "   \"collateral_usd\": {\"total\": 4e8, \"log_sd\": 1.0},"
-    "   \"hf0\": {\"min\": 1.05, \"median\": 1.4, \"log_sd\": 0.15}},"
+    "   \"hf0\": {\"min\": 1.05, \"median\": 1.4, \"log_sd\": 0.15},"
+    "   \"cross_venue_share\": null, \"features_from\": null},"
     " \"mitigations\": {"
     "   \"circuit_breaker\": {\"enabled\": false, \"window_s\": 3, \"max_sync_fraction\": 0.2,"
     "                         \"cooldown_s\": 30, \"release\": \"gradual\", \"release_s\": 60},"
@@ -88,7 +91,8 @@ const char *const stp_cfg_noise_dists[] = {"normal", "student_t", NULL};
 const char *const stp_cfg_scenario_modes[] = {"random", "blind_spot", "importance", "qmc", NULL};
 const char *const stp_cfg_objectives[] = {"es_bad_debt_usd", "p_cascade", NULL};
 const char *const stp_cfg_shock_kinds[] = {
-    "gap", "exploit", "liquidity_withdrawal", "oracle_delay", "vol_regime", "oracle_error", NULL};
+    "gap",        "exploit",      "liquidity_withdrawal", "oracle_delay",
+    "vol_regime", "oracle_error", "bridge_halt",          NULL};
 const char *const stp_cfg_releases[] = {"gradual", "batch", NULL};
 
 /* Every numeric key has an upper bound (issue 21): a value that passed

@@ -111,8 +111,27 @@ static stp_status apply_set(cJSON *root, const char *set_json, const char *secti
     return st;
 }
 
-/* The venue's config as JSON text (*text owned, cJSON_free). */
-static stp_status venue_text(const stp_config *base, int v, char **text, stp_error *err)
+/* The venue's population.cross_venue_share and features_from, which a
+ * config without venues refuses, moved from root into *cross (owned; an
+ * object, empty when it has neither). */
+static int take_cross(cJSON *root, cJSON **cross)
+{
+    static const char *const keys[] = {"cross_venue_share", "features_from"};
+    cJSON *pop = cJSON_GetObjectItemCaseSensitive(root, "population");
+    size_t i;
+    if (!(*cross = cJSON_CreateObject())) return 0;
+    for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        cJSON *it = cJSON_IsObject(pop) ? cJSON_DetachItemFromObjectCaseSensitive(pop, keys[i])
+                                        : NULL;
+        if (it) cJSON_AddItemToObject(*cross, keys[i], it);
+    }
+    return 1;
+}
+
+/* The venue's config as JSON text (*text owned, cJSON_free), and its
+ * cross-venue keys (*cross owned, take_cross). */
+static stp_status venue_text(const stp_config *base, int v, char **text, cJSON **cross,
+                             stp_error *err)
 {
     cJSON *root = cJSON_Parse(base->resolved_json), *it;
     cJSON *shocks = cJSON_GetObjectItemCaseSensitive(
@@ -120,7 +139,9 @@ static stp_status venue_text(const stp_config *base, int v, char **text, stp_err
     const int a = base->venues[v].asset;
     stp_status st = root ? STP_OK : STP_ENOMEM;
     *text = NULL;
+    *cross = NULL;
     delete_in(root, "venues");
+    delete_in(root, "links");
     delete_in(root, "assets");
     delete_in(cJSON_GetObjectItemCaseSensitive(root, "market"), "correlation");
     delete_in(cJSON_GetObjectItemCaseSensitive(root, "cascade"), "venues");
@@ -133,6 +154,7 @@ static stp_status venue_text(const stp_config *base, int v, char **text, stp_err
     if (!st && base->n_assets > 0)
         st = apply_set(root, base->assets[a].set_json, "assets", a, base, err);
     if (!st) st = apply_set(root, base->venues[v].set_json, "venues", v, base, err);
+    if (!st && !take_cross(root, cross)) st = STP_ENOMEM;
     /* cJSON alone prints 15 digits where they read back merely close */
     if (!st && (stp_cfg_exact_numbers(root) || !(*text = cJSON_PrintUnformatted(root))))
         st = STP_ENOMEM;
@@ -218,6 +240,7 @@ stp_status stp_config_venue(stp_config **out, const stp_config *base, int v, stp
     const char *source = base->source_path[0] ? base->source_path : NULL;
     const int n = base->n_venues > 0 ? base->n_venues : 1;
     char *text = NULL, shown[STP_PATH_MAX + STP_NAME_MAX + 16];
+    cJSON *cross = NULL;
     stp_status st;
     int i;
     *out = NULL;
@@ -226,12 +249,27 @@ stp_status stp_config_venue(stp_config **out, const stp_config *base, int v, stp
         return stp_error_set(err, STP_EUSAGE, "venue %d: the config has %d venue%s", v, n,
                              n == 1 ? "" : "s");
     if (base->n_venues == 0) return copy_config(out, base, err);
-    if ((st = venue_text(base, v, &text, err)) != STP_OK) return st;
     /* messages name the venue: "cfg.json (venue 'L2'): ..." */
     snprintf(shown, sizeof shown, "%s (venue '%s')", source ? source : "<config>",
              base->venues[v].name);
+    if ((st = venue_text(base, v, &text, &cross, err)) != STP_OK) {
+        cJSON_Delete(cross);
+        return st;
+    }
     st = stp_cfg_parse_one(out, text, source, shown, err);
     cJSON_free(text);
+    if (!st) {
+        stp_cfg_ctx c;
+        memset(&c, 0, sizeof c);
+        c.origin = shown;
+        c.err = err;
+        st = stp_cfg_read_cross(&c, cross, *out, 1);
+        if (st) {
+            stp_config_destroy(*out);
+            *out = NULL;
+        }
+    }
+    cJSON_Delete(cross);
     if (st) {
         name_the_override(err, base, v, shown);
         return stp_cfg_one_line(err, st);

@@ -400,6 +400,11 @@ static stp_status read_shock_scope(ctx *c, const cJSON *it, stp_shock_spec *s,
     const char *names[STP_MAX_VENUES];
     int own;
     s->venue = s->asset = -1;
+    /* (a venue's own config, nested, keeps the base's shocks) */
+    if (s->kind == STP_SHOCK_BRIDGE_HALT && cfg->n_venues == 0 && !c->nested)
+        return stp_cfg_fail(c, "kind",
+                            "bridge_halt closes the links between venues, but the config has no "
+                            "\"venues\"; drop the shock or declare venues and links");
     if (v && a)
         return stp_cfg_fail(c, NULL,
                             "give venue or asset, not both (a shock hits one venue, or one "
@@ -433,6 +438,126 @@ static stp_status read_shock_scope(ctx *c, const cJSON *it, stp_shock_spec *s,
     return STP_OK;
 }
 
+/* ---------------------------------------------------------------------------
+ * Links, and the cross-venue agents */
+
+/* item's number `key` into *out, required, in [lo, hi] (lo_open: > lo). */
+static stp_status read_number(ctx *c, const cJSON *item, const char *key, double lo, int lo_open,
+                              double hi, const char *why, double *out)
+{
+    const cJSON *v = member(item, key);
+    char got[96], a[40], b[40];
+    if (!v) return stp_cfg_fail(c, key, "missing required key (%s)", why);
+    if (cJSON_IsNumber(v) && (lo_open ? v->valuedouble > lo : v->valuedouble >= lo) &&
+        v->valuedouble <= hi) {
+        *out = v->valuedouble;
+        return STP_OK;
+    }
+    stp_cfg_describe(got, sizeof got, v);
+    stp_cfg_fmt_num(a, sizeof a, lo);
+    stp_cfg_fmt_num(b, sizeof b, hi);
+    return stp_cfg_fail(c, key, "must be a number in %s%s, %s] (%s); got %s", lo_open ? "(" : "[",
+                        a, b, why, got);
+}
+
+/* links[]: two venues' pools of one asset joined by cross-venue
+ * arbitrage (link.h). */
+static stp_status read_link(ctx *c, const cJSON *it, stp_config *cfg, int i, const char **taken)
+{
+    stp_link_spec *l = &cfg->links[i];
+    const char *names[STP_MAX_VENUES];
+    names_of_venues(cfg, names);
+    if (read_name(c, it, "link", l->name, taken, i)) return c->err->status;
+    if (!member(it, "a") || !member(it, "b"))
+        return stp_cfg_fail(c, member(it, "a") ? "b" : "a",
+                            "missing required key: a link joins venues a and b");
+    if (find_name(c, member(it, "a"), "a", "venue", names, cfg->n_venues, &l->a) ||
+        find_name(c, member(it, "b"), "b", "venue", names, cfg->n_venues, &l->b))
+        return c->err->status;
+    if (l->a == l->b) return stp_cfg_fail(c, "b", "a link joins two different venues");
+    if (cfg->venues[l->a].asset != cfg->venues[l->b].asset)
+        return stp_cfg_fail(c, "b",
+                            "a link joins two pools of one asset: venue '%s' trades asset %d, "
+                            "'%s' asset %d",
+                            cfg->venues[l->a].name, cfg->venues[l->a].asset,
+                            cfg->venues[l->b].name, cfg->venues[l->b].asset);
+    if (read_number(c, it, "latency_s", 0.0, 0, cfg->time.horizon_s,
+                    "seconds from leaving one pool to landing on the other, at most the horizon",
+                    &l->latency_s) ||
+        read_number(c, it, "capacity_usd_per_s", 0.0, 1, 1e15,
+                    "USD bought a second each way", &l->capacity_usd_per_s))
+        return c->err->status;
+    l->cost = 0.0;
+    if (member(it, "cost") &&
+        read_number(c, it, "cost", 0.0, 0, 0.5, "the share of the units the crossing keeps",
+                    &l->cost))
+        return c->err->status;
+    return STP_OK;
+}
+
+static stp_status read_links(ctx *c, const cJSON *root, stp_config *cfg)
+{
+    const cJSON *arr = member(root, "links"), *it;
+    const char *taken[STP_MAX_LINKS];
+    size_t mark;
+    stp_status st;
+    int i = 0, j;
+    cfg->n_links = 0;
+    if (!arr) return STP_OK;
+    if (cfg->n_venues == 0)
+        return stp_cfg_fail(c, "links",
+                            "join venues' pools, but the config has no \"venues\"; drop it or "
+                            "declare venues");
+    mark = stp_cfg_push_key(c, "links");
+    st = check_count(c, arr, STP_MAX_LINKS);
+    for (it = st ? NULL : arr->child; it && !st; it = it->next, i++) {
+        size_t m = stp_cfg_push_index(c, i);
+        st = read_link(c, it, cfg, i, taken);
+        taken[i] = cfg->links[i].name;
+        for (j = 0; !st && j < i; j++) /* one link per pair: two would double its capacity */
+            if ((cfg->links[j].a == cfg->links[i].a && cfg->links[j].b == cfg->links[i].b) ||
+                (cfg->links[j].a == cfg->links[i].b && cfg->links[j].b == cfg->links[i].a))
+                st = stp_cfg_fail(c, "b", "links[%d] already joins these venues", j);
+        stp_cfg_pop(c, m);
+    }
+    cfg->n_links = st ? 0 : i;
+    stp_cfg_pop(c, mark);
+    return st;
+}
+
+stp_status stp_cfg_read_cross(ctx *c, const cJSON *population, stp_config *cfg, int allowed)
+{
+    const cJSON *share = member(population, "cross_venue_share");
+    const cJSON *from = member(population, "features_from");
+    char got[96];
+    cfg->population.cross_venue_share = 0.0;
+    cfg->population.features_largest_move = 0;
+    if ((share || from) && !allowed)
+        return stp_cfg_fail(c, share ? "population.cross_venue_share" : "population.features_from",
+                            "is about agents on several venues, but the config has no "
+                            "\"venues\"; drop it or declare venues");
+    if (share) {
+        if (!cJSON_IsNumber(share) || !(share->valuedouble >= 0.0 && share->valuedouble <= 1.0)) {
+            stp_cfg_describe(got, sizeof got, share);
+            return stp_cfg_fail(c, "population.cross_venue_share",
+                                "must be a number in [0, 1] (the share of the venue's borrowing "
+                                "AI agents that also borrow on every other venue); got %s",
+                                got);
+        }
+        cfg->population.cross_venue_share = share->valuedouble;
+    }
+    if (from) {
+        if (!cJSON_IsString(from) ||
+            (strcmp(from->valuestring, "home") && strcmp(from->valuestring, "largest_move"))) {
+            stp_cfg_describe(got, sizeof got, from);
+            return stp_cfg_fail(c, "population.features_from",
+                                "must be \"home\" or \"largest_move\"; got %s", got);
+        }
+        cfg->population.features_largest_move = !strcmp(from->valuestring, "largest_move");
+    }
+    return STP_OK;
+}
+
 static stp_status read_shock_scopes(ctx *c, const cJSON *root, stp_config *cfg)
 {
     const cJSON *arr = member(member(root, "scenario"), "shocks"), *it;
@@ -452,7 +577,8 @@ stp_status stp_cfg_read_venues(ctx *c, const cJSON *root, stp_config *cfg)
 {
     if (read_assets(c, root, cfg) || read_correlation(c, root, cfg) || read_venues(c, root, cfg) ||
         read_protocol_venues(c, root, cfg) || read_cascade_venues(c, root, cfg) ||
-        read_shock_scopes(c, root, cfg))
+        read_shock_scopes(c, root, cfg) || read_links(c, root, cfg) ||
+        stp_cfg_read_cross(c, member(root, "population"), cfg, cfg->n_venues > 0))
         return c->err->status;
     return STP_OK;
 }

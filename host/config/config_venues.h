@@ -20,6 +20,13 @@
  * shocks' venue and asset -1. STP_OK, or c->err's status. */
 stp_status stp_cfg_read_venues(stp_cfg_ctx *c, const cJSON *root, stp_config *cfg);
 
+/* population.cross_venue_share and population.features_from of the
+ * object `population` into cfg (0 and "home" when absent); present where
+ * not `allowed` (a config without venues), refused naming the key. A
+ * venue's own config reads them from its tree (config_venue.c). */
+stp_status stp_cfg_read_cross(stp_cfg_ctx *c, const cJSON *population, stp_config *cfg,
+                              int allowed);
+
 /* Every venue's config of a loaded config (stp_config_venue) built and
  * destroyed, so `validate` refuses an overlay that does not fit: the
  * message names venues[v].set.KEY or assets[a].set.KEY when the key at
