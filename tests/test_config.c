@@ -467,7 +467,7 @@ Test(config, unknown_key_suggests_the_nearest_name)
                      "t.json: config error at protocols[0].liquidation_treshold: unknown key; did "
                      "you mean 'liquidation_threshold'?");
     expect_set_error("zzz=1", "t.json: config error at zzz: unknown key; valid keys here: "
-                              "experiment, run, time, market, assets, pool, oracle, venues, "
+                              "experiment, run, time, market, assets, pool, oracle, venues, links, "
                               "protocols, liquidators, population, mitigations, scenario, "
                               "cascade, output");
 }

@@ -139,12 +139,17 @@ fail:
     return rc;
 }
 
-/* "gap,exploit,...": slot_kind's codes, in stp_shock_kind order. */
-static void kind_names(char *buf, size_t cap)
+/* "gap,exploit,...": slot_kind's codes, in stp_shock_kind order: the
+ * kinds before DESIGN §10 (so every earlier file keeps its attribute),
+ * and the later ones when a slot has one. */
+static void kind_names(char *buf, size_t cap, const stp_path_source *src)
 {
+    int n = STP_SHOCK_BRIDGE_HALT;
     size_t used = 0;
+    for (int i = 0; i < src->n_slots; i++)
+        if (src->slot_kind[i] >= n) n = STP_SHOCK_KINDS;
     buf[0] = '\0';
-    for (int k = 0; k < STP_SHOCK_KINDS && used < cap; k++)
+    for (int k = 0; k < n && used < cap; k++)
         used += (size_t)snprintf(buf + used, cap - used, "%s%s", k ? "," : "",
                                  stp_shock_kind_name((stp_shock_kind)k));
 }
@@ -156,7 +161,7 @@ static int write_scenarios(hid_t vg, const stp_path_source *src, stp_error *err)
     char kinds[256];
     int rc = -1;
     if (stp_h5_make_group(vg, "scenarios", 0, &g, err)) goto fail;
-    kind_names(kinds, sizeof kinds);
+    kind_names(kinds, sizeof kinds, src);
     if (stp_h5_write_dataset(g, "slot_spec", H5T_STD_I32LE, H5T_NATIVE_INT, 1, &ns, src->slot_spec,
                              0, err) ||
         stp_h5_write_dataset(g, "slot_kind", H5T_STD_I32LE, H5T_NATIVE_INT, 1, &ns, src->slot_kind,
