@@ -67,10 +67,11 @@ static stp_status add_mirrors(stp_venues *vs, int u, stp_error *err)
             m->leader_venue[n] = v;
             m->leader_agent[n] = a;
             m->prot[n] = k;
-            m->d0[n] = pv->debt_usd[a];
-            /* its leader's health factor: c P lt / d equal on both venues */
-            m->c0[n] = (float)((double)pv->collateral[a] * vs->prm[v].price0 * vs->prm[v].lt[k0] /
-                               (pu->price0 * pu->lt[k]));
+            /* its home position's size spread over the other venues, at
+             * its leader's health factor (c P lt / d equal on both) */
+            m->d0[n] = pv->debt_usd[a] / (float)(vs->n - 1);
+            m->c0[n] = (float)((double)pv->collateral[a] / (vs->n - 1) * vs->prm[v].price0 *
+                               vs->prm[v].lt[k0] / (pu->price0 * pu->lt[k]));
             n++;
         }
     }

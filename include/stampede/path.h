@@ -215,7 +215,7 @@ static inline STP_HD void stp_active_shocks(stp_path_state *s, const stp_path_ta
     const double dt = tb->prm.dt_s;
     float exploit_log[STP_MAX_PROTOCOLS];
     int k;
-    s->gap = 0.0;
+    s->gap = s->pool_gap = 0.0;
     s->liq_factor = 1.0;
     s->extra_delay_s = 0.0;
     s->oracle_factor = 1.0;
@@ -232,8 +232,11 @@ static inline STP_HD void stp_active_shocks(stp_path_state *s, const stp_path_ta
         n = n > 0 ? n : 1;
         if (t < start || t - start >= n) continue;
         switch (tb->slot_kind[k]) {
-        case STP_SHOCK_GAP:
-            s->gap += tb->size[i] / n;
+        case STP_SHOCK_GAP: /* one venue's: its pool, not the asset (DESIGN §10) */
+            if (tb->slot_venue && tb->slot_venue[k] >= 0)
+                s->pool_gap += tb->size[i] / n;
+            else
+                s->gap += tb->size[i] / n;
             break;
         case STP_SHOCK_EXPLOIT: /* a haircut whatever the sign written: -|size| */
             exploit_log[tb->slot_protocol[k]] -= fabsf(tb->size[i]) / (float)n;
@@ -303,6 +306,8 @@ static inline STP_HD void stp_market_step(stp_path_state *s, const stp_path_tabl
                                    s->regime || s->forced_stress ? p->sigma_stress_step
                                                                  : p->sigma_calm_step,
                                    stp_market_noise(p, path, t), jump, (float)s->gap);
+    if (s->pool_gap != 0.0) /* a dump (or a squeeze) moving the pool's price by it */
+        stp_arbitrage(&s->x, &s->y, stp_log(s->y / s->x) + s->pool_gap, 1.0);
     if (s->liq_factor < 1.0) {
         s->l_out += sqrt(s->x * s->y) * (1.0 - s->liq_factor);
         stp_pool_scale(&s->x, &s->y, s->liq_factor);

@@ -20,9 +20,11 @@ STP_EXTERN_C_BEGIN
  * leader_venue[j], holding a position on this venue that it de-risks
  * whenever its model fires at home. A mirror has no model of its own:
  * its logit is its leader's (cpu_backend.c), its threshold, sell fraction
- * and fee tolerance are its leader's, and its position has its leader's
- * debt and health factor at this venue's price and protocol. In the
- * venue's tables mirrors are agents n_agents + j (tables.c). */
+ * and fee tolerance are its leader's, and its position carries 1 / (V - 1)
+ * of its leader's debt at its leader's health factor (this venue's price
+ * and protocol): an agent on every venue holds as much again as at home,
+ * spread over the others. In the venue's tables mirrors are agents
+ * n_agents + j (tables.c). */
 typedef struct stp_mirrors {
     int n;
     int *leader_venue, *leader_agent; /* [j] */

@@ -192,6 +192,7 @@ typedef struct stp_path_state {
     int n_cand, n_sellers, n_liq, acted; /* this step's list lengths, actions executed */
     /* this step's active shocks */
     double gap, liq_factor, extra_delay_s;
+    double pool_gap; /* a gap scoped to this venue: log move of its pool, not of the asset */
     double oracle_factor; /* oracle_error: the oracle reports the pool price times this */
     int forced_stress;
     int bridge_halt; /* a bridge_halt on this venue: its links take no new crossing (link.h) */
