@@ -545,6 +545,93 @@ def sweep(f):
 
 
 # ---------------------------------------------------------------------------
+# Venues: how a cascade spreads (DESIGN §10)
+# ---------------------------------------------------------------------------
+
+def _contagion_point(f, name):
+    """P(a second venue cascades | one does) of a point: (p, lo, hi, n)."""
+    a = f["variants"][name]["contagion/p_second_given_first"].attrs
+    return float(a["p"]), float(a["ci_lo"]), float(a["ci_hi"]), int(a["n"])
+
+
+def _link_latency(f, name):
+    """The point's first link's latency in seconds, or None when the point
+    closes it (a capacity of at most 1 USD/s)."""
+    link = dict(config(f).get("links", [{}])[0])
+    over = json.loads(_s(f["variants"][name].attrs["overrides_json"]))
+    for k, v in over.items():
+        if k.startswith("links[0]."):
+            link[k[len("links[0]."):]] = v
+    if link.get("capacity_usd_per_s", 1e15) <= 1.0:
+        return None
+    return float(link.get("latency_s", 0.0))
+
+
+def contagion(f):
+    """A multi-venue sweep: P(a second venue cascades | one does) against
+    the swept parameter (the cross-venue share in configs/contagion.json),
+    one line per series (the bridge's latency, or no bridge); and against
+    the bridge's latency at the sweep's first and second values, the price
+    channel alone and with a few shared agents. 95% intervals (Wilson on
+    the paths where a venue cascaded)."""
+    s = f["sweep"]
+    param = _s(s.attrs["param"])
+    series = list(s["series"].asstr()[:])
+    names = list(s["variant"].asstr()[:])
+    value = s["value"][:]
+    order = list(dict.fromkeys(series))
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.4))
+    for i, ser in enumerate(order):
+        rows = [j for j, x in enumerate(series) if x == ser]
+        lats = {_link_latency(f, names[j]) for j in rows}
+        lat = next(iter(lats))
+        lab = (ser if len(lats) > 1 else "no bridge" if lat is None
+               else f"bridge latency {lat:g} s")
+        pts = [_contagion_point(f, names[j]) for j in rows]
+        x = np.array([value[j] for j in rows])
+        p = np.array([q[0] for q in pts])
+        lo = np.array([q[1] for q in pts])
+        hi = np.array([q[2] for q in pts])
+        off = (i - (len(order) - 1) / 2) * 0.006 * (x.max() - x.min() or 1)
+        axes[0].errorbar(x + off, p, yerr=[p - lo, hi - p], marker="o", capsize=3, ms=4,
+                         label=lab)
+    axes[0].set_xlabel(param)
+    axes[0].set_ylabel("P(a second venue cascades | one does)")
+    axes[0].set_ylim(0, 1.02)
+    _legend(axes[0], fontsize=8)
+    shown = sorted(set(value))[:2]
+    for v0 in shown:
+        xs, ps, los, his, closed = [], [], [], [], None
+        for j, x in enumerate(value):
+            if x != v0:
+                continue
+            lat = _link_latency(f, names[j])
+            q = _contagion_point(f, names[j])
+            if lat is None:
+                closed = q
+                continue
+            xs.append(lat)
+            ps.append(q[0])
+            los.append(q[1])
+            his.append(q[2])
+        k = np.argsort(xs)
+        xs, ps, los, his = (np.array(a)[k] for a in (xs, ps, los, his))
+        line = axes[1].errorbar(xs, ps, yerr=[ps - los, his - ps], marker="o", capsize=3, ms=4,
+                                label=f"{param} = {v0:g}")
+        if closed is not None:
+            axes[1].axhspan(closed[1], closed[2], alpha=0.15, color=line[0].get_color(),
+                            label=f"no bridge, {param} = {v0:g}")
+    axes[1].set_xscale("symlog", linthresh=10)
+    axes[1].set_xlabel("bridge latency (s)")
+    axes[1].set_ylabel("P(a second venue cascades | one does)")
+    axes[1].set_ylim(bottom=0)
+    _legend(axes[1], fontsize=8)
+    fig.suptitle("contagion across venues (95% intervals)")
+    fig.tight_layout()
+    return fig
+
+
+# ---------------------------------------------------------------------------
 # An adversarial search
 # ---------------------------------------------------------------------------
 
@@ -682,6 +769,8 @@ def figures_for(f):
         out.append(("forest", lambda: forest(f)))
     if kind == "sweep":
         out.append(("sweep", lambda: sweep(f)))
+        if "contagion" in f["variants"][first]:
+            out.append(("contagion", lambda: contagion(f)))
     if kind == "search":
         out += [("search", lambda: search(f)),
                 ("samples_worst", lambda: sample_paths(f, "worst"))]

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j "$(nproc)" --target stampede >/dev/null
 mkdir -p notebooks/results docs/figures
-for cfg in quickstart mitigation_pack monoculture_sweep adversarial_search; do
+for cfg in quickstart mitigation_pack monoculture_sweep adversarial_search contagion; do
   echo "running configs/$cfg.json"
   build/stampede run "configs/$cfg.json" -o "notebooks/results/$cfg.h5" --force --quiet
 done
@@ -22,4 +22,5 @@ nb comparison notebooks/results/mitigation_pack.h5 forest,cascade,attribution
 nb sweep notebooks/results/monoculture_sweep.h5 sweep,cascade
 nb search notebooks/results/adversarial_search.h5 \
   search,samples_worst,attribution,attribution_random
+nb contagion notebooks/results/contagion.h5 contagion,cascade
 nb history bench/results/history.jsonl history

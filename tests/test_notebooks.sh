@@ -25,6 +25,8 @@ run compare mitigation_pack --paths 128
 run sweep monoculture_sweep --paths 64
 run search adversarial_search --paths 128 --set experiment.search.iterations=3 \
   --set experiment.search.paths_per_iter=128
+# venues (DESIGN §10): the contagion sweep, two shares for each bridge
+run contagion contagion --paths 48 --set 'experiment.sweep.values=[0, 0.5]'
 
 # the nightly record: the committed history plus two fresh records
 cp bench/results/history.jsonl "$tmp/history.jsonl"
@@ -95,6 +97,7 @@ nb single_run "$tmp/single.h5" loss_bad_debt,loss_drawdown,cascade,samples,popul
 nb comparison "$tmp/compare.h5" forest,cascade,attribution
 nb sweep "$tmp/sweep.h5" sweep,cascade
 nb search "$tmp/search.h5" search,samples_worst,attribution,attribution_random
+nb contagion "$tmp/contagion.h5" contagion,cascade
 nb history "$tmp/history.jsonl" history
 
 # summary --plot: every kind; stdout stays the summary (JSON parses), the figures' paths on stderr

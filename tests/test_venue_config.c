@@ -460,8 +460,10 @@ Test(venue_config, a_point_whose_venue_breaks_is_refused)
  * shipped config names none of them, and the one venue is the base. */
 Test(venue_config, configs_without_venues_resolve_as_before)
 {
-    static const char *const NEW_KEYS[] = {"\"venues\"", "\"assets\"", "\"correlation\"",
-                                           "\"venue\"", "\"asset\""};
+    static const char *const NEW_KEYS[] = {"\"venues\"",      "\"assets\"",
+                                           "\"correlation\"", "\"venue\"",
+                                           "\"asset\"",       "\"links\"",
+                                           "\"cross_venue_share\"", "\"features_from\""};
     char path[1024];
     DIR *d = opendir(STP_SOURCE_DIR "/configs");
     struct dirent *e;
@@ -473,7 +475,7 @@ Test(venue_config, configs_without_venues_resolve_as_before)
         stp_error err = {0};
         const size_t len = strlen(e->d_name);
         if (len < 5 || strcmp(e->d_name + len - 5, ".json") ||
-            !strcmp(e->d_name, "two_venues.json"))
+            !strcmp(e->d_name, "two_venues.json") || !strcmp(e->d_name, "contagion.json"))
             continue;
         snprintf(path, sizeof path, "%s/configs/%s", STP_SOURCE_DIR, e->d_name);
         cr_assert_eq(stp_config_load(&cfg, path, NULL, 0, &err), STP_OK, "%s", err.msg);
@@ -505,4 +507,145 @@ Test(venue_config, the_shipped_two_venue_config_validates)
     cr_assert_eq(cfg->run.paths, 2000);
     cr_assert_eq(cfg->time.horizon_s, 600);
     stp_config_destroy(cfg);
+}
+
+/* ---------------------------------------------------------------------------
+ * Links, cross-venue agents, bridge halts */
+
+static parts two_eth(void)
+{
+    parts p = GOOD;
+    p.venues = "\"venues\": [{\"name\": \"L1\", \"asset\": \"ETH\"}, {\"name\": \"L2\", "
+               "\"asset\": \"ETH\"}, {\"name\": \"L3\", \"asset\": \"BTC\"}],";
+    p.protocols = "[{\"name\": \"a\", \"venue\": \"L1\", \"share\": 1, \"liquidation_threshold\": "
+                  "0.83, \"liquidation_bonus\": 0.05},"
+                  " {\"name\": \"b\", \"venue\": \"L2\", \"share\": 1, \"liquidation_threshold\": "
+                  "0.8, \"liquidation_bonus\": 0.075},"
+                  " {\"name\": \"c\", \"venue\": \"L3\", \"share\": 1, \"liquidation_threshold\": "
+                  "0.8, \"liquidation_bonus\": 0.075}]";
+    p.shocks = "[]";
+    return p;
+}
+
+Test(venue_config, links_join_two_venues_of_one_asset)
+{
+    const uint64_t seed = test_seed();
+    const double lat = (double)(seed % 600), cap = 1e5 * (1 + (double)(seed % 97));
+    char head[512];
+    parts p = two_eth();
+    stp_config *cfg = NULL;
+    stp_error err = {0};
+    snprintf(head, sizeof head,
+             "\"links\": [{\"name\": \"bridge\", \"a\": \"L1\", \"b\": \"L2\", \"latency_s\": %g, "
+             "\"capacity_usd_per_s\": %g, \"cost\": 0.001}],",
+             lat, cap);
+    p.head = head;
+    cr_assert_eq(parse_parts(&p, &cfg, &err), STP_OK, "%s", err.msg);
+    cr_assert_eq(cfg->n_links, 1);
+    cr_assert_eq(cfg->links[0].a, 0);
+    cr_assert_eq(cfg->links[0].b, 1);
+    cr_assert_eq(cfg->links[0].latency_s, lat);
+    cr_assert_eq(cfg->links[0].capacity_usd_per_s, cap);
+    cr_assert_eq(cfg->links[0].cost, 0.001);
+    stp_config_destroy(cfg);
+    p.head = "\"links\": [{\"name\": \"x\", \"a\": \"L1\", \"b\": \"L3\", \"latency_s\": 1, "
+             "\"capacity_usd_per_s\": 1}],";
+    expect_refused(&p, "links[0].b", "a link joins two pools of one asset");
+    p.head = "\"links\": [{\"name\": \"x\", \"a\": \"L1\", \"b\": \"L1\", \"latency_s\": 1, "
+             "\"capacity_usd_per_s\": 1}],";
+    expect_refused(&p, "links[0].b", "two different venues");
+    p.head = "\"links\": [{\"name\": \"x\", \"a\": \"L9\", \"b\": \"L2\", \"latency_s\": 1, "
+             "\"capacity_usd_per_s\": 1}],";
+    expect_refused(&p, "links[0].a", "unknown venue \"L9\"");
+    p.head = "\"links\": [{\"name\": \"x\", \"a\": \"L1\", \"b\": \"L2\", \"latency_s\": 601, "
+             "\"capacity_usd_per_s\": 1}],";
+    expect_refused(&p, "links[0].latency_s", "at most the horizon");
+    p.head = "\"links\": [{\"name\": \"x\", \"a\": \"L1\", \"b\": \"L2\", \"latency_s\": 1, "
+             "\"capacity_usd_per_s\": 0}],";
+    expect_refused(&p, "links[0].capacity_usd_per_s", "must be a number in (0, 1000000000000000]");
+    p.head = "\"links\": [{\"name\": \"x\", \"a\": \"L1\", \"b\": \"L2\", \"latency_s\": 1}],";
+    expect_refused(&p, "links[0].capacity_usd_per_s", "missing required key");
+    p.head = "\"links\": [{\"name\": \"x\", \"a\": \"L1\", \"b\": \"L2\", \"latency_s\": 1, "
+             "\"capacity_usd_per_s\": 1, \"cost\": 0.9}],";
+    expect_refused(&p, "links[0].cost", "the share of the units the crossing keeps");
+    p.head = "\"links\": [{\"name\": \"x\", \"a\": \"L1\", \"b\": \"L2\", \"latency_s\": 1, "
+             "\"capacity_usd_per_s\": 1}, {\"name\": \"y\", \"a\": \"L2\", \"b\": \"L1\", "
+             "\"latency_s\": 1, \"capacity_usd_per_s\": 1}],";
+    expect_refused(&p, "links[1].b", "links[0] already joins these venues");
+    p.head = "\"links\": [],";
+    expect_refused(&p, "links", "must have 1 to 16 items");
+    p = GOOD;
+    p.venues = "";
+    p.assets = "";
+    p.market = "";
+    p.cascade = "";
+    p.shocks = "[]";
+    p.protocols = "[{\"name\": \"a\", \"share\": 1, \"liquidation_threshold\": 0.83, "
+                  "\"liquidation_bonus\": 0.05}]";
+    p.head = "\"links\": [{\"name\": \"x\", \"a\": \"L1\", \"b\": \"L2\", \"latency_s\": 1, "
+             "\"capacity_usd_per_s\": 1}],";
+    expect_refused(&p, "links", "but the config has no \"venues\"");
+}
+
+Test(venue_config, cross_venue_keys_per_venue)
+{
+    const uint64_t seed = test_seed();
+    const double share = (double)(seed % 1000) / 1000.0;
+    char venues[512];
+    parts p = two_eth();
+    stp_config *cfg = NULL, *own = NULL;
+    stp_error err = {0};
+    snprintf(venues, sizeof venues,
+             "\"venues\": [{\"name\": \"L1\", \"asset\": \"ETH\", \"set\": {"
+             "\"population.cross_venue_share\": %g, \"population.features_from\": "
+             "\"largest_move\"}}, {\"name\": \"L2\", \"asset\": \"ETH\"}, {\"name\": \"L3\", "
+             "\"asset\": \"BTC\"}],",
+             share);
+    p.venues = venues;
+    cr_assert_eq(parse_parts(&p, &cfg, &err), STP_OK, "%s", err.msg);
+    cr_assert_eq(stp_config_venue(&own, cfg, 0, &err), STP_OK, "%s", err.msg);
+    cr_assert_eq(own->population.cross_venue_share, share);
+    cr_assert_eq(own->population.features_largest_move, 1);
+    stp_config_destroy(own);
+    cr_assert_eq(stp_config_venue(&own, cfg, 1, &err), STP_OK, "%s", err.msg);
+    cr_assert_eq(own->population.cross_venue_share, 0.0);
+    cr_assert_eq(own->population.features_largest_move, 0);
+    stp_config_destroy(own);
+    stp_config_destroy(cfg);
+    p.venues = "\"venues\": [{\"name\": \"L1\", \"asset\": \"ETH\", \"set\": {"
+               "\"population.cross_venue_share\": 1.5}}, {\"name\": \"L2\", \"asset\": \"ETH\"},"
+               " {\"name\": \"L3\", \"asset\": \"BTC\"}],";
+    expect_refused(&p, "venues[0].set.population.cross_venue_share", "must be a number in [0, 1]");
+    p.venues = "\"venues\": [{\"name\": \"L1\", \"asset\": \"ETH\", \"set\": {"
+               "\"population.features_from\": \"loudest\"}}, {\"name\": \"L2\", \"asset\": "
+               "\"ETH\"}, {\"name\": \"L3\", \"asset\": \"BTC\"}],";
+    expect_refused(&p, "venues[0].set.population.features_from",
+                   "must be \"home\" or \"largest_move\"");
+}
+
+Test(venue_config, cross_venue_keys_and_bridge_halts_need_venues)
+{
+    stp_config *cfg = NULL;
+    stp_error err = {0};
+    char text[2048];
+    snprintf(text, sizeof text,
+             "{\"protocols\": [{\"name\": \"a\", \"share\": 1, \"liquidation_threshold\": 0.8, "
+             "\"liquidation_bonus\": 0.05}], \"population\": {\"cross_venue_share\": 0.1, "
+             "\"families\": [{\"model\": \"%s/models/consensus_mlp.json\", \"share\": 1}]}}",
+             STP_SOURCE_DIR);
+    cr_assert_eq(stp_config_parse(&cfg, text, "t.json", NULL, 0, &err), STP_EUSAGE);
+    cr_assert_null(cfg);
+    cr_assert_not_null(strstr(err.msg, "config error at population.cross_venue_share: is about "
+                                       "agents on several venues, but the config has no"),
+                       "%s", err.msg);
+    snprintf(text, sizeof text,
+             "{\"protocols\": [{\"name\": \"a\", \"share\": 1, \"liquidation_threshold\": 0.8, "
+             "\"liquidation_bonus\": 0.05}], \"population\": {\"families\": [{\"model\": "
+             "\"%s/models/consensus_mlp.json\", \"share\": 1}]}, \"scenario\": {\"shocks\": "
+             "[{\"kind\": \"bridge_halt\", \"count\": 1, \"time_s\": 10, \"duration_s\": 60}]}}",
+             STP_SOURCE_DIR);
+    cr_assert_eq(stp_config_parse(&cfg, text, "t.json", NULL, 0, &err), STP_EUSAGE);
+    cr_assert_not_null(strstr(err.msg, "config error at scenario.shocks[0].kind: bridge_halt "
+                                       "closes the links between venues"),
+                       "%s", err.msg);
 }

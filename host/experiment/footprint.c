@@ -34,7 +34,35 @@ static double path_ws_bytes(const stp_config *cfg)
     return (double)stp_path_ws_bytes(&tb, STP_WS_ALL);
 }
 
+static stp_footprint one_venue(const stp_config *cfg, int n_params, int threads);
+
+/* A multi-venue config (DESIGN §10): each venue's population and path
+ * state from its own config, a path's record of every venue's columns.
+ * (Cross-venue mirrors, at most cross_venue_share of a venue's agents on
+ * each other venue, are counted as the agents they copy.) */
 stp_footprint stp_footprint_estimate(const stp_config *cfg, int n_params, int threads)
+{
+    stp_footprint f = one_venue(cfg, n_params, threads);
+    const double paths = (double)cfg->run.paths;
+    const double batch = paths < cfg->run.batch ? paths : cfg->run.batch;
+    int v;
+    if (cfg->n_venues < 2) return f;
+    f.population_bytes = f.workspace_bytes = 0.0;
+    for (v = 0; v < cfg->n_venues; v++) {
+        stp_config *own = NULL;
+        stp_footprint g;
+        if (stp_config_venue(&own, cfg, v, NULL) != STP_OK) continue; /* checked at load */
+        g = one_venue(own, n_params, threads);
+        f.population_bytes += g.population_bytes * (1.0 + own->population.cross_venue_share);
+        f.workspace_bytes += g.workspace_bytes * (1.0 + own->population.cross_venue_share);
+        stp_config_destroy(own);
+    }
+    f.batch_bytes += batch * 8.0 * (stp_outcome_columns(cfg->n_venues) - STP_N_OUTCOMES);
+    f.total_bytes = f.population_bytes + f.workspace_bytes + f.batch_bytes + f.summary_bytes;
+    return f;
+}
+
+static stp_footprint one_venue(const stp_config *cfg, int n_params, int threads)
 {
     const double agents = cfg->population.agents, passive = cfg->population.passive_positions;
     const double paths = (double)cfg->run.paths;
