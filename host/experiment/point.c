@@ -27,6 +27,8 @@ void stp_point_free_batch(stp_point_state *r)
     int m;
     stp_cuda_engine_destroy(r->gpu);
     stp_population_destroy(r->cur);
+    stp_venues_destroy(r->cur_venues);
+    r->cur_venues = NULL;
     for (m = 0; m < STP_MAX_OUTCOME_COLS; m++)
         free(r->out.v[m]);
     r->gpu = NULL;
@@ -177,12 +179,33 @@ static stp_status draw_population(stp_point_state *r, int k, stp_population **ou
     return STP_OK;
 }
 
+/* A multi-venue point's population k: every venue's, drawn unless it is
+ * population 0 (held for the whole point) or the one drawn last; venue
+ * 0's is the one an ensemble notes (families, calm-market screen). */
+static stp_status use_venues(stp_point_state *r, stp_sim_ctx *ctx, int k, stp_error *err)
+{
+    if (k > 0 && !(r->cur_venues && r->cur_venues->pop[0]->index == k)) {
+        const double t0 = stp_point_now_s();
+        stp_status st;
+        stp_venues_destroy(r->cur_venues);
+        r->cur_venues = NULL;
+        if ((st = stp_venues_create(&r->cur_venues, r->cfg, k, err)) != STP_OK) return st;
+        r->pop_s += stp_point_now_s() - t0;
+        r->pop_draws++;
+        note_population(r, r->cur_venues->pop[0]);
+    }
+    ctx->venues = k == 0 ? r->venues : r->cur_venues;
+    ctx->pop = ctx->venues->pop[0];
+    return STP_OK;
+}
+
 /* Population k into ctx, and onto the GPU: drawn unless it is population
  * 0 (held for the whole point) or the one drawn last. */
 static stp_status use_population(stp_point_state *r, stp_sim_ctx *ctx, int k, int use_gpu,
                                  long long batch, stp_error *err)
 {
     stp_status st;
+    if (r->venues) return use_venues(r, ctx, k, err); /* the OpenMP backend (run.c) */
     if (k > 0 && !(r->cur && r->cur->index == k)) {
         stp_population_destroy(r->cur);
         r->cur = NULL;
@@ -514,7 +537,9 @@ static stp_status ensemble_init(stp_point_state *r, stp_error *err)
     if (k <= 1 || r->ens.k > 0) return STP_OK;
     if (stp_ensemble_init(&r->ens, k, cfg->run.paths / k, err) != STP_OK ||
         STP_ALLOC(err, r->family,
-                  (size_t)k * (size_t)(cfg->population.agents ? cfg->population.agents : 1)) ||
+                  (size_t)k * (size_t)(r->venues ? r->venues->pop[0]->n_agents + 1
+                                                 : cfg->population.agents ? cfg->population.agents
+                                                                          : 1)) ||
         STP_ALLOC(err, r->drawn, k))
         return err->status;
     return STP_OK;

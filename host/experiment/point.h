@@ -51,6 +51,7 @@ typedef struct stp_point_state {
      * populations (pop is then venue 0's, for the scenario plan); NULL:
      * one venue */
     struct stp_venues *venues;
+    struct stp_venues *cur_venues; /* population k > 0's venues of an ensemble; NULL */
 } stp_point_state;
 
 /* Progress over the whole experiment: this point's paths start at done0

@@ -68,7 +68,11 @@ static int write_system(hid_t vg, const stp_variant_results *v, double *buf, stp
     g = -1;
     if (stp_h5_make_group(vg, "contagion", 0, &g, err) ||
         stp_h5_write_cascade(g, CONTAGION_P_TWO, &v->p_two, err) ||
-        stp_h5_write_cascade(g, CONTAGION_P_SECOND, &v->p_second, err))
+        stp_h5_write_cascade(g, CONTAGION_P_SECOND, &v->p_second, err) ||
+        /* an ensemble's: the populations' mean and t interval (the venues'
+         * P(cascade) too), the counts pooled */
+        (v->p_second.populations > 0 &&
+         stp_h5_attr_i64(g, ".", "populations", v->p_second.populations, err)))
         goto fail;
     rc = 0;
 fail:
@@ -180,6 +184,15 @@ static int read_system(hid_t vg, stp_variant_summary *vs, stp_error *err)
         stp_h5_read_cascade(g, CONTAGION_P_TWO, &vs->p_two, err) ||
         stp_h5_read_cascade(g, CONTAGION_P_SECOND, &vs->p_second, err))
         goto fail;
+    {
+        long long k = 0;
+        htri_t has;
+        if (STP_H5_CHECK(err, has = H5Aexists(g, "populations"))) goto fail;
+        if (has && stp_h5_read_attr(g, ".", "populations", H5T_NATIVE_LLONG, &k, err)) goto fail;
+        vs->p_second.populations = vs->p_two.populations = (int)k;
+        for (int i = 0; i < vs->n_venues; i++)
+            vs->venue_cascade[i].populations = (int)k;
+    }
     rc = 0;
 fail:
     stp_h5_close(g);

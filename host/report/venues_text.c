@@ -115,10 +115,19 @@ void stp_report_venues(FILE *f, const stp_variant_summary *vs, int md)
     fprintf(f, "%svenues in cascade: mean %s of %d\n", in, cell, vs->n_venues);
     fmt_prob(line, sizeof line, &vs->p_two, "paths");
     fprintf(f, "%sP(at least two venues cascade) = %s\n", in, line);
-    fmt_prob(line, sizeof line, &vs->p_second,
-             vs->p_second.weighted ? "paths where one cascaded; weighted ratio, delta-method "
-                                     "interval"
-                                   : "paths where one cascaded; Wilson interval");
+    {
+        char of[160];
+        if (vs->p_second.populations > 0)
+            snprintf(of, sizeof of,
+                     "paths where one cascaded; the mean over %d populations, t interval",
+                     vs->p_second.populations);
+        else
+            snprintf(of, sizeof of, "%s",
+                     vs->p_second.weighted
+                         ? "paths where one cascaded; weighted ratio, delta-method interval"
+                         : "paths where one cascaded; Wilson interval");
+        fmt_prob(line, sizeof line, &vs->p_second, of);
+    }
     fprintf(f, "%sP(a second venue cascades | one does) = %s\n", in, line);
     if (lag->n > 0) {
         char med[32], p90[32], n[32];

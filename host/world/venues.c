@@ -172,10 +172,6 @@ fail:
 stp_status stp_venues_check(const stp_config *cfg, stp_error *err)
 {
     if (cfg->n_venues < 2) return STP_OK;
-    if (cfg->run.populations > 1)
-        return stp_error_set(err, STP_EUSAGE,
-                             "config error at run.populations: ensembles of populations are not "
-                             "built for venues yet; set it to 1");
     if (cfg->scenario.mode == STP_SCENARIO_IMPORTANCE && cfg->scenario.importance_pilot_paths > 0)
         return stp_error_set(err, STP_EUSAGE,
                              "config error at scenario.importance.pilot_paths: the pilot is not "

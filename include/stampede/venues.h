@@ -61,8 +61,7 @@ stp_status stp_venues_create(stp_venues **out, const stp_config *cfg, int k, stp
 void stp_venues_destroy(stp_venues *v);
 
 /* What a multi-venue config cannot run yet, refused before anything is
- * written (run and validate): an ensemble of populations
- * (run.populations > 1) and the importance pilot
+ * written (run and validate): the importance pilot
  * (scenario.importance.pilot_paths > 0). STP_OK for a config without
  * venues. */
 stp_status stp_venues_check(const stp_config *cfg, stp_error *err);
