@@ -227,6 +227,21 @@ static const char two_assets[] =
     "\"venues\": [{\"name\": \"alpha\", \"asset\": \"x\"}, {\"name\": \"beta\", \"asset\": \"y\","
     "  \"set\": {\"oracle.delay_s\": 4}}],";
 
+/* The dependence z of two venues on uncorrelated assets under `shocks`. */
+static double two_assets_z(unsigned long long seed, const char *shocks, const char *what,
+                           double *pa, double *pb)
+{
+    char rest[4096];
+    venue_run r;
+    double z;
+    snprintf(rest, sizeof rest, "%s%s", two_assets, shocks);
+    run_two(&r, 3000, seed, 150, 32, "0", ", \"correlation\": [[1, 0], [0, 1]]", rest);
+    z = independence_z(&r, pa, pb);
+    cr_log_info("%s: P(alpha) %.3f P(beta) %.3f z %.2f", what, *pa, *pb, z);
+    close_run(&r);
+    return z;
+}
+
 Test(venues, venues_on_independent_assets_cascade_independently)
 {
     const unsigned long long seed = test_seed();
@@ -236,16 +251,10 @@ Test(venues, venues_on_independent_assets_cascade_independently)
         " \"duration_s\": 2, \"size\": {\"mean\": -0.15, \"sd\": 0.06}},"
         "{\"kind\": \"gap\", \"venue\": \"beta\", \"rate_per_path\": 0.6, \"time_s\": [0, 100],"
         " \"duration_s\": 2, \"size\": {\"mean\": -0.15, \"sd\": 0.06}}]}";
-    char rest[4096];
-    venue_run r;
-    double pa, pb, z;
-    snprintf(rest, sizeof rest, "%s%s", two_assets, shocks);
-    run_two(&r, 3000, seed, 150, 32, "0", ", \"correlation\": [[1, 0], [0, 1]]", rest);
-    z = independence_z(&r, &pa, &pb);
-    cr_log_info("independent: P(alpha) %.3f P(beta) %.3f z %.2f", pa, pb, z);
+    double pa, pb;
+    const double z = two_assets_z(seed, shocks, "independent", &pa, &pb);
     cr_assert(pa > 0.1 && pa < 0.9 && pb > 0.1 && pb < 0.9, "P(alpha) %g, P(beta) %g", pa, pb);
     cr_assert_lt(fabs(z), 5.0, "P(both) - P(alpha) P(beta) = %.2f standard errors", z);
-    close_run(&r);
 }
 
 Test(venues, a_shared_gap_makes_the_check_fail)
@@ -257,16 +266,10 @@ Test(venues, a_shared_gap_makes_the_check_fail)
         "\"scenario\": {\"shocks\": ["
         "{\"kind\": \"gap\", \"rate_per_path\": 0.6, \"time_s\": [0, 100],"
         " \"duration_s\": 2, \"size\": {\"mean\": -0.3, \"sd\": 0.06}}]}";
-    char rest[4096];
-    venue_run r;
-    double pa, pb, z;
-    snprintf(rest, sizeof rest, "%s%s", two_assets, shocks);
-    run_two(&r, 3000, seed, 150, 32, "0", ", \"correlation\": [[1, 0], [0, 1]]", rest);
-    z = independence_z(&r, &pa, &pb);
-    cr_log_info("shared gap: P(alpha) %.3f P(beta) %.3f z %.2f", pa, pb, z);
+    double pa, pb;
+    const double z = two_assets_z(seed, shocks, "shared gap", &pa, &pb);
     cr_assert_gt(z, 5.0, "a shared gap left P(both) within %.2f standard errors of independence",
                  z);
-    close_run(&r);
 }
 
 /* Sample correlation of the two venues' final log price ratios. */

@@ -287,6 +287,16 @@ static int simulate_path(workspace *ws, const stp_sim_ctx *ctx, const stp_path_t
     return 0;
 }
 
+/* A thread's failure to set up: the first one becomes the batch's. */
+static void keep_error(stp_status *status, stp_error *err, const stp_error *local)
+{
+#pragma omp critical(stp_cpu_err)
+    if (*status == STP_OK) {
+        *status = local->status;
+        *err = *local;
+    }
+}
+
 /* ---------------------------------------------------------------------------
  * A path over several venues (DESIGN §10)
  * ------------------------------------------------------------------------- */
@@ -431,13 +441,7 @@ static stp_status cpu_run_venues(const stp_sim_ctx *ctx, long long path0, long l
         if (local.status == STP_OK &&
             STP_ALLOC(&local, ws[0].ring, (size_t)ctx->venues->ring_at[ctx->venues->n_links] + 1))
             ws[0].ring = NULL; /* local holds the error */
-        if (local.status != STP_OK) {
-#pragma omp critical(stp_cpu_err)
-            if (status == STP_OK) {
-                status = local.status;
-                *err = local;
-            }
-        }
+        if (local.status != STP_OK) keep_error(&status, err, &local);
 #pragma omp barrier
         if (status == STP_OK) {
 #pragma omp for schedule(dynamic, 1) reduction(| : any)
@@ -490,13 +494,7 @@ stp_status stp_cpu_run_batch(const stp_sim_ctx *ctx, long long path0, long long 
         long long i;
         memset(&ws, 0, sizeof ws);
         ws.pack = &pack;
-        if (workspace_alloc(&ws, &tabs->view, &local) != STP_OK) {
-#pragma omp critical(stp_cpu_err)
-            if (status == STP_OK) {
-                status = local.status;
-                *err = local;
-            }
-        }
+        if (workspace_alloc(&ws, &tabs->view, &local) != STP_OK) keep_error(&status, err, &local);
 #pragma omp barrier
         if (status == STP_OK) {
             /* an OpenMP loop cannot break: once a stop is requested the
