@@ -229,10 +229,13 @@ static void print_header(FILE *f, const stp_summary *s, int md)
                  "%.3g agent-steps/s\n",
             eng, back, dev, paths, s->seed, s->wall_s, s->agent_steps_per_s);
     fprintf(f, "experiment %s | created %s\n%s", expname, when, md ? "\n" : "");
+    /* a multi-venue file's population is its first venue's (point.c) */
+    const int venues = s->n_variants > 0 ? s->variants[0].n_venues : 0;
     fprintf(f,
-            "population: %s AI agents, %s passive positions; model-family Herfindahl index "
+            "population%s%s%s: %s AI agents, %s passive positions; model-family Herfindahl index "
             "%.3f (1 = monoculture)\n",
-            agents, passive, s->herfindahl);
+            venues >= 2 ? " of venue " : "", venues >= 2 ? s->variants[0].venue_name[0] : "",
+            venues >= 2 ? " (each venue draws its own)" : "", agents, passive, s->herfindahl);
     if (s->equilibrium_redraws >= 0)
         fprintf(f,
                 "equilibrium: %d agents redrawn because their model fired on the calm market "
