@@ -1,4 +1,4 @@
-/* The assets' correlation (correlation.h, host/model/correlation.c): the
+/* The assets' correlation (correlation.h, host/config/correlation.c): the
  * factor against its closed form and against C = L L^T on random matrices,
  * semi-definite matrices accepted and indefinite ones refused by name, and
  * the shocks' sample correlations against the configured ones (fresh
