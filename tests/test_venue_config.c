@@ -649,3 +649,39 @@ Test(venue_config, cross_venue_keys_and_bridge_halts_need_venues)
                                        "closes the links between venues"),
                        "%s", err.msg);
 }
+
+Test(venue_config, a_derivative_names_an_asset_of_its_own)
+{
+    parts p = GOOD;
+    stp_config *cfg = NULL, *own = NULL;
+    stp_error err = {0};
+    p.market = "";
+    p.assets = "\"assets\": [{\"name\": \"ETH\", \"set\": {\"market.price0_usd\": 3000}},"
+               " {\"name\": \"BTC\", \"parent\": \"ETH\", \"peg0\": 0.99}],";
+    cr_assert_eq(parse_parts(&p, &cfg, &err), STP_OK, "%s", err.msg);
+    cr_assert_eq(cfg->assets[1].parent, 0);
+    cr_assert_eq(cfg->assets[1].peg0, 0.99);
+    cr_assert_eq(stp_config_venue(&own, cfg, 1, &err), STP_OK, "%s", err.msg);
+    cr_assert_float_eq(own->market.price0_usd, 3000 * 0.99, 1e-9, "%g", own->market.price0_usd);
+    stp_config_destroy(own);
+    stp_config_destroy(cfg);
+    p.assets = "\"assets\": [{\"name\": \"ETH\"}, {\"name\": \"BTC\", \"parent\": \"BTC\"}],";
+    expect_refused(&p, "assets[1].parent", "an asset cannot track itself");
+    p.assets = "\"assets\": [{\"name\": \"ETH\", \"parent\": \"BTC\"}, {\"name\": \"BTC\", "
+               "\"parent\": \"ETH\"}],";
+    expect_refused(&p, "assets[0].parent", "is itself a derivative");
+    p.assets = "\"assets\": [{\"name\": \"ETH\"}, {\"name\": \"BTC\", \"parent\": \"ETH\", "
+               "\"peg0\": 0}],";
+    expect_refused(&p, "assets[1].peg0", "must be a number in (0, 10]");
+    p.assets = "\"assets\": [{\"name\": \"ETH\"}, {\"name\": \"BTC\", \"peg0\": 0.9}],";
+    expect_refused(&p, "assets[1].peg0", "names no \"parent\"");
+    p.assets = "\"assets\": [{\"name\": \"ETH\"}, {\"name\": \"BTC\", \"parent\": \"ETH\", "
+               "\"set\": {\"market.mu_per_s\": 0}}],";
+    expect_refused(&p, "assets[1].set", "a derivative moves with its parent");
+    p.assets = "\"assets\": [{\"name\": \"ETH\"}, {\"name\": \"BTC\", \"parent\": \"ETH\"}],";
+    p.shocks = "[{\"kind\": \"depeg\", \"asset\": \"ETH\", \"count\": 1, \"time_s\": 10, "
+               "\"size\": {\"mean\": -0.05}}]";
+    expect_refused(&p, "scenario.shocks[0].asset", "a depeg moves a derivative asset's peg");
+    p.shocks = "[{\"kind\": \"depeg\", \"count\": 1, \"time_s\": 10, \"size\": {\"mean\": -0.05}}]";
+    expect_refused(&p, "scenario.shocks[0].kind", "a depeg moves a derivative asset's peg");
+}

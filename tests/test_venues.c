@@ -486,3 +486,77 @@ Test(venues, reading_the_largest_move_makes_beta_agents_sell_for_alpha)
     close_run(&home);
     close_run(&largest);
 }
+
+/* ---------------------------------------------------------------------------
+ * A derivative asset: its parent's price times a peg
+ * ------------------------------------------------------------------------- */
+
+/* Two venues of equal depth, alpha on x and beta on its derivative y at
+ * peg0, one agent and positions worth $1,000 in all, no jumps; shocks:
+ * the scenario's. */
+static void run_derivative(venue_run *r, unsigned long long seed, double peg0, const char *shocks)
+{
+    /* positions too small to move a pool: the pools follow their fundamentals */
+    static const char tiny[] = "\"population.collateral_usd.total\": 1000";
+    char rest[4096];
+    snprintf(rest, sizeof rest,
+             "\"assets\": [{\"name\": \"x\"}, {\"name\": \"y\", \"parent\": \"x\", \"peg0\": %.17g}],"
+             "\"venues\": [{\"name\": \"alpha\", \"asset\": \"x\", \"set\": {%s}},"
+             "  {\"name\": \"beta\", \"asset\": \"y\", \"set\": {%s}}],"
+             "\"scenario\": {\"shocks\": [%s]}",
+             peg0, tiny, tiny, shocks);
+    run_two(r, 64, seed, 200, 1, "0", "", rest);
+}
+
+Test(venues, a_derivative_moves_with_its_parent_times_its_peg)
+{
+    const unsigned long long seed = test_seed();
+    const double peg0 = 0.9 + 0.2 * (double)(seed % 1000) / 1000.0;
+    venue_run r;
+    long long p;
+    run_derivative(&r, seed, peg0,
+                   "{\"kind\": \"gap\", \"asset\": \"x\", \"count\": 1, \"time_s\": [10, 150],"
+                   " \"duration_s\": 3, \"size\": {\"mean\": -0.1, \"sd\": 0}}");
+    for (p = 0; p < r.out.n; p++) {
+        /* both pools start at their fundamental and arbitrage toward it in
+         * log space: the ratios to their own start agree, the gap on the
+         * parent moving the derivative too */
+        const double a = col(&r, "alpha", STP_OUT_FINAL_PRICE_RATIO, p);
+        const double b = col(&r, "beta", STP_OUT_FINAL_PRICE_RATIO, p);
+        const double da = col(&r, "alpha", STP_OUT_MAX_DRAWDOWN, p);
+        const double db = col(&r, "beta", STP_OUT_MAX_DRAWDOWN, p);
+        /* within what the two venues' own $1,000 of positions (drawn
+         * apart) can move a $200M pool when they are liquidated */
+        cr_assert_float_eq(b, a, 2e-6 * a, "path %lld: beta %.17g, alpha %.17g", p, b, a);
+        cr_assert_float_eq(db, da, 2e-6, "path %lld: drawdowns %g, %g", p, db, da);
+        cr_assert_gt(da, 0.08, "path %lld: the parent's 10%% gap did not show", p);
+    }
+    close_run(&r);
+}
+
+Test(venues, a_depeg_moves_the_derivative_alone)
+{
+    const unsigned long long seed = test_seed();
+    const char *fmt = "{\"kind\": \"depeg\", \"asset\": \"y\", \"count\": 1, \"time_s\": [10, 50],"
+                      " \"duration_s\": 5, \"size\": {\"mean\": %s, \"sd\": 0}}";
+    char shock[512];
+    venue_run off, on;
+    long long p;
+    int m;
+    snprintf(shock, sizeof shock, fmt, "0");
+    run_derivative(&off, seed, 1.0, shock);
+    snprintf(shock, sizeof shock, fmt, "-0.05");
+    run_derivative(&on, seed, 1.0, shock);
+    for (p = 0; p < on.out.n; p++) {
+        const double ratio = col(&on, "beta", STP_OUT_FINAL_PRICE_RATIO, p) /
+                             col(&off, "beta", STP_OUT_FINAL_PRICE_RATIO, p);
+        for (m = 0; m < STP_N_VENUE_OUTCOMES; m++)
+            cr_assert_eq(col(&on, "alpha", m, p), col(&off, "alpha", m, p),
+                         "the parent's venue moved: %d, path %lld", m, p);
+        /* the peg is exp(-0.05) lower for good; the pool follows within
+         * its arbitrage's half-life (150 s before the end) */
+        cr_assert_float_eq(ratio, exp(-0.05), 1e-3, "path %lld: %g", p, ratio);
+    }
+    close_run(&off);
+    close_run(&on);
+}

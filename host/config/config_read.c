@@ -521,7 +521,7 @@ static stp_status check_size_cap(ctx *c, const stp_shock_spec *s)
     const double cap = fabs(s->size.mean) + 6.0 * s->size.sd;
     char got[40];
     if (s->kind != STP_SHOCK_GAP && s->kind != STP_SHOCK_EXPLOIT &&
-        s->kind != STP_SHOCK_ORACLE_ERROR)
+        s->kind != STP_SHOCK_ORACLE_ERROR && s->kind != STP_SHOCK_DEPEG)
         return STP_OK;
     if (cap <= SIZE_CAP_MAX) return STP_OK;
     stp_cfg_fmt_num(got, sizeof got, cap);

@@ -35,7 +35,8 @@ const char stp_cfg_schema_json[] =
     "   \"noise\": {\"dist\": \"student_t\", \"nu\": 4},"
     "   \"jumps\": {\"rate_per_s\": 2e-5, \"log_mean\": -0.02, \"log_sd\": 0.03},"
     "   \"correlation\": null},"
-    " \"assets\": null, \"assets[]\": {\"name\": null, \"set\": null},"
+    " \"assets\": null, \"assets[]\": {\"name\": null, \"set\": null, \"parent\": null,"
+    "                  \"peg0\": null},"
     " \"pool\": {\"depth_usd\": 8e8, \"fee\": 0.003, \"arb_half_life_s\": 12,"
     "           \"refill_per_s\": 0.002},"
     " \"oracle\": {\"delay_s\": 2},"
@@ -91,8 +92,8 @@ const char *const stp_cfg_noise_dists[] = {"normal", "student_t", NULL};
 const char *const stp_cfg_scenario_modes[] = {"random", "blind_spot", "importance", "qmc", NULL};
 const char *const stp_cfg_objectives[] = {"es_bad_debt_usd", "p_cascade", NULL};
 const char *const stp_cfg_shock_kinds[] = {
-    "gap",        "exploit",      "liquidity_withdrawal", "oracle_delay",
-    "vol_regime", "oracle_error", "bridge_halt",          NULL};
+    "gap",          "exploit",     "liquidity_withdrawal", "oracle_delay", "vol_regime",
+    "oracle_error", "bridge_halt", "depeg",                NULL};
 const char *const stp_cfg_releases[] = {"gradual", "batch", NULL};
 
 /* Every numeric key has an upper bound (issue 21): a value that passed

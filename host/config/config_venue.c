@@ -111,6 +111,17 @@ static stp_status apply_set(cJSON *root, const char *set_json, const char *secti
     return st;
 }
 
+/* market.price0_usd of root times k (the schema resolved it: a number). */
+static int scale_price0(cJSON *root, double k)
+{
+    cJSON *m = cJSON_GetObjectItemCaseSensitive(root, "market");
+    cJSON *p = cJSON_GetObjectItemCaseSensitive(m, "price0_usd");
+    cJSON *num;
+    if (!cJSON_IsNumber(p)) return 1;
+    if (!(num = cJSON_CreateNumber(p->valuedouble * k))) return 0;
+    return cJSON_ReplaceItemInObjectCaseSensitive(m, "price0_usd", num) ? 1 : (cJSON_Delete(num), 0);
+}
+
 /* The venue's population.cross_venue_share and features_from, which a
  * config without venues refuses, moved from root into *cross (owned; an
  * object, empty when it has neither). */
@@ -151,8 +162,15 @@ static stp_status venue_text(const stp_config *base, int v, char **text, cJSON *
     }
     if (!st && !set_shares(cJSON_GetObjectItemCaseSensitive(root, "protocols"), base, v))
         st = STP_ENOMEM;
-    if (!st && base->n_assets > 0)
+    if (!st && base->n_assets > 0 && base->assets[a].parent >= 0) {
+        /* a derivative: its parent's market, starting at the parent's
+         * price times its peg */
+        const int p = base->assets[a].parent;
+        st = apply_set(root, base->assets[p].set_json, "assets", p, base, err);
+        if (!st && !scale_price0(root, base->assets[a].peg0)) st = STP_ENOMEM;
+    } else if (!st && base->n_assets > 0) {
         st = apply_set(root, base->assets[a].set_json, "assets", a, base, err);
+    }
     if (!st) st = apply_set(root, base->venues[v].set_json, "venues", v, base, err);
     if (!st && !take_cross(root, cross)) st = STP_ENOMEM;
     /* cJSON alone prints 15 digits where they read back merely close */

@@ -183,6 +183,45 @@ static void names_of_assets(const stp_config *cfg, const char **names)
 /* ---------------------------------------------------------------------------
  * Assets, their correlation, venues */
 
+/* An asset's parent (a derivative's: "parent" names an asset of its own,
+ * not itself) and peg0 in (0, 10], 1 by default; a derivative's market is
+ * its parent's, so its set must be empty. Run once every name is read. */
+static stp_status read_parent(ctx *c, const cJSON *it, stp_config *cfg, int i)
+{
+    stp_asset_spec *a = &cfg->assets[i];
+    const cJSON *p = member(it, "parent"), *peg = member(it, "peg0");
+    const char *names[STP_MAX_ASSETS];
+    char got[96];
+    int j;
+    a->parent = -1;
+    a->peg0 = 1.0;
+    if (!p)
+        return peg ? stp_cfg_fail(c, "peg0",
+                                  "is a derivative's peg, but this asset names no \"parent\"; "
+                                  "drop it or give the parent")
+                   : STP_OK;
+    for (j = 0; j < cfg->n_assets; j++)
+        names[j] = cfg->assets[j].name;
+    if (find_name(c, p, "parent", "asset", names, cfg->n_assets, &a->parent))
+        return c->err->status;
+    if (a->parent == i) return stp_cfg_fail(c, "parent", "an asset cannot track itself");
+    if (peg) {
+        if (!cJSON_IsNumber(peg) || !(peg->valuedouble > 0.0 && peg->valuedouble <= 10.0)) {
+            stp_cfg_describe(got, sizeof got, peg);
+            return stp_cfg_fail(c, "peg0",
+                                "must be a number in (0, 10] (the derivative's price over its "
+                                "parent's at the start); got %s",
+                                got);
+        }
+        a->peg0 = peg->valuedouble;
+    }
+    if (strcmp(a->set_json, "{}") != 0)
+        return stp_cfg_fail(c, "set",
+                            "a derivative moves with its parent (its market is the parent's), so "
+                            "it takes no set; give the parent's market in the parent's set");
+    return STP_OK;
+}
+
 static stp_status read_assets(ctx *c, const cJSON *root, stp_config *cfg)
 {
     const cJSON *arr = member(root, "assets"), *it;
@@ -202,6 +241,19 @@ static stp_status read_assets(ctx *c, const cJSON *root, stp_config *cfg)
         stp_cfg_pop(c, m);
     }
     cfg->n_assets = st ? 0 : i;
+    /* each asset's parent, once every name is known; a parent is an asset
+     * of its own (a derivative of a derivative is not built) */
+    for (it = st ? NULL : arr->child, i = 0; it && !st; it = it->next, i++) {
+        size_t m = stp_cfg_push_index(c, i);
+        st = read_parent(c, it, cfg, i);
+        if (!st && cfg->assets[i].parent >= 0 && cfg->assets[cfg->assets[i].parent].parent >= 0)
+            st = stp_cfg_fail(c, "parent",
+                              "asset '%s' is itself a derivative; a parent must be an asset of "
+                              "its own",
+                              cfg->assets[cfg->assets[i].parent].name);
+        stp_cfg_pop(c, m);
+    }
+    if (st) cfg->n_assets = 0;
     stp_cfg_pop(c, mark);
     return st;
 }
@@ -390,6 +442,15 @@ static stp_status read_cascade_venues(ctx *c, const cJSON *root, stp_config *cfg
                         cfg->n_venues, got);
 }
 
+/* Whether name v is a derivative asset's. */
+static int find_derivative(const stp_config *cfg, const cJSON *v)
+{
+    int i;
+    for (i = 0; cJSON_IsString(v) && i < cfg->n_assets; i++)
+        if (!strcmp(cfg->assets[i].name, v->valuestring)) return cfg->assets[i].parent >= 0;
+    return 0;
+}
+
 /* A shock hits one venue, one asset (on every venue of it) or, with
  * neither, every venue. An exploit hits its protocol, so its venue is
  * the protocol's. */
@@ -401,6 +462,11 @@ static stp_status read_shock_scope(ctx *c, const cJSON *it, stp_shock_spec *s,
     int own;
     s->venue = s->asset = -1;
     /* (a venue's own config, nested, keeps the base's shocks) */
+    if (s->kind == STP_SHOCK_DEPEG && !c->nested &&
+        (!a || v || cfg->n_assets == 0 || !find_derivative(cfg, a)))
+        return stp_cfg_fail(c, a ? "asset" : "kind",
+                            "a depeg moves a derivative asset's peg: give \"asset\" naming an "
+                            "asset with a \"parent\" (and no venue)");
     if (s->kind == STP_SHOCK_BRIDGE_HALT && cfg->n_venues == 0 && !c->nested)
         return stp_cfg_fail(c, "kind",
                             "bridge_halt closes the links between venues, but the config has no "

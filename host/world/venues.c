@@ -83,9 +83,14 @@ static stp_status add_mirrors(stp_venues *vs, int u, stp_error *err)
 static void set_asset(stp_params *prm, const stp_config *cfg, const double *l, int n_assets,
                       int v)
 {
-    const int a = cfg->venues[v].asset, m = a + 1;
+    const int id = cfg->venues[v].asset;
+    /* a derivative draws its parent's numbers (its venue's config starts
+     * at the parent's price times its peg: config_venue.c) */
+    const int a = cfg->n_assets > 0 && cfg->assets[id].parent >= 0 ? cfg->assets[id].parent : id;
+    const int m = a + 1;
     int i, j;
     prm->asset = a;
+    prm->asset_id = id;
     memset(prm->corr_l, 0, sizeof prm->corr_l);
     for (i = 0; i < m; i++)
         for (j = 0; j <= i; j++)
@@ -136,8 +141,8 @@ stp_status stp_venues_create(stp_venues **out, const stp_config *cfg, int k, stp
             }
             goto fail;
         }
-        vs->own_weight[v] = !seen[cfg->venues[v].asset];
-        seen[cfg->venues[v].asset] = 1;
+        vs->own_weight[v] = !seen[vs->prm[v].asset]; /* a derivative's are its parent's */
+        seen[vs->prm[v].asset] = 1;
     }
     for (v = 0; v < vs->n; v++) {
         const int na = vs->pop[v]->n_agents;

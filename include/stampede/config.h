@@ -39,6 +39,7 @@ typedef enum {
     STP_SHOCK_VOL_REGIME,
     STP_SHOCK_ORACLE_ERROR, /* new kinds go last: the codes of older results files stay valid */
     STP_SHOCK_BRIDGE_HALT,  /* DESIGN §10: the venue's links take no new crossing */
+    STP_SHOCK_DEPEG,        /* DESIGN §10: a derivative asset's peg moves by exp(size) */
     STP_SHOCK_KINDS
 } stp_shock_kind;
 typedef enum {
@@ -98,6 +99,12 @@ typedef struct stp_shock_spec {
 typedef struct stp_asset_spec {
     char name[STP_NAME_MAX];
     char *set_json; /* owned: the "set" object as compact JSON text, "{}" when none */
+    /* A derivative asset (stETH-like): its price is its parent's times a
+     * peg, peg0 at the start, moved by depeg shocks; its market is its
+     * parent's (its set is empty) and it draws its parent's numbers.
+     * parent -1: an asset of its own. */
+    int parent;
+    double peg0;
 } stp_asset_spec;
 
 /* One venue (DESIGN §10): a chain or DEX with one pool of one asset, its

@@ -20,6 +20,7 @@ typedef struct stp_params {
      * with row length asset + 1 (stp_correlate's layout for n = asset + 1
      * reads only rows <= asset) */
     int asset;
+    int asset_id; /* the asset its venue trades: asset, or a derivative of it (its shocks' scope) */
     float corr_l[STP_MAX_ASSETS * STP_MAX_ASSETS];
     double log_price0;
     float mu_step;         /* mu dt */

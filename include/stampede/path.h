@@ -204,8 +204,11 @@ static inline STP_HD float stp_market_noise(const stp_params *p, long long path,
 static inline STP_HD int stp_slot_hits(const stp_path_tables *tb, int k)
 {
     if (!tb->slot_venue) return 1;
+    /* a derivative's venue is hit by its own asset's shocks and by its
+     * parent's (it draws the parent's numbers: prm.asset) */
     return (tb->slot_venue[k] < 0 || tb->slot_venue[k] == tb->venue) &&
-           (tb->slot_asset[k] < 0 || tb->slot_asset[k] == tb->prm.asset);
+           (tb->slot_asset[k] < 0 || tb->slot_asset[k] == tb->prm.asset_id ||
+            tb->slot_asset[k] == tb->prm.asset);
 }
 
 /* Sums the effect of the shocks active at step t (§3.9 shock semantics). */
@@ -249,6 +252,9 @@ static inline STP_HD void stp_active_shocks(stp_path_state *s, const stp_path_ta
             break;
         case STP_SHOCK_ORACLE_ERROR: /* floored: an oracle never reports a price <= 0 */
             s->oracle_factor *= 1.0 + (tb->size[i] > -0.99f ? (double)tb->size[i] : -0.99);
+            break;
+        case STP_SHOCK_DEPEG: /* its derivative's peg: the fundamental of its venues */
+            s->gap += tb->size[i] / n;
             break;
         case STP_SHOCK_BRIDGE_HALT: /* the venue's links (link.h); its own pool trades on */
             s->bridge_halt = 1;
