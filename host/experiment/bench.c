@@ -113,7 +113,8 @@ stp_status stp_bench_config(const stp_config *cfg, const char *backend, int thre
     batch = n < cfg->run.batch ? n : cfg->run.batch;
     if (cfg->n_venues >= 2 && (st = stp_venues_create(&b.venues, cfg, 0, err)) != STP_OK) goto done;
     if (b.venues) ctx.prm = b.venues->prm[0];
-    if ((st = stp_population_create(&b.pop, b.venues ? b.venues->cfg[0] : cfg, err)) != STP_OK ||
+    if (b.venues) b.pop = stp_venues_give_first(b.venues);
+    if ((!b.pop && (st = stp_population_create(&b.pop, cfg, err)) != STP_OK) ||
         (st = stp_scenario_table_create(&b.scen, cfg, 0, batch, err)) != STP_OK)
         goto done;
     b.out.n = batch;

@@ -184,6 +184,12 @@ stp_status stp_venues_check(const stp_config *cfg, stp_error *err)
     return STP_OK;
 }
 
+stp_population *stp_venues_give_first(stp_venues *vs)
+{
+    vs->first_given = 1;
+    return vs->pop[0];
+}
+
 void stp_venues_destroy(stp_venues *vs)
 {
     int v;
@@ -195,7 +201,7 @@ void stp_venues_destroy(stp_venues *vs)
         free(vs->mirror[v].c0);
         free(vs->mirror[v].d0);
         free(vs->cross[v]);
-        stp_population_destroy(vs->pop[v]);
+        if (v > 0 || !vs->first_given) stp_population_destroy(vs->pop[v]);
         stp_config_destroy(vs->cfg[v]);
     }
     free(vs);

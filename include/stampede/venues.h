@@ -51,6 +51,7 @@ typedef struct stp_venues {
     int n_links;
     stp_link_prm link[STP_MAX_LINKS];
     int ring_at[STP_MAX_LINKS + 1]; /* link l's units in flight: a path's ring[ring_at[l], ...) */
+    int first_given; /* pop[0] belongs to the caller (stp_venues_give_first) */
 } stp_venues;
 
 /* The venues of cfg (cfg->n_venues >= 2) with population k of each
@@ -59,6 +60,12 @@ typedef struct stp_venues {
  * message); STP_EINTR when a stop was requested during a draw. */
 stp_status stp_venues_create(stp_venues **out, const stp_config *cfg, int k, stp_error *err);
 void stp_venues_destroy(stp_venues *v);
+
+/* Venue 0's population, handed to the caller, who frees it (after or
+ * before the venues, which keep using it until destroyed): a point's or a
+ * bench's population 0, which drawing again from venue 0's config would
+ * repeat, calm-market screen and all. */
+stp_population *stp_venues_give_first(stp_venues *vs);
 
 /* What a multi-venue config cannot run yet, refused before anything is
  * written (run and validate): the importance pilot
