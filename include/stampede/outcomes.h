@@ -79,8 +79,13 @@ typedef struct stp_outcomes {
 stp_status stp_outcomes_column(const void *user, int metric, double *dst, stp_error *err);
 
 /* K sample paths, [k][step], of the first K paths of the run. */
+/* Per-step series of the first k paths. A path over V venues (DESIGN §10)
+ * has a row per venue: venue v's row of path p starts at
+ * ((size_t)v * k + p) * n_steps, so venue 0's rows sit where a one-venue
+ * run's do. */
 typedef struct stp_samples {
     int k, n_steps;
+    int n_venues; /* rows per path: 1, or the venues; 0 is read as 1 */
     float dt_s;
     float *price;        /* pool price, USD */
     float *pool_depth;   /* pool USD reserve */
