@@ -685,3 +685,72 @@ Test(venue_config, a_derivative_names_an_asset_of_its_own)
     p.shocks = "[{\"kind\": \"depeg\", \"count\": 1, \"time_s\": 10, \"size\": {\"mean\": -0.05}}]";
     expect_refused(&p, "scenario.shocks[0].kind", "a depeg moves a derivative asset's peg");
 }
+
+Test(venue_config, global_mitigations_are_the_systems)
+{
+    static const char *const on =
+        "\"mitigations\": {\"circuit_breaker\": {\"enabled\": true, \"global\": true},"
+        " \"risk_signal\": {\"enabled\": true, \"global\": true}},";
+    const uint64_t seed = test_seed();
+    char venues[512];
+    parts p = GOOD;
+    stp_config *cfg = NULL, *own = NULL;
+    stp_error err = {0};
+    int v;
+    p.head = on;
+    cr_assert_eq(parse_parts(&p, &cfg, &err), STP_OK, "%s", err.msg);
+    cr_assert_eq(cfg->mitigations.circuit_breaker.global, 1);
+    cr_assert_eq(cfg->mitigations.risk_signal.global, 1);
+    for (v = 0; v < 2; v++) { /* each venue's own config is one venue's, enabled */
+        cr_assert_eq(stp_config_venue(&own, cfg, v, &err), STP_OK, "%s", err.msg);
+        cr_assert_eq(own->mitigations.circuit_breaker.enabled, 1);
+        cr_assert_eq(own->mitigations.risk_signal.enabled, 1);
+        cr_assert_eq(own->mitigations.circuit_breaker.global + own->mitigations.risk_signal.global,
+                     0);
+        stp_config_destroy(own);
+    }
+    stp_config_destroy(cfg);
+    /* a per-venue breaker may differ by venue: the seed's limit on L2 */
+    snprintf(venues, sizeof venues,
+             "\"venues\": [{\"name\": \"L1\", \"asset\": \"ETH\"}, {\"name\": \"L2\", \"asset\": "
+             "\"BTC\", \"set\": {\"mitigations.circuit_breaker.max_sync_fraction\": %g}}],",
+             0.05 + (double)(seed % 90) / 100.0);
+    p.venues = venues;
+    p.head = "\"mitigations\": {\"circuit_breaker\": {\"enabled\": true, \"global\": false}},";
+    cr_assert_eq(parse_parts(&p, &cfg, &err), STP_OK, "%s", err.msg);
+    cr_assert_eq(cfg->mitigations.circuit_breaker.global, 0);
+    stp_config_destroy(cfg);
+    p.head = on;
+    expect_refused(&p, "venues[1].set.mitigations.circuit_breaker.max_sync_fraction",
+                   "is global (mitigations.circuit_breaker.global), so its settings are the base's");
+    p.venues = GOOD.venues;
+    p.head = "\"mitigations\": {\"circuit_breaker\": {\"enabled\": true, \"global\": 1}},";
+    expect_refused(&p, "mitigations.circuit_breaker.global", "must be true or false");
+    p.head = "\"mitigations\": {\"risk_signal\": {\"global\": true}},";
+    expect_refused(&p, "mitigations.risk_signal.global",
+                   "is true but mitigations.risk_signal.enabled is false");
+    p.venues = "\"venues\": [{\"name\": \"L1\", \"asset\": \"ETH\", \"set\": "
+               "{\"mitigations.risk_signal.global\": true}}, {\"name\": \"L2\", \"asset\": "
+               "\"BTC\"}],";
+    p.head = "";
+    expect_refused(&p, "venues[0].set.mitigations.risk_signal.global",
+                   "whether a mitigation is global is the system's choice");
+}
+
+Test(venue_config, global_mitigations_need_venues)
+{
+    stp_config *cfg = NULL;
+    stp_error err = {0};
+    char text[2048];
+    snprintf(text, sizeof text,
+             "{\"protocols\": [{\"name\": \"a\", \"share\": 1, \"liquidation_threshold\": 0.8, "
+             "\"liquidation_bonus\": 0.05}], \"population\": {\"families\": [{\"model\": "
+             "\"%s/models/consensus_mlp.json\", \"share\": 1}]}, \"mitigations\": "
+             "{\"circuit_breaker\": {\"enabled\": true, \"global\": true}}}",
+             STP_SOURCE_DIR);
+    cr_assert_eq(stp_config_parse(&cfg, text, "t.json", NULL, 0, &err), STP_EUSAGE);
+    cr_assert_null(cfg);
+    cr_assert_not_null(strstr(err.msg, "config error at mitigations.circuit_breaker.global: makes "
+                                       "one mechanism of every venue's, but the config has no"),
+                       "%s", err.msg);
+}

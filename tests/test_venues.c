@@ -12,10 +12,12 @@
 #include <string.h>
 
 #include "seed.h"
+#include "splitmix.h"
 #include "stampede/config.h"
 #include "stampede/engine.h"
 #include "stampede/outcomes.h"
 #include "stampede/scenario.h"
+#include "stampede/system_step.h"
 #include "stampede/venues.h"
 
 typedef struct venue_run {
@@ -416,15 +418,14 @@ Test(venues, a_bridge_halt_decouples_the_venues)
 /* Every alpha borrower also on beta (or none), no link: a gap on alpha
  * alone makes the herd sell on beta too. Paired on the same paths (the
  * cross-venue draws are their own, so nothing else moves). */
-static void run_shared(venue_run *r, unsigned long long seed, double share, const char *from)
+static void run_shared(venue_run *r, unsigned long long seed, double share, const char *beta)
 {
     char rest[4096], shocks[1024];
     snprintf(shocks, sizeof shocks, gap_alpha, "");
     snprintf(rest, sizeof rest,
-             "\"venues\": [{\"name\": \"alpha\", \"set\": {\"population.cross_venue_share\": %g,"
-             "  \"population.features_from\": \"%s\"}},"
-             " {\"name\": \"beta\", \"set\": {\"pool.depth_usd\": 5e7}}],%s",
-             share, from, shocks);
+             "\"venues\": [{\"name\": \"alpha\", \"set\": {\"population.cross_venue_share\": %g}},"
+             " {\"name\": \"beta\", \"set\": {%s}}],%s",
+             share, beta, shocks);
     run_two(r, 64, seed, 240, 64, "0", "", rest);
 }
 
@@ -443,18 +444,32 @@ static double paired_t(const venue_run *a, const venue_run *b, const char *venue
     return *mean / sqrt((ss / n - *mean * *mean) / (n - 1) + 1e-300);
 }
 
+/* beta as deep as alpha: its liquidations pay, so a crash there is a
+ * cascade by the rule (on a shallow pool they seldom do, and a crash shows
+ * as bad debt instead) */
+static const char beta_deep[] = "\"pool.depth_usd\": 2e8";
+
 Test(venues, cross_venue_agents_carry_a_crash_to_the_other_venue)
 {
     const unsigned long long seed = test_seed();
     venue_run single, shared;
-    double mean, t;
+    double mean, t, se;
     long long p;
     int m;
-    run_shared(&single, seed, 0.0, "home");
-    run_shared(&shared, seed, 1.0, "home");
+    run_shared(&single, seed, 0.0, beta_deep);
+    run_shared(&shared, seed, 1.0, beta_deep);
     t = paired_t(&shared, &single, "beta", STP_OUT_DEFENSIVE_SELL_USD, &mean);
     cr_log_info("beta's defensive sells +%.3g USD a path (paired t %.1f)", mean, t);
     cr_assert_gt(t, 4.0, "beta's sells rose by %g a path, paired t %.2f", mean, t);
+    /* and beta's P(cascade), on the same paths: the paired difference's
+     * interval (3 standard errors; 0 when every path moved alike) lies
+     * above 0 */
+    t = paired_t(&shared, &single, "beta", STP_OUT_CASCADE, &mean);
+    se = mean != 0.0 ? mean / t : 0.0;
+    cr_log_info("beta's P(cascade) %+.3f [%+.3f, %+.3f]", mean, mean - 3.0 * se,
+                mean + 3.0 * se);
+    cr_assert_gt(mean - 3.0 * se, 0.0, "beta's P(cascade) moved %+.3f, 3 se %.3f", mean,
+                 3.0 * se);
     /* alpha's own agents are the same and decide alike */
     for (p = 0; p < single.out.n; p++)
         for (m = 0; m < STP_N_VENUE_OUTCOMES; m++)
@@ -559,4 +574,102 @@ Test(venues, a_depeg_moves_the_derivative_alone)
     }
     close_run(&off);
     close_run(&on);
+}
+
+/* ---------------------------------------------------------------------------
+ * Global mitigations (system_step.h)
+ * ------------------------------------------------------------------------- */
+
+Test(venues, the_system_phases_sum_every_venue)
+{
+    uint64_t st = test_seed();
+    int trial;
+    for (trial = 0; trial < 1000; trial++) {
+        stp_path_state s[STP_MAX_VENUES];
+        stp_params p;
+        const int nv = 2 + (int)(next_u64(&st) % (STP_MAX_VENUES - 1));
+        const int n = 1 + (int)(next_u64(&st) % 5000), t = (int)(next_u64(&st) % 100);
+        const int halt0 = (int)(next_u64(&st) % 120), cool = 1 + (int)(next_u64(&st) % 50);
+        long long sync = 0, brk = 0;
+        int v, want;
+        memset(s, 0, sizeof s);
+        memset(&p, 0, sizeof p);
+        p.breaker_max_sync = (double)(next_u64(&st) % 1000) / 1000.0;
+        p.breaker_cooldown_steps = cool;
+        for (v = 0; v < nv; v++) {
+            s[v].sync_sum = (int)(next_u64(&st) % (unsigned)(n / nv + 1));
+            s[v].brk_sum = (int)(next_u64(&st) % (unsigned)(n / nv + 1));
+            s[v].halt_until = halt0;
+            sync += s[v].sync_sum;
+            brk += s[v].brk_sum;
+        }
+        stp_system_signal(s, nv, n);
+        stp_system_breaker(s, nv, &p, n, t);
+        want = t >= halt0 && (double)brk / n > p.breaker_max_sync;
+        for (v = 0; v < nv; v++) {
+            cr_assert_eq(s[v].sys_signal, (double)sync / n, "trial %d venue %d", trial, v);
+            cr_assert_eq(s[v].halt_until, want ? t + cool : halt0, "trial %d venue %d", trial, v);
+            cr_assert_eq(s[v].halt_open, want, "trial %d venue %d", trial, v);
+        }
+    }
+}
+
+/* alpha gapped; beta with `beta_agents` AI agents; the breaker and the
+ * signal on, global or not, with a limit low enough that alpha's herd
+ * trips it. */
+static void run_global(venue_run *r, unsigned long long seed, int beta_agents, int global,
+                       int enabled)
+{
+    char rest[4096], shocks[1024];
+    snprintf(shocks, sizeof shocks, gap_alpha, "");
+    snprintf(rest, sizeof rest,
+             "\"mitigations\": {\"circuit_breaker\": {\"enabled\": %s, \"max_sync_fraction\": "
+             "0.05, \"cooldown_s\": 20, \"global\": %s}, \"risk_signal\": {\"enabled\": %s, "
+             "\"stagger_s\": 10, \"global\": %s}},"
+             "\"venues\": [{\"name\": \"alpha\"}, {\"name\": \"beta\", \"set\": "
+             "{\"population.agents\": %d}}],%s",
+             enabled ? "true" : "false", global ? "true" : "false", enabled ? "true" : "false",
+             global ? "true" : "false", beta_agents, shocks);
+    run_two(r, 48, seed, 240, 64, "0", "", rest);
+}
+
+static int records_differ(const venue_run *a, const venue_run *b, const char *venue)
+{
+    long long p;
+    int m, n = 0;
+    for (p = 0; p < a->out.n; p++)
+        for (m = 0; m < STP_N_VENUE_OUTCOMES; m++)
+            n += memcmp(&(double){col(a, venue, m, p)}, &(double){col(b, venue, m, p)},
+                        sizeof(double)) != 0;
+    return n;
+}
+
+Test(venues, a_global_mitigation_over_a_venue_without_agents_is_the_others_own)
+{
+    /* the system's sync is alpha's when beta has no AI agents, so alpha's
+     * record is bit for bit its per-venue mitigations'; a sum over the
+     * wrong agents or the wrong step would move it */
+    const unsigned long long seed = test_seed();
+    venue_run none, local, global;
+    run_global(&none, seed, 0, 0, 0);
+    run_global(&local, seed, 0, 0, 1);
+    run_global(&global, seed, 0, 1, 1);
+    cr_assert_gt(records_differ(&local, &none, "alpha"), 0,
+                 "the mitigations never changed alpha: the check has no power");
+    cr_assert_eq(records_differ(&global, &local, "alpha"), 0);
+    close_run(&none);
+    close_run(&local);
+    close_run(&global);
+}
+
+Test(venues, a_global_mitigation_sees_the_other_venues_agents)
+{
+    const unsigned long long seed = test_seed();
+    venue_run local, global;
+    run_global(&local, seed, 64, 0, 1);
+    run_global(&global, seed, 64, 1, 1);
+    cr_assert_gt(records_differ(&global, &local, "alpha") + records_differ(&global, &local, "beta"),
+                 0, "a global breaker and signal changed nothing against per-venue ones");
+    close_run(&local);
+    close_run(&global);
 }

@@ -156,6 +156,14 @@ static stp_status venue_text(const stp_config *base, int v, char **text, cJSON *
     delete_in(root, "assets");
     delete_in(cJSON_GetObjectItemCaseSensitive(root, "market"), "correlation");
     delete_in(cJSON_GetObjectItemCaseSensitive(root, "cascade"), "venues");
+    /* a global mitigation is the system's (venues.c sets it on each venue's
+     * constants); the venue's config is a one-venue config */
+    delete_in(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "mitigations"),
+                                               "circuit_breaker"),
+              "global");
+    delete_in(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "mitigations"),
+                                               "risk_signal"),
+              "global");
     for (it = cJSON_IsArray(shocks) ? shocks->child : NULL; it; it = it->next) {
         delete_in(it, "venue");
         delete_in(it, "asset");

@@ -92,6 +92,10 @@ static const char *venue_key_refused(const char *key)
     static const char *const sections[] = {"pool", "oracle", "liquidators", "population",
                                            "mitigations"};
     size_t i;
+    if (!strcmp(key, "mitigations.circuit_breaker.global") ||
+        !strcmp(key, "mitigations.risk_signal.global"))
+        return "whether a mitigation is global is the system's choice: set it in the base's "
+               "mitigations";
     for (i = 0; i < sizeof sections / sizeof sections[0]; i++)
         if (under(key, sections[i])) return NULL;
     if (!strcmp(key, "cascade.drawdown") || !strcmp(key, "cascade.liquidation_usd")) return NULL;
@@ -624,6 +628,66 @@ stp_status stp_cfg_read_cross(ctx *c, const cJSON *population, stp_config *cfg, 
     return STP_OK;
 }
 
+/* ---------------------------------------------------------------------------
+ * Global mitigations (DESIGN §10) */
+
+/* mitigations.<name>.global into *on: a boolean, only with venues, only on
+ * an enabled mitigation, and then the mitigation is the system's: no
+ * venue's set may change it. */
+static stp_status read_global(ctx *c, const cJSON *root, const stp_config *cfg, const char *name,
+                              int enabled, int *on)
+{
+    const cJSON *g = member(member(member(root, "mitigations"), name), "global");
+    const cJSON *it;
+    char key[64], section[64], got[96];
+    int i = 0;
+    snprintf(key, sizeof key, "mitigations.%s.global", name);
+    snprintf(section, sizeof section, "mitigations.%s", name);
+    *on = 0;
+    if (!g) return STP_OK;
+    if (!cJSON_IsBool(g)) {
+        stp_cfg_describe(got, sizeof got, g);
+        return stp_cfg_fail(c, key, "must be true or false; got %s", got);
+    }
+    if (!cJSON_IsTrue(g)) return STP_OK;
+    if (cfg->n_venues == 0)
+        return stp_cfg_fail(c, key,
+                            "makes one mechanism of every venue's, but the config has no "
+                            "\"venues\"; drop it or declare venues");
+    if (!enabled)
+        return stp_cfg_fail(c, key, "is true but %s.enabled is false; enable it or drop global",
+                            section);
+    for (it = member(root, "venues")->child; it; it = it->next, i++) {
+        const cJSON *set = member(it, "set"), *m;
+        for (m = set ? set->child : NULL; m; m = m->next)
+            if (under(m->string, section)) {
+                const size_t mark = stp_cfg_push_key(c, "venues");
+                stp_status st;
+                stp_cfg_push_index(c, i);
+                stp_cfg_push_key(c, "set");
+                stp_cfg_push_key(c, m->string);
+                st = stp_cfg_fail(c, NULL,
+                                  "%s is global (%s), so its settings are the base's; drop this "
+                                  "key or make it per venue",
+                                  section, key);
+                stp_cfg_pop(c, mark);
+                return st;
+            }
+    }
+    *on = 1;
+    return STP_OK;
+}
+
+static stp_status read_globals(ctx *c, const cJSON *root, stp_config *cfg)
+{
+    return read_global(c, root, cfg, "circuit_breaker", cfg->mitigations.circuit_breaker.enabled,
+                       &cfg->mitigations.circuit_breaker.global) ||
+                   read_global(c, root, cfg, "risk_signal", cfg->mitigations.risk_signal.enabled,
+                               &cfg->mitigations.risk_signal.global)
+               ? c->err->status
+               : STP_OK;
+}
+
 static stp_status read_shock_scopes(ctx *c, const cJSON *root, stp_config *cfg)
 {
     const cJSON *arr = member(member(root, "scenario"), "shocks"), *it;
@@ -644,7 +708,8 @@ stp_status stp_cfg_read_venues(ctx *c, const cJSON *root, stp_config *cfg)
     if (read_assets(c, root, cfg) || read_correlation(c, root, cfg) || read_venues(c, root, cfg) ||
         read_protocol_venues(c, root, cfg) || read_cascade_venues(c, root, cfg) ||
         read_shock_scopes(c, root, cfg) || read_links(c, root, cfg) ||
-        stp_cfg_read_cross(c, member(root, "population"), cfg, cfg->n_venues > 0))
+        stp_cfg_read_cross(c, member(root, "population"), cfg, cfg->n_venues > 0) ||
+        read_globals(c, root, cfg))
         return c->err->status;
     return STP_OK;
 }

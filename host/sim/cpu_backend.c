@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "stampede/system_outcomes.h"
+#include "stampede/system_step.h"
 #include "stampede/interrupt.h"
 #include "stampede/path.h"
 #include "stampede/tables.h"
@@ -307,10 +308,12 @@ typedef struct venue_tables {
     stp_mlp_pack pack;
 } venue_tables;
 
-/* The venues step in lockstep, in the order of path.h for each: every
- * venue's (1)-(3), then every venue's screens, then (4)-(7) venue by
+/* The venues step in lockstep, in the order of path.h for each: the
+ * global signal, every venue's (1)-(3), then every venue's screens, every
+ * venue's decisions, the global breaker, (4)'s actions to (7) venue by
  * venue, the links in index order (link.h), and every venue's (8). Only
- * the links read two venues' state. Venue 0's series are the path's
+ * the links, the mirrors, the largest move and the global mitigations
+ * (system_step.h) read two venues' state. Venue 0's series are the path's
  * samples; the links' units in flight are in ws[0].ring. */
 static int simulate_venues(workspace *ws, const stp_sim_ctx *ctx, const venue_tables *vt,
                            long long path)
@@ -340,6 +343,7 @@ static int simulate_venues(workspace *ws, const stp_sim_ctx *ctx, const venue_ta
     }
     for (t = 0; t < vs->prm[0].n_steps; t++) {
         if (stp_interrupt_pending()) return 1;
+        if (vs->prm[0].signal_global) stp_system_signal(s, nv, vs->agent_base[nv]);
         for (v = 0; v < nv; v++) {
             stp_path_step_open(&s[v], &ws[v].w, &vt[v].tabs->view, path, t);
             if (s[v].any_exploit) ws[v].bound_ok = 0;
@@ -358,8 +362,12 @@ static int simulate_venues(workspace *ws, const stp_sim_ctx *ctx, const venue_ta
             screen_positions(&s[v], &ws[v], &vt[v].tabs->view);
             listed[v] = s[v].n_liq;
         }
+        for (v = 0; v < nv; v++)
+            stp_agents_decide(&s[v], &ws[v].w, &vt[v].tabs->view, path, t);
+        if (vs->prm[0].breaker_global)
+            stp_system_breaker(s, nv, &vs->prm[0], vs->agent_base[nv], t);
         for (v = 0; v < nv; v++) {
-            stp_path_step_trade(&s[v], &ws[v].w, &vt[v].tabs->view, path, t);
+            stp_path_step_execute(&s[v], &ws[v].w, &vt[v].tabs->view, t);
             if (listed[v] > 0 || s[v].n_sellers > 0) ws[v].bound_ok = 0;
         }
         for (i = 0; i < vs->n_links; i++) {

@@ -133,6 +133,9 @@ stp_status stp_venues_create(stp_venues **out, const stp_config *cfg, int k, stp
         vs->cfg[v]->venue = name_rank(cfg, v) + 1;
         vs->prm[v] = stp_params_derive(vs->cfg[v]);
         set_asset(&vs->prm[v], cfg, l, n_assets, v);
+        /* the venues' lockstep runs them (system_step.h) */
+        vs->prm[v].breaker_global = cfg->mitigations.circuit_breaker.global;
+        vs->prm[v].signal_global = cfg->mitigations.risk_signal.global;
         if ((st = stp_population_create_nth(&vs->pop[v], vs->cfg[v], k, err)) != STP_OK) {
             if (st != STP_EINTR) {
                 char why[STP_ERROR_MAX];

@@ -212,6 +212,9 @@ typedef struct stp_config {
             double window_s, max_sync_fraction, cooldown_s;
             stp_release release;
             double release_s;
+            /* DESIGN §10: one breaker that watches the sync of every
+             * venue's agents together and halts them all (venues only) */
+            int global;
         } circuit_breaker;
         struct {
             int enabled;
@@ -232,6 +235,7 @@ typedef struct stp_config {
         struct {
             int enabled;
             double stagger_s;
+            int global; /* DESIGN §10: every venue publishes the system's sync */
         } risk_signal;
         struct {
             int enabled;

@@ -80,6 +80,9 @@ typedef struct stp_params {
     double cap_frac; /* liquidated collateral per step / pool collateral reserve */
     int signal_on;
     float stagger_s;
+    /* DESIGN §10, a path over venues: the system's breaker and signal
+     * (system_step.h) instead of the venue's own; 0 on one venue */
+    int breaker_global, signal_global;
     int grace_on, grace_steps;
     double grace_sync;
     float grace_hf_floor;

@@ -357,7 +357,8 @@ static inline STP_HD void stp_features_step(stp_path_state *s, const stp_path_ws
     double log_o, ret1, retw;
 
     s->oracle = stp_oracle_at(w, p, t, s->extra_delay_s) * s->oracle_factor;
-    s->signal = n_agents > 0 ? (double)s->sync_sum / n_agents : 0.0;
+    s->signal = p->signal_global ? s->sys_signal
+                                 : n_agents > 0 ? (double)s->sync_sum / n_agents : 0.0;
     log_o = stp_log(s->oracle);
     ret1 = log_o - w->oracle_ring[(t + wn - 1) % wn];
     retw = log_o - w->oracle_ring[(t + wn - p->window_steps) % wn];
@@ -555,16 +556,16 @@ static inline STP_HD void stp_breaker_release(stp_path_state *s, const stp_param
         s->release_rate = (s->n_pend + p->breaker_release_steps - 1) / p->breaker_release_steps;
 }
 
-/* (4): the step's candidates (index order) decide, then the circuit breaker
- * and the fee look at the sync fraction, then every pending action that is
- * due and not held executes, in decision order. Without mitigations every
- * action is due the step it is decided, so this is "every candidate acts,
- * in index order". */
-static inline STP_HD void stp_agents_act(stp_path_state *s, const stp_path_ws *w,
-                                         const stp_path_tables *tb, long long path, int t)
+/* (4), its first half: the step's candidates decide, in index order, and
+ * the step's sync fraction follows. A path over venues runs every venue's
+ * decisions before any venue's actions, so that a global breaker sees the
+ * whole system's (system_step.h); a venue's actions read only its own
+ * state, so the split changes no bit. */
+static inline STP_HD void stp_agents_decide(stp_path_state *s, const stp_path_ws *w,
+                                            const stp_path_tables *tb, long long path, int t)
 {
     const stp_params *p = &tb->prm;
-    int j, keep = 0, halted;
+    int j;
     s->n_sellers = 0;
     s->acted = 0;
     stp_window_expire(w->sync_ring, &s->sync_sum, p->sync_window_steps, t);
@@ -572,11 +573,31 @@ static inline STP_HD void stp_agents_act(stp_path_state *s, const stp_path_ws *w
     for (j = 0; j < s->n_cand; j++)
         stp_agent_decide(s, w, tb, path, w->cand[j], t);
     s->sync_frac = tb->n_agents > 0 ? (double)s->sync_sum / tb->n_agents : 0.0;
-    if (p->breaker_on && t >= s->halt_until && tb->n_agents > 0 &&
-        (double)s->brk_sum / tb->n_agents > p->breaker_max_sync) {
+}
+
+/* The circuit breaker halts defensive actions for its cooldown once the
+ * sync fraction in its window, brk_sum of n agents, passes its limit (a
+ * venue's own, or the system's: system_step.h). */
+static inline STP_HD void stp_breaker_trip(stp_path_state *s, const stp_params *p, double brk_sum,
+                                           double n, int t)
+{
+    if (t >= s->halt_until && n > 0 && brk_sum / n > p->breaker_max_sync) {
         s->halt_until = t + p->breaker_cooldown_steps;
         s->halt_open = 1;
     }
+}
+
+/* (4), its second half: the circuit breaker and the fee look at the sync
+ * fraction, then every pending action that is due and not held executes,
+ * in decision order. Without mitigations every action is due the step it
+ * is decided, so (4) is "every candidate acts, in index order". */
+static inline STP_HD void stp_agents_execute(stp_path_state *s, const stp_path_ws *w,
+                                             const stp_path_tables *tb, int t)
+{
+    const stp_params *p = &tb->prm;
+    int j, keep = 0, halted;
+    if (p->breaker_on && !p->breaker_global)
+        stp_breaker_trip(s, p, (double)s->brk_sum, (double)tb->n_agents, t);
     halted = p->breaker_on && t < s->halt_until;
     stp_breaker_release(s, p, halted);
     s->fee = p->fee_on ? p->fee_base + p->fee_slope * s->sync_frac : p->fee;
@@ -592,6 +613,14 @@ static inline STP_HD void stp_agents_act(stp_path_state *s, const stp_path_ws *w
     }
     s->n_pend = keep;
     if (keep == 0) s->release_rate = 0; /* the queue has drained */
+}
+
+/* (4) */
+static inline STP_HD void stp_agents_act(stp_path_state *s, const stp_path_ws *w,
+                                         const stp_path_tables *tb, long long path, int t)
+{
+    stp_agents_decide(s, w, tb, path, t);
+    stp_agents_execute(s, w, tb, t);
 }
 
 /* ---------------------------------------------------------------------------
@@ -651,15 +680,25 @@ static inline STP_HD void stp_path_step_open(stp_path_state *s, const stp_path_w
     stp_features_step(s, w, &tb->prm, tb->n_agents, t);
 }
 
+/* (4)'s actions to (7) of step t, after stp_agents_decide: for a path
+ * over several venues, whose global breaker looks at every venue's
+ * decisions in between (system_step.h). */
+static inline STP_HD void stp_path_step_execute(stp_path_state *s, const stp_path_ws *w,
+                                                const stp_path_tables *tb, int t)
+{
+    stp_agents_execute(s, w, tb, t);
+    stp_liquidation_and_batch(s, w, tb, t);
+    stp_path_arbitrage(s, &tb->prm);
+}
+
 /* (4)-(7) of step t: stp_path_step_close without its bookkeeping, for a
  * path over several venues whose links trade between every venue's (7)
  * and (8) (link.h). */
 static inline STP_HD void stp_path_step_trade(stp_path_state *s, const stp_path_ws *w,
                                               const stp_path_tables *tb, long long path, int t)
 {
-    stp_agents_act(s, w, tb, path, t);
-    stp_liquidation_and_batch(s, w, tb, t);
-    stp_path_arbitrage(s, &tb->prm);
+    stp_agents_decide(s, w, tb, path, t);
+    stp_path_step_execute(s, w, tb, t);
 }
 
 /* (4)-(8) of step t on one thread, once the backend has listed the step's

@@ -181,6 +181,7 @@ typedef struct stp_path_state {
     double max_pool, min_pool, max_dd;
     int t_trough, sync_sum, brk_sum;
     double signal;    /* published sync fraction at (3): decisions up to the last step */
+    double sys_signal; /* the system's, when the signal is global (system_step.h) */
     double sync_frac; /* sync fraction after this step's decisions */
     double fee;       /* this step's swap fee for agent and liquidation sells */
     int halt_until;   /* circuit breaker: defensive actions held while t < halt_until */
