@@ -237,6 +237,55 @@ Test(importance, pilot_finds_the_cross_entropy_tilt, .timeout = 120)
               se, truth);
 }
 
+/* The pilot over venues (DESIGN §10) on the same closed-form case: the gap
+ * hits asset x, traded on venue alpha; venue beta trades asset y, which
+ * nothing moves, so beta never cascades. Under cascade.venues "any" the
+ * system's event is alpha's, and the pilot must find the same tilt as on
+ * one venue; under "all" no path ever reaches the event (beta's score
+ * stays 0), so no level may claim to reach it. */
+static void venue_pilot(const char *rule, stp_pilot *pilot, char *seed, size_t n_seed)
+{
+    char rule_set[64];
+    const char *sets[13] = {seed,
+                            "cascade.drawdown=0.15",
+                            "cascade.liquidation_usd=0",
+                            "scenario.shocks[0].size.mean=-0.05",
+                            "scenario.shocks[0].size.sd=0.05",
+                            "scenario.shocks[0].asset=\"x\"",
+                            "scenario.mode=\"importance\"",
+                            "scenario.importance.pilot_paths=2000",
+                            "scenario.importance.tilt=0",
+                            "assets=[{\"name\": \"x\"}, {\"name\": \"y\"}]",
+                            "venues=[{\"name\": \"alpha\", \"asset\": \"x\"}, {\"name\": "
+                            "\"beta\", \"asset\": \"y\"}]",
+                            "protocols=[{\"name\": \"a\", \"venue\": \"alpha\", \"share\": 1, "
+                            "\"liquidation_threshold\": 0.8, \"liquidation_bonus\": 0.05}, "
+                            "{\"name\": \"b\", \"venue\": \"beta\", \"share\": 1, "
+                            "\"liquidation_threshold\": 0.8, \"liquidation_bonus\": 0.05}]",
+                            rule_set};
+    stp_config *cfg;
+    stp_error err = {STP_OK, ""};
+    snprintf(seed, n_seed, "run.seed=%llu", (unsigned long long)test_seed());
+    snprintf(rule_set, sizeof rule_set, "cascade.venues=\"%s\"", rule);
+    cfg = load(sets, 13);
+    cr_assert_eq(cfg->n_venues, 2);
+    cr_assert_eq(stp_importance_pilot(pilot, cfg, NULL, 0, 0, &err), STP_OK, "%s", err.msg);
+    stp_config_destroy(cfg);
+}
+
+Test(importance, pilot_over_venues_scores_by_the_cascade_rule, .timeout = 240)
+{
+    char seed[64];
+    stp_pilot pilot;
+    venue_pilot("any", &pilot, seed, sizeof seed);
+    cr_assert_eq(pilot.reached, 1, "%s: no level reached the cascade", seed);
+    cr_assert_geq(pilot.levels, 2, "%s: one level cannot reach a 1.2%% event", seed);
+    cr_assert(fabs(pilot.tilt - 2.5967) < 0.25, "%s: pilot tilt %.3f vs 2.5967", seed, pilot.tilt);
+    venue_pilot("all", &pilot, seed, sizeof seed);
+    cr_assert_eq(pilot.reached, 0, "%s: 'all' reached with beta never moving", seed);
+    cr_assert(pilot.level_gamma[pilot.levels - 1] < 2.0, "%s", seed);
+}
+
 /* count_tilt th draws a Poisson(r) count at rate r e^th: each path's
  * weight is exactly e^(r (e^th - 1) - th k) for its k events (its sizes
  * untilted at tilt 0), and reweighted the counts follow Poisson(r): the

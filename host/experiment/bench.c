@@ -107,7 +107,6 @@ stp_status stp_bench_config(const stp_config *cfg, const char *backend, int thre
         use_gpu = 0;
         stp_cpu_name(r->device, sizeof r->device);
     }
-    if ((st = stp_venues_check(cfg, err)) != STP_OK) return st;
     ctx.prm = stp_params_derive(cfg);
     n = paths > 0 ? paths : (use_gpu ? cfg->run.paths : cpu_paths(cfg, &ctx.prm));
     batch = n < cfg->run.batch ? n : cfg->run.batch;

@@ -13,6 +13,7 @@
 #include "stampede/params.h"
 #include "stampede/scenario.h"
 #include "stampede/search.h"
+#include "stampede/venues.h"
 
 unsigned long long stp_pilot_seed(unsigned long long seed)
 {
@@ -27,7 +28,7 @@ static int by_score_desc(const void *a, const void *b)
 
 /* One level's buffers. */
 typedef struct level_buf {
-    stp_outcomes out;
+    stp_outcomes out; /* n_cols columns: a path over venues has each venue's */
     double *score, *sorted;
     unsigned char *active;
     float *cells; /* time, duration, size: [3][n][slots] */
@@ -36,7 +37,7 @@ typedef struct level_buf {
 static void level_free(level_buf *b)
 {
     int m;
-    for (m = 0; m < STP_N_OUTCOMES; m++)
+    for (m = 0; m < b->out.n_cols; m++)
         free(b->out.v[m]);
     free(b->score);
     free(b->sorted);
@@ -49,8 +50,8 @@ static void level_free(level_buf *b)
  * request (interrupt.h) before each batch: the GPU backend does not poll
  * inside one, the OpenMP backend also does (once a step). */
 static stp_status simulate_level(level_buf *b, const stp_config *c, const stp_population *pop,
-                                 const stp_scenario_plan *plan, int use_gpu, int threads,
-                                 stp_error *err)
+                                 const stp_venues *vs, const stp_scenario_plan *plan, int use_gpu,
+                                 int threads, stp_error *err)
 {
     const long long n = c->run.paths, batch = n < c->run.batch ? n : c->run.batch;
     const size_t cells = (size_t)n * (size_t)plan->n_slots;
@@ -60,10 +61,11 @@ static stp_status simulate_level(level_buf *b, const stp_config *c, const stp_po
     stp_status st;
     long long p0;
     memset(&ctx, 0, sizeof ctx);
-    ctx.prm = stp_params_derive(c);
+    ctx.prm = vs ? vs->prm[0] : stp_params_derive(c);
     if ((st = stp_scenario_table_from_plan(&t, plan, 0, batch, err)) != STP_OK) return st;
     ctx.cfg = c;
     ctx.pop = pop;
+    ctx.venues = vs;
     ctx.scen = t;
     ctx.out = &b->out;
     b->out.n = n;
@@ -80,6 +82,29 @@ done:
     stp_cuda_engine_destroy(gpu);
     stp_scenario_table_destroy(t);
     return st;
+}
+
+/* Path i's score: the cascade score of search.h; over venues the need-th
+ * highest of the venues' scores, each on its venue's thresholds, so that
+ * it reaches a cascade (2) exactly when the system's rule holds
+ * (cascade.venues: any is the highest, all the lowest). */
+static double path_score(const stp_config *cfg, const stp_venues *vs, const stp_outcomes *o,
+                         long long i)
+{
+    double sc[STP_MAX_VENUES];
+    int v, u;
+    if (!vs)
+        return stp_cascade_score(cfg, o->v[STP_OUT_MAX_DRAWDOWN][i],
+                                 o->v[STP_OUT_LIQUIDATED_USD][i]);
+    for (v = 0; v < vs->n; v++) { /* insertion, highest first */
+        const double x =
+            stp_cascade_score(vs->cfg[v], o->v[stp_venue_column(v, STP_OUT_MAX_DRAWDOWN)][i],
+                              o->v[stp_venue_column(v, STP_OUT_LIQUIDATED_USD)][i]);
+        for (u = v; u > 0 && sc[u - 1] < x; u--)
+            sc[u] = sc[u - 1];
+        sc[u] = x;
+    }
+    return sc[vs->need - 1];
 }
 
 /* The level's event threshold: the top STP_PILOT_RHO's lowest score,
@@ -127,10 +152,27 @@ static double fit_tilt(const level_buf *b, const stp_scenario_plan *plan, long l
     return den > 0.0 ? num / den : NAN;
 }
 
+/* A config with venues: population 0 of each venue, the run's, with the
+ * pilot's seed for the paths (the venues' constants carry the seed their
+ * configs had, the run's). */
+static stp_status pilot_venues(stp_venues **vs, const stp_config *cfg, unsigned long long seed,
+                               stp_error *err)
+{
+    stp_status st;
+    int v;
+    *vs = NULL;
+    if (cfg->n_venues < 2) return STP_OK;
+    if ((st = stp_venues_create(vs, cfg, 0, err)) != STP_OK) return st;
+    for (v = 0; v < (*vs)->n; v++)
+        (*vs)->prm[v].seed = seed;
+    return STP_OK;
+}
+
 stp_status stp_importance_pilot(stp_pilot *out, const stp_config *cfg, const stp_population *pop,
                                 int use_gpu, int threads, stp_error *err)
 {
     const long long n = cfg->scenario.importance_pilot_paths;
+    stp_venues *vs = NULL;
     stp_config *c = NULL;
     stp_scenario_plan *plan = NULL;
     level_buf b;
@@ -146,8 +188,11 @@ stp_status stp_importance_pilot(stp_pilot *out, const stp_config *cfg, const stp
     c->run.seed = out->seed;
     c->run.paths = n;
     c->scenario.importance_tilt = 1.0; /* any nonzero: the plan marks the tilted specs */
+    if ((st = pilot_venues(&vs, cfg, out->seed, err)) != STP_OK) goto done;
+    if (vs) pop = vs->pop[0];
     if ((st = stp_scenario_plan_create(&plan, c, pop, err)) != STP_OK) goto done;
-    for (m = 0; m < STP_N_OUTCOMES; m++)
+    b.out.n_cols = stp_outcome_columns(cfg->n_venues);
+    for (m = 0; m < b.out.n_cols; m++)
         if (STP_ALLOC(err, b.out.v[m], n)) goto fail;
     if (STP_ALLOC(err, b.score, n) || STP_ALLOC(err, b.sorted, n) ||
         STP_ALLOC(err, b.active, (size_t)n * (size_t)plan->n_slots + 1) ||
@@ -162,11 +207,10 @@ stp_status stp_importance_pilot(stp_pilot *out, const stp_config *cfg, const stp
         c->scenario.importance_tilt = out->tilt;
         if ((st = stp_interrupt_check(err, "the importance pilot")) != STP_OK ||
             (st = stp_scenario_plan_create(&plan, c, pop, err)) != STP_OK ||
-            (st = simulate_level(&b, c, pop, plan, use_gpu, threads, err)) != STP_OK)
+            (st = simulate_level(&b, c, pop, vs, plan, use_gpu, threads, err)) != STP_OK)
             goto done;
         for (i = 0; i < n; i++)
-            b.score[i] = stp_cascade_score(cfg, b.out.v[STP_OUT_MAX_DRAWDOWN][i],
-                                           b.out.v[STP_OUT_LIQUIDATED_USD][i]);
+            b.score[i] = path_score(cfg, vs, &b.out, i);
         gamma = level_gamma(&b, n);
         t = fit_tilt(&b, plan, n, gamma, &out->level_events[l]);
         out->level_tilt[l] = out->tilt;
@@ -186,6 +230,7 @@ fail:
 done:
     stp_scenario_plan_destroy(plan);
     level_free(&b);
+    stp_venues_destroy(vs);
     free(c);
     return st;
 }

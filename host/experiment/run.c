@@ -61,8 +61,7 @@ static stp_status check_output(const stp_run_opts *o, stp_error *err)
 
 stp_status stp_run_check(const stp_config *cfg, int threads, stp_error *err)
 {
-    const stp_status st = stp_venues_check(cfg, err);
-    return st != STP_OK ? st : stp_footprint_check(cfg, threads, err);
+    return stp_footprint_check(cfg, threads, err);
 }
 
 /* Everything a run checks before it writes a byte: the config's rules for
@@ -92,7 +91,8 @@ static stp_status choose_tilt(const stp_config *cfg, stp_pilot *pilot, int use_g
     memset(pilot, 0, sizeof *pilot);
     if (cfg->scenario.mode != STP_SCENARIO_IMPORTANCE || cfg->scenario.importance_pilot_paths <= 0)
         return STP_OK;
-    if ((st = stp_population_create(&pop, cfg, err)) == STP_OK)
+    /* over venues the pilot draws the venues' populations itself */
+    if (cfg->n_venues >= 2 || (st = stp_population_create(&pop, cfg, err)) == STP_OK)
         st = stp_importance_pilot(pilot, cfg, pop, use_gpu, o->threads, err);
     stp_population_destroy(pop);
     return st;

@@ -177,16 +177,6 @@ fail:
     return err->status;
 }
 
-stp_status stp_venues_check(const stp_config *cfg, stp_error *err)
-{
-    if (cfg->n_venues < 2) return STP_OK;
-    if (cfg->scenario.mode == STP_SCENARIO_IMPORTANCE && cfg->scenario.importance_pilot_paths > 0)
-        return stp_error_set(err, STP_EUSAGE,
-                             "config error at scenario.importance.pilot_paths: the pilot is not "
-                             "built for venues yet; set it to 0 and give scenario.importance.tilt");
-    return STP_OK;
-}
-
 stp_population *stp_venues_give_first(stp_venues *vs)
 {
     vs->first_given = 1;

@@ -67,12 +67,6 @@ void stp_venues_destroy(stp_venues *v);
  * repeat, calm-market screen and all. */
 stp_population *stp_venues_give_first(stp_venues *vs);
 
-/* What a multi-venue config cannot run yet, refused before anything is
- * written (run and validate): the importance pilot
- * (scenario.importance.pilot_paths > 0). STP_OK for a config without
- * venues. */
-stp_status stp_venues_check(const stp_config *cfg, stp_error *err);
-
 STP_EXTERN_C_END
 
 #endif
