@@ -98,15 +98,6 @@ stp_status stp_bench_config(const stp_config *cfg, const char *backend, int thre
     memset(r, 0, sizeof *r);
     if ((st = stp_backend_choose(backend, &use_gpu, r->device, sizeof r->device, err)) != STP_OK)
         return st;
-    if (use_gpu && cfg->n_venues >= 2) { /* as run does: the multi-venue kernel is unfinished */
-        if (backend && !strcmp(backend, "cuda"))
-            return stp_error_set(err, STP_EDEVICE,
-                                 "--backend cuda: the CUDA backend simulates one venue and this "
-                                 "config has %d (venues); use --backend openmp or auto",
-                                 cfg->n_venues);
-        use_gpu = 0;
-        stp_cpu_name(r->device, sizeof r->device);
-    }
     if ((st = stp_venues_check(cfg, err)) != STP_OK) return st;
     ctx.prm = stp_params_derive(cfg);
     n = paths > 0 ? paths : (use_gpu ? cfg->run.paths : cpu_paths(cfg, &ctx.prm));
