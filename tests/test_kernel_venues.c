@@ -254,21 +254,41 @@ static const char linked_fmt[] =
     "\"scenario\": {\"shocks\": ["
     "  {\"kind\": \"gap\", \"venue\": \"alpha\", \"count\": 1, \"time_s\": [20, 120],"
     "   \"duration_s\": 3, \"size\": {\"mean\": -0.2, \"sd\": 0.05}},"
-    "  {\"kind\": \"bridge_halt\", \"venue\": \"beta\", \"rate_per_path\": 0.5,"
+    "  {\"kind\": \"bridge_halt\", \"venue\": \"beta\", \"count\": 1,"
     "   \"time_s\": [0, 150], \"duration_s\": [10, 60]},"
-    "  {\"kind\": \"depeg\", \"asset\": \"y\", \"rate_per_path\": 0.5, \"time_s\": [10, 200],"
+    "  {\"kind\": \"depeg\", \"asset\": \"y\", \"count\": 1, \"time_s\": [10, 200],"
     "   \"duration_s\": 5, \"size\": {\"mean\": -0.05, \"sd\": 0.02}},"
-    "  {\"kind\": \"exploit\", \"protocol\": \"c_lend\", \"rate_per_path\": 0.3,"
+    "  {\"kind\": \"exploit\", \"protocol\": \"c_lend\", \"count\": 1,"
     "   \"time_s\": [0, 200], \"size\": {\"mean\": -0.1, \"sd\": 0.03}}]},"
     "\"cascade\": {\"drawdown\": 0.08, \"liquidation_usd\": 1e5, \"venues\": 2}}";
 
+/* Paths of r on which a shock of kind k is active. */
+static int paths_with(const venue_run *r, int kind)
+{
+    const stp_scenario_table *sc = r->scen;
+    long long p;
+    int k, n = 0;
+    for (p = 0; p < sc->n_paths; p++) {
+        int any = 0;
+        for (k = 0; k < sc->n_slots; k++)
+            any |= sc->slot_kind[k] == kind && sc->active[(size_t)p * (size_t)sc->n_slots + (size_t)k];
+        n += any;
+    }
+    return n;
+}
+
+/* 16 paths, each with one bridge_halt, one depeg and one exploit at a
+ * random time; the checks that they happen guard the config's text. */
 static void open_linked(venue_run *r, unsigned long long seed, int latency)
 {
     char json[8192];
-    snprintf(json, sizeof json, linked_fmt, 12, seed, latency);
+    snprintf(json, sizeof json, linked_fmt, 16, seed, latency);
     open_run(r, json, NULL, NULL, 0);
     cr_assert_gt(r->vs->mirror[1].n, 0, "beta holds alpha's cross-venue agents' mirrors");
     cr_assert_eq(r->vs->n_links, 1);
+    cr_expect_gt(paths_with(r, STP_SHOCK_BRIDGE_HALT), 0, "no bridge_halt (seed %llu)", seed);
+    cr_expect_gt(paths_with(r, STP_SHOCK_DEPEG), 0, "no depeg (seed %llu)", seed);
+    cr_expect_gt(paths_with(r, STP_SHOCK_EXPLOIT), 0, "no exploit (seed %llu)", seed);
 }
 
 Test(kernel_venues, matches_the_openmp_backend_on_linked_venues_with_every_channel,
