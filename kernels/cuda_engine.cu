@@ -110,7 +110,7 @@ static int upload_tables(stp_cuda_engine *e, stp_path_tables *d, const stp_path_
 // layout) and its scenario rows and outcome columns.
 static size_t bytes_per_path(const stp_cuda_engine *e)
 {
-    const size_t ws = e->n_venues ? e->vws.slot_bytes : stp_dev_ws_bytes_per_path(&e->tb);
+    const size_t ws = e->n_venues ? e->vws.lay.slot_bytes : stp_dev_ws_bytes_per_path(&e->tb);
     return ws + (size_t)e->n_slots * (1 + 3 * sizeof(float)) + (size_t)e->n_cols * sizeof(double);
 }
 
@@ -146,7 +146,7 @@ static int alloc_scratch(stp_cuda_engine *e, stp_error *err)
         return 1;
     }
     if (e->n_venues) { // the venues' scratch instead of one venue's
-        if (alloc(&e->vws.mem, cap * e->vws.slot_bytes, err)) return 1;
+        if (alloc(&e->vws.mem, cap * e->vws.lay.slot_bytes, err)) return 1;
     } else {
         w->ws_bytes = stp_path_ws_bytes(&e->tb, STP_WS_SIZED);
         if (alloc(&w->ws, cap * w->ws_bytes, err) ||
@@ -206,7 +206,7 @@ static int upload_venues(stp_cuda_engine *e, const stp_sim_ctx *ctx, stp_error *
         e->vv.tb = e->d_vtb;
         e->n_slots = view[0].n_slots;
         e->tb = e->vtb[0]; // for the checks that read one venue's tables
-        stp_dev_venues_layout(&e->vws, view, vs->n, vs->ring_at[vs->n_links]);
+        stp_venues_layout_of(&e->vws.lay, view, vs->n, vs->ring_at[vs->n_links]);
     }
     for (v = 0; v < vs->n; v++)
         stp_tables_destroy(h[v]);

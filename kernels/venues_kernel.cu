@@ -50,7 +50,7 @@ __global__ void __launch_bounds__(STP_CUDA_THREADS)
     __shared__ double ov[STP_MAX_VENUES * STP_N_VENUE_OUTCOMES];
     __shared__ stp_vblock b;
     const int slot = (int)blockIdx.x, nt = (int)blockDim.x, tid = (int)threadIdx.x;
-    unsigned char *mem = dw.mem + (size_t)slot * dw.slot_bytes;
+    unsigned char *mem = dw.mem + (size_t)slot * dw.lay.slot_bytes;
     if (slot >= n_paths) return; // uniform over the block
     if (tid == 0) {
         b.vv = &vv;
@@ -58,17 +58,12 @@ __global__ void __launch_bounds__(STP_CUDA_THREADS)
         b.s = s;
         b.row = row;
         b.cnt = cnt;
-        b.ring = (double *)(mem + dw.ring_at);
         b.ov = ov;
         b.path = path0 + slot;
-        for (int v = 0; v < STP_MAX_VENUES; v++) {
-            b.flag[v] = v < vv.n_venues ? mem + dw.flag_at[v] : NULL;
-            b.logit[v] = v < vv.n_venues ? (float *)(mem + dw.logit_at[v]) : NULL;
-        }
+        stp_vblock_carve(&b, &dw.lay, mem);
     }
     if (tid < vv.n_venues) {
-        stp_path_ws_bind(&w[tid], &vv.tb[tid], mem + dw.ws_at[tid], STP_WS_SIZED);
-        stp_path_ws_bind(&w[tid], &vv.tb[tid], fixed[tid], STP_WS_FIXED);
+        stp_vblock_bind(&w[tid], &vv.tb[tid], &dw.lay, tid, mem, fixed[tid]);
         row[tid] = stp_venue_sample_row(smp.price, smp.pool_depth, smp.sync, smp.liquidations,
                                         smp.k, smp.n_steps, smp.n_rows, tid, path0 + slot);
     }
@@ -77,28 +72,7 @@ __global__ void __launch_bounds__(STP_CUDA_THREADS)
     if (tid == 0) stp_vblock_record(&b, out + slot, out_stride, n_cols);
 }
 
-size_t align_up(size_t n)
-{
-    return (n + STP_WS_ALIGN - 1) / STP_WS_ALIGN * STP_WS_ALIGN;
-}
-
 } // namespace
-
-void stp_dev_venues_layout(stp_dev_venues_ws *d, const stp_path_tables *tb, int nv, int ring_len)
-{
-    size_t at = 0;
-    for (int v = 0; v < nv; v++) {
-        d->ws_at[v] = at;
-        at += align_up(stp_path_ws_bytes(&tb[v], STP_WS_SIZED));
-        d->flag_at[v] = at;
-        at += align_up((size_t)(tb[v].n_agents + tb[v].n_positions));
-        d->logit_at[v] = at;
-        at += align_up((size_t)stp_vblock_n_model(&tb[v]) * sizeof(float));
-    }
-    d->ring_at = at;
-    at += align_up((size_t)(ring_len > 0 ? ring_len : 1) * sizeof(double));
-    d->slot_bytes = at;
-}
 
 cudaError_t stp_launch_venues(const stp_venues_view &vv, const stp_dev_venues_ws &ws,
                               long long path0, int n, double *out, long long out_stride,

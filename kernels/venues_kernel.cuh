@@ -15,17 +15,11 @@
 // (the FIXED part lives in the kernel's shared memory), its screens' flags
 // and its agents' logits; then the links' units in flight. Big arrays
 // stay in global memory: a block carries up to STP_MAX_VENUES venues.
+// block_venues.h's stp_venues_layout_of lays it out, for the host test too.
 struct stp_dev_venues_ws {
-    unsigned char *mem;
-    size_t slot_bytes;
-    size_t ws_at[STP_MAX_VENUES], flag_at[STP_MAX_VENUES], logit_at[STP_MAX_VENUES];
-    size_t ring_at;
+    unsigned char *mem; // [slot][lay.slot_bytes]
+    stp_venues_layout lay;
 };
-
-// Lays out a path's scratch over the venues' tables tb[0, nv) and a ring
-// of ring_len doubles: the offsets and slot_bytes of *d (mem untouched).
-void stp_dev_venues_layout(stp_dev_venues_ws *d, const stp_path_tables *tb, int nv,
-                           int ring_len);
 
 // Simulates paths [path0, path0 + n) (n <= the slots of ws) on `stream`:
 // column c < n_cols of path path0 + i lands in out[c * out_stride + i].

@@ -106,6 +106,10 @@ static void close_run(venue_run *r)
     stp_config_destroy(r->cfg);
 }
 
+/* The kernel's shared memory per venue for the feature ring
+ * (kernels/path_kernel.cuh's STP_DEV_FIXED_BYTES). */
+#define FIXED_BYTES (STP_FEAT_RING_LEN * sizeof(float))
+
 /* STP_VENUE_BODY's phases one after another: every thread tid < nt in
  * turn, or every lane q < n; the loops are the barriers. */
 #define ALL_HOST(tid, nt, stmt)                                                                    \
@@ -118,7 +122,11 @@ static void close_run(venue_run *r)
     }
 
 /* Every path of r through the venue body in blocks nt threads wide:
- * out[col] and samples like r's. */
+ * out[col] and samples like r's. Each path's scratch is one slot carved
+ * as the CUDA engine carves a device slot (stp_venues_layout_of), the
+ * feature rings apart as in the kernel's shared memory, and both start
+ * as garbage, as device memory does (the engine never clears it): the
+ * body must set everything it reads. */
 static void run_paths(const venue_run *r, int nt, stp_outcomes *out, stp_samples *smp)
 {
     const stp_venues *vs = r->vs;
@@ -129,7 +137,8 @@ static void run_paths(const venue_run *r, int nt, stp_outcomes *out, stp_samples
     stp_path_ws w[STP_MAX_VENUES];
     stp_path_state s[STP_MAX_VENUES];
     stp_sample_row row[STP_MAX_VENUES];
-    void *mem[STP_MAX_VENUES];
+    stp_venues_layout lay;
+    unsigned char *slot, *fixed;
     double ov[STP_MAX_VENUES * STP_N_VENUE_OUTCOMES], rec[STP_MAX_OUTCOME_COLS];
     stp_venues_view vv;
     stp_vblock b;
@@ -145,19 +154,23 @@ static void run_paths(const venue_run *r, int nt, stp_outcomes *out, stp_samples
         cr_assert_eq(stp_tables_mirror(tabs[v], vs->pop[v], vs, v, &err), STP_OK, "%s", err.msg);
         tb[v] = tabs[v]->view;
         cr_assert_eq(tb[v].n_agents - stp_vblock_n_model(&tb[v]), vs->mirror[v].n);
-        mem[v] = zalloc(stp_path_ws_bytes(&tb[v], STP_WS_ALL), 1);
-        stp_path_ws_bind(&w[v], &tb[v], mem[v], STP_WS_ALL);
-        b.flag[v] = zalloc((size_t)(tb[v].n_agents + tb[v].n_positions), 1);
-        b.logit[v] = zalloc((size_t)tb[v].n_agents, sizeof(float));
+        cr_assert_leq(stp_path_ws_bytes(&tb[v], STP_WS_FIXED), FIXED_BYTES);
     }
     stp_venues_view_fill(&vv, vs, tb);
+    stp_venues_layout_of(&lay, tb, nv, vs->ring_at[vs->n_links]);
+    cr_assert_not_null(slot = aligned_alloc(STP_WS_ALIGN, lay.slot_bytes));
+    cr_assert_not_null(fixed = aligned_alloc(STP_WS_ALIGN, STP_MAX_VENUES * FIXED_BYTES));
+    memset(slot, 0xa5, lay.slot_bytes);
+    memset(fixed, 0xa5, STP_MAX_VENUES * FIXED_BYTES);
     b.vv = &vv;
     b.w = w;
     b.s = s;
     b.row = row;
     b.cnt = zalloc(2 * STP_MAX_VENUES * (size_t)nt, sizeof(int));
-    b.ring = zalloc((size_t)vs->ring_at[vs->n_links] + 1, sizeof(double));
     b.ov = ov;
+    stp_vblock_carve(&b, &lay, slot);
+    for (v = 0; v < nv; v++)
+        stp_vblock_bind(&w[v], &tb[v], &lay, v, slot, fixed + (size_t)v * FIXED_BYTES);
     for (p = 0; p < out->n; p++) {
         b.path = p;
         for (v = 0; v < nv; v++)
@@ -169,14 +182,11 @@ static void run_paths(const venue_run *r, int nt, stp_outcomes *out, stp_samples
         for (c = 0; c < out->n_cols; c++)
             out->v[c][p] = rec[c];
     }
-    free(b.ring);
     free(b.cnt);
-    for (v = 0; v < nv; v++) {
-        free(b.logit[v]);
-        free(b.flag[v]);
-        free(mem[v]);
+    free(slot);
+    free(fixed);
+    for (v = 0; v < nv; v++)
         stp_tables_destroy(tabs[v]);
-    }
 }
 
 /* The body against the OpenMP backend on r, nt threads a block: every

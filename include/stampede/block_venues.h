@@ -140,6 +140,66 @@ static inline STP_HD int stp_vblock_n_model(const stp_path_tables *tb)
     return tb->family_start[tb->n_families];
 }
 
+/* Where a path's sized scratch lies in one run of slot_bytes: each
+ * venue's workspace (its STP_WS_SIZED part), its screens' flags and its
+ * logits, then the links' ring; every offset a multiple of STP_WS_ALIGN,
+ * so paths laid end to end keep every array aligned. The CUDA engine
+ * carves each path's slot of one device allocation by it, the host test
+ * of the body a host one. */
+typedef struct stp_venues_layout {
+    size_t slot_bytes;
+    size_t ws_at[STP_MAX_VENUES], flag_at[STP_MAX_VENUES], logit_at[STP_MAX_VENUES];
+    size_t ring_at;
+} stp_venues_layout;
+
+static inline STP_HD size_t stp_venues_align(size_t n)
+{
+    return (n + STP_WS_ALIGN - 1) / STP_WS_ALIGN * STP_WS_ALIGN;
+}
+
+/* The layout over the venues' tables tb[0, nv) and a ring of ring_len
+ * doubles. */
+static inline STP_HD void stp_venues_layout_of(stp_venues_layout *d, const stp_path_tables *tb,
+                                               int nv, int ring_len)
+{
+    size_t at = 0;
+    int v;
+    for (v = 0; v < nv; v++) {
+        d->ws_at[v] = at;
+        at += stp_venues_align(stp_path_ws_bytes(&tb[v], STP_WS_SIZED));
+        d->flag_at[v] = at;
+        at += stp_venues_align((size_t)(tb[v].n_agents + tb[v].n_positions));
+        d->logit_at[v] = at;
+        at += stp_venues_align((size_t)stp_vblock_n_model(&tb[v]) * sizeof(float));
+    }
+    d->ring_at = at;
+    at += stp_venues_align((size_t)(ring_len > 0 ? ring_len : 1) * sizeof(double));
+    d->slot_bytes = at;
+}
+
+/* b's flags, logits and ring in a path's slot laid out by lay. */
+static inline STP_HD void stp_vblock_carve(stp_vblock *b, const stp_venues_layout *lay,
+                                           unsigned char *slot)
+{
+    int v;
+    for (v = 0; v < STP_MAX_VENUES; v++) {
+        const int live = v < b->vv->n_venues;
+        b->flag[v] = live ? slot + lay->flag_at[v] : NULL;
+        b->logit[v] = live ? (float *)(void *)(slot + lay->logit_at[v]) : NULL;
+    }
+    b->ring = (double *)(void *)(slot + lay->ring_at);
+}
+
+/* Venue v's workspace: its sized arrays in the slot, its fixed ones (the
+ * feature ring) at `fixed` (the kernel's shared memory). */
+static inline STP_HD void stp_vblock_bind(stp_path_ws *w, const stp_path_tables *tb,
+                                          const stp_venues_layout *lay, int v,
+                                          unsigned char *slot, void *fixed)
+{
+    stp_path_ws_bind(w, tb, slot + lay->ws_at[v], STP_WS_SIZED);
+    stp_path_ws_bind(w, tb, fixed, STP_WS_FIXED);
+}
+
 /* Every thread: its share of each venue's arrays, and of the ring. */
 static inline STP_HD void stp_vblock_init(const stp_vblock *b, int tid, int nt)
 {
