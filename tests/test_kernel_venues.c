@@ -12,6 +12,7 @@
  * cannot check, the device's arithmetic and barriers, tests/test_cuda.c
  * checks on a device. */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -324,6 +325,53 @@ Test(kernel_venues, matches_the_openmp_backend_with_a_zero_latency_link, .timeou
     snprintf(what, sizeof what, "zero-latency link, seed %llu", seed);
     open_linked(&r, seed, 0);
     expect_same(&r, 64, what);
+    close_run(&r);
+}
+
+/* Rows per venue (outcomes.h: venue v's row of path p at (v k + p)
+ * n_steps), as a writer asks with samples.n_venues = V: venue 0's rows
+ * are the OpenMP backend's, and venue v's row is venue v's, its last
+ * price its record's final price ratio times its P0 (to float rounding)
+ * and its pool's depth its own, not another venue's. */
+Test(kernel_venues, writes_a_sample_row_per_venue_where_asked, .timeout = 300)
+{
+    const unsigned long long seed = test_seed();
+    venue_run r;
+    stp_outcomes out;
+    stp_samples smp;
+    long long p;
+    int v, c, nv, n;
+    open_linked(&r, seed, 5);
+    nv = r.vs->n;
+    n = r.smp.n_steps;
+    memset(&out, 0, sizeof out);
+    out.n = r.out.n;
+    out.n_cols = r.out.n_cols;
+    for (c = 0; c < out.n_cols; c++)
+        out.v[c] = zalloc((size_t)out.n, sizeof(double));
+    samples_alloc(&smp, nv * r.smp.k, n); /* nv rows of k paths */
+    smp.k = r.smp.k;
+    smp.n_venues = nv;
+    run_paths(&r, 128, &out, &smp);
+    cr_expect(memcmp(smp.price, r.smp.price, (size_t)smp.k * (size_t)n * sizeof(float)) == 0 &&
+                  memcmp(smp.pool_depth, r.smp.pool_depth,
+                         (size_t)smp.k * (size_t)n * sizeof(float)) == 0,
+              "venue 0's rows are not the OpenMP backend's (seed %llu)", seed);
+    for (v = 0; v < nv; v++)
+        for (p = 0; p < smp.k; p++) {
+            const size_t at = ((size_t)v * (size_t)smp.k + (size_t)p) * (size_t)n;
+            const double last = smp.price[at + (size_t)n - 1],
+                         want = out.v[stp_venue_column(v, STP_OUT_FINAL_PRICE_RATIO)][p] *
+                                r.vs->prm[v].price0;
+            cr_expect(fabs(last - want) <= 1e-6 * want,
+                      "venue %d path %lld: last sampled price %.9g, record %.9g (seed %llu)", v, p,
+                      last, want, seed);
+            cr_expect(v == 0 || smp.pool_depth[at] != smp.pool_depth[(size_t)p * (size_t)n],
+                      "venue %d path %lld's depth row is venue 0's (seed %llu)", v, p, seed);
+        }
+    for (c = 0; c < out.n_cols; c++)
+        free(out.v[c]);
+    samples_free(&smp);
     close_run(&r);
 }
 
