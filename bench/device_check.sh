@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The device check of issues 10, 11, 12 and 21: one script, one lent GPU,
+# The device check of issues 10, 11, 12, 21 and 24: one script, one lent GPU,
 # at most 7 minutes (the machine's whole lease is 15 minutes of device
 # time, its start-up included). Here, from the project root:
 #
@@ -32,12 +32,20 @@
 #                       outcomes and samples bit-identical on quickstart, every
 #                       shock kind, every mitigation; launch-size invariance
 #   test_kernel_order   the kernel body on the host (the twin), as a control
+#   test_kernel_venues  the multi-venue kernel body on the host, as a control
 #   racecheck/synccheck compute-sanitizer on 2 paths of quickstart (the block's
 #                       phases share memory between barriers)
 #   parity:*            CLI parity, CUDA against OpenMP, h5 outcomes bit for
 #                       bit: the validation pack's oracle-error case, the
 #                       mitigation pack, issue 12's scenario modes, importance
 #                       with every tilt, a search
+#   parity:two_venues   issue 24: configs/two_venues.json (three venues, two
+#                       assets) CUDA against OpenMP, every dataset under
+#                       variants/ bit for bit (the system's outcomes, every
+#                       venue's record, the samples, the statistics)
+#   two_venues@cuda     `stampede bench` of two_venues on each backend:
+#   two_venues@openmp   agent-steps/s (8,192 paths a launch on the GPU, a
+#                       block a path; 2,048 paths on the CPU)
 #   bench_1024@B        `stampede bench` of bench_1024 at launches of B paths:
 #                       1,024, 8,192 paths (128 blocks of 8 paths: the
 #                       launch, not the kernel; it must print fills_device
@@ -47,7 +55,9 @@
 #                       launch of 2,048 blocks; its 1M-path time extrapolated.
 #                       The last step: it may use what earlier steps left of
 #                       the total (at the previous kernel's 2.15e9
-#                       agent-steps/s, a3d6ef6, it would need ~140 s)
+#                       agent-steps/s, a3d6ef6, it would need ~140 s; its
+#                       own budget went to the venue steps, so it runs on
+#                       what the others leave)
 #
 # Environment (defaults for the lent machine; tests/test_device_check.sh
 # points them at stubs):
@@ -225,6 +235,17 @@ cli_parity() { # tag config extra-args...
 }
 export -f cli_parity
 
+# CUDA against OpenMP on a multi-venue config: every dataset under
+# variants/ (outcomes, the venues' records, samples, statistics) bit for bit.
+venue_parity() { # tag config extra-args...
+    local tag=$1 cfg=$2
+    shift 2
+    "$BIN/stampede" run "$cfg" -o "$WORK/$tag-cuda.h5" --backend cuda --force --quiet "$@" &&
+        "$BIN/stampede" run "$cfg" -o "$WORK/$tag-openmp.h5" --backend openmp --force --quiet "$@" &&
+        python3 "$WORK/h5_same_tree.py" "$WORK/$tag-cuda.h5" "$WORK/$tag-openmp.h5"
+}
+export -f venue_parity
+
 write_h5_same() {
     cat >"$WORK/h5_same.py" <<'PY'
 # Every outcome of every variant of two stampede results files, bit for bit.
@@ -238,6 +259,24 @@ for v in g["variants"]:
         if n: print(f"{v}/{m}: {n} bytes differ"); bad += n
 print("bit-identical" if bad == 0 else f"{bad} bytes differ")
 sys.exit(bad != 0)
+PY
+    cat >"$WORK/h5_same_tree.py" <<'PY'
+# Every dataset under variants/ of two stampede results files, bit for bit.
+import sys, h5py, numpy as np
+g, c = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+bad, seen = [], []
+def walk(name, x):
+    if not isinstance(x, h5py.Dataset): return
+    seen.append(name)
+    if name not in c["variants"]: bad.append(name + " missing"); return
+    a, b = np.asarray(x[()]), np.asarray(c["variants"][name][()])
+    same = list(a.ravel()) == list(b.ravel()) if x.dtype.kind == "O" else \
+        a.shape == b.shape and a.tobytes() == b.tobytes()
+    if not same: bad.append(name)
+g["variants"].visititems(walk)
+for n in bad[:10]: print(f"differs: {n}")
+print(f"bit-identical ({len(seen)} datasets)" if not bad else f"{len(bad)} of {len(seen)} datasets differ")
+sys.exit(bool(bad))
 PY
 }
 
@@ -272,6 +311,7 @@ step device 5 fig_last nvidia-smi --query-gpu=name,driver_version,memory.total,c
     --format=csv,noheader
 step test_cuda 60 fig_criterion "$BIN/test_cuda" --jobs 1 --verbose
 step test_kernel_order 40 fig_criterion "$BIN/test_kernel_order" --jobs 1
+step test_kernel_venues 10 fig_criterion "$BIN/test_kernel_venues" --jobs 1
 
 if ((dry)) || command -v "$SANITIZER" >/dev/null; then
     for tool in racecheck synccheck; do
@@ -300,6 +340,14 @@ parity rare_tail 15 "$SRC/configs/rare_tail.json" --paths 1024 \
 parity search 15 "$SRC/configs/adversarial_search.json" --paths 128 \
     --set experiment.search.iterations=2 --set experiment.search.paths_per_iter=64
 
+# issue 24: a path over three venues, a block a path on the GPU
+step parity:two_venues 20 fig_parity bash -c 'venue_parity "$@"' venue_parity two_venues \
+    "$SRC/configs/two_venues.json" --paths 512
+step two_venues@cuda 15 fig_bench "$BIN/stampede" bench "$SRC/configs/two_venues.json" \
+    --backend cuda --paths 8192 --batch 8192 --json --history "$OUT/bench.jsonl"
+step two_venues@openmp 15 fig_bench "$BIN/stampede" bench "$SRC/configs/two_venues.json" \
+    --backend openmp --paths 2048 --json --history "$OUT/bench.jsonl"
+
 bench() { # budget_s launch_paths paths config
     step "$(basename "$4" .json)@$2" "$1" fig_bench "$BIN/stampede" bench "$4" --backend cuda \
         --paths "$3" --batch "$2" --json --history "$OUT/bench.jsonl"
@@ -310,7 +358,7 @@ bench 10 1024 8192 "$SRC/configs/bench_1024.json"
 for b in 16384 65536 131072; do
     bench 15 "$b" 131072 "$SRC/configs/bench_1024.json"
 done
-ELASTIC=1 step feb2026_exit 125 fig_feb "$BIN/stampede" bench "$SRC/configs/feb2026_exit.json" \
+ELASTIC=1 step feb2026_exit 65 fig_feb "$BIN/stampede" bench "$SRC/configs/feb2026_exit.json" \
     --backend cuda --paths 16384 --batch 16384 --json --history "$OUT/bench.jsonl"
 
 # --- the summary ----------------------------------------------------------------

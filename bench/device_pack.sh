@@ -5,7 +5,7 @@
 #   bash bench/device_pack.sh
 #
 # It builds what bench/device_check.sh runs (stampede, test_cuda,
-# test_kernel_order) for sm_90 with the shared packer,
+# test_kernel_order, test_kernel_venues) for sm_90 with the shared packer,
 # ../shared/device/pack.sh, into .device/ (bin/, lib/, src/, setup.sh).
 # The packer installs patchelf with `apt-get install` but without
 # `apt-get update`, which fails on a fresh image whose package lists are
@@ -26,7 +26,7 @@ if ! command -v patchelf >/dev/null; then
     }
 fi
 cd "$root"
-bash "$shared/device/pack.sh" stampede test_cuda test_kernel_order
+bash "$shared/device/pack.sh" stampede test_cuda test_kernel_order test_kernel_venues
 # the device call carries at most 64 MiB, the working tree included
 size_mb=$(du -sm .device | cut -f1)
 if ((size_mb > 60)); then

@@ -1,7 +1,10 @@
 // cuda_engine.cu: the CUDA backend's host side. Copies the run's tables to
 // the device once, sizes the per-path scratch from the device's free memory
 // (never from the path count), and runs each batch in launches of at most
-// that many paths, copying outcomes back after each.
+// that many paths, copying outcomes back after each. A run over several
+// venues (DESIGN §10) uploads every venue's tables, the mirrors' leaders,
+// the cross-venue flags and the links' constants, and runs
+// venues_kernel.cu's kernel, a block a path, into every outcome column.
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,9 +13,11 @@
 #include "path_kernel.cuh"
 #include "stampede/cuda.h"
 #include "stampede/tables.h"
+#include "stampede/venues_view.h"
+#include "venues_kernel.cuh"
 
 #define MEM_FRACTION 0.7 // of the free device memory the scratch may take
-#define OWNED_MAX    16  // device arrays upload_tables makes (13 today)
+#define OWNED_MAX    (STP_MAX_VENUES * 20 + 4) // device arrays of the tables: 13 a venue, 18 with venues' extras
 
 struct stp_cuda_engine {
     char name[256];
@@ -25,8 +30,15 @@ struct stp_cuda_engine {
     unsigned char *active; // [cap][slot]
     float *time_s, *duration_s, *size;
     stp_dev_ws ws;
-    double *out; // [metric][cap]
+    double *out; // [column][cap]
+    int n_cols;  // columns of out: stp_outcome_columns of the venues
     stp_dev_samples samples;
+    // a run over several venues (n_venues >= 2; 0 for one venue)
+    int n_venues;
+    stp_path_tables vtb[STP_MAX_VENUES]; // device pointers, as vv.tb holds them
+    const stp_path_tables *d_vtb;        // [venue] on the device: its scen_base per launch
+    stp_venues_view vv;                  // device pointers
+    stp_dev_venues_ws vws;
 };
 
 extern "C" int stp_cuda_device_count(char *name, size_t n)
@@ -72,30 +84,41 @@ template <typename T> static int alloc(T **dst, size_t n, stp_error *err)
     return STP_CUDA_CHECK(err, cudaMalloc((void **)dst, (n ? n : 1) * sizeof(T)));
 }
 
-static int upload_tables(stp_cuda_engine *e, const stp_path_tables *h, stp_error *err)
+// The tables h into *d, its arrays device copies; a venue's (h->slot_venue
+// set) with its slots' scopes.
+static int upload_tables(stp_cuda_engine *e, stp_path_tables *d, const stp_path_tables *h,
+                         stp_error *err)
 {
     const size_t na = (size_t)h->n_agents, np = (size_t)h->n_positions;
-    e->tb = *h;
-    return upload(e, &e->tb.role, h->role, na, err) ||
-           upload(e, &e->tb.lag_steps, h->lag_steps, na, err) ||
-           upload(e, &e->tb.logit_threshold, h->logit_threshold, na, err) ||
-           upload(e, &e->tb.sell_fraction, h->sell_fraction, na, err) ||
-           upload(e, &e->tb.lp_share, h->lp_share, na, err) ||
-           upload(e, &e->tb.fee_tolerance, h->fee_tolerance, na, err) ||
-           upload(e, &e->tb.params, h->params, (size_t)STP_MAX_PARAMS * na, err) ||
-           upload(e, &e->tb.prot, h->prot, np, err) || upload(e, &e->tb.lt, h->lt, np, err) ||
-           upload(e, &e->tb.c0, h->c0, np, err) || upload(e, &e->tb.d0, h->d0, np, err) ||
-           upload(e, &e->tb.slot_kind, h->slot_kind, (size_t)h->n_slots, err) ||
-           upload(e, &e->tb.slot_protocol, h->slot_protocol, (size_t)h->n_slots, err);
+    *d = *h;
+    return upload(e, &d->role, h->role, na, err) ||
+           upload(e, &d->lag_steps, h->lag_steps, na, err) ||
+           upload(e, &d->logit_threshold, h->logit_threshold, na, err) ||
+           upload(e, &d->sell_fraction, h->sell_fraction, na, err) ||
+           upload(e, &d->lp_share, h->lp_share, na, err) ||
+           upload(e, &d->fee_tolerance, h->fee_tolerance, na, err) ||
+           upload(e, &d->params, h->params, (size_t)STP_MAX_PARAMS * na, err) ||
+           upload(e, &d->prot, h->prot, np, err) || upload(e, &d->lt, h->lt, np, err) ||
+           upload(e, &d->c0, h->c0, np, err) || upload(e, &d->d0, h->d0, np, err) ||
+           upload(e, &d->slot_kind, h->slot_kind, (size_t)h->n_slots, err) ||
+           upload(e, &d->slot_protocol, h->slot_protocol, (size_t)h->n_slots, err) ||
+           (h->slot_venue && (upload(e, &d->slot_venue, h->slot_venue, (size_t)h->n_slots, err) ||
+                              upload(e, &d->slot_asset, h->slot_asset, (size_t)h->n_slots, err)));
+}
+
+// Bytes of scratch per path: the workspace (one venue's, or the venues'
+// layout) and its scenario rows and outcome columns.
+static size_t bytes_per_path(const stp_cuda_engine *e)
+{
+    const size_t ws = e->n_venues ? e->vws.lay.slot_bytes : stp_dev_ws_bytes_per_path(&e->tb);
+    return ws + (size_t)e->n_slots * (1 + 3 * sizeof(float)) + (size_t)e->n_cols * sizeof(double);
 }
 
 // Paths per launch: the batch, or what MEM_FRACTION of free memory holds.
 static int choose_capacity(stp_cuda_engine *e, long long max_batch, stp_error *err)
 {
     size_t free_b = 0, total_b = 0;
-    const size_t per_path = stp_dev_ws_bytes_per_path(&e->tb) +
-                            (size_t)e->n_slots * (1 + 3 * sizeof(float)) +
-                            STP_N_OUTCOMES * sizeof(double);
+    const size_t per_path = bytes_per_path(e);
     long long fit;
     if (STP_CUDA_CHECK(err, cudaMemGetInfo(&free_b, &total_b))) return 1;
     fit = (long long)((double)free_b * MEM_FRACTION / (double)per_path);
@@ -122,22 +145,72 @@ static int alloc_scratch(stp_cuda_engine *e, stp_error *err)
                       stp_path_ws_bytes(&e->tb, STP_WS_FIXED), STP_DEV_FIXED_BYTES);
         return 1;
     }
-    w->ws_bytes = stp_path_ws_bytes(&e->tb, STP_WS_SIZED);
-    return alloc(&w->ws, cap * w->ws_bytes, err) ||
-           alloc(&w->flag, cap * (size_t)(e->tb.n_agents + e->tb.n_positions), err) ||
-           alloc(&e->active, rows, err) || alloc(&e->time_s, rows, err) ||
+    if (e->n_venues) { // the venues' scratch instead of one venue's
+        if (alloc(&e->vws.mem, cap * e->vws.lay.slot_bytes, err)) return 1;
+    } else {
+        w->ws_bytes = stp_path_ws_bytes(&e->tb, STP_WS_SIZED);
+        if (alloc(&w->ws, cap * w->ws_bytes, err) ||
+            alloc(&w->flag, cap * (size_t)(e->tb.n_agents + e->tb.n_positions), err))
+            return 1;
+    }
+    return alloc(&e->active, rows, err) || alloc(&e->time_s, rows, err) ||
            alloc(&e->duration_s, rows, err) || alloc(&e->size, rows, err) ||
-           alloc(&e->out, cap * STP_N_OUTCOMES, err);
+           alloc(&e->out, cap * (size_t)e->n_cols, err);
 }
 
 static int alloc_samples(stp_cuda_engine *e, const stp_samples *h, stp_error *err)
 {
-    const size_t cells = h ? (size_t)h->k * (size_t)h->n_steps : 0;
     stp_dev_samples *s = &e->samples;
     s->k = h ? h->k : 0;
     s->n_steps = h ? h->n_steps : 0;
+    // a row per venue only where the samples hold them (outcomes.h)
+    s->n_rows = h && e->n_venues && h->n_venues > 1 ? h->n_venues : 1;
+    const size_t cells = (size_t)s->n_rows * (size_t)s->k * (size_t)s->n_steps;
     return alloc(&s->price, cells, err) || alloc(&s->pool_depth, cells, err) ||
            alloc(&s->sync, cells, err) || alloc(&s->liquidations, cells, err);
+}
+
+// A multi-venue run's tables (ctx->venues) onto the device, built as the
+// OpenMP backend builds them (cpu_backend.c, venue_tables_build): each
+// venue's own, scoped to it, with its mirrors of other venues' agents;
+// the mirrors' leaders, the cross-venue flags of the venues whose agents
+// read the largest move, and the venues' joins into e->vv.
+static int upload_venues(stp_cuda_engine *e, const stp_sim_ctx *ctx, stp_error *err)
+{
+    const stp_venues *vs = ctx->venues;
+    stp_tables *h[STP_MAX_VENUES] = {NULL};
+    stp_path_tables view[STP_MAX_VENUES];
+    int v, bad = 0;
+    e->n_venues = vs->n;
+    e->n_cols = stp_outcome_columns(vs->n);
+    for (v = 0; v < vs->n && !bad; v++) {
+        bad = stp_tables_create(&h[v], &vs->prm[v], vs->cfg[v], vs->pop[v], ctx->scen, err) !=
+                  STP_OK ||
+              stp_tables_scope(h[v], ctx->cfg, v, vs->cfg[v]->venue, ctx->scen, err) != STP_OK ||
+              stp_tables_mirror(h[v], vs->pop[v], vs, v, err) != STP_OK ||
+              upload_tables(e, &e->vtb[v], &h[v]->view, err);
+        if (!bad) view[v] = h[v]->view;
+    }
+    if (!bad) {
+        stp_venues_view_fill(&e->vv, vs, view); // host pointers, replaced below
+        for (v = 0; v < vs->n && !bad; v++) {
+            const size_t nm = (size_t)vs->mirror[v].n;
+            bad = upload(e, &e->vv.leader_venue[v], vs->mirror[v].leader_venue, nm, err) ||
+                  upload(e, &e->vv.leader_agent[v], vs->mirror[v].leader_agent, nm, err) ||
+                  (e->vv.cross[v] && upload(e, &e->vv.cross[v], vs->cross[v],
+                                            (size_t)vs->pop[v]->n_agents, err));
+        }
+    }
+    if (!bad) bad = upload(e, &e->d_vtb, e->vtb, (size_t)vs->n, err);
+    if (!bad) {
+        e->vv.tb = e->d_vtb;
+        e->n_slots = view[0].n_slots;
+        e->tb = e->vtb[0]; // for the checks that read one venue's tables
+        stp_venues_layout_of(&e->vws.lay, view, vs->n, vs->ring_at[vs->n_links]);
+    }
+    for (v = 0; v < vs->n; v++)
+        stp_tables_destroy(h[v]);
+    return bad;
 }
 
 extern "C" stp_status stp_cuda_engine_create(stp_cuda_engine **out, const stp_sim_ctx *ctx,
@@ -167,17 +240,29 @@ extern "C" stp_status stp_cuda_engine_create(stp_cuda_engine **out, const stp_si
                                                        dev)))
             goto fail;
     }
-    if (stp_tables_create(&host, &ctx->prm, ctx->cfg, ctx->pop, ctx->scen, err) != STP_OK)
-        goto fail;
-    e->n_slots = host->view.n_slots;
+    if (ctx->venues) {
+        if (upload_venues(e, ctx, err)) goto fail;
+    } else {
+        if (stp_tables_create(&host, &ctx->prm, ctx->cfg, ctx->pop, ctx->scen, err) != STP_OK)
+            goto fail;
+        e->n_slots = host->view.n_slots;
+        e->n_cols = STP_N_OUTCOMES;
+        if (upload_tables(e, &e->tb, &host->view, err)) goto fail;
+    }
     // the sample rows first: the scratch takes a share of what is left
-    if (upload_tables(e, &host->view, err) || alloc_samples(e, ctx->samples, err) ||
-        choose_capacity(e, max_batch, err) || alloc_scratch(e, err))
+    if (alloc_samples(e, ctx->samples, err) || choose_capacity(e, max_batch, err) ||
+        alloc_scratch(e, err))
         goto fail;
     e->tb.active = e->active;
     e->tb.time_s = e->time_s;
     e->tb.duration_s = e->duration_s;
     e->tb.size = e->size;
+    for (int v = 0; v < e->n_venues; v++) {
+        e->vtb[v].active = e->active;
+        e->vtb[v].time_s = e->time_s;
+        e->vtb[v].duration_s = e->duration_s;
+        e->vtb[v].size = e->size;
+    }
     stp_tables_destroy(host);
     *out = e;
     return STP_OK;
@@ -203,46 +288,69 @@ static int upload_rows(stp_cuda_engine *e, const stp_scenario_table *sc, long lo
                                           cudaMemcpyHostToDevice));
 }
 
-static int download_outcomes(const stp_cuda_engine *e, const stp_outcomes *o, long long p0,
-                             long long n, stp_error *err)
+// Columns [0, cols) of paths [p0, p0 + n).
+static int download_outcomes(const stp_cuda_engine *e, const stp_outcomes *o, int cols,
+                             long long p0, long long n, stp_error *err)
 {
-    for (int m = 0; m < STP_N_OUTCOMES; m++)
+    for (int m = 0; m < cols; m++)
         if (STP_CUDA_CHECK(err, cudaMemcpy(o->v[m] + (p0 - o->base), e->out + m * e->cap,
                                            (size_t)n * sizeof(double), cudaMemcpyDeviceToHost)))
             return 1;
     return 0;
 }
 
-// Sample rows of the sampled paths among [p0, p0 + n).
+// Sample rows of the sampled paths among [p0, p0 + n), each venue's
+// where the samples hold a row per venue.
 static int download_samples(const stp_cuda_engine *e, const stp_samples *h, long long p0,
                             long long n, stp_error *err)
 {
     const long long hi = p0 + n < (long long)e->samples.k ? p0 + n : e->samples.k;
-    const size_t off = (size_t)p0 * (size_t)e->samples.n_steps;
     size_t bytes;
     if (!h || p0 >= hi) return 0;
     bytes = (size_t)(hi - p0) * (size_t)e->samples.n_steps * sizeof(float);
-    return STP_CUDA_CHECK(err, cudaMemcpy(h->price + off, e->samples.price + off, bytes,
+    for (int r = 0; r < e->samples.n_rows; r++) {
+        const size_t off =
+            ((size_t)r * (size_t)e->samples.k + (size_t)p0) * (size_t)e->samples.n_steps;
+        if (STP_CUDA_CHECK(err, cudaMemcpy(h->price + off, e->samples.price + off, bytes,
                                           cudaMemcpyDeviceToHost)) ||
            STP_CUDA_CHECK(err, cudaMemcpy(h->pool_depth + off, e->samples.pool_depth + off, bytes,
                                           cudaMemcpyDeviceToHost)) ||
            STP_CUDA_CHECK(err, cudaMemcpy(h->sync + off, e->samples.sync + off, bytes,
                                           cudaMemcpyDeviceToHost)) ||
            STP_CUDA_CHECK(err, cudaMemcpy(h->liquidations + off, e->samples.liquidations + off,
-                                          bytes, cudaMemcpyDeviceToHost));
+                                          bytes, cudaMemcpyDeviceToHost)))
+            return 1;
+    }
+    return 0;
 }
 
 extern "C" stp_status stp_cuda_run_batch(stp_cuda_engine *e, const stp_sim_ctx *ctx,
                                          long long path0, long long n, stp_error *err)
 {
+    // the columns the record holds: the system's at least, the venues' if asked
+    const int want = ctx->out->n_cols > STP_N_OUTCOMES ? ctx->out->n_cols : STP_N_OUTCOMES;
+    const int cols = want < e->n_cols ? want : e->n_cols;
+    if (!e->n_venues != !ctx->venues)
+        return stp_error_set(err, STP_EDEVICE,
+                             "internal: a CUDA engine made for %s runs a batch of %s",
+                             e->n_venues ? "venues" : "one venue",
+                             ctx->venues ? "venues" : "one venue");
     for (long long p0 = path0; p0 < path0 + n; p0 += e->cap) {
         const long long m = path0 + n - p0 < e->cap ? path0 + n - p0 : e->cap;
         e->tb.scen_base = p0;
+        for (int v = 0; v < e->n_venues; v++)
+            e->vtb[v].scen_base = p0;
         if (upload_rows(e, ctx->scen, p0, m, err) ||
-            STP_CUDA_CHECK(err, stp_launch_paths(e->tb, e->ws, p0, (int)m, e->out, e->cap,
-                                                 e->samples, 0)) ||
+            (e->n_venues &&
+             STP_CUDA_CHECK(err, cudaMemcpy((void *)e->d_vtb, e->vtb,
+                                            (size_t)e->n_venues * sizeof(stp_path_tables),
+                                            cudaMemcpyHostToDevice))) ||
+            STP_CUDA_CHECK(err, e->n_venues ? stp_launch_venues(e->vv, e->vws, p0, (int)m, e->out,
+                                                                e->cap, cols, e->samples, 0)
+                                            : stp_launch_paths(e->tb, e->ws, p0, (int)m, e->out,
+                                                               e->cap, e->samples, 0)) ||
             STP_CUDA_CHECK(err, cudaDeviceSynchronize()) ||
-            download_outcomes(e, ctx->out, p0, m, err) ||
+            download_outcomes(e, ctx->out, cols, p0, m, err) ||
             download_samples(e, ctx->samples, p0, m, err))
             return err->status;
     }
@@ -265,7 +373,7 @@ extern "C" void stp_cuda_engine_destroy(stp_cuda_engine *e)
     // cudaFree(NULL) is a no-op; errors on teardown have nobody to report to
     for (int i = 0; i < e->n_owned; i++)
         cudaFree(e->owned[i]);
-    void *scratch[] = {e->ws.ws,        e->ws.flag,          e->active,
+    void *scratch[] = {e->ws.ws,        e->ws.flag,          e->vws.mem,          e->active,
                        e->time_s,       e->duration_s,       e->size,
                        e->out,          e->samples.price,    e->samples.pool_depth,
                        e->samples.sync, e->samples.liquidations};

@@ -30,6 +30,7 @@ size_t stp_dev_ws_bytes_per_path(const stp_path_tables *tb);
 // Device sample rows [k][n_steps] of the run's first k paths.
 struct stp_dev_samples {
     int k, n_steps;
+    int n_rows; // rows per path: a multi-venue run's venues (outcomes.h), else 1
     float *price, *pool_depth, *sync, *liquidations;
 };
 

@@ -17,6 +17,7 @@
 #include "stampede/params.h"
 #include "stampede/rng.h"
 #include "stampede/scenario.h"
+#include "stampede/venues.h"
 #include "seed.h"
 #include "stress_shocks.h"
 
@@ -277,6 +278,144 @@ Test(cuda, gpu_matches_cpu_path_by_path_with_tilted_jumps, .timeout = 900)
     expect_parity(tilted_jumps);
 }
 
+/* A multi-venue config's run (DESIGN §10): its venues' population 0,
+ * every outcome column, venue 0's sample rows of the first SAMPLE_PATHS. */
+typedef struct venue_sim {
+    stp_config *cfg;
+    stp_venues *vs;
+    stp_scenario_table *scen;
+    stp_outcomes out;
+    stp_samples samples;
+    stp_sim_ctx ctx;
+} venue_sim;
+
+static float *sample_row_buf(const stp_samples *smp)
+{
+    float *p = calloc((size_t)smp->k * (size_t)smp->n_steps, sizeof(float));
+    cr_assert_not_null(p);
+    return p;
+}
+
+static void venue_sim_open(venue_sim *s, const char *file, const char *const *sets, int n_sets)
+{
+    stp_error err = {STP_OK, ""};
+    int c;
+    memset(s, 0, sizeof *s);
+    cr_assert_eq(stp_config_load(&s->cfg, file, sets, n_sets, &err), STP_OK, "%s", err.msg);
+    cr_assert_geq(s->cfg->n_venues, 2);
+    cr_assert_eq(stp_venues_create(&s->vs, s->cfg, 0, &err), STP_OK, "%s", err.msg);
+    cr_assert_eq(stp_scenario_table_create(&s->scen, s->cfg, 0, s->cfg->run.paths, &err), STP_OK,
+                 "%s", err.msg);
+    s->out.n = s->cfg->run.paths;
+    s->out.n_cols = stp_outcome_columns(s->cfg->n_venues);
+    for (c = 0; c < s->out.n_cols; c++)
+        cr_assert_not_null(s->out.v[c] = calloc((size_t)s->out.n, sizeof(double)));
+    s->ctx.prm = s->vs->prm[0];
+    s->ctx.cfg = s->cfg;
+    s->ctx.pop = s->vs->pop[0];
+    s->ctx.scen = s->scen;
+    s->ctx.out = &s->out;
+    s->ctx.venues = s->vs;
+    s->samples.k = SAMPLE_PATHS;
+    s->samples.n_steps = s->ctx.prm.n_steps;
+    s->samples.dt_s = s->ctx.prm.dt_s;
+    s->samples.price = sample_row_buf(&s->samples);
+    s->samples.pool_depth = sample_row_buf(&s->samples);
+    s->samples.sync = sample_row_buf(&s->samples);
+    s->samples.liquidations = sample_row_buf(&s->samples);
+    s->ctx.samples = &s->samples;
+}
+
+static void venue_sim_close(venue_sim *s)
+{
+    int c;
+    for (c = 0; c < s->out.n_cols; c++)
+        free(s->out.v[c]);
+    free(s->samples.price);
+    free(s->samples.pool_depth);
+    free(s->samples.sync);
+    free(s->samples.liquidations);
+    stp_scenario_table_destroy(s->scen);
+    stp_venues_destroy(s->vs);
+    stp_config_destroy(s->cfg);
+}
+
+/* GPU against CPU on a multi-venue config, every column of every path and
+ * venue 0's sampled steps bit for bit; the GPU in launches of at most 100
+ * paths, the last ragged. tests/test_kernel_venues.c holds the kernel's
+ * body to the same on the host; this checks the device's arithmetic, its
+ * barriers and the engine's uploads. */
+static void expect_venue_parity(const char *file, const char *const *extra, int n_extra)
+{
+    enum { PATHS = 256, MAX_SETS = 8 };
+    const size_t n_rows = (size_t)SAMPLE_PATHS;
+    venue_sim s;
+    double *gpu[STP_MAX_OUTCOME_COLS];
+    float *rows[4];
+    char seed[48];
+    const char *sets[MAX_SETS] = {seed, "run.paths=256", "run.populations=1"};
+    stp_error err = {STP_OK, ""};
+    stp_cuda_engine *e = NULL;
+    long long p;
+    size_t i;
+    int c, k, differ = 0, rows_differ = 0;
+    require_gpu();
+    snprintf(seed, sizeof seed, "run.seed=%llu", test_seed());
+    for (k = 0; k < n_extra && 3 + k < MAX_SETS; k++)
+        sets[3 + k] = extra[k];
+    venue_sim_open(&s, file, sets, 3 + n_extra);
+    cr_assert_eq(stp_cuda_engine_create(&e, &s.ctx, 100, 0, &err), STP_OK, "%s", err.msg);
+    cr_assert_eq(stp_cuda_run_batch(e, &s.ctx, 0, PATHS, &err), STP_OK, "%s", err.msg);
+    stp_cuda_engine_destroy(e);
+    for (c = 0; c < s.out.n_cols; c++) {
+        gpu[c] = s.out.v[c];
+        cr_assert_not_null(s.out.v[c] = calloc(PATHS, sizeof(double)));
+    }
+    rows[0] = s.samples.price;
+    rows[1] = s.samples.pool_depth;
+    rows[2] = s.samples.sync;
+    rows[3] = s.samples.liquidations;
+    s.samples.price = sample_row_buf(&s.samples);
+    s.samples.pool_depth = sample_row_buf(&s.samples);
+    s.samples.sync = sample_row_buf(&s.samples);
+    s.samples.liquidations = sample_row_buf(&s.samples);
+    cr_assert_eq(stp_cpu_run_batch(&s.ctx, 0, PATHS, 0, &err), STP_OK, "%s", err.msg);
+    for (p = 0; p < PATHS; p++)
+        for (c = 0; c < s.out.n_cols; c++)
+            if (memcmp(&s.out.v[c][p], &gpu[c][p], sizeof(double)) != 0 && differ++ < 40)
+                fprintf(stderr, "%s path %lld column %d: cpu %.17g gpu %.17g\n", file, p, c,
+                        s.out.v[c][p], gpu[c][p]);
+    {
+        const float *cpu_rows[4] = {s.samples.price, s.samples.pool_depth, s.samples.sync,
+                                    s.samples.liquidations};
+        for (k = 0; k < 4; k++)
+            for (i = 0; i < n_rows * (size_t)s.samples.n_steps; i++)
+                rows_differ += memcmp(&rows[k][i], &cpu_rows[k][i], sizeof(float)) != 0;
+    }
+    fprintf(stderr, "venue parity on %s (%s): %d values of %d columns differ; %d sampled values\n",
+            file, seed, differ, s.out.n_cols, rows_differ);
+    cr_expect_eq(differ, 0, "%d outcome values are not bit-identical (%s)", differ, seed);
+    cr_expect_eq(rows_differ, 0, "%d sampled values are not bit-identical (%s)", rows_differ, seed);
+    for (c = 0; c < s.out.n_cols; c++)
+        free(gpu[c]);
+    for (k = 0; k < 4; k++)
+        free(rows[k]);
+    venue_sim_close(&s);
+}
+
+Test(cuda, gpu_matches_cpu_path_by_path_on_two_venues, .timeout = 900)
+{
+    expect_venue_parity(STP_SOURCE_DIR "/configs/two_venues.json", NULL, 0);
+}
+
+/* A bridge with latency, a bridge_halt, a derivative, mirrors of
+ * cross-venue agents reading the largest move. */
+Test(cuda, gpu_matches_cpu_path_by_path_on_contagion_with_cross_venue_agents, .timeout = 900)
+{
+    const char *extra[] = {"population.cross_venue_share=0.2"};
+    expect_venue_parity(STP_SOURCE_DIR "/configs/contagion.json", extra, 1);
+}
+
 /* Without a device the whole binary is one visible SKIP (ctest: Skipped). */
 int main(int argc, char *argv[])
 {
@@ -287,7 +426,8 @@ int main(int argc, char *argv[])
         fprintf(stderr,
                 "SKIP test_cuda: no CUDA device (%s): cuRAND device bit-equality, GPU/CPU "
                 "bit-identical parity (quickstart, every shock kind, every mitigation, tilted "
-                "jumps) and launch-size invariance did NOT run\n",
+                "jumps; two_venues.json and contagion.json over their venues) and "
+                "launch-size invariance did NOT run\n",
                 why);
         return SKIP_CODE;
     }

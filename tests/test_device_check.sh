@@ -83,7 +83,7 @@ esac
 exit 0
 STUB
 chmod +x "$tmp/bin/stub"
-for n in stampede test_cuda test_kernel_order compute-sanitizer nvidia-smi python3; do
+for n in stampede test_cuda test_kernel_order test_kernel_venues compute-sanitizer nvidia-smi python3; do
     ln -s stub "$tmp/bin/$n"
 done
 

@@ -75,12 +75,14 @@ static stp_status tail_stats(const bench_state *b, const stp_config *cfg, long l
 }
 
 /* Whether a launch of r->launch_paths paths fills a device of `sms` SMs:
- * kernels/path_kernel.cu runs one block per STP_BLOCK_PATHS paths. */
-static void fill_figures(stp_bench_result *r, int sms)
+ * kernels/path_kernel.cu runs one block per STP_BLOCK_PATHS paths,
+ * kernels/venues_kernel.cu (a config with venues) one block per path. */
+static void fill_figures(stp_bench_result *r, int sms, int venues)
 {
-    r->launch_blocks = (r->launch_paths + STP_BLOCK_PATHS - 1) / STP_BLOCK_PATHS;
+    const int per_block = venues ? 1 : STP_BLOCK_PATHS;
+    r->launch_blocks = (r->launch_paths + per_block - 1) / per_block;
     r->device_sms = sms;
-    r->fill_paths = (long long)STP_BENCH_FILL_BLOCKS_PER_SM * sms * STP_BLOCK_PATHS;
+    r->fill_paths = (long long)STP_BENCH_FILL_BLOCKS_PER_SM * sms * per_block;
     r->fills_device =
         r->launch_paths == 0 || r->launch_blocks >= (long long)STP_BENCH_FILL_BLOCKS_PER_SM * sms;
 }
@@ -98,15 +100,6 @@ stp_status stp_bench_config(const stp_config *cfg, const char *backend, int thre
     memset(r, 0, sizeof *r);
     if ((st = stp_backend_choose(backend, &use_gpu, r->device, sizeof r->device, err)) != STP_OK)
         return st;
-    if (use_gpu && cfg->n_venues >= 2) { /* as run does: the multi-venue kernel is unfinished */
-        if (backend && !strcmp(backend, "cuda"))
-            return stp_error_set(err, STP_EDEVICE,
-                                 "--backend cuda: the CUDA backend simulates one venue and this "
-                                 "config has %d (venues); use --backend openmp or auto",
-                                 cfg->n_venues);
-        use_gpu = 0;
-        stp_cpu_name(r->device, sizeof r->device);
-    }
     ctx.prm = stp_params_derive(cfg);
     n = paths > 0 ? paths : (use_gpu ? cfg->run.paths : cpu_paths(cfg, &ctx.prm));
     batch = n < cfg->run.batch ? n : cfg->run.batch;
@@ -152,7 +145,7 @@ stp_status stp_bench_config(const stp_config *cfg, const char *backend, int thre
     r->cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
     r->paths = n;
     r->launch_paths = stp_cuda_engine_capacity(b.gpu);
-    fill_figures(r, stp_cuda_engine_sms(b.gpu));
+    fill_figures(r, stp_cuda_engine_sms(b.gpu), b.venues != NULL);
     r->agents = b.pop->n_agents;
     if (b.venues) /* the agents whose models run: a venue's mirrors run none */
         for (m = 1, r->agents = b.venues->pop[0]->n_agents; m < b.venues->n; m++)

@@ -214,13 +214,16 @@ static stp_status use_population(stp_point_state *r, stp_sim_ctx *ctx, int k, in
                                  long long batch, stp_error *err)
 {
     stp_status st;
-    if (r->venues) return use_venues(r, ctx, k, err); /* the OpenMP backend (run.c) */
-    if (k > 0 && !(r->cur && r->cur->index == k)) {
-        stp_population_destroy(r->cur);
-        r->cur = NULL;
-        if ((st = draw_population(r, k, &r->cur, err)) != STP_OK) return st;
+    if (r->venues) {
+        if ((st = use_venues(r, ctx, k, err)) != STP_OK) return st;
+    } else {
+        if (k > 0 && !(r->cur && r->cur->index == k)) {
+            stp_population_destroy(r->cur);
+            r->cur = NULL;
+            if ((st = draw_population(r, k, &r->cur, err)) != STP_OK) return st;
+        }
+        ctx->pop = k == 0 ? r->pop : r->cur;
     }
-    ctx->pop = k == 0 ? r->pop : r->cur;
     if (use_gpu && r->gpu_pop != k) {
         stp_cuda_engine_destroy(r->gpu);
         r->gpu = NULL;

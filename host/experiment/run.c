@@ -117,15 +117,6 @@ static stp_status run_locked(const stp_config *cfg, const stp_run_opts *o, stp_e
                STP_OK) {
         return st;
     }
-    if (use_gpu && cfg->n_venues >= 2) { /* the multi-venue kernel is unfinished */
-        if (o->backend && !strcmp(o->backend, "cuda"))
-            return stp_error_set(err, STP_EDEVICE,
-                                 "--backend cuda: the CUDA backend simulates one venue and this "
-                                 "config has %d (venues); use --backend openmp or auto",
-                                 cfg->n_venues);
-        use_gpu = 0;
-        stp_cpu_name(device, sizeof device);
-    }
     if (cfg->experiment.kind == STP_EXP_SEARCH) return stp_search_run(cfg, o, use_gpu, device, err);
     t0 = stp_point_now_s();
     if ((st = choose_tilt(cfg, &pilot, use_gpu, o, err)) != STP_OK) return st;

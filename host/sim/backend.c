@@ -58,10 +58,6 @@ stp_status stp_backend_run_batch(const stp_sim_ctx *ctx, stp_scenario_table *sce
     stp_status st;
     for (p = path0; p < path0 + n; p++)
         stp_scenario_sample_path(scen, p);
-    if (gpu && ctx->venues)
-        return stp_error_set(err, STP_EDEVICE,
-                             "venues: the CUDA backend simulates one venue (its multi-venue "
-                             "kernel is unfinished); run with --backend openmp");
     st = gpu ? stp_cuda_run_batch(gpu, ctx, path0, n, err)
              : stp_cpu_run_batch(ctx, path0, n, threads, err);
     /* the backends write the jumps' likelihood ratio (1 untilted); the

@@ -4,6 +4,7 @@
 
 #include "stampede/config.h"
 #include "stampede/error.h"
+#include "stampede/hd.h"
 
 typedef enum stp_outcome {
     STP_OUT_MAX_DRAWDOWN,
@@ -51,15 +52,15 @@ extern const char *const stp_system_outcome_names[STP_N_SYSTEM_OUTCOMES];
 extern const char *const stp_venue_t_cascade_name;
 
 /* Columns of a path's record over n_venues venues. */
-static inline int stp_outcome_columns(int n_venues)
+static inline STP_HD int stp_outcome_columns(int n_venues)
 {
     return n_venues > 1 ? STP_N_OUTCOMES + STP_N_SYSTEM_OUTCOMES + n_venues * STP_N_VENUE_OUTCOMES
                         : STP_N_OUTCOMES;
 }
 /* The column of system contagion outcome c, and of venue v's metric m
  * (m < STP_N_VENUE_OUTCOMES). */
-static inline int stp_system_column(int c) { return STP_N_OUTCOMES + c; }
-static inline int stp_venue_column(int v, int m)
+static inline STP_HD int stp_system_column(int c) { return STP_N_OUTCOMES + c; }
+static inline STP_HD int stp_venue_column(int v, int m)
 {
     return STP_N_OUTCOMES + STP_N_SYSTEM_OUTCOMES + v * STP_N_VENUE_OUTCOMES + m;
 }
