@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stampede/block_venues.h"
 #include "stampede/system_outcomes.h"
 #include "stampede/system_step.h"
 #include "stampede/interrupt.h"
@@ -78,27 +79,23 @@ static void ring_to_cols(float *col, const float *ring, int r)
 }
 
 /* DESIGN §10, population.features_from "largest_move": a cross-venue
- * agent's market features are those of the venue whose drawdown feature
- * is deepest in the row it sees (its lag back; ties to its home), its own
- * health factor its home position's. */
+ * agent takes the market features of the venue whose drawdown feature is
+ * deepest in the row it sees (its lag back), by block_venues.h's rule,
+ * which the kernel shares. */
 static void largest_move(float (*xt)[TILE], const workspace *ws, const stp_path_tables *tb, int a0,
                          int n, int t)
 {
-    int j, u, k;
+    int j, u, best;
     for (j = 0; j < n; j++) {
         const int row = (t - tb->lag_steps[a0 + j]) & (STP_LAG_RING - 1);
-        const workspace *best = ws;
-        float dd = xt[STP_F_DD][j];
+        float dd[STP_MAX_VENUES];
         if (!ws->cross[a0 + j]) continue;
-        for (u = 0; u < ws->n_peers; u++) {
-            const float du = ws->peers[u].feat_col[STP_F_DD * STP_LAG_RING + row];
-            if (du > dd) {
-                dd = du;
-                best = &ws->peers[u];
-            }
-        }
-        for (k = 0; best != ws && k < STP_FEATURES; k++)
-            if (k != STP_F_HF) xt[k][j] = best->feat_col[k * STP_LAG_RING + row];
+        for (u = 0; u < ws->n_peers; u++)
+            dd[u] = ws->peers[u].feat_col[STP_F_DD * STP_LAG_RING + row];
+        best = stp_largest_move_venue(dd, ws->n_peers, ws->venue);
+        if (best != ws->venue)
+            stp_largest_move_features(&xt[0][j], TILE, ws->peers[best].feat_col + row,
+                                      STP_LAG_RING);
     }
 }
 
@@ -325,6 +322,7 @@ static int simulate_venues(workspace *ws, const stp_sim_ctx *ctx, const venue_ta
     double *ring = ws[0].ring;
     stp_path_state s[STP_MAX_VENUES];
     double ov[STP_MAX_VENUES * STP_N_VENUE_OUTCOMES], o[STP_N_OUTCOMES + STP_N_SYSTEM_OUTCOMES];
+    float *lg[STP_MAX_VENUES]; /* each venue's logits, the mirrors' leaders' */
     int t, i, m, v, listed[STP_MAX_VENUES];
     if (ctx->samples && path < ctx->samples->k) {
         const size_t off = (size_t)path * (size_t)vs->prm[0].n_steps;
@@ -336,6 +334,7 @@ static int simulate_venues(workspace *ws, const stp_sim_ctx *ctx, const venue_ta
     for (i = 0; i < vs->ring_at[vs->n_links]; i++)
         ring[i] = 0.0;
     for (v = 0; v < nv; v++) {
+        lg[v] = ws[v].logit;
         stp_path_init(&s[v], &ws[v].w, &vt[v].tabs->view);
         ws[v].bound_ok = 0;
         for (i = 0; i < STP_LAG_RING; i++)
@@ -355,7 +354,7 @@ static int simulate_venues(workspace *ws, const stp_sim_ctx *ctx, const venue_ta
             const stp_mirrors *mi = &vs->mirror[v];
             float *logit = ws[v].logit + vs->pop[v]->n_agents;
             for (i = 0; i < mi->n; i++)
-                logit[i] = ws[mi->leader_venue[i]].logit[mi->leader_agent[i]];
+                logit[i] = stp_mirror_logit(lg, mi->leader_venue, mi->leader_agent, i);
         }
         for (v = 0; v < nv; v++) {
             screen_candidates(&s[v], &ws[v], &vt[v].tabs->view, t);
