@@ -10,6 +10,7 @@
 #define STP_CURAND 1
 #include "stampede/block.h"
 
+#include "block_phases.cuh"
 #include "curand_philox.cuh"
 #include "path_kernel.cuh"
 
@@ -38,23 +39,6 @@ __device__ stp_sample_row sample_row(const stp_dev_samples &s, long long path)
     }
     return r;
 }
-
-// STP_BLOCK_BODY's phases (block.h): every thread runs stmt, as thread
-// tid of nt; or lane q < n of nmax runs it on the first of the nt / nmax
-// threads that share the lane. A barrier after each.
-#define ALL_DEV(tid, nt, stmt)                                                                     \
-    {                                                                                              \
-        stmt;                                                                                      \
-        __syncthreads();                                                                           \
-    }
-#define LANES_DEV(q, tid, nt, n, nmax, stmt)                                                       \
-    {                                                                                              \
-        const int sp_ = (nt) / (nmax), q = (tid) / sp_;                                            \
-        if ((tid) % sp_ == 0 && q < (n)) {                                                         \
-            stmt;                                                                                  \
-        }                                                                                          \
-        __syncthreads();                                                                           \
-    }
 
 static_assert(STP_CUDA_THREADS % (2 * STP_BLOCK_PATHS) == 0 &&
                   STP_CUDA_THREADS >= 32 * STP_BLOCK_PATHS,

@@ -9,27 +9,11 @@
 #define STP_CURAND 1
 #include "stampede/block_venues.h"
 
+#include "block_phases.cuh"
 #include "curand_philox.cuh"
 #include "venues_kernel.cuh"
 
 namespace {
-
-// STP_VENUE_BODY's phases, as path_kernel.cu's: every thread runs stmt, or
-// lane q < n of nmax runs it on the first of the nt / nmax threads that
-// share the lane. A barrier after each.
-#define ALL_DEV(tid, nt, stmt)                                                                     \
-    {                                                                                              \
-        stmt;                                                                                      \
-        __syncthreads();                                                                           \
-    }
-#define LANES_DEV(q, tid, nt, n, nmax, stmt)                                                       \
-    {                                                                                              \
-        const int sp_ = (nt) / (nmax), q = (tid) / sp_;                                            \
-        if ((tid) % sp_ == 0 && q < (n)) {                                                         \
-            stmt;                                                                                  \
-        }                                                                                          \
-        __syncthreads();                                                                           \
-    }
 
 static_assert(STP_CUDA_THREADS % (2 * STP_MAX_VENUES) == 0 &&
                   STP_CUDA_THREADS >= 32 * STP_MAX_VENUES,
