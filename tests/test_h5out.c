@@ -1254,6 +1254,49 @@ Test(h5out, venue_stats_round_trip_through_the_reader, .init = setup_venues,
     stp_summary_free(&s);
 }
 
+/* Samples with a row per venue (outcomes.h's layout: venue v's row of
+ * path p at (v K + p) T): every venue's under its group, the first's also
+ * where a one-venue file keeps its samples. Venue v's floats are the
+ * fixture's plus v * 1000, so a misplaced row shows. */
+Test(h5out, every_venues_samples_sit_under_its_group, .init = setup_venues,
+     .fini = teardown_venues)
+{
+    static const char *const series[4] = {"price", "pool_depth", "sync", "liquidations"};
+    static float rows[4][N_VEN * K * T];
+    const float *one[4] = {fx->samples.price, fx->samples.pool_depth, fx->samples.sync,
+                           fx->samples.liquidations};
+    float got[K * T];
+    double dt = 0;
+    char name[160];
+    hsize_t dims[2];
+    for (int i = 0; i < 4; i++)
+        for (int v = 0; v < N_VEN; v++)
+            for (int j = 0; j < K * T; j++)
+                rows[i][v * K * T + j] = one[i][j] + 1000.0f * (float)v;
+    fx->samples.n_venues = N_VEN;
+    fx->samples.price = rows[0], fx->samples.pool_depth = rows[1];
+    fx->samples.sync = rows[2], fx->samples.liquidations = rows[3];
+    write_ok();
+    hid_t f = open_ro(fx->path);
+    for (int i = 0; i < 4; i++) {
+        snprintf(name, sizeof name, "/variants/baseline/samples/%s", series[i]);
+        cr_assert_eq(read_all(f, name, H5T_NATIVE_FLOAT, got, dims), 2);
+        cr_assert(dims[0] == K && dims[1] == T, "%s is %llu x %llu", name, dims[0], dims[1]);
+        cr_assert_arr_eq(got, rows[i], sizeof got, "%s", name);
+        for (int v = 0; v < N_VEN; v++) {
+            snprintf(name, sizeof name, "/variants/baseline/venues/%s/samples/%s", VENUE_NAMES[v],
+                     series[i]);
+            cr_assert_eq(read_all(f, name, H5T_NATIVE_FLOAT, got, dims), 2);
+            cr_assert(dims[0] == K && dims[1] == T, "%s is %llu x %llu", name, dims[0], dims[1]);
+            cr_assert_arr_eq(got, rows[i] + v * K * T, sizeof got, "%s", name);
+        }
+    }
+    snprintf(name, sizeof name, "/variants/baseline/venues/%s/samples", VENUE_NAMES[N_VEN - 1]);
+    attr_num(f, name, "dt_s", H5T_NATIVE_DOUBLE, &dt);
+    cr_assert_eq(dt, 1.0);
+    H5Fclose(f);
+}
+
 /* One venue: no venue object at all, so the file is what it always was. */
 Test(h5out, a_single_venue_file_has_no_venue_objects, .init = setup, .fini = teardown)
 {

@@ -66,7 +66,9 @@ static stp_status alloc_outputs(stp_point_state *r, const stp_config *cfg, int n
     const long long n = cfg->run.paths;
     const long long b = n < cfg->run.batch ? n : cfg->run.batch;
     const int k = cfg->output.sample_paths < n ? cfg->output.sample_paths : (int)n;
-    const size_t cells = (size_t)k * (size_t)n_steps;
+    /* DESIGN §10: a row per venue of each sampled path (outcomes.h's layout) */
+    const int n_venues = cfg->n_venues >= 2 ? cfg->n_venues : 1;
+    const size_t cells = (size_t)n_venues * (size_t)k * (size_t)n_steps;
     int m;
     r->out.n = b;
     /* DESIGN §10: over two or more venues the record has the contagion and
@@ -76,6 +78,7 @@ static stp_status alloc_outputs(stp_point_state *r, const stp_config *cfg, int n
         if (STP_ALLOC(err, r->out.v[m], b)) return err->status;
     r->samples.k = k;
     r->samples.n_steps = n_steps;
+    r->samples.n_venues = n_venues;
     r->samples.dt_s = (float)cfg->time.dt_s;
     if (STP_ALLOC(err, r->samples.price, cells) || STP_ALLOC(err, r->samples.pool_depth, cells) ||
         STP_ALLOC(err, r->samples.sync, cells) || STP_ALLOC(err, r->samples.liquidations, cells))

@@ -7,6 +7,8 @@
  *   venues/<name>/outcomes/<metric>, .../t_cascade_s         per path
  *   venues/<name>/stats/<metric>, .../t_cascade_s
  *   venues/<name>/cascade                                   P(its cascade)
+ *   venues/<name>/samples/<series>     its rows of the first k paths (the
+ *                                   variant's samples/ are the first venue's)
  * /venues tracks creation order: the config's venue order. */
 #include "h5_venues.h"
 
@@ -101,7 +103,9 @@ static int write_venue(hid_t vsg, const stp_variant_results *v, int i, double *b
         if (stp_h5_write_metric_stats(sub, names[m], &v->venue_stats[i * STP_N_VENUE_OUTCOMES + m],
                                       err))
             goto fail;
-    if (stp_h5_write_cascade(g, "cascade", &v->venue_cascade[i], err)) goto fail;
+    if (stp_h5_write_cascade(g, "cascade", &v->venue_cascade[i], err) ||
+        stp_h5_write_samples(g, v->samples, i, err))
+        goto fail;
     rc = 0;
 fail:
     stp_h5_close(sub);

@@ -307,18 +307,34 @@ typedef struct venue_tables {
     stp_mlp_pack pack;
 } venue_tables;
 
+/* Venue v's sample row of a path from venue 0's (row0): outcomes.h's
+ * layout puts it v * k rows further on; none past the venues the samples
+ * hold (stp_samples.n_venues, 0 read as 1) or when the path is not sampled. */
+static stp_sample_row venue_row(stp_sample_row row0, const stp_samples *sm, int v)
+{
+    stp_sample_row r = {NULL, NULL, NULL, NULL};
+    size_t off;
+    if (!row0.price || v >= (sm->n_venues > 0 ? sm->n_venues : 1)) return r;
+    off = (size_t)v * (size_t)sm->k * (size_t)sm->n_steps;
+    r.price = row0.price + off;
+    r.pool_depth = row0.pool_depth + off;
+    r.sync = row0.sync + off;
+    r.liquidations = row0.liquidations + off;
+    return r;
+}
+
 /* The venues step in lockstep, in the order of path.h for each: every
  * venue's (1)-(3), then every venue's screens, then (4)-(7) venue by
  * venue, the links in index order (link.h), and every venue's (8). Only
- * the links read two venues' state. Venue 0's series are the path's
- * samples; the links' units in flight are in ws[0].ring. */
+ * the links read two venues' state. Each venue writes its own rows of the
+ * samples (venue_row); the links' units in flight are in ws[0].ring. */
 static int simulate_venues(workspace *ws, const stp_sim_ctx *ctx, const venue_tables *vt,
                            long long path)
 {
     const stp_venues *vs = ctx->venues;
     const int nv = vs->n, cols = ctx->out->n_cols;
     const long long r = path - ctx->out->base;
-    stp_sample_row row = {NULL, NULL, NULL, NULL}, none = {NULL, NULL, NULL, NULL};
+    stp_sample_row row = {NULL, NULL, NULL, NULL};
     double *ring = ws[0].ring;
     stp_path_state s[STP_MAX_VENUES];
     double ov[STP_MAX_VENUES * STP_N_VENUE_OUTCOMES], o[STP_N_OUTCOMES + STP_N_SYSTEM_OUTCOMES];
@@ -367,7 +383,8 @@ static int simulate_venues(workspace *ws, const stp_sim_ctx *ctx, const venue_ta
             stp_link_step(&s[l->a], &s[l->b], l, ring + vs->ring_at[i], t);
         }
         for (v = 0; v < nv; v++)
-            stp_path_bookkeeping(&s[v], &ws[v].w, &vt[v].tabs->view, v == 0 ? row : none, t);
+            stp_path_bookkeeping(&s[v], &ws[v].w, &vt[v].tabs->view,
+                                 venue_row(row, ctx->samples, v), t);
     }
     for (v = 0; v < nv; v++) {
         double *rec = ov + (size_t)v * STP_N_VENUE_OUTCOMES;
