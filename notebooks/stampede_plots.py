@@ -428,11 +428,14 @@ def population(f):
     return fig
 
 
-def attribution(f, variant=None):
+def attribution(f, variant=None, venue=None):
     """Which shock kinds the worst 1% and the cascades carry, against all
-    paths, and which family moved first on cascades against its share."""
+    paths, and which family moved first on cascades against its share
+    (venue: that venue's, a mirror under its leader's family; else the
+    variant's, with several venues the system's)."""
     variant = variant or variants(f)[0]
-    a = f["variants"][variant]["attribution"]
+    g = f["variants"][variant] if venue is None else f["variants"][variant]["venues"][venue]
+    a = g["attribution"]
     kinds, groups = _strings(a["kinds"]), _strings(a["groups"])
     share = a["share"][:]
     fig, (ax_k, ax_f) = plt.subplots(1, 2, figsize=(12, 4))
@@ -455,7 +458,8 @@ def attribution(f, variant=None):
         if np.isfinite(lift) and lift > 0:
             ax_f.annotate(f"lift {lift:.2g}", (xi + 0.2, 0), textcoords="offset points",
                           xytext=(0, 2), ha="center", fontsize=7, rotation=90, va="bottom")
-    fig.suptitle(f"{variant}: tail attribution and who moved first")
+    where = variant if venue is None else f"{variant}, venue {venue}"
+    fig.suptitle(f"{where}: tail attribution and who moved first")
     fig.tight_layout()
     return fig
 

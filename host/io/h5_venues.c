@@ -15,6 +15,7 @@
 #include "h5_venues.h"
 
 #include "h5_attribution.h"
+#include "h5_samples.h"
 #include "h5_stats.h"
 
 #include <stdio.h>

@@ -15,12 +15,6 @@
  * the variant, so a single-venue file is what it always was). */
 int stp_h5_write_venues(hid_t vg, const stp_variant_results *v, stp_error *err);
 
-/* Group "samples" of g with venue `venue`'s rows of s (outcomes.h's
- * layout): price, pool_depth, sync, liquidations [k][n_steps] and dt_s;
- * empty when nothing is sampled (h5out.c: the variant's own samples/ are
- * venue 0's, where a one-venue file keeps its). */
-int stp_h5_write_samples(hid_t g, const stp_samples *s, int venue, stp_error *err);
-
 /* Reads them back into vs; a variant without /venues leaves n_venues 0. */
 int stp_h5_read_venues(hid_t vg, stp_variant_summary *vs, stp_error *err);
 
