@@ -6,7 +6,9 @@
  * to the venue listed first), and the populations' mixes. Two venues whose
  * families differ (beta's own agents are all vol_target_rule), so a
  * consensus_mlp or drawdown_rule first mover on beta can only be a mirror
- * of an alpha agent; two populations, whose mirrors differ; a fresh seed. */
+ * of an alpha agent; two populations, whose mirrors differ; a fresh seed.
+ * And a merge of two shards, which draws again the venues of populations
+ * it never simulated, attributes like one process. */
 #include <criterion/criterion.h>
 #include <hdf5.h>
 #include <math.h>
@@ -18,6 +20,7 @@
 #include "tmpdir.h"
 
 #include "stampede/h5out.h"
+#include "stampede/merge.h"
 #include "stampede/outcomes.h"
 #include "stampede/run.h"
 #include "stampede/venues.h"
@@ -132,8 +135,8 @@ static void add_mover(tally *t, const char *name, double w, int cascade)
 Test(venue_attribution, each_venue_and_the_system_recomputed_from_the_columns)
 {
     const unsigned long long seed = test_seed();
-    static double w[PATHS], s_fm[PATHS], s_casc[PATHS], fm[2][PATHS], tf[2][PATHS],
-        casc[2][PATHS], s_tf[PATHS];
+    static double w[PATHS], s_fm[PATHS], s_casc[PATHS], fm[2][PATHS], tf[2][PATHS], casc[2][PATHS],
+        s_tf[PATHS];
     static const char *const vname[2] = {"alpha", "beta"};
     char text[4096], out[512], name[256];
     stp_config *cfg = NULL;
@@ -217,11 +220,88 @@ Test(venue_attribution, each_venue_and_the_system_recomputed_from_the_columns)
         cr_assert_str_eq(b->families[0], "vol_target_rule", "a venue's own families come first");
         for (int f = 1; f < b->n_families; f++)
             foreign += b->acted_count[f];
-        cr_assert_gt(foreign, 0, "beta credits no mirror to its leader's family (seed %llu)",
-                     seed);
+        cr_assert_gt(foreign, 0, "beta credits no mirror to its leader's family (seed %llu)", seed);
     }
     stp_summary_free(&s);
     for (int k = 0; k < POPS; k++)
         stp_venues_destroy(vs[k]);
+    stp_config_destroy(cfg);
+}
+
+/* Reads the attribution datasets of `group` in `file` into buf (shares,
+ * counts, lift, population share), for a bitwise comparison. */
+static void read_first_movers(const char *file, const char *group, double *buf, int n)
+{
+    static const char *const cols[] = {"population_share", "cascade_share", "acted_share", "lift"};
+    char name[300];
+    for (int i = 0; i < 4; i++) {
+        snprintf(name, sizeof name, "%s/attribution/first_movers/%s", group, cols[i]);
+        read_col(file, name, buf + i * n);
+    }
+}
+
+/* Two shards merged (each population's batches in one shard, so the merge
+ * draws the venues of populations whose batches it never simulated):
+ * every venue's attribution and the system's are the one-process run's,
+ * bit for bit, and so are every venue's sample rows. */
+Test(venue_attribution, a_merge_of_shards_attributes_like_one_run)
+{
+    const unsigned long long seed = test_seed();
+    static const char *const groups[] = {"/variants/base", "/variants/base/venues/alpha",
+                                         "/variants/base/venues/beta"};
+    char text[4096], full[300], shard[2][300], merged[300], name[300];
+    const char *shards[2] = {shard[0], shard[1]};
+    static double a[4 * 8], b[4 * 8];
+    static float sa[2 * 120], sb[2 * 120];
+    stp_config *cfg = NULL;
+    stp_error err = {STP_OK, ""};
+    stp_run_opts o;
+    snprintf(text, sizeof text, config_fmt, 64, seed, POPS);
+    cr_assert_eq(stp_config_parse(&cfg, text, STP_SOURCE_DIR "/configs/t.json", NULL, 0, &err),
+                 STP_OK, "%s", err.msg);
+    snprintf(full, sizeof full, "%s/full.h5", dir);
+    snprintf(merged, sizeof merged, "%s/merged.h5", dir);
+    memset(&o, 0, sizeof o);
+    o.threads = 2;
+    o.out_path = full;
+    cr_assert_eq(stp_run(cfg, &o, &err), STP_OK, "%s", err.msg);
+    for (int i = 0; i < 2; i++) {
+        snprintf(shard[i], sizeof shard[i], "%s/s%d.h5", dir, i);
+        o.out_path = shard[i];
+        o.shard = i;
+        o.shards = 2;
+        cr_assert_eq(stp_run(cfg, &o, &err), STP_OK, "%s", err.msg);
+    }
+    cr_assert_eq(stp_merge(merged, shards, 2, 2, 0, &err), STP_OK, "%s", err.msg);
+    for (int g = 0; g < 3; g++) {
+        /* three families at most here (two of alpha's, beta's one) */
+        hid_t f = H5Fopen(merged, H5F_ACC_RDONLY, H5P_DEFAULT), d, sp;
+        hssize_t n;
+        snprintf(name, sizeof name, "%s/attribution/first_movers/lift", groups[g]);
+        cr_assert_geq(d = H5Dopen2(f, name, H5P_DEFAULT), 0, "%s", name);
+        sp = H5Dget_space(d);
+        n = H5Sget_simple_extent_npoints(sp);
+        H5Sclose(sp);
+        H5Dclose(d);
+        H5Fclose(f);
+        cr_assert(n >= 1 && n <= 8, "%s: %lld families", name, (long long)n);
+        read_first_movers(full, groups[g], a, (int)n);
+        read_first_movers(merged, groups[g], b, (int)n);
+        cr_assert_arr_eq(a, b, sizeof(double) * 4 * (size_t)n, "%s differs after the merge",
+                         groups[g]);
+    }
+    for (int v = 1; v < 3; v++) {
+        snprintf(name, sizeof name, "%s/samples/price", groups[v]);
+        hid_t f = H5Fopen(full, H5F_ACC_RDONLY, H5P_DEFAULT), d = H5Dopen2(f, name, H5P_DEFAULT);
+        cr_assert_geq(H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, sa), 0);
+        H5Dclose(d);
+        H5Fclose(f);
+        f = H5Fopen(merged, H5F_ACC_RDONLY, H5P_DEFAULT);
+        d = H5Dopen2(f, name, H5P_DEFAULT);
+        cr_assert_geq(H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, sb), 0);
+        H5Dclose(d);
+        H5Fclose(f);
+        cr_assert_arr_eq(sa, sb, sizeof sa, "%s differs after the merge", name);
+    }
     stp_config_destroy(cfg);
 }

@@ -74,7 +74,8 @@ stp_status stp_point_note_venues(stp_point_state *r, const stp_venues *vs, stp_e
         for (int j = 0; j < mi->n; j++) {
             const int lv = mi->leader_venue[j], fam = vs->pop[lv]->family[mi->leader_agent[j]];
             c[p->n_agents + j] =
-                (signed char)(fam >= 0 && fam < STP_MAX_FAMILIES ? lv * STP_MAX_FAMILIES + fam : -1);
+                (signed char)(fam >= 0 && fam < STP_MAX_FAMILIES ? lv * STP_MAX_FAMILIES + fam
+                                                                 : -1);
         }
     }
     for (int v = 0; v <= nv; v++)
@@ -146,8 +147,8 @@ static stp_status venue_table(const stp_venue_families *vf, int v, family_list *
     long long n = 0;
     offset[0] = 0;
     for (int k = 0; k < vf->k; k++) {
-        const int lo = v < 0 ? 0 : vf->base[k][v], hi = v < 0 ? vf->base[k][vf->n_venues]
-                                                              : vf->base[k][v + 1];
+        const int lo = v < 0 ? 0 : vf->base[k][v],
+                  hi = v < 0 ? vf->base[k][vf->n_venues] : vf->base[k][v + 1];
         for (int a = lo; a < hi; a++) {
             const int c = vf->code[k][a];
             if (!l) {

@@ -87,7 +87,7 @@ static void venues_fill(const void *ctx, int r, char (*cells)[CELL_MAX])
  * on its cascade paths with the lift, "-" for a family it lacks. */
 typedef struct movers_ctx {
     const stp_variant_summary *vs;
-    const stp_attribution *cols; /* the families of the columns */
+    const stp_attribution *cols;       /* the families of the columns */
     int row_venue[STP_MAX_VENUES + 1]; /* -1: the system */
     int md;
 } movers_ctx;
