@@ -347,15 +347,35 @@ def cascade_probability(f):
     return fig
 
 
-def sample_paths(f, variant=None):
-    """The first K paths' price, pool depth, synchronisation and liquidations."""
+def venue_samples(f, variant=None):
+    """Each venue's sample series of a multi-venue run, in the config's venue
+    order: {venue: {"price", "pool_depth", "sync", "liquidations": [K][T],
+    "dt_s"}}; {} for a one-venue file (its samples/ are the only ones)."""
     variant = variant or variants(f)[0]
-    s = f["variants"][variant]["samples"]
+    v = f["variants"][variant]
+    if "venues" not in v:
+        return {}
+    out = {}
+    for ven in config(f).get("venues", []):
+        s = v["venues"][ven["name"]]["samples"]
+        out[ven["name"]] = {k: s[k][:] for k in ("price", "pool_depth", "sync", "liquidations")
+                            if k in s}
+        out[ven["name"]]["dt_s"] = float(s.attrs.get("dt_s", 1.0))
+    return out
+
+
+def sample_paths(f, variant=None, venue=None):
+    """The first K paths' price, pool depth, synchronisation and liquidations
+    (venue: that venue's series and cascades; else the variant's, which are
+    the first venue's with several)."""
+    variant = variant or variants(f)[0]
+    g = f["variants"][variant] if venue is None else f["variants"][variant]["venues"][venue]
+    s = g["samples"]
     dt = float(s.attrs.get("dt_s", 1.0))
     fig, axes = plt.subplots(2, 2, figsize=(11, 6), sharex=True)
     panels = (("price", "price (USD)"), ("pool_depth", "pool depth (USD)"),
               ("sync", "share of agents acting"), ("liquidations", "liquidated (USD / step)"))
-    cascade = f["variants"][variant]["outcomes/cascade"][:]
+    cascade = g["outcomes/cascade"][:]
     for ax, (key, label) in zip(axes.flat, panels):
         data = s[key][:]
         t = np.arange(data.shape[1]) * dt
@@ -368,7 +388,8 @@ def sample_paths(f, variant=None):
             ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_money))
     for ax in axes[1]:
         ax.set_xlabel("time (s)")
-    fig.suptitle(f"{variant}: the first {s['price'].shape[0]} paths (red: cascades)")
+    where = variant if venue is None else f"{variant}, venue {venue}"
+    fig.suptitle(f"{where}: the first {s['price'].shape[0]} paths (red: cascades)")
     fig.tight_layout()
     return fig
 
@@ -407,11 +428,14 @@ def population(f):
     return fig
 
 
-def attribution(f, variant=None):
+def attribution(f, variant=None, venue=None):
     """Which shock kinds the worst 1% and the cascades carry, against all
-    paths, and which family moved first on cascades against its share."""
+    paths, and which family moved first on cascades against its share
+    (venue: that venue's, a mirror under its leader's family; else the
+    variant's, with several venues the system's)."""
     variant = variant or variants(f)[0]
-    a = f["variants"][variant]["attribution"]
+    g = f["variants"][variant] if venue is None else f["variants"][variant]["venues"][venue]
+    a = g["attribution"]
     kinds, groups = _strings(a["kinds"]), _strings(a["groups"])
     share = a["share"][:]
     fig, (ax_k, ax_f) = plt.subplots(1, 2, figsize=(12, 4))
@@ -434,7 +458,8 @@ def attribution(f, variant=None):
         if np.isfinite(lift) and lift > 0:
             ax_f.annotate(f"lift {lift:.2g}", (xi + 0.2, 0), textcoords="offset points",
                           xytext=(0, 2), ha="center", fontsize=7, rotation=90, va="bottom")
-    fig.suptitle(f"{variant}: tail attribution and who moved first")
+    where = variant if venue is None else f"{variant}, venue {venue}"
+    fig.suptitle(f"{where}: tail attribution and who moved first")
     fig.tight_layout()
     return fig
 

@@ -47,6 +47,8 @@ HEADER_FLOOR = {
     # from Philox as the paths do)
     "hd": "util", "fmath": "util", "rng": "util",
     "liquidation": "model", "link": "model", "system_outcomes": "model",
+    "system_step": "model", "block_venues": "model",
+    "venues_view": "sim",  # the kernel's view of the world's venues
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 

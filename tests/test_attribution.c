@@ -227,6 +227,83 @@ Test(attribution, a_first_mover_outside_the_population_is_refused)
     hand_free(&h);
 }
 
+/* stp_attribution_compute_table (DESIGN §10: a venue's agents, whose
+ * mirrors differ by population): population 0 has 3 agents, population 1
+ * has 5, paths 0..2 are population 0's and 3..5 population 1's. An index
+ * is read in its own population's agents: agent 4 is population 1's
+ * (beta) and no agent of population 0, where it is refused; the mix is over
+ * all 8 agents. */
+Test(attribution, a_table_of_unequal_populations_reads_each_its_own_agents)
+{
+    static const int kinds[1] = {GAP};
+    static const long long offset[3] = {0, 3, 8};
+    static const signed char fam[8] = {0, 1, 1, /* population 1: */ 1, 0, 0, 1, 0};
+    stp_attr_table t = {2, 2, 3, offset, fam, {"alpha", "beta"}};
+    stp_error err = {STP_OK, ""};
+    stp_attribution a;
+    hand h;
+    hand_alloc(&h, 6, 1, kinds);
+    path(&h, 0, 0, 1, 1, 0);  /* alpha */
+    path(&h, 1, 0, 1, 1, 2);  /* beta */
+    path(&h, 2, 0, 1, 0, 1);  /* beta, no cascade */
+    path(&h, 3, 0, 1, 1, 4);  /* population 1's agent 4: alpha */
+    path(&h, 4, 0, 1, 1, 1);  /* alpha */
+    path(&h, 5, 0, 1, 1, -1); /* nobody */
+    cr_assert_eq(stp_attribution_compute_table(&a, &h.src, &t, &err), STP_OK, "%s", err.msg);
+    cr_assert_eq(a.n_families, 2);
+    cr_assert_str_eq(a.families[1], "beta");
+    EXACT(a.population_share[0], 4.0 / 8.0);
+    EXACT(a.population_share[1], 4.0 / 8.0);
+    cr_assert_eq(a.cascade_count[0], 3);
+    cr_assert_eq(a.cascade_count[1], 1);
+    cr_assert_eq(a.acted_count[0], 3);
+    cr_assert_eq(a.acted_count[1], 2);
+    EXACT(a.cascade_share[0], 3.0 / 4.0);
+    EXACT(a.lift[0], (3.0 / 4.0) / (4.0 / 8.0));
+    path(&h, 1, 0, 1, 1, 4); /* population 0 has agents 0..2 only */
+    cr_assert_eq(stp_attribution_compute_table(&a, &h.src, &t, &err), STP_EIO);
+    cr_assert(strstr(err.msg, "path 1") != NULL, "%s", err.msg);
+    hand_free(&h);
+}
+
+/* Populations of equal size: the table gives the ensemble's figures bit
+ * for bit (the same sums in the same order), fresh seed. */
+Test(attribution, a_table_of_equal_populations_is_the_ensembles)
+{
+    static const int kinds[2] = {GAP, DELAY};
+    enum { NP = 300, K = 3, NA = 7 };
+    uint64_t st = test_seed();
+    long long offset[K + 1];
+    signed char fam[K * NA];
+    stp_attr_table t;
+    stp_attr_agents ag;
+    stp_error err = {STP_OK, ""};
+    stp_attribution a, b;
+    hand h;
+    hand_alloc(&h, NP, 2, kinds);
+    hand_population(&h);
+    for (int i = 0; i < K * NA; i++)
+        fam[i] = (signed char)(next_u64(&st) % 2);
+    for (int k = 0; k <= K; k++)
+        offset[k] = (long long)k * NA;
+    for (long long p = 0; p < NP; p++) {
+        path(&h, p, (double)(next_u64(&st) % 1000), 0.5 + (double)(next_u64(&st) % 100) / 50.0,
+             (int)(next_u64(&st) % 2), (int)(next_u64(&st) % (NA + 1)) - 1);
+        for (int sl = 0; sl < 2; sl++)
+            if (next_u64(&st) % 2) shock(&h, p, sl, -0.1f, (float)(next_u64(&st) % 100));
+    }
+    memset(&t, 0, sizeof t);
+    t.n_pops = K, t.n_families = 2, t.paths_per_pop = NP / K, t.offset = offset, t.family = fam;
+    t.family_name[0] = "alpha", t.family_name[1] = "beta";
+    ag = stp_population_families(&h.pop);
+    ag.n_agents = NA;
+    cr_assert_eq(stp_attribution_compute_table(&a, &h.src, &t, &err), STP_OK, "%s", err.msg);
+    cr_assert_eq(stp_attribution_compute_ensemble(&b, &h.src, ag, fam, NP / K, &err), STP_OK, "%s",
+                 err.msg);
+    cr_assert_eq(memcmp(&a, &b, sizeof a), 0, "the table's figures are not the ensemble's");
+    hand_free(&h);
+}
+
 /* Random columns over 9,000 paths (three row blocks of 4096), fresh seed:
  * the streaming function against a direct computation that sorts every
  * path and holds every row. Relative 1e-12: both sum in path order, so

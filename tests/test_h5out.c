@@ -1254,6 +1254,130 @@ Test(h5out, venue_stats_round_trip_through_the_reader, .init = setup_venues,
     stp_summary_free(&s);
 }
 
+/* Samples with a row per venue (outcomes.h's layout: venue v's row of
+ * path p at (v K + p) T): every venue's under its group, the first's also
+ * where a one-venue file keeps its samples. Venue v's floats are the
+ * fixture's plus v * 1000, so a misplaced row shows. */
+Test(h5out, every_venues_samples_sit_under_its_group, .init = setup_venues,
+     .fini = teardown_venues)
+{
+    static const char *const series[4] = {"price", "pool_depth", "sync", "liquidations"};
+    static float rows[4][N_VEN * K * T];
+    const float *one[4] = {fx->samples.price, fx->samples.pool_depth, fx->samples.sync,
+                           fx->samples.liquidations};
+    float got[K * T];
+    double dt = 0;
+    char name[160];
+    hsize_t dims[2];
+    for (int i = 0; i < 4; i++)
+        for (int v = 0; v < N_VEN; v++)
+            for (int j = 0; j < K * T; j++)
+                rows[i][v * K * T + j] = one[i][j] + 1000.0f * (float)v;
+    fx->samples.n_venues = N_VEN;
+    fx->samples.price = rows[0], fx->samples.pool_depth = rows[1];
+    fx->samples.sync = rows[2], fx->samples.liquidations = rows[3];
+    write_ok();
+    hid_t f = open_ro(fx->path);
+    for (int i = 0; i < 4; i++) {
+        snprintf(name, sizeof name, "/variants/baseline/samples/%s", series[i]);
+        cr_assert_eq(read_all(f, name, H5T_NATIVE_FLOAT, got, dims), 2);
+        cr_assert(dims[0] == K && dims[1] == T, "%s is %llu x %llu", name, dims[0], dims[1]);
+        cr_assert_arr_eq(got, rows[i], sizeof got, "%s", name);
+        for (int v = 0; v < N_VEN; v++) {
+            snprintf(name, sizeof name, "/variants/baseline/venues/%s/samples/%s", VENUE_NAMES[v],
+                     series[i]);
+            cr_assert_eq(read_all(f, name, H5T_NATIVE_FLOAT, got, dims), 2);
+            cr_assert(dims[0] == K && dims[1] == T, "%s is %llu x %llu", name, dims[0], dims[1]);
+            cr_assert_arr_eq(got, rows[i] + v * K * T, sizeof got, "%s", name);
+        }
+    }
+    snprintf(name, sizeof name, "/variants/baseline/venues/%s/samples", VENUE_NAMES[N_VEN - 1]);
+    attr_num(f, name, "dt_s", H5T_NATIVE_DOUBLE, &dt);
+    cr_assert_eq(dt, 1.0);
+    H5Fclose(f);
+}
+
+/* An attribution whose every figure is drawn (fresh seed), over two
+ * families, so a round trip that mixed up venues shows. */
+static void fill_attribution(stp_attribution *a, uint64_t *st)
+{
+    memset(a, 0, sizeof *a);
+    a->computed = 1;
+    a->n_kinds = STP_ATTR_KINDS;
+    for (int g = 0; g < STP_ATTR_GROUPS; g++) {
+        a->paths[g] = 1 + (long long)(next_u64(st) % N_PATHS);
+        a->weight[g] = unit_draw(st) * 1000.0;
+        for (int k = 0; k < STP_ATTR_KINDS; k++) {
+            a->share[g][k] = unit_draw(st);
+            a->mean_size[g][k] = -unit_draw(st);
+            a->mean_time_s[g][k] = 600.0 * unit_draw(st);
+        }
+    }
+    a->n_families = 2;
+    snprintf(a->families[0], sizeof a->families[0], "consensus_mlp");
+    snprintf(a->families[1], sizeof a->families[1], "drawdown_rule");
+    for (int f = 0; f < 2; f++) {
+        a->population_share[f] = unit_draw(st);
+        a->cascade_share[f] = unit_draw(st);
+        a->cascade_count[f] = (long long)(next_u64(st) % 500);
+        a->acted_share[f] = unit_draw(st);
+        a->acted_count[f] = (long long)(next_u64(st) % 900);
+        a->lift[f] = 2.0 * unit_draw(st);
+    }
+}
+
+/* Each venue's attribution under its group, the system's where a one-venue
+ * file keeps its own; both read back through the summary reader, and the
+ * summary's Venues section shows who moved first on each venue. */
+Test(h5out, every_venues_attribution_sits_under_its_group, .init = setup_venues,
+     .fini = teardown_venues)
+{
+    uint64_t st = test_seed() ^ 0xa77u;
+    stp_attribution va[N_VEN];
+    stp_summary s;
+    char name[200];
+    for (int i = 0; i < N_VEN; i++)
+        fill_attribution(&va[i], &st);
+    fill_attribution(&fx->var[0].attribution, &st);
+    fx->var[0].venue_attribution = va;
+    read_back(&s); /* writes the file */
+    hid_t f = open_ro(fx->path);
+    for (int i = 0; i < N_VEN; i++) {
+        double lift[2];
+        hsize_t dims[2];
+        snprintf(name, sizeof name, "/variants/baseline/venues/%s/attribution/first_movers/lift",
+                 VENUE_NAMES[i]);
+        cr_assert_eq(read_all(f, name, H5T_NATIVE_DOUBLE, lift, dims), 1);
+        cr_assert(dims[0] == 2 && lift[0] == va[i].lift[0] && lift[1] == va[i].lift[1], "%s",
+                  name);
+    }
+    cr_assert_gt(H5Lexists(f, "/variants/baseline/attribution/first_movers", H5P_DEFAULT), 0);
+    H5Fclose(f);
+    cr_assert_not_null(s.variants[0].venue_attribution);
+    for (int i = 0; i < N_VEN; i++) {
+        const stp_attribution *a = &s.variants[0].venue_attribution[i];
+        cr_assert(a->computed && a->n_families == 2, "%s", VENUE_NAMES[i]);
+        cr_assert_arr_eq(a->cascade_count, va[i].cascade_count, sizeof(long long) * 2, "%s",
+                         VENUE_NAMES[i]);
+        cr_assert_arr_eq(a->share, va[i].share, sizeof a->share, "%s", VENUE_NAMES[i]);
+        cr_assert_arr_eq(a->lift, va[i].lift, sizeof(double) * 2, "%s", VENUE_NAMES[i]);
+    }
+    cr_assert_arr_eq(s.variants[0].attribution.lift, fx->var[0].attribution.lift,
+                     sizeof(double) * 2);
+    {
+        char *text = print_to_string(&s, STP_SUMMARY_TEXT);
+        char *md = print_to_string(&s, STP_SUMMARY_MARKDOWN);
+        char *json = print_to_string(&s, STP_SUMMARY_JSON);
+        cr_expect_not_null(strstr(text, "who moved first on each venue's cascades"), "%s", text);
+        cr_expect_not_null(strstr(text, "system"), "%s", text);
+        cr_expect_not_null(strstr(md, "Who moved first on each venue's cascades"), "%s", md);
+        cr_expect_not_null(strstr(json, "\"attribution\""), "%s", json);
+        free(text), free(md), free(json);
+    }
+    stp_summary_free(&s);
+    fx->var[0].venue_attribution = NULL;
+}
+
 /* One venue: no venue object at all, so the file is what it always was. */
 Test(h5out, a_single_venue_file_has_no_venue_objects, .init = setup, .fini = teardown)
 {

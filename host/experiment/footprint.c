@@ -58,6 +58,11 @@ stp_footprint stp_footprint_estimate(const stp_config *cfg, int n_params, int th
         stp_config_destroy(own);
     }
     f.batch_bytes += batch * 8.0 * (stp_outcome_columns(cfg->n_venues) - STP_N_OUTCOMES);
+    { /* every venue's sample rows (outcomes.h): one_venue counted the first's */
+        const double sampled = cfg->output.sample_paths < paths ? cfg->output.sample_paths : paths;
+        f.batch_bytes += (cfg->n_venues - 1) * sampled * (cfg->time.horizon_s / cfg->time.dt_s) *
+                         4.0 * SAMPLE_SERIES;
+    }
     f.total_bytes = f.population_bytes + f.workspace_bytes + f.batch_bytes + f.summary_bytes;
     return f;
 }

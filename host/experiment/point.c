@@ -45,6 +45,7 @@ void stp_point_free(stp_point_state *r)
     stp_scenario_plan_destroy(r->plan);
     stp_population_destroy(r->pop);
     stp_venues_destroy(r->venues);
+    stp_point_free_venue_families(r);
     stp_ensemble_free(&r->ens);
     free(r->family);
     free(r->drawn);
@@ -66,7 +67,9 @@ static stp_status alloc_outputs(stp_point_state *r, const stp_config *cfg, int n
     const long long n = cfg->run.paths;
     const long long b = n < cfg->run.batch ? n : cfg->run.batch;
     const int k = cfg->output.sample_paths < n ? cfg->output.sample_paths : (int)n;
-    const size_t cells = (size_t)k * (size_t)n_steps;
+    /* DESIGN §10: a row per venue of each sampled path (outcomes.h's layout) */
+    const int n_venues = cfg->n_venues >= 2 ? cfg->n_venues : 1;
+    const size_t cells = (size_t)n_venues * (size_t)k * (size_t)n_steps;
     int m;
     r->out.n = b;
     /* DESIGN §10: over two or more venues the record has the contagion and
@@ -76,6 +79,7 @@ static stp_status alloc_outputs(stp_point_state *r, const stp_config *cfg, int n
         if (STP_ALLOC(err, r->out.v[m], b)) return err->status;
     r->samples.k = k;
     r->samples.n_steps = n_steps;
+    r->samples.n_venues = n_venues;
     r->samples.dt_s = (float)cfg->time.dt_s;
     if (STP_ALLOC(err, r->samples.price, cells) || STP_ALLOC(err, r->samples.pool_depth, cells) ||
         STP_ALLOC(err, r->samples.sync, cells) || STP_ALLOC(err, r->samples.liquidations, cells))
@@ -193,6 +197,7 @@ static stp_status use_venues(stp_point_state *r, stp_sim_ctx *ctx, int k, stp_er
         r->pop_s += stp_point_now_s() - t0;
         r->pop_draws++;
         note_population(r, r->cur_venues->pop[0]);
+        if ((st = stp_point_note_venues(r, r->cur_venues, err)) != STP_OK) return st;
     }
     ctx->venues = k == 0 ? r->venues : r->cur_venues;
     ctx->pop = ctx->venues->pop[0];
@@ -566,6 +571,17 @@ static stp_status draw_the_rest(stp_point_state *r, stp_error *err)
     for (k = 1; k < r->ens.k; k++) {
         stp_population *p = NULL;
         stp_status st;
+        if (r->venues && !stp_point_venues_noted(r, k)) { /* every venue's (attribution) */
+            stp_venues *vs = NULL;
+            const double t0 = stp_point_now_s();
+            if ((st = stp_venues_create(&vs, r->cfg, k, err)) != STP_OK) return st;
+            r->pop_s += stp_point_now_s() - t0;
+            r->pop_draws++;
+            note_population(r, vs->pop[0]); /* venue 0's, as use_venues notes it */
+            st = stp_point_note_venues(r, vs, err);
+            stp_venues_destroy(vs);
+            if (st != STP_OK) return st;
+        }
         if (r->drawn[k]) continue;
         if ((st = draw_population(r, k, &p, err)) != STP_OK) return st;
         stp_population_destroy(p);
@@ -592,7 +608,11 @@ stp_status stp_point_run(stp_point_state *r, int index, const stp_run_opts *o, i
         r->pop_s += stp_point_now_s() - t0;
         r->pop_draws++;
     }
-    if (r->venues) ctx.prm = r->venues->prm[0];
+    if (r->venues) { /* population 0's families, afresh for this run (attribution) */
+        ctx.prm = r->venues->prm[0];
+        stp_point_free_venue_families(r);
+        if ((st = stp_point_note_venues(r, r->venues, err)) != STP_OK) return st;
+    }
     if ((st = ensemble_init(r, err)) != STP_OK ||
         (!r->pop && (st = r->venues ? first_venue_population(r)
                                     : draw_population(r, 0, &r->pop, err)) != STP_OK) ||
@@ -620,9 +640,8 @@ stp_status stp_point_run(stp_point_state *r, int index, const stp_run_opts *o, i
     if ((st = stp_scenario_table_from_plan(&r->scen, r->plan, 0, 1, err)) != STP_OK) return st;
     if ((st = summarise(r, cfg, &r->ck, err)) != STP_OK) return st;
     point_results(r);
-    /* attribution by family across venues is not built: none (computed 0) */
-    if (r->venues) return STP_OK;
     /* after point_results: it reads the paths through the writer's source */
+    if (r->venues) return stp_point_attribute_venues(r, err); /* DESIGN §10 */
     return stp_attribution_compute_ensemble(&r->var.attribution, &r->var.source,
                                             stp_population_families(r->pop), r->family,
                                             r->ens.paths, err);

@@ -22,6 +22,20 @@
 #include "stampede/scenario.h"
 #include "stampede/search.h"
 
+/* DESIGN §10: every population's agents of a multi-venue point, by the
+ * family each answers to (point_attribution.c). */
+typedef struct stp_venue_families {
+    int k, n_venues; /* populations; venues */
+    /* [k]: population k's agents in agent_base order (each venue's own, then
+     * its mirrors) as home venue * STP_MAX_FAMILIES + family in the home
+     * venue's population (a mirror's home: its leader's venue), -1 for
+     * none; NULL until population k is drawn */
+    signed char **code;
+    int (*base)[STP_MAX_VENUES + 1]; /* [k]: population k's agent_base */
+    int n_families[STP_MAX_VENUES];
+    char family_name[STP_MAX_VENUES][STP_MAX_FAMILIES][STP_NAME_MAX];
+} stp_venue_families;
+
 /* One point of the experiment. Memory is bounded by the batch: the
  * outcomes and scenario rows of one batch while it simulates, then one
  * outcome column (8 bytes a path) at a time when the statistics and the
@@ -52,6 +66,8 @@ typedef struct stp_point_state {
      * one venue */
     struct stp_venues *venues;
     struct stp_venues *cur_venues; /* population k > 0's venues of an ensemble; NULL */
+    stp_venue_families *vfam;      /* multi-venue: every population's families; else NULL */
+    stp_attribution *venue_attr;   /* [n_venues]: each venue's attribution; NULL */
 } stp_point_state;
 
 /* Progress over the whole experiment: this point's paths start at done0
@@ -104,6 +120,25 @@ void stp_point_column_name(const stp_config *cfg, int col, char *buf, size_t cap
 stp_status stp_point_summarise_venues(stp_point_state *r, const stp_config *cfg,
                                       const stp_checkpoint *ck, double *col, double *aux,
                                       const double *w, int reps, stp_error *err);
+
+/* point_attribution.c (DESIGN §10): notes the families of the agents of
+ * venues vs (population vs->pop[0]->index of the point; once each). */
+stp_status stp_point_note_venues(stp_point_state *r, const struct stp_venues *vs, stp_error *err);
+
+/* Whether population k's venues were noted. */
+int stp_point_venues_noted(const stp_point_state *r, int k);
+
+/* point_attribution.c: with every population noted and r->var's source
+ * set, the system's attribution into r->var.attribution (its first mover:
+ * the venue whose agent decided first, ties to the venue listed first)
+ * and each venue's into r->venue_attr (r->var.venue_attribution): from
+ * that venue's cascade, bad debt and first-mover columns, the path's
+ * weight and shocks, its agents' families, a mirror's its leader's.
+ * Nothing without venues. */
+stp_status stp_point_attribute_venues(stp_point_state *r, stp_error *err);
+
+/* Frees the families and the venues' attribution (NULL after). */
+void stp_point_free_venue_families(stp_point_state *r);
 
 /* The backend a run's checkpoint is keyed to: a merge's is its shards'. */
 const char *stp_point_backend_name(const stp_run_opts *o, int use_gpu);

@@ -21,7 +21,11 @@
 typedef struct batch_header {
     char magic[8];
     long long index, path0, n;
-    int n_metrics, n_steps, sample_rows, pad;
+    int n_metrics, n_steps, sample_rows;
+    /* 0: one row per sampled path (one venue; every file before DESIGN
+     * §10's per-venue rows, so a one-venue file is byte for byte what it
+     * was); V >= 2: each venue's rows, venue by venue, after the first's */
+    int sample_venues;
     unsigned long long checksum;    /* FNV-1a of the payload */
     unsigned long long fingerprint; /* the run's (the manifest's) */
 } batch_header;
@@ -232,21 +236,30 @@ static long long sample_rows(const stp_samples *s, long long path0, long long n)
 
 #define N_SAMPLE_SERIES 4
 
-static float *series(const stp_samples *s, int i)
+/* The batch's rows [path0, ...) of series i of venue v (outcomes.h's
+ * layout: venue v's rows sit v * k rows on). */
+static float *series(const stp_samples *s, int i, int v, long long path0)
 {
     float *const all[N_SAMPLE_SERIES] = {s->price, s->pool_depth, s->sync, s->liquidations};
-    return all[i];
+    return all[i] + ((size_t)v * (size_t)s->k + (size_t)path0) * (size_t)s->n_steps;
+}
+
+/* The header's sample_venues of a run's samples: 0 with one row a path. */
+static int sample_venues(const stp_samples *s)
+{
+    return s->n_venues > 1 ? s->n_venues : 0;
 }
 
 stp_status stp_checkpoint_save(const stp_checkpoint *ck, int index, long long path0, long long n,
                                const stp_outcomes *out, const stp_samples *samples, stp_error *err)
 {
-    const void *parts[1 + STP_MAX_OUTCOME_COLS + N_SAMPLE_SERIES];
-    size_t lens[1 + STP_MAX_OUTCOME_COLS + N_SAMPLE_SERIES];
+    const void *parts[1 + STP_MAX_OUTCOME_COLS + STP_MAX_VENUES * N_SAMPLE_SERIES];
+    size_t lens[1 + STP_MAX_OUTCOME_COLS + STP_MAX_VENUES * N_SAMPLE_SERIES];
     const long long rows = sample_rows(samples, path0, n);
+    const int nv = sample_venues(samples) > 0 ? sample_venues(samples) : 1;
     batch_header h;
     char path[1200];
-    int m, k = 1;
+    int m, v, k = 1;
     memset(&h, 0, sizeof h);
     memcpy(h.magic, MAGIC, 8);
     h.index = index;
@@ -255,16 +268,18 @@ stp_status stp_checkpoint_save(const stp_checkpoint *ck, int index, long long pa
     h.n_metrics = ck->n_cols;
     h.n_steps = samples->n_steps;
     h.sample_rows = (int)rows;
+    h.sample_venues = sample_venues(samples);
     h.checksum = STP_FNV_OFFSET;
     h.fingerprint = ck->fingerprint;
     for (m = 0; m < ck->n_cols; m++, k++) {
         parts[k] = out->v[m] + (path0 - out->base);
         lens[k] = sizeof(double) * (size_t)n;
     }
-    for (m = 0; rows > 0 && m < N_SAMPLE_SERIES; m++, k++) {
-        parts[k] = series(samples, m) + (size_t)path0 * (size_t)samples->n_steps;
-        lens[k] = sizeof(float) * (size_t)rows * (size_t)samples->n_steps;
-    }
+    for (v = 0; rows > 0 && v < nv && v < STP_MAX_VENUES; v++)
+        for (m = 0; m < N_SAMPLE_SERIES; m++, k++) {
+            parts[k] = series(samples, m, v, path0);
+            lens[k] = sizeof(float) * (size_t)rows * (size_t)samples->n_steps;
+        }
     for (m = 1; m < k; m++)
         h.checksum = stp_fnv1a(h.checksum, parts[m], lens[m]);
     parts[0] = &h;
@@ -285,24 +300,26 @@ int stp_checkpoint_load(const stp_checkpoint *ck, int index, long long path0, lo
 {
     const long long rows = sample_rows(samples, path0, n);
     const size_t row_len = (size_t)rows * (size_t)samples->n_steps;
+    const int nv = sample_venues(samples) > 0 ? sample_venues(samples) : 1;
     unsigned long long h = STP_FNV_OFFSET;
     batch_header hd;
     char path[1200];
-    int m, ok = 1;
+    int m, v, ok = 1;
     FILE *f;
     batch_path(ck, index, path, sizeof path);
     if ((f = fopen(path, "rb")) == NULL) return 0;
     if (fread(&hd, sizeof hd, 1, f) != 1 || memcmp(hd.magic, MAGIC, 8) != 0 || hd.index != index ||
         hd.path0 != path0 || hd.n != n || hd.fingerprint != ck->fingerprint ||
-        hd.n_metrics != ck->n_cols || hd.n_steps != samples->n_steps || hd.sample_rows != rows)
-        ok = 0;
+        hd.n_metrics != ck->n_cols || hd.n_steps != samples->n_steps || hd.sample_rows != rows ||
+        hd.sample_venues != sample_venues(samples) || nv > STP_MAX_VENUES)
+        ok = 0; /* (a multi-venue batch saved before its venues' rows: recomputed) */
     /* Read into the run's arrays; a bad checksum leaves garbage there, but
      * the batch is then recomputed and overwrites it. */
     for (m = 0; ok && m < ck->n_cols; m++)
         ok = read_exact(f, out->v[m] + (path0 - out->base), sizeof(double) * (size_t)n, &h) == 0;
-    for (m = 0; ok && rows > 0 && m < N_SAMPLE_SERIES; m++)
-        ok = read_exact(f, series(samples, m) + (size_t)path0 * (size_t)samples->n_steps,
-                        sizeof(float) * row_len, &h) == 0;
+    for (v = 0; ok && rows > 0 && v < nv; v++)
+        for (m = 0; ok && m < N_SAMPLE_SERIES; m++)
+            ok = read_exact(f, series(samples, m, v, path0), sizeof(float) * row_len, &h) == 0;
     ok = ok && fgetc(f) == EOF && h == hd.checksum;
     fclose(f);
     return ok;

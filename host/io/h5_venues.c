@@ -7,9 +7,15 @@
  *   venues/<name>/outcomes/<metric>, .../t_cascade_s         per path
  *   venues/<name>/stats/<metric>, .../t_cascade_s
  *   venues/<name>/cascade                                   P(its cascade)
+ *   venues/<name>/samples/<series>     its rows of the first k paths (the
+ *                                   variant's samples/ are the first venue's)
+ *   venues/<name>/attribution/       its tail attribution and first movers
+ *                                   (the variant's attribution/ is the system's)
  * /venues tracks creation order: the config's venue order. */
 #include "h5_venues.h"
 
+#include "h5_attribution.h"
+#include "h5_samples.h"
 #include "h5_stats.h"
 
 #include <stdio.h>
@@ -101,7 +107,10 @@ static int write_venue(hid_t vsg, const stp_variant_results *v, int i, double *b
         if (stp_h5_write_metric_stats(sub, names[m], &v->venue_stats[i * STP_N_VENUE_OUTCOMES + m],
                                       err))
             goto fail;
-    if (stp_h5_write_cascade(g, "cascade", &v->venue_cascade[i], err)) goto fail;
+    if (stp_h5_write_cascade(g, "cascade", &v->venue_cascade[i], err) ||
+        stp_h5_write_samples(g, v->samples, i, err) ||
+        (v->venue_attribution && stp_h5_write_attribution(g, &v->venue_attribution[i], err)))
+        goto fail;
     rc = 0;
 fail:
     stp_h5_close(sub);
@@ -160,7 +169,9 @@ static int read_venue(hid_t vsg, const char *name, stp_variant_summary *vs, int 
         if (stp_h5_read_metric(st, venue_metric_name(m),
                                &vs->venue_stats[i * STP_N_VENUE_OUTCOMES + m], err))
             goto fail;
-    if (stp_h5_read_cascade(g, "cascade", &vs->venue_cascade[i], err)) goto fail;
+    if (stp_h5_read_cascade(g, "cascade", &vs->venue_cascade[i], err) ||
+        stp_h5_read_attribution(g, &vs->venue_attribution[i], err))
+        goto fail;
     rc = 0;
 fail:
     stp_h5_close(st);
@@ -215,7 +226,9 @@ int stp_h5_read_venues(hid_t vg, stp_variant_summary *vs, stp_error *err)
         stp_h5_blame(err, vg, "venues", NULL);
         goto fail;
     }
-    if (STP_ALLOC(err, vs->venue_stats, (size_t)info.nlinks * STP_N_VENUE_OUTCOMES)) goto fail;
+    if (STP_ALLOC(err, vs->venue_stats, (size_t)info.nlinks * STP_N_VENUE_OUTCOMES) ||
+        STP_ALLOC(err, vs->venue_attribution, (size_t)info.nlinks))
+        goto fail;
     for (hsize_t i = 0; i < info.nlinks; i++) {
         char name[STP_NAME_MAX];
         if (STP_H5_CHECK(err, H5Lget_name_by_idx(g, ".", H5_INDEX_CRT_ORDER, H5_ITER_INC, i, name,

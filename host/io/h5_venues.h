@@ -1,7 +1,8 @@
 /* h5_venues.h: a multi-venue variant's extra objects in the results file
  * (DESIGN §10, docs/results.md "Venues"): the system's contagion columns
  * and their statistics, the contagion probabilities, and one group per
- * venue with its outcomes, statistics and P(cascade). Private to io/. */
+ * venue with its outcomes, statistics, P(cascade) and sample series.
+ * Private to io/. */
 #ifndef STAMPEDE_H5_VENUES_H
 #define STAMPEDE_H5_VENUES_H
 

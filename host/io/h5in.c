@@ -227,6 +227,7 @@ void stp_summary_free(stp_summary *s)
     for (i = 0; s->variants && i < s->n_variants; i++) {
         stp_ensemble_free(&s->variants[i].ensemble);
         free(s->variants[i].venue_stats);
+        free(s->variants[i].venue_attribution);
     }
     free(s->variants);
     free(s->comparison.rows);

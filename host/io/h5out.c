@@ -19,6 +19,7 @@
 #include "h5_ensemble.h"
 #include "h5_comparison.h"
 #include "h5_plan.h"
+#include "h5_samples.h"
 #include "h5_search.h"
 #include "h5_seal.h"
 #include "h5_stats.h"
@@ -222,27 +223,6 @@ fail:
     return rc;
 }
 
-static int write_samples(hid_t vg, const stp_samples *s, stp_error *err)
-{
-    hid_t g = -1;
-    int rc = -1;
-    if (stp_h5_make_group(vg, "samples", 0, &g, err)) goto fail;
-    if (s && s->k > 0 && s->n_steps > 0) {
-        const hsize_t dims[2] = {(hsize_t)s->k, (hsize_t)s->n_steps};
-        const hid_t f32 = H5T_IEEE_F32LE, mf32 = H5T_NATIVE_FLOAT;
-        if (stp_h5_attr_f64(g, ".", "dt_s", (double)s->dt_s, err) ||
-            stp_h5_write_dataset(g, "price", f32, mf32, 2, dims, s->price, 1, err) ||
-            stp_h5_write_dataset(g, "pool_depth", f32, mf32, 2, dims, s->pool_depth, 1, err) ||
-            stp_h5_write_dataset(g, "sync", f32, mf32, 2, dims, s->sync, 1, err) ||
-            stp_h5_write_dataset(g, "liquidations", f32, mf32, 2, dims, s->liquidations, 1, err))
-            goto fail;
-    }
-    rc = 0;
-fail:
-    stp_h5_close(g);
-    return rc;
-}
-
 /* Copies rows idx[0..n) of a [row][width] array of `size`-byte elements. */
 static void gather_rows(void *dst, const void *src, size_t size, size_t width, const long long *idx,
                         int n)
@@ -342,7 +322,7 @@ static int write_variant(hid_t variants, const stp_variant_results *v, stp_error
         stp_h5_attr_i64(g, ".", "paths_done", v->paths_done, err) ||
         write_outcomes(g, &v->source, err) || write_scenarios(g, &v->source, err) ||
         write_stats(g, v, err) || stp_h5_write_cascade(g, "cascade", &v->cascade, err) ||
-        write_histograms(g, v->hist, err) || write_samples(g, v->samples, err) ||
+        write_histograms(g, v->hist, err) || stp_h5_write_samples(g, v->samples, 0, err) ||
         write_worst(g, v, err) || stp_h5_write_attribution(g, &v->attribution, err) ||
         (v->ensemble && stp_h5_write_ensemble(g, v->ensemble, err)) ||
         (v->plan && stp_h5_write_plan(g, v->plan, err)) ||

@@ -94,9 +94,18 @@ void stp_report_attribution(FILE *f, const stp_variant_summary *vs, int md)
         fputs(md ? "No path drew a shock.\n" : "  no path drew a shock\n", f);
     }
     if (acted == 0) return;
-    fputs(md ? "\nWho moved first: the family of the first agent to decide.\n\n"
-             : "\n  who moved first: the family of the first agent to decide\n",
-          f);
+    if (vs->n_venues >= 2) /* DESIGN §10: the system's */
+        fputs(md ? "\nWho moved first: the family of the first agent to decide, on the venue "
+                   "where one decided first (ties: the venue listed first; each venue's under "
+                   "Venues).\n\n"
+                 : "\n  who moved first: the family of the first agent to decide, on the venue "
+                   "where one decided first (ties: the venue listed first; each venue's under "
+                   "venues)\n",
+              f);
+    else
+        fputs(md ? "\nWho moved first: the family of the first agent to decide.\n\n"
+                 : "\n  who moved first: the family of the first agent to decide\n",
+              f);
     const grid g = {1 + a->n_families, 5, attr_family_fill, &x};
     stp_grid_print(f, &g, md);
 }

@@ -130,6 +130,8 @@ static void json_venues(stp_json *w, const stp_variant_summary *v)
         stp_json_object(w, NULL);
         stp_json_str(w, "name", v->venue_name[i]);
         json_prob(w, "cascade", &v->venue_cascade[i]);
+        if (v->venue_attribution && v->venue_attribution[i].computed)
+            json_attribution(w, &v->venue_attribution[i]);
         stp_json_object(w, "stats");
         for (int m = 0; m < STP_N_VENUE_OUTCOMES; m++)
             if (m != STP_OUT_FIRST_MOVER) /* an agent index has no meaningful mean */

@@ -1,10 +1,11 @@
 /* venues_text.c: a multi-venue variant's "Venues" section (DESIGN §10) as
- * text or markdown (report.h): one row per venue, then the system's
- * contagion figures. */
+ * text or markdown (report.h): one row per venue, the system's contagion
+ * figures, and who moved first on each venue's cascades. */
 #include "report.h"
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 /* The highest quantile and ES level the venues' stats hold (one run uses
  * the same levels for every metric): the tail a reader of a cascade wants. */
@@ -80,6 +81,78 @@ static void venues_fill(const void *ctx, int r, char (*cells)[CELL_MAX])
     fmt_seconds(cells[6], CELL_MAX, quantile_at(vstat(vs, v, STP_VOUT_T_CASCADE_S), 0.5));
 }
 
+/* Who moved first, by venue: one row per venue whose attribution the file
+ * holds, then the system's; one column per family of the system's list
+ * (every venue's families), a cell that venue's share of the first movers
+ * on its cascade paths with the lift, "-" for a family it lacks. */
+typedef struct movers_ctx {
+    const stp_variant_summary *vs;
+    const stp_attribution *cols;       /* the families of the columns */
+    int row_venue[STP_MAX_VENUES + 1]; /* -1: the system */
+    int md;
+} movers_ctx;
+
+static void movers_fill(const void *ctx, int r, char (*cells)[CELL_MAX])
+{
+    const movers_ctx *x = ctx;
+    const stp_attribution *a;
+    if (r == 0) {
+        snprintf(cells[0], CELL_MAX, "venue");
+        for (int f = 0; f < x->cols->n_families; f++)
+            stp_fmt_name_cell(cells[1 + f], x->cols->families[f], "", x->md);
+        return;
+    }
+    const int v = x->row_venue[r - 1];
+    a = v < 0 ? &x->vs->attribution : &x->vs->venue_attribution[v];
+    stp_fmt_name_cell(cells[0], v < 0 ? "system" : x->vs->venue_name[v], "", x->md);
+    for (int f = 0; f < x->cols->n_families; f++) {
+        int i = 0;
+        char share[VAL_MAX];
+        while (i < a->n_families && strcmp(a->families[i], x->cols->families[f]) != 0)
+            i++;
+        if (i == a->n_families) {
+            snprintf(cells[1 + f], CELL_MAX, "-");
+            continue;
+        }
+        stp_fmt_value(share, sizeof share, a->cascade_share[i], UNIT_FRAC);
+        if (isfinite(a->lift[i]))
+            snprintf(cells[1 + f], CELL_MAX, "%s (%.3gx)", share, a->lift[i]);
+        else
+            snprintf(cells[1 + f], CELL_MAX, "%s", share);
+    }
+}
+
+static void report_movers(FILE *f, const stp_variant_summary *vs, int md)
+{
+    movers_ctx x;
+    int rows = 0, any = 0;
+    memset(&x, 0, sizeof x);
+    x.vs = vs;
+    x.md = md;
+    for (int v = 0; vs->venue_attribution && v < vs->n_venues; v++)
+        if (vs->venue_attribution[v].computed) {
+            x.row_venue[rows++] = v;
+            if (!x.cols) x.cols = &vs->venue_attribution[v];
+        }
+    if (vs->attribution.computed) {
+        x.row_venue[rows++] = -1;
+        x.cols = &vs->attribution; /* the system's lists every venue's families */
+    }
+    for (int i = 0; x.cols && i < x.cols->n_families; i++)
+        any |= x.cols->cascade_count[i] > 0;
+    if (rows == 0 || !any) return;
+    fputs(md ? "\nWho moved first on each venue's cascades: the first mover's family (share of "
+               "those paths, lift over the venue's agents, a mirror under its leader's family); "
+               "the system's is the venue whose agent decided first (ties: the venue listed "
+               "first).\n\n"
+             : "\n  who moved first on each venue's cascades: the first mover's family (share, "
+               "lift; a mirror counts as its leader's family); system: the venue whose agent "
+               "decided first (ties: the venue listed first)\n",
+          f);
+    const grid g = {1 + rows, 1 + x.cols->n_families, movers_fill, &x};
+    stp_grid_print(f, &g, md);
+}
+
 /* "3.45% [3.20%, 3.72%] (69 of 2,000 paths...)" for a contagion estimate. */
 static void fmt_prob(char *buf, size_t cap, const stp_cascade_stats *c, const char *of)
 {
@@ -141,4 +214,5 @@ void stp_report_venues(FILE *f, const stp_variant_summary *vs, int md)
     } else {
         fprintf(f, "%scontagion lag: no path had two venues cascade\n", in);
     }
+    report_movers(f, vs, md);
 }

@@ -310,26 +310,27 @@ typedef struct venue_tables {
  * venue's decisions, the global breaker, (4)'s actions to (7) venue by
  * venue, the links in index order (link.h), and every venue's (8). Only
  * the links, the mirrors, the largest move and the global mitigations
- * (system_step.h) read two venues' state. Venue 0's series are the path's
- * samples; the links' units in flight are in ws[0].ring. */
+ * (system_step.h) read two venues' state. Each venue writes its own rows
+ * of the samples (outcomes.h's layout); the links' units in flight are in
+ * ws[0].ring. */
 static int simulate_venues(workspace *ws, const stp_sim_ctx *ctx, const venue_tables *vt,
                            long long path)
 {
     const stp_venues *vs = ctx->venues;
     const int nv = vs->n, cols = ctx->out->n_cols;
     const long long r = path - ctx->out->base;
-    stp_sample_row row = {NULL, NULL, NULL, NULL}, none = {NULL, NULL, NULL, NULL};
+    stp_sample_row row[STP_MAX_VENUES];
     double *ring = ws[0].ring;
     stp_path_state s[STP_MAX_VENUES];
     double ov[STP_MAX_VENUES * STP_N_VENUE_OUTCOMES], o[STP_N_OUTCOMES + STP_N_SYSTEM_OUTCOMES];
     float *lg[STP_MAX_VENUES]; /* each venue's logits, the mirrors' leaders' */
     int t, i, m, v, listed[STP_MAX_VENUES];
-    if (ctx->samples && path < ctx->samples->k) {
-        const size_t off = (size_t)path * (size_t)vs->prm[0].n_steps;
-        row.price = ctx->samples->price + off;
-        row.pool_depth = ctx->samples->pool_depth + off;
-        row.sync = ctx->samples->sync + off;
-        row.liquidations = ctx->samples->liquidations + off;
+    for (v = 0; v < nv; v++) {
+        const stp_samples *sm = ctx->samples;
+        const stp_sample_row none = {NULL, NULL, NULL, NULL};
+        row[v] = sm ? stp_venue_sample_row(sm->price, sm->pool_depth, sm->sync, sm->liquidations,
+                                           sm->k, sm->n_steps, sm->n_venues, v, path)
+                    : none;
     }
     for (i = 0; i < vs->ring_at[vs->n_links]; i++)
         ring[i] = 0.0;
@@ -374,7 +375,7 @@ static int simulate_venues(workspace *ws, const stp_sim_ctx *ctx, const venue_ta
             stp_link_step(&s[l->a], &s[l->b], l, ring + vs->ring_at[i], t);
         }
         for (v = 0; v < nv; v++)
-            stp_path_bookkeeping(&s[v], &ws[v].w, &vt[v].tabs->view, v == 0 ? row : none, t);
+            stp_path_bookkeeping(&s[v], &ws[v].w, &vt[v].tabs->view, row[v], t);
     }
     for (v = 0; v < nv; v++) {
         double *rec = ov + (size_t)v * STP_N_VENUE_OUTCOMES;

@@ -95,17 +95,35 @@ static stp_status mark_worst(unsigned char *groups, unsigned bit, const double *
 // ----------------------------------------------------------------------------
 // first movers
 
-/* Whose agents the first movers are: one population's, or an ensemble's
- * (family[k][agent] of population k, paths_per_pop paths each). */
+/* Whose agents the first movers are: one population's, an ensemble's
+ * (family[k][agent] of population k, paths_per_pop paths each), or a
+ * table's whose populations differ in size (offset not NULL: population
+ * k's agents are family[offset[k], offset[k + 1])). */
 typedef struct families {
     stp_attr_agents pop;
     const signed char *family; /* NULL: pop.family */
+    const long long *offset;   /* NULL: pop.n_agents each */
     long long paths_per_pop;
     int n_pops;
 } families;
 
+/* The population of path `path` (the last one takes any rest). */
+static long long pop_of(const families *fm, long long path)
+{
+    const long long k = path / fm->paths_per_pop;
+    return k < fm->n_pops ? k : fm->n_pops - 1;
+}
+
+/* The agents path `path`'s first mover may be one of. */
+static long long agents_of(const families *fm, long long path)
+{
+    if (!fm->offset) return fm->pop.n_agents;
+    return fm->offset[pop_of(fm, path) + 1] - fm->offset[pop_of(fm, path)];
+}
+
 static int family_of(const families *fm, long long path, int a)
 {
+    if (fm->offset) return fm->family[fm->offset[pop_of(fm, path)] + a];
     if (!fm->family) return fm->pop.family[a];
     return fm->family[(size_t)(path / fm->paths_per_pop) * (size_t)fm->pop.n_agents + (size_t)a];
 }
@@ -115,7 +133,7 @@ static int family_of(const families *fm, long long path, int a)
 static void population_mix(stp_attribution *out, const families *fm)
 {
     const stp_attr_agents *pop = &fm->pop;
-    const long long n = (long long)pop->n_agents * fm->n_pops;
+    const long long n = fm->offset ? fm->offset[fm->n_pops] : (long long)pop->n_agents * fm->n_pops;
     long long count[STP_MAX_FAMILIES] = {0}, a;
     int f;
     out->n_families = pop->n_families < STP_MAX_FAMILIES ? pop->n_families : STP_MAX_FAMILIES;
@@ -141,17 +159,16 @@ static stp_status first_movers(stp_attribution *out, const families *fm, const d
     double tot_acted = 0.0, tot_casc = 0.0;
     long long i;
     int f;
-    const stp_attr_agents *pop = &fm->pop;
     population_mix(out, fm);
     for (i = 0; i < n; i++) {
         const double a = col[i];
         if (a < 0.0) continue; /* nobody decided */
-        if (!(a < pop->n_agents) || a != floor(a) || family_of(fm, i, (int)a) < 0 ||
+        if (!(a < agents_of(fm, i)) || a != floor(a) || family_of(fm, i, (int)a) < 0 ||
             family_of(fm, i, (int)a) >= out->n_families)
             return stp_error_set(err, STP_EIO,
-                                 "path %lld: first_mover %g is not one of the %d AI agents "
+                                 "path %lld: first_mover %g is not one of the %lld AI agents "
                                  "(outcomes of another population?)",
-                                 i, a, pop->n_agents);
+                                 i, a, agents_of(fm, i));
         f = family_of(fm, i, (int)a);
         out->acted_count[f]++;
         w_acted[f] += w[i];
@@ -274,11 +291,46 @@ stp_status stp_attribution_compute(stp_attribution *out, const stp_path_source *
     return stp_attribution_compute_ensemble(out, src, agents, NULL, 0, err);
 }
 
+static stp_status compute(stp_attribution *out, const stp_path_source *src, families fm,
+                          stp_error *err);
+
 stp_status stp_attribution_compute_ensemble(stp_attribution *out, const stp_path_source *src,
                                             stp_attr_agents agents, const signed char *family,
                                             long long paths_per_pop, stp_error *err)
 {
+    const long long n = src->n_paths > 0 ? src->n_paths : 0;
     families fm;
+    assert(src->outcome_column && (agents.family || !agents.n_agents) &&
+           (!family || paths_per_pop > 0));
+    fm.pop = agents;
+    fm.family = family;
+    fm.offset = NULL;
+    fm.paths_per_pop = paths_per_pop;
+    fm.n_pops = family ? (int)((n + paths_per_pop - 1) / paths_per_pop) : 1;
+    return compute(out, src, fm, err);
+}
+
+stp_status stp_attribution_compute_table(stp_attribution *out, const stp_path_source *src,
+                                         const stp_attr_table *t, stp_error *err)
+{
+    families fm;
+    int f;
+    assert(src->outcome_column && t->n_pops > 0 && t->paths_per_pop > 0 && t->offset &&
+           (t->family || t->offset[t->n_pops] == 0));
+    memset(&fm, 0, sizeof fm);
+    fm.pop.n_families = t->n_families;
+    for (f = 0; f < STP_MAX_FAMILIES; f++)
+        fm.pop.family_name[f] = t->family_name[f];
+    fm.family = t->family;
+    fm.offset = t->offset;
+    fm.paths_per_pop = t->paths_per_pop;
+    fm.n_pops = t->n_pops;
+    return compute(out, src, fm, err);
+}
+
+static stp_status compute(stp_attribution *out, const stp_path_source *src, families fm,
+                          stp_error *err)
+{
     const long long n = src->n_paths > 0 ? src->n_paths : 0;
     const unsigned all = 1u << STP_ATTR_ALL, worst = 1u << STP_ATTR_WORST,
                    cascade = 1u << STP_ATTR_CASCADE;
@@ -287,12 +339,6 @@ stp_status stp_attribution_compute_ensemble(stp_attribution *out, const stp_path
     kind_sums ks;
     stp_status st = STP_ENOMEM;
     long long i;
-    assert(src->outcome_column && (agents.family || !agents.n_agents) &&
-           (!family || paths_per_pop > 0));
-    fm.pop = agents;
-    fm.family = family;
-    fm.paths_per_pop = paths_per_pop;
-    fm.n_pops = family ? (int)((n + paths_per_pop - 1) / paths_per_pop) : 1;
     memset(out, 0, sizeof *out);
     memset(&ks, 0, sizeof ks);
     if (STP_ALLOC(err, w, n ? n : 1) || STP_ALLOC(err, col, n ? n : 1) ||

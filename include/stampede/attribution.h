@@ -14,9 +14,9 @@ struct stp_path_source; /* outcomes.h */
 
 /* The groups of paths compared, in the order of the results file's `groups`. */
 /* The shock kinds attribution tabulates: those before DESIGN §10. A
- * bridge_halt only exists on multi-venue paths, whose attribution is not
- * built yet, and a fixed width keeps every earlier results file's tables
- * as they were. */
+ * bridge_halt or a depeg only exists on multi-venue paths, whose
+ * attribution (point_attribution.c) leaves them out, and a fixed width
+ * keeps every earlier results file's tables as they were. */
 #define STP_ATTR_KINDS STP_SHOCK_BRIDGE_HALT
 
 typedef enum stp_attr_group {
@@ -92,6 +92,24 @@ stp_status stp_attribution_compute(stp_attribution *out, const struct stp_path_s
 stp_status stp_attribution_compute_ensemble(stp_attribution *out, const struct stp_path_source *src,
                                             stp_attr_agents agents, const signed char *family,
                                             long long paths_per_pop, stp_error *err);
+
+/* Agents whose number differs by population: a multi-venue run's venue or
+ * system (DESIGN §10), whose cross-venue mirrors are drawn with each
+ * population. Population k's agents are family[offset[k], offset[k + 1])
+ * (an agent's index in the first_mover column is its place there) and its
+ * paths [k paths_per_pop, (k + 1) paths_per_pop), the last population
+ * taking any rest; the mix is over every population's agents. Borrowed. */
+typedef struct stp_attr_table {
+    int n_pops, n_families;
+    long long paths_per_pop;
+    const long long *offset;   /* [n_pops + 1], offset[0] = 0 */
+    const signed char *family; /* [offset[n_pops]]: -1 for none */
+    const char *family_name[STP_MAX_FAMILIES];
+} stp_attr_table;
+
+/* stp_attribution_compute over such a table. */
+stp_status stp_attribution_compute_table(stp_attribution *out, const struct stp_path_source *src,
+                                         const stp_attr_table *t, stp_error *err);
 
 STP_EXTERN_C_END
 

@@ -2,7 +2,7 @@
  * killed or interrupted run loses nothing (DESIGN §6). One directory
  * "<out>.ckpt/" holds a manifest naming the run (fingerprint of the resolved
  * config, paths, batch size) and one file per finished batch: its paths'
- * outcomes and sample rows, with a checksum. Every file is written under a
+ * outcomes and sample rows (every venue's, DESIGN §10), with a checksum. Every file is written under a
  * temporary name, flushed and renamed, so a file either exists whole or not
  * at all; a file whose checksum fails is ignored and its batch recomputed. */
 #ifndef STAMPEDE_CHECKPOINT_H
@@ -46,7 +46,9 @@ stp_status stp_checkpoint_open(stp_checkpoint *ck, const char *out_path, int var
                                int force, stp_error *err);
 
 /* Writes batch `index` (paths [path0, path0 + n)) from `out` (rows from
- * out->base; its columns [0, ck->n_cols)) and the run's sample rows. */
+ * out->base; its columns [0, ck->n_cols)) and the run's sample rows: with
+ * samples->n_venues > 1 each venue's (outcomes.h's layout), venue by
+ * venue; else one row a path, as files before venues had. */
 stp_status stp_checkpoint_save(const stp_checkpoint *ck, int index, long long path0, long long n,
                                const stp_outcomes *out, const stp_samples *samples, stp_error *err);
 

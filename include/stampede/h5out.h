@@ -50,6 +50,9 @@ typedef struct stp_variant_summary {
     stp_cascade_stats venue_cascade[STP_MAX_VENUES];
     stp_metric_stats venues_in_cascade, contagion_lag;
     stp_cascade_stats p_two, p_second;
+    /* [v], owned: venue v's attribution (computed 0: none in the file);
+     * `attribution` above is then the system's */
+    stp_attribution *venue_attribution;
 } stp_variant_summary;
 
 typedef struct stp_summary {

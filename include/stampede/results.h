@@ -91,6 +91,9 @@ typedef struct stp_variant_results {
                                        n = 0 if none */
     stp_cascade_stats p_two;        /* P(at least two venues cascade) */
     stp_cascade_stats p_second;     /* P(a second cascades | one does): stp_contagion_conditional */
+    /* [v]: venue v's attribution (its columns, its agents; `attribution`
+     * above is then the system's); NULL: none */
+    const stp_attribution *venue_attribution;
 } stp_variant_results;
 
 typedef struct stp_results {

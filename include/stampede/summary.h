@@ -31,8 +31,9 @@ int stp_summary_format_parse(const char *name, stp_summary_format *out);
  * (share of paths with one, mean size and start time) over all paths, the
  * worst 1% and the cascades, and one of the first movers' families against
  * the population's (share on cascade paths, lift, share on paths that
- * acted). JSON holds the attribution group as "attribution" and no
- * statistics of first_mover (an agent index). When the file has a
+ * acted). JSON holds the attribution group as "attribution" (with
+ * venues, the system's there and each venue's in its "venues" entry) and
+ * no statistics of first_mover (an agent index). When the file has a
  * comparison (s->comparison.n > 0) a table follows, one row per variant,
  * the baseline marked: P(cascade) [Wilson CI], its reduction against the
  * baseline in percentage points [paired CI] and the unpaired CI of that
