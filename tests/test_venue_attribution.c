@@ -2,8 +2,9 @@
  * host/experiment/point_attribution.c), recomputed here from the results
  * file's columns and the venues drawn again from the config: each venue's
  * first movers by family (a mirror under its leader's family in its
- * leader's venue), the system's (the venue whose agent decided first, ties
- * to the venue listed first), and the populations' mixes. Two venues whose
+ * leader's venue), the system's (the venue whose agent decided first, a
+ * tie picked by the path's draw, system_outcomes.h), and the populations'
+ * mixes. Two venues whose
  * families differ (beta's own agents are all vol_target_rule), so a
  * consensus_mlp or drawdown_rule first mover on beta can only be a mirror
  * of an alpha agent; two populations, whose mirrors differ; a fresh seed.
@@ -17,6 +18,7 @@
 #include <string.h>
 
 #include "seed.h"
+#include "stampede/system_outcomes.h"
 #include "tmpdir.h"
 
 #include "stampede/h5out.h"
@@ -145,7 +147,7 @@ Test(venue_attribution, each_venue_and_the_system_recomputed_from_the_columns)
     stp_run_opts o;
     stp_summary s;
     tally venue[2], sys;
-    int mirrors_first = 0, mirrors_foreign = 0, ties = 0;
+    int mirrors_first = 0, mirrors_foreign = 0, ties = 0, tie_to[2] = {0, 0};
     snprintf(text, sizeof text, config_fmt, PATHS, seed, POPS);
     cr_assert_eq(stp_config_parse(&cfg, text, STP_SOURCE_DIR "/configs/t.json", NULL, 0, &err),
                  STP_OK, "%s", err.msg);
@@ -191,10 +193,16 @@ Test(venue_attribution, each_venue_and_the_system_recomputed_from_the_columns)
             if (fm[v][p] < 0) continue;
             add_mover(&venue[v], family_name(x, v, (int)fm[v][p], &mirror), w[p], casc[v][p] > 0.5);
             mirrors_first += mirror;
-            /* the system's rule: the earliest first move, ties to the venue listed first */
+            /* the system's rule: the earliest first move */
             if (first < 0 || tf[v][p] < tf[first][p]) first = v;
         }
-        ties += fm[0][p] >= 0 && fm[1][p] >= 0 && tf[0][p] == tf[1][p];
+        if (fm[0][p] >= 0 && fm[1][p] >= 0 && tf[0][p] == tf[1][p]) {
+            /* a tie: the path's draw picks by key; alpha's (1) is below beta's */
+            cr_assert_lt(x->key[0], x->key[1]);
+            first = stp_system_tie_pick(cfg->run.seed, p, 2);
+            tie_to[first]++;
+            ties++;
+        }
         if (first < 0) {
             cr_assert_eq(s_fm[p], -1.0, "path %d: nobody decided on any venue", p);
             continue;
@@ -206,6 +214,10 @@ Test(venue_attribution, each_venue_and_the_system_recomputed_from_the_columns)
     }
     cr_assert_gt(mirrors_first, 0, "no mirror moved first on any venue (seed %llu)", seed);
     cr_assert_gt(ties, 0, "no path tied the venues' first moves: the tie rule is untested");
+    cr_log_info("%d ties: %d to alpha, %d to beta", ties, tie_to[0], tie_to[1]);
+    if (ties >= 20) /* each way with chance 1/2 a tie: both fail to show with chance 2^-19 */
+        cr_assert(tie_to[0] > 0 && tie_to[1] > 0, "%d ties, %d to alpha (seed %llu)", ties,
+                  tie_to[0], seed);
 
     cr_assert_eq(stp_h5_read_summary(out, &s, &err), STP_OK, "%s", err.msg);
     cr_assert_eq(s.variants[0].n_venues, 2);

@@ -383,7 +383,8 @@ static int simulate_venues(workspace *ws, const stp_sim_ctx *ctx, const venue_ta
         rec[STP_VOUT_T_CASCADE_S] =
             s[v].t_cascade >= 0 ? s[v].t_cascade * (double)vs->prm[v].dt_s : -1.0;
     }
-    stp_system_outcomes(ov, nv, vs->agent_base, vs->own_weight, vs->need, o);
+    stp_system_outcomes(ov, nv, vs->agent_base, vs->own_weight, vs->key, vs->need,
+                        vs->prm[0].seed, path, o);
     for (m = 0; m < STP_N_OUTCOMES; m++)
         ctx->out->v[m][r] = o[m];
     for (m = STP_N_OUTCOMES; m < cols && m < stp_venue_column(0, 0); m++)

@@ -130,7 +130,7 @@ stp_status stp_venues_create(stp_venues **out, const stp_config *cfg, int k, stp
     if ((st = factor(cfg, l, &n_assets, err)) != STP_OK) goto fail;
     for (v = 0; v < vs->n; v++) {
         if ((st = stp_config_venue(&vs->cfg[v], cfg, v, err)) != STP_OK) goto fail;
-        vs->cfg[v]->venue = name_rank(cfg, v) + 1;
+        vs->cfg[v]->venue = vs->key[v] = name_rank(cfg, v) + 1;
         vs->prm[v] = stp_params_derive(vs->cfg[v]);
         set_asset(&vs->prm[v], cfg, l, n_assets, v);
         /* the venues' lockstep runs them (system_step.h) */

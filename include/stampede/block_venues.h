@@ -114,6 +114,7 @@ typedef struct stp_venues_view {
     int n_venues, n_links, need;
     int agent_base[STP_MAX_VENUES + 1];
     int own_weight[STP_MAX_VENUES];
+    int key[STP_MAX_VENUES]; /* venues.h: orders a tie for the first move */
     int ring_at[STP_MAX_LINKS + 1];
     stp_link_prm link[STP_MAX_LINKS];
     const int *leader_venue[STP_MAX_VENUES], *leader_agent[STP_MAX_VENUES]; /* [mirror] */
@@ -460,7 +461,8 @@ static inline STP_HD void stp_vblock_record(const stp_vblock *b, double *out, lo
     const int max = stp_outcome_columns(vv->n_venues);
     double o[STP_N_OUTCOMES + STP_N_SYSTEM_OUTCOMES];
     int c;
-    stp_system_outcomes(b->ov, vv->n_venues, vv->agent_base, vv->own_weight, vv->need, o);
+    stp_system_outcomes(b->ov, vv->n_venues, vv->agent_base, vv->own_weight, vv->key, vv->need,
+                        vv->tb[0].prm.seed, b->path, o);
     n_cols = n_cols < STP_N_OUTCOMES ? STP_N_OUTCOMES : n_cols > max ? max : n_cols;
     for (c = 0; c < n_cols; c++)
         out[(long long)c * stride] = stp_venues_record_column(o, b->ov, c);

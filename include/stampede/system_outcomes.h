@@ -7,8 +7,12 @@
  *   worst     max drawdown, min and final price ratios (the worst venue's:
  *             ratios of different assets have no common unit), peak sync,
  *             herding index, and the trough time of the deepest drawdown
- *   first     first mover: the venue whose agent decided first (ties to
- *             the lower venue), as agent_base + its index; its time
+ *   first     first mover: the venue whose agent decided first, as
+ *             agent_base + its index, and its time; venues whose first
+ *             moves share that step tie, and a draw keyed by the path
+ *             picks one of them, each as likely (in the order of their
+ *             keys, so the order the venues are listed in changes no
+ *             pick)
  *   weight    the product over assets of the first venue on each: venues
  *             on one asset draw its jumps alike, so their ratios are one
  *   cascade   venues_in_cascade >= the rule's count (cascade.venues)
@@ -19,19 +23,33 @@
 
 #include "stampede/hd.h"
 #include "stampede/outcomes.h"
+#include "stampede/rng.h"
+
+/* Which of n_tied venues tied for the path's first move takes it: a
+ * uniform draw of its own (the agents' stream at a step no path has),
+ * each as likely. */
+static inline STP_HD int stp_system_tie_pick(uint64_t seed, long long path, int n_tied)
+{
+    const stp_u32x4 r = stp_philox(seed, STP_STREAM_AGENT, (uint32_t)path, 0xffffffffu, 0u, 2u);
+    const int k = (int)(stp_uniform(r.v[0]) * (float)n_tied); /* (0, 1]: n_tied is possible */
+    return k < n_tied ? k : n_tied - 1;
+}
 
 /* o[0, STP_N_OUTCOMES + STP_N_SYSTEM_OUTCOMES) from the n venues'
  * records ov[v * STP_N_VENUE_OUTCOMES + m]. own_weight[v]: 1 when venue v
- * is the first on its asset. need: venues that must cascade (>= 1). */
+ * is the first on its asset. key[v]: venue v's key (venues.h), which
+ * orders a tie. need: venues that must cascade (>= 1). seed, path: the
+ * tie's draw. */
 static inline STP_HD void stp_system_outcomes(const double *ov, int n, const int *agent_base,
-                                              const int *own_weight, int need, double *o)
+                                              const int *own_weight, const int *key, int need,
+                                              uint64_t seed, long long path, double *o)
 {
     const int sums[] = {STP_OUT_LIQUIDATED_USD,        STP_OUT_LIQUIDATIONS,
                                STP_OUT_BAD_DEBT_USD,          STP_OUT_BAD_DEBT_REALIZED_USD,
                                STP_OUT_DEFENSIVE_SELL_USD,    STP_OUT_AGENTS_ACTED};
     const int maxes[] = {STP_OUT_MAX_DRAWDOWN, STP_OUT_PEAK_SYNC, STP_OUT_HERDING_INDEX};
     double first_c = -1.0, second_c = -1.0;
-    int v, k, in_cascade = 0, deepest = 0, first = -1;
+    int v, k, in_cascade = 0, deepest = 0, first = -1, n_tied = 0;
     for (k = 0; k < STP_N_OUTCOMES; k++)
         o[k] = ov[k];
     o[STP_OUT_WEIGHT] = 1.0;
@@ -53,10 +71,18 @@ static inline STP_HD void stp_system_outcomes(const double *ov, int n, const int
         }
         if (r[STP_OUT_MAX_DRAWDOWN] > ov[(long)deepest * STP_N_VENUE_OUTCOMES + STP_OUT_MAX_DRAWDOWN])
             deepest = v;
-        if (r[STP_OUT_FIRST_MOVER] >= 0.0 &&
-            (first < 0 || r[STP_OUT_T_FIRST_MOVE_S] <
-                              ov[(long)first * STP_N_VENUE_OUTCOMES + STP_OUT_T_FIRST_MOVE_S]))
-            first = v;
+        if (r[STP_OUT_FIRST_MOVER] >= 0.0) {
+            const double tf = r[STP_OUT_T_FIRST_MOVE_S],
+                         best = first < 0 ? 0.0
+                                          : ov[(long)first * STP_N_VENUE_OUTCOMES +
+                                               STP_OUT_T_FIRST_MOVE_S];
+            if (first < 0 || tf < best) {
+                first = v;
+                n_tied = 1;
+            } else if (tf == best) {
+                n_tied++;
+            }
+        }
         if (own_weight[v]) o[STP_OUT_WEIGHT] *= r[STP_OUT_WEIGHT];
         if (r[STP_OUT_CASCADE] != 0.0) in_cascade++;
         if (tc >= 0.0) {
@@ -69,6 +95,20 @@ static inline STP_HD void stp_system_outcomes(const double *ov, int n, const int
         }
     }
     o[STP_OUT_T_TROUGH_S] = ov[(long)deepest * STP_N_VENUE_OUTCOMES + STP_OUT_T_TROUGH_S];
+    if (n_tied > 1) { /* the pick-th of the tied venues by key */
+        const double tf = ov[(long)first * STP_N_VENUE_OUTCOMES + STP_OUT_T_FIRST_MOVE_S];
+        const int pick = stp_system_tie_pick(seed, path, n_tied);
+        for (v = 0; v < n; v++) {
+            const double *r = ov + (long)v * STP_N_VENUE_OUTCOMES;
+            int below = 0, u;
+            if (!(r[STP_OUT_FIRST_MOVER] >= 0.0 && r[STP_OUT_T_FIRST_MOVE_S] == tf)) continue;
+            for (u = 0; u < n; u++)
+                below += key[u] < key[v] && ov[(long)u * STP_N_VENUE_OUTCOMES +
+                                              STP_OUT_FIRST_MOVER] >= 0.0 &&
+                         ov[(long)u * STP_N_VENUE_OUTCOMES + STP_OUT_T_FIRST_MOVE_S] == tf;
+            if (below == pick) first = v;
+        }
+    }
     o[STP_OUT_FIRST_MOVER] = -1.0;
     o[STP_OUT_T_FIRST_MOVE_S] = -1.0;
     if (first >= 0) {

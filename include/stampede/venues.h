@@ -47,6 +47,7 @@ typedef struct stp_venues {
     stp_mirrors mirror[STP_MAX_VENUES];
     unsigned char *cross[STP_MAX_VENUES]; /* [agent of venue v's population]: cross-venue */
     int own_weight[STP_MAX_VENUES];      /* 1: the first venue on its asset (system_outcomes.h) */
+    int key[STP_MAX_VENUES];             /* cfg[v]->venue: orders a tie (system_outcomes.h) */
     int need;                            /* venues whose cascade makes the path's */
     int n_links;
     stp_link_prm link[STP_MAX_LINKS];
