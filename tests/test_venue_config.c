@@ -464,7 +464,7 @@ Test(venue_config, configs_without_venues_resolve_as_before)
                                            "\"correlation\"", "\"venue\"",
                                            "\"asset\"",       "\"links\"",
                                            "\"cross_venue_share\"", "\"features_from\"",
-                                           "\"global\""};
+                                           "\"global\"", "\"shared\""};
     char path[1024];
     DIR *d = opendir(STP_SOURCE_DIR "/configs");
     struct dirent *e;
@@ -755,5 +755,56 @@ Test(venue_config, global_mitigations_need_venues)
     cr_assert_null(cfg);
     cr_assert_not_null(strstr(err.msg, "config error at mitigations.circuit_breaker.global: makes "
                                        "one mechanism of every venue's, but the config has no"),
+                       "%s", err.msg);
+}
+
+Test(venue_config, shared_jumps_are_the_markets)
+{
+    parts p = GOOD;
+    stp_config *cfg = NULL, *own = NULL;
+    stp_error err = {0};
+    int v;
+    p.market = ", \"jumps\": {\"shared\": true}";
+    cr_assert_eq(parse_parts(&p, &cfg, &err), STP_OK, "%s", err.msg);
+    cr_assert_eq(cfg->jumps_shared, 1);
+    for (v = 0; v < 2; v++) { /* each venue's own config is one asset's */
+        cr_assert_eq(stp_config_venue(&own, cfg, v, &err), STP_OK, "%s", err.msg);
+        cr_assert_eq(own->jumps_shared, 0);
+        stp_config_destroy(own);
+    }
+    stp_config_destroy(cfg);
+    p.market = ", \"jumps\": {\"shared\": 1}";
+    expect_refused(&p, "market.jumps.shared", "must be true or false");
+    p.market = ", \"jumps\": {\"shared\": true}";
+    p.assets = "\"assets\": [{\"name\": \"ETH\"}, {\"name\": \"BTC\", \"set\": "
+               "{\"market.jumps.rate_per_s\": 1e-4}}],";
+    expect_refused(&p, "assets[1].set.market.jumps.rate_per_s",
+                   "shared jumps (market.jumps.shared) come at the market's one rate");
+    p.assets = "\"assets\": [{\"name\": \"ETH\"}, {\"name\": \"BTC\", \"set\": "
+               "{\"market.jumps.log_sd\": 0.05}}],"; /* sizes may differ */
+    cr_assert_eq(parse_parts(&p, &cfg, &err), STP_OK, "%s", err.msg);
+    stp_config_destroy(cfg);
+    p.market = "";
+    p.assets = "\"assets\": [{\"name\": \"ETH\", \"set\": {\"market.jumps.shared\": true}},"
+               " {\"name\": \"BTC\"}],";
+    expect_refused(&p, "assets[0].set.market.jumps.shared",
+                   "whether the assets share their jumps is the market's");
+}
+
+Test(venue_config, shared_jumps_need_two_assets)
+{
+    stp_config *cfg = NULL;
+    stp_error err = {0};
+    char text[2048];
+    snprintf(text, sizeof text,
+             "{\"protocols\": [{\"name\": \"a\", \"share\": 1, \"liquidation_threshold\": 0.8, "
+             "\"liquidation_bonus\": 0.05}], \"population\": {\"families\": [{\"model\": "
+             "\"%s/models/consensus_mlp.json\", \"share\": 1}]}, \"market\": "
+             "{\"jumps\": {\"shared\": true}}}",
+             STP_SOURCE_DIR);
+    cr_assert_eq(stp_config_parse(&cfg, text, "t.json", NULL, 0, &err), STP_EUSAGE);
+    cr_assert_null(cfg);
+    cr_assert_not_null(strstr(err.msg, "config error at market.jumps.shared: makes the assets "
+                                       "jump together, but the config has no \"assets\""),
                        "%s", err.msg);
 }

@@ -701,3 +701,92 @@ Test(venues, a_global_mitigation_sees_the_other_venues_agents)
     close_run(&local);
     close_run(&global);
 }
+
+/* ---------------------------------------------------------------------------
+ * Shared jumps (market.jumps.shared)
+ * ------------------------------------------------------------------------- */
+
+/* alpha on x, beta on y, pools alike, no diffusion and no agents: each
+ * venue's record is its asset's jumps alone (a few positions too small
+ * and too healthy ever to trade). %s: "shared": true or false;
+ * %s: the scenario (importance with a jump tilt, or random). */
+static const char jumps_fmt[] =
+    "{\"run\": {\"paths\": 64, \"seed\": %llu}, \"time\": {\"dt_s\": 1, \"horizon_s\": 300},"
+    "\"market\": {\"vol\": {\"calm_per_sqrt_s\": 0, \"stress_per_sqrt_s\": 0,"
+    "  \"calm_to_stress_per_s\": 0}, \"noise\": {\"dist\": \"normal\"},"
+    "  \"jumps\": {\"rate_per_s\": 0.01, \"log_mean\": -0.02, \"log_sd\": 0.03, \"shared\": %s}},"
+    "\"assets\": [{\"name\": \"x\"}, {\"name\": \"y\"}],"
+    "\"venues\": [{\"name\": \"alpha\", \"asset\": \"x\"}, {\"name\": \"beta\", \"asset\": \"y\"}],"
+    "\"protocols\": [{\"name\": \"a_lend\", \"venue\": \"alpha\", \"share\": 1,"
+    "  \"liquidation_threshold\": 0.83, \"liquidation_bonus\": 0.05},"
+    "  {\"name\": \"b_lend\", \"venue\": \"beta\", \"share\": 1,"
+    "  \"liquidation_threshold\": 0.83, \"liquidation_bonus\": 0.05}],"
+    "\"population\": {\"agents\": 0, \"passive_positions\": 4,"
+    "  \"collateral_usd\": {\"total\": 1000, \"log_sd\": 0.1},"
+    "  \"hf0\": {\"min\": 20, \"median\": 30, \"log_sd\": 0.1},"
+    "  \"families\": [{\"model\": \"models/consensus_mlp.json\", \"share\": 1}]},"
+    "\"scenario\": %s}";
+
+static void run_jumps(venue_run *r, unsigned long long seed, int shared, const char *scenario)
+{
+    char json[4096];
+    snprintf(json, sizeof json, jumps_fmt, seed, shared ? "true" : "false", scenario);
+    open_run(r, json);
+    simulate(r);
+}
+
+Test(venues, shared_jumps_move_every_asset_at_once)
+{
+    const unsigned long long seed = test_seed();
+    static const char plain[] = "{\"shocks\": []}";
+    venue_run own, shared;
+    long long p;
+    int m, differ = 0, jumped = 0;
+    static const int market[] = {STP_OUT_MAX_DRAWDOWN, STP_OUT_MIN_PRICE_RATIO,
+                                 STP_OUT_FINAL_PRICE_RATIO};
+    run_jumps(&own, seed, 0, plain);
+    run_jumps(&shared, seed, 1, plain);
+    for (p = 0; p < own.out.n; p++) {
+        for (m = 0; m < 3; m++)
+            cr_assert_eq(col(&shared, "alpha", market[m], p), col(&shared, "beta", market[m], p),
+                         "path %lld: shared jumps, alpha's %d and beta's differ", p, market[m]);
+        /* alpha's asset is asset 0: its draws are the same either way */
+        cr_assert_eq(col(&shared, "alpha", STP_OUT_FINAL_PRICE_RATIO, p),
+                     col(&own, "alpha", STP_OUT_FINAL_PRICE_RATIO, p), "path %lld", p);
+        differ += col(&own, "alpha", STP_OUT_FINAL_PRICE_RATIO, p) !=
+                  col(&own, "beta", STP_OUT_FINAL_PRICE_RATIO, p);
+        jumped += col(&shared, "alpha", STP_OUT_FINAL_PRICE_RATIO, p) != 1.0;
+    }
+    cr_assert_gt(jumped, own.out.n / 2, "few paths jumped: the check has no power");
+    cr_assert_gt(differ, own.out.n / 2, "own jumps agree across assets on %d paths only",
+                 (int)own.out.n - differ);
+    close_run(&own);
+    close_run(&shared);
+}
+
+Test(venues, shared_jumps_count_their_likelihood_ratio_once)
+{
+    /* tilted jumps: a path's weight is the ratio of its jump events; shared
+     * across assets they are one set of events, so the system's weight is
+     * alpha's alone (beta's 1); with each asset's own, the product */
+    const unsigned long long seed = test_seed();
+    static const char tilted[] =
+        "{\"mode\": \"importance\", \"importance\": {\"tilt\": 0, \"count_tilt\": 0.7,"
+        " \"jump_tilt\": 0.8}, \"shocks\": []}";
+    venue_run own, shared;
+    long long p;
+    int product = 0;
+    run_jumps(&own, seed, 0, tilted);
+    run_jumps(&shared, seed, 1, tilted);
+    for (p = 0; p < own.out.n; p++) {
+        const double wa = col(&shared, "alpha", STP_OUT_WEIGHT, p);
+        cr_assert_eq(shared.out.v[STP_OUT_WEIGHT][p], wa, "path %lld", p);
+        cr_assert_eq(col(&shared, "beta", STP_OUT_WEIGHT, p), 1.0, "path %lld", p);
+        cr_assert_eq(wa, col(&own, "alpha", STP_OUT_WEIGHT, p), "path %lld", p);
+        cr_assert_neq(wa, 1.0, "path %lld: no ratio (the tilt is off?)", p);
+        product += own.out.v[STP_OUT_WEIGHT][p] != wa;
+    }
+    cr_assert_gt(product, own.out.n / 2, "own jumps: the system's weight is alpha's on most paths");
+    close_run(&own);
+    close_run(&shared);
+}

@@ -155,6 +155,10 @@ static stp_status venue_text(const stp_config *base, int v, char **text, cJSON *
     delete_in(root, "links");
     delete_in(root, "assets");
     delete_in(cJSON_GetObjectItemCaseSensitive(root, "market"), "correlation");
+    /* the venue's own config is one asset's: venues.c sets the sharing */
+    delete_in(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "market"),
+                                               "jumps"),
+              "shared");
     delete_in(cJSON_GetObjectItemCaseSensitive(root, "cascade"), "venues");
     /* a global mitigation is the system's (venues.c sets it on each venue's
      * constants); the venue's config is a one-venue config */

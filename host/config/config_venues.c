@@ -81,6 +81,9 @@ static const char *asset_key_refused(const char *key)
     if (under(key, "market.correlation"))
         return "market.correlation relates the assets to each other; set it in the base's "
                "market, not in an asset";
+    if (!strcmp(key, "market.jumps.shared"))
+        return "whether the assets share their jumps is the market's; set it in the base's "
+               "market.jumps";
     if (strncmp(key, "market.", 7) == 0 && key[7] && key[7] != '.') return NULL;
     return "an asset's set may change only its own market: market.price0_usd, "
            "market.mu_per_s, market.vol.*, market.jumps.*";
@@ -279,6 +282,46 @@ static stp_status correlation_refused(ctx *c, const stp_error *why)
     if (strncmp(why->msg, key, n) == 0 && why->msg[n] == ' ')
         return stp_cfg_fail(c, key, "the matrix %s", why->msg + n + 1);
     return stp_cfg_fail(c, key, "%s", why->msg);
+}
+
+/* market.jumps.shared: a boolean, only with two assets or more; when true
+ * the jumps come at the market's one rate, which no asset may change. */
+static stp_status read_shared_jumps(ctx *c, const cJSON *root, stp_config *cfg)
+{
+    const cJSON *g = member(member(member(root, "market"), "jumps"), "shared"), *it;
+    char got[96];
+    int i = 0;
+    cfg->jumps_shared = 0;
+    if (!g) return STP_OK;
+    if (!cJSON_IsBool(g)) {
+        stp_cfg_describe(got, sizeof got, g);
+        return stp_cfg_fail(c, "market.jumps.shared", "must be true or false; got %s", got);
+    }
+    if (!cJSON_IsTrue(g)) return STP_OK;
+    if (cfg->n_assets < 2)
+        return stp_cfg_fail(c, "market.jumps.shared",
+                            "makes the assets jump together, but the config has %s; drop it or "
+                            "declare two assets or more",
+                            cfg->n_assets ? "one asset" : "no \"assets\"");
+    for (it = member(root, "assets")->child; it; it = it->next, i++) {
+        const cJSON *set = member(it, "set"), *m;
+        for (m = set ? set->child : NULL; m; m = m->next)
+            if (!strcmp(m->string, "market.jumps") || under(m->string, "market.jumps.rate_per_s")) {
+                const size_t mark = stp_cfg_push_key(c, "assets");
+                stp_status st;
+                stp_cfg_push_index(c, i);
+                stp_cfg_push_key(c, "set");
+                stp_cfg_push_key(c, m->string);
+                st = stp_cfg_fail(c, NULL,
+                                  "shared jumps (market.jumps.shared) come at the market's one "
+                                  "rate; drop this key (an asset may keep its own "
+                                  "market.jumps.log_mean and log_sd)");
+                stp_cfg_pop(c, mark);
+                return st;
+            }
+    }
+    cfg->jumps_shared = 1;
+    return STP_OK;
 }
 
 /* market.correlation: A x A numbers, only with assets; identity when
@@ -705,7 +748,8 @@ static stp_status read_shock_scopes(ctx *c, const cJSON *root, stp_config *cfg)
 
 stp_status stp_cfg_read_venues(ctx *c, const cJSON *root, stp_config *cfg)
 {
-    if (read_assets(c, root, cfg) || read_correlation(c, root, cfg) || read_venues(c, root, cfg) ||
+    if (read_assets(c, root, cfg) || read_correlation(c, root, cfg) ||
+        read_shared_jumps(c, root, cfg) || read_venues(c, root, cfg) ||
         read_protocol_venues(c, root, cfg) || read_cascade_venues(c, root, cfg) ||
         read_shock_scopes(c, root, cfg) || read_links(c, root, cfg) ||
         stp_cfg_read_cross(c, member(root, "population"), cfg, cfg->n_venues > 0) ||

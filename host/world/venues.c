@@ -91,6 +91,7 @@ static void set_asset(stp_params *prm, const stp_config *cfg, const double *l, i
     int i, j;
     prm->asset = a;
     prm->asset_id = id;
+    prm->jumps_shared = cfg->jumps_shared;
     memset(prm->corr_l, 0, sizeof prm->corr_l);
     for (i = 0; i < m; i++)
         for (j = 0; j <= i; j++)

@@ -271,6 +271,10 @@ typedef struct stp_config {
     int n_assets;
     stp_asset_spec assets[STP_MAX_ASSETS];
     double correlation[STP_MAX_ASSETS][STP_MAX_ASSETS];
+    /* market.jumps.shared: the assets' jumps are one set of events, asset
+     * 0's draws at the market's rate, each asset's sizes from its own
+     * log_mean and log_sd on the same normal */
+    int jumps_shared;
     int n_venues;
     stp_venue_spec venues[STP_MAX_VENUES];
     int n_links; /* 0 without "links" */

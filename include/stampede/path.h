@@ -278,13 +278,16 @@ static inline STP_HD void stp_market_step(stp_path_state *s, const stp_path_tabl
     const stp_params *p = &tb->prm;
     const stp_u32x4 r = stp_philox(p->seed, STP_STREAM_MARKET, (uint32_t)path, (uint32_t)t, 0,
                                    (uint32_t)p->asset * STP_ASSET_DRAWS);
+    const stp_u32x4 r0 =
+        p->asset == 0 ? r
+                      : stp_philox(p->seed, STP_STREAM_MARKET, (uint32_t)path, (uint32_t)t, 0, 0);
     /* the regime is the market's, one chain for every asset (a stress
      * regime is systemic): asset 0's draw */
-    const float u_regime =
-        p->asset == 0
-            ? stp_uniform(r.v[0])
-            : stp_uniform(
-                  stp_philox(p->seed, STP_STREAM_MARKET, (uint32_t)path, (uint32_t)t, 0, 0).v[0]);
+    const float u_regime = stp_uniform(r0.v[0]);
+    /* shared jumps (market.jumps.shared): every asset's are asset 0's
+     * events, and their likelihood ratio counts once, on asset 0 */
+    const stp_u32x4 rj = p->jumps_shared ? r0 : r;
+    const int own_lr = p->jump_tilted && !(p->jumps_shared && p->asset != 0);
     /* the defensive mixture's untilted paths (mixture.h) draw the configured
      * jumps and add the same ratio; asked each step, a Philox call, rather
      * than kept in the state: only when jumps are tilted and a > 0 */
@@ -294,20 +297,21 @@ static inline STP_HD void stp_market_step(stp_path_state *s, const stp_path_tabl
 
     stp_active_shocks(s, tb, path, t);
     s->regime = stp_regime_next(s->regime, u_regime, p->p_calm_to_stress, p->p_stress_to_calm);
-    k = stp_poisson_inverse(stp_uniform(r.v[1]),
+    k = stp_poisson_inverse(stp_uniform(rj.v[1]),
                             (double)(untilted ? p->jump_rate0_step : p->jump_rate_step),
                             STP_MAX_JUMPS);
     if (k > 0) {
-        stp_box_muller(r.v[2], r.v[3], &n0, &n1);
+        stp_box_muller(rj.v[2], rj.v[3], &n0, &n1);
         if (p->jump_tilted) { /* z' = z + tilt: ratio phi(z') / phi(z' - tilt) */
             if (!untilted) n0 += p->jump_size_tilt;
-            s->log_lr += 0.5 * (double)p->jump_size_tilt * (double)p->jump_size_tilt -
-                         (double)p->jump_size_tilt * (double)n0;
+            if (own_lr)
+                s->log_lr += 0.5 * (double)p->jump_size_tilt * (double)p->jump_size_tilt -
+                             (double)p->jump_size_tilt * (double)n0;
         }
         jump = fmaf(sqrtf((float)k) * p->jump_log_sd, n0, (float)k * p->jump_log_mean);
     }
     /* Poisson(lambda e^th) for Poisson(lambda): ratio e^(lambda (e^th - 1) - th k) */
-    if (p->jump_tilted) s->log_lr += p->jump_lr_step - (double)p->jump_count_tilt * k;
+    if (own_lr) s->log_lr += p->jump_lr_step - (double)p->jump_count_tilt * k;
     s->log_ps = stp_log_price_step(s->log_ps, p->mu_step,
                                    s->regime || s->forced_stress ? p->sigma_stress_step
                                                                  : p->sigma_calm_step,
