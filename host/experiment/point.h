@@ -130,7 +130,7 @@ int stp_point_venues_noted(const stp_point_state *r, int k);
 
 /* point_attribution.c: with every population noted and r->var's source
  * set, the system's attribution into r->var.attribution (its first mover:
- * the venue whose agent decided first, ties to the venue listed first)
+ * the venue whose agent decided first, a tie picked by the path's draw)
  * and each venue's into r->venue_attr (r->var.venue_attribution): from
  * that venue's cascade, bad debt and first-mover columns, the path's
  * weight and shocks, its agents' families, a mirror's its leader's.

@@ -2,8 +2,8 @@
  * attribution.h; point.h): each venue's, from that venue's outcome
  * columns and agents, and the system's, from the system's columns, whose
  * first mover is the venue whose agent decided first (system_outcomes.h:
- * the earliest t_first_move_s, ties to the venue listed first in the
- * config).
+ * the earliest t_first_move_s, a tie between venues picked by the path's
+ * own draw).
  *
  * A venue's agents are its population's and then its mirrors (venues.h);
  * a mirror has no model, so it answers to its leader's family in its

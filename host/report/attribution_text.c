@@ -96,10 +96,10 @@ void stp_report_attribution(FILE *f, const stp_variant_summary *vs, int md)
     if (acted == 0) return;
     if (vs->n_venues >= 2) /* DESIGN §10: the system's */
         fputs(md ? "\nWho moved first: the family of the first agent to decide, on the venue "
-                   "where one decided first (ties: the venue listed first; each venue's under "
+                   "where one decided first (a tie between venues: one of them by a draw; each venue's under "
                    "Venues).\n\n"
                  : "\n  who moved first: the family of the first agent to decide, on the venue "
-                   "where one decided first (ties: the venue listed first; each venue's under "
+                   "where one decided first (a tie between venues: one of them by a draw; each venue's under "
                    "venues)\n",
               f);
     else

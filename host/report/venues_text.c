@@ -143,11 +143,11 @@ static void report_movers(FILE *f, const stp_variant_summary *vs, int md)
     if (rows == 0 || !any) return;
     fputs(md ? "\nWho moved first on each venue's cascades: the first mover's family (share of "
                "those paths, lift over the venue's agents, a mirror under its leader's family); "
-               "the system's is the venue whose agent decided first (ties: the venue listed "
-               "first).\n\n"
+               "the system's is the venue whose agent decided first (a tie between venues: "
+               "one of them by a draw).\n\n"
              : "\n  who moved first on each venue's cascades: the first mover's family (share, "
                "lift; a mirror counts as its leader's family); system: the venue whose agent "
-               "decided first (ties: the venue listed first)\n",
+               "decided first (a tie between venues: one of them by a draw)\n",
           f);
     const grid g = {1 + rows, 1 + x.cols->n_families, movers_fill, &x};
     stp_grid_print(f, &g, md);
