@@ -245,7 +245,7 @@ static const char linked_fmt[] =
     "\"venues\": [{\"name\": \"alpha\", \"asset\": \"x\", \"set\": {"
     "    \"population.cross_venue_share\": 0.3, \"population.features_from\": \"largest_move\"}},"
     "  {\"name\": \"beta\", \"asset\": \"x\", \"set\": {\"pool.depth_usd\": 4e7,"
-    "    \"population.cross_venue_share\": 0.2}},"
+    "    \"population.cross_venue_share\": 0.2%s}},"
     "  {\"name\": \"gamma\", \"asset\": \"y\", \"set\": {\"pool.depth_usd\": 6e7}}],"
     "\"links\": [{\"name\": \"bridge\", \"a\": \"alpha\", \"b\": \"beta\", \"latency_s\": %d,"
     "  \"capacity_usd_per_s\": 2e6, \"cost\": 0.0005}],"
@@ -290,10 +290,10 @@ static int paths_with(const venue_run *r, int kind)
 
 /* 16 paths, each with one bridge_halt, one depeg and one exploit at a
  * random time; the checks that they happen guard the config's text. */
-static void open_linked(venue_run *r, unsigned long long seed, int latency)
+static void open_linked(venue_run *r, unsigned long long seed, int latency, const char *beta_extra)
 {
     char json[8192];
-    snprintf(json, sizeof json, linked_fmt, 16, seed, latency);
+    snprintf(json, sizeof json, linked_fmt, 16, seed, beta_extra, latency);
     open_run(r, json, NULL, NULL, 0);
     cr_assert_gt(r->vs->mirror[1].n, 0, "beta holds alpha's cross-venue agents' mirrors");
     cr_assert_eq(r->vs->n_links, 1);
@@ -309,7 +309,7 @@ Test(kernel_venues, matches_the_openmp_backend_on_linked_venues_with_every_chann
     venue_run r;
     char what[64];
     snprintf(what, sizeof what, "linked venues, seed %llu", seed);
-    open_linked(&r, seed, 5);
+    open_linked(&r, seed, 5, "");
     expect_varies(&r, STP_OUT_MAX_DRAWDOWN, what);
     expect_varies(&r, stp_venue_column(1, STP_OUT_FINAL_PRICE_RATIO), what);
     expect_same(&r, 256, what);
@@ -323,8 +323,32 @@ Test(kernel_venues, matches_the_openmp_backend_with_a_zero_latency_link, .timeou
     venue_run r;
     char what[64];
     snprintf(what, sizeof what, "zero-latency link, seed %llu", seed);
-    open_linked(&r, seed, 0);
+    open_linked(&r, seed, 0, "");
     expect_same(&r, 64, what);
+    close_run(&r);
+}
+
+/* beta's oracle reads alpha's pool (oracle.source): the kernel opens every
+ * venue's next step in a phase after every venue's (8), and the venues'
+ * records must still be the OpenMP backend's; that beta's differ from its
+ * own oracle's shows the source was read. */
+Test(kernel_venues, matches_the_openmp_backend_with_an_oracle_on_another_venue, .timeout = 300)
+{
+    const unsigned long long seed = test_seed();
+    venue_run r, own;
+    char what[64];
+    long long p;
+    int m, differ = 0;
+    snprintf(what, sizeof what, "oracle.source, seed %llu", seed);
+    open_linked(&r, seed, 5, ", \"oracle.source\": \"alpha\"");
+    cr_assert(r.vs->foreign_oracle && r.vs->oracle_src[1] == 0 && r.vs->oracle_src[0] == 0);
+    expect_same(&r, 96, what);
+    open_linked(&own, seed, 5, "");
+    for (p = 0; p < r.out.n; p++)
+        for (m = 0; m < STP_N_VENUE_OUTCOMES; m++)
+            differ += r.out.v[stp_venue_column(1, m)][p] != own.out.v[stp_venue_column(1, m)][p];
+    cr_assert_gt(differ, 0, "beta's record is its own oracle's (%s)", what);
+    close_run(&own);
     close_run(&r);
 }
 
@@ -346,7 +370,7 @@ Test(kernel_venues, matches_the_openmp_backend_with_global_mitigations, .timeout
     venue_run r, local;
     long long p;
     int c, differ = 0;
-    snprintf(json, sizeof json, linked_fmt, 16, seed, 5);
+    snprintf(json, sizeof json, linked_fmt, 16, seed, "", 5);
     snprintf(what, sizeof what, "global mitigations, seed %llu", seed);
     open_run(&r, json, NULL, sets, 7);
     cr_assert(r.vs->prm[0].breaker_global && r.vs->prm[2].signal_global);
@@ -373,7 +397,7 @@ Test(kernel_venues, writes_a_sample_row_per_venue_where_asked, .timeout = 300)
     stp_samples smp;
     long long p;
     int v, c, nv, n;
-    open_linked(&r, seed, 5);
+    open_linked(&r, seed, 5, "");
     nv = r.vs->n;
     n = r.smp.n_steps;
     memset(&out, 0, sizeof out);

@@ -464,7 +464,7 @@ Test(venue_config, configs_without_venues_resolve_as_before)
                                            "\"correlation\"", "\"venue\"",
                                            "\"asset\"",       "\"links\"",
                                            "\"cross_venue_share\"", "\"features_from\"",
-                                           "\"global\"", "\"shared\""};
+                                           "\"global\"", "\"shared\"", "\"source\""};
     char path[1024];
     DIR *d = opendir(STP_SOURCE_DIR "/configs");
     struct dirent *e;
@@ -806,5 +806,56 @@ Test(venue_config, shared_jumps_need_two_assets)
     cr_assert_null(cfg);
     cr_assert_not_null(strstr(err.msg, "config error at market.jumps.shared: makes the assets "
                                        "jump together, but the config has no \"assets\""),
+                       "%s", err.msg);
+}
+
+Test(venue_config, an_oracle_reads_a_venue_of_its_own_asset)
+{
+    parts p = GOOD;
+    stp_config *cfg = NULL, *own = NULL;
+    stp_error err = {0};
+    p.assets = "\"assets\": [{\"name\": \"ETH\"}, {\"name\": \"BTC\"}],";
+    p.venues = "\"venues\": [{\"name\": \"L1\", \"asset\": \"ETH\"}, {\"name\": \"L2\", "
+               "\"asset\": \"BTC\"}, {\"name\": \"L3\", \"asset\": \"ETH\", \"set\": "
+               "{\"oracle.source\": \"L1\"}}],";
+    p.protocols = "[{\"name\": \"a\", \"venue\": \"L1\", \"share\": 1, \"liquidation_threshold\": "
+                  "0.8, \"liquidation_bonus\": 0.05}, {\"name\": \"b\", \"venue\": \"L2\", "
+                  "\"share\": 1, \"liquidation_threshold\": 0.8, \"liquidation_bonus\": 0.05}, "
+                  "{\"name\": \"c\", \"venue\": \"L3\", \"share\": 1, \"liquidation_threshold\": "
+                  "0.8, \"liquidation_bonus\": 0.05}]";
+    p.shocks = "[]";
+    cr_assert_eq(parse_parts(&p, &cfg, &err), STP_OK, "%s", err.msg);
+    cr_assert_eq(stp_config_venue(&own, cfg, 2, &err), STP_OK, "%s", err.msg);
+    cr_assert_eq(own->oracle_from, 1); /* L1, venue 0 */
+    stp_config_destroy(own);
+    cr_assert_eq(stp_config_venue(&own, cfg, 0, &err), STP_OK, "%s", err.msg);
+    cr_assert_eq(own->oracle_from, 0);
+    stp_config_destroy(own);
+    stp_config_destroy(cfg);
+    p.venues = "\"venues\": [{\"name\": \"L1\", \"asset\": \"ETH\"}, {\"name\": \"L2\", "
+               "\"asset\": \"BTC\"}, {\"name\": \"L3\", \"asset\": \"ETH\", \"set\": "
+               "{\"oracle.source\": \"L2\"}}],";
+    expect_refused(&p, "venues[2].set.oracle.source",
+                   "names venue 'L2', whose pool trades BTC, not this venue's ETH");
+    p.venues = "\"venues\": [{\"name\": \"L1\", \"asset\": \"ETH\"}, {\"name\": \"L2\", "
+               "\"asset\": \"BTC\"}, {\"name\": \"L3\", \"asset\": \"ETH\", \"set\": "
+               "{\"oracle.source\": \"L9\"}}],";
+    expect_refused(&p, "venues[2].set.oracle.source", "unknown venue \"L9\"");
+}
+
+Test(venue_config, an_oracle_source_needs_venues)
+{
+    stp_config *cfg = NULL;
+    stp_error err = {0};
+    char text[2048];
+    snprintf(text, sizeof text,
+             "{\"protocols\": [{\"name\": \"a\", \"share\": 1, \"liquidation_threshold\": 0.8, "
+             "\"liquidation_bonus\": 0.05}], \"population\": {\"families\": [{\"model\": "
+             "\"%s/models/consensus_mlp.json\", \"share\": 1}]}, \"oracle\": {\"source\": \"L1\"}}",
+             STP_SOURCE_DIR);
+    cr_assert_eq(stp_config_parse(&cfg, text, "t.json", NULL, 0, &err), STP_EUSAGE);
+    cr_assert_null(cfg);
+    cr_assert_not_null(strstr(err.msg, "config error at oracle.source: names the venue whose pool "
+                                       "the oracle reads, but the config has no"),
                        "%s", err.msg);
 }

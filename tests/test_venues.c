@@ -790,3 +790,39 @@ Test(venues, shared_jumps_count_their_likelihood_ratio_once)
     close_run(&own);
     close_run(&shared);
 }
+
+/* ---------------------------------------------------------------------------
+ * An oracle on another venue's pool (oracle.source)
+ * ------------------------------------------------------------------------- */
+
+Test(venues, an_oracle_on_the_crashing_venue_liquidates_a_calm_one)
+{
+    /* beta's pool stays calm (no link, a gap on alpha's pool alone), but
+     * its oracle reads alpha's: beta's positions are liquidated at
+     * alpha's crashed price, on the same paths where they are not with
+     * its own oracle */
+    const unsigned long long seed = test_seed();
+    char rest[4096], shocks[1024];
+    venue_run own, foreign;
+    double mean, t;
+    long long p;
+    const char *fmt = "\"venues\": [{\"name\": \"alpha\"}, {\"name\": \"beta\", \"set\": "
+                      "{\"pool.depth_usd\": 2e8%s}}],%s";
+    snprintf(shocks, sizeof shocks, gap_alpha, "");
+    snprintf(rest, sizeof rest, fmt, "", shocks);
+    run_two(&own, 64, seed, 240, 64, "0", "", rest);
+    snprintf(rest, sizeof rest, fmt, ", \"oracle.source\": \"alpha\"", shocks);
+    run_two(&foreign, 64, seed, 240, 64, "0", "", rest);
+    cr_assert_eq(foreign.vs->oracle_src[venue_index(&foreign, "beta")],
+                 venue_index(&foreign, "alpha"));
+    t = paired_t(&foreign, &own, "beta", STP_OUT_LIQUIDATED_USD, &mean);
+    cr_log_info("beta's liquidations +%.3g USD a path (paired t %.1f)", mean, t);
+    cr_assert_gt(t, 4.0, "beta's liquidations rose by %g a path, paired t %.2f", mean, t);
+    for (p = 0; p < own.out.n; p++) { /* beta's pool itself moves only by its own trades */
+        cr_assert_lt(col(&own, "beta", STP_OUT_MAX_DRAWDOWN, p), 0.1, "path %lld", p);
+        cr_assert_eq(col(&foreign, "alpha", STP_OUT_MAX_DRAWDOWN, p),
+                     col(&own, "alpha", STP_OUT_MAX_DRAWDOWN, p), "alpha's own, path %lld", p);
+    }
+    close_run(&own);
+    close_run(&foreign);
+}

@@ -40,7 +40,7 @@ const char stp_cfg_schema_json[] =
     "                  \"peg0\": null},"
     " \"pool\": {\"depth_usd\": 8e8, \"fee\": 0.003, \"arb_half_life_s\": 12,"
     "           \"refill_per_s\": 0.002},"
-    " \"oracle\": {\"delay_s\": 2},"
+    " \"oracle\": {\"delay_s\": 2, \"source\": null},"
     " \"venues\": null, \"venues[]\": {\"name\": null, \"asset\": null, \"set\": null},"
     " \"links\": null, \"links[]\": {\"name\": null, \"a\": null, \"b\": null,"
     "                 \"latency_s\": null, \"capacity_usd_per_s\": null, \"cost\": null},"

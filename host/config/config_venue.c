@@ -122,13 +122,15 @@ static int scale_price0(cJSON *root, double k)
     return cJSON_ReplaceItemInObjectCaseSensitive(m, "price0_usd", num) ? 1 : (cJSON_Delete(num), 0);
 }
 
-/* The venue's population.cross_venue_share and features_from, which a
- * config without venues refuses, moved from root into *cross (owned; an
- * object, empty when it has neither). */
+/* The venue's population.cross_venue_share and features_from and its
+ * oracle.source (as "oracle_source"), which a config without venues
+ * refuses, moved from root into *cross (owned; an object, empty when it
+ * has none of them). */
 static int take_cross(cJSON *root, cJSON **cross)
 {
     static const char *const keys[] = {"cross_venue_share", "features_from"};
     cJSON *pop = cJSON_GetObjectItemCaseSensitive(root, "population");
+    cJSON *oracle = cJSON_GetObjectItemCaseSensitive(root, "oracle"), *src;
     size_t i;
     if (!(*cross = cJSON_CreateObject())) return 0;
     for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
@@ -136,6 +138,8 @@ static int take_cross(cJSON *root, cJSON **cross)
                                         : NULL;
         if (it) cJSON_AddItemToObject(*cross, keys[i], it);
     }
+    src = cJSON_IsObject(oracle) ? cJSON_DetachItemFromObjectCaseSensitive(oracle, "source") : NULL;
+    if (src) cJSON_AddItemToObject(*cross, "oracle_source", src);
     return 1;
 }
 
@@ -294,6 +298,9 @@ stp_status stp_config_venue(stp_config **out, const stp_config *base, int v, stp
         c.origin = shown;
         c.err = err;
         st = stp_cfg_read_cross(&c, cross, *out, 1);
+        if (!st)
+            st = stp_cfg_read_oracle_source(
+                &c, cJSON_GetObjectItemCaseSensitive(cross, "oracle_source"), base, v, *out);
         if (st) {
             stp_config_destroy(*out);
             *out = NULL;

@@ -731,6 +731,25 @@ static stp_status read_globals(ctx *c, const cJSON *root, stp_config *cfg)
                : STP_OK;
 }
 
+stp_status stp_cfg_read_oracle_source(ctx *c, const cJSON *source, const stp_config *base, int v,
+                                      stp_config *venue)
+{
+    const char *names[STP_MAX_VENUES];
+    int u;
+    venue->oracle_from = 0;
+    if (!source) return STP_OK;
+    names_of_venues(base, names);
+    if (find_name(c, source, "oracle.source", "venue", names, base->n_venues, &u)) return c->err->status;
+    if (base->n_assets > 0 && base->venues[u].asset != base->venues[v].asset)
+        return stp_cfg_fail(c, "oracle.source",
+                            "names venue '%s', whose pool trades %s, not this venue's %s; an "
+                            "oracle reads a pool of its own asset",
+                            names[u], base->assets[base->venues[u].asset].name,
+                            base->assets[base->venues[v].asset].name);
+    venue->oracle_from = u == v ? 0 : u + 1;
+    return STP_OK;
+}
+
 static stp_status read_shock_scopes(ctx *c, const cJSON *root, stp_config *cfg)
 {
     const cJSON *arr = member(member(root, "scenario"), "shocks"), *it;
@@ -755,5 +774,9 @@ stp_status stp_cfg_read_venues(ctx *c, const cJSON *root, stp_config *cfg)
         stp_cfg_read_cross(c, member(root, "population"), cfg, cfg->n_venues > 0) ||
         read_globals(c, root, cfg))
         return c->err->status;
+    if (member(member(root, "oracle"), "source") && cfg->n_venues == 0)
+        return stp_cfg_fail(c, "oracle.source",
+                            "names the venue whose pool the oracle reads, but the config has no "
+                            "\"venues\"; drop it or declare venues");
     return STP_OK;
 }

@@ -27,6 +27,12 @@ stp_status stp_cfg_read_venues(stp_cfg_ctx *c, const cJSON *root, stp_config *cf
 stp_status stp_cfg_read_cross(stp_cfg_ctx *c, const cJSON *population, stp_config *cfg,
                               int allowed);
 
+/* oracle.source of venue v's tree (`source`, NULL when absent) into
+ * venue->oracle_from: a venue of the base on venue v's own asset (its
+ * own name is its own pool). */
+stp_status stp_cfg_read_oracle_source(stp_cfg_ctx *c, const cJSON *source, const stp_config *base,
+                                      int v, stp_config *venue);
+
 /* Every venue's config of a loaded config (stp_config_venue) built and
  * destroyed, so `validate` refuses an overlay that does not fit: the
  * message names venues[v].set.KEY or assets[a].set.KEY when the key at

@@ -345,7 +345,9 @@ static int simulate_venues(workspace *ws, const stp_sim_ctx *ctx, const venue_ta
         if (stp_interrupt_pending()) return 1;
         if (vs->prm[0].signal_global) stp_system_signal(s, nv, vs->agent_base[nv]);
         for (v = 0; v < nv; v++) {
-            stp_path_step_open(&s[v], &ws[v].w, &vt[v].tabs->view, path, t);
+            const int u = vs->oracle_src[v]; /* whose pool its oracle reads */
+            stp_path_step_open_from(&s[v], &ws[v].w, &vt[v].tabs->view, path, t, &ws[u].w,
+                                    &vt[u].tabs->view.prm);
             if (s[v].any_exploit) ws[v].bound_ok = 0;
             ring_to_cols(ws[v].feat_col, ws[v].w.feat_ring, t % STP_LAG_RING);
         }
@@ -379,7 +381,8 @@ static int simulate_venues(workspace *ws, const stp_sim_ctx *ctx, const venue_ta
     }
     for (v = 0; v < nv; v++) {
         double *rec = ov + (size_t)v * STP_N_VENUE_OUTCOMES;
-        stp_path_outcomes(&s[v], &ws[v].w, &vt[v].tabs->view, rec);
+        stp_path_outcomes_from(&s[v], &ws[v].w, &vt[v].tabs->view, &ws[vs->oracle_src[v]].w,
+                               &vt[vs->oracle_src[v]].tabs->view.prm, rec);
         rec[STP_VOUT_T_CASCADE_S] =
             s[v].t_cascade >= 0 ? s[v].t_cascade * (double)vs->prm[v].dt_s : -1.0;
     }

@@ -148,6 +148,13 @@ stp_status stp_venues_create(stp_venues **out, const stp_config *cfg, int k, stp
         vs->own_weight[v] = !seen[vs->prm[v].asset]; /* a derivative's are its parent's */
         seen[vs->prm[v].asset] = 1;
     }
+    for (v = 0; v < vs->n; v++) { /* a source's price ring covers its readers' delays */
+        const int u = vs->cfg[v]->oracle_from > 0 ? vs->cfg[v]->oracle_from - 1 : v;
+        vs->oracle_src[v] = u;
+        vs->foreign_oracle |= u != v;
+        if (vs->prm[v].price_ring > vs->prm[u].price_ring)
+            vs->prm[u].price_ring = vs->prm[v].price_ring;
+    }
     for (v = 0; v < vs->n; v++) {
         const int na = vs->pop[v]->n_agents;
         int a;

@@ -20,7 +20,9 @@
  * scan, scatter), each venue's (4)-(7) on its lane (with a global breaker:
  * every venue's decisions, the breaker on one lane, then every venue's
  * actions), the links in index order on one lane, the global signal on
- * one lane, and each venue's (8). Only the mirrors, the largest-move
+ * one lane, and each venue's (8) with the next step's opening (in a
+ * phase of its own when an oracle reads another venue's pool, which that
+ * venue's (8) writes: oracle.source). Only the mirrors, the largest-move
  * features, the links and the global mitigations (system_step.h) read
  * another venue's state, each after a barrier that ends the phase writing
  * it. */
@@ -115,6 +117,8 @@ typedef struct stp_venues_view {
     int agent_base[STP_MAX_VENUES + 1];
     int own_weight[STP_MAX_VENUES];
     int key[STP_MAX_VENUES]; /* venues.h: orders a tie for the first move */
+    int oracle_src[STP_MAX_VENUES]; /* venues.h: the venue whose pool v's oracle reads */
+    int foreign_oracle;             /* some venue's oracle reads another's pool */
     int ring_at[STP_MAX_LINKS + 1];
     stp_link_prm link[STP_MAX_LINKS];
     const int *leader_venue[STP_MAX_VENUES], *leader_agent[STP_MAX_VENUES]; /* [mirror] */
@@ -231,8 +235,10 @@ static inline STP_HD void stp_vblock_start(const stp_vblock *b, int v)
     const stp_path_tables *tb = &b->vv->tb[v];
     stp_path_init_state(&b->s[v], &tb->prm);
     if (tb->prm.n_steps > 0) {
+        const int u = b->vv->oracle_src[v];
         stp_market_step(&b->s[v], tb, b->path, 0);
-        stp_features_step(&b->s[v], &b->w[v], &tb->prm, tb->n_agents, 0);
+        stp_features_step_from(&b->s[v], &b->w[v], &tb->prm, tb->n_agents, 0, &b->w[u],
+                               &b->vv->tb[u].prm);
     }
 }
 
@@ -428,17 +434,28 @@ static inline STP_HD void stp_vblock_links(const stp_vblock *b, int t)
     }
 }
 
-/* Lane v: venue v's (8) of step t, then its market and features of step
- * t + 1 (the haircut follows in that step's parallel phase). */
-static inline STP_HD void stp_vblock_close(const stp_vblock *b, int v, int t)
+/* Lane v: venue v's market and features of step t + 1 (the haircut
+ * follows in that step's parallel phase), its oracle reading the pool of
+ * its source (oracle.source). */
+static inline STP_HD void stp_vblock_next(const stp_vblock *b, int v, int t)
 {
     const stp_path_tables *tb = &b->vv->tb[v];
-    stp_path_state *s = &b->s[v];
-    stp_path_bookkeeping(s, &b->w[v], tb, b->row[v], t);
+    const int u = b->vv->oracle_src[v];
     if (t + 1 < tb->prm.n_steps) {
-        stp_market_step(s, tb, b->path, t + 1);
-        stp_features_step(s, &b->w[v], &tb->prm, tb->n_agents, t + 1);
+        stp_market_step(&b->s[v], tb, b->path, t + 1);
+        stp_features_step_from(&b->s[v], &b->w[v], &tb->prm, tb->n_agents, t + 1, &b->w[u],
+                               &b->vv->tb[u].prm);
     }
+}
+
+/* Lane v: venue v's (8) of step t, then its step t + 1's opening
+ * (stp_vblock_next) when every oracle reads its own pool; when one reads
+ * another's, the body runs the openings in a phase of their own, after
+ * every venue's (8) wrote the pool price they read. */
+static inline STP_HD void stp_vblock_close(const stp_vblock *b, int v, int t)
+{
+    stp_path_bookkeeping(&b->s[v], &b->w[v], &b->vv->tb[v], b->row[v], t);
+    if (!b->vv->foreign_oracle) stp_vblock_next(b, v, t);
 }
 
 /* Lane v: venue v's record and the start of its cascade. */
@@ -446,7 +463,8 @@ static inline STP_HD void stp_vblock_venue_record(const stp_vblock *b, int v)
 {
     const stp_path_tables *tb = &b->vv->tb[v];
     double *rec = b->ov + (size_t)v * STP_N_VENUE_OUTCOMES;
-    stp_path_outcomes(&b->s[v], &b->w[v], tb, rec);
+    stp_path_outcomes_from(&b->s[v], &b->w[v], tb, &b->w[b->vv->oracle_src[v]],
+                           &b->vv->tb[b->vv->oracle_src[v]].prm, rec);
     rec[STP_VOUT_T_CASCADE_S] =
         b->s[v].t_cascade >= 0 ? b->s[v].t_cascade * (double)tb->prm.dt_s : -1.0;
 }
@@ -499,6 +517,8 @@ static inline STP_HD void stp_vblock_record(const stp_vblock *b, double *out, lo
             if ((b)->vv->tb[0].prm.signal_global)                                                  \
                 LANES(q, tid, nt, 1, STP_MAX_VENUES, stp_vblock_signal(b));                        \
             LANES(q, tid, nt, nv_, STP_MAX_VENUES, stp_vblock_close(b, q, t));                     \
+            if ((b)->vv->foreign_oracle)                                                           \
+                LANES(q, tid, nt, nv_, STP_MAX_VENUES, stp_vblock_next(b, q, t));                  \
         }                                                                                          \
         LANES(q, tid, nt, nv_, STP_MAX_VENUES, stp_vblock_venue_record(b, q));                     \
     } while (0)

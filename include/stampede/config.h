@@ -268,6 +268,9 @@ typedef struct stp_config {
      * n_assets 0: no "assets" key, one asset which is market.*. The
      * correlation of the assets' Gaussian shocks (market.correlation,
      * identity by default) is checked positive semi-definite at load. */
+    /* a venue's own config (stp_config_venue): oracle.source, the venue
+     * whose pool its oracle reads: 0 its own, v + 1 the base's venue v */
+    int oracle_from;
     int n_assets;
     stp_asset_spec assets[STP_MAX_ASSETS];
     double correlation[STP_MAX_ASSETS][STP_MAX_ASSETS];

@@ -342,25 +342,37 @@ static inline STP_HD void stp_exploit_position(const stp_path_state *s, const st
  * (3) oracle and market features
  * ------------------------------------------------------------------------- */
 
-/* The oracle at step t: the pool price at the end of step
- * t - 1 - round(delay / dt) (DESIGN §3.9); P0 before the first step. */
+/* The oracle at step t: the price of the pool it reads at the end of
+ * step t - 1 - round(delay / dt) (DESIGN §3.9), the delay the reader's
+ * (p); P0 before the first step. The pool is the venue's own (ow = w, op
+ * = p) or, over venues, another venue's of the same asset (oracle.source:
+ * its ring ow and constants op, whose ring venues.c sizes for every
+ * reader's delay). */
+static inline STP_HD double stp_oracle_from(const stp_path_ws *ow, const stp_params *op,
+                                            const stp_params *p, int t, double extra_delay_s)
+{
+    const int d =
+        stp_steps_of((double)p->oracle_delay_s + extra_delay_s, p->dt_s, op->price_ring - 2);
+    const int src = t - 1 - d;
+    return src < 0 ? op->price0 : ow->pool_ring[src % op->price_ring];
+}
+
 static inline STP_HD double stp_oracle_at(const stp_path_ws *w, const stp_params *p, int t,
                                           double extra_delay_s)
 {
-    const int d =
-        stp_steps_of((double)p->oracle_delay_s + extra_delay_s, p->dt_s, p->price_ring - 2);
-    const int src = t - 1 - d;
-    return src < 0 ? p->price0 : w->pool_ring[src % p->price_ring];
+    return stp_oracle_from(w, p, p, t, extra_delay_s);
 }
 
-static inline STP_HD void stp_features_step(stp_path_state *s, const stp_path_ws *w,
-                                            const stp_params *p, int n_agents, int t)
+/* (3) of step t with the oracle reading pool ow (stp_oracle_from). */
+static inline STP_HD void stp_features_step_from(stp_path_state *s, const stp_path_ws *w,
+                                                 const stp_params *p, int n_agents, int t,
+                                                 const stp_path_ws *ow, const stp_params *op)
 {
     const int wn = p->window_steps + 1;
     float *f = w->feat_ring + (size_t)(t % STP_LAG_RING) * (STP_FEATURES + 1);
     double log_o, ret1, retw;
 
-    s->oracle = stp_oracle_at(w, p, t, s->extra_delay_s) * s->oracle_factor;
+    s->oracle = stp_oracle_from(ow, op, p, t, s->extra_delay_s) * s->oracle_factor;
     s->signal = p->signal_global ? s->sys_signal
                                  : n_agents > 0 ? (double)s->sync_sum / n_agents : 0.0;
     log_o = stp_log(s->oracle);
@@ -381,6 +393,12 @@ static inline STP_HD void stp_features_step(stp_path_state *s, const stp_path_ws
     f[STP_F_SIG] = p->signal_on ? (float)s->signal : 0.0f;
     f[STP_F_BIAS] = 1.0f;
     f[STP_FEATURES] = (float)s->oracle;
+}
+
+static inline STP_HD void stp_features_step(stp_path_state *s, const stp_path_ws *w,
+                                            const stp_params *p, int n_agents, int t)
+{
+    stp_features_step_from(s, w, p, n_agents, t, w, p);
 }
 
 /* ---------------------------------------------------------------------------
@@ -674,14 +692,22 @@ static inline STP_HD void stp_path_bookkeeping(stp_path_state *s, const stp_path
  * haircut on every position hit, the oracle and the features. The kernel
  * runs the same calls but the haircut after the features (block.h,
  * stp_block_serial says why). */
-static inline STP_HD void stp_path_step_open(stp_path_state *s, const stp_path_ws *w,
-                                             const stp_path_tables *tb, long long path, int t)
+static inline STP_HD void stp_path_step_open_from(stp_path_state *s, const stp_path_ws *w,
+                                                  const stp_path_tables *tb, long long path,
+                                                  int t, const stp_path_ws *ow,
+                                                  const stp_params *op)
 {
     int i;
     stp_market_step(s, tb, path, t);
     for (i = 0; s->any_exploit && i < tb->n_positions; i++)
         stp_exploit_position(s, w, tb, i);
-    stp_features_step(s, w, &tb->prm, tb->n_agents, t);
+    stp_features_step_from(s, w, &tb->prm, tb->n_agents, t, ow, op);
+}
+
+static inline STP_HD void stp_path_step_open(stp_path_state *s, const stp_path_ws *w,
+                                             const stp_path_tables *tb, long long path, int t)
+{
+    stp_path_step_open_from(s, w, tb, path, t, w, &tb->prm);
 }
 
 /* (4)'s actions to (7) of step t, after stp_agents_decide: for a path
@@ -718,13 +744,15 @@ static inline STP_HD void stp_path_step_close(stp_path_state *s, const stp_path_
     stp_path_bookkeeping(s, w, tb, row, t);
 }
 
-/* The path's outcome record (DESIGN §3.7), o[stp_outcome]. */
-static inline STP_HD void stp_path_outcomes(const stp_path_state *s, const stp_path_ws *w,
-                                            const stp_path_tables *tb, double *o)
+/* The path's outcome record (DESIGN §3.7), o[stp_outcome], its oracle
+ * reading pool ow (stp_oracle_from). */
+static inline STP_HD void stp_path_outcomes_from(const stp_path_state *s, const stp_path_ws *w,
+                                                 const stp_path_tables *tb, const stp_path_ws *ow,
+                                                 const stp_params *op, double *o)
 {
     const stp_params *p = &tb->prm;
     /* positions still open at the horizon, valued at the horizon's oracle */
-    const double oracle = stp_oracle_at(w, p, p->n_steps, 0.0);
+    const double oracle = stp_oracle_from(ow, op, p, p->n_steps, 0.0);
     double shortfall = 0.0, acted = 0.0;
     int i;
     for (i = 0; i < tb->n_positions; i++)
@@ -752,6 +780,12 @@ static inline STP_HD void stp_path_outcomes(const stp_path_state *s, const stp_p
      * (backend.c, mixture.h). Floored at the smallest normal double, as
      * scenario.c does */
     o[STP_OUT_WEIGHT] = s->log_lr == 0.0 ? 1.0 : fmax(stp_exp(s->log_lr), 2.2250738585072014e-308);
+}
+
+static inline STP_HD void stp_path_outcomes(const stp_path_state *s, const stp_path_ws *w,
+                                            const stp_path_tables *tb, double *o)
+{
+    stp_path_outcomes_from(s, w, tb, w, &tb->prm, o);
 }
 
 #endif

@@ -48,6 +48,10 @@ typedef struct stp_venues {
     unsigned char *cross[STP_MAX_VENUES]; /* [agent of venue v's population]: cross-venue */
     int own_weight[STP_MAX_VENUES];      /* 1: the first venue on its asset (system_outcomes.h) */
     int key[STP_MAX_VENUES];             /* cfg[v]->venue: orders a tie (system_outcomes.h) */
+    /* the venue whose pool venue v's oracle reads (oracle.source; v its
+     * own); foreign_oracle: some venue reads another's */
+    int oracle_src[STP_MAX_VENUES];
+    int foreign_oracle;
     int need;                            /* venues whose cascade makes the path's */
     int n_links;
     stp_link_prm link[STP_MAX_LINKS];

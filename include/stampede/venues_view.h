@@ -30,6 +30,8 @@ static inline void stp_venues_view_fill(stp_venues_view *vv, const stp_venues *v
     memcpy(vv->agent_base, vs->agent_base, sizeof vv->agent_base);
     memcpy(vv->own_weight, vs->own_weight, sizeof vv->own_weight);
     memcpy(vv->key, vs->key, sizeof vv->key);
+    memcpy(vv->oracle_src, vs->oracle_src, sizeof vv->oracle_src);
+    vv->foreign_oracle = vs->foreign_oracle;
     memcpy(vv->ring_at, vs->ring_at, sizeof vv->ring_at);
     memcpy(vv->link, vs->link, sizeof vv->link);
     for (v = 0; v < vs->n; v++) {
