@@ -347,7 +347,7 @@ static void venue_sim_close(venue_sim *s)
  * barriers and the engine's uploads. */
 static void expect_venue_parity(const char *file, const char *const *extra, int n_extra)
 {
-    enum { PATHS = 256, MAX_SETS = 8 };
+    enum { PATHS = 256, MAX_SETS = 12 };
     const size_t n_rows = (size_t)SAMPLE_PATHS;
     venue_sim s;
     double *gpu[STP_MAX_OUTCOME_COLS];
@@ -416,6 +416,25 @@ Test(cuda, gpu_matches_cpu_path_by_path_on_contagion_with_cross_venue_agents, .t
     expect_venue_parity(STP_SOURCE_DIR "/configs/contagion.json", extra, 1);
 }
 
+/* The kernel's global phases (the breaker between decisions and actions,
+ * the signal after the links), shared jumps, and L2's oracle reading L1's
+ * pool with no delay: L1's (8) writes the price L2's next opening reads,
+ * which the kernel keeps apart by a barrier. */
+Test(cuda, gpu_matches_cpu_path_by_path_with_global_mitigations_and_a_foreign_oracle,
+     .timeout = 900)
+{
+    const char *extra[] = {
+        "mitigations.circuit_breaker.enabled=true", "mitigations.circuit_breaker.global=true",
+        "mitigations.risk_signal.enabled=true", "mitigations.risk_signal.global=true",
+        "market.jumps.shared=true",
+        "venues=[{\"name\": \"L1\", \"asset\": \"ETH\"}, {\"name\": \"L2\", \"asset\": "
+        "\"ETH\", \"set\": {\"pool.depth_usd\": 2e8, \"pool.fee\": 0.0005, \"oracle.delay_s\": 0, "
+        "\"oracle.source\": \"L1\", \"population.collateral_usd.total\": 1e8}}, {\"name\": "
+        "\"L3\", \"asset\": \"BTC\", \"set\": {\"pool.depth_usd\": 4e8, "
+        "\"population.collateral_usd.total\": 2e8}}]"};
+    expect_venue_parity(STP_SOURCE_DIR "/configs/two_venues.json", extra, 6);
+}
+
 /* Without a device the whole binary is one visible SKIP (ctest: Skipped). */
 int main(int argc, char *argv[])
 {
@@ -426,7 +445,8 @@ int main(int argc, char *argv[])
         fprintf(stderr,
                 "SKIP test_cuda: no CUDA device (%s): cuRAND device bit-equality, GPU/CPU "
                 "bit-identical parity (quickstart, every shock kind, every mitigation, tilted "
-                "jumps; two_venues.json and contagion.json over their venues) and "
+                "jumps; two_venues.json and contagion.json over their venues, global "
+                "mitigations, shared jumps and a foreign oracle) and "
                 "launch-size invariance did NOT run\n",
                 why);
         return SKIP_CODE;

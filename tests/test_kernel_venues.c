@@ -352,6 +352,31 @@ Test(kernel_venues, matches_the_openmp_backend_with_an_oracle_on_another_venue, 
     close_run(&r);
 }
 
+/* test_cuda's device case on the host: two_venues.json with global
+ * mitigations, shared jumps and L2's oracle on L1's pool with no delay. */
+Test(kernel_venues, matches_the_openmp_backend_on_the_device_checks_mixed_case, .timeout = 300)
+{
+    const unsigned long long seed = test_seed();
+    char s_seed[48], what[64];
+    const char *sets[] = {
+        s_seed, "run.paths=8", "time.horizon_s=600",
+        "mitigations.circuit_breaker.enabled=true", "mitigations.circuit_breaker.global=true",
+        "mitigations.risk_signal.enabled=true", "mitigations.risk_signal.global=true",
+        "market.jumps.shared=true",
+        "venues=[{\"name\": \"L1\", \"asset\": \"ETH\"}, {\"name\": \"L2\", \"asset\": "
+        "\"ETH\", \"set\": {\"pool.depth_usd\": 2e8, \"pool.fee\": 0.0005, \"oracle.delay_s\": 0, "
+        "\"oracle.source\": \"L1\", \"population.collateral_usd.total\": 1e8}}, {\"name\": "
+        "\"L3\", \"asset\": \"BTC\", \"set\": {\"pool.depth_usd\": 4e8, "
+        "\"population.collateral_usd.total\": 2e8}}]"};
+    venue_run r;
+    snprintf(s_seed, sizeof s_seed, "run.seed=%llu", seed);
+    snprintf(what, sizeof what, "mixed case, seed %llu", seed);
+    open_run(&r, NULL, STP_SOURCE_DIR "/configs/two_venues.json", sets, 9);
+    cr_assert(r.vs->foreign_oracle && r.vs->prm[0].breaker_global && r.vs->prm[2].jumps_shared);
+    expect_same(&r, 256, what);
+    close_run(&r);
+}
+
 /* Global mitigations (system_step.h): the kernel's breaker between every
  * venue's decisions and actions and its signal after the links must be
  * the OpenMP backend's; that they changed the paths at all (against the
