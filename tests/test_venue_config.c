@@ -859,3 +859,13 @@ Test(venue_config, an_oracle_source_needs_venues)
                                        "the oracle reads, but the config has no"),
                        "%s", err.msg);
 }
+
+Test(venue_config, a_venue_cannot_replace_a_global_mitigation_whole)
+{
+    parts p = GOOD;
+    p.head = "\"mitigations\": {\"circuit_breaker\": {\"enabled\": true, \"global\": true}},";
+    p.venues = "\"venues\": [{\"name\": \"L1\", \"asset\": \"ETH\"}, {\"name\": \"L2\", \"asset\": "
+               "\"BTC\", \"set\": {\"mitigations\": {\"random_delay\": {\"enabled\": true}}}}],";
+    expect_refused(&p, "venues[1].set.mitigations",
+                   "is global (mitigations.circuit_breaker.global), so its settings are the base's");
+}

@@ -826,3 +826,43 @@ Test(venues, an_oracle_on_the_crashing_venue_liquidates_a_calm_one)
     close_run(&own);
     close_run(&foreign);
 }
+
+Test(venues, shared_jumps_tilt_every_asset_alike_and_count_once_without_asset_0)
+{
+    /* no venue trades asset w (index 0), and y's jumps lean up where x's
+     * lean down: the shared normal is still shifted alike for every asset
+     * (else the tilted law would lock the assets 2 tilts apart, which no
+     * ratio corrects) and its ratio counts once, on x's venue, the lowest
+     * traded */
+    const unsigned long long seed = test_seed();
+    char json[4096];
+    venue_run r;
+    long long p;
+    snprintf(json, sizeof json, jumps_fmt, seed, "true",
+             "{\"mode\": \"importance\", \"importance\": {\"tilt\": 0, \"count_tilt\": 0.7,"
+             " \"jump_tilt\": 0.8}, \"shocks\": []}");
+    {   /* three assets, y's log_mean of the other sign, no venue on w */
+        static const char from[] = "\"assets\": [{\"name\": \"x\"}, {\"name\": \"y\"}],";
+        static const char to[] = "\"assets\": [{\"name\": \"w\"}, {\"name\": \"x\"}, {\"name\": "
+                                 "\"y\", \"set\": {\"market.jumps.log_mean\": 0.02}}],";
+        char *at = strstr(json, from), tail[4096];
+        cr_assert_not_null(at);
+        snprintf(tail, sizeof tail, "%s", at + strlen(from));
+        snprintf(at, sizeof json - (size_t)(at - json), "%s%s", to, tail);
+    }
+    open_run(&r, json);
+    simulate(&r);
+    cr_assert_eq(r.vs->prm[0].asset, 1);
+    cr_assert_eq(r.vs->prm[1].asset, 2);
+    cr_assert(r.vs->prm[0].jump_size_tilt < 0.0f, "x's jumps lean down: its tilt too");
+    cr_assert_eq(r.vs->prm[1].jump_size_tilt, r.vs->prm[0].jump_size_tilt);
+    cr_assert_eq(r.vs->prm[0].jumps_lr_asset, 1);
+    cr_assert_eq(r.vs->prm[1].jumps_lr_asset, 1);
+    for (p = 0; p < r.out.n; p++) {
+        const double wa = col(&r, "alpha", STP_OUT_WEIGHT, p);
+        cr_assert_eq(r.out.v[STP_OUT_WEIGHT][p], wa, "path %lld", p);
+        cr_assert_eq(col(&r, "beta", STP_OUT_WEIGHT, p), 1.0, "path %lld", p);
+        cr_assert_neq(wa, 1.0, "path %lld: the shared jumps' ratio was lost", p);
+    }
+    close_run(&r);
+}

@@ -703,7 +703,7 @@ static stp_status read_global(ctx *c, const cJSON *root, const stp_config *cfg, 
     for (it = member(root, "venues")->child; it; it = it->next, i++) {
         const cJSON *set = member(it, "set"), *m;
         for (m = set ? set->child : NULL; m; m = m->next)
-            if (under(m->string, section)) {
+            if (under(m->string, section) || under(section, m->string)) { /* or a whole object */
                 const size_t mark = stp_cfg_push_key(c, "venues");
                 stp_status st;
                 stp_cfg_push_index(c, i);

@@ -148,6 +148,19 @@ stp_status stp_venues_create(stp_venues **out, const stp_config *cfg, int k, stp
         vs->own_weight[v] = !seen[vs->prm[v].asset]; /* a derivative's are its parent's */
         seen[vs->prm[v].asset] = 1;
     }
+    if (cfg->jumps_shared) { /* one set of events: one ratio, one tilt */
+        int first = 0;
+        for (v = 1; v < vs->n; v++)
+            if (vs->prm[v].asset < vs->prm[first].asset) first = v;
+        for (v = 0; v < vs->n; v++) {
+            /* the ratio on the lowest asset's venues (the system's weight
+             * takes the first venue of each asset); every asset's sizes
+             * shifted alike, as their normal is one (a tilt's direction
+             * follows each asset's log_mean sign otherwise) */
+            vs->prm[v].jumps_lr_asset = vs->prm[first].asset;
+            vs->prm[v].jump_size_tilt = vs->prm[first].jump_size_tilt;
+        }
+    }
     for (v = 0; v < vs->n; v++) { /* a source's price ring covers its readers' delays */
         const int u = vs->cfg[v]->oracle_from > 0 ? vs->cfg[v]->oracle_from - 1 : v;
         vs->oracle_src[v] = u;

@@ -22,6 +22,7 @@ typedef struct stp_params {
     int asset;
     int asset_id; /* the asset its venue trades: asset, or a derivative of it (its shocks' scope) */
     int jumps_shared; /* market.jumps.shared: asset 0's jump draws for every asset */
+    int jumps_lr_asset; /* shared jumps: the asset whose venues carry their ratio */
     float corr_l[STP_MAX_ASSETS * STP_MAX_ASSETS];
     double log_price0;
     float mu_step;         /* mu dt */

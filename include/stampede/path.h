@@ -285,9 +285,10 @@ static inline STP_HD void stp_market_step(stp_path_state *s, const stp_path_tabl
      * regime is systemic): asset 0's draw */
     const float u_regime = stp_uniform(r0.v[0]);
     /* shared jumps (market.jumps.shared): every asset's are asset 0's
-     * events, and their likelihood ratio counts once, on asset 0 */
+     * events, and their likelihood ratio counts once, on the venues of one
+     * asset (venues.c: the lowest drawn) */
     const stp_u32x4 rj = p->jumps_shared ? r0 : r;
-    const int own_lr = p->jump_tilted && !(p->jumps_shared && p->asset != 0);
+    const int own_lr = p->jump_tilted && !(p->jumps_shared && p->asset != p->jumps_lr_asset);
     /* the defensive mixture's untilted paths (mixture.h) draw the configured
      * jumps and add the same ratio; asked each step, a Philox call, rather
      * than kept in the state: only when jumps are tilted and a > 0 */
