@@ -740,24 +740,6 @@ Test(venue_config, global_mitigations_are_the_systems)
                    "whether a mitigation is global is the system's choice");
 }
 
-Test(venue_config, global_mitigations_need_venues)
-{
-    stp_config *cfg = NULL;
-    stp_error err = {0};
-    char text[2048];
-    snprintf(text, sizeof text,
-             "{\"protocols\": [{\"name\": \"a\", \"share\": 1, \"liquidation_threshold\": 0.8, "
-             "\"liquidation_bonus\": 0.05}], \"population\": {\"families\": [{\"model\": "
-             "\"%s/models/consensus_mlp.json\", \"share\": 1}]}, \"mitigations\": "
-             "{\"circuit_breaker\": {\"enabled\": true, \"global\": true}}}",
-             STP_SOURCE_DIR);
-    cr_assert_eq(stp_config_parse(&cfg, text, "t.json", NULL, 0, &err), STP_EUSAGE);
-    cr_assert_null(cfg);
-    cr_assert_not_null(strstr(err.msg, "config error at mitigations.circuit_breaker.global: makes "
-                                       "one mechanism of every venue's, but the config has no"),
-                       "%s", err.msg);
-}
-
 Test(venue_config, shared_jumps_are_the_markets)
 {
     parts p = GOOD;
@@ -789,24 +771,6 @@ Test(venue_config, shared_jumps_are_the_markets)
                " {\"name\": \"BTC\"}],";
     expect_refused(&p, "assets[0].set.market.jumps.shared",
                    "whether the assets share their jumps is the market's");
-}
-
-Test(venue_config, shared_jumps_need_two_assets)
-{
-    stp_config *cfg = NULL;
-    stp_error err = {0};
-    char text[2048];
-    snprintf(text, sizeof text,
-             "{\"protocols\": [{\"name\": \"a\", \"share\": 1, \"liquidation_threshold\": 0.8, "
-             "\"liquidation_bonus\": 0.05}], \"population\": {\"families\": [{\"model\": "
-             "\"%s/models/consensus_mlp.json\", \"share\": 1}]}, \"market\": "
-             "{\"jumps\": {\"shared\": true}}}",
-             STP_SOURCE_DIR);
-    cr_assert_eq(stp_config_parse(&cfg, text, "t.json", NULL, 0, &err), STP_EUSAGE);
-    cr_assert_null(cfg);
-    cr_assert_not_null(strstr(err.msg, "config error at market.jumps.shared: makes the assets "
-                                       "jump together, but the config has no \"assets\""),
-                       "%s", err.msg);
 }
 
 Test(venue_config, an_oracle_reads_a_venue_of_its_own_asset)
@@ -843,23 +807,6 @@ Test(venue_config, an_oracle_reads_a_venue_of_its_own_asset)
     expect_refused(&p, "venues[2].set.oracle.source", "unknown venue \"L9\"");
 }
 
-Test(venue_config, an_oracle_source_needs_venues)
-{
-    stp_config *cfg = NULL;
-    stp_error err = {0};
-    char text[2048];
-    snprintf(text, sizeof text,
-             "{\"protocols\": [{\"name\": \"a\", \"share\": 1, \"liquidation_threshold\": 0.8, "
-             "\"liquidation_bonus\": 0.05}], \"population\": {\"families\": [{\"model\": "
-             "\"%s/models/consensus_mlp.json\", \"share\": 1}]}, \"oracle\": {\"source\": \"L1\"}}",
-             STP_SOURCE_DIR);
-    cr_assert_eq(stp_config_parse(&cfg, text, "t.json", NULL, 0, &err), STP_EUSAGE);
-    cr_assert_null(cfg);
-    cr_assert_not_null(strstr(err.msg, "config error at oracle.source: names the venue whose pool "
-                                       "the oracle reads, but the config has no"),
-                       "%s", err.msg);
-}
-
 Test(venue_config, a_venue_cannot_replace_a_global_mitigation_whole)
 {
     parts p = GOOD;
@@ -868,4 +815,39 @@ Test(venue_config, a_venue_cannot_replace_a_global_mitigation_whole)
                "\"BTC\", \"set\": {\"mitigations\": {\"random_delay\": {\"enabled\": true}}}}],";
     expect_refused(&p, "venues[1].set.mitigations",
                    "is global (mitigations.circuit_breaker.global), so its settings are the base's");
+}
+
+/* Keys about several venues or assets in a config with neither: each
+ * refused with one line naming it. */
+Test(venue_config, system_keys_need_venues_or_assets)
+{
+    static const struct {
+        const char *member, *message;
+    } cases[] = {
+        {"\"mitigations\": {\"circuit_breaker\": {\"enabled\": true, \"global\": true}}",
+         "config error at mitigations.circuit_breaker.global: makes one mechanism of every "
+         "venue's, but the config has no"},
+        {"\"market\": {\"jumps\": {\"shared\": true}}",
+         "config error at market.jumps.shared: makes the assets jump together, but the config "
+         "has no \"assets\""},
+        {"\"oracle\": {\"source\": \"L1\"}",
+         "config error at oracle.source: names the venue whose pool the oracle reads, but the "
+         "config has no"},
+    };
+    size_t k;
+    for (k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        stp_config *cfg = NULL;
+        stp_error err = {0};
+        char text[2048];
+        snprintf(text, sizeof text,
+                 "{\"protocols\": [{\"name\": \"a\", \"share\": 1, \"liquidation_threshold\": "
+                 "0.8, \"liquidation_bonus\": 0.05}], \"population\": {\"families\": "
+                 "[{\"model\": \"%s/models/consensus_mlp.json\", \"share\": 1}]}, %s}",
+                 STP_SOURCE_DIR, cases[k].member);
+        cr_assert_eq(stp_config_parse(&cfg, text, "t.json", NULL, 0, &err), STP_EUSAGE, "%s",
+                     cases[k].member);
+        cr_assert_null(cfg);
+        cr_assert_not_null(strstr(err.msg, cases[k].message), "%s", err.msg);
+        cr_assert_null(strchr(err.msg, '\n'), "one line");
+    }
 }

@@ -284,6 +284,20 @@ static stp_status correlation_refused(ctx *c, const stp_error *why)
     return stp_cfg_fail(c, key, "%s", why->msg);
 }
 
+/* Refuses key of item i of the list's sets (assets[i].set.KEY,
+ * venues[i].set.KEY) with why. */
+static stp_status refuse_set_key(ctx *c, const char *list, int i, const char *key, const char *why)
+{
+    const size_t mark = stp_cfg_push_key(c, list);
+    stp_status st;
+    stp_cfg_push_index(c, i);
+    stp_cfg_push_key(c, "set");
+    stp_cfg_push_key(c, key);
+    st = stp_cfg_fail(c, NULL, "%s", why);
+    stp_cfg_pop(c, mark);
+    return st;
+}
+
 /* market.jumps.shared: a boolean, only with two assets or more; when true
  * the jumps come at the market's one rate, which no asset may change. */
 static stp_status read_shared_jumps(ctx *c, const cJSON *root, stp_config *cfg)
@@ -306,19 +320,11 @@ static stp_status read_shared_jumps(ctx *c, const cJSON *root, stp_config *cfg)
     for (it = member(root, "assets")->child; it; it = it->next, i++) {
         const cJSON *set = member(it, "set"), *m;
         for (m = set ? set->child : NULL; m; m = m->next)
-            if (!strcmp(m->string, "market.jumps") || under(m->string, "market.jumps.rate_per_s")) {
-                const size_t mark = stp_cfg_push_key(c, "assets");
-                stp_status st;
-                stp_cfg_push_index(c, i);
-                stp_cfg_push_key(c, "set");
-                stp_cfg_push_key(c, m->string);
-                st = stp_cfg_fail(c, NULL,
-                                  "shared jumps (market.jumps.shared) come at the market's one "
-                                  "rate; drop this key (an asset may keep its own "
-                                  "market.jumps.log_mean and log_sd)");
-                stp_cfg_pop(c, mark);
-                return st;
-            }
+            if (!strcmp(m->string, "market.jumps") || under(m->string, "market.jumps.rate_per_s"))
+                return refuse_set_key(c, "assets", i, m->string,
+                                      "shared jumps (market.jumps.shared) come at the market's one "
+                                      "rate; drop this key (an asset may keep its own "
+                                      "market.jumps.log_mean and log_sd)");
     }
     cfg->jumps_shared = 1;
     return STP_OK;
@@ -704,17 +710,12 @@ static stp_status read_global(ctx *c, const cJSON *root, const stp_config *cfg, 
         const cJSON *set = member(it, "set"), *m;
         for (m = set ? set->child : NULL; m; m = m->next)
             if (under(m->string, section) || under(section, m->string)) { /* or a whole object */
-                const size_t mark = stp_cfg_push_key(c, "venues");
-                stp_status st;
-                stp_cfg_push_index(c, i);
-                stp_cfg_push_key(c, "set");
-                stp_cfg_push_key(c, m->string);
-                st = stp_cfg_fail(c, NULL,
-                                  "%s is global (%s), so its settings are the base's; drop this "
-                                  "key or make it per venue",
-                                  section, key);
-                stp_cfg_pop(c, mark);
-                return st;
+                char why[256];
+                snprintf(why, sizeof why,
+                         "%s is global (%s), so its settings are the base's; drop this key or "
+                         "make it per venue",
+                         section, key);
+                return refuse_set_key(c, "venues", i, m->string, why);
             }
     }
     *on = 1;
