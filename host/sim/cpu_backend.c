@@ -19,6 +19,7 @@
 #include "stampede/path.h"
 #include "stampede/tables.h"
 #include "stampede/venues.h"
+#include "stampede/venues_view.h"
 
 #include "stampede/cpu_mlp.h"
 
@@ -388,13 +389,8 @@ static int simulate_venues(workspace *ws, const stp_sim_ctx *ctx, const venue_ta
     }
     stp_system_outcomes(ov, nv, vs->agent_base, vs->own_weight, vs->key, vs->need,
                         vs->prm[0].seed, path, o);
-    for (m = 0; m < STP_N_OUTCOMES; m++)
-        ctx->out->v[m][r] = o[m];
-    for (m = STP_N_OUTCOMES; m < cols && m < stp_venue_column(0, 0); m++)
-        ctx->out->v[m][r] = o[m];
-    for (v = 0; v < nv && stp_venue_column(v, 0) < cols; v++)
-        for (m = 0; m < STP_N_VENUE_OUTCOMES; m++)
-            ctx->out->v[stp_venue_column(v, m)][r] = ov[(size_t)v * STP_N_VENUE_OUTCOMES + m];
+    for (m = 0; m < cols; m++) /* the record's layout, as the kernel writes it */
+        ctx->out->v[m][r] = stp_venues_record_column(o, ov, m);
     return 0;
 }
 
@@ -441,8 +437,7 @@ static stp_status cpu_run_venues(const stp_sim_ctx *ctx, long long path0, long l
         memset(ws, 0, sizeof ws);
         for (v = 0; v < nv; v++) {
             ws[v].pack = &vt[v].pack;
-            if (ctx->venues->cfg[v]->population.features_largest_move &&
-                ctx->venues->cfg[v]->population.cross_venue_share > 0.0) {
+            if (stp_venues_reads_largest_move(ctx->venues, v)) {
                 ws[v].peers = ws;
                 ws[v].n_peers = nv;
                 ws[v].venue = v;
