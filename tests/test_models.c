@@ -552,18 +552,5 @@ Test(loader, missing_file_is_io_error)
  * step.h
  * ------------------------------------------------------------------------- */
 
-/* step.h promises |stp_tanhf - tanh| < 3e-7 (absolute): half an ulp of 1
- * is 6e-8, so this allows a few float roundings in (e - 1) / (e + 1), and
- * it must hold through the clamp at |x| = 9 (tanh(9) = 1 - 3e-8). */
-Test(step, tanhf_within_3e7_of_tanh)
-{
-    const int n = 100000;
-    double worst = 0.0, worst_x = 0.0;
-    int i;
-    for (i = 0; i < n; i++) {
-        const float x = (float)(-12.0 + 24.0 * i / (n - 1));
-        const double e = fabs((double)stp_tanhf(x) - tanh((double)x));
-        if (e > worst) worst = e, worst_x = x;
-    }
-    cr_expect_lt(worst, 3e-7, "worst error %g at x = %.9g", worst, worst_x);
-}
+/* stp_tanhf's accuracy: test_step.c (a grid and the device's division)
+ * and bench/tanh_check.c (every float). */

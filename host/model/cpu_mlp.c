@@ -64,45 +64,37 @@ void stp_mlp_pack_free(stp_mlp_pack *pk)
 typedef __m512 vf;
 #define V(c) _mm512_set1_ps(c)
 
-/* stp_tanhf on two vectors, stage by stage so the chains overlap. The
- * constants and operations are those of stp_tanhf and
- * stp_exp2f_unchecked; the comments name the step.h expression. */
+/* stp_tanhf on two vectors, stage by stage so the chains overlap: the
+ * same IEEE operations in the same order, so each lane gets its bits. */
 static inline void tanh2(vf *a, vf *b)
 {
-    vf na, nb, pa, pb, ea, eb;
-    /* stp_clampf(x, -9, 9): max/min return their second operand when one
-     * is NaN, so NaN passes through as it does there */
-    *a = _mm512_mul_ps(_mm512_min_ps(V(9.0f), _mm512_max_ps(V(-9.0f), *a)),
-                       V(2.8853900817779268f));
-    *b = _mm512_mul_ps(_mm512_min_ps(V(9.0f), _mm512_max_ps(V(-9.0f), *b)),
-                       V(2.8853900817779268f));
-    /* n = (x + 1.5 2^23) - 1.5 2^23 is x rounded to the nearest integer,
-     * ties to even, as roundscale rounds (|x| < 26); f = x - n */
-    na = _mm512_roundscale_ps(*a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    nb = _mm512_roundscale_ps(*b, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    *a = _mm512_sub_ps(*a, na);
-    *b = _mm512_sub_ps(*b, nb);
-    pa = _mm512_fmadd_ps(V(1.525273380405984e-05f), *a, V(1.5403530393381608e-04f));
-    pb = _mm512_fmadd_ps(V(1.525273380405984e-05f), *b, V(1.5403530393381608e-04f));
-    pa = _mm512_fmadd_ps(pa, *a, V(1.3333558146428443e-03f));
-    pb = _mm512_fmadd_ps(pb, *b, V(1.3333558146428443e-03f));
-    pa = _mm512_fmadd_ps(pa, *a, V(9.618129107628477e-03f));
-    pb = _mm512_fmadd_ps(pb, *b, V(9.618129107628477e-03f));
-    pa = _mm512_fmadd_ps(pa, *a, V(5.550410866482158e-02f));
-    pb = _mm512_fmadd_ps(pb, *b, V(5.550410866482158e-02f));
-    pa = _mm512_fmadd_ps(pa, *a, V(2.402265069591007e-01f));
-    pb = _mm512_fmadd_ps(pb, *b, V(2.402265069591007e-01f));
-    pa = _mm512_fmadd_ps(pa, *a, V(6.931471805599453e-01f));
-    pb = _mm512_fmadd_ps(pb, *b, V(6.931471805599453e-01f));
-    pa = _mm512_fmadd_ps(pa, *a, V(1.0f));
-    pb = _mm512_fmadd_ps(pb, *b, V(1.0f));
-    /* p * 2^n, which step.h builds in the exponent bits; both are exact
-     * (p in [0.7, 1.5], |n| <= 26: no overflow, no subnormal) */
-    ea = _mm512_scalef_ps(pa, na);
-    eb = _mm512_scalef_ps(pb, nb);
-    /* (e - 1) / (e + 1) */
-    *a = _mm512_div_ps(_mm512_sub_ps(ea, V(1.0f)), _mm512_add_ps(ea, V(1.0f)));
-    *b = _mm512_div_ps(_mm512_sub_ps(eb, V(1.0f)), _mm512_add_ps(eb, V(1.0f)));
+    vf sa, sb, pa, pb, qa, qb;
+    /* stp_clampf(x, -8, 8): max/min return their second operand when one
+     * is NaN, so NaN passes through as it does there (vrangeps would do
+     * it in one operation but turns a quiet NaN into the bound) */
+    *a = _mm512_min_ps(V(STP_TANH_CLAMP), _mm512_max_ps(V(-STP_TANH_CLAMP), *a));
+    *b = _mm512_min_ps(V(STP_TANH_CLAMP), _mm512_max_ps(V(-STP_TANH_CLAMP), *b));
+    sa = _mm512_mul_ps(*a, *a);
+    sb = _mm512_mul_ps(*b, *b);
+    /* stp_tanh_num and stp_tanh_den, Horner, interleaved */
+    pa = _mm512_fmadd_ps(V(STP_TANH_P3), sa, V(STP_TANH_P2));
+    pb = _mm512_fmadd_ps(V(STP_TANH_P3), sb, V(STP_TANH_P2));
+    qa = _mm512_fmadd_ps(V(STP_TANH_Q4), sa, V(STP_TANH_Q3));
+    qb = _mm512_fmadd_ps(V(STP_TANH_Q4), sb, V(STP_TANH_Q3));
+    pa = _mm512_fmadd_ps(pa, sa, V(STP_TANH_P1));
+    pb = _mm512_fmadd_ps(pb, sb, V(STP_TANH_P1));
+    qa = _mm512_fmadd_ps(qa, sa, V(STP_TANH_Q2));
+    qb = _mm512_fmadd_ps(qb, sb, V(STP_TANH_Q2));
+    pa = _mm512_fmadd_ps(pa, sa, V(STP_TANH_P0));
+    pb = _mm512_fmadd_ps(pb, sb, V(STP_TANH_P0));
+    qa = _mm512_fmadd_ps(qa, sa, V(STP_TANH_Q1));
+    qb = _mm512_fmadd_ps(qb, sb, V(STP_TANH_Q1));
+    qa = _mm512_fmadd_ps(qa, sa, V(1.0f));
+    qb = _mm512_fmadd_ps(qb, sb, V(1.0f));
+    /* the division stp_tanh_divf does on the host: IEEE, rounded to
+     * nearest */
+    *a = _mm512_div_ps(_mm512_mul_ps(*a, pa), qa);
+    *b = _mm512_div_ps(_mm512_mul_ps(*b, pb), qb);
 }
 
 /* b1[h] + sum_f w1[h][f] x[f], f in order (stp_mlp_unit) */
@@ -116,7 +108,10 @@ static inline vf unit(const float *w, int hidden, int h, const vf *x)
     return acc;
 }
 
-void stp_mlp_chunk(float *logit, const float *x, long xstride, const float *w, int hidden, int n)
+/* The chunk for any width; inlined into stp_mlp_chunk twice, once with
+ * the shipped width as a constant. */
+static inline __attribute__((always_inline)) void chunk(float *logit, const float *x, long xstride,
+                                                        const float *w, int hidden, int n)
 {
     const float *w2 = w + 9L * hidden * STP_MLP_LANES;
     vf xv[STP_FEATURES], out = _mm512_loadu_ps(w + 10L * hidden * STP_MLP_LANES);
@@ -135,6 +130,16 @@ void stp_mlp_chunk(float *logit, const float *x, long xstride, const float *w, i
         out = _mm512_fmadd_ps(_mm512_loadu_ps(w2 + (long)h * STP_MLP_LANES), a, out);
     }
     _mm512_mask_storeu_ps(logit, (__mmask16)((1u << n) - 1u), out);
+}
+
+void stp_mlp_chunk(float *logit, const float *x, long xstride, const float *w, int hidden, int n)
+{
+    /* the shipped families' width at compile time: the unit loop unrolls
+     * and every parameter is an immediate offset from w */
+    if (hidden == STP_MLP_SHIPPED_HIDDEN)
+        chunk(logit, x, xstride, w, STP_MLP_SHIPPED_HIDDEN, n);
+    else
+        chunk(logit, x, xstride, w, hidden, n);
 }
 
 /* Each column's 64 entries sit in four registers; two two-register

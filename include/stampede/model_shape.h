@@ -41,6 +41,10 @@ typedef enum stp_family_kind {
     STP_FAMILY_VOL_TARGET_RULE
 } stp_family_kind;
 #define STP_MLP_MAX_HIDDEN 16
+/* The hidden width of the shipped MLP families (models/): both backends
+ * compile a copy of the MLP for it, with every parameter offset a
+ * constant, and keep the general loop for other widths. */
+#define STP_MLP_SHIPPED_HIDDEN 16
 #define STP_RULE_PARAMS    4
 #define STP_MAX_PARAMS     (10 * STP_MLP_MAX_HIDDEN + 1)
 

@@ -38,44 +38,79 @@ static inline STP_HD float stp_maxf(float a, float b)
  * ones (exp, log, expm1, sin/cos) are in fmath.h.
  * ------------------------------------------------------------------------- */
 
-/* 2^x for x in [-126, 126] (unchecked: callers clamp): x = n + f,
- * |f| <= 1/2, 2^f by its Taylor series to degree 7 (truncation < 6e-9,
- * below half an ulp of 1), times 2^n built in the exponent bits. n is
- * rounded by adding and removing 1.5 * 2^23 (two exact IEEE additions: the
- * same on every backend, and it vectorises). */
-static inline STP_HD float stp_exp2f_unchecked(float x)
+/* n / d rounded to nearest from y0, an approximation of 1/d within 4 ulps:
+ * one Newton step, then Markstein's correction q + (n - d q) y, whose
+ * remainder n - d q is exact. For the tanh's operands (stp_tanhf: d in
+ * [1, 194], |n| <= 194, n = 0 or |n| >= 2^-149 with d = 1) it returns
+ * RN(n / d) for every y0 within 4 ulps of 1/d: checked over every float
+ * x by bench/tanh_check.c, sampled on fresh seeds by tests/test_step.c.
+ * Not a general division: operands near the exponent limits need the
+ * scaling nvcc's `/` does. */
+static inline STP_HD float stp_divf_from_rcp(float n, float d, float y0)
 {
-    const float n = (x + 12582912.0f) - 12582912.0f;
-    const float f = x - n;
-    float p = 1.525273380405984e-05f;
-    p = fmaf(p, f, 1.5403530393381608e-04f);
-    p = fmaf(p, f, 1.3333558146428443e-03f);
-    p = fmaf(p, f, 9.618129107628477e-03f);
-    p = fmaf(p, f, 5.550410866482158e-02f);
-    p = fmaf(p, f, 2.402265069591007e-01f);
-    p = fmaf(p, f, 6.931471805599453e-01f);
-    p = fmaf(p, f, 1.0f);
-    {
-        const int32_t bits = ((int32_t)n + 127) * 8388608; /* << 23 without UB */
-        float scale;
-        memcpy(&scale, &bits, sizeof scale);
-        return p * scale;
-    }
+    const float y = fmaf(y0, fmaf(-d, y0, 1.0f), y0);
+    const float q = n * y;
+    return fmaf(fmaf(-d, q, n), y, q);
 }
 
-/* 2^x, clamped to [-126, 126] so the exponent bits stay normal. */
-static inline STP_HD float stp_exp2f(float x)
+/* n / d rounded to nearest, for the tanh's operands only. The host
+ * divides. On the device nvcc's `/` is a reciprocal, its refinement, a
+ * range check (FCHK) and a branch to a slow path for operands near the
+ * exponent limits, which ours never reach, so the device starts from
+ * rcp.approx (within 1 ulp of 1/d, PTX ISA) and refines it itself: the
+ * same bits in 6 instructions and no branch. */
+static inline STP_HD float stp_tanh_divf(float n, float d)
 {
-    return stp_exp2f_unchecked(stp_clampf(x, -126.0f, 126.0f));
+#ifdef __CUDA_ARCH__
+    float y0;
+    asm("rcp.approx.ftz.f32 %0, %1;" : "=f"(y0) : "f"(d));
+    return stp_divf_from_rcp(n, d, y0);
+#else
+    return n / d;
+#endif
 }
 
-/* tanh(x) = (e^{2x} - 1) / (e^{2x} + 1); absolute error < 3e-7 (tested),
- * identical on every backend. Saturates to +-1 beyond |x| = 9. */
+/* tanh's rational approximation on |x| <= STP_TANH_CLAMP, beyond which
+ * the argument is clamped: tanh(x) ~ x P(x^2) / Q(x^2), P of degree 3 and
+ * Q of degree 4 in x^2, minimax for the absolute error of the clamped
+ * function on [0, 9.5] (how: bench/tanh_check.c's header), the
+ * coefficients then rounded to float. Absolute error of stp_tanhf <= 4.3e-7
+ * (4.29e-7 at x = 7.84) over every float, against long double tanhl
+ * (bench/tanh_check.c); 1.5e-7 of it is the fit's, the rest the float
+ * evaluation's. The exp-based tanh before 0.4.0 had 3e-7. */
+#define STP_TANH_CLAMP 8.0f
+#define STP_TANH_P0    0.999999225f
+#define STP_TANH_P1    0.128979877f
+#define STP_TANH_P2    0.00292218011f
+#define STP_TANH_P3    1.1133634e-05f
+#define STP_TANH_Q1    0.462310404f
+#define STP_TANH_Q2    0.0236952938f
+#define STP_TANH_Q3    0.000234695253f
+#define STP_TANH_Q4    2.36803203e-07f
+
+/* The numerator x P(s) and the denominator Q(s), s = x^2, by Horner. */
+static inline STP_HD float stp_tanh_num(float xc, float s)
+{
+    const float p = fmaf(fmaf(fmaf(STP_TANH_P3, s, STP_TANH_P2), s, STP_TANH_P1), s, STP_TANH_P0);
+    return xc * p;
+}
+
+static inline STP_HD float stp_tanh_den(float s)
+{
+    return fmaf(fmaf(fmaf(fmaf(STP_TANH_Q4, s, STP_TANH_Q3), s, STP_TANH_Q2), s, STP_TANH_Q1), s,
+                1.0f);
+}
+
+/* tanh(x), the same bits on every backend: + x fma and one division
+ * rounded to nearest (stp_tanh_divf). Odd exactly, NaN in NaN out.
+ * Cost: 12 operations (clamp 2, square, 4 and 4 Horner, divide): 12 vector
+ * instructions with AVX-512 (host/model/cpu_mlp.c), 17 on the device
+ * (the division 6) with no branch; bench/NOTES.md. */
 static inline STP_HD float stp_tanhf(float x)
 {
-    const float xc = stp_clampf(x, -9.0f, 9.0f);
-    const float e = stp_exp2f_unchecked(xc * 2.8853900817779268f); /* 2 / ln 2: |arg| < 26 */
-    return (e - 1.0f) / (e + 1.0f);
+    const float xc = stp_clampf(x, -STP_TANH_CLAMP, STP_TANH_CLAMP);
+    const float s = xc * xc;
+    return stp_tanh_divf(stp_tanh_num(xc, s), stp_tanh_den(s));
 }
 
 /* ---------------------------------------------------------------------------
