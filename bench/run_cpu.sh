@@ -4,11 +4,16 @@
 # timed; the median of three runs) on configs/bench_1024.json at 1 and 2
 # threads, one core's measured FP32 FMA peak, the consensus MLP's FLOPs per
 # agent-step, and the NumPy peer (bench/peers/numpy_agents.py) on one core.
-# Writes bench/results/cpu-<date>-<commit>.json.
+# Writes bench/results/cpu-<date>-<commit>.json, with the BLAS the peer ran
+# on; refuses (one line, exit 1, no record) when it was the reference BLAS
+# or an unknown one (bench/peers/peer_blas.py).
 # Usage: bash bench/run_cpu.sh [PATHS] (default 1024)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 paths=${1:-1024}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+/usr/bin/python3 bench/peers/peer_blas.py # a reference BLAS refused before the timing
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j "$(nproc)" --target stampede >/dev/null
 gcc -O2 -march=native -ffp-contract=fast bench/fma_peak.c -o build/fma_peak
@@ -26,15 +31,19 @@ print(runs[1])'
 }
 r1=$(rate 1)
 r2=$(rate 2)
-numpy=$(OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/peers/numpy_agents.py 512)
+OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/peers/numpy_agents.py 512 --json \
+  >"$tmp/numpy.json"
+/usr/bin/python3 bench/peers/peer_blas.py --threads 1 "$tmp/numpy.json" >/dev/null
 commit=$(git rev-parse --short HEAD)
 date=$(date -u +%Y-%m-%d)
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 out=bench/results/cpu-$date-$commit.json
-/usr/bin/python3 - "$r1" "$r2" "$peak" "$paths" "$commit" "$date" "$cpu" "$(nproc)" "$numpy" >"$out" <<'PY'
+/usr/bin/python3 - "$r1" "$r2" "$peak" "$paths" "$commit" "$date" "$cpu" "$(nproc)" \
+  "$tmp/numpy.json" >"$out" <<'PY'
 import json, sys
 r1, r2, peak = float(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
-numpy = float(sys.argv[9])
+peer = json.load(open(sys.argv[9]))
+numpy = peer["agent_steps_per_s"]
 # Consensus MLP (8 -> 16 -> 1) per agent-step: 16 x 8 FMA (hidden) + 16 FMA
 # (output) = 144 FMA = 288 FLOP; each of the 16 tanh (stp_tanhf, 0.4.0)
 # adds 2 clamps, 1 mul (x^2), 3 FMA, 1 mul, 4 FMA (14 FLOP) and 1 div =
@@ -53,6 +62,7 @@ print(json.dumps({
         "all_mlp_flops": r1 * (fma_flop + tanh_flop) / (peak * 1e9)},
     "numpy_peer_agent_steps_per_s_one_core": numpy,
     "ratio_to_numpy_one_core": r1 / numpy,
+    "numpy_peer_blas": peer["blas"],
 }, indent=2))
 PY
 cat "$out"

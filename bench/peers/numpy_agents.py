@@ -8,19 +8,26 @@ threshold; per path one batch of the step's sells into a constant-product
 pool, and the pool price feeds the next step's features. No liquidations,
 oracle delay, shocks or mitigations: it does less than the engine.
 
-Usage: python3 bench/peers/numpy_agents.py [PATHS] -> prints agent-steps/s
-(run with OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 for one core).
+Usage: python3 bench/peers/numpy_agents.py [PATHS] [--json] -> prints
+agent-steps/s; --json: {"peer", "paths", "agent_steps_per_s", "blas"}, where blas
+is the library the timed matmuls ran on (peer_blas.py; bench/run_peers.sh
+refuses a ratio against the reference BLAS). Run with OMP_NUM_THREADS=1
+OPENBLAS_NUM_THREADS=1 for one core.
 """
+import json
 import sys
 import time
 
 import numpy as np
 
+import peer_blas
+
 AGENTS, STEPS, HIDDEN, FEATURES, RING = 1024, 600, 16, 8, 64
 
 
 def main():
-    paths = int(sys.argv[1]) if len(sys.argv) > 1 else 64
+    args = [a for a in sys.argv[1:] if a != "--json"]
+    paths = int(args[0]) if args else 64
     rng = np.random.default_rng(1)
     w1 = rng.normal(0, 0.3, (AGENTS, FEATURES, HIDDEN)).astype(np.float32)
     b1 = rng.normal(0, 0.1, (AGENTS, 1, HIDDEN)).astype(np.float32)
@@ -56,7 +63,12 @@ def main():
         out = y * q * 0.997 / (x + q * 0.997)
         x, y = x + q, y - out
     dt = time.perf_counter() - t0
-    print(f"{paths * STEPS * AGENTS / dt:.4g}")
+    rate = paths * STEPS * AGENTS / dt
+    if "--json" in sys.argv[1:]:
+        print(json.dumps({"peer": "numpy_agents.py", "paths": paths, "agent_steps_per_s": rate,
+                          "blas": peer_blas.blas_in_use()}))
+    else:
+        print(f"{rate:.4g}")
 
 
 if __name__ == "__main__":

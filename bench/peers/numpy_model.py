@@ -107,6 +107,8 @@ import warnings
 
 import numpy as np
 
+import peer_blas
+
 OUTCOMES = ("max_drawdown", "min_price_ratio", "final_price_ratio", "liquidated_usd",
             "liquidations", "bad_debt_usd", "bad_debt_realized_usd", "defensive_sell_usd",
             "agents_acted", "peak_sync", "herding_index", "t_trough_s", "cascade",
@@ -686,8 +688,10 @@ def main(argv=None):
     sim_s = time.perf_counter() - t0
     res = summarize(out)
     if a.json:
-        print(json.dumps({"paths": a.paths, "seed": a.seed, "sim_s": sim_s,
-                          "paths_per_s": a.paths / sim_s, "outcomes": res}, indent=1))
+        # blas: the library the timed matmuls ran on (bench/run_peers.sh refuses the reference one)
+        print(json.dumps({"peer": "numpy_model.py", "paths": a.paths, "seed": a.seed,
+                          "sim_s": sim_s, "paths_per_s": a.paths / sim_s,
+                          "blas": peer_blas.blas_in_use(), "outcomes": res}, indent=1))
         return 0
     print("numpy peer: %d paths, seed %d" % (a.paths, a.seed))
     print("P(cascade) = %.4g" % res["p_cascade"])
