@@ -1,7 +1,7 @@
 /* GPU tests of the CUDA backend (DESIGN §4): cuRAND's device Philox against
  * Random123 bit for bit, GPU outcomes against the OpenMP backend path by
- * path on the quickstart config, and GPU results independent of the launch
- * size. Without a usable device the binary prints one SKIP line naming
+ * path on the quickstart config, the device's stp_tanhf against the host's
+ * on every float, and GPU results independent of the launch size. Without a usable device the binary prints one SKIP line naming
  * what did not run and exits 77, which ctest reports as "Skipped" (never
  * as passed). Run from the repository root (models/ paths). Named for the
  * backend it holds to the OpenMP one (kernels/ against host/sim/), not for
@@ -17,6 +17,7 @@
 #include "stampede/params.h"
 #include "stampede/rng.h"
 #include "stampede/scenario.h"
+#include "stampede/step.h"
 #include "stampede/venues.h"
 #include "seed.h"
 #include "stress_shocks.h"
@@ -165,6 +166,35 @@ Test(cuda, curand_device_words_equal_random123_bit_for_bit)
     free(q);
     free(words);
     free(uni);
+}
+
+/* The device's stp_tanhf (its division written out from rcp.approx,
+ * step.h) equals the host's on every float, bit for bit; a NaN need only
+ * give a NaN. Chunks of 2^26 floats. */
+Test(cuda, device_tanh_equals_host_tanh_on_every_float, .timeout = 600)
+{
+    const long chunk = 1L << 26;
+    float *y = malloc((size_t)chunk * sizeof *y);
+    stp_error err = {STP_OK, ""};
+    uint64_t first, bad = 0;
+    long i;
+    require_gpu();
+    cr_assert_not_null(y);
+    for (first = 0; first < (1ull << 32); first += (uint64_t)chunk) {
+        cr_assert_eq(stp_cuda_tanh_sample((uint32_t)first, chunk, y, &err), STP_OK, "%s", err.msg);
+        for (i = 0; i < chunk; i++) {
+            const uint32_t b = (uint32_t)(first + (uint64_t)i);
+            float x, h;
+            memcpy(&x, &b, sizeof x);
+            h = stp_tanhf(x);
+            if (isnan(x) ? !isnan(y[i]) : memcmp(&h, &y[i], sizeof h) != 0) {
+                if (bad < 5) cr_log_error("tanh(%a): device %a, host %a", x, y[i], h);
+                bad++;
+            }
+        }
+    }
+    free(y);
+    cr_assert_eq(bad, 0, "%llu floats differ", (unsigned long long)bad);
 }
 
 /* The same seed gives the same GPU results whatever the launch size. */
@@ -443,7 +473,8 @@ int main(int argc, char *argv[])
     int rc = 0;
     if (stp_cuda_device_count(why, sizeof why) == 0) {
         fprintf(stderr,
-                "SKIP test_cuda: no CUDA device (%s): cuRAND device bit-equality, GPU/CPU "
+                "SKIP test_cuda: no CUDA device (%s): cuRAND device bit-equality, the device "
+                "tanh against the host's on every float, GPU/CPU "
                 "bit-identical parity (quickstart, every shock kind, every mitigation, tilted "
                 "jumps; two_venues.json and contagion.json over their venues, global "
                 "mitigations, shared jumps and a foreign oracle) and "

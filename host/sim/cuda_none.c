@@ -61,3 +61,11 @@ stp_status stp_cuda_philox_sample(const uint64_t *seed, const uint32_t (*q)[5], 
     (void)uniforms;
     return stp_error_set(err, STP_EDEVICE, "%s", NO_CUDA);
 }
+
+stp_status stp_cuda_tanh_sample(uint32_t first, long n, float *y, stp_error *err)
+{
+    (void)first;
+    (void)n;
+    (void)y;
+    return stp_error_set(err, STP_EDEVICE, "%s", NO_CUDA);
+}

@@ -47,6 +47,10 @@ void stp_cuda_engine_destroy(stp_cuda_engine *e);
 stp_status stp_cuda_philox_sample(const uint64_t *seed, const uint32_t (*q)[5], long n,
                                   uint32_t (*words)[4], float (*uniforms)[4], stp_error *err);
 
+/* Test support: y[i] = stp_tanhf of the float whose bits are first + i,
+ * computed on the device, for i in [0, n) (n * 4 bytes of device memory). */
+stp_status stp_cuda_tanh_sample(uint32_t first, long n, float *y, stp_error *err);
+
 STP_EXTERN_C_END
 
 #endif
