@@ -3,7 +3,8 @@
 results files of one config and seed (e.g. 0.3.0 and 0.4.0, whose tanh
 differs in its last bits), compared variant by variant and path by path.
 
-For each variant in both files: P(cascade) in each, the paths whose cascade
+For each variant in both files: the paths with any outcome column changed,
+P(cascade) in each, the paths whose cascade
 flag flipped each way, and the paired difference new - old with its 95%
 interval (the paths' differences are the same market paths, so the paired
 interval is the one that says whether the engine, not the sample, moved
@@ -31,6 +32,8 @@ def read(f, variant):
     o = f["variants"][variant]["outcomes"]
     cols = {c: o[c][:].astype(float) for c in COLUMNS}
     cols["weight"] = o["weight"][:].astype(float)
+    # every per-path column, for the count of paths with any change
+    cols["all"] = {k: o[k][:] for k in o if o[k].ndim == 1 and len(o[k]) == len(cols["weight"])}
     return cols
 
 
@@ -48,7 +51,13 @@ def compare(old, new):
     if not np.array_equal(old["weight"], new["weight"]):
         raise ValueError("weights differ: not the same market paths")
     w = new["weight"]
-    out = {"paths": int(len(w)),
+    changed = np.zeros(len(w), dtype=bool)
+    every_old = old.get("all") or {c: old[c] for c in COLUMNS}
+    every_new = new.get("all") or {c: new[c] for c in COLUMNS}
+    for k in set(every_old) & set(every_new):
+        a, b = every_old[k], every_new[k]
+        changed |= ~((a == b) | ((a != a) & (b != b)))  # NaN equals NaN here
+    out = {"paths": int(len(w)), "paths_any_changed": int(changed.sum()),
            "cascade_flips_up": int(np.sum((new["cascade"] > 0) & (old["cascade"] == 0))),
            "cascade_flips_down": int(np.sum((new["cascade"] == 0) & (old["cascade"] > 0)))}
     moved = False
@@ -83,7 +92,8 @@ def main():
     any_moved = False
     for v, r in report.items():
         c = r["cascade"]
-        print(f"{v}: P(cascade) {c['old']:.4%} -> {c['new']:.4%} "
+        print(f"{v}: {r['paths_any_changed']} paths changed; "
+              f"P(cascade) {c['old']:.4%} -> {c['new']:.4%} "
               f"(flips +{r['cascade_flips_up']} -{r['cascade_flips_down']} of {r['paths']}; "
               f"paired diff {c['diff']:+.4%} [{c['diff_ci95'][0]:+.4%}, {c['diff_ci95'][1]:+.4%}], "
               f"MC +-{c['mc_half_width']:.3%}); bad debt {r['bad_debt_usd']['diff']:+.4g} "

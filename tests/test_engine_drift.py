@@ -54,6 +54,7 @@ def main():
         r = compare({c: v.astype(float) for c, v in old.items()},
                     {c: v.astype(float) for c, v in new.items()})
         assert r["cascade_flips_up"] == k and r["cascade_flips_down"] == 0, r
+        assert r["paths_any_changed"] == k, r
         assert abs(r["cascade"]["diff"] - k / n) < 1e-12, (seed, r["cascade"])
         assert r["cascade"]["moved"] == want_moved, (seed, k, r["cascade"], half)
         assert r["cascade"]["systematic"] == (k > 1.96 * np.sqrt(k) * 1.0), (seed, k)
