@@ -195,17 +195,19 @@ static inline STP_HD float stp_vol_target_logit(const float *p, long stride, con
                 fmaf(hf_weight, 1.0f - x[STP_F_HF * xstride], offset));
 }
 
+/* A rule family's logit (kind is not STP_FAMILY_MLP). */
+static inline STP_HD float stp_rule_logit(stp_family_kind kind, const float *p, long stride,
+                                          const float *x)
+{
+    if (kind == STP_FAMILY_DRAWDOWN_RULE) return stp_drawdown_rule_logit(p, stride, x, 1);
+    return stp_vol_target_logit(p, stride, x, 1);
+}
+
 static inline STP_HD float stp_model_logit(stp_family_kind kind, int hidden, const float *p,
                                            long stride, const float *x)
 {
-    switch (kind) {
-    case STP_FAMILY_MLP:
-        return stp_mlp_logit(p, stride, hidden, x);
-    case STP_FAMILY_DRAWDOWN_RULE:
-        return stp_drawdown_rule_logit(p, stride, x, 1);
-    default:
-        return stp_vol_target_logit(p, stride, x, 1);
-    }
+    if (kind == STP_FAMILY_MLP) return stp_mlp_logit(p, stride, hidden, x);
+    return stp_rule_logit(kind, p, stride, x);
 }
 
 /* ---------------------------------------------------------------------------
