@@ -31,15 +31,23 @@ import sass_cfg as S  # noqa: E402
 # Source functions that name the parts of a step (block.h, step.h, path.h).
 # A rename shows as a missing part in the output, never as a silent zero.
 SCREENS = "stp_block_screens"  # the agents' and positions' phase
-MLP_FUNCS = ("stp_block_mlp",)  # the MLP families' lockstep evaluation
-RULE_FUNC = "stp_model_logit"  # every other family, one path at a time
+# the MLP families' lockstep evaluation (its body, and the function that
+# calls it with the shipped width as a constant)
+MLP_FUNCS = ("stp_block_mlp", "stp_block_mlp_strided")
+# every other family, one path at a time: block.h calls stp_rule_logit,
+# and called stp_model_logit up to a96f85e (either name marks a rule)
+RULE_FUNCS = ("stp_rule_logit", "stp_model_logit")
 TANH_FUNC = "stp_tanhf"
-FEATURES_FUNC = "stp_agent_features"
-POSITION_FUNC = "stp_position_screen"
+# an agent's features: block.h reads its table entries once for the 8
+# paths (stp_agent_features_of); stp_agent_features up to a96f85e
+FEATURES_FUNCS = ("stp_agent_features", "stp_agent_features_of")
+# a position's screen: stp_position_screen, or the formula it calls on the
+# arrays (block.h's loop after a96f85e, as the OpenMP backend's)
+POSITION_FUNCS = ("stp_position_screen", "stp_maybe_liquidatable")
 # per-lane branches whose sides differ between the lanes of a warp: a warp
 # issues both sides when its lanes disagree (the HF of a borrower or an LP;
 # the candidate test), one when they all agree
-DATA_DEPENDENT = ("stp_agent_hf", "stp_agent_candidate")
+DATA_DEPENDENT = ("stp_agent_hf", "stp_agent_candidate", "stp_agent_ready")
 PHASES = ("stp_block_count", "stp_block_scan", "stp_block_scatter", "stp_block_serial")
 
 # H100 SXM5 / H200 SXM (GH100, sm_90): NVIDIA H100 Tensor Core GPU
@@ -187,6 +195,9 @@ class Kernel:
     def has(self, b, func):
         return any(func in self.names[k] for k in self.block_insns(b))
 
+    def has_any(self, b, funcs):
+        return any(self.has(b, f) for f in funcs)
+
     def loops_with(self, func):
         return [lp for lp in self.loops if any(self.has(b, func) for b in lp.body)]
 
@@ -330,12 +341,39 @@ def node_weight(k, it, n):
     return sum(k.blocks[b].end - k.blocks[b].start for b in c.body if b not in k.cold)
 
 
-def region_paths(k, it, func):
+def _cheapest(it, weight, src, addr, rev=False):
+    """Dijkstra over the iteration's nodes, weights on nodes: for every
+    node reached from src, the cost of the cheapest path to it, both ends
+    counted (rev: along reversed edges, so from it to src)."""
+    import heapq
+    succ = it.succ
+    if rev:
+        succ = {n: set() for n in it.nodes}
+        for n, ss in it.succ.items():
+            for m in ss:
+                succ[m].add(n)
+    dist = {src: weight[src]}
+    heap = [(dist[src], addr(src), src)]
+    while heap:
+        d, _, n = heapq.heappop(heap)
+        if d > dist.get(n, float("inf")):
+            continue
+        for m in succ[n]:
+            if d + weight[m] < dist.get(m, float("inf")):
+                dist[m] = d + weight[m]
+                heapq.heappush(heap, (dist[m], addr(m), m))
+    return dist
+
+
+def region_paths(k, it, func, via=None):
     """The nodes of a loop iteration that run func (most of their
     instructions inside it; a loop counts its blocks once): all of them
     (both sides of every branch, loops once) and the cheapest path from
     the region's first node to its last (by address), through whatever
-    nodes join them (one lane takes one side of each branch)."""
+    nodes join them (one lane takes one side of each branch) and, given
+    via, through a node running that function: the lane's own path, not
+    a thread's that skips the lane's work (the lane test may itself fall
+    in the region)."""
     weight = {n: node_weight(k, it, n) for n in it.nodes}
     region = []
     for n in it.nodes:
@@ -347,20 +385,15 @@ def region_paths(k, it, func):
         return 0, 0
     addr = lambda n: k.addr(n[1])  # noqa: E731
     first, last = min(region, key=addr), max(region, key=addr)
-    import heapq
-    dist = {first: weight[first]}
-    heap = [(dist[first], addr(first), first)]
-    while heap:
-        d, _, n = heapq.heappop(heap)
-        if d > dist.get(n, float("inf")):
-            continue
-        if n == last:
-            break
-        for m in it.succ[n]:
-            if d + weight[m] < dist.get(m, float("inf")):
-                dist[m] = d + weight[m]
-                heapq.heappush(heap, (dist[m], addr(m), m))
-    return sum(weight[n] for n in region), dist.get(last, 0)
+    fwd = _cheapest(it, weight, first, addr)
+    if via is None:
+        return sum(weight[n] for n in region), fwd.get(last, 0)
+    back = _cheapest(it, weight, last, addr, rev=True)
+    mids = [n for n in region if n in fwd and n in back and n[0] == "block" and
+            n not in (first, last) and
+            2 * sum(1 for i in it.instr(n) if via in k.names[i]) > len(it.instr(n))]
+    best = min((fwd[n] + back[n] - weight[n] for n in mids), default=fwd.get(last, 0))
+    return sum(weight[n] for n in region), best
 
 
 def agent_iteration(k, agent_loop, req, exclude_funcs, mlp_trips, P, F):
@@ -373,7 +406,7 @@ def agent_iteration(k, agent_loop, req, exclude_funcs, mlp_trips, P, F):
     active = {n for n in it.through(req)
               if not (n[0] == "block" and any(k.has(n[1], f) for f in exclude_funcs))}
     optional = data_dependent_blocks(k, active)
-    up, lo, tanh = Counter(), Counter(), 0
+    up, lo, tanh, mlp = Counter(), Counter(), 0, 0
     loops = []
     for n in active:
         if n[0] == "loop":
@@ -383,6 +416,7 @@ def agent_iteration(k, agent_loop, req, exclude_funcs, mlp_trips, P, F):
                 ops, t, ffma = mlp_loop_cost(k, c)
                 trips = mlp_trips(ffma)
                 tanh += t * trips
+                mlp += sum(ops.values()) * trips
                 loops.append({"at": hex(k.addr(c.header)), "what": "MLP hidden units",
                               "per_iteration": sum(ops.values()), "units_per_iteration":
                               ffma / (P * (F + 1)), "trips": trips})
@@ -405,19 +439,67 @@ def agent_iteration(k, agent_loop, req, exclude_funcs, mlp_trips, P, F):
             continue
         idx = it.instr(n)
         tanh += sum(1 for i in idx if TANH_FUNC in k.names[i])
+        mlp += sum(1 for i in idx if any(f in k.names[i] for f in MLP_FUNCS))
         count_ops(k, idx, 1, up)
         if n not in optional:
             count_ops(k, idx, 1, lo)
-    return up, lo, tanh, loops
+    return up, lo, tanh, loops, mlp
 
 
-def position_cost(k, P):
-    """Per position (all P paths): the loop over positions of the screens'
-    phase. Its inner loop writes a flag per (position, path): P / m trips
-    of it when it writes m a pass; the blocks outside it that write flags
-    are the remainder when P is not a multiple of m (skipped here: full
-    blocks); the rest, once a position."""
-    inner = smallest(k.loops_with(POSITION_FUNC))
+def loop_bound(k, lp):
+    """What a loop runs over, from the source line of its back branch:
+    "positions" when that line bounds it by n_positions, "paths" by
+    n_paths; failing that, from its flag stores: all through one base
+    register at distinct offsets (one flag row, several positions) is
+    "positions"; else None."""
+    rows = set()
+    for b in lp.body:
+        for i in k.block_insns(b):
+            ins = k.insns[i]
+            if ins.op.startswith(("STG", "ST.")) and ".U8" in ins.op:
+                m = re.match(r"\[(R\d+)(?:\.64)?(?:\+(0x[0-9a-f]+))?\]", ins.operands)
+                if m:
+                    rows.add(m.group(1))
+    one_row = len(rows) == 1
+    for u in lp.latches:
+        ins = k.insns[k.blocks[u].end - 1]
+        if not ins.chain:
+            continue
+        path, line = ins.chain[0]
+        try:
+            with open(k.fn._local(path), encoding="utf-8", errors="replace") as f:
+                text = f.read().split("\n")[line - 1]
+        except (OSError, IndexError):
+            continue
+        if "n_positions" in text:
+            return "positions"
+        if "n_paths" in text:
+            return "paths"
+    return "positions" if one_row else None
+
+
+def position_cost(k, P, per_thread):
+    """The positions' screen, per position (all P paths) and per path.
+    Two shapes: a loop over positions around one over the paths (to
+    a96f85e), whose inner loop writes m flags a pass, P / m trips of it a
+    position, the blocks outside it that write flags being the remainder
+    when P is not a multiple of m (skipped: full blocks), the rest once a
+    position; or a loop over paths around loops over a path's positions,
+    the first (the main one) m positions a pass: P / m passes a position,
+    the path loop's own blocks once a path (per_path), and the rest (the
+    remainder, < m positions a path) skipped when per_thread, a thread's
+    positions of a path, is a multiple of m, else once a path."""
+    def stores(idx):
+        return sum(1 for i in idx if k.insns[i].op.startswith(("STG", "ST.")) and
+                   ".U8" in k.insns[i].op)
+
+    def own(lp):
+        sub = Iteration(k, lp)
+        return [i for m in sub.nodes if m[0] == "block" for i in sub.instr(m)]
+
+    cands = [lp for f in POSITION_FUNCS for lp in k.loops_with(f)]
+    inner = min((lp for lp in cands if not k.children(lp) and stores(own(lp))),
+                key=lambda lp: k.addr(lp.header), default=None)
     if inner is None:
         return None
     parent = smallest([lp for lp in k.loops if lp.body > inner.body])
@@ -425,40 +507,48 @@ def position_cost(k, P):
     # position loop itself: a loop that also holds the agents' features
     # or the serial lanes is the step
     outer = inner
-    if parent is not None and not any(k.has(b, FEATURES_FUNC) or k.has(b, "stp_block_serial")
+    if parent is not None and not any(k.has_any(b, FEATURES_FUNCS) or k.has(b, "stp_block_serial")
                                       for b in parent.body):
         outer = parent
+    paths_outer = outer is not inner and loop_bound(k, inner) == "positions"
     it = Iteration(k, outer)
-    ops = Counter()
+    ops, per_path = Counter(), Counter()
     detail = []
-
-    def stores(idx):
-        return sum(1 for i in idx if k.insns[i].op.startswith(("STG", "ST.")) and
-                   ".U8" in k.insns[i].op)
-
     kid_stores = 0
-    for n in it.nodes:
-        if n[0] == "loop":
-            c = it.kid(n)
-            sub = Iteration(k, c)
-            idx = [i for m in sub.nodes if m[0] == "block" for i in sub.instr(m)]
-            m_per = stores(idx)
-            if m_per == 0:
-                continue
-            kid_stores = max(kid_stores, m_per)
-            trips = (P // m_per) if P % m_per == 0 else P / m_per
+    for n in sorted(it.nodes, key=lambda n: k.addr(n[1])):
+        if n[0] != "loop":
+            continue
+        c = it.kid(n)
+        idx = own(c)
+        m_per = stores(idx)
+        if m_per == 0:
+            continue
+        if paths_outer and c is not inner:
+            # the remainder: per_thread % kid_stores positions a path
+            left = per_thread % kid_stores
             for i in idx:
-                ops[k.insns[i].op] += trips
+                per_path[k.insns[i].op] += left / m_per
             detail.append({"at": hex(k.addr(c.header)), "per_iteration": len(idx),
-                           "positions_paths_per_iteration": m_per, "trips": trips})
+                           "positions_paths_per_iteration": m_per, "remainder": True,
+                           "passes_per_path": left / m_per})
+            continue
+        kid_stores = max(kid_stores, m_per)
+        trips = (P // m_per) if P % m_per == 0 else P / m_per
+        for i in idx:
+            ops[k.insns[i].op] += trips
+        detail.append({"at": hex(k.addr(c.header)), "per_iteration": len(idx),
+                       "positions_paths_per_iteration": m_per, "trips": trips})
+    full = kid_stores and (per_thread % kid_stores == 0 if paths_outer else P % kid_stores == 0)
     for n in it.nodes:
         if n[0] != "block":
             continue
         idx = it.instr(n)
-        if kid_stores and stores(idx) and P % kid_stores == 0:
-            continue  # the remainder of the path loop
-        count_ops(k, idx, 1, ops)
-    return {"at": hex(k.addr(outer.header)), "ops": ops, "inner": detail}
+        if full and stores(idx):
+            continue  # the remainder of the inner loop
+        count_ops(k, idx, 1, per_path if paths_outer else ops)
+    return {"at": hex(k.addr(outer.header)), "ops": ops, "per_path": per_path,
+            "inner": detail, "shape": "paths, then positions" if paths_outer
+            else "positions, then paths"}
 
 
 def classify(ops):
@@ -503,9 +593,12 @@ def population(config, root):
             "families": fams}
 
 
-def define(root, header, name):
+def define(root, header, name, default=None):
     with open(os.path.join(root, header)) as f:
-        return int(re.search(r"#define %s\s+(\d+)" % name, f.read()).group(1))
+        m = re.search(r"#define %s\s+(\d+)" % name, f.read())
+    if m is None and default is None:
+        raise SystemExit("kernel_budget: no #define %s in %s" % (name, header))
+    return int(m.group(1)) if m else default
 
 
 def occupancy(res, threads, min_blocks):
@@ -545,47 +638,70 @@ def tanh_probe(single, cwd, root, tmp, nvdisasm):
     return n
 
 
-def analyse(k, P, F, pop, nt):
-    """The budget of one step of bench_1024-like populations."""
+def analyse(k, P, F, pop, nt, shipped=None):
+    """The budget of one step of bench_1024-like populations. shipped:
+    the MLP width block.h compiles a copy for (STP_MLP_SHIPPED_HIDDEN);
+    a population of that width is counted on that copy."""
     na = pop["agents"]
     np_ = na + pop["passive_positions"]
     step = max(k.loops, key=lambda lp: len(lp.body))
     agent_loop = smallest([lp for lp in k.loops if any(k.has(b, f) for b in lp.body
                                                          for f in MLP_FUNCS) and
-                           any(k.has(b, FEATURES_FUNC) for b in lp.body)])
+                           any(k.has_any(b, FEATURES_FUNCS) for b in lp.body)])
     if agent_loop is None:
-        raise SystemExit("kernel_budget: no loop holds both %s and %s" % (MLP_FUNCS, FEATURES_FUNC))
+        raise SystemExit("kernel_budget: no loop holds both %s and %s" % (MLP_FUNCS,
+                                                                          FEATURES_FUNCS))
     it = Iteration(k, agent_loop)
-    mlp_node = rule_node = None
-    for n in it.nodes:
-        if n[0] == "loop" and any(k.has(b, f) for b in it.kid(n).body for f in MLP_FUNCS):
-            mlp_node = n
-    rule_nodes = [n for n in it.nodes if n[0] == "block" and k.has(n[1], RULE_FUNC)]
-    if rule_nodes:
-        rule_node = min(rule_nodes, key=lambda n: k.addr(n[1]))
-    if mlp_node is None:  # an MLP unrolled at compile time: its first block
-        mlp_nodes = [n for n in it.nodes if n[0] == "block" and
-                     any(k.has(n[1], f) for f in MLP_FUNCS)]
-        mlp_node = min(mlp_nodes, key=lambda n: k.addr(n[1]))
+    rule_node = None
     mlp_hidden = [f["hidden"] for f in pop["families"] if f["kind"] == "mlp"]
     hidden = max(mlp_hidden) if mlp_hidden else 0
     if len(set(mlp_hidden)) > 1:
         print("kernel_budget: MLP families of different widths; counting hidden = %d" % hidden)
+    # the MLP's unit loop (any width), and the copy unrolled at compile time
+    # for the shipped width: the MLP blocks on no path through that loop,
+    # the one with the most of the MLP's FFMAs, if it holds all of them
+    # (hidden x P x (F + 1))
+    loop_nodes = [n for n in it.nodes if n[0] == "loop" and
+                  any(k.has(b, f) for b in it.kid(n).body for f in MLP_FUNCS)]
+    flat = [n for n in it.nodes if n[0] == "block" and any(k.has(n[1], f) for f in MLP_FUNCS)]
+    if loop_nodes:
+        on_loop = set().union(*(it.through(n) for n in loop_nodes))
+        flat = [n for n in flat if n not in on_loop]
+
+    def mlp_ffma(n):
+        return sum(1 for i in it.instr(n) if k.insns[i].op.startswith("FFMA") and
+                   k.names[i] and k.names[i][0] in MLP_FUNCS)
+
+    unrolled = max(flat, key=mlp_ffma, default=None)
+    if unrolled is not None and mlp_ffma(unrolled) < hidden * P * (F + 1):
+        unrolled = None
+    if unrolled is not None and (hidden == shipped or not loop_nodes):
+        mlp_node = unrolled
+        out_shape = "unrolled (hidden %d)" % hidden
+    elif loop_nodes:
+        mlp_node = loop_nodes[-1]
+        out_shape = "unit loop"
+    else:
+        raise SystemExit("kernel_budget: no MLP in the agents' loop")
+    rule_nodes = [n for n in it.nodes if n[0] == "block" and
+                  any(k.has(n[1], f) for f in RULE_FUNCS)]
+    if rule_nodes:
+        rule_node = min(rule_nodes, key=lambda n: k.addr(n[1]))
 
     def mlp_trips(ffma):
         per = ffma / (P * (F + 1))
         return hidden / per
 
-    up_m, lo_m, tanh_m, loops_m = agent_iteration(k, agent_loop, mlp_node, [RULE_FUNC],
-                                                  mlp_trips, P, F)
+    up_m, lo_m, tanh_m, loops_m, mlp_m = agent_iteration(k, agent_loop, mlp_node,
+                                                         list(RULE_FUNCS), mlp_trips, P, F)
     rule = None
     if rule_node is not None:
-        up_r, lo_r, _, loops_r = agent_iteration(
+        up_r, lo_r, _, loops_r, _ = agent_iteration(
             k, agent_loop, rule_node, list(MLP_FUNCS) + ["stp_mlp_logit"], mlp_trips, P, F)
         rule = {"upper": up_r, "lower": lo_r, "loops": loops_r}
     s_mlp = sum(f["share"] for f in pop["families"] if f["kind"] == "mlp")
     s_rule = 1.0 - s_mlp
-    pos = position_cost(k, P)
+    pos = position_cost(k, P, np_ / nt)
 
     # the rest of the step: every node of the step loop that is neither
     # the agents' nor the positions' loop, by phase; loops once each
@@ -621,7 +737,8 @@ def analyse(k, P, F, pop, nt):
             if not phase.startswith("exploit"):
                 rest_ops[k.insns[i].op] += 1
 
-    serial_all, serial_min = region_paths(k, step_it, "stp_block_serial")
+    serial_all, serial_min = region_paths(k, step_it, "stp_block_serial",
+                                          via="stp_path_step_close")
     out_serial = {"union": serial_all, "shortest": serial_min}
     per_iter_up = sum(up_m.values())
     per_iter_lo = sum(lo_m.values())
@@ -630,7 +747,8 @@ def analyse(k, P, F, pop, nt):
         "families": pop["families"], "mlp_share": s_mlp, "rule_share": s_rule,
         "agent_loop": {"at": hex(k.addr(agent_loop.header)), "blocks": len(agent_loop.body),
                        "mlp_iteration_upper": per_iter_up, "mlp_iteration_lower": per_iter_lo,
-                       "inner_loops": loops_m, "tanh_per_iteration": tanh_m},
+                       "inner_loops": loops_m, "tanh_per_iteration": tanh_m,
+                       "mlp_shape": out_shape, "mlp_per_iteration": mlp_m},
     }
     if rule:
         out["agent_loop"]["rule_iteration_upper"] = sum(rule["upper"].values())
@@ -658,10 +776,16 @@ def analyse(k, P, F, pop, nt):
     pos_per = 0.0
     if pos:
         pos_iter = sum(pos["ops"].values())
-        pos_per = pos_iter * np_ / (na * P)
+        pos_path = sum(pos["per_path"].values())
+        # a path's own blocks: P of them a thread-step, over na x P / nt
+        # agent-steps
+        pos_per = pos_iter * np_ / (na * P) + pos_path * nt / na
+        for op, v in pos["per_path"].items():
+            mix_ops[op] += v * nt / na
         for op, v in pos["ops"].items():
             mix_ops[op] += v * np_ / (na * P)
         out["positions_loop"] = {"at": pos["at"], "per_position_all_paths": pos_iter,
+                                 "per_path": pos_path, "shape": pos["shape"],
                                  "inner": pos["inner"]}
     # the rest: W warp-instructions a warp per step, nt / 32 warps, P x na
     # agent-steps: W x nt / (na x P) thread-instructions per agent-step
@@ -680,6 +804,7 @@ def analyse(k, P, F, pop, nt):
     per["total_upper"] = agents_up + pos_per + rest_total * scale
     per["total_lower"] = agents_lo + pos_per + rest_lower * scale
     per["tanh"] = s_mlp * tanh_m / P
+    per["mlp_model"] = mlp_m / P
     per["mlp_loop"] = sum(lp["per_iteration"] * lp["trips"] for lp in loops_m
                           if lp["what"].startswith("MLP")) / P
     out["per_agent_step"] = per
@@ -742,15 +867,20 @@ def table(rec):
            al.get("rule_iteration_lower", 0), al.get("rule_iteration_upper", 0)))
     if "positions_loop" in a:
         pl = a["positions_loop"]
-        add("positions' loop at %s: %d instructions a position (all %d paths)"
-            % (pl["at"], pl["per_position_all_paths"], a["paths_per_block"]))
+        add("positions' loop at %s (%s): %d instructions a position (all %d paths)%s"
+            % (pl["at"], pl.get("shape", ""), pl["per_position_all_paths"],
+               a["paths_per_block"],
+               ", %d a path" % pl["per_path"] if pl.get("per_path") else ""))
     add("")
     add("instructions per agent-step, per thread (thread-instructions; a warp-instruction = 32)")
     add("  %-44s %8s" % ("part", "count"))
     add("  %-44s %8.1f" % ("MLP agent (both MLP families), upper", per["mlp_agent_upper"]))
     add("  %-44s %8.1f" % ("MLP agent, lower (lanes agree at HF, candidate)",
                            per["mlp_agent_lower"]))
-    add("  %-44s %8.1f" % ("  of which the hidden-unit loop", per["mlp_loop"]))
+    add("  %-44s %8.1f" % ("  of which the MLP (%s)" % al["mlp_shape"],
+                           per["mlp_model"]))
+    if per["mlp_loop"]:
+        add("  %-44s %8.1f" % ("    in the hidden-unit loop", per["mlp_loop"]))
     add("  %-44s %8.1f" % ("  of which stp_tanhf", per["tanh"] / a["mlp_share"]))
     add("  %-44s %8.1f" % ("rule agent, upper", per["rule_agent_upper"]))
     add("  %-44s %8.1f" % ("rule agent, lower", per["rule_agent_lower"]))
@@ -783,7 +913,7 @@ def table(rec):
     for p, v in sorted(a["rest_of_step_per_warp"].items(), key=lambda x: -x[1]):
         add("  %-40s %6d" % (p, v))
     add("")
-    add("tanh: %.1f instructions a call in the MLP loop (stp_tanhf's lines), %d alone (probe)"
+    add("tanh: %.1f instructions a call in the MLP (stp_tanhf's lines), %d alone (probe)"
         % (rec["tanh"]["per_call_in_loop"], rec["tanh"]["probe"]))
     add("")
     add("issue ceiling = SMs x 4 schedulers x clock x 32 / instructions per agent-step")
@@ -828,7 +958,9 @@ def main():
     F = define(root, "include/stampede/model_shape.h", "STP_FEATURES")
     nt = define(root, "kernels/path_kernel.cuh", "STP_CUDA_THREADS")
     pop = population(os.path.join(root, args.config), root)
-    budget = analyse(k, P, F, pop, nt)
+    # 0 before the shipped width had a copy of its own (458ef7c)
+    shipped = define(root, "include/stampede/model_shape.h", "STP_MLP_SHIPPED_HIDDEN", 0)
+    budget = analyse(k, P, F, pop, nt, shipped)
     nvcc = run([cmd[0], "--version"]).strip().splitlines()[-1]
     dis_v = run([args.nvdisasm, "--version"]).strip().splitlines()[-1]
     commit = run(["git", "-C", root, "rev-parse", "--short", "HEAD"]).strip()

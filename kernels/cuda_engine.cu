@@ -84,6 +84,18 @@ template <typename T> static int alloc(T **dst, size_t n, stp_error *err)
     return STP_CUDA_CHECK(err, cudaMalloc((void **)dst, (n ? n : 1) * sizeof(T)));
 }
 
+// The parameters of h into *d: the lockstep kernel's chunks where built
+// (one venue), else [param][agent], which only the venues' kernel reads
+// (d->params NULL beside the chunks: a read of it fails loudly).
+static int upload_params(stp_cuda_engine *e, stp_path_tables *d, const stp_path_tables *h,
+                         stp_error *err)
+{
+    if (!h->param_chunks)
+        return upload(e, &d->params, h->params, (size_t)STP_MAX_PARAMS * (size_t)h->n_agents, err);
+    d->params = NULL;
+    return upload(e, &d->param_chunks, h->param_chunks, stp_param_chunks_len(h->n_agents), err);
+}
+
 // The tables h into *d, its arrays device copies; a venue's (h->slot_venue
 // set) with its slots' scopes.
 static int upload_tables(stp_cuda_engine *e, stp_path_tables *d, const stp_path_tables *h,
@@ -97,7 +109,7 @@ static int upload_tables(stp_cuda_engine *e, stp_path_tables *d, const stp_path_
            upload(e, &d->sell_fraction, h->sell_fraction, na, err) ||
            upload(e, &d->lp_share, h->lp_share, na, err) ||
            upload(e, &d->fee_tolerance, h->fee_tolerance, na, err) ||
-           upload(e, &d->params, h->params, (size_t)STP_MAX_PARAMS * na, err) ||
+           upload_params(e, d, h, err) ||
            upload(e, &d->prot, h->prot, np, err) || upload(e, &d->lt, h->lt, np, err) ||
            upload(e, &d->c0, h->c0, np, err) || upload(e, &d->d0, h->d0, np, err) ||
            upload(e, &d->slot_kind, h->slot_kind, (size_t)h->n_slots, err) ||
@@ -243,7 +255,9 @@ extern "C" stp_status stp_cuda_engine_create(stp_cuda_engine **out, const stp_si
     if (ctx->venues) {
         if (upload_venues(e, ctx, err)) goto fail;
     } else {
-        if (stp_tables_create(&host, &ctx->prm, ctx->cfg, ctx->pop, ctx->scen, err) != STP_OK)
+        // the lockstep kernel reads the parameters chunk by chunk (block.h)
+        if (stp_tables_create(&host, &ctx->prm, ctx->cfg, ctx->pop, ctx->scen, err) != STP_OK ||
+            stp_tables_chunk_params(host, err) != STP_OK)
             goto fail;
         e->n_slots = host->view.n_slots;
         e->n_cols = STP_N_OUTCOMES;

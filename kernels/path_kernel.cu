@@ -40,6 +40,8 @@ __device__ stp_sample_row sample_row(const stp_dev_samples &s, long long path)
     return r;
 }
 
+static_assert(STP_CUDA_THREADS == STP_PARAM_LANES,
+              "thread tid reads lane tid of each parameter chunk: a warp's loads coalesce");
 static_assert(STP_CUDA_THREADS % (2 * STP_BLOCK_PATHS) == 0 &&
                   STP_CUDA_THREADS >= 32 * STP_BLOCK_PATHS,
               "a block needs a warp per path and the scan's lanes spread evenly");
@@ -55,7 +57,9 @@ __global__ void __launch_bounds__(STP_CUDA_THREADS, 2)
     __shared__ stp_sample_row row[STP_BLOCK_PATHS];
     __shared__ __align__(STP_WS_ALIGN) unsigned char fixed[STP_BLOCK_PATHS][STP_DEV_FIXED_BYTES];
     __shared__ int cnt[2 * STP_BLOCK_PATHS * STP_CUDA_THREADS];
-    const int slot0 = (int)blockIdx.x * STP_BLOCK_PATHS, nt = (int)blockDim.x;
+    // nt a constant (stp_launch_paths launches STP_CUDA_THREADS threads):
+    // the phases' strides and lane spacing fold into immediates
+    const int slot0 = (int)blockIdx.x * STP_BLOCK_PATHS, nt = STP_CUDA_THREADS;
     const int tid = (int)threadIdx.x, warp = tid / 32;
     stp_block b;
     if (slot0 >= n_paths) return; // uniform over the block

@@ -37,4 +37,15 @@ static const char tilted_jumps[] =
     " \"time_s\": [0, 800], \"duration_s\": 3, \"size\": {\"mean\": -0.08, \"sd\": 0.05}}],"
     " \"importance\": {\"tilt\": 1, \"count_tilt\": 3, \"jump_tilt\": 1}}";
 
+/* MLP families of two widths: the shipped 16, whose lockstep copy
+ * (block.h, stp_block_mlp) is unrolled at compile time, and 8
+ * (tests/data/consensus_mlp_h8.json, the first 8 units of consensus_mlp),
+ * which runs its general unit loop. */
+static const char two_widths[] =
+    "population.families=["
+    "{\"model\": \"models/consensus_mlp.json\", \"share\": 0.4},"
+    "{\"model\": \"tests/data/consensus_mlp_h8.json\", \"share\": 0.4},"
+    "{\"model\": \"models/drawdown_rule.json\", \"share\": 0.1},"
+    "{\"model\": \"models/vol_target_rule.json\", \"share\": 0.1}]";
+
 #endif

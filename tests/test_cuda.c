@@ -308,6 +308,12 @@ Test(cuda, gpu_matches_cpu_path_by_path_with_tilted_jumps, .timeout = 900)
     expect_parity(tilted_jumps);
 }
 
+/* The kernel's MLP unrolled for the shipped width and its general loop. */
+Test(cuda, gpu_matches_cpu_path_by_path_with_mlps_of_two_widths, .timeout = 900)
+{
+    expect_parity(two_widths);
+}
+
 /* A multi-venue config's run (DESIGN §10): its venues' population 0,
  * every outcome column, venue 0's sample rows of the first SAMPLE_PATHS. */
 typedef struct venue_sim {
@@ -476,8 +482,8 @@ int main(int argc, char *argv[])
                 "SKIP test_cuda: no CUDA device (%s): cuRAND device bit-equality, the device "
                 "tanh against the host's on every float, GPU/CPU "
                 "bit-identical parity (quickstart, every shock kind, every mitigation, tilted "
-                "jumps; two_venues.json and contagion.json over their venues, global "
-                "mitigations, shared jumps and a foreign oracle) and "
+                "jumps, MLPs of two widths; two_venues.json and contagion.json over their "
+                "venues, global mitigations, shared jumps and a foreign oracle) and "
                 "launch-size invariance did NOT run\n",
                 why);
         return SKIP_CODE;

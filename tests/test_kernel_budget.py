@@ -127,8 +127,23 @@ def test_ceiling_arithmetic():
     check("agent-steps/s", round(c["agent_steps_per_s"] / 1e10, 3), 4.182)
 
 
+def test_cheapest_path_through_a_node():
+    # a lane test that skips the lane's work: 0 -> 3 directly (weights 9
+    # and 1), or 0 -> 1 -> 3 and 0 -> 2 -> 3 through the work (40, 30):
+    # the cheapest path is 10, the cheapest through node 2 is 9 + 30 + 1
+    class It:
+        nodes = [0, 1, 2, 3]
+        succ = {0: {1, 2, 3}, 1: {3}, 2: {3}, 3: set()}
+    w = {0: 9, 1: 40, 2: 30, 3: 1}
+    fwd = KB._cheapest(It, w, 0, lambda n: n)
+    back = KB._cheapest(It, w, 3, lambda n: n, rev=True)
+    check("cheapest", fwd[3], 10)
+    check("through 2", fwd[2] + back[2] - w[2], 40)
+    check("through 1", fwd[1] + back[1] - w[1], 50)
+
+
 for t in (test_instructions_and_recovery, test_loop_from_branches, test_source_attribution,
-          test_categories, test_ceiling_arithmetic):
+          test_categories, test_ceiling_arithmetic, test_cheapest_path_through_a_node):
     t()
 print("%d passed, %d failed" % (passed, len(failures)))
 sys.exit(1 if failures else 0)

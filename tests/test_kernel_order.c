@@ -110,6 +110,8 @@ static void expect_kernel_order_matches(const char *extra, int nt)
     cr_assert_eq(stp_cpu_run_batch(&e.ctx, 0, PATHS, 0, &err), STP_OK, "%s", err.msg);
     cr_assert_eq(stp_tables_create(&tabs, &e.ctx.prm, e.cfg, e.pop, e.scen, &err), STP_OK, "%s",
                  err.msg);
+    /* the kernel's parameter layout, as the CUDA engine uploads it */
+    cr_assert_eq(stp_tables_chunk_params(tabs, &err), STP_OK, "%s", err.msg);
     for (m = 0; m < STP_BLOCK_PATHS; m++)
         ws_alloc(&a[m], &tabs->view);
     run_blocks(&tabs->view, a, PATHS, nt, o);
@@ -153,24 +155,72 @@ Test(kernel_order, matches_the_openmp_backend_with_tilted_jumps, .timeout = 300)
     expect_kernel_order_matches(tilted_jumps, 256);
 }
 
+/* Both copies of stp_block_mlp, the shipped width unrolled and the general
+ * loop, in one population (stress_shocks.h: two_widths). */
+Test(kernel_order, matches_the_openmp_backend_with_mlps_of_two_widths, .timeout = 300)
+{
+    expect_kernel_order_matches(two_widths, 256);
+    expect_kernel_order_matches(two_widths, 96);
+}
+
+/* stp_tables_chunk_params: every agent's every parameter at its place in
+ * the kernel's layout (workspace.h), the lanes past the last agent zero;
+ * 1000 agents leave a last chunk of 232. */
+Test(kernel_order, param_chunks_hold_every_parameter)
+{
+    stp_error err = {STP_OK, ""};
+    const char *sets[2] = {"run.paths=8", "population.agents=1000"};
+    stp_tables *tabs = NULL;
+    const stp_path_tables *v;
+    engine e;
+    size_t len, j;
+    int a, k, wrong = 0, nonzero = 0;
+    engine_open_file(&e, STP_SOURCE_DIR "/configs/quickstart.json", sets, 2);
+    cr_assert_eq(stp_tables_create(&tabs, &e.ctx.prm, e.cfg, e.pop, e.scen, &err), STP_OK, "%s",
+                 err.msg);
+    cr_assert_eq(stp_tables_chunk_params(tabs, &err), STP_OK, "%s", err.msg);
+    v = &tabs->view;
+    cr_assert_eq(v->n_agents, 1000);
+    len = stp_param_chunks_len(v->n_agents);
+    cr_assert_eq(len, (size_t)4 * STP_MAX_PARAMS * STP_PARAM_LANES);
+    for (a = 0; a < v->n_agents; a++)
+        for (k = 0; k < STP_MAX_PARAMS; k++)
+            wrong +=
+                memcmp(&v->param_chunks[stp_param_chunk_at(a) + (size_t)k * STP_PARAM_LANES],
+                       &v->params[(size_t)k * (size_t)v->n_agents + (size_t)a], sizeof(float)) != 0;
+    for (j = 0; j < len; j++) /* the spare lanes of the last chunk */
+        if (j % STP_PARAM_LANES >= (size_t)(v->n_agents % STP_PARAM_LANES) &&
+            j >= len - (size_t)STP_MAX_PARAMS * STP_PARAM_LANES)
+            nonzero += v->param_chunks[j] != 0.0f;
+    cr_expect_eq(wrong, 0, "%d parameters misplaced", wrong);
+    cr_expect_eq(nonzero, 0, "%d spare lanes not zero", nonzero);
+    stp_tables_destroy(tabs);
+    engine_close(&e);
+}
+
 /* The lockstep MLP on its own, where outcomes would hide a last-bit slip
  * (a logit matters only where it crosses a threshold): each path's logit
- * has stp_mlp_logit's bits, for random networks of every width on random
+ * has stp_mlp_logit's bits, for random networks of every width in turn
+ * (16 the shipped copy, the others the general loop) in the kernel's
+ * parameter layout (parameter k at [k * STP_PARAM_LANES]), on random
  * features from a fresh seed. */
 Test(kernel_order, block_mlp_matches_stp_mlp_logit)
 {
     const unsigned seed = (unsigned)test_seed();
     float prm[STP_MAX_PARAMS], x[STP_BLOCK_PATHS][STP_FEATURES], out[STP_BLOCK_PATHS];
+    float *chunk = zalloc((size_t)STP_MAX_PARAMS * STP_PARAM_LANES, sizeof *chunk);
     int trial, k, q;
     srand(seed);
     for (trial = 0; trial < 20000; trial++) {
-        const int hidden = 1 + rand() % STP_MLP_MAX_HIDDEN;
-        for (k = 0; k < stp_family_n_params(STP_FAMILY_MLP, hidden); k++)
+        const int hidden = 1 + trial % STP_MLP_MAX_HIDDEN;
+        for (k = 0; k < stp_family_n_params(STP_FAMILY_MLP, hidden); k++) {
             prm[k] = (float)rand() / (float)RAND_MAX * 4.0f - 2.0f;
+            chunk[k * STP_PARAM_LANES] = prm[k];
+        }
         for (q = 0; q < STP_BLOCK_PATHS; q++)
             for (k = 0; k < STP_FEATURES; k++)
                 x[q][k] = (float)rand() / (float)RAND_MAX * 24.0f - 12.0f;
-        stp_block_mlp(prm, 1, hidden, (const float(*)[STP_FEATURES])x, out);
+        stp_block_mlp(chunk, hidden, (const float(*)[STP_FEATURES])x, out);
         for (q = 0; q < STP_BLOCK_PATHS; q++) {
             const float ref = stp_mlp_logit(prm, 1, hidden, x[q]);
             cr_assert(memcmp(&ref, &out[q], sizeof ref) == 0,
@@ -178,4 +228,5 @@ Test(kernel_order, block_mlp_matches_stp_mlp_logit)
                       (double)out[q], (double)ref, seed);
         }
     }
+    free(chunk);
 }

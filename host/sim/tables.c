@@ -147,6 +147,9 @@ stp_status stp_tables_mirror(stp_tables *t, const stp_population *pop,
     t->lt = lt;
     t->c0 = c0;
     t->d0 = d0;
+    free(t->param_chunks); /* the agents changed: stp_tables_chunk_params again */
+    t->param_chunks = NULL;
+    w->param_chunks = NULL;
     w->n_agents = na + nm;
     w->n_positions = np;
     w->role = t->role;
@@ -160,6 +163,26 @@ stp_status stp_tables_mirror(stp_tables *t, const stp_population *pop,
     w->lt = lt;
     w->c0 = c0;
     w->d0 = d0;
+    return STP_OK;
+}
+
+stp_status stp_tables_chunk_params(stp_tables *t, stp_error *err)
+{
+    stp_path_tables *v = &t->view;
+    const size_t na = (size_t)v->n_agents;
+    size_t a;
+    int k;
+    free(t->param_chunks);
+    t->param_chunks = NULL;
+    v->param_chunks = NULL;
+    /* STP_ALLOC zero-fills: the spare lanes and parameters stay 0 */
+    if (STP_ALLOC(err, t->param_chunks, stp_param_chunks_len(v->n_agents) + 1)) return err->status;
+    for (a = 0; a < na; a++) {
+        float *dst = t->param_chunks + stp_param_chunk_at((int)a);
+        for (k = 0; k < STP_MAX_PARAMS; k++)
+            dst[(size_t)k * STP_PARAM_LANES] = v->params[(size_t)k * na + a];
+    }
+    v->param_chunks = t->param_chunks;
     return STP_OK;
 }
 
@@ -189,5 +212,6 @@ void stp_tables_destroy(stp_tables *t)
     free(t->lp_share);
     free(t->fee_tolerance);
     free(t->params);
+    free(t->param_chunks);
     free(t);
 }

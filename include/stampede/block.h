@@ -107,26 +107,140 @@ static inline STP_HD void stp_block_exploit(const stp_block *b, int tid, int nt)
 /* stp_mlp_logit of one agent (parameters p[k * stride]) on the features of
  * the block's paths, x[path][feature]: each parameter is read once for all
  * of them, and each path's sums run in stp_mlp_logit's order, so out[q] is
- * its value bit for bit. Paths past n_paths compute on zeros. */
-static inline STP_HD void stp_block_mlp(const float *p, long stride, int hidden,
-                                        const float (*x)[STP_FEATURES], float *out)
+ * its value bit for bit. Written once for every shape: given constants
+ * (stp_block_mlp), nvcc unrolls the unit loop and every parameter is an
+ * immediate offset from p. */
+static inline STP_HD void stp_block_mlp_strided(const float *p, long stride, int hidden,
+                                                const float (*x)[STP_FEATURES], float *out)
 {
     const float b2 = stp_mlp_b2(p, stride, hidden);
     int h, f, q;
+    STP_UNROLL
     for (q = 0; q < STP_BLOCK_PATHS; q++)
         out[q] = b2;
+    STP_UNROLL
     for (h = 0; h < hidden; h++) {
         float acc[STP_BLOCK_PATHS];
         const float b1 = p[(8L * hidden + h) * stride], w2 = p[(9L * hidden + h) * stride];
+        STP_UNROLL
         for (q = 0; q < STP_BLOCK_PATHS; q++)
             acc[q] = b1;
+        STP_UNROLL
         for (f = 0; f < STP_FEATURES; f++) {
             const float w1 = p[((long)h * STP_FEATURES + f) * stride];
+            STP_UNROLL
             for (q = 0; q < STP_BLOCK_PATHS; q++)
                 acc[q] = fmaf(w1, x[q][f], acc[q]);
         }
+        STP_UNROLL
         for (q = 0; q < STP_BLOCK_PATHS; q++)
             out[q] = fmaf(w2, stp_tanhf(acc[q]), out[q]);
+    }
+}
+
+/* The MLP of an agent whose parameters p are in the kernel's chunked
+ * layout (stp_path_tables.param_chunks: parameter k at p[k *
+ * STP_PARAM_LANES]). The shipped families' width is a compile-time
+ * constant here, the unit loop unrolled and its 161 loads at fixed
+ * offsets; other widths run the loop (tests/test_kernel_order.c checks
+ * both against stp_mlp_logit, and a population with both against the
+ * OpenMP backend). */
+static inline STP_HD void stp_block_mlp(const float *p, int hidden, const float (*x)[STP_FEATURES],
+                                        float *out)
+{
+    if (hidden == STP_MLP_SHIPPED_HIDDEN)
+        stp_block_mlp_strided(p, STP_PARAM_LANES, STP_MLP_SHIPPED_HIDDEN, x, out);
+    else
+        stp_block_mlp_strided(p, STP_PARAM_LANES, hidden, x, out);
+}
+
+/* Agent a's features on the block's paths, x[path], and whether it is
+ * ready on each (bit p: stp_agent_ready), from its table entries read
+ * once for all of them: its ring row, role and liquidation threshold.
+ * Paths past n_paths read path 0's arrays (straight-line code). */
+static inline STP_HD unsigned stp_block_features(const stp_block *b, int a, int t, int row,
+                                                 int role, float lt, float (*x)[STP_FEATURES])
+{
+    unsigned ready = 0;
+    int p;
+    STP_UNROLL
+    for (p = 0; p < STP_BLOCK_PATHS; p++) {
+        const stp_path_ws *w = &b->w[p < b->n_paths ? p : 0];
+        stp_agent_features_of(x[p], 1, w, a, row, role, lt);
+        ready |= (unsigned)stp_agent_ready_as(w, role, a, t) << p;
+    }
+    return ready;
+}
+
+/* (4) every thread: its agents' models and candidate screens for every
+ * path, into the flags. Every loop over the paths runs to the constant
+ * STP_BLOCK_PATHS and unrolls, so x and logit are registers rather than a
+ * stack frame. What the candidate test reads of the paths' state is read
+ * with the features, before the MLP, and kept as 8 bits
+ * (stp_agent_candidate is ready && over the threshold): nothing else
+ * lives through the MLP beside x. The flags are stored last, because a
+ * byte store may alias anything the screens read. */
+static inline STP_HD void stp_block_agents(const stp_block *b, int tid, int nt, int t)
+{
+    const stp_path_tables *tb = b->tb;
+    const int na = tb->n_agents;
+    int a, p, f = 0;
+    for (a = tid; a < na; a += nt) {
+        float x[STP_BLOCK_PATHS][STP_FEATURES], logit[STP_BLOCK_PATHS];
+        const float *prm = tb->param_chunks + stp_param_chunk_at(a);
+        const int row = stp_agent_ring_row(tb, a, t), role = tb->role[a];
+        int over[STP_BLOCK_PATHS];
+        unsigned ready;
+        stp_family_kind kind;
+        int hidden;
+        while (a >= tb->family_start[f + 1])
+            f++;
+        kind = (stp_family_kind)tb->family_kind[f];
+        hidden = tb->family_hidden[f];
+        ready = stp_block_features(b, a, t, row, role, tb->lt[a], x);
+        if (kind == STP_FAMILY_MLP) {
+            stp_block_mlp(prm, hidden, (const float(*)[STP_FEATURES])x, logit);
+        } else {
+            STP_UNROLL
+            for (p = 0; p < STP_BLOCK_PATHS; p++)
+                logit[p] = stp_rule_logit(kind, prm, STP_PARAM_LANES, x[p]);
+        }
+        STP_UNROLL
+        for (p = 0; p < STP_BLOCK_PATHS; p++)
+            over[p] = stp_agent_over_threshold(tb, a, logit[p]);
+        STP_UNROLL
+        for (p = 0; p < STP_BLOCK_PATHS; p++)
+            if (p < b->n_paths)
+                stp_block_flags(b, p)[a] = (unsigned char)((ready >> p & 1u) & (unsigned)over[p]);
+    }
+}
+
+/* (5) every thread: its positions' liquidation screens, path by path:
+ * stp_position_screen, written out on the arrays as the OpenMP backend's
+ * loop writes it. The path's arrays and oracle price are read into locals
+ * first: read through b they would be read again after every flag (a
+ * byte store may alias them). Four positions a pass while four remain:
+ * one test for the four, and (nt a constant on the device) every address
+ * an immediate offset from one pointer per array. */
+static inline STP_HD void stp_block_positions(const stp_block *b, int tid, int nt)
+{
+    const stp_path_tables *tb = b->tb;
+    const int n = tb->n_positions;
+    int p, i, k;
+    for (p = 0; p < b->n_paths; p++) {
+        const float *c = b->w[p].c, *d = b->w[p].d;
+        const float price = (float)b->s[p].oracle;
+        unsigned char *flag = stp_block_flags(b, p) + tb->n_agents;
+        for (i = tid; i + 3 * nt < n; i += 4 * nt) {
+            const float *ci = c + i, *di = d + i, *lti = tb->lt + i;
+            unsigned char *fi = flag + i;
+            STP_UNROLL
+            for (k = 0; k < 4; k++)
+                fi[k * nt] = (unsigned char)stp_maybe_liquidatable(ci[k * nt], price, lti[k * nt],
+                                                                   di[k * nt]);
+        }
+        for (; i < n; i += nt)
+            flag[i] = (unsigned char)stp_maybe_liquidatable(c[i], price, tb->lt[i], d[i]);
     }
 }
 
@@ -136,40 +250,8 @@ static inline STP_HD void stp_block_mlp(const float *p, long stride, int hidden,
  * decisions do not change before the batch. */
 static inline STP_HD void stp_block_screens(const stp_block *b, int tid, int nt, int t)
 {
-    const stp_path_tables *tb = b->tb;
-    const int na = tb->n_agents;
-    int a, i, p, f = 0;
-    for (a = tid; a < na; a += nt) {
-        float x[STP_BLOCK_PATHS][STP_FEATURES], logit[STP_BLOCK_PATHS];
-        stp_family_kind kind;
-        int hidden;
-        while (a >= tb->family_start[f + 1])
-            f++;
-        kind = (stp_family_kind)tb->family_kind[f];
-        hidden = tb->family_hidden[f];
-        for (p = 0; p < STP_BLOCK_PATHS; p++) {
-            int k;
-            if (p < b->n_paths) {
-                stp_agent_features(x[p], 1, &b->w[p], tb, a, t);
-                continue;
-            }
-            for (k = 0; k < STP_FEATURES; k++)
-                x[p][k] = 0.0f;
-        }
-        if (kind == STP_FAMILY_MLP)
-            stp_block_mlp(tb->params + a, na, hidden, (const float (*)[STP_FEATURES])x, logit);
-        else
-            for (p = 0; p < b->n_paths; p++)
-                logit[p] = stp_model_logit(kind, hidden, tb->params + a, na, x[p]);
-        for (p = 0; p < b->n_paths; p++) {
-            stp_block_flags(b, p)[a] =
-                (unsigned char)stp_agent_candidate(&b->w[p], tb, a, t, logit[p]);
-        }
-    }
-    for (i = tid; i < tb->n_positions; i += nt)
-        for (p = 0; p < b->n_paths; p++)
-            stp_block_flags(b, p)[na + i] =
-                (unsigned char)stp_position_screen(&b->w[p], tb, i, (float)b->s[p].oracle);
+    stp_block_agents(b, tid, nt, t);
+    stp_block_positions(b, tid, nt);
 }
 
 /* Thread tid's contiguous chunk of [0, n) for the lists. */

@@ -419,33 +419,69 @@ static inline STP_HD float stp_agent_hf(int role, float c, float d, float lt, fl
     return ring_hf;
 }
 
+/* Where the features agent a saw at step t sit in the feature ring: the
+ * row of step t - lag (floats from feat_ring's start). The index in int
+ * arithmetic: back & 63 is back mod 64, also for back < 0, without two
+ * divisions. */
+static inline STP_HD int stp_agent_ring_row(const stp_path_tables *tb, int a, int t)
+{
+    return ((t - tb->lag_steps[a]) & (STP_LAG_RING - 1)) * (STP_FEATURES + 1);
+}
+
+/* stp_agent_features from agent a's table entries, read once by a caller
+ * that evaluates the agent on several paths (block.h): its ring row
+ * (stp_agent_ring_row), role and liquidation threshold lt. */
+static inline STP_HD void stp_agent_features_of(float *x, long xstride, const stp_path_ws *w, int a,
+                                                int row, int role, float lt)
+{
+    const float *f = w->feat_ring + row;
+    int k;
+    for (k = 0; k < STP_FEATURES; k++)
+        x[k * xstride] = f[k];
+    x[STP_F_HF * xstride] = stp_agent_hf(role, w->c[a], w->d[a], lt, f[STP_FEATURES], f[STP_F_HF]);
+}
+
 /* The features agent a saw lag steps ago, x[k * xstride]; its own HF from
  * its current position at that step's oracle price (docs/model.md).
  * Before step 0 the ring holds the flat market of stp_path_init_history. */
 static inline STP_HD void stp_agent_features(float *x, long xstride, const stp_path_ws *w,
                                              const stp_path_tables *tb, int a, int t)
 {
-    /* the ring index in int arithmetic: back & 63 is back mod 64, also for
-     * back < 0, without two divisions */
-    const int row = ((t - tb->lag_steps[a]) & (STP_LAG_RING - 1)) * (STP_FEATURES + 1);
-    const float *f = w->feat_ring;
-    int k;
-    for (k = 0; k < STP_FEATURES; k++)
-        x[k * xstride] = f[row + k];
-    x[STP_F_HF * xstride] = stp_agent_hf(tb->role[a], w->c[a], w->d[a], tb->lt[a],
-                                         f[row + STP_FEATURES], f[row + STP_F_HF]);
+    stp_agent_features_of(x, xstride, w, a, stp_agent_ring_row(tb, a, t), tb->role[a], tb->lt[a]);
 }
 
-/* Whether agent a, whose model gave `logit`, acts at step t: out of
- * cooldown, strictly over its threshold (logits: the sigmoid is monotone)
- * and with something to do. Reads only agent a's own state, which no other
+/* Whether agent a, of the given role, may act at step t whatever its
+ * model says: out of cooldown and with something to do (an LP still in
+ * the pool, a borrower with collateral and debt). Every operand is read
+ * and combined without a branch (each index is in its array's bounds),
+ * so a caller evaluating 8 paths at once runs straight-line code. */
+static inline STP_HD int stp_agent_ready_as(const stp_path_ws *w, int role, int a, int t)
+{
+    const int lp = role == STP_ROLE_LP;
+    const int has = (lp & !w->lp_out[a]) | (!lp & (w->c[a] > 0.0f) & (w->d[a] > 0.0f));
+    return (w->next_ok[a] <= t) & has;
+}
+
+static inline STP_HD int stp_agent_ready(const stp_path_ws *w, const stp_path_tables *tb, int a,
+                                         int t)
+{
+    return stp_agent_ready_as(w, tb->role[a], a, t);
+}
+
+/* Whether agent a's model output `logit` is strictly over its threshold
+ * (logits: the sigmoid is monotone). */
+static inline STP_HD int stp_agent_over_threshold(const stp_path_tables *tb, int a, float logit)
+{
+    return logit > tb->logit_threshold[a];
+}
+
+/* Whether agent a, whose model gave `logit`, acts at step t: over its
+ * threshold and ready. Reads only agent a's own state, which no other
  * agent's action changes, so every agent may be screened before any acts. */
 static inline STP_HD int stp_agent_candidate(const stp_path_ws *w, const stp_path_tables *tb, int a,
                                              int t, float logit)
 {
-    if (w->next_ok[a] > t || !(logit > tb->logit_threshold[a])) return 0;
-    if (tb->role[a] == STP_ROLE_LP) return !w->lp_out[a];
-    return w->c[a] > 0.0f && w->d[a] > 0.0f;
+    return stp_agent_over_threshold(tb, a, logit) && stp_agent_ready(w, tb, a, t);
 }
 
 /* The sync windows count distinct agents (DESIGN §3.7: the fraction of AI

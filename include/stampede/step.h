@@ -101,14 +101,32 @@ static inline STP_HD float stp_tanh_den(float s)
                 1.0f);
 }
 
+/* stp_clampf(x, -STP_TANH_CLAMP, STP_TANH_CLAMP). On the device from
+ * sm_80 it is max.NaN then min.NaN (PTX ISA: the result is NaN when an
+ * operand is), two instructions where nvcc makes three of stp_clampf's
+ * comparisons; the same value for every x (-0 stays -0; NaN stays NaN,
+ * and every float operation of the device returns its one canonical NaN
+ * anyway). */
+static inline STP_HD float stp_tanh_clamp(float x)
+{
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+    float y;
+    asm("max.NaN.f32 %0, %1, %2;" : "=f"(y) : "f"(x), "f"(-STP_TANH_CLAMP));
+    asm("min.NaN.f32 %0, %1, %2;" : "=f"(y) : "f"(y), "f"(STP_TANH_CLAMP));
+    return y;
+#else
+    return stp_clampf(x, -STP_TANH_CLAMP, STP_TANH_CLAMP);
+#endif
+}
+
 /* tanh(x), the same bits on every backend: + x fma and one division
  * rounded to nearest (stp_tanh_divf). Odd exactly, NaN in NaN out.
  * Cost: 12 operations (clamp 2, square, 4 and 4 Horner, divide): 12 vector
  * instructions with AVX-512 (host/model/cpu_mlp.c), 17 on the device
- * (the division 6) with no branch; bench/NOTES.md. */
+ * (the clamp 2, the division 6) with no branch; bench/NOTES.md. */
 static inline STP_HD float stp_tanhf(float x)
 {
-    const float xc = stp_clampf(x, -STP_TANH_CLAMP, STP_TANH_CLAMP);
+    const float xc = stp_tanh_clamp(x);
     const float s = xc * xc;
     return stp_tanh_divf(stp_tanh_num(xc, s), stp_tanh_den(s));
 }
@@ -177,17 +195,19 @@ static inline STP_HD float stp_vol_target_logit(const float *p, long stride, con
                 fmaf(hf_weight, 1.0f - x[STP_F_HF * xstride], offset));
 }
 
+/* A rule family's logit (kind is not STP_FAMILY_MLP). */
+static inline STP_HD float stp_rule_logit(stp_family_kind kind, const float *p, long stride,
+                                          const float *x)
+{
+    if (kind == STP_FAMILY_DRAWDOWN_RULE) return stp_drawdown_rule_logit(p, stride, x, 1);
+    return stp_vol_target_logit(p, stride, x, 1);
+}
+
 static inline STP_HD float stp_model_logit(stp_family_kind kind, int hidden, const float *p,
                                            long stride, const float *x)
 {
-    switch (kind) {
-    case STP_FAMILY_MLP:
-        return stp_mlp_logit(p, stride, hidden, x);
-    case STP_FAMILY_DRAWDOWN_RULE:
-        return stp_drawdown_rule_logit(p, stride, x, 1);
-    default:
-        return stp_vol_target_logit(p, stride, x, 1);
-    }
+    if (kind == STP_FAMILY_MLP) return stp_mlp_logit(p, stride, hidden, x);
+    return stp_rule_logit(kind, p, stride, x);
 }
 
 /* ---------------------------------------------------------------------------

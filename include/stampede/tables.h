@@ -20,6 +20,7 @@ typedef struct stp_tables {
      * mirrors after the population's agents; else NULL */
     int *role, *lag_steps;
     float *logit_threshold, *sell_fraction, *lp_share, *fee_tolerance, *params;
+    float *param_chunks; /* view.param_chunks when built; else NULL */
 } stp_tables;
 
 /* Borrows pop and scen->slot_* (they must outlive the tables). */
@@ -41,6 +42,13 @@ struct stp_venues;
  * Nothing to do without mirrors. */
 stp_status stp_tables_mirror(stp_tables *t, const stp_population *pop,
                              const struct stp_venues *vs, int v, stp_error *err);
+
+/* Builds view.param_chunks, the lockstep kernel's copy of view.params
+ * (workspace.h: [agent / STP_PARAM_LANES][param][agent % STP_PARAM_LANES]),
+ * which the CUDA engine uploads and the kernel's host twin
+ * (tests/test_kernel_order.c) reads; the OpenMP backend does not need it.
+ * Call it after stp_tables_mirror, which drops a copy built before. */
+stp_status stp_tables_chunk_params(stp_tables *t, stp_error *err);
 
 /* Points the view at the scenario rows of scen (paths [scen->base, ...)). */
 void stp_tables_set_rows(stp_tables *t, const stp_scenario_table *scen);

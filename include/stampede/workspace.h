@@ -20,6 +20,11 @@
 #include "stampede/params.h"
 #include "stampede/step.h"
 
+/* Agents a chunk of param_chunks (below): the CUDA kernel's block size,
+ * so that thread tid's agents tid, tid + 256, ... sit in lane tid of
+ * consecutive chunks (kernels/path_kernel.cu checks the two agree). */
+#define STP_PARAM_LANES 256
+
 /* Read-only during a batch: the population as the step loop reads it and
  * the scenario rows of the batch. Positions are the AI agents' (index a)
  * followed by the passive ones (index n_agents + i). */
@@ -36,6 +41,7 @@ typedef struct stp_path_tables {
     const float *lp_share;        /* [agent] */
     const float *fee_tolerance;   /* [agent]: progressive_fee */
     const float *params;          /* [param][agent] */
+    const float *param_chunks;    /* the same, block.h's layout: stp_param_chunk_at below */
     const int *prot;              /* [position]: protocol, -1 for LPs */
     const float *lt;              /* [position]: its protocol's liquidation threshold */
     const float *c0, *d0;         /* [position]: collateral units, debt USD at t = 0 */
@@ -53,6 +59,28 @@ typedef struct stp_path_tables {
     int venue, venue_key;
     const int *slot_venue, *slot_asset; /* [slot]: -1 every venue / asset */
 } stp_path_tables;
+
+/* param_chunks: the parameters for the lockstep kernel (block.h), chunk
+ * by chunk, [agent / STP_PARAM_LANES][param < STP_MAX_PARAMS][agent %
+ * STP_PARAM_LANES], so that every parameter of an agent is a constant
+ * offset from one address and a warp's agents' k-th parameters are
+ * adjacent. NULL unless built (tables.h, stp_tables_chunk_params): only
+ * block.h reads it. Its layout, once for the builder and the kernel:
+ * floats for n agents, and the offset of agent a's parameter 0
+ * (parameter k at the offset + k * STP_PARAM_LANES). Lanes past the last
+ * agent, and parameters past an agent's family's count, are zero. */
+static inline STP_HD size_t stp_param_chunks_len(int n_agents)
+{
+    return (size_t)((n_agents + STP_PARAM_LANES - 1) / STP_PARAM_LANES) *
+           (size_t)(STP_MAX_PARAMS * STP_PARAM_LANES);
+}
+
+static inline STP_HD size_t stp_param_chunk_at(int a)
+{
+    const unsigned u = (unsigned)a; /* a >= 0: a shift and a mask */
+    return (size_t)(u / STP_PARAM_LANES) * (size_t)(STP_MAX_PARAMS * STP_PARAM_LANES) +
+           (size_t)(u % STP_PARAM_LANES);
+}
 
 /* ---------------------------------------------------------------------------
  * The arrays of one path
