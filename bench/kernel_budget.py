@@ -235,6 +235,11 @@ class Iteration:
                 m = self.node_of[s]
                 if m != n:
                     self.succ[n].add(m)
+        # the reversed edges, derived once: reach() and _cheapest() walk them
+        self.pred = {n: set() for n in self.nodes}
+        for n, ss in self.succ.items():
+            for m in ss:
+                self.pred[m].add(n)
         self.head = self.node_of[lp.header]
         self.latches = {self.node_of[u] for u in lp.latches if u in self.node_of}
 
@@ -246,12 +251,7 @@ class Iteration:
         return list(self.k.block_insns(node[1])) if node[0] == "block" else []
 
     def reach(self, start, rev=False):
-        g = self.succ
-        if rev:
-            g = {n: set() for n in self.nodes}
-            for n, ss in self.succ.items():
-                for s in ss:
-                    g[s].add(n)
+        g = self.pred if rev else self.succ
         seen, work = {start}, [start]
         while work:
             x = work.pop()
@@ -346,12 +346,7 @@ def _cheapest(it, weight, src, addr, rev=False):
     node reached from src, the cost of the cheapest path to it, both ends
     counted (rev: along reversed edges, so from it to src)."""
     import heapq
-    succ = it.succ
-    if rev:
-        succ = {n: set() for n in it.nodes}
-        for n, ss in it.succ.items():
-            for m in ss:
-                succ[m].add(n)
+    succ = it.pred if rev else it.succ
     dist = {src: weight[src]}
     heap = [(dist[src], addr(src), src)]
     while heap:

@@ -134,6 +134,7 @@ def test_cheapest_path_through_a_node():
     class It:
         nodes = [0, 1, 2, 3]
         succ = {0: {1, 2, 3}, 1: {3}, 2: {3}, 3: set()}
+        pred = {0: set(), 1: {0}, 2: {0}, 3: {0, 1, 2}}  # Iteration derives it from succ
     w = {0: 9, 1: 40, 2: 30, 3: 1}
     fwd = KB._cheapest(It, w, 0, lambda n: n)
     back = KB._cheapest(It, w, 3, lambda n: n, rev=True)
