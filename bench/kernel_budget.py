@@ -360,15 +360,48 @@ def _cheapest(it, weight, src, addr, rev=False):
     return dist
 
 
+def _costliest(it, weight, src, dst, addr):
+    """The most expensive path from src to dst over the iteration's
+    nodes (acyclic: back edges and child loops are collapsed), weights on
+    nodes, both ends counted; 0 when dst is not reached."""
+    between = it.reach(src) & it.reach(dst, rev=True)
+    best = {}
+    # longest path in a DAG: nodes in an order where every edge goes
+    # forward (Kahn's algorithm over the nodes between src and dst)
+    indeg = {n: sum(1 for m in it.pred[n] if m in between) for n in between}
+    ready = [n for n in between if indeg[n] == 0]
+    order = []
+    while ready:
+        n = ready.pop()
+        order.append(n)
+        for m in it.succ[n]:
+            if m in between:
+                indeg[m] -= 1
+                if indeg[m] == 0:
+                    ready.append(m)
+    if len(order) != len(between):
+        raise ValueError("a cycle inside one iteration at %s" % hex(addr(src)))
+    for n in order:
+        into = [best[m] for m in it.pred[n] if m in best]
+        if n == src:
+            best[n] = weight[n]
+        elif into:
+            best[n] = max(into) + weight[n]
+    return best.get(dst, 0)
+
+
 def region_paths(k, it, func, via=None):
     """The nodes of a loop iteration that run func (most of their
     instructions inside it; a loop counts its blocks once): all of them
-    (both sides of every branch, loops once) and the cheapest path from
-    the region's first node to its last (by address), through whatever
-    nodes join them (one lane takes one side of each branch) and, given
-    via, through a node running that function: the lane's own path, not
-    a thread's that skips the lane's work (the lane test may itself fall
-    in the region)."""
+    (both sides of every branch, loops once: the code's size), the most
+    expensive path from the region's first node to its last (by address)
+    counting the region's nodes (what one thread issues at most, loops
+    once: it takes one side of each branch), and the cheapest path
+    through whatever nodes join them (one lane takes one side of each
+    branch) and, given via, through a node running that function: the
+    lane's own path, not a thread's that skips the lane's work (the lane
+    test may itself fall in the region). Returns (union, cheapest,
+    costliest)."""
     weight = {n: node_weight(k, it, n) for n in it.nodes}
     region = []
     for n in it.nodes:
@@ -377,18 +410,21 @@ def region_paths(k, it, func, via=None):
         if idx and 2 * sum(1 for i in idx if func in k.names[i]) > len(idx):
             region.append(n)
     if not region:
-        return 0, 0
+        return 0, 0, 0
     addr = lambda n: k.addr(n[1])  # noqa: E731
     first, last = min(region, key=addr), max(region, key=addr)
+    inside = set(region)
+    most = _costliest(it, {n: weight[n] if n in inside else 0 for n in it.nodes}, first, last,
+                      addr)
     fwd = _cheapest(it, weight, first, addr)
     if via is None:
-        return sum(weight[n] for n in region), fwd.get(last, 0)
+        return sum(weight[n] for n in region), fwd.get(last, 0), most
     back = _cheapest(it, weight, last, addr, rev=True)
     mids = [n for n in region if n in fwd and n in back and n[0] == "block" and
             n not in (first, last) and
             2 * sum(1 for i in it.instr(n) if via in k.names[i]) > len(it.instr(n))]
     best = min((fwd[n] + back[n] - weight[n] for n in mids), default=fwd.get(last, 0))
-    return sum(weight[n] for n in region), best
+    return sum(weight[n] for n in region), best, most
 
 
 def agent_iteration(k, agent_loop, req, exclude_funcs, mlp_trips, P, F):
@@ -441,21 +477,28 @@ def agent_iteration(k, agent_loop, req, exclude_funcs, mlp_trips, P, F):
     return up, lo, tanh, loops, mlp
 
 
-def loop_bound(k, lp):
-    """What a loop runs over, from the source line of its back branch:
-    "positions" when that line bounds it by n_positions, "paths" by
-    n_paths; failing that, from its flag stores: all through one base
-    register at distinct offsets (one flag row, several positions) is
-    "positions"; else None."""
-    rows = set()
+def store_rows(k, lp):
+    """The byte stores of a loop by base register: {register: offsets}.
+    One register is one path's flag row."""
+    rows = {}
     for b in lp.body:
         for i in k.block_insns(b):
             ins = k.insns[i]
             if ins.op.startswith(("STG", "ST.")) and ".U8" in ins.op:
                 m = re.match(r"\[(R\d+)(?:\.64)?(?:\+(0x[0-9a-f]+))?\]", ins.operands)
                 if m:
-                    rows.add(m.group(1))
-    one_row = len(rows) == 1
+                    rows.setdefault(m.group(1), set()).add(m.group(2) or "0x0")
+    return rows
+
+
+def loop_bound(k, lp):
+    """What a loop runs over, from the source line of its back branch:
+    "positions" when that line bounds it by n_positions, "paths" by
+    n_paths; failing that, from its flag stores: every base register
+    (a path's flag row) written at several offsets (several positions of
+    the row a pass, of one path or of a few) is "positions"; else None."""
+    rows = store_rows(k, lp)
+    one_row = bool(rows) and all(len(offs) > 1 for offs in rows.values())
     for u in lp.latches:
         ins = k.insns[k.blocks[u].end - 1]
         if not ins.chain:
@@ -483,7 +526,11 @@ def position_cost(k, P, per_thread):
     the first (the main one) m positions a pass: P / m passes a position,
     the path loop's own blocks once a path (per_path), and the rest (the
     remainder, < m positions a path) skipped when per_thread, a thread's
-    positions of a path, is a multiple of m, else once a path."""
+    positions of a path, is a multiple of m, else once a path. In the
+    second shape a pass may screen G paths at once (G flag rows written;
+    P a multiple of G): then m counts the pass's G x (positions) flags, the
+    path loop's own blocks run once for G paths, and the remainder's
+    passes write G flags each."""
     def stores(idx):
         return sum(1 for i in idx if k.insns[i].op.startswith(("STG", "ST.")) and
                    ".U8" in k.insns[i].op)
@@ -506,6 +553,7 @@ def position_cost(k, P, per_thread):
                                       for b in parent.body):
         outer = parent
     paths_outer = outer is not inner and loop_bound(k, inner) == "positions"
+    group = max(1, len(store_rows(k, inner))) if paths_outer else 1  # paths a pass
     it = Iteration(k, outer)
     ops, per_path = Counter(), Counter()
     detail = []
@@ -519,8 +567,9 @@ def position_cost(k, P, per_thread):
         if m_per == 0:
             continue
         if paths_outer and c is not inner:
-            # the remainder: per_thread % kid_stores positions a path
-            left = per_thread % kid_stores
+            # the remainder: per_thread % (kid_stores / group) positions
+            # a path, each pass writing group flags
+            left = per_thread % (kid_stores // group)
             for i in idx:
                 per_path[k.insns[i].op] += left / m_per
             detail.append({"at": hex(k.addr(c.header)), "per_iteration": len(idx),
@@ -533,17 +582,21 @@ def position_cost(k, P, per_thread):
             ops[k.insns[i].op] += trips
         detail.append({"at": hex(k.addr(c.header)), "per_iteration": len(idx),
                        "positions_paths_per_iteration": m_per, "trips": trips})
-    full = kid_stores and (per_thread % kid_stores == 0 if paths_outer else P % kid_stores == 0)
+    full = kid_stores and (per_thread % (kid_stores // group) == 0 if paths_outer
+                           else P % kid_stores == 0)
     for n in it.nodes:
         if n[0] != "block":
             continue
         idx = it.instr(n)
         if full and stores(idx):
             continue  # the remainder of the inner loop
-        count_ops(k, idx, 1, per_path if paths_outer else ops)
+        count_ops(k, idx, 1 / group, per_path if paths_outer else ops)
+    shape = "positions, then paths"
+    if paths_outer:
+        shape = "paths, then positions" if group == 1 else \
+            "paths %d at a time, then positions" % group
     return {"at": hex(k.addr(outer.header)), "ops": ops, "per_path": per_path,
-            "inner": detail, "shape": "paths, then positions" if paths_outer
-            else "positions, then paths"}
+            "inner": detail, "shape": shape, "paths_per_pass": group}
 
 
 def classify(ops):
@@ -732,9 +785,9 @@ def analyse(k, P, F, pop, nt, shipped=None):
             if not phase.startswith("exploit"):
                 rest_ops[k.insns[i].op] += 1
 
-    serial_all, serial_min = region_paths(k, step_it, "stp_block_serial",
+    serial_all, serial_min, serial_max = region_paths(k, step_it, "stp_block_serial",
                                           via="stp_path_step_close")
-    out_serial = {"union": serial_all, "shortest": serial_min}
+    out_serial = {"union": serial_all, "shortest": serial_min, "longest": serial_max}
     per_iter_up = sum(up_m.values())
     per_iter_lo = sum(lo_m.values())
     out = {
@@ -792,12 +845,18 @@ def analyse(k, P, F, pop, nt, shipped=None):
     per["agents_upper"] = agents_up
     per["agents_lower"] = agents_lo
     per["positions"] = pos_per
+    # the serial lane is one thread of its warp: it issues one side of
+    # each branch, so its upper figure is its costliest path; every
+    # block of it at once (the union) is the code's size, kept beside
+    rest_upper = rest_total - out_serial["union"] + out_serial["longest"]
     rest_lower = rest_total - out_serial["union"] + out_serial["shortest"]
     out["serial_lane_per_step"] = out_serial
-    per["rest_upper"] = rest_total * scale
+    per["rest_upper"] = rest_upper * scale
     per["rest_lower"] = rest_lower * scale
-    per["total_upper"] = agents_up + pos_per + rest_total * scale
+    per["rest_code_size"] = rest_total * scale
+    per["total_upper"] = agents_up + pos_per + rest_upper * scale
     per["total_lower"] = agents_lo + pos_per + rest_lower * scale
+    per["total_code_size"] = agents_up + pos_per + rest_total * scale
     per["tanh"] = s_mlp * tanh_m / P
     per["mlp_model"] = mlp_m / P
     per["mlp_loop"] = sum(lp["per_iteration"] * lp["trips"] for lp in loops_m
@@ -883,10 +942,15 @@ def table(rec):
     add("  %-44s %8.1f" % ("agents, family mix, lower", per["agents_lower"]))
     add("  %-44s %8.1f" % ("positions' screen (%d positions / %d agents)"
                            % (a["positions"], a["agents"]), per["positions"]))
-    add("  %-44s %8.1f" % ("rest of the step (below), upper", per["rest_upper"]))
+    add("  %-44s %8.1f" % ("rest of the step, upper (serial: costliest path)",
+                           per["rest_upper"]))
     add("  %-44s %8.1f" % ("rest of the step, lower (serial: cheapest path)", per["rest_lower"]))
+    add("  %-44s %8.1f" % ("  (the serial lane's every block, code size)",
+                           per["rest_code_size"]))
     add("  %-44s %8.1f" % ("total, upper", per["total_upper"]))
     add("  %-44s %8.1f" % ("total, lower", per["total_lower"]))
+    add("  %-44s %8.1f" % ("total, serial lane's code size (to ffb8221's upper)",
+                           per["total_code_size"]))
     add("")
     add("MLP agent by category (per agent-step, upper)")
     cats = a["mlp_agent_categories"]
@@ -903,8 +967,10 @@ def table(rec):
         add("  %-10s %7.1f" % (c, v))
     add("")
     add("rest of the step, warp-instructions a warp per step (inner loops once each;")
-    add("  the serial lane: %d on its cheapest path, %d with both sides of every branch)"
-        % (a["serial_lane_per_step"]["shortest"], a["serial_lane_per_step"]["union"]))
+    add("  the serial lane: %d on its cheapest path, %d on its costliest, %d with both"
+        % (a["serial_lane_per_step"]["shortest"], a["serial_lane_per_step"]["longest"],
+           a["serial_lane_per_step"]["union"]))
+    add("  sides of every branch; the table below counts its every block)")
     for p, v in sorted(a["rest_of_step_per_warp"].items(), key=lambda x: -x[1]):
         add("  %-40s %6d" % (p, v))
     add("")
@@ -964,7 +1030,10 @@ def main():
     undecoded = Counter(i.op for i in k.insns if not i.decoded)
     per = budget["per_agent_step"]
     rec = {
-        "format": "stampede-kernel-budget", "format_version": 1,
+        # 2: per_agent_step's total_upper and rest_upper count the serial
+        # lane on its costliest path; version 1's (every block of it, the
+        # code's size) are total_code_size and rest_code_size
+        "format": "stampede-kernel-budget", "format_version": 2,
         "date": date, "commit": commit + ("-dirty" if dirty else ""),
         "config": args.config, "kernel": "path_kernel", "target": "sm_90",
         "machine": {"nvcc": nvcc, "nvdisasm": dis_v, "nvdisasm_path": args.nvdisasm,

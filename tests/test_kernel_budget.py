@@ -143,8 +143,67 @@ def test_cheapest_path_through_a_node():
     check("through 1", fwd[1] + back[1] - w[1], 50)
 
 
+def test_costliest_path():
+    # one thread takes one side of each branch: from 0 to 3 the costliest
+    # is 0 -> 2 -> 1 -> 3 (9 + 30 + 40 + 1 = 80), not every node (the
+    # union, 80 + 1000) nor the heaviest side alone (0 -> 1 -> 3, 50);
+    # node 4 (1000) leaves the region without reaching 3
+    class It:
+        nodes = [0, 1, 2, 3, 4]
+        succ = {0: {1, 2, 3, 4}, 1: {3}, 2: {1, 3}, 3: set(), 4: set()}
+        pred = {0: set(), 1: {0, 2}, 2: {0}, 3: {0, 1, 2}, 4: {0}}
+        reach = KB.Iteration.reach
+    w = {0: 9, 1: 40, 2: 30, 3: 1, 4: 1000}
+    check("costliest", KB._costliest(It(), w, 0, 3, lambda n: n), 80)
+    check("costliest to 1", KB._costliest(It(), w, 0, 1, lambda n: n), 79)
+    check("not reached", KB._costliest(It(), w, 3, 0, lambda n: n), 0)
+    # a cycle inside one iteration is refused, not walked
+    It.succ = {**It.succ, 3: {2}}
+    It.pred = {**It.pred, 2: {0, 3}}
+    try:
+        KB._costliest(It(), w, 0, 3, lambda n: n)
+        check("cycle refused", False, True)
+    except ValueError:
+        check("cycle refused", True, True)
+
+
+def test_flag_rows():
+    # the positions' main loop screening 2 paths a pass: byte stores
+    # through two base registers (two flag rows), four positions each;
+    # its remainder, one position of each path a pass, is not "positions"
+    class Ins:
+        def __init__(self, op, operands):
+            self.op, self.operands, self.chain = op, operands, None
+
+    class Blk:
+        def __init__(self, start, end):
+            self.start, self.end = start, end
+
+    class K:
+        def __init__(self, insns):
+            self.insns = insns
+            self.blocks = {0: Blk(0, len(insns))}
+
+        def block_insns(self, b):
+            return range(self.blocks[b].start, self.blocks[b].end)
+
+    class Lp:
+        body, latches = [0], [0]
+    main = [Ins("STG.E.U8", "[R%d.64+0x%x], R9" % (r, o)) for r in (20, 22)
+            for o in (0, 0x100, 0x200, 0x300)]
+    main.insert(0, Ins("STG.E.U8", "[R20.64], R9"))  # offset 0 written twice
+    main += [Ins("STG.E", "[R30.64+0x8], R9"), Ins("BRA", "`(.L_x_1)")]
+    k = K(main)
+    check("rows", sorted(KB.store_rows(k, Lp)), ["R20", "R22"])
+    check("offsets", sorted(KB.store_rows(k, Lp)["R22"]), ["0x0", "0x100", "0x200", "0x300"])
+    check("main loop", KB.loop_bound(k, Lp), "positions")
+    rest = K([Ins("STG.E.U8", "[R20.64], R9"), Ins("STG.E.U8", "[R22.64], R9")])
+    check("remainder", KB.loop_bound(rest, Lp), None)
+
+
 for t in (test_instructions_and_recovery, test_loop_from_branches, test_source_attribution,
-          test_categories, test_ceiling_arithmetic, test_cheapest_path_through_a_node):
+          test_categories, test_ceiling_arithmetic, test_cheapest_path_through_a_node,
+          test_costliest_path, test_flag_rows):
     t()
 print("%d passed, %d failed" % (passed, len(failures)))
 sys.exit(1 if failures else 0)

@@ -358,7 +358,7 @@ Test(mitigations, risk_signal_publishes_the_sync_fraction_and_staggers_by_it)
     const int three[] = {0, 1, 2};
     int all[NA], a, t;
     double pool[8], oracle[2];
-    float feat[STP_LAG_RING * (STP_FEATURES + 1)];
+    float feat[STP_LAG_RING * STP_RING_ROW];
     p->signal_on = 1;
     p->stagger_s = 5.0f;
     p->window_steps = 1;
@@ -374,7 +374,7 @@ Test(mitigations, risk_signal_publishes_the_sync_fraction_and_staggers_by_it)
     cr_assert_eq(m->s.n_sellers, 3);
     stp_features_step(&m->s, &m->w, p, NA, 1);
     cr_assert_float_eq(m->s.signal, 0.3, 1e-12);
-    cr_assert_float_eq(feat[1 * (STP_FEATURES + 1) + STP_F_SIG], 0.3f, 1e-7);
+    cr_assert_float_eq(feat[1 * STP_RING_ROW + STP_F_SIG], 0.3f, 1e-7);
 
     for (a = 0; a < NA; a++)
         all[a] = a;
@@ -391,7 +391,7 @@ Test(mitigations, risk_signal_publishes_the_sync_fraction_and_staggers_by_it)
     }
     p->signal_on = 0;
     stp_features_step(&m->s, &m->w, p, NA, 2);
-    cr_assert_eq(feat[2 * (STP_FEATURES + 1) + STP_F_SIG], 0.0f, "signal off: feature is 0");
+    cr_assert_eq(feat[2 * STP_RING_ROW + STP_F_SIG], 0.0f, "signal off: feature is 0");
     mini_free(m);
 }
 

@@ -76,7 +76,7 @@ static void ring_to_cols(float *col, const float *ring, int r)
 {
     int k;
     for (k = 0; k < STP_RING_COLS; k++)
-        col[k * STP_LAG_RING + r] = ring[r * STP_RING_COLS + k];
+        col[k * STP_LAG_RING + r] = ring[r * STP_RING_ROW + k];
 }
 
 /* DESIGN §10, population.features_from "largest_move": a cross-venue

@@ -84,7 +84,7 @@ static stp_status simulate(stp_calm_history *h, int col, int n, const stp_params
         stp_path_step_open(&s, &w, &tb, STP_CALM_PATH, t);
         for (k = 0; k <= STP_FEATURES; k++)
             h->feat[(size_t)k * (size_t)h->n_steps + (size_t)(col + t)] =
-                w.feat_ring[(size_t)(t % STP_LAG_RING) * (STP_FEATURES + 1) + (size_t)k];
+                w.feat_ring[(size_t)(t % STP_LAG_RING) * STP_RING_ROW + (size_t)k];
         s.n_cand = s.n_liq = 0;
         stp_path_step_close(&s, &w, &tb, STP_CALM_PATH, row, t);
     }

@@ -24,6 +24,7 @@
 #include "stampede/path.h"
 
 #define STP_BLOCK_PATHS 8 /* paths a block carries */
+#define STP_BLOCK_SCREEN_PATHS 4 /* paths the positions' screen takes a pass */
 
 /* One block's view of its paths. Arrays of STP_BLOCK_PATHS are indexed by
  * the path's place in the block; on the device they live in shared memory
@@ -215,33 +216,70 @@ static inline STP_HD void stp_block_agents(const stp_block *b, int tid, int nt, 
     }
 }
 
-/* (5) every thread: its positions' liquidation screens, path by path:
- * stp_position_screen, written out on the arrays as the OpenMP backend's
- * loop writes it. The path's arrays and oracle price are read into locals
- * first: read through b they would be read again after every flag (a
- * byte store may alias them). Four positions a pass while four remain:
- * one test for the four, and (nt a constant on the device) every address
- * an immediate offset from one pointer per array. */
-static inline STP_HD void stp_block_positions(const stp_block *b, int tid, int nt)
+/* (5) for the q <= STP_BLOCK_SCREEN_PATHS paths from p0 (fewer than the
+ * constant: the last one is screened again in the spare places, the same
+ * bytes stored again): stp_position_screen, written out on the arrays as
+ * the OpenMP backend's loop writes it. Several paths a pass share each
+ * threshold's load and the loop's work; the paths' arrays and oracle
+ * prices are read into locals first (read through b they would be read
+ * again after every flag: a byte store may alias them), and every flag of a
+ * pass is stored after its loads for the same reason. Four positions a pass
+ * while four remain: one test for the four, and (nt a constant on the
+ * device) every address an immediate offset from one pointer per array. */
+static inline STP_HD void stp_block_positions_of(const stp_block *b, int tid, int nt, int p0,
+                                                 int q)
 {
     const stp_path_tables *tb = b->tb;
     const int n = tb->n_positions;
-    int p, i, k;
-    for (p = 0; p < b->n_paths; p++) {
-        const float *c = b->w[p].c, *d = b->w[p].d;
-        const float price = (float)b->s[p].oracle;
-        unsigned char *flag = stp_block_flags(b, p) + tb->n_agents;
-        for (i = tid; i + 3 * nt < n; i += 4 * nt) {
-            const float *ci = c + i, *di = d + i, *lti = tb->lt + i;
-            unsigned char *fi = flag + i;
+    enum { G = STP_BLOCK_SCREEN_PATHS };
+    const float *c[G], *d[G];
+    unsigned char *flag[G], h[G][4];
+    float price[G];
+    int i, j, k;
+    STP_UNROLL
+    for (j = 0; j < G; j++) {
+        const int p = p0 + (j < q ? j : q - 1);
+        c[j] = b->w[p].c;
+        d[j] = b->w[p].d;
+        price[j] = (float)b->s[p].oracle;
+        flag[j] = stp_block_flags(b, p) + tb->n_agents;
+    }
+    for (i = tid; i + 3 * nt < n; i += 4 * nt) {
+        STP_UNROLL
+        for (k = 0; k < 4; k++) {
+            const float lt = tb->lt[i + k * nt];
+            STP_UNROLL
+            for (j = 0; j < G; j++)
+                h[j][k] = (unsigned char)stp_maybe_liquidatable(c[j][i + k * nt], price[j], lt,
+                                                                d[j][i + k * nt]);
+        }
+        STP_UNROLL
+        for (j = 0; j < G; j++) {
             STP_UNROLL
             for (k = 0; k < 4; k++)
-                fi[k * nt] = (unsigned char)stp_maybe_liquidatable(ci[k * nt], price, lti[k * nt],
-                                                                   di[k * nt]);
+                flag[j][i + k * nt] = h[j][k];
         }
-        for (; i < n; i += nt)
-            flag[i] = (unsigned char)stp_maybe_liquidatable(c[i], price, tb->lt[i], d[i]);
     }
+    for (; i < n; i += nt) {
+        const float lt = tb->lt[i];
+        STP_UNROLL
+        for (j = 0; j < G; j++)
+            h[j][0] = (unsigned char)stp_maybe_liquidatable(c[j][i], price[j], lt, d[j][i]);
+        STP_UNROLL
+        for (j = 0; j < G; j++)
+            flag[j][i] = h[j][0];
+    }
+}
+
+/* (5) every thread: its positions' liquidation screens,
+ * STP_BLOCK_SCREEN_PATHS paths a pass. */
+static inline STP_HD void stp_block_positions(const stp_block *b, int tid, int nt)
+{
+    int p;
+    for (p = 0; p < b->n_paths; p += STP_BLOCK_SCREEN_PATHS)
+        stp_block_positions_of(b, tid, nt, p,
+                               b->n_paths - p < STP_BLOCK_SCREEN_PATHS ? b->n_paths - p
+                                                                       : STP_BLOCK_SCREEN_PATHS);
 }
 
 /* (4) and (5) every thread: its agents' models and candidate screens, and

@@ -38,7 +38,8 @@ static inline const float *stp_mlp_pack_chunk(const stp_mlp_pack *pk, int f, int
 void stp_mlp_chunk(float *logit, const float *x, long xstride, const float *w, int hidden, int n);
 
 /* The feature ring by columns, [feature or oracle][STP_LAG_RING]: the
- * same floats as stp_path_ws.feat_ring ([row][STP_FEATURES + 1]). */
+ * same floats as stp_path_ws.feat_ring ([row][STP_RING_ROW], its
+ * padding left out). */
 #define STP_RING_COLS (STP_FEATURES + 1)
 
 /* x[k * xstride + j] = col[k][(t - lag[j]) mod 64] for the n agents' ring

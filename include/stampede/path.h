@@ -124,9 +124,12 @@ static inline STP_HD void stp_path_init_history(const stp_path_ws *w, const stp_
     if (k < p->sync_window_steps) w->sync_ring[k] = 0;
     if (k < p->breaker_window_steps) w->brk_ring[k] = 0;
     if (k < STP_LAG_RING) {
-        float *f = w->feat_ring + (size_t)k * (STP_FEATURES + 1);
+        float *f = w->feat_ring + (size_t)k * STP_RING_ROW;
+        int j;
         stp_calm_features(f, STP_FEATURE_HF_CAP);
         f[STP_FEATURES] = (float)p->price0;
+        for (j = STP_FEATURES + 1; j < STP_RING_ROW; j++) /* read, never used */
+            f[j] = 0.0f;
     }
 }
 
@@ -370,7 +373,7 @@ static inline STP_HD void stp_features_step_from(stp_path_state *s, const stp_pa
                                                  const stp_path_ws *ow, const stp_params *op)
 {
     const int wn = p->window_steps + 1;
-    float *f = w->feat_ring + (size_t)(t % STP_LAG_RING) * (STP_FEATURES + 1);
+    float *f = w->feat_ring + (size_t)(t % STP_LAG_RING) * STP_RING_ROW;
     double log_o, ret1, retw;
 
     s->oracle = stp_oracle_from(ow, op, p, t, s->extra_delay_s) * s->oracle_factor;
@@ -425,7 +428,7 @@ static inline STP_HD float stp_agent_hf(int role, float c, float d, float lt, fl
  * divisions. */
 static inline STP_HD int stp_agent_ring_row(const stp_path_tables *tb, int a, int t)
 {
-    return ((t - tb->lag_steps[a]) & (STP_LAG_RING - 1)) * (STP_FEATURES + 1);
+    return ((t - tb->lag_steps[a]) & (STP_LAG_RING - 1)) * STP_RING_ROW;
 }
 
 /* stp_agent_features from agent a's table entries, read once by a caller
@@ -434,8 +437,9 @@ static inline STP_HD int stp_agent_ring_row(const stp_path_tables *tb, int a, in
 static inline STP_HD void stp_agent_features_of(float *x, long xstride, const stp_path_ws *w, int a,
                                                 int row, int role, float lt)
 {
-    const float *f = w->feat_ring + row;
+    float f[STP_RING_ROW];
     int k;
+    stp_ring_row_load(f, w->feat_ring + row);
     for (k = 0; k < STP_FEATURES; k++)
         x[k * xstride] = f[k];
     x[STP_F_HF * xstride] = stp_agent_hf(role, w->c[a], w->d[a], lt, f[STP_FEATURES], f[STP_F_HF]);

@@ -98,7 +98,31 @@ static inline STP_HD size_t stp_param_chunk_at(int a)
  * device allocation (cudaMalloc: 256-byte aligned) start every array on a
  * cache line; a host calloc's 16 bytes suffice for every type here. */
 #define STP_WS_ALIGN      64
-#define STP_FEAT_RING_LEN (STP_LAG_RING * (STP_FEATURES + 1)) /* floats of feat_ring */
+/* Floats a row of feat_ring takes: the features, the oracle, then padding
+ * to a multiple of 4, so every row starts on 16 bytes and the kernels read
+ * it in three vector loads rather than nine (stp_ring_row_load). */
+#define STP_RING_ROW      ((STP_FEATURES + 1 + 3) / 4 * 4)
+#define STP_FEAT_RING_LEN (STP_LAG_RING * STP_RING_ROW) /* floats of feat_ring */
+
+/* v[0..STP_FEATURES] = the ring row at `row` (16-byte aligned). On the
+ * device as three 16-byte loads rather than nine: a row is read for every
+ * agent of every path each step. The host copies the floats it uses. */
+static inline STP_HD void stp_ring_row_load(float *v, const float *row)
+{
+    int k;
+#ifdef __CUDA_ARCH__
+    for (k = 0; k < STP_RING_ROW / 4; k++) {
+        const float4 q = ((const float4 *)row)[k];
+        v[4 * k] = q.x;
+        v[4 * k + 1] = q.y;
+        v[4 * k + 2] = q.z;
+        v[4 * k + 3] = q.w;
+    }
+#else
+    for (k = 0; k <= STP_FEATURES; k++)
+        v[k] = row[k];
+#endif
+}
 
 /* THE workspace table: every per-path array, once, as
  * X(element type, name, element count per path, part), the count an
@@ -139,7 +163,7 @@ static inline STP_HD size_t stp_param_chunk_at(int a)
     X(double, pool_ring, (tb)->prm.price_ring, STP_WS_SIZED)                                       \
     /* [prm.window_steps + 1]: log oracle price per step */                                        \
     X(double, oracle_ring, (tb)->prm.window_steps + 1, STP_WS_SIZED)                               \
-    /* [STP_LAG_RING][STP_FEATURES + 1]: features, then oracle */                                  \
+    /* [STP_LAG_RING][STP_RING_ROW]: features, oracle, padding */                                  \
     X(float, feat_ring, STP_FEAT_RING_LEN, STP_WS_FIXED)                                           \
     /* [prm.sync_window_steps]: agents whose latest decision was then */                           \
     X(int, sync_ring, (tb)->prm.sync_window_steps, STP_WS_SIZED)                                   \
