@@ -949,7 +949,7 @@ def table(rec):
                            per["rest_code_size"]))
     add("  %-44s %8.1f" % ("total, upper", per["total_upper"]))
     add("  %-44s %8.1f" % ("total, lower", per["total_lower"]))
-    add("  %-44s %8.1f" % ("total, serial lane's code size (to ffb8221's upper)",
+    add("  %-44s %8.1f" % ("total, the serial lane's every block (format 1)",
                            per["total_code_size"]))
     add("")
     add("MLP agent by category (per agent-step, upper)")
