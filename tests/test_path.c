@@ -155,6 +155,29 @@ Test(mitigations, without_mitigations_every_candidate_sells_at_once_in_index_ord
     mini_free(m);
 }
 
+/* Readiness reads one array for both roles: an LP that has left the pool
+ * is never ready again, however long after its cooldown, while a borrower
+ * is ready again once its cooldown is over (and not a step before). */
+Test(mitigations, an_lp_that_left_is_never_ready_again)
+{
+    mini *m = mini_new();
+    const int cand[] = {2, 5};
+    const int cool = m->tb.prm.cooldown_steps;
+    int t;
+    m->role[2] = STP_ROLE_LP;
+    m->lp[2] = 0.01f;
+    mini_start(m);
+    cr_assert(stp_agent_ready(&m->w, &m->tb, 2, 0) && stp_agent_ready(&m->w, &m->tb, 5, 0));
+    decide(m, 0, cand, 2);
+    cr_assert_eq(m->s.n_sellers, 1, "the LP left the pool, the borrower sells");
+    cr_assert_gt(m->s.l_out, 0.0);
+    for (t = 1; t <= 20 * cool; t += cool / 4) {
+        cr_assert_not(stp_agent_ready(&m->w, &m->tb, 2, t), "the LP that left is ready at %d", t);
+        cr_assert_eq(stp_agent_ready(&m->w, &m->tb, 5, t), t >= 1 + cool, "borrower at %d", t);
+    }
+    mini_free(m);
+}
+
 /* ---------------------------------------------------------------------------
  * Circuit breaker */
 

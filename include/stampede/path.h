@@ -57,6 +57,7 @@
 #define STP_MAX_JUMPS       64           /* per step: a safety cap, never reached at sane rates */
 #define STP_NEVER           (-(1 << 30)) /* a step long before any window or streak */
 #define STP_PENDING         0x7fffffff   /* next_ok of an agent whose action is pending */
+#define STP_LEFT            0x7fffffff   /* next_ok of an LP that has left the pool */
 #define STP_ASSET_DRAWS     32u /* market draw indices of one asset: today's use 0..16 */
 
 /* ---------------------------------------------------------------------------
@@ -85,7 +86,7 @@ static inline STP_HD void stp_path_init_agent(const stp_path_ws *w, const stp_pa
     (void)p;
     w->next_ok[a] = 0;
     w->due[a] = 0;
-    w->acted[a] = w->lp_out[a] = 0;
+    w->acted[a] = 0;
     w->sell_q[a] = 0.0f;
     w->last_act[a] = STP_NEVER; /* in no window */
 }
@@ -455,14 +456,14 @@ static inline STP_HD void stp_agent_features(float *x, long xstride, const stp_p
 }
 
 /* Whether agent a, of the given role, may act at step t whatever its
- * model says: out of cooldown and with something to do (an LP still in
- * the pool, a borrower with collateral and debt). Every operand is read
- * and combined without a branch (each index is in its array's bounds),
- * so a caller evaluating 8 paths at once runs straight-line code. */
+ * model says: out of cooldown and with something to do (a borrower with
+ * collateral and debt; an LP that has left the pool is never out of
+ * cooldown: stp_agent_execute). Every operand is read and combined
+ * without a branch (each index is in its array's bounds), so a caller
+ * evaluating 8 paths at once runs straight-line code. */
 static inline STP_HD int stp_agent_ready_as(const stp_path_ws *w, int role, int a, int t)
 {
-    const int lp = role == STP_ROLE_LP;
-    const int has = (lp & !w->lp_out[a]) | (!lp & (w->c[a] > 0.0f) & (w->d[a] > 0.0f));
+    const int has = (role == STP_ROLE_LP) | ((w->c[a] > 0.0f) & (w->d[a] > 0.0f));
     return (w->next_ok[a] <= t) & has;
 }
 
@@ -575,12 +576,14 @@ static inline STP_HD void stp_agent_execute(stp_path_state *s, const stp_path_ws
         stp_pool_scale(&s->x, &s->y, (l - out) / l);
         s->l_out += out;
         s->lp_scale *= l / (l - out);
-        w->lp_out[a] = 1;
+        /* it has nothing left to do: never ready again, so readiness
+         * reads one array for both roles */
+        w->next_ok[a] = STP_LEFT;
     } else {
         w->sell_q[a] = tb->sell_fraction[a] * w->c[a];
         w->sellers[s->n_sellers++] = a;
+        w->next_ok[a] = t + 1 + tb->prm.cooldown_steps;
     }
-    w->next_ok[a] = t + 1 + tb->prm.cooldown_steps;
     w->acted[a] = 1;
     s->acted++;
 }

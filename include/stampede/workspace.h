@@ -156,9 +156,8 @@ static inline STP_HD void stp_ring_row_load(float *v, const float *row)
     X(int, next_ok, (tb)->n_agents, STP_WS_SIZED)                                                  \
     /* [agent]: step of its latest decision */                                                     \
     X(int, last_act, (tb)->n_agents, STP_WS_SIZED)                                                 \
-    /* [agent]: ever acted; an LP that has withdrawn */                                            \
+    /* [agent]: ever acted */                                                                      \
     X(unsigned char, acted, (tb)->n_agents, STP_WS_SIZED)                                          \
-    X(unsigned char, lp_out, (tb)->n_agents, STP_WS_SIZED)                                         \
     /* [prm.price_ring]: pool price at the end of each step */                                     \
     X(double, pool_ring, (tb)->prm.price_ring, STP_WS_SIZED)                                       \
     /* [prm.window_steps + 1]: log oracle price per step */                                        \
