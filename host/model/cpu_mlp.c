@@ -108,6 +108,80 @@ static inline vf unit(const float *w, int hidden, int h, const vf *x)
     return acc;
 }
 
+#define GROUP 4 /* units a group of the pipelined chunk */
+
+/* The shipped width's chunk, software-pipelined: while group g's four
+ * tanh run, stage by stage, group g + 1's four sums advance one feature
+ * between stages, so eight independent chains sit side by side in program
+ * order and the core need not look far ahead for work (a unit alone is a
+ * chain of ~20 dependent operations). Each lane gets the same operations
+ * in the same order as tanh2 and unit, so the same bits. */
+static inline __attribute__((always_inline)) void chunk_pipelined(float *logit, const float *x,
+                                                                  long xstride, const float *w,
+                                                                  int n)
+{
+    enum { H = STP_MLP_SHIPPED_HIDDEN };
+    const float *w2 = w + 9L * H * STP_MLP_LANES;
+    vf xv[STP_FEATURES], cur[GROUP], nxt[GROUP], v[GROUP], s[GROUP], p[GROUP], q[GROUP];
+    vf out = _mm512_loadu_ps(w + 10L * H * STP_MLP_LANES);
+    int f, h, j;
+    for (f = 0; f < STP_FEATURES; f++)
+        xv[f] = _mm512_loadu_ps(x + f * xstride);
+    for (j = 0; j < GROUP; j++)
+        cur[j] = unit(w, H, j, xv);
+    for (h = 0; h < H; h += GROUP) {
+        const int more = h + GROUP < H;
+/* the next group's sums, feature k (stp_mlp_unit's order) */
+#define NEXT(k)                                                                                    \
+    if (more)                                                                                      \
+        for (j = 0; j < GROUP; j++)                                                                \
+            nxt[j] = _mm512_fmadd_ps(                                                              \
+                _mm512_loadu_ps(w + ((long)(h + GROUP + j) * STP_FEATURES + (k)) * STP_MLP_LANES), \
+                xv[k], nxt[j]);
+        if (more)
+            for (j = 0; j < GROUP; j++)
+                nxt[j] = _mm512_loadu_ps(w + (8L * H + h + GROUP + j) * STP_MLP_LANES);
+        for (j = 0; j < GROUP; j++)
+            v[j] = _mm512_max_ps(V(-STP_TANH_CLAMP), cur[j]);
+        NEXT(0)
+        for (j = 0; j < GROUP; j++) {
+            v[j] = _mm512_min_ps(V(STP_TANH_CLAMP), v[j]);
+            s[j] = _mm512_mul_ps(v[j], v[j]);
+        }
+        NEXT(1)
+        for (j = 0; j < GROUP; j++) {
+            p[j] = _mm512_fmadd_ps(V(STP_TANH_P3), s[j], V(STP_TANH_P2));
+            q[j] = _mm512_fmadd_ps(V(STP_TANH_Q4), s[j], V(STP_TANH_Q3));
+        }
+        NEXT(2)
+        for (j = 0; j < GROUP; j++) {
+            p[j] = _mm512_fmadd_ps(p[j], s[j], V(STP_TANH_P1));
+            q[j] = _mm512_fmadd_ps(q[j], s[j], V(STP_TANH_Q2));
+        }
+        NEXT(3)
+        for (j = 0; j < GROUP; j++) {
+            p[j] = _mm512_fmadd_ps(p[j], s[j], V(STP_TANH_P0));
+            q[j] = _mm512_fmadd_ps(q[j], s[j], V(STP_TANH_Q1));
+        }
+        NEXT(4)
+        for (j = 0; j < GROUP; j++)
+            q[j] = _mm512_fmadd_ps(q[j], s[j], V(1.0f));
+        NEXT(5)
+        for (j = 0; j < GROUP; j++)
+            p[j] = _mm512_mul_ps(v[j], p[j]);
+        NEXT(6)
+        for (j = 0; j < GROUP; j++)
+            cur[j] = _mm512_div_ps(p[j], q[j]);
+        NEXT(7)
+#undef NEXT
+        for (j = 0; j < GROUP; j++)
+            out = _mm512_fmadd_ps(_mm512_loadu_ps(w2 + (long)(h + j) * STP_MLP_LANES), cur[j], out);
+        for (j = 0; j < GROUP; j++)
+            cur[j] = nxt[j];
+    }
+    _mm512_mask_storeu_ps(logit, (__mmask16)((1u << n) - 1u), out);
+}
+
 /* The chunk for any width; inlined into stp_mlp_chunk twice, once with
  * the shipped width as a constant. */
 static inline __attribute__((always_inline)) void chunk(float *logit, const float *x, long xstride,
@@ -137,7 +211,7 @@ void stp_mlp_chunk(float *logit, const float *x, long xstride, const float *w, i
     /* the shipped families' width at compile time: the unit loop unrolls
      * and every parameter is an immediate offset from w */
     if (hidden == STP_MLP_SHIPPED_HIDDEN)
-        chunk(logit, x, xstride, w, STP_MLP_SHIPPED_HIDDEN, n);
+        chunk_pipelined(logit, x, xstride, w, n);
     else
         chunk(logit, x, xstride, w, hidden, n);
 }
