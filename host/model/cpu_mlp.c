@@ -1,13 +1,14 @@
 /* cpu_mlp.c: the MLP for 16 agents at a time on the CPU. With AVX-512 it
  * is written in intrinsics, because the compiler's vectorisation of
  * stp_mlp_logit leaves the machine idle: one unit (8 FMAs, the tanh, the
- * output term) is a chain of ~30 dependent operations, and the core
- * overlaps only as many chains as its scheduler holds. Here two units run
- * interleaved, stage by stage. Every operation is the IEEE one step.h
- * names (fmaf is vfmadd, the clamp keeps NaN as stp_clampf does, 2^n is
- * built in the exponent bits), in the same order, so each lane gets
- * stp_mlp_logit's bits. Without AVX-512 the shared functions run lane by
- * lane. */
+ * output term) is a chain of ~20 dependent operations, and the core
+ * overlaps only as many chains as its scheduler holds. The shipped width
+ * runs software-pipelined, eight chains side by side (chunk_pipelined);
+ * other widths two units at a time, stage by stage. Every operation is
+ * the IEEE one step.h names (fmaf is vfmadd, the clamp keeps NaN as
+ * stp_clampf does, the division rounds to nearest), in the same order,
+ * so each lane gets stp_mlp_logit's bits. Without AVX-512 the shared
+ * functions run lane by lane. */
 #include "stampede/cpu_mlp.h"
 
 #include <stdint.h>
