@@ -18,19 +18,20 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j "$(nproc)" --target stampede >/dev/null
 gcc -O2 -march=native -ffp-contract=fast bench/fma_peak.c -o build/fma_peak
 peak=$(build/fma_peak 2>/dev/null)
-# the median of three runs: a shared virtual machine's neighbours move a
-# single run by several per cent
+# one and two threads in turn, five rounds: a shared virtual machine's
+# neighbours move a single run by several per cent and drift over a
+# minute, so the two counts are taken side by side; each is the median of
+# its five, and the efficiency the median of the rounds' own ratios
 rate() {
-  for _ in 1 2 3; do
-    build/stampede bench configs/bench_1024.json --backend openmp --paths "$paths" \
-      --threads "$1" --json
-  done | /usr/bin/python3 -c '
+  build/stampede bench configs/bench_1024.json --backend openmp --paths "$paths" \
+    --threads "$1" --json | /usr/bin/python3 -c '
 import re, sys
-runs = sorted(float(v) for v in re.findall(r"\"agent_steps_per_s\": ([0-9.e+]+)", sys.stdin.read()))
-print(runs[1])'
+print(re.findall(r"\"agent_steps_per_s\": ([0-9.e+]+)", sys.stdin.read())[0])'
 }
-r1=$(rate 1)
-r2=$(rate 2)
+for _ in 1 2 3 4 5; do
+  rate 1 >>"$tmp/r1"
+  rate 2 >>"$tmp/r2"
+done
 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/peers/numpy_agents.py 512 --json \
   >"$tmp/numpy.json"
 /usr/bin/python3 bench/peers/peer_blas.py --threads 1 "$tmp/numpy.json" >/dev/null
@@ -38,10 +39,13 @@ commit=$(git rev-parse --short HEAD)
 date=$(date -u +%Y-%m-%d)
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 out=bench/results/cpu-$date-$commit.json
-/usr/bin/python3 - "$r1" "$r2" "$peak" "$paths" "$commit" "$date" "$cpu" "$(nproc)" \
+/usr/bin/python3 - "$tmp/r1" "$tmp/r2" "$peak" "$paths" "$commit" "$date" "$cpu" "$(nproc)" \
   "$tmp/numpy.json" >"$out" <<'PY'
-import json, sys
-r1, r2, peak = float(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
+import json, statistics, sys
+runs1 = [float(v) for v in open(sys.argv[1]).read().split()]
+runs2 = [float(v) for v in open(sys.argv[2]).read().split()]
+r1, r2, peak = statistics.median(runs1), statistics.median(runs2), float(sys.argv[3])
+eff = [b / (2 * a) for a, b in zip(runs1, runs2)]
 peer = json.load(open(sys.argv[9]))
 numpy = peer["agent_steps_per_s"]
 # Consensus MLP (8 -> 16 -> 1) per agent-step: 16 x 8 FMA (hidden) + 16 FMA
@@ -54,7 +58,9 @@ print(json.dumps({
     "machine": sys.argv[7], "cores": int(sys.argv[8]), "paths": int(sys.argv[4]),
     "commit": sys.argv[5], "date": sys.argv[6],
     "agent_steps_per_s": {"threads_1": r1, "threads_2": r2},
-    "parallel_efficiency_1_to_2": r2 / (2 * r1),
+    "runs": {"threads_1": runs1, "threads_2": runs2},
+    "parallel_efficiency_1_to_2": statistics.median(eff),
+    "parallel_efficiency_rounds": [round(e, 3) for e in eff],
     "core_fp32_fma_peak_gflops_measured": peak,
     "mlp_flop_per_agent_step": {"fma": fma_flop, "tanh": tanh_flop},
     "fraction_of_fma_peak_per_core": {
