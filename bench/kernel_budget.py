@@ -498,7 +498,7 @@ def loop_bound(k, lp):
     (a path's flag row) written at several offsets (several positions of
     the row a pass, of one path or of a few) is "positions"; else None."""
     rows = store_rows(k, lp)
-    one_row = bool(rows) and all(len(offs) > 1 for offs in rows.values())
+    several_positions = bool(rows) and all(len(offs) > 1 for offs in rows.values())
     for u in lp.latches:
         ins = k.insns[k.blocks[u].end - 1]
         if not ins.chain:
@@ -513,7 +513,7 @@ def loop_bound(k, lp):
             return "positions"
         if "n_paths" in text:
             return "paths"
-    return "positions" if one_row else None
+    return "positions" if several_positions else None
 
 
 def position_cost(k, P, per_thread):

@@ -270,7 +270,7 @@ static inline STP_HD void stp_vblock_largest_move(const stp_vblock *b, int v, in
                                                   float *x)
 {
     const int nv = b->vv->n_venues;
-    const int row = ((t - b->vv->tb[v].lag_steps[a]) & (STP_LAG_RING - 1)) * STP_RING_ROW;
+    const int row = stp_agent_ring_row(&b->vv->tb[v], a, t);
     float dd[STP_MAX_VENUES];
     int u, best;
     for (u = 0; u < nv; u++)
